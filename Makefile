@@ -1,0 +1,32 @@
+# The two commands of the README. Both install what is missing (Debian 12),
+# build with CMake into build/, and then run the demo or the tests.
+BUILD ?= build
+JOBS ?= 2
+CMAKE_FLAGS ?=
+
+.PHONY: setup build demo test test-asan clean
+
+setup:
+	bash scripts/setup.sh
+
+build: setup
+	cmake -S . -B $(BUILD) $(CMAKE_FLAGS)
+	cmake --build $(BUILD) -j$(JOBS)
+
+demo: build
+	bash scripts/demo.sh $(BUILD)
+
+# CI: warnings are errors; then a second configuration with ASan+UBSan runs the unit tests.
+test: setup
+	cmake -S . -B $(BUILD) -DLOAXA_WERROR=ON $(CMAKE_FLAGS)
+	cmake --build $(BUILD) -j$(JOBS)
+	cd $(BUILD) && ctest --output-on-failure -j$(JOBS) --timeout 300
+	$(MAKE) test-asan
+
+test-asan: setup
+	cmake -S . -B $(BUILD)-asan -DLOAXA_WERROR=ON -DLOAXA_SANITIZE=ON -DLOAXA_BENCH=OFF $(CMAKE_FLAGS)
+	cmake --build $(BUILD)-asan -j$(JOBS)
+	cd $(BUILD)-asan && ctest --output-on-failure -j$(JOBS) --timeout 300 -L unit
+
+clean:
+	rm -rf $(BUILD) $(BUILD)-asan

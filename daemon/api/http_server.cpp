@@ -1,0 +1,216 @@
+#include "daemon/api/http_server.hpp"
+
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/json/serialize.hpp>
+#include <boost/json/value.hpp>
+#include <stdexcept>
+
+namespace loaxa::api {
+
+namespace beast = boost::beast;
+namespace http = beast::http;
+namespace asio = boost::asio;
+using tcp = asio::ip::tcp;
+
+Response error_response(int status, const std::string& code, const std::string& message) {
+  boost::json::value v = {{"error", {{"code", code}, {"message", message}}}};
+  return Response{status, "application/json; charset=utf-8", boost::json::serialize(v) + "\n"};
+}
+
+Response json_response(const std::string& body, int status) {
+  return Response{status, "application/json; charset=utf-8", body};
+}
+
+bool url_decode(std::string_view in, std::string& out) {
+  out.clear();
+  for (std::size_t i = 0; i < in.size(); ++i) {
+    if (in[i] == '%') {
+      if (i + 2 >= in.size() || !std::isxdigit(static_cast<unsigned char>(in[i + 1])) ||
+          !std::isxdigit(static_cast<unsigned char>(in[i + 2]))) {
+        return false;
+      }
+      out.push_back(static_cast<char>(std::stoi(std::string(in.substr(i + 1, 2)), nullptr, 16)));
+      i += 2;
+    } else if (in[i] == '+') {
+      out.push_back(' ');
+    } else {
+      out.push_back(in[i]);
+    }
+  }
+  return true;
+}
+
+namespace {
+
+class Session : public std::enable_shared_from_this<Session> {
+ public:
+  Session(tcp::socket socket, HttpServer& server)
+      : stream_(std::move(socket)), server_(server) {
+    ++server_.connections();
+  }
+  ~Session() { --server_.connections(); }
+
+  void start() { read(); }
+
+ private:
+  void read() {
+    parser_.emplace();
+    parser_->header_limit(static_cast<std::uint32_t>(server_.limits().max_header_bytes));
+    parser_->body_limit(server_.limits().max_body_bytes);
+    stream_.expires_after(server_.limits().timeout);
+    http::async_read(stream_, buffer_, *parser_,
+                     [self = shared_from_this()](beast::error_code ec, std::size_t) {
+                       self->on_read(ec);
+                     });
+  }
+
+  void on_read(beast::error_code ec) {
+    if (ec == http::error::end_of_stream || ec == beast::error::timeout) return close();
+    if (ec == http::error::body_limit || ec == http::error::header_limit) {
+      return reply(error_response(413, "too_large", "request too large: " + ec.message()), false);
+    }
+    if (ec) return close();
+    const auto& req = parser_->get();
+    Request r;
+    r.method = std::string(req.method_string());
+    const std::string_view target = req.target();
+    const auto q = target.find('?');
+    if (!url_decode(target.substr(0, q), r.path)) {
+      return reply(error_response(400, "bad_request", "malformed percent-escape in the path"),
+                   req.keep_alive());
+    }
+    if (q != std::string_view::npos) {
+      std::string_view query = target.substr(q + 1);
+      while (!query.empty()) {
+        const auto amp = query.find('&');
+        const std::string_view pair = query.substr(0, amp);
+        const auto eq = pair.find('=');
+        std::string key, value;
+        if (!url_decode(pair.substr(0, eq), key) ||
+            !url_decode(eq == std::string_view::npos ? "" : pair.substr(eq + 1), value)) {
+          return reply(error_response(400, "bad_request", "malformed percent-escape in the query"),
+                       req.keep_alive());
+        }
+        if (!key.empty()) r.query[key] = value;
+        query = amp == std::string_view::npos ? "" : query.substr(amp + 1);
+      }
+    }
+    if (auto it = req.find(http::field::authorization); it != req.end()) {
+      r.authorization = std::string(it->value());
+    }
+    r.body = req.body();
+    beast::error_code ignored;
+    r.remote = stream_.socket().remote_endpoint(ignored).address().to_string();
+    Response resp;
+    try {
+      resp = server_.dispatch(r);
+    } catch (const std::exception& e) {
+      resp = error_response(500, "internal", e.what());
+    }
+    reply(std::move(resp), req.keep_alive());
+  }
+
+  void reply(Response resp, bool keep_alive) {
+    auto res = std::make_shared<http::response<http::string_body>>(
+        static_cast<http::status>(resp.status), 11);
+    res->set(http::field::server, "loaxad");
+    res->set(http::field::content_type, resp.content_type);
+    res->set(http::field::cache_control, "no-store");
+    res->keep_alive(keep_alive);
+    res->body() = std::move(resp.body);
+    res->prepare_payload();
+    http::async_write(stream_, *res,
+                      [self = shared_from_this(), res, keep_alive](beast::error_code ec,
+                                                                   std::size_t) {
+                        if (ec || !keep_alive) return self->close();
+                        self->read();
+                      });
+  }
+
+  void close() {
+    beast::error_code ec;
+    stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
+  }
+
+  beast::tcp_stream stream_;
+  beast::flat_buffer buffer_;
+  std::optional<http::request_parser<http::string_body>> parser_;
+  HttpServer& server_;
+};
+
+}  // namespace
+
+struct HttpServer::Listener : std::enable_shared_from_this<HttpServer::Listener> {
+  Listener(asio::io_context& io, HttpServer& server) : acceptor(io), server(server) {}
+  void accept() {
+    acceptor.async_accept([self = shared_from_this()](beast::error_code ec, tcp::socket socket) {
+      if (ec == asio::error::operation_aborted) return;
+      if (!ec) {
+        if (self->server.connections() >= self->server.limits().max_connections) {
+          socket.close();  // over the cap: refuse rather than queue without bound
+        } else {
+          std::make_shared<Session>(std::move(socket), self->server)->start();
+        }
+      }
+      self->accept();
+    });
+  }
+  tcp::acceptor acceptor;
+  HttpServer& server;
+};
+
+HttpServer::HttpServer(asio::io_context& io, ServerLimits limits) : io_(io), limits_(limits) {}
+
+HttpServer::~HttpServer() { stop(); }
+
+void HttpServer::route(const std::string& method, const std::string& path, Handler handler) {
+  routes_[{method, path}] = std::move(handler);
+}
+
+void HttpServer::listen(const std::vector<std::string>& addresses) {
+  for (const auto& text : addresses) {
+    const auto colon = text.rfind(':');
+    std::string host = text.substr(0, colon);
+    if (host.size() > 2 && host.front() == '[') host = host.substr(1, host.size() - 2);
+    if (host == "localhost") host = "127.0.0.1";
+    const auto port = static_cast<unsigned short>(std::stoi(text.substr(colon + 1)));
+    auto l = std::make_shared<Listener>(io_, *this);
+    beast::error_code ec;
+    const tcp::endpoint ep(asio::ip::make_address(host, ec), port);
+    if (ec) throw std::runtime_error("api.listen \"" + text + "\": " + ec.message());
+    l->acceptor.open(ep.protocol(), ec);
+    if (!ec) l->acceptor.set_option(asio::socket_base::reuse_address(true), ec);
+    if (!ec) l->acceptor.bind(ep, ec);
+    if (!ec) l->acceptor.listen(asio::socket_base::max_listen_connections, ec);
+    if (ec) {
+      throw std::runtime_error("cannot listen on " + text + ": " + ec.message() +
+                               " (is another loaxad or program using the port?)");
+    }
+    l->accept();
+    listeners_.push_back(l);
+  }
+}
+
+void HttpServer::stop() {
+  for (auto& l : listeners_) {
+    beast::error_code ec;
+    l->acceptor.close(ec);
+  }
+  listeners_.clear();
+}
+
+Response HttpServer::dispatch(const Request& request) const {
+  auto it = routes_.find({request.method, request.path});
+  if (it != routes_.end()) return it->second(request);
+  for (const auto& [key, handler] : routes_) {
+    if (key.second == request.path) {
+      return error_response(405, "method_not_allowed",
+                            request.method + " is not allowed on " + request.path);
+    }
+  }
+  return error_response(404, "not_found", "no such endpoint: " + request.path);
+}
+
+}  // namespace loaxa::api

@@ -1,0 +1,51 @@
+#pragma once
+// loaxad's wiring: one io_context owning the store, the controller and the HTTP
+// server; signals (TERM/INT stop, HUP reloads), systemd notify and watchdog.
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <filesystem>
+#include <memory>
+
+#include "daemon/api/http_server.hpp"
+#include "daemon/config.hpp"
+#include "daemon/controller.hpp"
+#include "daemon/store/store.hpp"
+
+namespace loaxa {
+
+struct DaemonOptions {
+  std::filesystem::path config_file;
+  bool render_to_files = false;
+};
+
+class App {
+ public:
+  App(Config config, DaemonOptions options);
+  ~App();
+  // Runs until stopped by a signal. Returns the process exit code.
+  int run();
+
+ private:
+  void wait_signal();
+  void on_signal(int signo);
+  void reload();
+  void schedule_tick();
+  void stop();
+
+  Config config_;
+  DaemonOptions options_;
+  boost::asio::io_context io_;
+  boost::asio::signal_set signals_;
+  boost::asio::steady_timer ticker_;
+  boost::asio::steady_timer stop_deadline_;
+  std::unique_ptr<store::Store> store_;
+  std::unique_ptr<Controller> controller_;
+  std::unique_ptr<api::HttpServer> server_;
+  std::chrono::microseconds watchdog_{0};
+  std::chrono::steady_clock::time_point last_ping_{};
+  bool stopping_ = false;
+};
+
+}  // namespace loaxa

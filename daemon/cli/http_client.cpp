@@ -1,0 +1,65 @@
+#include "daemon/cli/http_client.hpp"
+
+#include <boost/asio/connect.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <stdexcept>
+
+namespace loaxa::cli {
+
+namespace beast = boost::beast;
+namespace http = beast::http;
+using tcp = boost::asio::ip::tcp;
+
+HttpResult http_get(const std::string& base_url, const std::string& target,
+                    const std::string& token) {
+  const std::string prefix = "http://";
+  if (!base_url.starts_with(prefix)) {
+    throw std::runtime_error("--url " + base_url + ": only http://HOST:PORT is supported");
+  }
+  std::string rest = base_url.substr(prefix.size());
+  std::string path_prefix;
+  if (auto slash = rest.find('/'); slash != std::string::npos) {
+    path_prefix = rest.substr(slash);
+    rest = rest.substr(0, slash);
+  }
+  while (!path_prefix.empty() && path_prefix.back() == '/') path_prefix.pop_back();
+  std::string host = rest, port = "80";
+  if (auto colon = rest.rfind(':'); colon != std::string::npos && rest.back() != ']') {
+    host = rest.substr(0, colon);
+    port = rest.substr(colon + 1);
+  }
+  if (host.size() > 2 && host.front() == '[') host = host.substr(1, host.size() - 2);
+
+  boost::asio::io_context io;
+  tcp::resolver resolver(io);
+  beast::tcp_stream stream(io);
+  stream.expires_after(std::chrono::seconds(30));
+  beast::error_code ec;
+  const auto endpoints = resolver.resolve(host, port, ec);
+  if (!ec) stream.connect(endpoints, ec);
+  if (ec) {
+    throw std::runtime_error("cannot reach loaxad at " + base_url + ": " + ec.message() +
+                             " (is it running? set --url or LOAXA_URL)");
+  }
+  http::request<http::empty_body> req{http::verb::get, path_prefix + target, 11};
+  req.set(http::field::host, rest);
+  req.set(http::field::user_agent, "loaxa-cli");
+  if (!token.empty()) req.set(http::field::authorization, "Bearer " + token);
+  http::write(stream, req, ec);
+  beast::flat_buffer buffer;
+  http::response_parser<http::string_body> parser;
+  parser.body_limit(std::numeric_limits<std::uint64_t>::max());
+  if (!ec) http::read(stream, buffer, parser, ec);
+  if (ec) throw std::runtime_error("request to " + base_url + target + " failed: " + ec.message());
+  const auto& res = parser.get();
+  HttpResult out;
+  out.status = static_cast<int>(res.result_int());
+  out.content_type = std::string(res[http::field::content_type]);
+  out.body = res.body();
+  stream.socket().shutdown(tcp::socket::shutdown_both, ec);
+  return out;
+}
+
+}  // namespace loaxa::cli

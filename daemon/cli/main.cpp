@@ -1,0 +1,265 @@
+// loaxa: the command-line client. Online verbs talk to loaxad's HTTP API; offline
+// verbs work on files.
+
+#include <unistd.h>
+
+#include <boost/json.hpp>
+#include <cstdlib>
+#include <iostream>
+#include <map>
+#include <vector>
+
+#include "daemon/cli/http_client.hpp"
+#include "daemon/cli/table.hpp"
+#include "daemon/sync/keys.hpp"
+
+namespace {
+
+namespace json = boost::json;
+using loaxa::cli::render_table;
+
+struct BadInput : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+struct Args {
+  std::string verb;
+  std::vector<std::string> positional;
+  std::map<std::string, std::string> options;
+  bool help = false;
+};
+
+constexpr const char* kUsage =
+    "Usage: loaxa [--url URL] [--token TOKEN] VERB [OPTIONS]\n"
+    "\n"
+    "Verbs:\n"
+    "  status                 channels, what plays now, the next items, disk use\n"
+    "  airtime                the airtime log (--from T --to T --channel C --format ...)\n"
+    "  keygen --out PREFIX    make an Ed25519 key pair for signing province manifests\n"
+    "\n"
+    "Online verbs reach loaxad at --url (default $LOAXA_URL or http://127.0.0.1:8080).\n"
+    "Every verb has --help. Exit codes: 0 success, 1 failure, 2 bad input.\n";
+
+const std::map<std::string, std::string> kVerbHelp = {
+    {"status",
+     "Usage: loaxa status [--format table|json]\n"
+     "\n"
+     "Shows the box, each channel with what plays now and its next 5 blocks, sync state\n"
+     "and disk use, from the running loaxad.\n"},
+    {"airtime",
+     "Usage: loaxa airtime [--from T] [--to T] [--channel C] [--format table|csv|json|ndjson]\n"
+     "\n"
+     "Prints the airtime log: one row per play attempt. T is a date (2022-07-01) or an\n"
+     "ISO-8601 date-time (2022-07-01T06:00:00, offset optional, box time zone otherwise).\n"
+     "csv is RFC 4180 UTF-8 with the columns of the spec; machine formats have no extra\n"
+     "header lines.\n"},
+    {"keygen",
+     "Usage: loaxa keygen --out PREFIX\n"
+     "\n"
+     "Writes PREFIX.key (secret, mode 0600) and PREFIX.pub (base64 of the 32-byte Ed25519\n"
+     "public key, for [sync] public_keys on every box). Never overwrites a key.\n"},
+};
+
+Args parse(int argc, char** argv) {
+  Args a;
+  for (int i = 1; i < argc; ++i) {
+    std::string arg = argv[i];
+    if (arg == "--help" || arg == "-h") {
+      a.help = true;
+    } else if (arg.starts_with("--")) {
+      const auto eq = arg.find('=');
+      if (eq != std::string::npos) {
+        a.options[arg.substr(2, eq - 2)] = arg.substr(eq + 1);
+      } else if (i + 1 < argc) {
+        a.options[arg.substr(2)] = argv[++i];
+      } else {
+        throw BadInput(arg + " needs a value");
+      }
+    } else if (a.verb.empty()) {
+      a.verb = arg;
+    } else {
+      a.positional.push_back(arg);
+    }
+  }
+  return a;
+}
+
+std::string option(const Args& a, const std::string& key, const std::string& fallback = "") {
+  auto it = a.options.find(key);
+  return it == a.options.end() ? fallback : it->second;
+}
+
+void only_options(const Args& a, std::initializer_list<const char*> allowed) {
+  for (const auto& [k, v] : a.options) {
+    bool ok = k == "url" || k == "token";
+    for (const char* x : allowed) ok = ok || k == x;
+    if (!ok) throw BadInput("loaxa " + a.verb + ": unknown option --" + k + "; see loaxa " +
+                            a.verb + " --help");
+  }
+  if (!a.positional.empty()) {
+    throw BadInput("loaxa " + a.verb + ": unexpected argument '" + a.positional[0] + "'");
+  }
+}
+
+std::string base_url(const Args& a) {
+  const char* env = std::getenv("LOAXA_URL");
+  return option(a, "url", env ? env : "http://127.0.0.1:8080");
+}
+
+std::string token(const Args& a) {
+  const char* env = std::getenv("LOAXA_TOKEN");
+  return option(a, "token", env ? env : "");
+}
+
+std::string query_escape(const std::string& s) {
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  std::string out;
+  for (unsigned char c : s) {
+    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == ':') {
+      out.push_back(static_cast<char>(c));
+    } else {
+      out += '%';
+      out += kHex[c >> 4];
+      out += kHex[c & 15];
+    }
+  }
+  return out;
+}
+
+loaxa::cli::HttpResult get(const Args& a, const std::string& target) {
+  auto r = loaxa::cli::http_get(base_url(a), target, token(a));
+  if (r.status >= 400) {
+    std::string message = r.body;
+    try {
+      message = json::value_to<std::string>(json::parse(r.body).at("error").at("message"));
+    } catch (const std::exception&) {
+    }
+    if (r.status == 400) throw BadInput(message);
+    throw std::runtime_error("loaxad answered " + std::to_string(r.status) + ": " + message);
+  }
+  return r;
+}
+
+std::string str(const json::value& v) {
+  if (v.is_string()) return std::string(v.as_string());
+  if (v.is_null()) return "";
+  if (v.is_double()) {
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%.3f", v.as_double());
+    return buf;
+  }
+  return json::serialize(v);
+}
+
+int cmd_status(const Args& a) {
+  only_options(a, {"format"});
+  const std::string format = option(a, "format", "table");
+  if (format != "table" && format != "json") throw BadInput("--format must be table or json");
+  const auto r = get(a, "/api/v1/status");
+  if (format == "json") {
+    std::cout << r.body;
+    return 0;
+  }
+  const auto s = json::parse(r.body).as_object();
+  const auto& box = s.at("box").as_object();
+  std::cout << "Hộp / box: " << str(box.at("id")) << "  " << str(box.at("name")) << "  ("
+            << str(box.at("timezone")) << ")\n";
+  std::cout << "Giờ / now: " << str(s.at("now")) << "\n\n";
+  std::vector<std::vector<std::string>> rows;
+  for (const auto& c : s.at("channels").as_array()) {
+    const auto& ch = c.as_object();
+    std::string now = "—";
+    if (!ch.at("now_playing").is_null()) {
+      const auto& np = ch.at("now_playing").as_object();
+      now = str(np.at("title")) + " (" + str(np.at("media_id")) + ")";
+    }
+    std::string next;
+    for (const auto& n : ch.at("next").as_array()) {
+      if (!next.empty()) next += "; ";
+      next += str(n.at("start")).substr(11, 8) + " " + str(n.at("schedule_id"));
+    }
+    rows.push_back({str(ch.at("name")), str(ch.at("kind")), str(ch.at("state")), now,
+                    next.empty() ? "—" : next});
+  }
+  std::cout << render_table({"KÊNH/CHANNEL", "LOẠI/KIND", "TRẠNG THÁI/STATE",
+                             "ĐANG PHÁT/NOW", "TIẾP THEO/NEXT"},
+                            rows);
+  const auto& disk = s.at("disk").as_object();
+  const auto free_b = disk.at("free_bytes").to_number<double>();
+  const auto total_b = disk.at("total_bytes").to_number<double>();
+  char buf[160];
+  std::snprintf(buf, sizeof buf, "\nĐĩa / disk: %.1f GiB trống / free of %.1f GiB (%s)\n",
+                free_b / (1 << 30), total_b / (1 << 30), str(disk.at("state_dir")).c_str());
+  std::cout << buf;
+  std::cout << "Đồng bộ / sync: " << str(s.at("sync")) << "\n";
+  return 0;
+}
+
+int cmd_airtime(const Args& a) {
+  only_options(a, {"from", "to", "channel", "format"});
+  const std::string format = option(a, "format", "table");
+  if (format != "table" && format != "csv" && format != "json" && format != "ndjson") {
+    throw BadInput("--format must be table, csv, json or ndjson, not \"" + format + "\"");
+  }
+  std::string target = "/api/v1/airtime?format=" + (format == "table" ? "json" : format);
+  for (const char* k : {"from", "to", "channel"}) {
+    if (a.options.count(k)) target += std::string("&") + k + "=" + query_escape(a.options.at(k));
+  }
+  const auto r = get(a, target);
+  if (format != "table") {
+    std::cout << r.body;
+    return 0;
+  }
+  std::vector<std::vector<std::string>> rows;
+  const json::value parsed = json::parse(r.body);
+  for (const auto& v : parsed.as_array()) {
+    const auto& o = v.as_object();
+    rows.push_back({str(o.at("actual_start")).empty() ? str(o.at("planned_start"))
+                                                      : str(o.at("actual_start")),
+                    str(o.at("channel")), str(o.at("media_id")), str(o.at("title")),
+                    str(o.at("schedule_id")), str(o.at("duration_s")), str(o.at("status")),
+                    str(o.at("error"))});
+  }
+  std::cout << render_table({"BẮT ĐẦU/START", "KÊNH/CHANNEL", "MEDIA", "TIÊU ĐỀ/TITLE",
+                             "LỊCH/SCHEDULE", "GIÂY/SECONDS", "TRẠNG THÁI/STATUS", "LỖI/ERROR"},
+                            rows);
+  return 0;
+}
+
+int cmd_keygen(const Args& a) {
+  only_options(a, {"out"});
+  const std::string out = option(a, "out");
+  if (out.empty()) throw BadInput("loaxa keygen needs --out PREFIX (e.g. --out province)");
+  const std::string pub = loaxa::sync::generate_keypair(out);
+  std::cout << "wrote " << out << ".key (secret, keep it off the boxes) and " << out
+            << ".pub\npublic key: " << pub << "\n";
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  try {
+    const Args a = parse(argc, argv);
+    if (a.verb.empty()) {
+      std::cout << kUsage;
+      return a.help ? 0 : 2;
+    }
+    if (a.help) {
+      auto it = kVerbHelp.find(a.verb);
+      if (it == kVerbHelp.end()) throw BadInput("unknown verb '" + a.verb + "'; see loaxa --help");
+      std::cout << it->second;
+      return 0;
+    }
+    if (a.verb == "status") return cmd_status(a);
+    if (a.verb == "airtime") return cmd_airtime(a);
+    if (a.verb == "keygen") return cmd_keygen(a);
+    throw BadInput("unknown verb '" + a.verb + "'; see loaxa --help");
+  } catch (const BadInput& e) {
+    std::cerr << "loaxa: " << e.what() << "\n";
+    return 2;
+  } catch (const std::exception& e) {
+    std::cerr << "loaxa: " << e.what() << "\n";
+    return 1;
+  }
+}

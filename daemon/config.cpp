@@ -1,0 +1,365 @@
+#include "daemon/config.hpp"
+
+#include <fstream>
+#include <regex>
+#include <set>
+#include <sstream>
+
+#include "daemon/config_reader.hpp"
+#include "scheduler/local_time.hpp"
+#include "scheduler/rrule.hpp"
+
+namespace loaxa {
+namespace {
+
+namespace fs = std::filesystem;
+
+const std::regex kIdPattern("^[a-z0-9][a-z0-9_-]{0,63}$");
+constexpr const char* kIdHint = "use lowercase letters, digits, '-' and '_' (e.g. \"bp-tan-phu\")";
+
+fs::path resolve(const fs::path& base, const std::string& p) {
+  fs::path path(p);
+  return path.is_absolute() ? path : (base / path).lexically_normal();
+}
+
+bool looks_like_path(const std::string& item) {
+  return item.find('/') != std::string::npos || item.find('.') != std::string::npos;
+}
+
+void read_box(ConfigReader& r, Config& c) {
+  if (auto id = r.string("id", true)) {
+    if (!std::regex_match(*id, kIdPattern)) {
+      r.problem(r.line_of("id"), "box.id \"" + *id + "\" is not a valid id; " + kIdHint);
+    }
+    c.box.id = *id;
+  }
+  if (auto v = r.string("name")) c.box.name = *v;
+  if (auto v = r.string("timezone")) {
+    try {
+      scheduler::Zone zone(*v);
+      c.box.timezone = *v;
+    } catch (const std::invalid_argument& e) {
+      r.problem(r.line_of("timezone"), std::string("box.timezone: ") + e.what());
+    }
+  }
+  if (auto v = r.string("state_dir")) c.box.state_dir = resolve(c.file.parent_path(), *v);
+  r.finish();
+}
+
+void read_channel(ConfigReader& r, const std::string& name, Config& c) {
+  ChannelConfig ch;
+  ch.name = name;
+  ch.line = r.line();
+  if (!std::regex_match(name, kIdPattern)) {
+    r.problem(r.line(), "channel name \"" + name + "\" is not valid; " + kIdHint);
+  }
+  if (auto v = r.string("kind")) {
+    if (*v != "audio" && *v != "video") {
+      r.problem(r.line_of("kind"), r.where("kind") + " must be \"audio\" or \"video\", not \"" +
+                                       *v + "\"");
+    } else {
+      ch.kind = *v;
+    }
+  }
+  ch.sink = r.string("sink").value_or(ch.kind == "video" ? "autovideosink" : "autoaudiosink");
+  if (ch.sink.empty()) r.problem(r.line_of("sink"), r.where("sink") + " must not be empty");
+  if (auto v = r.string("audio_sink")) ch.audio_sink = *v;
+  if (auto v = r.number("volume", 0.0, 10.0)) ch.volume = *v;
+  if (auto ranges = r.strings("quiet_hours")) {
+    for (const auto& text : *ranges) {
+      const auto dash = text.find('-');
+      try {
+        if (dash == std::string::npos) throw std::invalid_argument("");
+        QuietRange q{scheduler::parse_time_of_day(text.substr(0, dash)),
+                     scheduler::parse_time_of_day(text.substr(dash + 1)), text};
+        ch.quiet_hours.push_back(q);
+      } catch (const std::invalid_argument&) {
+        r.problem(r.line_of("quiet_hours"), r.where("quiet_hours") + ": \"" + text +
+                                                "\" is not a range; write \"21:30-05:00\"");
+      }
+    }
+  }
+  if (auto v = r.string("chime")) ch.chime = resolve(c.file.parent_path(), *v);
+  if (auto v = r.duration("image_duration")) ch.image_duration = *v;
+  if (auto v = r.duration("fade")) {
+    if (*v > std::chrono::seconds(10)) {
+      r.problem(r.line_of("fade"), r.where("fade") + " is longer than 10s");
+    } else {
+      ch.fade = *v;
+    }
+  }
+  r.finish();
+  c.channels[name] = ch;
+}
+
+void read_sync(ConfigReader& r, Config& c) {
+  SyncConfig s;
+  if (auto v = r.string("url", true)) {
+    if (!v->starts_with("http://") && !v->starts_with("https://")) {
+      r.problem(r.line_of("url"), "sync.url must start with http:// or https://");
+    }
+    s.url = *v;
+  }
+  if (auto keys = r.strings("public_keys")) {
+    static const std::regex b64("^[A-Za-z0-9+/]{43}=$");  // 32 bytes in base64
+    for (const auto& k : *keys) {
+      if (!std::regex_match(k, b64)) {
+        r.problem(r.line_of("public_keys"),
+                  "sync.public_keys: \"" + k +
+                      "\" is not a base64 Ed25519 public key (44 characters, as written by "
+                      "`loaxa keygen` into PREFIX.pub)");
+      }
+    }
+    s.public_keys = *keys;
+  }
+  if (auto v = r.duration("interval")) {
+    if (*v < std::chrono::seconds(5)) {
+      r.problem(r.line_of("interval"), "sync.interval must be at least 5s");
+    } else {
+      s.interval = *v;
+    }
+  }
+  r.finish();
+  c.sync = s;
+}
+
+void read_api(ConfigReader& r, Config& c, std::vector<ConfigProblem>& problems) {
+  ApiConfig a;
+  if (auto listen = r.strings("listen")) {
+    static const std::regex addr(R"(^(\[[0-9a-fA-F:]+\]|[0-9.]+|localhost):([0-9]{1,5})$)");
+    for (const auto& l : *listen) {
+      std::smatch m;
+      if (!std::regex_match(l, m, addr) || std::stoi(m[2]) == 0 || std::stoi(m[2]) > 65535) {
+        r.problem(r.line_of("listen"), "api.listen: \"" + l +
+                                           "\" is not an address; write \"127.0.0.1:8080\"");
+      }
+    }
+    a.listen = *listen;
+  }
+  if (const toml::array* tokens = r.array("tokens")) {
+    for (std::size_t i = 0; i < tokens->size(); ++i) {
+      const toml::node& n = *tokens->get(i);
+      const std::string path = "api.tokens[" + std::to_string(i) + "]";
+      if (!n.is_table()) {
+        r.problem(line_of(n), path + " must be a table { name, role, sha256 }");
+        continue;
+      }
+      ConfigReader t(*n.as_table(), path, problems, r.file());
+      TokenConfig tok;
+      tok.name = t.string("name", true).value_or("");
+      tok.role = t.string("role", true).value_or("");
+      if (!tok.role.empty() && tok.role != "admin" && tok.role != "operator" &&
+          tok.role != "viewer") {
+        t.problem(t.line_of("role"),
+                  path + ".role must be admin, operator or viewer, not \"" + tok.role + "\"");
+      }
+      tok.sha256 = t.string("sha256", true).value_or("");
+      static const std::regex hex("^[0-9a-f]{64}$");
+      if (!tok.sha256.empty() && !std::regex_match(tok.sha256, hex)) {
+        t.problem(t.line_of("sha256"), path +
+                                           ".sha256 must be 64 lowercase hex digits (the SHA-256 "
+                                           "of the token: printf %s TOKEN | sha256sum)");
+      }
+      t.finish();
+      a.tokens.push_back(tok);
+    }
+  }
+  r.finish();
+  c.api = a;
+}
+
+void read_playlists(ConfigReader& top, Config& c, std::vector<ConfigProblem>& problems) {
+  const toml::array* arr = top.array("playlist");
+  if (!arr) return;
+  std::set<std::string> ids;
+  for (std::size_t i = 0; i < arr->size(); ++i) {
+    const toml::node& n = *arr->get(i);
+    const std::string path = "playlist[" + std::to_string(i) + "]";
+    if (!n.is_table()) {
+      top.problem(line_of(n), path + " must be a table ([[playlist]])");
+      continue;
+    }
+    ConfigReader r(*n.as_table(), path, problems, top.file());
+    PlaylistConfig p;
+    p.line = r.line();
+    p.id = r.string("id", true).value_or("");
+    if (!p.id.empty() && !std::regex_match(p.id, kIdPattern)) {
+      r.problem(r.line_of("id"), path + ".id \"" + p.id + "\" is not valid; " + kIdHint);
+    }
+    if (!p.id.empty() && !ids.insert(p.id).second) {
+      r.problem(r.line_of("id"), path + ".id \"" + p.id + "\" is used by an earlier playlist");
+    }
+    p.title = r.string("title").value_or(p.id);
+    if (auto items = r.strings("items")) {
+      for (const auto& item : *items) {
+        p.items.push_back(looks_like_path(item) ? resolve(c.file.parent_path(), item).string()
+                                                : item);
+      }
+    }
+    if (p.items.empty()) r.problem(r.line(), path + ".items must list at least one item");
+    r.finish();
+    c.playlists.push_back(p);
+  }
+}
+
+void read_schedules(ConfigReader& top, Config& c, std::vector<ConfigProblem>& problems) {
+  const toml::array* arr = top.array("schedule");
+  if (!arr) return;
+  std::set<std::string> ids;
+  for (std::size_t i = 0; i < arr->size(); ++i) {
+    const toml::node& n = *arr->get(i);
+    const std::string path = "schedule[" + std::to_string(i) + "]";
+    if (!n.is_table()) {
+      top.problem(line_of(n), path + " must be a table ([[schedule]])");
+      continue;
+    }
+    ConfigReader r(*n.as_table(), path, problems, top.file());
+    ScheduleConfig s;
+    s.line = r.line();
+    s.id = r.string("id").value_or("config-" + std::to_string(i + 1));
+    if (!std::regex_match(s.id, kIdPattern)) {
+      r.problem(r.line_of("id"), path + ".id \"" + s.id + "\" is not valid; " + kIdHint);
+    }
+    if (!ids.insert(s.id).second) {
+      r.problem(r.line_of("id"), path + ".id \"" + s.id + "\" is used by an earlier schedule");
+    }
+    s.channel = r.string("channel", true).value_or("");
+    if (!s.channel.empty() && !c.channels.count(s.channel)) {
+      r.problem(r.line_of("channel"), path + ".channel \"" + s.channel +
+                                          "\" is not a configured channel ([channels." +
+                                          s.channel + "] is missing)");
+    }
+    int kinds = 0;
+    for (const char* kind : {"playlist", "media", "file", "stream"}) {
+      if (auto v = r.string(kind)) {
+        ++kinds;
+        s.content_kind = kind;
+        s.content = *v;
+      }
+    }
+    if (kinds != 1) {
+      r.problem(r.line(), path + " needs exactly one of playlist, media, file or stream");
+    } else if (s.content_kind == "playlist") {
+      bool found = false;
+      for (const auto& p : c.playlists) found = found || p.id == s.content;
+      if (!found) {
+        r.problem(r.line_of("playlist"), path + ".playlist \"" + s.content +
+                                             "\" is not defined by a [[playlist]] in this file");
+      }
+    } else if (s.content_kind == "file") {
+      s.content = resolve(c.file.parent_path(), s.content).string();
+    } else if (s.content_kind == "stream" && !s.content.starts_with("http://") &&
+               !s.content.starts_with("https://")) {
+      r.problem(r.line_of("stream"), path + ".stream must be an http:// or https:// URL");
+    }
+    if (auto v = r.string("start", true)) {
+      try {
+        scheduler::parse_local_datetime(*v);
+        s.start = *v;
+      } catch (const std::invalid_argument& e) {
+        r.problem(r.line_of("start"), path + ".start: " + e.what());
+      }
+    }
+    if (auto v = r.string("rrule")) {
+      try {
+        scheduler::parse_rrule(*v);
+        s.rrule = *v;
+      } catch (const std::invalid_argument& e) {
+        r.problem(r.line_of("rrule"), path + ".rrule: " + e.what());
+      }
+    }
+    if (auto v = r.string("until")) {
+      try {
+        scheduler::parse_date(*v);
+        s.until = *v;
+      } catch (const std::invalid_argument& e) {
+        r.problem(r.line_of("until"), path + ".until: " + e.what());
+      }
+    }
+    if (auto v = r.integer("priority", 0, 100)) s.priority = static_cast<int>(*v);
+    s.max_duration = r.duration("max_duration");
+    if (s.content_kind == "stream" && !s.max_duration) {
+      r.problem(r.line(), path + ": a stream needs max_duration (e.g. \"30m\")");
+    }
+    r.finish();
+    c.schedules.push_back(s);
+  }
+}
+
+}  // namespace
+
+std::string ConfigProblem::to_string() const {
+  return file.string() + ":" + std::to_string(line) + ": " + message;
+}
+
+ConfigResult parse_config(std::string_view text, const std::filesystem::path& file) {
+  ConfigResult result;
+  toml::table root;
+  try {
+    root = toml::parse(text, file.string());
+  } catch (const toml::parse_error& e) {
+    result.problems.push_back({file, static_cast<int>(e.source().begin.line),
+                               "TOML syntax error: " + std::string(e.description())});
+    return result;
+  }
+  Config c;
+  c.file = std::filesystem::absolute(file).lexically_normal();
+  auto& problems = result.problems;
+  ConfigReader top(root, "", problems, file);
+
+  if (const toml::table* box = top.table("box")) {
+    ConfigReader r(*box, "box", problems, file);
+    read_box(r, c);
+  } else {
+    problems.push_back({file, 1, "[box] is required (with at least id = \"...\")"});
+  }
+  if (const toml::table* channels = top.table("channels")) {
+    for (const auto& [name, node] : *channels) {
+      const std::string n(name.str());
+      if (!node.is_table()) {
+        problems.push_back({file, line_of(node), "channels." + n + " must be a table"});
+        continue;
+      }
+      ConfigReader r(*node.as_table(), "channels." + n, problems, file);
+      read_channel(r, n, c);
+    }
+  }
+  if (const toml::table* sync = top.table("sync")) {
+    ConfigReader r(*sync, "sync", problems, file);
+    read_sync(r, c);
+  }
+  if (const toml::table* api = top.table("api")) {
+    ConfigReader r(*api, "api", problems, file);
+    read_api(r, c, problems);
+  }
+  if (const toml::table* defaults = top.table("schedule_defaults")) {
+    ConfigReader r(*defaults, "schedule_defaults", problems, file);
+    if (auto g = r.duration("grace")) c.grace = *g;
+    r.finish();
+  }
+  read_playlists(top, c, problems);
+  read_schedules(top, c, problems);
+  top.finish();
+
+  std::stable_sort(problems.begin(), problems.end(),
+                   [](const ConfigProblem& a, const ConfigProblem& b) { return a.line < b.line; });
+  if (problems.empty()) {
+    if (!c.api) c.api = ApiConfig{};
+    result.config = std::move(c);
+  }
+  return result;
+}
+
+ConfigResult load_config(const std::filesystem::path& file) {
+  std::ifstream in(file, std::ios::binary);
+  if (!in) {
+    ConfigResult r;
+    r.problems.push_back({file, 0, "cannot read the config file (does it exist? is it readable?)"});
+    return r;
+  }
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  return parse_config(ss.str(), file);
+}
+
+}  // namespace loaxa

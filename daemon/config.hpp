@@ -1,0 +1,109 @@
+#pragma once
+// The box's configuration: TOML (toml++) parsed into plain structs with defaults.
+// Every problem is collected as FILE:LINE: message; see load_config().
+
+#include <chrono>
+#include <filesystem>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace loaxa {
+
+using std::chrono::milliseconds;
+
+struct BoxConfig {
+  std::string id;
+  std::string name;
+  std::string timezone = "Asia/Ho_Chi_Minh";
+  std::filesystem::path state_dir = "/var/lib/loaxa";
+};
+
+struct QuietRange {
+  std::chrono::seconds from{0};
+  std::chrono::seconds to{0};
+  std::string text;  // as written, "21:30-05:00"
+};
+
+struct ChannelConfig {
+  std::string name;
+  std::string kind = "audio";  // audio | video
+  std::string sink;            // gst-launch description; default by kind
+  std::string audio_sink;      // video channels: where a video's sound goes
+  double volume = 1.0;
+  std::vector<QuietRange> quiet_hours;
+  std::optional<std::filesystem::path> chime;
+  milliseconds image_duration{10'000};
+  milliseconds fade{300};
+  int line = 0;
+};
+
+struct SyncConfig {
+  std::string url;
+  std::vector<std::string> public_keys;
+  milliseconds interval{60'000};
+};
+
+struct TokenConfig {
+  std::string name;
+  std::string role;  // admin | operator | viewer
+  std::string sha256;
+};
+
+struct ApiConfig {
+  std::vector<std::string> listen{"127.0.0.1:8080"};
+  std::vector<TokenConfig> tokens;
+};
+
+struct PlaylistConfig {
+  std::string id;
+  std::string title;
+  // Each item is a media id, or a path (anything with '/' or '.') resolved against the
+  // config file's folder and ingested at start.
+  std::vector<std::string> items;
+  int line = 0;
+};
+
+struct ScheduleConfig {
+  std::string id;  // generated ("config-N") when absent
+  std::string channel;
+  std::string content_kind;  // playlist | media | file | stream
+  std::string content;       // id, absolute path or URL
+  std::string start;         // local date-time as written
+  std::optional<std::string> rrule;
+  std::optional<std::string> until;
+  int priority = 50;
+  std::optional<milliseconds> max_duration;
+  int line = 0;
+};
+
+struct Config {
+  std::filesystem::path file;  // where it was read from
+  BoxConfig box;
+  std::map<std::string, ChannelConfig> channels;
+  std::optional<SyncConfig> sync;
+  std::optional<ApiConfig> api;
+  std::vector<PlaylistConfig> playlists;
+  std::vector<ScheduleConfig> schedules;
+  milliseconds grace{120'000};  // [schedule_defaults] grace
+};
+
+struct ConfigProblem {
+  std::filesystem::path file;
+  int line = 0;
+  std::string message;
+  std::string to_string() const;  // "FILE:LINE: message"
+};
+
+struct ConfigResult {
+  std::optional<Config> config;  // set only when there are no problems
+  std::vector<ConfigProblem> problems;
+};
+
+// Reads and validates a config file: formats, keys, types, ranges and references
+// between sections. Needs no media, state_dir, devices or network.
+ConfigResult load_config(const std::filesystem::path& file);
+ConfigResult parse_config(std::string_view text, const std::filesystem::path& file);
+
+}  // namespace loaxa

@@ -1,0 +1,526 @@
+#include "daemon/controller.hpp"
+
+#include <boost/json.hpp>
+#include <filesystem>
+
+#include "daemon/ingest.hpp"
+#include "daemon/log.hpp"
+
+namespace loaxa {
+namespace {
+
+namespace fs = std::filesystem;
+using scheduler::Instant;
+using std::chrono::milliseconds;
+
+Instant wall_now() { return Instant{std::chrono::system_clock::now().time_since_epoch()}; }
+
+std::int64_t unix_ms(Instant t) {
+  return std::chrono::duration_cast<milliseconds>(t.time_since_epoch()).count();
+}
+
+// Horizon of planning; it rolls forward on every replan.
+constexpr auto kHorizon = std::chrono::hours(36);
+constexpr auto kReplanEvery = std::chrono::hours(1);
+constexpr auto kCheckpointEvery = std::chrono::seconds(30);
+constexpr auto kClockJump = std::chrono::seconds(2);
+
+}  // namespace
+
+Controller::Controller(boost::asio::io_context& io, store::Store& store, Config config,
+                       ControllerOptions options)
+    : io_(io), store_(store), config_(std::move(config)), options_(std::move(options)),
+      zone_(config_.box.timezone) {
+  build_channels();
+}
+
+Controller::~Controller() = default;
+
+player::SinkSpec Controller::sink_for(const ChannelConfig& ch) const {
+  player::SinkSpec spec;
+  spec.description = ch.sink;
+  if (options_.render_dir) spec.raw_file = *options_.render_dir / (ch.name + ".s16le");
+  return spec;
+}
+
+void Controller::build_channels() {
+  for (const auto& [name, ch] : config_.channels) {
+    player::ChannelSettings settings{name, ch.kind, sink_for(ch), ch.volume};
+    auto it = channels_.find(name);
+    if (it != channels_.end()) {
+      it->second.channel->update(settings);
+      continue;
+    }
+    ChannelState cs;
+    cs.channel = std::make_unique<player::Channel>(io_, settings, *this);
+    channels_.emplace(name, std::move(cs));
+    if (ch.kind == "video") {
+      log::warning("controller", "channel " + name +
+                                     ": kiosk (video) playout is not built yet; its audio only "
+                                     "is played");
+    }
+    if (options_.render_dir) {
+      log::notice("controller", "channel " + name + " renders to " +
+                                    (*options_.render_dir / (name + ".s16le")).string() +
+                                    " (raw PCM, S16LE 48000 Hz mono) instead of \"" + ch.sink +
+                                    "\"");
+    }
+  }
+  // Channels removed from the config are dropped once idle.
+  for (auto it = channels_.begin(); it != channels_.end();) {
+    if (!config_.channels.count(it->first) && it->second.channel->idle()) {
+      it = channels_.erase(it);
+    } else {
+      ++it;
+    }
+  }
+}
+
+void Controller::start() {
+  const int closed = store_.airtime().close_interrupted(
+      [this](const std::string& start, std::int64_t pos) {
+        try {
+          return zone_.format_iso(scheduler::parse_iso_instant(start, zone_) + milliseconds(pos));
+        } catch (const std::exception&) {
+          return start;
+        }
+      });
+  if (closed > 0) {
+    log::warning("airtime", std::to_string(closed) +
+                                " play(s) left open by an unclean stop were closed as interrupted");
+  }
+  ingest_config();
+  wall_minus_steady_ = std::chrono::system_clock::now().time_since_epoch() -
+                       std::chrono::steady_clock::now().time_since_epoch();
+  replan();
+}
+
+void Controller::apply(Config config) {
+  config_ = std::move(config);
+  zone_ = scheduler::Zone(config_.box.timezone);
+  build_channels();
+  ingest_config();
+  replan();
+}
+
+void Controller::ingest_config() {
+  const fs::path media_dir = config_.box.state_dir / "media";
+  std::vector<std::string> paths;
+  for (const auto& p : config_.playlists) {
+    for (const auto& item : p.items) {
+      if (fs::path(item).is_absolute()) paths.push_back(item);
+    }
+  }
+  for (const auto& s : config_.schedules) {
+    if (s.content_kind == "file") paths.push_back(s.content);
+  }
+  for (const auto& [name, ch] : config_.channels) {
+    if (ch.chime) paths.push_back(ch.chime->string());
+  }
+  std::map<std::string, Item> items;
+  std::vector<store::PlaylistRecord> playlists;
+  for (const auto& path : paths) {
+    if (items.count(path)) continue;
+    Item item;
+    const auto r = ingest_file(store_, media_dir, path, "", "config");
+    if (r.ok) {
+      item.media_id = r.media.id;
+      item.title = r.media.title;
+      item.topic = r.media.topic;
+      item.file = media_dir / r.media.file;
+      item.duration = milliseconds(r.media.duration_ms.value_or(0));
+    } else {
+      item.media_id = id_from_filename(path);
+      item.title = fs::path(path).filename().string();
+      item.error = r.error;
+      log::error("ingest", r.error);
+    }
+    items[path] = item;
+  }
+  for (const auto& p : config_.playlists) {
+    store::PlaylistRecord rec{p.id, p.title, "config", {}};
+    for (const auto& item : p.items) {
+      rec.items.push_back(items.count(item) ? items[item].media_id : item);
+    }
+    playlists.push_back(rec);
+  }
+  config_items_ = std::move(items);
+  store_.catalog().replace_playlists("config", playlists);
+  std::vector<store::ScheduleRecord> schedules;
+  for (const auto& s : config_.schedules) {
+    store::ScheduleRecord r;
+    r.id = s.id;
+    r.channel = s.channel;
+    r.content_kind = s.content_kind;
+    r.content = s.content;
+    r.start = s.start;
+    r.rrule = s.rrule;
+    r.until = s.until;
+    r.priority = s.priority;
+    if (s.max_duration) r.max_duration_ms = s.max_duration->count();
+    schedules.push_back(r);
+  }
+  store_.catalog().replace_schedules("config", schedules);
+}
+
+std::vector<Controller::Item> Controller::resolve(const std::string& kind,
+                                                  const std::string& content,
+                                                  const std::string& playlist_id) {
+  std::vector<Item> out;
+  if (kind == "playlist") {
+    for (const auto& p : config_.playlists) {
+      if (p.id != content) continue;
+      for (const auto& entry : p.items) {
+        auto items = resolve(fs::path(entry).is_absolute() ? "file" : "media", entry, p.id);
+        out.insert(out.end(), items.begin(), items.end());
+      }
+    }
+  } else if (kind == "file") {
+    auto it = config_items_.find(content);
+    Item item = it != config_items_.end() ? it->second : Item{};
+    if (it == config_items_.end()) item.error = content + " was not ingested";
+    item.playlist_id = playlist_id;
+    out.push_back(item);
+  } else if (kind == "media") {
+    Item item;
+    item.media_id = content;
+    item.playlist_id = playlist_id;
+    if (auto m = store_.catalog().find_media(content)) {
+      item.title = m->title;
+      item.topic = m->topic;
+      item.file = config_.box.state_dir / "media" / m->file;
+      item.duration = milliseconds(m->duration_ms.value_or(0));
+    } else {
+      item.error = "no media with id \"" + content + "\" in the catalog (add it with `loaxa "
+                   "media add`, or check the id)";
+    }
+    out.push_back(item);
+  } else {
+    Item item;
+    item.media_id = content;
+    item.title = content;
+    item.error = "stream relay is not built yet (see the loudspeaker playout issue)";
+    out.push_back(item);
+  }
+  return out;
+}
+
+std::vector<Controller::Item> Controller::block_items(const ScheduleConfig& s) {
+  std::vector<Item> items;
+  const auto& ch = config_.channels.at(s.channel);
+  if (ch.chime) {
+    auto chime = resolve("file", ch.chime->string(), "");
+    items.insert(items.end(), chime.begin(), chime.end());
+  }
+  auto content = resolve(s.content_kind, s.content, "");
+  items.insert(items.end(), content.begin(), content.end());
+  return items;
+}
+
+std::vector<scheduler::Rule> Controller::rules() {
+  std::vector<scheduler::Rule> out;
+  for (const auto& s : config_.schedules) {
+    scheduler::Rule r;
+    r.id = s.id;
+    r.channel = s.channel;
+    r.content = s.content_kind == "file" ? fs::path(s.content).filename().string() : s.content;
+    r.start = scheduler::parse_local_datetime(s.start);
+    if (s.rrule) r.rrule = scheduler::parse_rrule(*s.rrule);
+    if (s.until) r.until = scheduler::parse_date(*s.until);
+    r.priority = s.priority;
+    for (const auto& item : block_items(s)) r.duration += item.duration;
+    r.max_duration = s.max_duration;
+    out.push_back(std::move(r));
+  }
+  return out;
+}
+
+std::vector<scheduler::TimelineEntry> Controller::preview(Instant from, Instant to) {
+  std::vector<scheduler::QuietHours> quiet;
+  for (const auto& [name, ch] : config_.channels) {
+    for (const auto& q : ch.quiet_hours) quiet.push_back({name, q.from, q.to});
+  }
+  return scheduler::plan(rules(), quiet, zone_, from, to);
+}
+
+std::string Controller::key_of(const scheduler::TimelineEntry& e) const {
+  return e.schedule_id + "@" + zone_.format_iso(e.planned_start, false);
+}
+
+void Controller::replan() {
+  for (auto& t : block_timers_) t->cancel();
+  block_timers_.clear();
+  armed_.clear();
+  last_replan_ = std::chrono::steady_clock::now();
+  const Instant now = wall_now();
+  timeline_ = preview(now - config_.grace, now + kHorizon);
+  int armed = 0;
+  for (const auto& e : timeline_) {
+    if (e.status != scheduler::EntryStatus::airs && e.status != scheduler::EntryStatus::cut) {
+      continue;
+    }
+    arm(e);
+    ++armed;
+  }
+  log::info("controller", "planned " + std::to_string(timeline_.size()) + " block(s) in the next " +
+                              std::to_string(kHorizon.count()) + " h, " + std::to_string(armed) +
+                              " to air");
+}
+
+void Controller::arm(const scheduler::TimelineEntry& e) {
+  const std::string key = key_of(e);
+  if (armed_.count(key)) return;
+  // A block never airs twice: a row for this (schedule, planned start) means it did.
+  bool aired = false;
+  for (auto& [name, cs] : channels_) {
+    if (cs.block && key_of(cs.block->entry) == key) aired = true;
+  }
+  auto st = store_.db().prepare(
+      "SELECT 1 FROM airtime WHERE schedule_id = ? AND planned_start = ? LIMIT 1");
+  st.bind(1, e.schedule_id).bind(2, zone_.format_iso(e.planned_start));
+  if (aired || st.step()) return;
+  armed_.insert(key);
+  auto timer = std::make_unique<boost::asio::system_timer>(io_);
+  const auto fire = e.start - options_.preroll_lead;
+  timer->expires_at(std::chrono::system_clock::time_point(
+      std::chrono::duration_cast<std::chrono::system_clock::duration>(fire.time_since_epoch())));
+  timer->async_wait([this, e](const boost::system::error_code& ec) {
+    if (!ec && !shutting_down_) begin_block(e);
+  });
+  block_timers_.push_back(std::move(timer));
+}
+
+void Controller::begin_block(const scheduler::TimelineEntry& e) {
+  auto it = channels_.find(e.channel);
+  const ScheduleConfig* sched = nullptr;
+  for (const auto& s : config_.schedules) {
+    if (s.id == e.schedule_id) sched = &s;
+  }
+  if (it == channels_.end() || !sched) return;
+  ChannelState& cs = it->second;
+  if (cs.block) {  // the planner let this one pre-empt what plays
+    cs.end_status_override = "preempted";
+    cs.block.reset();
+    cs.channel->stop(milliseconds(0));
+  }
+  Block block;
+  block.entry = e;
+  block.items = block_items(*sched);
+  block.item_planned = e.planned_start;
+  const Instant now = wall_now();
+  if (now > e.planned_start) {
+    log::warning("controller", "block " + key_of(e) + " starts late by " +
+                                   std::to_string(unix_ms(now) - unix_ms(e.planned_start)) +
+                                   " ms (within the grace of " +
+                                   scheduler::format_duration(config_.grace) + ")");
+  }
+  log::info("controller", "block " + key_of(e) + " on " + e.channel + ": " +
+                              std::to_string(block.items.size()) + " item(s)");
+  cs.block = std::move(block);
+  if (e.status == scheduler::EntryStatus::cut) {
+    cs.cut_timer = std::make_unique<boost::asio::system_timer>(io_);
+    cs.cut_timer->expires_at(std::chrono::system_clock::time_point(
+        std::chrono::duration_cast<std::chrono::system_clock::duration>(
+            e.end.time_since_epoch())));
+    const std::string name = e.channel;
+    cs.cut_timer->async_wait([this, name](const boost::system::error_code& ec) {
+      if (ec) return;
+      auto& state = channels_.at(name);
+      state.block.reset();
+      state.channel->stop(config_.channels.at(name).fade);
+    });
+  }
+  play_current(cs);
+}
+
+void Controller::log_unplayable(ChannelState& cs, const Item& item) {
+  store::AirtimeRow row;
+  row.box_id = config_.box.id;
+  row.channel = cs.channel->name();
+  row.media_id = item.media_id;
+  row.title = item.title;
+  row.topic = item.topic;
+  row.playlist_id = item.playlist_id;
+  row.schedule_id = cs.block->entry.schedule_id;
+  row.source = cs.block->source;
+  row.planned_start = zone_.format_iso(cs.block->item_planned);
+  row.duration_s = 0.0;
+  row.status = "failed";
+  row.error = item.error;
+  store_.airtime().insert_closed(row, unix_ms(cs.block->item_planned));
+  log::error("player", cs.channel->name() + ": " + item.media_id + " failed: " + item.error);
+}
+
+void Controller::play_current(ChannelState& cs) {
+  while (cs.block && cs.block->index < cs.block->items.size()) {
+    const Item& item = cs.block->items[cs.block->index];
+    if (item.error.empty()) break;
+    log_unplayable(cs, item);  // keeps its slot in the log, the next item plays
+    cs.block->index++;
+  }
+  if (!cs.block || cs.block->index >= cs.block->items.size()) {
+    cs.block.reset();
+    if (cs.cut_timer) cs.cut_timer->cancel();
+    return;
+  }
+  const Item& item = cs.block->items[cs.block->index];
+  cs.token = next_token_++;
+  cs.end_status_override.clear();
+  const Instant at = std::max(cs.block->item_planned, wall_now());
+  cs.channel->play(cs.token, item.file, player::WallTime{at.time_since_epoch()});
+}
+
+void Controller::on_started(const std::string& channel, std::uint64_t token,
+                            player::WallTime actual) {
+  auto& cs = channels_.at(channel);
+  if (token != cs.token || !cs.block) return;
+  const Item& item = cs.block->items[cs.block->index];
+  store::AirtimeRow row;
+  row.box_id = config_.box.id;
+  row.channel = channel;
+  row.media_id = item.media_id;
+  row.title = item.title;
+  row.topic = item.topic;
+  row.playlist_id = item.playlist_id;
+  row.schedule_id = cs.block->entry.schedule_id;
+  row.source = cs.block->source;
+  row.planned_start = zone_.format_iso(cs.block->item_planned);
+  const Instant start{actual.time_since_epoch()};
+  row.actual_start = zone_.format_iso(start);
+  cs.row_id = store_.airtime().open(row, unix_ms(start));
+  cs.row_start = start;
+  const auto error_ms = unix_ms(start) - unix_ms(cs.block->item_planned);
+  log::info("player", channel + ": started " + item.media_id + " at " + row.actual_start +
+                          " (planned " + row.planned_start + ", " +
+                          std::to_string(error_ms) + " ms)");
+}
+
+void Controller::on_ended(const std::string& channel, std::uint64_t token,
+                          player::WallTime actual_end, player::EndStatus status,
+                          const std::string& error, bool started) {
+  auto& cs = channels_.at(channel);
+  if (token != cs.token) return;
+  const Instant end{actual_end.time_since_epoch()};
+  std::string status_text = player::to_string(status);
+  if (!cs.end_status_override.empty() && status == player::EndStatus::stopped) {
+    status_text = cs.end_status_override;
+  }
+  if (started && !cs.row_id.empty()) {
+    const double secs = std::chrono::duration<double>(end - cs.row_start).count();
+    store_.airtime().close(cs.row_id, zone_.format_iso(end), secs, status_text, error);
+    log::info("player", channel + ": ended (" + status_text + ") at " + zone_.format_iso(end) +
+                            ", " + std::to_string(secs).substr(0, 6) + " s" +
+                            (error.empty() ? "" : ": " + error));
+  } else if (cs.block) {
+    Item item = cs.block->items[cs.block->index];
+    item.error = error.empty() ? "stopped before it started" : error;
+    log_unplayable(cs, item);
+  }
+  cs.row_id.clear();
+  if (cs.block && status != player::EndStatus::stopped && !shutting_down_) {
+    const auto& item = cs.block->items[cs.block->index];
+    cs.block->item_planned += item.duration;
+    cs.block->index++;
+    cs.block->item_planned = std::max(cs.block->item_planned, end);
+    play_current(cs);
+  } else if (status == player::EndStatus::stopped) {
+    cs.block.reset();
+  }
+  if (shutting_down_ && shutdown_done_) {
+    bool all_idle = true;
+    for (auto& [n, state] : channels_) all_idle = all_idle && state.channel->idle();
+    if (all_idle) std::exchange(shutdown_done_, nullptr)();
+  }
+}
+
+void Controller::shutdown(std::function<void()> done) {
+  shutting_down_ = true;
+  for (auto& t : block_timers_) t->cancel();
+  bool all_idle = true;
+  for (auto& [name, cs] : channels_) {
+    if (cs.cut_timer) cs.cut_timer->cancel();
+    if (!cs.channel->idle()) {
+      all_idle = false;
+      cs.channel->stop(config_.channels.count(name) ? config_.channels.at(name).fade
+                                                    : milliseconds(300));
+    }
+  }
+  if (all_idle) {
+    done();
+  } else {
+    shutdown_done_ = std::move(done);
+  }
+}
+
+void Controller::tick() {
+  const auto steady = std::chrono::steady_clock::now();
+  const auto offset = std::chrono::system_clock::now().time_since_epoch() -
+                      steady.time_since_epoch();
+  const auto drift = offset - wall_minus_steady_;
+  if (drift > kClockJump || drift < -kClockJump) {
+    log::warning("controller", "the wall clock jumped by " +
+                                   std::to_string(std::chrono::duration_cast<milliseconds>(drift)
+                                                      .count()) +
+                                   " ms; re-planning");
+    wall_minus_steady_ = offset;
+    replan();
+  }
+  wall_minus_steady_ = offset;
+  if (steady - last_replan_ > kReplanEvery) replan();
+  if (steady - last_checkpoint_ > kCheckpointEvery) {
+    last_checkpoint_ = steady;
+    for (auto& [name, cs] : channels_) {
+      if (!cs.row_id.empty()) {
+        store_.airtime().checkpoint(cs.row_id, unix_ms(wall_now()) - unix_ms(cs.row_start));
+      }
+    }
+  }
+}
+
+boost::json::object Controller::status() const {
+  namespace json = boost::json;
+  json::object out;
+  out["box"] = {{"id", config_.box.id}, {"name", config_.box.name},
+                {"timezone", config_.box.timezone}};
+  out["now"] = zone_.format_iso(wall_now());
+  json::array chans;
+  for (const auto& [name, cs] : channels_) {
+    json::object c;
+    c["name"] = name;
+    c["kind"] = config_.channels.count(name) ? config_.channels.at(name).kind : "audio";
+    c["state"] = cs.channel->idle() ? "idle" : "playing";
+    if (cs.block && !cs.channel->idle() && cs.block->index < cs.block->items.size()) {
+      const auto& item = cs.block->items[cs.block->index];
+      c["now_playing"] = {{"media_id", item.media_id},
+                          {"title", item.title},
+                          {"schedule_id", cs.block->entry.schedule_id},
+                          {"since", cs.row_id.empty() ? "" : zone_.format_iso(cs.row_start)}};
+    } else {
+      c["now_playing"] = nullptr;
+    }
+    json::array next;
+    const Instant now = wall_now();
+    for (const auto& e : timeline_) {
+      if (e.channel != name || e.start <= now || next.size() >= 5) continue;
+      next.push_back({{"start", zone_.format_iso(e.start, false)},
+                      {"end", zone_.format_iso(e.end, false)},
+                      {"schedule_id", e.schedule_id},
+                      {"content", e.content},
+                      {"status", scheduler::to_string(e.status)},
+                      {"reason", e.reason}});
+    }
+    c["next"] = std::move(next);
+    chans.push_back(std::move(c));
+  }
+  out["channels"] = std::move(chans);
+  out["sync"] = config_.sync ? json::value{{"url", config_.sync->url}, {"state", "not built yet"}}
+                             : json::value("not configured");
+  std::error_code ec;
+  const auto space = fs::space(config_.box.state_dir, ec);
+  out["disk"] = {{"state_dir", config_.box.state_dir.string()},
+                 {"free_bytes", ec ? 0 : static_cast<std::int64_t>(space.available)},
+                 {"total_bytes", ec ? 0 : static_cast<std::int64_t>(space.capacity)}};
+  return out;
+}
+
+}  // namespace loaxa

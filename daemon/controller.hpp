@@ -1,0 +1,117 @@
+#pragma once
+// The playout controller: walks the planner's timeline, prepares each block ahead of
+// its start on its channel, and keeps one airtime row per item (opened when its first
+// sample sounds, closed when it ends). Runs on the daemon's io_context thread.
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/system_timer.hpp>
+#include <boost/json/object.hpp>
+#include <filesystem>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "daemon/config.hpp"
+#include "daemon/store/store.hpp"
+#include "player/channel.hpp"
+#include "scheduler/planner.hpp"
+
+namespace loaxa {
+
+struct ControllerOptions {
+  // When set, every audio channel renders to DIR/<channel>.s16le instead of its sink
+  // (machines with no sound device: demos, CI).
+  std::optional<std::filesystem::path> render_dir;
+  // How long before its start a block is prepared (prerolled).
+  std::chrono::milliseconds preroll_lead{2000};
+};
+
+class Controller : public player::ChannelListener {
+ public:
+  Controller(boost::asio::io_context& io, store::Store& store, Config config,
+             ControllerOptions options);
+  ~Controller() override;
+
+  // Closes rows a crash left open, ingests the config's media, plans and arms timers.
+  void start();
+  // A new, already validated config (SIGHUP): channels, playlists and schedules.
+  void apply(Config config);
+  // Fades out what plays, closes its rows as `stopped`, then calls `done`.
+  void shutdown(std::function<void()> done);
+  // Called about once a second: checkpoints, clock-jump detection.
+  void tick();
+
+  const Config& config() const { return config_; }
+  const scheduler::Zone& zone() const { return zone_; }
+  boost::json::object status() const;
+  std::vector<scheduler::TimelineEntry> preview(scheduler::Instant from, scheduler::Instant to);
+
+  void on_started(const std::string& channel, std::uint64_t token,
+                  player::WallTime actual) override;
+  void on_ended(const std::string& channel, std::uint64_t token, player::WallTime actual_end,
+                player::EndStatus status, const std::string& error, bool started) override;
+
+ private:
+  struct Item {
+    std::string media_id;
+    std::string title;
+    std::string topic;
+    std::string playlist_id;
+    std::filesystem::path file;
+    std::chrono::milliseconds duration{0};
+    std::string error;  // why it cannot play; it still gets a `failed` row at its slot
+  };
+  struct Block {
+    scheduler::TimelineEntry entry;
+    std::vector<Item> items;
+    std::size_t index = 0;
+    scheduler::Instant item_planned{};
+    std::string source = "schedule";
+  };
+  struct ChannelState {
+    std::unique_ptr<player::Channel> channel;
+    std::optional<Block> block;
+    std::uint64_t token = 0;
+    std::string row_id;
+    scheduler::Instant row_start{};
+    std::string end_status_override;  // e.g. "preempted"
+    std::unique_ptr<boost::asio::system_timer> cut_timer;
+  };
+
+  void build_channels();
+  void ingest_config();
+  void replan();
+  std::vector<scheduler::Rule> rules();
+  std::vector<Item> resolve(const std::string& kind, const std::string& content,
+                            const std::string& playlist_id);
+  std::vector<Item> block_items(const ScheduleConfig& s);
+  void arm(const scheduler::TimelineEntry& e);
+  void begin_block(const scheduler::TimelineEntry& e);
+  void play_current(ChannelState& cs);
+  void log_unplayable(ChannelState& cs, const Item& item);
+  player::SinkSpec sink_for(const ChannelConfig& ch) const;
+  std::string key_of(const scheduler::TimelineEntry& e) const;
+
+  boost::asio::io_context& io_;
+  store::Store& store_;
+  Config config_;
+  ControllerOptions options_;
+  scheduler::Zone zone_;
+  std::map<std::string, ChannelState> channels_;
+  std::map<std::string, Item> config_items_;  // by absolute path
+  std::vector<std::unique_ptr<boost::asio::system_timer>> block_timers_;
+  std::set<std::string> armed_;
+  std::vector<scheduler::TimelineEntry> timeline_;
+  std::uint64_t next_token_ = 1;
+  bool shutting_down_ = false;
+  std::function<void()> shutdown_done_;
+  std::chrono::nanoseconds wall_minus_steady_{0};
+  std::chrono::steady_clock::time_point last_checkpoint_{};
+  std::chrono::steady_clock::time_point last_replan_{};
+};
+
+}  // namespace loaxa

@@ -1,0 +1,107 @@
+#include "daemon/ingest.hpp"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cstdio>
+
+#include "daemon/store/sha256.hpp"
+#include "player/probe.hpp"
+
+namespace loaxa {
+namespace {
+
+namespace fs = std::filesystem;
+
+// Copies to a temporary name, fsyncs, renames: a power cut never leaves half a file
+// under its final name.
+void copy_durably(const fs::path& from, const fs::path& to) {
+  const fs::path tmp = to.string() + ".part";
+  fs::copy_file(from, tmp, fs::copy_options::overwrite_existing);
+  const int fd = ::open(tmp.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd >= 0) {
+    ::fsync(fd);
+    ::close(fd);
+  }
+  fs::rename(tmp, to);
+  const int dir = ::open(to.parent_path().c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (dir >= 0) {
+    ::fsync(dir);
+    ::close(dir);
+  }
+}
+
+}  // namespace
+
+std::string id_from_filename(const fs::path& file) {
+  // Vietnamese letters folded to ASCII so ids stay typeable on any keyboard.
+  static const std::pair<const char*, const char*> folds[] = {
+      {"à", "a"}, {"á", "a"}, {"ả", "a"}, {"ã", "a"}, {"ạ", "a"}, {"ă", "a"}, {"ằ", "a"},
+      {"ắ", "a"}, {"ẳ", "a"}, {"ẵ", "a"}, {"ặ", "a"}, {"â", "a"}, {"ầ", "a"}, {"ấ", "a"},
+      {"ẩ", "a"}, {"ẫ", "a"}, {"ậ", "a"}, {"è", "e"}, {"é", "e"}, {"ẻ", "e"}, {"ẽ", "e"},
+      {"ẹ", "e"}, {"ê", "e"}, {"ề", "e"}, {"ế", "e"}, {"ể", "e"}, {"ễ", "e"}, {"ệ", "e"},
+      {"ì", "i"}, {"í", "i"}, {"ỉ", "i"}, {"ĩ", "i"}, {"ị", "i"}, {"ò", "o"}, {"ó", "o"},
+      {"ỏ", "o"}, {"õ", "o"}, {"ọ", "o"}, {"ô", "o"}, {"ồ", "o"}, {"ố", "o"}, {"ổ", "o"},
+      {"ỗ", "o"}, {"ộ", "o"}, {"ơ", "o"}, {"ờ", "o"}, {"ớ", "o"}, {"ở", "o"}, {"ỡ", "o"},
+      {"ợ", "o"}, {"ù", "u"}, {"ú", "u"}, {"ủ", "u"}, {"ũ", "u"}, {"ụ", "u"}, {"ư", "u"},
+      {"ừ", "u"}, {"ứ", "u"}, {"ử", "u"}, {"ữ", "u"}, {"ự", "u"}, {"ỳ", "y"}, {"ý", "y"},
+      {"ỷ", "y"}, {"ỹ", "y"}, {"ỵ", "y"}, {"đ", "d"}, {"Đ", "d"}};
+  std::string stem = file.stem().string();
+  for (const auto& [from, to] : folds) {
+    for (std::size_t pos; (pos = stem.find(from)) != std::string::npos;) {
+      stem.replace(pos, std::string_view(from).size(), to);
+    }
+  }
+  std::string id;
+  for (char ch : stem) {
+    const auto c = static_cast<unsigned char>(ch);
+    if (std::isalnum(c) && c < 128) {
+      id.push_back(static_cast<char>(std::tolower(c)));
+    } else if (!id.empty() && id.back() != '-') {
+      id.push_back('-');
+    }
+  }
+  while (!id.empty() && id.back() == '-') id.pop_back();
+  return id.empty() ? "media" : id.substr(0, 64);
+}
+
+IngestResult ingest_file(store::Store& store, const fs::path& media_dir, const fs::path& file,
+                         std::string id, const std::string& origin) {
+  IngestResult r;
+  const auto probe = player::probe_file(file);
+  if (!probe.playable) {
+    r.error = file.string() + ": cannot be played: " + probe.error;
+    return r;
+  }
+  std::string sha;
+  try {
+    sha = store::sha256_file_hex(file);
+  } catch (const std::exception& e) {
+    r.error = e.what();
+    return r;
+  }
+  if (id.empty()) id = id_from_filename(file);
+  std::string ext = file.extension().string();
+  for (char& c : ext) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  const std::string name = sha + ext;
+  std::error_code ec;
+  fs::create_directories(media_dir, ec);
+  try {
+    if (!fs::exists(media_dir / name)) copy_durably(file, media_dir / name);
+  } catch (const std::exception& e) {
+    r.error = "cannot copy " + file.string() + " into " + media_dir.string() + ": " + e.what();
+    return r;
+  }
+  r.media.id = id;
+  r.media.sha256 = sha;
+  r.media.file = name;
+  r.media.title = probe.title.empty() ? file.stem().string() : probe.title;
+  r.media.kind = probe.kind;
+  if (probe.duration) r.media.duration_ms = probe.duration->count();
+  r.media.origin = origin;
+  store.catalog().upsert_media(r.media);
+  r.ok = true;
+  return r;
+}
+
+}  // namespace loaxa

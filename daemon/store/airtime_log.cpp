@@ -1,0 +1,189 @@
+#include "daemon/store/airtime_log.hpp"
+
+#include <cstdio>
+
+#include "daemon/store/sha256.hpp"
+
+namespace loaxa::store {
+namespace {
+
+constexpr const char* kSelect =
+    "SELECT id, box_id, channel, media_id, title, topic, playlist_id, schedule_id, source, "
+    "planned_start, actual_start, actual_end, duration_s, status, error, prev_hash, hash "
+    "FROM airtime";
+
+AirtimeRow read_row(const sqlite::Statement& st) {
+  AirtimeRow r;
+  r.id = st.text(0);
+  r.box_id = st.text(1);
+  r.channel = st.text(2);
+  r.media_id = st.text(3);
+  r.title = st.text(4);
+  r.topic = st.text(5);
+  r.playlist_id = st.text(6);
+  r.schedule_id = st.text(7);
+  r.source = st.text(8);
+  r.planned_start = st.text(9);
+  r.actual_start = st.text(10);
+  r.actual_end = st.text(11);
+  if (!st.is_null(12)) r.duration_s = st.real(12);
+  r.status = st.text(13);
+  r.error = st.text(14);
+  r.prev_hash = st.text(15);
+  r.hash = st.text(16);
+  return r;
+}
+
+std::string format_seconds(std::optional<double> s) {
+  if (!s) return "";
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.3f", *s);
+  return buf;
+}
+
+}  // namespace
+
+const std::vector<std::string>& airtime_columns() {
+  static const std::vector<std::string> cols = {
+      "id",           "box_id",        "channel",      "media_id",   "title",  "topic",
+      "playlist_id",  "schedule_id",   "source",       "planned_start", "actual_start",
+      "actual_end",   "duration_s",    "status",       "error",      "prev_hash", "hash"};
+  return cols;
+}
+
+std::string airtime_row_hash(const AirtimeRow& r) {
+  const std::string fields[] = {r.id,           r.box_id,       r.channel,
+                                r.media_id,     r.title,        r.topic,
+                                r.playlist_id,  r.schedule_id,  r.source,
+                                r.planned_start, r.actual_start, r.actual_end,
+                                format_seconds(r.duration_s), r.status, r.error,
+                                r.prev_hash};
+  std::string canonical;
+  for (const auto& f : fields) {
+    canonical += f;
+    canonical += '\x1f';
+  }
+  return sha256_hex(canonical);
+}
+
+std::string AirtimeLog::open(AirtimeRow row, std::int64_t start_ms) {
+  if (row.id.empty()) row.id = uuid_v7();
+  db_.prepare(
+         "INSERT INTO airtime(id, box_id, channel, media_id, title, topic, playlist_id, "
+         "schedule_id, source, planned_start, actual_start, status, start_ms) "
+         "VALUES (?,?,?,?,?,?,?,?,?,?,?,'playing',?)")
+      .bind(1, row.id)
+      .bind(2, row.box_id)
+      .bind(3, row.channel)
+      .bind(4, row.media_id)
+      .bind(5, row.title)
+      .bind(6, row.topic)
+      .bind(7, row.playlist_id)
+      .bind(8, row.schedule_id)
+      .bind(9, row.source)
+      .bind(10, row.planned_start)
+      .bind(11, row.actual_start)
+      .bind(12, start_ms)
+      .run();
+  return row.id;
+}
+
+void AirtimeLog::close_chained(AirtimeRow& row) {
+  auto last = db_.prepare(
+      "SELECT hash, COALESCE(closed_seq, 0) FROM airtime WHERE closed_seq IS NOT NULL "
+      "ORDER BY closed_seq DESC LIMIT 1");
+  std::int64_t seq = 0;
+  row.prev_hash.clear();
+  if (last.step()) {
+    row.prev_hash = last.text(0);
+    seq = last.int64(1);
+  }
+  row.hash = airtime_row_hash(row);
+  db_.prepare(
+         "UPDATE airtime SET actual_end=?, duration_s=?, status=?, error=?, prev_hash=?, hash=?, "
+         "closed_seq=? WHERE id=?")
+      .bind(1, row.actual_end)
+      .bind(2, row.duration_s)
+      .bind(3, row.status)
+      .bind(4, row.error)
+      .bind(5, row.prev_hash)
+      .bind(6, row.hash)
+      .bind(7, seq + 1)
+      .bind(8, row.id)
+      .run();
+}
+
+bool AirtimeLog::close(const std::string& id, const std::string& actual_end, double duration_s,
+                       const std::string& status, const std::string& error) {
+  sqlite::Transaction tx(db_);
+  auto row = find(id);
+  if (!row || row->status != "playing") return false;
+  row->actual_end = actual_end;
+  row->duration_s = duration_s;
+  row->status = status;
+  row->error = error;
+  close_chained(*row);
+  tx.commit();
+  return true;
+}
+
+std::string AirtimeLog::insert_closed(AirtimeRow row, std::int64_t start_ms) {
+  sqlite::Transaction tx(db_);
+  const AirtimeRow closing = row;
+  row.id = open(row, start_ms);
+  AirtimeRow done = closing;
+  done.id = row.id;
+  close_chained(done);
+  tx.commit();
+  return done.id;
+}
+
+void AirtimeLog::checkpoint(const std::string& id, std::int64_t position_ms) {
+  db_.prepare("UPDATE airtime SET position_ms=? WHERE id=? AND status='playing'")
+      .bind(1, position_ms)
+      .bind(2, id)
+      .run();
+}
+
+int AirtimeLog::close_interrupted(
+    const std::function<std::string(const std::string&, std::int64_t)>& end_of) {
+  sqlite::Transaction tx(db_);
+  auto st = db_.prepare(
+      "SELECT id, position_ms, actual_start FROM airtime WHERE status='playing' ORDER BY seq");
+  std::vector<std::tuple<std::string, std::int64_t, std::string>> pending;
+  while (st.step()) pending.emplace_back(st.text(0), st.int64(1), st.text(2));
+  for (auto& [id, pos, start] : pending) {
+    auto row = find(id);
+    row->actual_end = end_of(start, pos);
+    row->duration_s = static_cast<double>(pos) / 1000.0;
+    row->status = "interrupted";
+    row->error = "the daemon stopped while this played (crash or power cut); duration is the "
+                 "last checkpoint";
+    close_chained(*row);
+  }
+  tx.commit();
+  return static_cast<int>(pending.size());
+}
+
+void AirtimeLog::for_each(const AirtimeFilter& f,
+                          const std::function<void(const AirtimeRow&)>& visit) const {
+  std::string sql = std::string(kSelect) + " WHERE 1=1";
+  if (f.from_ms) sql += " AND start_ms >= ?1";
+  if (f.to_ms) sql += " AND start_ms < ?2";
+  if (f.channel) sql += " AND channel = ?3";
+  sql += " ORDER BY start_ms, seq";
+  auto st = db_.prepare(sql);
+  if (f.from_ms) st.bind(1, *f.from_ms);
+  if (f.to_ms) st.bind(2, *f.to_ms);
+  if (f.channel) st.bind(3, *f.channel);
+  while (st.step()) visit(read_row(st));
+}
+
+std::optional<AirtimeRow> AirtimeLog::find(const std::string& id) const {
+  auto st = db_.prepare(std::string(kSelect) + " WHERE id = ?");
+  st.bind(1, id);
+  if (!st.step()) return std::nullopt;
+  return read_row(st);
+}
+
+}  // namespace loaxa::store

@@ -1,0 +1,72 @@
+#pragma once
+// The airtime log: one row per play attempt, opened when it starts and closed once
+// when it ends. A closed row joins the hash chain (closing order) and never changes.
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "daemon/store/sqlite/database.hpp"
+
+namespace loaxa::store {
+
+struct AirtimeRow {
+  std::string id;
+  std::string box_id;
+  std::string channel;
+  std::string media_id;
+  std::string title;
+  std::string topic;
+  std::string playlist_id;
+  std::string schedule_id;
+  std::string source;  // schedule | manual | emergency | live | announcement
+  std::string planned_start;
+  std::string actual_start;
+  std::string actual_end;
+  std::optional<double> duration_s;
+  std::string status;  // playing | completed | preempted | stopped | failed | missed | interrupted
+  std::string error;
+  std::string prev_hash;
+  std::string hash;
+};
+
+// The CSV column order of SPEC.md.
+const std::vector<std::string>& airtime_columns();
+// SHA-256 over the row's canonical fields (CSV order, unit-separated) and prev_hash.
+std::string airtime_row_hash(const AirtimeRow& row);
+
+struct AirtimeFilter {
+  std::optional<std::int64_t> from_ms;  // start_ms >= from
+  std::optional<std::int64_t> to_ms;    // start_ms < to
+  std::optional<std::string> channel;
+};
+
+class AirtimeLog {
+ public:
+  explicit AirtimeLog(sqlite::Database& db) : db_(db) {}
+
+  // Writes an open row (status playing). `row.id` is generated when empty. Returns the id.
+  std::string open(AirtimeRow row, std::int64_t start_ms);
+  // Closes an open row, chaining its hash. Returns false if no such open row.
+  bool close(const std::string& id, const std::string& actual_end, double duration_s,
+             const std::string& status, const std::string& error);
+  // Writes a row that is closed from the start (failed before it began, missed).
+  std::string insert_closed(AirtimeRow row, std::int64_t start_ms);
+  void checkpoint(const std::string& id, std::int64_t position_ms);
+  // Closes every row left open by a crash as `interrupted`, with the last checkpointed
+  // duration. `end_of` turns (actual_start, position_ms) into the actual_end text.
+  int close_interrupted(
+      const std::function<std::string(const std::string&, std::int64_t)>& end_of);
+
+  void for_each(const AirtimeFilter& filter,
+                const std::function<void(const AirtimeRow&)>& visit) const;
+  std::optional<AirtimeRow> find(const std::string& id) const;
+
+ private:
+  void close_chained(AirtimeRow& row);
+  sqlite::Database& db_;
+};
+
+}  // namespace loaxa::store

@@ -1,0 +1,142 @@
+#include "daemon/store/catalog.hpp"
+
+namespace loaxa::store {
+namespace {
+
+constexpr const char* kMediaSelect =
+    "SELECT id, sha256, file, title, COALESCE(topic,''), kind, duration_ms, origin FROM media";
+
+MediaRecord read_media(const sqlite::Statement& st) {
+  MediaRecord m;
+  m.id = st.text(0);
+  m.sha256 = st.text(1);
+  m.file = st.text(2);
+  m.title = st.text(3);
+  m.topic = st.text(4);
+  m.kind = st.text(5);
+  if (!st.is_null(6)) m.duration_ms = st.int64(6);
+  m.origin = st.text(7);
+  return m;
+}
+
+}  // namespace
+
+void Catalog::upsert_media(const MediaRecord& m) {
+  db_.prepare(
+         "INSERT INTO media(id, sha256, file, title, topic, kind, duration_ms, origin, added_at) "
+         "VALUES (?,?,?,?,?,?,?,?, strftime('%Y-%m-%dT%H:%M:%fZ','now')) "
+         "ON CONFLICT(id) DO UPDATE SET sha256=excluded.sha256, file=excluded.file, "
+         "title=excluded.title, topic=excluded.topic, kind=excluded.kind, "
+         "duration_ms=excluded.duration_ms, origin=excluded.origin")
+      .bind(1, m.id)
+      .bind(2, m.sha256)
+      .bind(3, m.file)
+      .bind(4, m.title)
+      .bind(5, m.topic)
+      .bind(6, m.kind)
+      .bind(7, m.duration_ms)
+      .bind(8, m.origin)
+      .run();
+}
+
+std::optional<MediaRecord> Catalog::find_media(const std::string& id) const {
+  auto st = db_.prepare(std::string(kMediaSelect) + " WHERE id = ?");
+  st.bind(1, id);
+  if (!st.step()) return std::nullopt;
+  return read_media(st);
+}
+
+std::optional<MediaRecord> Catalog::find_media_by_sha256(const std::string& sha256) const {
+  auto st = db_.prepare(std::string(kMediaSelect) + " WHERE sha256 = ? LIMIT 1");
+  st.bind(1, sha256);
+  if (!st.step()) return std::nullopt;
+  return read_media(st);
+}
+
+std::vector<MediaRecord> Catalog::list_media() const {
+  std::vector<MediaRecord> out;
+  auto st = db_.prepare(std::string(kMediaSelect) + " ORDER BY id");
+  while (st.step()) out.push_back(read_media(st));
+  return out;
+}
+
+void Catalog::replace_playlists(const std::string& origin,
+                                const std::vector<PlaylistRecord>& lists) {
+  sqlite::Transaction tx(db_);
+  db_.prepare("DELETE FROM playlists WHERE origin = ?").bind(1, origin).run();
+  for (const auto& p : lists) {
+    db_.prepare("INSERT OR REPLACE INTO playlists(id, title, origin) VALUES (?,?,?)")
+        .bind(1, p.id)
+        .bind(2, p.title)
+        .bind(3, origin)
+        .run();
+    db_.prepare("DELETE FROM playlist_items WHERE playlist_id = ?").bind(1, p.id).run();
+    auto ins =
+        db_.prepare("INSERT INTO playlist_items(playlist_id, position, media_id) VALUES (?,?,?)");
+    int pos = 0;
+    for (const auto& item : p.items) {
+      ins.reset();
+      ins.bind(1, p.id).bind(2, pos++).bind(3, item).run();
+    }
+  }
+  tx.commit();
+}
+
+void Catalog::replace_schedules(const std::string& origin,
+                                const std::vector<ScheduleRecord>& rows) {
+  sqlite::Transaction tx(db_);
+  db_.prepare("DELETE FROM schedules WHERE origin = ?").bind(1, origin).run();
+  for (const auto& s : rows) {
+    db_.prepare(
+           "INSERT OR REPLACE INTO schedules(id, channel, content_kind, content, start, rrule, "
+           "until, priority, max_duration_ms, origin) VALUES (?,?,?,?,?,?,?,?,?,?)")
+        .bind(1, s.id)
+        .bind(2, s.channel)
+        .bind(3, s.content_kind)
+        .bind(4, s.content)
+        .bind(5, s.start)
+        .bind(6, s.rrule)
+        .bind(7, s.until)
+        .bind(8, s.priority)
+        .bind(9, s.max_duration_ms)
+        .bind(10, origin)
+        .run();
+  }
+  tx.commit();
+}
+
+std::optional<PlaylistRecord> Catalog::find_playlist(const std::string& id) const {
+  auto st = db_.prepare("SELECT id, title, origin FROM playlists WHERE id = ?");
+  st.bind(1, id);
+  if (!st.step()) return std::nullopt;
+  PlaylistRecord p{st.text(0), st.text(1), st.text(2), {}};
+  auto items = db_.prepare(
+      "SELECT media_id FROM playlist_items WHERE playlist_id = ? ORDER BY position");
+  items.bind(1, id);
+  while (items.step()) p.items.push_back(items.text(0));
+  return p;
+}
+
+std::vector<ScheduleRecord> Catalog::list_schedules() const {
+  std::vector<ScheduleRecord> out;
+  auto st = db_.prepare(
+      "SELECT id, channel, content_kind, content, start, rrule, until, priority, "
+      "max_duration_ms, origin FROM schedules ORDER BY id");
+  while (st.step()) {
+    ScheduleRecord s;
+    s.id = st.text(0);
+    s.channel = st.text(1);
+    s.content_kind = st.text(2);
+    s.content = st.text(3);
+    s.start = st.text(4);
+    s.rrule = st.optional_text(5);
+    s.until = st.optional_text(6);
+    s.priority = static_cast<int>(st.int64(7));
+    if (!st.is_null(8)) s.max_duration_ms = st.int64(8);
+    s.origin = st.text(9);
+    out.push_back(std::move(s));
+  }
+  return out;
+}
+
+}  // namespace loaxa::store

@@ -1,0 +1,63 @@
+#pragma once
+// Media, playlists and schedules as the store keeps them.
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "daemon/store/sqlite/database.hpp"
+
+namespace loaxa::store {
+
+struct MediaRecord {
+  std::string id;
+  std::string sha256;
+  std::string file;  // relative to state_dir/media
+  std::string title;
+  std::string topic;
+  std::string kind = "audio";
+  std::optional<std::int64_t> duration_ms;
+  std::string origin = "local";
+};
+
+struct PlaylistRecord {
+  std::string id;
+  std::string title;
+  std::string origin = "local";
+  std::vector<std::string> items;  // media ids in order
+};
+
+struct ScheduleRecord {
+  std::string id;
+  std::string channel;
+  std::string content_kind;  // playlist | media | stream
+  std::string content;
+  std::string start;  // local date-time
+  std::optional<std::string> rrule;
+  std::optional<std::string> until;
+  int priority = 50;
+  std::optional<std::int64_t> max_duration_ms;
+  std::string origin = "local";
+};
+
+class Catalog {
+ public:
+  explicit Catalog(sqlite::Database& db) : db_(db) {}
+
+  void upsert_media(const MediaRecord& m);
+  std::optional<MediaRecord> find_media(const std::string& id) const;
+  std::optional<MediaRecord> find_media_by_sha256(const std::string& sha256) const;
+  std::vector<MediaRecord> list_media() const;
+
+  // Replaces every playlist and schedule of `origin` (e.g. "config" at start and reload).
+  void replace_playlists(const std::string& origin, const std::vector<PlaylistRecord>& lists);
+  void replace_schedules(const std::string& origin, const std::vector<ScheduleRecord>& rows);
+  std::optional<PlaylistRecord> find_playlist(const std::string& id) const;
+  std::vector<ScheduleRecord> list_schedules() const;
+
+ private:
+  sqlite::Database& db_;
+};
+
+}  // namespace loaxa::store

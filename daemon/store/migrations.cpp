@@ -1,0 +1,106 @@
+#include "daemon/store/migrations.hpp"
+
+#include <stdexcept>
+#include <string>
+
+namespace loaxa::store {
+
+const std::vector<Migration>& migrations() {
+  static const std::vector<Migration> all = {
+      {1, R"sql(
+CREATE TABLE media (
+  id          TEXT PRIMARY KEY,
+  sha256      TEXT NOT NULL,
+  file        TEXT NOT NULL,            -- path inside state_dir/media
+  title       TEXT NOT NULL DEFAULT '',
+  topic       TEXT,
+  audience    TEXT,                     -- comma-separated audience keys
+  kind        TEXT NOT NULL DEFAULT 'audio',
+  duration_ms INTEGER,
+  origin      TEXT NOT NULL DEFAULT 'local',  -- local | config | province
+  added_at    TEXT NOT NULL
+);
+CREATE TABLE playlists (
+  id     TEXT PRIMARY KEY,
+  title  TEXT NOT NULL DEFAULT '',
+  origin TEXT NOT NULL DEFAULT 'local'
+);
+CREATE TABLE playlist_items (
+  playlist_id TEXT NOT NULL REFERENCES playlists(id) ON DELETE CASCADE,
+  position    INTEGER NOT NULL,
+  media_id    TEXT NOT NULL,
+  PRIMARY KEY (playlist_id, position)
+);
+CREATE TABLE schedules (
+  id              TEXT PRIMARY KEY,
+  channel         TEXT NOT NULL,
+  content_kind    TEXT NOT NULL,         -- playlist | media | stream
+  content         TEXT NOT NULL,
+  start           TEXT NOT NULL,         -- local date-time
+  rrule           TEXT,
+  until           TEXT,
+  priority        INTEGER NOT NULL DEFAULT 50,
+  max_duration_ms INTEGER,
+  origin          TEXT NOT NULL DEFAULT 'local'
+);
+CREATE TABLE airtime (
+  seq            INTEGER PRIMARY KEY AUTOINCREMENT,
+  id             TEXT NOT NULL UNIQUE,
+  box_id         TEXT NOT NULL,
+  channel        TEXT NOT NULL,
+  media_id       TEXT NOT NULL DEFAULT '',
+  title          TEXT NOT NULL DEFAULT '',
+  topic          TEXT NOT NULL DEFAULT '',
+  playlist_id    TEXT NOT NULL DEFAULT '',
+  schedule_id    TEXT NOT NULL DEFAULT '',
+  source         TEXT NOT NULL,
+  planned_start  TEXT NOT NULL DEFAULT '',
+  actual_start   TEXT NOT NULL DEFAULT '',
+  actual_end     TEXT NOT NULL DEFAULT '',
+  duration_s     REAL,
+  status         TEXT NOT NULL,
+  error          TEXT NOT NULL DEFAULT '',
+  prev_hash      TEXT NOT NULL DEFAULT '',
+  hash           TEXT NOT NULL DEFAULT '',
+  start_ms       INTEGER NOT NULL,       -- actual (or planned) start, Unix ms, for filters
+  closed_seq     INTEGER UNIQUE          -- position in the hash chain; NULL while open
+);
+)sql"},
+      {2, R"sql(
+ALTER TABLE airtime ADD COLUMN position_ms INTEGER NOT NULL DEFAULT 0;  -- last checkpoint
+CREATE INDEX airtime_start ON airtime(start_ms);
+CREATE INDEX airtime_open ON airtime(status) WHERE status = 'playing';
+)sql"},
+  };
+  return all;
+}
+
+int schema_version(sqlite::Database& db) {
+  db.exec("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL, applied_at TEXT "
+          "NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now')))");
+  auto st = db.prepare("SELECT COALESCE(MAX(version), 0) FROM schema_version");
+  st.step();
+  return static_cast<int>(st.int64(0));
+}
+
+int migrate(sqlite::Database& db, int up_to) {
+  int version = schema_version(db);
+  const int latest = migrations().back().version;
+  if (version > latest) {
+    throw std::runtime_error("database schema version " + std::to_string(version) +
+                             " is newer than this loaxa knows (" + std::to_string(latest) +
+                             "); install the newer loaxa or restore a backup");
+  }
+  for (const Migration& m : migrations()) {
+    if (m.version <= version) continue;
+    if (up_to > 0 && m.version > up_to) break;
+    sqlite::Transaction tx(db);
+    db.exec(m.sql);
+    db.prepare("INSERT INTO schema_version(version) VALUES (?)").bind(1, m.version).run();
+    tx.commit();
+    version = m.version;
+  }
+  return version;
+}
+
+}  // namespace loaxa::store

@@ -1,0 +1,45 @@
+#pragma once
+// Move-only owner of a sqlite3 connection. Throws SqliteError on error.
+
+#include <cstdint>
+#include <filesystem>
+#include <string_view>
+
+#include "daemon/store/sqlite/statement.hpp"
+
+namespace loaxa::store::sqlite {
+
+class Database {
+ public:
+  // Opens (creating if needed) in WAL mode with foreign keys on.
+  explicit Database(const std::filesystem::path& path);
+  Database(Database&& other) noexcept;
+  Database& operator=(Database&& other) noexcept;
+  Database(const Database&) = delete;
+  Database& operator=(const Database&) = delete;
+  ~Database();
+
+  void exec(std::string_view sql);
+  Statement prepare(std::string_view sql) { return Statement(db_, sql); }
+  std::int64_t last_insert_rowid() const;
+  int changes() const;
+
+ private:
+  sqlite3* db_ = nullptr;
+};
+
+// Commits on commit(), rolls back if destroyed before.
+class Transaction {
+ public:
+  explicit Transaction(Database& db);
+  Transaction(const Transaction&) = delete;
+  Transaction& operator=(const Transaction&) = delete;
+  ~Transaction();
+  void commit();
+
+ private:
+  Database& db_;
+  bool open_ = true;
+};
+
+}  // namespace loaxa::store::sqlite

@@ -1,0 +1,27 @@
+#pragma once
+// The box's database: state_dir/loaxa.db, migrated on open.
+
+#include <filesystem>
+
+#include "daemon/store/airtime_log.hpp"
+#include "daemon/store/catalog.hpp"
+#include "daemon/store/sqlite/database.hpp"
+
+namespace loaxa::store {
+
+class Store {
+ public:
+  // Opens and migrates. Throws on failure.
+  explicit Store(const std::filesystem::path& db_path);
+
+  sqlite::Database& db() { return db_; }
+  Catalog& catalog() { return catalog_; }
+  AirtimeLog& airtime() { return airtime_; }
+
+ private:
+  sqlite::Database db_;
+  Catalog catalog_;
+  AirtimeLog airtime_;
+};
+
+}  // namespace loaxa::store

@@ -1,0 +1,50 @@
+#include "daemon/sync/keys.hpp"
+
+#include <fcntl.h>
+#include <sodium.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <stdexcept>
+#include <vector>
+
+namespace loaxa::sync {
+namespace {
+
+void write_new_file(const std::filesystem::path& path, const std::string& text, mode_t mode) {
+  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode);
+  if (fd < 0) {
+    throw std::runtime_error("cannot create " + path.string() +
+                             (errno == EEXIST ? ": it exists already (keys are never overwritten; "
+                                                "choose another --out)"
+                                              : std::string(": ") + std::strerror(errno)));
+  }
+  const bool ok = ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size()) &&
+                  ::fsync(fd) == 0;
+  ::close(fd);
+  if (!ok) throw std::runtime_error("cannot write " + path.string());
+}
+
+}  // namespace
+
+std::string base64_encode(const unsigned char* data, std::size_t size) {
+  std::vector<char> out(sodium_base64_ENCODED_LEN(size, sodium_base64_VARIANT_ORIGINAL));
+  sodium_bin2base64(out.data(), out.size(), data, size, sodium_base64_VARIANT_ORIGINAL);
+  return out.data();
+}
+
+std::string generate_keypair(const std::filesystem::path& prefix) {
+  if (sodium_init() < 0) throw std::runtime_error("libsodium cannot initialise");
+  unsigned char pk[crypto_sign_PUBLICKEYBYTES];
+  unsigned char sk[crypto_sign_SECRETKEYBYTES];
+  crypto_sign_keypair(pk, sk);
+  const std::string pub = base64_encode(pk, sizeof pk);
+  const std::string sec = base64_encode(sk, sizeof sk);
+  sodium_memzero(sk, sizeof sk);
+  write_new_file(prefix.string() + ".key", sec + "\n", 0600);
+  write_new_file(prefix.string() + ".pub", pub + "\n", 0644);
+  return pub;
+}
+
+}  // namespace loaxa::sync

@@ -1,0 +1,56 @@
+#pragma once
+// Time as the config, the schedule and the airtime log speak it: durations ("1h30m"),
+// times of day ("21:30"), local dates and date-times in the box's IANA time zone,
+// and ISO-8601 with offset for output. Parsers throw std::invalid_argument whose
+// message says what was expected.
+
+#include <chrono>
+#include <string>
+#include <string_view>
+
+#include <date/tz.h>
+
+namespace loaxa::scheduler {
+
+using Clock = std::chrono::system_clock;
+using Instant = std::chrono::time_point<Clock, std::chrono::nanoseconds>;
+using LocalSeconds = date::local_seconds;
+using LocalDays = date::local_days;
+
+// "5s", "90s", "10m", "1h30m", "250ms", "2d". Throws std::invalid_argument.
+std::chrono::milliseconds parse_duration(std::string_view text);
+// "1h30m" style, shortest exact form ("0s" for zero).
+std::string format_duration(std::chrono::milliseconds d);
+
+// "21:30" or "21:30:15" -> time since midnight. Throws std::invalid_argument.
+std::chrono::seconds parse_time_of_day(std::string_view text);
+
+// "2022-07-01T06:00:00" (seconds optional). Throws std::invalid_argument.
+LocalSeconds parse_local_datetime(std::string_view text);
+// "2022-12-31". Throws std::invalid_argument.
+LocalDays parse_date(std::string_view text);
+std::string format_local_datetime(LocalSeconds t);  // "2022-07-01T06:00:00"
+
+// An IANA zone ("Asia/Ho_Chi_Minh"). Throws std::invalid_argument for unknown names.
+class Zone {
+ public:
+  explicit Zone(std::string_view name);
+  const std::string& name() const { return name_; }
+
+  // Local wall time to an instant, as RFC 5545 says: a time inside a DST gap is
+  // moved forward by the gap's length; a time that occurs twice means the first one.
+  Instant to_instant(LocalSeconds local) const;
+  LocalSeconds to_local_seconds(Instant t) const;
+  // "2022-07-01T06:00:00.012+07:00" (milliseconds only when asked for).
+  std::string format_iso(Instant t, bool milliseconds = true) const;
+
+ private:
+  std::string name_;
+  const date::time_zone* zone_;
+};
+
+// Parses "2022-07-01T06:00:00.012+07:00" (fraction and offset optional; "Z" allowed).
+// Without an offset the text is local to `zone`. Throws std::invalid_argument.
+Instant parse_iso_instant(std::string_view text, const Zone& zone);
+
+}  // namespace loaxa::scheduler

@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Installs what loaxa needs to build, test and run on Debian 12.
+# Idempotent: installs only the packages that are missing.
+set -euo pipefail
+
+packages=(
+  cmake g++ make pkg-config ccache
+  libboost1.81-dev libboost-json1.81-dev
+  libgstreamer1.0-dev libgstreamer-plugins-base1.0-dev
+  gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-tools
+  libsqlite3-dev sqlite3 libtomlplusplus-dev libhowardhinnant-date-dev tzdata
+  libsystemd-dev libsodium-dev libssl-dev
+  libgtest-dev libgmock-dev libbenchmark-dev
+  espeak-ng sox systemd
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$p")
+  fi
+done
+
+if [ "${#missing[@]}" -eq 0 ]; then
+  exit 0
+fi
+
+echo "setup: installing ${missing[*]}" >&2
+sudo_cmd=()
+if [ "$(id -u)" -ne 0 ]; then sudo_cmd=(sudo); fi
+export DEBIAN_FRONTEND=noninteractive
+"${sudo_cmd[@]}" apt-get update -qq
+"${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"
