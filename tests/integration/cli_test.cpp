@@ -1,0 +1,87 @@
+// The loaxa and loaxad binaries as a user runs them: help, exit codes, errors.
+
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+
+#include <fstream>
+
+#include "process.hpp"
+
+namespace loaxa::test {
+namespace {
+
+TEST(Loaxad, CheckNamesFileAndLineOfAnUnknownKey) {
+  TempDir dir("check");
+  const auto bad = dir.path() / "bad.toml";
+  std::ofstream(bad) << "[box]\nid = \"x\"\n\n[channels.loudspeaker]\nvolum = 0.5\n";
+  const auto r = run({LOAXAD_BIN, "--config", bad.string(), "--check"});
+  EXPECT_EQ(r.code, 2);
+  EXPECT_EQ(r.err.rfind(bad.string() + ":5: ", 0), 0u) << r.err;
+  EXPECT_NE(r.err.find("volum"), std::string::npos);
+}
+
+TEST(Loaxad, CheckReportsEveryProblem) {
+  TempDir dir("check");
+  const auto bad = dir.path() / "bad.toml";
+  std::ofstream(bad) << "[box]\nid = \"x\"\ntimezone = \"Nowhere\"\n[channels.ls]\nvolume = -1\n"
+                        "colour = \"red\"\n";
+  const auto r = run({LOAXAD_BIN, "--config", bad.string(), "--check"});
+  EXPECT_EQ(r.code, 2);
+  EXPECT_NE(r.err.find(":3: "), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find(":5: "), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find(":6: "), std::string::npos) << r.err;
+}
+
+TEST(Loaxad, CheckAcceptsAGoodConfig) {
+  const auto r = run({LOAXAD_BIN, "--config", std::string(LOAXA_SOURCE_DIR) + "/configs/loaxa.toml",
+                      "--check"});
+  EXPECT_EQ(r.code, 0) << r.err;
+}
+
+TEST(Loaxad, HelpAndBadArguments) {
+  EXPECT_EQ(run({LOAXAD_BIN, "--help"}).code, 0);
+  const auto r = run({LOAXAD_BIN, "--frobnicate"});
+  EXPECT_EQ(r.code, 2);
+  EXPECT_NE(r.err.find("--frobnicate"), std::string::npos);
+}
+
+TEST(Loaxa, EveryVerbHasHelp) {
+  for (const char* verb : {"status", "airtime", "keygen"}) {
+    const auto r = run({LOAXA_BIN, verb, "--help"});
+    EXPECT_EQ(r.code, 0) << verb;
+    EXPECT_NE(r.out.find(std::string("loaxa ") + verb), std::string::npos) << verb;
+  }
+  EXPECT_EQ(run({LOAXA_BIN, "--help"}).code, 0);
+}
+
+TEST(Loaxa, BadInputExitsTwoFailureExitsOne) {
+  auto r = run({LOAXA_BIN, "frobnicate"});
+  EXPECT_EQ(r.code, 2);
+  EXPECT_NE(r.err.find("unknown verb"), std::string::npos);
+  r = run({LOAXA_BIN, "airtime", "--format", "xml"});
+  EXPECT_EQ(r.code, 2);
+  EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1);  // one line
+  r = run({LOAXA_BIN, "--url", "http://127.0.0.1:" + std::to_string(free_port()), "status"});
+  EXPECT_EQ(r.code, 1);
+  EXPECT_NE(r.err.find("cannot reach loaxad"), std::string::npos) << r.err;
+}
+
+TEST(Loaxa, KeygenWritesAPrivateKeyAndNeverOverwrites) {
+  TempDir dir("keys");
+  const auto prefix = (dir.path() / "province").string();
+  auto r = run({LOAXA_BIN, "keygen", "--out", prefix});
+  ASSERT_EQ(r.code, 0) << r.err;
+  struct stat st{};
+  ASSERT_EQ(::stat((prefix + ".key").c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0600u);
+  std::ifstream pub(prefix + ".pub");
+  std::string line;
+  std::getline(pub, line);
+  EXPECT_EQ(line.size(), 44u);
+  r = run({LOAXA_BIN, "keygen", "--out", prefix});
+  EXPECT_EQ(r.code, 1);
+  EXPECT_NE(r.err.find("exists already"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace loaxa::test

@@ -1,0 +1,287 @@
+// The real loaxad, rendering to raw PCM files through real GStreamer pipelines, with
+// its real SQLite file and HTTP API.
+
+#include <gtest/gtest.h>
+#include <signal.h>
+
+#include <boost/json.hpp>
+#include <cmath>
+#include <fstream>
+#include <thread>
+
+#include "daemon/cli/http_client.hpp"
+#include "daemon/store/store.hpp"
+#include "process.hpp"
+#include "scheduler/local_time.hpp"
+
+namespace loaxa::test {
+namespace {
+
+using namespace std::chrono_literals;
+using scheduler::Instant;
+
+constexpr double kRate = 48000;
+
+std::vector<std::int16_t> read_raw(const std::filesystem::path& file) {
+  std::ifstream in(file, std::ios::binary);
+  std::vector<char> bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  std::vector<std::int16_t> samples(bytes.size() / 2);
+  std::memcpy(samples.data(), bytes.data(), samples.size() * 2);
+  return samples;
+}
+
+// First and last sample above the noise floor.
+std::pair<std::size_t, std::size_t> sounding_span(const std::vector<std::int16_t>& s) {
+  std::size_t first = s.size(), last = 0;
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    if (std::abs(s[i]) > 1000) {
+      first = std::min(first, i);
+      last = i;
+    }
+  }
+  return {first, last};
+}
+
+double zero_crossing_hz(const std::vector<std::int16_t>& s, std::size_t from, std::size_t to) {
+  int crossings = 0;
+  for (std::size_t i = from + 1; i < to; ++i) {
+    if ((s[i - 1] < 0) != (s[i] < 0)) ++crossings;
+  }
+  return crossings / 2.0 / (static_cast<double>(to - from) / kRate);
+}
+
+double peak(const std::vector<std::int16_t>& s, std::size_t from, std::size_t to) {
+  int p = 0;
+  for (std::size_t i = from; i < to && i < s.size(); ++i) p = std::max(p, std::abs(int{s[i]}));
+  return p / 32768.0;
+}
+
+bool wait_for_file_size(const std::filesystem::path& file, std::uintmax_t bytes,
+                        std::chrono::milliseconds timeout) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (std::chrono::steady_clock::now() < deadline) {
+    std::error_code ec;
+    if (std::filesystem::file_size(file, ec) >= bytes && !ec) return true;
+    std::this_thread::sleep_for(10ms);  // polling interval, not a wait for an outcome
+  }
+  return false;
+}
+
+class DaemonTest : public ::testing::Test {
+ protected:
+  TempDir dir{"daemon"};
+  scheduler::Zone zone{"Asia/Ho_Chi_Minh"};
+  int port = free_port();
+
+  std::filesystem::path config() const { return dir.path() / "loaxa.toml"; }
+  std::filesystem::path out() const { return dir.path() / "out.raw"; }
+  std::string url() const { return "http://127.0.0.1:" + std::to_string(port); }
+
+  // A whole second at least `ahead` from now, as a local date-time.
+  Instant start_in(std::chrono::seconds ahead) const {
+    const auto now = std::chrono::system_clock::now() + ahead + 1s;
+    return Instant{std::chrono::floor<std::chrono::seconds>(now.time_since_epoch())};
+  }
+  std::string local(Instant t) const {
+    return scheduler::format_local_datetime(zone.to_local_seconds(t));
+  }
+
+  void write_config(const std::string& schedules, const std::string& extra = "") {
+    std::ofstream(config()) << "[box]\nid = \"test-box\"\nname = \"Xã Thử nghiệm\"\n"
+                            << "timezone = \"Asia/Ho_Chi_Minh\"\nstate_dir = \"state\"\n\n"
+                            << "[channels.loudspeaker]\n"
+                            << "sink = \"audioconvert ! audioresample ! "
+                               "audio/x-raw,format=S16LE,rate=48000,channels=1 ! filesink "
+                               "location="
+                            << out().string() << " append=true\"\n"
+                            << "volume = 1.0\n"
+                            << extra << "\n[api]\nlisten = [\"127.0.0.1:" << port << "\"]\n\n"
+                            << schedules;
+  }
+
+  std::unique_ptr<Process> start_daemon() {
+    auto p = std::make_unique<Process>(
+        std::vector<std::string>{LOAXAD_BIN, "--config", config().string()});
+    EXPECT_TRUE(p->wait_for_line("loaxad: box ", 15s)) << p->output();
+    return p;
+  }
+
+  boost::json::array airtime() const {
+    const auto r = cli::http_get(url(), "/api/v1/airtime?format=json", "");
+    EXPECT_EQ(r.status, 200) << r.body;
+    return boost::json::parse(r.body).as_array();
+  }
+
+  static std::string field(const boost::json::value& row, const char* name) {
+    const auto& v = row.at(name);
+    return v.is_string() ? std::string(v.as_string()) : "";
+  }
+};
+
+TEST_F(DaemonTest, ScheduledToneRendersOnTimeAndIsLogged) {
+  write_tone_wav(dir.path() / "tone.wav", 2.0, 440);
+  const Instant planned = start_in(2s);
+  write_config("[[schedule]]\nid = \"tone\"\nchannel = \"loudspeaker\"\nfile = \"tone.wav\"\n"
+               "start = \"" + local(planned) + "\"\n");
+  auto daemon = start_daemon();
+  ASSERT_TRUE(daemon->wait_for_line("ended (completed)", 15s)) << daemon->output();
+
+  const auto samples = read_raw(out());
+  const auto [first, last] = sounding_span(samples);
+  ASSERT_LT(first, last);
+  const double seconds = static_cast<double>(last - first + 1) / kRate;
+  EXPECT_NEAR(seconds, 2.0, 0.05);
+  EXPECT_NEAR(zero_crossing_hz(samples, first, last), 440.0, 5.0);
+
+  const auto rows = airtime();
+  ASSERT_EQ(rows.size(), 1u);
+  EXPECT_EQ(field(rows[0], "status"), "completed");
+  EXPECT_EQ(field(rows[0], "box_id"), "test-box");
+  EXPECT_EQ(field(rows[0], "schedule_id"), "tone");
+  EXPECT_EQ(field(rows[0], "source"), "schedule");
+  EXPECT_EQ(field(rows[0], "hash").size(), 64u);
+  const Instant actual = scheduler::parse_iso_instant(field(rows[0], "actual_start"), zone);
+  EXPECT_EQ(scheduler::parse_iso_instant(field(rows[0], "planned_start"), zone), planned);
+  EXPECT_LT(std::chrono::abs(actual - planned), 100ms)
+      << field(rows[0], "actual_start") << " vs " << zone.format_iso(planned);
+  EXPECT_NEAR(rows[0].at("duration_s").to_number<double>(), 2.0, 0.05);
+
+  daemon->signal(SIGTERM);
+  EXPECT_EQ(daemon->wait_exit(5s), 0) << daemon->output();
+}
+
+TEST_F(DaemonTest, SigtermDuringPlayFadesAndClosesRowAsStopped) {
+  write_tone_wav(dir.path() / "long.wav", 10.0, 440, 0.8);
+  write_config("[[schedule]]\nid = \"long\"\nchannel = \"loudspeaker\"\nfile = \"long.wav\"\n"
+               "start = \"" + local(start_in(1s)) + "\"\n",
+               "fade = \"300ms\"\n");
+  auto daemon = start_daemon();
+  ASSERT_TRUE(daemon->wait_for_line("started long", 10s)) << daemon->output();
+  // Let it sound for a while: wait until 0.8 s of audio has been rendered.
+  ASSERT_TRUE(wait_for_file_size(out(), static_cast<std::uintmax_t>(0.8 * kRate * 2), 5s));
+  const auto t0 = std::chrono::steady_clock::now();
+  daemon->signal(SIGTERM);
+  const auto code = daemon->wait_exit(5s);
+  const auto took = std::chrono::steady_clock::now() - t0;
+  ASSERT_EQ(code, 0) << daemon->output();
+  EXPECT_LT(took, 2s);
+
+  store::Store store(dir.path() / "state" / "loaxa.db");
+  int rows = 0;
+  store.airtime().for_each({}, [&](const store::AirtimeRow& r) {
+    ++rows;
+    EXPECT_EQ(r.status, "stopped");
+    ASSERT_TRUE(r.duration_s);
+    EXPECT_GT(*r.duration_s, 0.5);
+    EXPECT_LT(*r.duration_s, 5.0);
+    EXPECT_EQ(r.hash.size(), 64u);
+  });
+  EXPECT_EQ(rows, 1);
+
+  // The end is a fade, not a click: the last 50 ms are much quieter than the tone.
+  const auto samples = read_raw(out());
+  const auto [first, last] = sounding_span(samples);
+  ASSERT_GT(last - first, static_cast<std::size_t>(0.5 * kRate));
+  const double steady = peak(samples, first + 4800, first + 9600);
+  const double tail = peak(samples, last - 2400, last + 1);
+  EXPECT_GT(steady, 0.7);
+  EXPECT_LT(tail, steady * 0.5) << "steady " << steady << " tail " << tail;
+}
+
+TEST_F(DaemonTest, KilledDaemonsOpenRowIsClosedAsInterruptedAtNextStart) {
+  write_tone_wav(dir.path() / "long.wav", 10.0, 440);
+  write_config("[[schedule]]\nid = \"long\"\nchannel = \"loudspeaker\"\nfile = \"long.wav\"\n"
+               "start = \"" + local(start_in(1s)) + "\"\n");
+  {
+    auto daemon = start_daemon();
+    ASSERT_TRUE(daemon->wait_for_line("started long", 10s)) << daemon->output();
+    daemon->signal(SIGKILL);
+    ASSERT_TRUE(daemon->wait_exit(5s));
+  }
+  auto daemon = start_daemon();
+  EXPECT_NE(daemon->output().find("1 play(s) left open by an unclean stop were closed"),
+            std::string::npos)
+      << daemon->output();
+  const auto rows = airtime();
+  ASSERT_EQ(rows.size(), 1u);
+  EXPECT_EQ(field(rows[0], "status"), "interrupted");
+  EXPECT_EQ(field(rows[0], "hash").size(), 64u);
+  // The block already started once: it is not aired again after the restart.
+  EXPECT_FALSE(daemon->wait_for_line("started long", 3s)) << daemon->output();
+  daemon->signal(SIGTERM);
+  EXPECT_EQ(daemon->wait_exit(5s), 0);
+}
+
+TEST_F(DaemonTest, UnplayableItemKeepsItsSlotAndTheNextOnePlays) {
+  write_tone_wav(dir.path() / "tone.wav", 1.0, 440);
+  std::ofstream(dir.path() / "broken.ogg") << "this is not an ogg file";
+  write_config("[[playlist]]\nid = \"p\"\nitems = [\"broken.ogg\", \"tone.wav\"]\n\n"
+               "[[schedule]]\nid = \"blk\"\nchannel = \"loudspeaker\"\nplaylist = \"p\"\n"
+               "start = \"" + local(start_in(2s)) + "\"\n");
+  auto daemon = start_daemon();
+  ASSERT_TRUE(daemon->wait_for_line("ended (completed)", 15s)) << daemon->output();
+  const auto rows = airtime();
+  ASSERT_EQ(rows.size(), 2u);
+  EXPECT_EQ(field(rows[0], "media_id"), "broken");
+  EXPECT_EQ(field(rows[0], "status"), "failed");
+  EXPECT_NE(field(rows[0], "error").find("cannot be played"), std::string::npos);
+  EXPECT_EQ(field(rows[1], "media_id"), "tone");
+  EXPECT_EQ(field(rows[1], "status"), "completed");
+  daemon->signal(SIGTERM);
+  EXPECT_EQ(daemon->wait_exit(5s), 0);
+}
+
+TEST_F(DaemonTest, SighupReloadsAndRefusesABadConfig) {
+  write_tone_wav(dir.path() / "tone.wav", 1.0, 440);
+  const std::string later = local(start_in(3600s));
+  write_config("[[schedule]]\nid = \"first\"\nchannel = \"loudspeaker\"\nfile = \"tone.wav\"\n"
+               "start = \"" + later + "\"\n");
+  auto daemon = start_daemon();
+  auto next_ids = [&] {
+    const auto r = cli::http_get(url(), "/api/v1/status", "");
+    std::string ids;
+    const boost::json::value status = boost::json::parse(r.body);
+    for (const auto& n : status.at("channels").at(0).at("next").as_array()) {
+      ids += field(n, "schedule_id") + ";";
+    }
+    return ids;
+  };
+  EXPECT_EQ(next_ids(), "first;");
+
+  std::ofstream(config(), std::ios::app) << "volum = 3\n";
+  daemon->signal(SIGHUP);
+  ASSERT_TRUE(daemon->wait_for_line("refused", 5s)) << daemon->output();
+  EXPECT_NE(daemon->output().find("unknown key 'volum'"), std::string::npos);
+  EXPECT_EQ(next_ids(), "first;");
+
+  write_config("[[schedule]]\nid = \"second\"\nchannel = \"loudspeaker\"\nfile = \"tone.wav\"\n"
+               "start = \"" + later + "\"\n");
+  daemon->signal(SIGHUP);
+  ASSERT_TRUE(daemon->wait_for_line("reloaded", 5s)) << daemon->output();
+  EXPECT_EQ(next_ids(), "second;");
+  daemon->signal(SIGTERM);
+  EXPECT_EQ(daemon->wait_exit(5s), 0);
+}
+
+TEST_F(DaemonTest, ApiAnswersHealthAndErrorsAsJson) {
+  write_config("");
+  auto daemon = start_daemon();
+  auto r = cli::http_get(url(), "/healthz", "");
+  EXPECT_EQ(r.status, 200);
+  EXPECT_EQ(r.body, "ok\n");
+  r = cli::http_get(url(), "/api/v1/nothing", "");
+  EXPECT_EQ(r.status, 404);
+  EXPECT_EQ(boost::json::parse(r.body).at("error").at("code").as_string(), "not_found");
+  r = cli::http_get(url(), "/api/v1/airtime?format=xml", "");
+  EXPECT_EQ(r.status, 400);
+  r = cli::http_get(url(), "/api/v1/airtime?from=yesterday", "");
+  EXPECT_EQ(r.status, 400);
+  r = cli::http_get(url(), "/api/v1/airtime?format=csv", "");
+  EXPECT_EQ(r.status, 200);
+  EXPECT_EQ(r.body.rfind("id,box_id,channel,", 0), 0u);
+  daemon->signal(SIGTERM);
+  EXPECT_EQ(daemon->wait_exit(5s), 0);
+}
+
+}  // namespace
+}  // namespace loaxa::test

@@ -1,0 +1,132 @@
+#include "daemon/store/airtime_log.hpp"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+
+#include "daemon/store/airtime_export.hpp"
+#include "daemon/store/sha256.hpp"
+#include "daemon/store/store.hpp"
+
+namespace loaxa::store {
+namespace {
+
+class AirtimeLogTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = std::filesystem::temp_directory_path() /
+           ("loaxa-air-" + std::to_string(::getpid()) + "-" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    std::filesystem::remove_all(dir_);
+    std::filesystem::create_directories(dir_);
+    store_ = std::make_unique<Store>(dir_ / "loaxa.db");
+  }
+  void TearDown() override {
+    store_.reset();
+    std::filesystem::remove_all(dir_);
+  }
+  AirtimeRow row(const std::string& media) {
+    AirtimeRow r;
+    r.box_id = "bp-tan-phu";
+    r.channel = "loudspeaker";
+    r.media_id = media;
+    r.title = "Thông báo cải cách hành chính";
+    r.source = "schedule";
+    r.schedule_id = "sang";
+    r.planned_start = "2022-07-01T06:00:00.000+07:00";
+    r.actual_start = "2022-07-01T06:00:00.001+07:00";
+    return r;
+  }
+  std::filesystem::path dir_;
+  std::unique_ptr<Store> store_;
+};
+
+TEST_F(AirtimeLogTest, OpenThenCloseChainsHashes) {
+  auto& log = store_->airtime();
+  const std::string a = log.open(row("a"), 1000);
+  const std::string b = log.open(row("b"), 2000);
+  EXPECT_EQ(log.find(a)->status, "playing");
+  EXPECT_EQ(log.find(a)->hash, "");  // an open row has no hash yet
+  ASSERT_TRUE(log.close(b, "2022-07-01T06:00:02.000+07:00", 2.0, "completed", ""));
+  ASSERT_TRUE(log.close(a, "2022-07-01T06:00:03.000+07:00", 3.0, "stopped", ""));
+  EXPECT_FALSE(log.close(a, "x", 1.0, "completed", ""));  // closed rows never change
+  const auto rb = *log.find(b), ra = *log.find(a);
+  EXPECT_EQ(rb.prev_hash, "");  // first in closing order
+  EXPECT_EQ(ra.prev_hash, rb.hash);
+  EXPECT_EQ(airtime_row_hash(ra), ra.hash);
+  EXPECT_EQ(rb.hash.size(), 64u);
+  EXPECT_EQ(ra.title, "Thông báo cải cách hành chính");
+}
+
+TEST_F(AirtimeLogTest, HashCoversEveryField) {
+  auto& log = store_->airtime();
+  const std::string id = log.open(row("a"), 1000);
+  log.close(id, "2022-07-01T06:00:02.000+07:00", 2.0, "completed", "");
+  AirtimeRow r = *log.find(id);
+  const std::string original = r.hash;
+  r.duration_s = 2.001;
+  EXPECT_NE(airtime_row_hash(r), original);
+  r = *log.find(id);
+  r.title += " ";
+  EXPECT_NE(airtime_row_hash(r), original);
+}
+
+TEST_F(AirtimeLogTest, OpenRowsAreClosedAsInterruptedWithCheckpoint) {
+  auto& log = store_->airtime();
+  const std::string id = log.open(row("a"), 1000);
+  log.checkpoint(id, 4500);
+  const int n = log.close_interrupted([](const std::string& start, std::int64_t pos) {
+    return start + "+" + std::to_string(pos);
+  });
+  EXPECT_EQ(n, 1);
+  const auto r = *log.find(id);
+  EXPECT_EQ(r.status, "interrupted");
+  EXPECT_DOUBLE_EQ(*r.duration_s, 4.5);
+  EXPECT_EQ(r.actual_end, "2022-07-01T06:00:00.001+07:00+4500");
+  EXPECT_EQ(airtime_row_hash(r), r.hash);
+}
+
+TEST_F(AirtimeLogTest, FailedRowsAreClosedFromTheStart) {
+  auto& log = store_->airtime();
+  AirtimeRow r = row("missing");
+  r.actual_start.clear();
+  r.status = "failed";
+  r.error = "no such file";
+  const std::string id = log.insert_closed(r, 1000);
+  const auto got = *log.find(id);
+  EXPECT_EQ(got.status, "failed");
+  EXPECT_EQ(got.error, "no such file");
+  EXPECT_EQ(airtime_row_hash(got), got.hash);
+}
+
+TEST_F(AirtimeLogTest, FilterByTimeAndChannel) {
+  auto& log = store_->airtime();
+  log.open(row("a"), 1000);
+  AirtimeRow k = row("b");
+  k.channel = "kiosk";
+  log.open(k, 2000);
+  log.open(row("c"), 3000);
+  std::vector<std::string> got;
+  log.for_each({2000, 4000, "loudspeaker"}, [&](const AirtimeRow& r) { got.push_back(r.media_id); });
+  EXPECT_EQ(got, std::vector<std::string>{"c"});
+}
+
+TEST_F(AirtimeLogTest, CsvFollowsRfc4180) {
+  AirtimeRow r = row("a");
+  r.title = "Bản tin \"sáng\", số 1";
+  const std::string line = to_csv(r);
+  EXPECT_NE(line.find(",\"Bản tin \"\"sáng\"\", số 1\","), std::string::npos) << line;
+  EXPECT_EQ(line.substr(line.size() - 2), "\r\n");
+  EXPECT_EQ(airtime_csv_header().rfind("id,box_id,channel,media_id,title,topic,playlist_id,", 0),
+            0u);
+}
+
+TEST(Uuid, Version7AndUnique) {
+  const std::string a = uuid_v7(), b = uuid_v7();
+  EXPECT_NE(a, b);
+  ASSERT_EQ(a.size(), 36u);
+  EXPECT_EQ(a[14], '7');
+}
+
+}  // namespace
+}  // namespace loaxa::store

@@ -1,0 +1,80 @@
+#include "scheduler/rrule.hpp"
+
+#include <gtest/gtest.h>
+
+namespace loaxa::scheduler {
+namespace {
+
+using namespace std::chrono_literals;
+
+std::vector<std::string> occurrences(const std::string& rule, const std::string& dtstart,
+                                     const std::string& zone_name = "Asia/Ho_Chi_Minh") {
+  const Zone zone(zone_name);
+  const auto start = parse_local_datetime(dtstart);
+  const Instant from = zone.to_instant(start);
+  std::vector<std::string> out;
+  for (const Instant t : expand(parse_rrule(rule), start, zone, from, from + 24h * 400, 50)) {
+    out.push_back(zone.format_iso(t, false));
+  }
+  return out;
+}
+
+TEST(Rrule, DailyWithCount) {
+  const auto got = occurrences("FREQ=DAILY;COUNT=3", "2022-07-01T06:00:00");
+  EXPECT_EQ(got, (std::vector<std::string>{"2022-07-01T06:00:00+07:00",
+                                           "2022-07-02T06:00:00+07:00",
+                                           "2022-07-03T06:00:00+07:00"}));
+}
+
+TEST(Rrule, WeeklyWithIntervalAndUntil) {
+  // RFC 5545 3.8.5.3 "Every other week ... until" shape, without BYDAY.
+  const auto got =
+      occurrences("FREQ=WEEKLY;INTERVAL=2;UNTIL=20220801T000000", "2022-07-01T07:30:00");
+  EXPECT_EQ(got, (std::vector<std::string>{"2022-07-01T07:30:00+07:00",
+                                           "2022-07-15T07:30:00+07:00",
+                                           "2022-07-29T07:30:00+07:00"}));
+}
+
+TEST(Rrule, UntilDateIncludesThatDay) {
+  const auto got = occurrences("FREQ=DAILY;UNTIL=20220703", "2022-07-01T17:00:00");
+  EXPECT_EQ(got.size(), 3u);
+  EXPECT_EQ(got.back(), "2022-07-03T17:00:00+07:00");
+}
+
+TEST(Rrule, DailyKeepsLocalTimeAcrossDst) {
+  // RFC 5545: recurrences keep their local time; New York changes offset on 2022-03-13.
+  const auto got = occurrences("FREQ=DAILY;COUNT=3", "2022-03-12T09:00:00", "America/New_York");
+  EXPECT_EQ(got, (std::vector<std::string>{"2022-03-12T09:00:00-05:00",
+                                           "2022-03-13T09:00:00-04:00",
+                                           "2022-03-14T09:00:00-04:00"}));
+}
+
+TEST(Rrule, ErrorsNameTheOffendingPart) {
+  auto message = [](const char* rule) {
+    try {
+      parse_rrule(rule);
+    } catch (const std::invalid_argument& e) {
+      return std::string(e.what());
+    }
+    return std::string("no error");
+  };
+  EXPECT_NE(message("FREQ=DAILY;INTERVAL=0").find("INTERVAL=0"), std::string::npos);
+  EXPECT_NE(message("FREQ=SOMETIMES").find("FREQ=SOMETIMES"), std::string::npos);
+  EXPECT_NE(message("INTERVAL=2").find("FREQ is required"), std::string::npos);
+  EXPECT_NE(message("FREQ=DAILY;COUNT=2;UNTIL=20220801").find("COUNT and UNTIL"),
+            std::string::npos);
+  EXPECT_NE(message("FREQ=DAILY;UNTIL=2022-08-01").find("UNTIL=2022-08-01"), std::string::npos);
+  EXPECT_NE(message("FREQ=DAILY;FOO").find("FOO"), std::string::npos);
+}
+
+TEST(Rrule, WindowSelectsOccurrences) {
+  const Zone zone("Asia/Ho_Chi_Minh");
+  const auto start = parse_local_datetime("2022-07-01T06:00:00");
+  const Instant from = zone.to_instant(parse_local_datetime("2022-07-10T00:00:00"));
+  const auto got = expand(parse_rrule("FREQ=DAILY"), start, zone, from, from + 48h);
+  ASSERT_EQ(got.size(), 2u);
+  EXPECT_EQ(zone.format_iso(got[0], false), "2022-07-10T06:00:00+07:00");
+}
+
+}  // namespace
+}  // namespace loaxa::scheduler
