@@ -34,7 +34,10 @@ void BM_PlanDaily(benchmark::State& state) {
   }
   state.counters["entries"] = static_cast<double>(entries);
 }
-BENCHMARK(BM_PlanDaily)->Args({100, 1})->Args({1000, 1})->Args({100, 365})
+BENCHMARK(BM_PlanDaily)
+    ->Args({100, 1})
+    ->Args({1000, 1})
+    ->Args({100, 365})
     ->Unit(benchmark::kMillisecond);
 
 }  // namespace

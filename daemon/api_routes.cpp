@@ -42,7 +42,8 @@ Response airtime(const Request& r, Controller& controller, store::Store& store) 
     });
   } else if (format == "json") {
     boost::json::array rows;
-    store.airtime().for_each(f, [&](const store::AirtimeRow& row) { rows.push_back(to_json(row)); });
+    store.airtime().for_each(f,
+                             [&](const store::AirtimeRow& row) { rows.push_back(to_json(row)); });
     resp.body = boost::json::serialize(rows) + "\n";
   } else {
     return error_response(400, "bad_format",

@@ -18,8 +18,11 @@ bool is_loopback(const std::string& listen) {
 }  // namespace
 
 App::App(Config config, DaemonOptions options)
-    : config_(std::move(config)), options_(std::move(options)),
-      signals_(io_, SIGTERM, SIGINT, SIGHUP), ticker_(io_), stop_deadline_(io_) {}
+    : config_(std::move(config)),
+      options_(std::move(options)),
+      signals_(io_, SIGTERM, SIGINT, SIGHUP),
+      ticker_(io_),
+      stop_deadline_(io_) {}
 
 App::~App() = default;
 
@@ -73,8 +76,8 @@ void App::on_signal(int signo) {
     reload();
     return;
   }
-  log::notice("loaxad", std::string("received ") + (signo == SIGTERM ? "SIGTERM" : "SIGINT") +
-                            ", stopping");
+  log::notice("loaxad",
+              std::string("received ") + (signo == SIGTERM ? "SIGTERM" : "SIGINT") + ", stopping");
   stop();
 }
 
@@ -105,8 +108,9 @@ void App::reload() {
     for (const auto& p : result.problems) log::error("config", p.to_string());
     log::error("config", "the new config was refused; the running one stays in force");
   } else if (result.config->box.state_dir != config_.box.state_dir) {
-    log::error("config", "box.state_dir changed; restart loaxad to move the database. The new "
-                         "config was refused; the running one stays in force");
+    log::error("config",
+               "box.state_dir changed; restart loaxad to move the database. The new "
+               "config was refused; the running one stays in force");
   } else {
     config_ = *result.config;
     controller_->apply(config_);

@@ -55,8 +55,8 @@ void read_channel(ConfigReader& r, const std::string& name, Config& c) {
   }
   if (auto v = r.string("kind")) {
     if (*v != "audio" && *v != "video") {
-      r.problem(r.line_of("kind"), r.where("kind") + " must be \"audio\" or \"video\", not \"" +
-                                       *v + "\"");
+      r.problem(r.line_of("kind"),
+                r.where("kind") + " must be \"audio\" or \"video\", not \"" + *v + "\"");
     } else {
       ch.kind = *v;
     }
@@ -130,8 +130,8 @@ void read_api(ConfigReader& r, Config& c, std::vector<ConfigProblem>& problems) 
     for (const auto& l : *listen) {
       std::smatch m;
       if (!std::regex_match(l, m, addr) || std::stoi(m[2]) == 0 || std::stoi(m[2]) > 65535) {
-        r.problem(r.line_of("listen"), "api.listen: \"" + l +
-                                           "\" is not an address; write \"127.0.0.1:8080\"");
+        r.problem(r.line_of("listen"),
+                  "api.listen: \"" + l + "\" is not an address; write \"127.0.0.1:8080\"");
       }
     }
     a.listen = *listen;
@@ -226,8 +226,8 @@ void read_schedules(ConfigReader& top, Config& c, std::vector<ConfigProblem>& pr
     s.channel = r.string("channel", true).value_or("");
     if (!s.channel.empty() && !c.channels.count(s.channel)) {
       r.problem(r.line_of("channel"), path + ".channel \"" + s.channel +
-                                          "\" is not a configured channel ([channels." +
-                                          s.channel + "] is missing)");
+                                          "\" is not a configured channel ([channels." + s.channel +
+                                          "] is missing)");
     }
     int kinds = 0;
     for (const char* kind : {"playlist", "media", "file", "stream"}) {

@@ -22,26 +22,36 @@ std::size_t edit_distance(const std::string& a, const std::string& b) {
 
 }  // namespace
 
-int line_of(const toml::node& node) { return static_cast<int>(node.source().begin.line); }
+int line_of(const toml::node& node) {
+  return static_cast<int>(node.source().begin.line);
+}
 
 const char* type_name(const toml::node& node) {
   switch (node.type()) {
-    case toml::node_type::string: return "a string";
-    case toml::node_type::integer: return "an integer";
-    case toml::node_type::floating_point: return "a number";
-    case toml::node_type::boolean: return "a boolean";
-    case toml::node_type::array: return "an array";
-    case toml::node_type::table: return "a table";
-    default: return "a date or time";
+    case toml::node_type::string:
+      return "a string";
+    case toml::node_type::integer:
+      return "an integer";
+    case toml::node_type::floating_point:
+      return "a number";
+    case toml::node_type::boolean:
+      return "a boolean";
+    case toml::node_type::array:
+      return "an array";
+    case toml::node_type::table:
+      return "a table";
+    default:
+      return "a date or time";
   }
 }
 
 ConfigReader::ConfigReader(const toml::table& table, std::string path,
-                           std::vector<ConfigProblem>& problems,
-                           const std::filesystem::path& file)
+                           std::vector<ConfigProblem>& problems, const std::filesystem::path& file)
     : table_(table), path_(std::move(path)), problems_(problems), file_(file) {}
 
-int ConfigReader::line() const { return loaxa::line_of(table_); }
+int ConfigReader::line() const {
+  return loaxa::line_of(table_);
+}
 
 int ConfigReader::line_of(const std::string& key) const {
   const toml::node* n = table_.get(key);
@@ -140,8 +150,8 @@ std::optional<std::vector<std::string>> ConfigReader::strings(const std::string&
   for (std::size_t i = 0; i < arr->size(); ++i) {
     const toml::node& n = *arr->get(i);
     if (!n.is_string()) {
-      problem(loaxa::line_of(n), where(key) + "[" + std::to_string(i) +
-                                     "] must be a string, not " + type_name(n));
+      problem(loaxa::line_of(n),
+              where(key) + "[" + std::to_string(i) + "] must be a string, not " + type_name(n));
       ok = false;
       continue;
     }

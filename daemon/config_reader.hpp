@@ -2,13 +2,13 @@
 // Reads one TOML table key by key, recording each problem with its line and, at the
 // end, every key that nobody asked for (an unknown key is an error, not a silence).
 
+#include <toml++/toml.h>
+
 #include <chrono>
 #include <optional>
 #include <set>
 #include <string>
 #include <vector>
-
-#include <toml++/toml.h>
 
 #include "daemon/config.hpp"
 

@@ -13,7 +13,9 @@ namespace fs = std::filesystem;
 using scheduler::Instant;
 using std::chrono::milliseconds;
 
-Instant wall_now() { return Instant{std::chrono::system_clock::now().time_since_epoch()}; }
+Instant wall_now() {
+  return Instant{std::chrono::system_clock::now().time_since_epoch()};
+}
 
 std::int64_t unix_ms(Instant t) {
   return std::chrono::duration_cast<milliseconds>(t.time_since_epoch()).count();
@@ -29,7 +31,10 @@ constexpr auto kClockJump = std::chrono::seconds(2);
 
 Controller::Controller(boost::asio::io_context& io, store::Store& store, Config config,
                        ControllerOptions options)
-    : io_(io), store_(store), config_(std::move(config)), options_(std::move(options)),
+    : io_(io),
+      store_(store),
+      config_(std::move(config)),
+      options_(std::move(options)),
       zone_(config_.box.timezone) {
   build_channels();
 }
@@ -77,8 +82,8 @@ void Controller::build_channels() {
 }
 
 void Controller::start() {
-  const int closed = store_.airtime().close_interrupted(
-      [this](const std::string& start, std::int64_t pos) {
+  const int closed =
+      store_.airtime().close_interrupted([this](const std::string& start, std::int64_t pos) {
         try {
           return zone_.format_iso(scheduler::parse_iso_instant(start, zone_) + milliseconds(pos));
         } catch (const std::exception&) {
@@ -191,7 +196,8 @@ std::vector<Controller::Item> Controller::resolve(const std::string& kind,
       item.file = config_.box.state_dir / "media" / m->file;
       item.duration = milliseconds(m->duration_ms.value_or(0));
     } else {
-      item.error = "no media with id \"" + content + "\" in the catalog (add it with `loaxa "
+      item.error = "no media with id \"" + content +
+                   "\" in the catalog (add it with `loaxa "
                    "media add`, or check the id)";
     }
     out.push_back(item);
@@ -320,8 +326,7 @@ void Controller::begin_block(const scheduler::TimelineEntry& e) {
   if (e.status == scheduler::EntryStatus::cut) {
     cs.cut_timer = std::make_unique<boost::asio::system_timer>(io_);
     cs.cut_timer->expires_at(std::chrono::system_clock::time_point(
-        std::chrono::duration_cast<std::chrono::system_clock::duration>(
-            e.end.time_since_epoch())));
+        std::chrono::duration_cast<std::chrono::system_clock::duration>(e.end.time_since_epoch())));
     const std::string name = e.channel;
     cs.cut_timer->async_wait([this, name](const boost::system::error_code& ec) {
       if (ec) return;
@@ -391,8 +396,8 @@ void Controller::on_started(const std::string& channel, std::uint64_t token,
   cs.row_start = start;
   const auto error_ms = unix_ms(start) - unix_ms(cs.block->item_planned);
   log::info("player", channel + ": started " + item.media_id + " at " + row.actual_start +
-                          " (planned " + row.planned_start + ", " +
-                          std::to_string(error_ms) + " ms)");
+                          " (planned " + row.planned_start + ", " + std::to_string(error_ms) +
+                          " ms)");
 }
 
 void Controller::on_ended(const std::string& channel, std::uint64_t token,
@@ -454,14 +459,14 @@ void Controller::shutdown(std::function<void()> done) {
 
 void Controller::tick() {
   const auto steady = std::chrono::steady_clock::now();
-  const auto offset = std::chrono::system_clock::now().time_since_epoch() -
-                      steady.time_since_epoch();
+  const auto offset =
+      std::chrono::system_clock::now().time_since_epoch() - steady.time_since_epoch();
   const auto drift = offset - wall_minus_steady_;
   if (drift > kClockJump || drift < -kClockJump) {
-    log::warning("controller", "the wall clock jumped by " +
-                                   std::to_string(std::chrono::duration_cast<milliseconds>(drift)
-                                                      .count()) +
-                                   " ms; re-planning");
+    log::warning("controller",
+                 "the wall clock jumped by " +
+                     std::to_string(std::chrono::duration_cast<milliseconds>(drift).count()) +
+                     " ms; re-planning");
     wall_minus_steady_ = offset;
     replan();
   }
@@ -480,8 +485,8 @@ void Controller::tick() {
 boost::json::object Controller::status() const {
   namespace json = boost::json;
   json::object out;
-  out["box"] = {{"id", config_.box.id}, {"name", config_.box.name},
-                {"timezone", config_.box.timezone}};
+  out["box"] = {
+      {"id", config_.box.id}, {"name", config_.box.name}, {"timezone", config_.box.timezone}};
   out["now"] = zone_.format_iso(wall_now());
   json::array chans;
   for (const auto& [name, cs] : channels_) {

@@ -18,9 +18,17 @@ void write(int priority, std::string_view component, std::string_view message) {
 
 }  // namespace
 
-void error(std::string_view c, std::string_view m) { write(3, c, m); }
-void warning(std::string_view c, std::string_view m) { write(4, c, m); }
-void notice(std::string_view c, std::string_view m) { write(5, c, m); }
-void info(std::string_view c, std::string_view m) { write(6, c, m); }
+void error(std::string_view c, std::string_view m) {
+  write(3, c, m);
+}
+void warning(std::string_view c, std::string_view m) {
+  write(4, c, m);
+}
+void notice(std::string_view c, std::string_view m) {
+  write(5, c, m);
+}
+void info(std::string_view c, std::string_view m) {
+  write(6, c, m);
+}
 
 }  // namespace loaxa::log

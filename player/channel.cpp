@@ -5,23 +5,35 @@
 namespace loaxa::player {
 namespace {
 
-WallTime from_clock(GstClockTime t) { return WallTime{std::chrono::nanoseconds(t)}; }
-GstClockTime to_clock(WallTime t) { return static_cast<GstClockTime>(t.time_since_epoch().count()); }
-WallTime wall_now() { return WallTime{std::chrono::system_clock::now().time_since_epoch()}; }
+WallTime from_clock(GstClockTime t) {
+  return WallTime{std::chrono::nanoseconds(t)};
+}
+GstClockTime to_clock(WallTime t) {
+  return static_cast<GstClockTime>(t.time_since_epoch().count());
+}
+WallTime wall_now() {
+  return WallTime{std::chrono::system_clock::now().time_since_epoch()};
+}
 
 }  // namespace
 
 const char* to_string(EndStatus s) {
   switch (s) {
-    case EndStatus::completed: return "completed";
-    case EndStatus::stopped: return "stopped";
-    case EndStatus::failed: return "failed";
+    case EndStatus::completed:
+      return "completed";
+    case EndStatus::stopped:
+      return "stopped";
+    case EndStatus::failed:
+      return "failed";
   }
   return "failed";
 }
 
 Channel::Channel(boost::asio::io_context& io, ChannelSettings settings, ChannelListener& listener)
-    : io_(io), settings_(std::move(settings)), listener_(listener), started_timer_(io),
+    : io_(io),
+      settings_(std::move(settings)),
+      listener_(listener),
+      started_timer_(io),
       fade_timer_(io) {}
 
 Channel::~Channel() {
@@ -50,8 +62,8 @@ void Channel::play(std::uint64_t token, const std::filesystem::path& file, WallT
     const std::string why = e.what();
     // Reported from the loop, never from inside play(), so callers see one order of events.
     boost::asio::post(io_, [this, token, why] {
-      if (token == token_) listener_.on_ended(settings_.name, token, wall_now(), EndStatus::failed,
-                                              why, false);
+      if (token == token_)
+        listener_.on_ended(settings_.name, token, wall_now(), EndStatus::failed, why, false);
     });
     return;
   }
@@ -87,7 +99,9 @@ void Channel::on_eos() {
   finish(from_clock(end), EndStatus::completed, "");
 }
 
-void Channel::on_error(const std::string& error) { finish(wall_now(), EndStatus::failed, error); }
+void Channel::on_error(const std::string& error) {
+  finish(wall_now(), EndStatus::failed, error);
+}
 
 void Channel::stop(std::chrono::milliseconds fade) {
   if (!current_ || stopping_) return;

@@ -12,7 +12,9 @@ namespace {
 
 using Weak = std::weak_ptr<ItemPipeline>;
 
-void delete_weak(gpointer p) { delete static_cast<Weak*>(p); }
+void delete_weak(gpointer p) {
+  delete static_cast<Weak*>(p);
+}
 
 // A channel renders in real time whatever its sink: file and fake sinks default to
 // sync=false, which would write a 2 s item in a few milliseconds.
@@ -56,9 +58,9 @@ gst::ElementPtr make_sink(const SinkSpec& spec) {
   gst::ErrorPtr err(raw);
   if (!bin || err) {
     if (bin) gst_object_unref(gst_object_ref_sink(bin));
-    throw std::runtime_error("sink \"" + spec.description +
-                             "\" is not a valid GStreamer description: " +
-                             (err ? err->message : "unknown error"));
+    throw std::runtime_error(
+        "sink \"" + spec.description +
+        "\" is not a valid GStreamer description: " + (err ? err->message : "unknown error"));
   }
   return gst::ElementPtr(GST_ELEMENT(gst_object_ref_sink(bin)));
 }
@@ -72,8 +74,8 @@ ItemPipeline::ItemPipeline(boost::asio::io_context& io, Handlers handlers)
 
 std::shared_ptr<ItemPipeline> ItemPipeline::create(boost::asio::io_context& io,
                                                    const SinkSpec& sink,
-                                                   const std::filesystem::path& file,
-                                                   double volume, Handlers handlers) {
+                                                   const std::filesystem::path& file, double volume,
+                                                   Handlers handlers) {
   gst::ensure_initialised();
   std::shared_ptr<ItemPipeline> p(new ItemPipeline(io, std::move(handlers)));
   p->build(sink, file, volume);
@@ -109,22 +111,24 @@ void ItemPipeline::build(const SinkSpec& sink_spec, const std::filesystem::path&
   gst_pipeline_use_clock(GST_PIPELINE(pipeline_.get()), clock_.get());
   gst_element_set_start_time(pipeline_.get(), GST_CLOCK_TIME_NONE);
 
-  g_signal_connect_data(decode.get(), "pad-added", G_CALLBACK(&ItemPipeline::on_pad_added),
-                        new Weak(weak_from_this()),
-                        [](gpointer p, GClosure*) { delete_weak(p); }, GConnectFlags{});
+  g_signal_connect_data(
+      decode.get(), "pad-added", G_CALLBACK(&ItemPipeline::on_pad_added),
+      new Weak(weak_from_this()), [](gpointer p, GClosure*) { delete_weak(p); }, GConnectFlags{});
 
   gst::PadPtr sink_pad(gst_element_get_static_pad(sink.get(), "sink"));
-  gst_pad_add_probe(sink_pad.get(),
-                    static_cast<GstPadProbeType>(GST_PAD_PROBE_TYPE_BUFFER |
-                                                 GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM),
-                    &ItemPipeline::on_buffer, new Weak(weak_from_this()), &delete_weak);
+  gst_pad_add_probe(
+      sink_pad.get(),
+      static_cast<GstPadProbeType>(GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM),
+      &ItemPipeline::on_buffer, new Weak(weak_from_this()), &delete_weak);
 
   gst::BusPtr bus(gst_element_get_bus(pipeline_.get()));
   gst_bus_set_sync_handler(bus.get(), &ItemPipeline::bus_sync, new Weak(weak_from_this()),
                            &delete_weak);
 }
 
-ItemPipeline::~ItemPipeline() { shutdown(); }
+ItemPipeline::~ItemPipeline() {
+  shutdown();
+}
 
 void ItemPipeline::shutdown() {
   finished_ = true;
@@ -147,7 +151,9 @@ void ItemPipeline::start_at(GstClockTime at_ns) {
   gst_element_set_state(pipeline_.get(), GST_STATE_PLAYING);
 }
 
-GstClockTime ItemPipeline::clock_now() const { return gst_clock_get_time(clock_.get()); }
+GstClockTime ItemPipeline::clock_now() const {
+  return gst_clock_get_time(clock_.get());
+}
 
 std::optional<GstClockTime> ItemPipeline::first_running_time() const {
   const GstClockTime t = first_rt_.load();
@@ -171,8 +177,8 @@ void ItemPipeline::fade_out(std::chrono::milliseconds fade) {
   g_object_set(cs, "mode", GST_INTERPOLATION_MODE_LINEAR, nullptr);
   auto* tv = GST_TIMED_VALUE_CONTROL_SOURCE(cs);
   gst_timed_value_control_source_set(tv, rt, current);
-  gst_timed_value_control_source_set(
-      tv, rt + static_cast<GstClockTime>(fade.count()) * GST_MSECOND, 0.0);
+  gst_timed_value_control_source_set(tv, rt + static_cast<GstClockTime>(fade.count()) * GST_MSECOND,
+                                     0.0);
   gst_object_add_control_binding(
       GST_OBJECT(volume_.get()),
       gst_direct_control_binding_new_absolute(GST_OBJECT(volume_.get()), "volume", cs));
@@ -184,7 +190,7 @@ GstBusSyncReply ItemPipeline::bus_sync(GstBus*, GstMessage* msg, gpointer data) 
   if (self) {
     gst::MessagePtr held(gst_message_ref(msg));
     boost::asio::post(self->io_, [weak = Weak(self), m = std::shared_ptr<GstMessage>(
-                                                          held.release(), gst::MessageUnref{})] {
+                                                         held.release(), gst::MessageUnref{})] {
       if (auto p = weak.lock()) p->on_message(m.get());
     });
   }
@@ -196,8 +202,8 @@ void ItemPipeline::on_pad_added(GstElement*, GstPad* pad, gpointer data) {
   if (!self) return;
   GstCaps* caps = gst_pad_get_current_caps(pad);
   if (!caps) caps = gst_pad_query_caps(pad, nullptr);
-  const bool audio = caps && g_str_has_prefix(
-                                 gst_structure_get_name(gst_caps_get_structure(caps, 0)), "audio/");
+  const bool audio =
+      caps && g_str_has_prefix(gst_structure_get_name(gst_caps_get_structure(caps, 0)), "audio/");
   if (caps) gst_caps_unref(caps);
   if (!audio) return;  // video of a file on an audio channel is not shown
   gst::PadPtr sink(gst_element_get_static_pad(self->convert_.get(), "sink"));

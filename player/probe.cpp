@@ -34,7 +34,8 @@ ProbeResult probe_file(const std::filesystem::path& file, std::chrono::milliseco
     r.error = err ? err->message : "cannot create a discoverer";
     return r;
   }
-  gst::ObjectPtr<GstDiscovererInfo> info(gst_discoverer_discover_uri(disc.get(), uri.get(), &raw_err));
+  gst::ObjectPtr<GstDiscovererInfo> info(
+      gst_discoverer_discover_uri(disc.get(), uri.get(), &raw_err));
   err.reset(raw_err);
   if (!info || gst_discoverer_info_get_result(info.get()) != GST_DISCOVERER_OK) {
     r.error = err ? err->message : "GStreamer cannot read it";

@@ -168,9 +168,9 @@ std::string Zone::format_iso(Instant t, bool with_ms) const {
   const auto ms = std::chrono::floor<milliseconds>(t);
   const auto info = zone_->get_info(date::sys_seconds{std::chrono::floor<std::chrono::seconds>(t)});
   const auto local = date::local_time<milliseconds>{ms.time_since_epoch() + info.offset};
-  std::string out = with_ms ? date::format("%Y-%m-%dT%H:%M:%S", local)
-                            : date::format("%Y-%m-%dT%H:%M:%S",
-                                           std::chrono::floor<std::chrono::seconds>(local));
+  std::string out =
+      with_ms ? date::format("%Y-%m-%dT%H:%M:%S", local)
+              : date::format("%Y-%m-%dT%H:%M:%S", std::chrono::floor<std::chrono::seconds>(local));
   const auto off = std::chrono::duration_cast<std::chrono::minutes>(info.offset).count();
   char buf[8];
   std::snprintf(buf, sizeof buf, "%c%02d:%02d", off < 0 ? '-' : '+',

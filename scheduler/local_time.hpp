@@ -4,11 +4,11 @@
 // and ISO-8601 with offset for output. Parsers throw std::invalid_argument whose
 // message says what was expected.
 
+#include <date/tz.h>
+
 #include <chrono>
 #include <string>
 #include <string_view>
-
-#include <date/tz.h>
 
 namespace loaxa::scheduler {
 

@@ -7,10 +7,14 @@ namespace loaxa::scheduler {
 
 const char* to_string(EntryStatus s) {
   switch (s) {
-    case EntryStatus::airs: return "airs";
-    case EntryStatus::cut: return "cut";
-    case EntryStatus::blocked: return "blocked";
-    case EntryStatus::dropped: return "dropped";
+    case EntryStatus::airs:
+      return "airs";
+    case EntryStatus::cut:
+      return "cut";
+    case EntryStatus::blocked:
+      return "blocked";
+    case EntryStatus::dropped:
+      return "dropped";
   }
   return "airs";
 }
@@ -62,7 +66,8 @@ std::vector<TimelineEntry> plan(const std::vector<Rule>& rules,
         e.status = EntryStatus::cut;
         e.reason += "; cut by max_duration " + format_duration(*rule.max_duration);
       }
-      const auto tod = zone.to_local_seconds(at) - date::floor<date::days>(zone.to_local_seconds(at));
+      const auto tod =
+          zone.to_local_seconds(at) - date::floor<date::days>(zone.to_local_seconds(at));
       for (const QuietHours& q : quiet) {
         if (q.channel == rule.channel && in_quiet(q, tod)) {
           e.status = EntryStatus::blocked;
@@ -86,8 +91,8 @@ std::vector<TimelineEntry> plan(const std::vector<Rule>& rules,
       if (e.priority > current->priority) {
         current->end = e.start;
         current->status = EntryStatus::cut;
-        current->reason += "; cut by " + e.schedule_id + " (priority " +
-                           std::to_string(e.priority) + ")";
+        current->reason +=
+            "; cut by " + e.schedule_id + " (priority " + std::to_string(e.priority) + ")";
       } else {
         e.status = EntryStatus::dropped;
         e.reason += "; dropped: overlaps " + current->schedule_id + " (priority " +

@@ -18,8 +18,8 @@ std::uint32_t parse_positive(std::string_view name, std::string_view value) {
 
 void parse_until(std::string_view value, RecurrenceRule& rule) {
   // RFC 5545: UNTIL=19971224T000000Z, UNTIL=19971224T000000 or UNTIL=19971224.
-  const std::string bad = "UNTIL=" + std::string(value) +
-                          ": expected YYYYMMDD, YYYYMMDDTHHMMSS or YYYYMMDDTHHMMSSZ";
+  const std::string bad =
+      "UNTIL=" + std::string(value) + ": expected YYYYMMDD, YYYYMMDDTHHMMSS or YYYYMMDDTHHMMSSZ";
   auto digits = [&](std::size_t at, std::size_t n) {
     int v = 0;
     if (at + n > value.size()) throw std::invalid_argument(bad);

@@ -46,8 +46,7 @@ namespace {
 
 class Session : public std::enable_shared_from_this<Session> {
  public:
-  Session(tcp::socket socket, HttpServer& server)
-      : stream_(std::move(socket)), server_(server) {
+  Session(tcp::socket socket, HttpServer& server) : stream_(std::move(socket)), server_(server) {
     ++server_.connections();
   }
   ~Session() { --server_.connections(); }
@@ -60,10 +59,9 @@ class Session : public std::enable_shared_from_this<Session> {
     parser_->header_limit(static_cast<std::uint32_t>(server_.limits().max_header_bytes));
     parser_->body_limit(server_.limits().max_body_bytes);
     stream_.expires_after(server_.limits().timeout);
-    http::async_read(stream_, buffer_, *parser_,
-                     [self = shared_from_this()](beast::error_code ec, std::size_t) {
-                       self->on_read(ec);
-                     });
+    http::async_read(
+        stream_, buffer_, *parser_,
+        [self = shared_from_this()](beast::error_code ec, std::size_t) { self->on_read(ec); });
   }
 
   void on_read(beast::error_code ec) {
@@ -121,12 +119,12 @@ class Session : public std::enable_shared_from_this<Session> {
     res->keep_alive(keep_alive);
     res->body() = std::move(resp.body);
     res->prepare_payload();
-    http::async_write(stream_, *res,
-                      [self = shared_from_this(), res, keep_alive](beast::error_code ec,
-                                                                   std::size_t) {
-                        if (ec || !keep_alive) return self->close();
-                        self->read();
-                      });
+    http::async_write(
+        stream_, *res,
+        [self = shared_from_this(), res, keep_alive](beast::error_code ec, std::size_t) {
+          if (ec || !keep_alive) return self->close();
+          self->read();
+        });
   }
 
   void close() {
@@ -163,7 +161,9 @@ struct HttpServer::Listener : std::enable_shared_from_this<HttpServer::Listener>
 
 HttpServer::HttpServer(asio::io_context& io, ServerLimits limits) : io_(io), limits_(limits) {}
 
-HttpServer::~HttpServer() { stop(); }
+HttpServer::~HttpServer() {
+  stop();
+}
 
 void HttpServer::route(const std::string& method, const std::string& path, Handler handler) {
   routes_[{method, path}] = std::move(handler);

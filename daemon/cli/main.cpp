@@ -93,8 +93,9 @@ void only_options(const Args& a, std::initializer_list<const char*> allowed) {
   for (const auto& [k, v] : a.options) {
     bool ok = k == "url" || k == "token";
     for (const char* x : allowed) ok = ok || k == x;
-    if (!ok) throw BadInput("loaxa " + a.verb + ": unknown option --" + k + "; see loaxa " +
-                            a.verb + " --help");
+    if (!ok)
+      throw BadInput("loaxa " + a.verb + ": unknown option --" + k + "; see loaxa " + a.verb +
+                     " --help");
   }
   if (!a.positional.empty()) {
     throw BadInput("loaxa " + a.verb + ": unexpected argument '" + a.positional[0] + "'");
@@ -181,9 +182,8 @@ int cmd_status(const Args& a) {
     rows.push_back({str(ch.at("name")), str(ch.at("kind")), str(ch.at("state")), now,
                     next.empty() ? "—" : next});
   }
-  std::cout << render_table({"KÊNH/CHANNEL", "LOẠI/KIND", "TRẠNG THÁI/STATE",
-                             "ĐANG PHÁT/NOW", "TIẾP THEO/NEXT"},
-                            rows);
+  std::cout << render_table(
+      {"KÊNH/CHANNEL", "LOẠI/KIND", "TRẠNG THÁI/STATE", "ĐANG PHÁT/NOW", "TIẾP THEO/NEXT"}, rows);
   const auto& disk = s.at("disk").as_object();
   const auto free_b = disk.at("free_bytes").to_number<double>();
   const auto total_b = disk.at("total_bytes").to_number<double>();
@@ -214,11 +214,10 @@ int cmd_airtime(const Args& a) {
   const json::value parsed = json::parse(r.body);
   for (const auto& v : parsed.as_array()) {
     const auto& o = v.as_object();
-    rows.push_back({str(o.at("actual_start")).empty() ? str(o.at("planned_start"))
-                                                      : str(o.at("actual_start")),
-                    str(o.at("channel")), str(o.at("media_id")), str(o.at("title")),
-                    str(o.at("schedule_id")), str(o.at("duration_s")), str(o.at("status")),
-                    str(o.at("error"))});
+    rows.push_back(
+        {str(o.at("actual_start")).empty() ? str(o.at("planned_start")) : str(o.at("actual_start")),
+         str(o.at("channel")), str(o.at("media_id")), str(o.at("title")), str(o.at("schedule_id")),
+         str(o.at("duration_s")), str(o.at("status")), str(o.at("error"))});
   }
   std::cout << render_table({"BẮT ĐẦU/START", "KÊNH/CHANNEL", "MEDIA", "TIÊU ĐỀ/TITLE",
                              "LỊCH/SCHEDULE", "GIÂY/SECONDS", "TRẠNG THÁI/STATUS", "LỖI/ERROR"},

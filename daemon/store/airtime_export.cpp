@@ -31,11 +31,23 @@ std::string airtime_csv_header() {
 }
 
 std::string to_csv(const AirtimeRow& r) {
-  const std::string fields[] = {r.id,           r.box_id,       r.channel,     r.media_id,
-                                r.title,        r.topic,        r.playlist_id, r.schedule_id,
-                                r.source,       r.planned_start, r.actual_start, r.actual_end,
-                                seconds_text(r.duration_s),     r.status,      r.error,
-                                r.prev_hash,    r.hash};
+  const std::string fields[] = {r.id,
+                                r.box_id,
+                                r.channel,
+                                r.media_id,
+                                r.title,
+                                r.topic,
+                                r.playlist_id,
+                                r.schedule_id,
+                                r.source,
+                                r.planned_start,
+                                r.actual_start,
+                                r.actual_end,
+                                seconds_text(r.duration_s),
+                                r.status,
+                                r.error,
+                                r.prev_hash,
+                                r.hash};
   std::string out;
   bool first = true;
   for (const auto& f : fields) {

@@ -45,18 +45,28 @@ std::string format_seconds(std::optional<double> s) {
 
 const std::vector<std::string>& airtime_columns() {
   static const std::vector<std::string> cols = {
-      "id",           "box_id",        "channel",      "media_id",   "title",  "topic",
-      "playlist_id",  "schedule_id",   "source",       "planned_start", "actual_start",
-      "actual_end",   "duration_s",    "status",       "error",      "prev_hash", "hash"};
+      "id",          "box_id",      "channel", "media_id",      "title",        "topic",
+      "playlist_id", "schedule_id", "source",  "planned_start", "actual_start", "actual_end",
+      "duration_s",  "status",      "error",   "prev_hash",     "hash"};
   return cols;
 }
 
 std::string airtime_row_hash(const AirtimeRow& r) {
-  const std::string fields[] = {r.id,           r.box_id,       r.channel,
-                                r.media_id,     r.title,        r.topic,
-                                r.playlist_id,  r.schedule_id,  r.source,
-                                r.planned_start, r.actual_start, r.actual_end,
-                                format_seconds(r.duration_s), r.status, r.error,
+  const std::string fields[] = {r.id,
+                                r.box_id,
+                                r.channel,
+                                r.media_id,
+                                r.title,
+                                r.topic,
+                                r.playlist_id,
+                                r.schedule_id,
+                                r.source,
+                                r.planned_start,
+                                r.actual_start,
+                                r.actual_end,
+                                format_seconds(r.duration_s),
+                                r.status,
+                                r.error,
                                 r.prev_hash};
   std::string canonical;
   for (const auto& f : fields) {
@@ -157,8 +167,9 @@ int AirtimeLog::close_interrupted(
     row->actual_end = end_of(start, pos);
     row->duration_s = static_cast<double>(pos) / 1000.0;
     row->status = "interrupted";
-    row->error = "the daemon stopped while this played (crash or power cut); duration is the "
-                 "last checkpoint";
+    row->error =
+        "the daemon stopped while this played (crash or power cut); duration is the "
+        "last checkpoint";
     close_chained(*row);
   }
   tx.commit();

@@ -57,8 +57,7 @@ class AirtimeLog {
   void checkpoint(const std::string& id, std::int64_t position_ms);
   // Closes every row left open by a crash as `interrupted`, with the last checkpointed
   // duration. `end_of` turns (actual_start, position_ms) into the actual_end text.
-  int close_interrupted(
-      const std::function<std::string(const std::string&, std::int64_t)>& end_of);
+  int close_interrupted(const std::function<std::string(const std::string&, std::int64_t)>& end_of);
 
   void for_each(const AirtimeFilter& filter,
                 const std::function<void(const AirtimeRow&)>& visit) const;

@@ -110,8 +110,8 @@ std::optional<PlaylistRecord> Catalog::find_playlist(const std::string& id) cons
   st.bind(1, id);
   if (!st.step()) return std::nullopt;
   PlaylistRecord p{st.text(0), st.text(1), st.text(2), {}};
-  auto items = db_.prepare(
-      "SELECT media_id FROM playlist_items WHERE playlist_id = ? ORDER BY position");
+  auto items =
+      db_.prepare("SELECT media_id FROM playlist_items WHERE playlist_id = ? ORDER BY position");
   items.bind(1, id);
   while (items.step()) p.items.push_back(items.text(0));
   return p;

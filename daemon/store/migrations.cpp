@@ -76,8 +76,9 @@ CREATE INDEX airtime_open ON airtime(status) WHERE status = 'playing';
 }
 
 int schema_version(sqlite::Database& db) {
-  db.exec("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL, applied_at TEXT "
-          "NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now')))");
+  db.exec(
+      "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL, applied_at TEXT "
+      "NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now')))");
   auto st = db.prepare("SELECT COALESCE(MAX(version), 0) FROM schema_version");
   st.step();
   return static_cast<int>(st.int64(0));

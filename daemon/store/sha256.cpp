@@ -66,10 +66,10 @@ std::string uuid_v7() {
   if (RAND_bytes(b.data(), static_cast<int>(b.size())) != 1) {
     throw std::runtime_error("OpenSSL: no random bytes for a UUID");
   }
-  const auto ms = static_cast<std::uint64_t>(
-      std::chrono::duration_cast<std::chrono::milliseconds>(
-          std::chrono::system_clock::now().time_since_epoch())
-          .count());
+  const auto ms =
+      static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                     std::chrono::system_clock::now().time_since_epoch())
+                                     .count());
   for (int i = 0; i < 6; ++i) b[i] = static_cast<unsigned char>(ms >> (8 * (5 - i)));
   b[6] = static_cast<unsigned char>((b[6] & 0x0f) | 0x70);
   b[8] = static_cast<unsigned char>((b[8] & 0x3f) | 0x80);

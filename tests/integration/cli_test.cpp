@@ -33,8 +33,8 @@ TEST(Loaxad, CheckReportsEveryProblem) {
 }
 
 TEST(Loaxad, CheckAcceptsAGoodConfig) {
-  const auto r = run({LOAXAD_BIN, "--config", std::string(LOAXA_SOURCE_DIR) + "/configs/loaxa.toml",
-                      "--check"});
+  const auto r = run(
+      {LOAXAD_BIN, "--config", std::string(LOAXA_SOURCE_DIR) + "/configs/loaxa.toml", "--check"});
   EXPECT_EQ(r.code, 0) << r.err;
 }
 
@@ -71,7 +71,7 @@ TEST(Loaxa, KeygenWritesAPrivateKeyAndNeverOverwrites) {
   const auto prefix = (dir.path() / "province").string();
   auto r = run({LOAXA_BIN, "keygen", "--out", prefix});
   ASSERT_EQ(r.code, 0) << r.err;
-  struct stat st{};
+  struct stat st {};
   ASSERT_EQ(::stat((prefix + ".key").c_str(), &st), 0);
   EXPECT_EQ(st.st_mode & 0777, 0600u);
   std::ifstream pub(prefix + ".pub");

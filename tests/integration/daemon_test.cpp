@@ -121,8 +121,10 @@ class DaemonTest : public ::testing::Test {
 TEST_F(DaemonTest, ScheduledToneRendersOnTimeAndIsLogged) {
   write_tone_wav(dir.path() / "tone.wav", 2.0, 440);
   const Instant planned = start_in(2s);
-  write_config("[[schedule]]\nid = \"tone\"\nchannel = \"loudspeaker\"\nfile = \"tone.wav\"\n"
-               "start = \"" + local(planned) + "\"\n");
+  write_config(
+      "[[schedule]]\nid = \"tone\"\nchannel = \"loudspeaker\"\nfile = \"tone.wav\"\n"
+      "start = \"" +
+      local(planned) + "\"\n");
   auto daemon = start_daemon();
   ASSERT_TRUE(daemon->wait_for_line("ended (completed)", 15s)) << daemon->output();
 
@@ -152,9 +154,11 @@ TEST_F(DaemonTest, ScheduledToneRendersOnTimeAndIsLogged) {
 
 TEST_F(DaemonTest, SigtermDuringPlayFadesAndClosesRowAsStopped) {
   write_tone_wav(dir.path() / "long.wav", 10.0, 440, 0.8);
-  write_config("[[schedule]]\nid = \"long\"\nchannel = \"loudspeaker\"\nfile = \"long.wav\"\n"
-               "start = \"" + local(start_in(1s)) + "\"\n",
-               "fade = \"300ms\"\n");
+  write_config(
+      "[[schedule]]\nid = \"long\"\nchannel = \"loudspeaker\"\nfile = \"long.wav\"\n"
+      "start = \"" +
+          local(start_in(1s)) + "\"\n",
+      "fade = \"300ms\"\n");
   auto daemon = start_daemon();
   ASSERT_TRUE(daemon->wait_for_line("started long", 10s)) << daemon->output();
   // Let it sound for a while: wait until 0.8 s of audio has been rendered.
@@ -190,8 +194,10 @@ TEST_F(DaemonTest, SigtermDuringPlayFadesAndClosesRowAsStopped) {
 
 TEST_F(DaemonTest, KilledDaemonsOpenRowIsClosedAsInterruptedAtNextStart) {
   write_tone_wav(dir.path() / "long.wav", 10.0, 440);
-  write_config("[[schedule]]\nid = \"long\"\nchannel = \"loudspeaker\"\nfile = \"long.wav\"\n"
-               "start = \"" + local(start_in(1s)) + "\"\n");
+  write_config(
+      "[[schedule]]\nid = \"long\"\nchannel = \"loudspeaker\"\nfile = \"long.wav\"\n"
+      "start = \"" +
+      local(start_in(1s)) + "\"\n");
   {
     auto daemon = start_daemon();
     ASSERT_TRUE(daemon->wait_for_line("started long", 10s)) << daemon->output();
@@ -215,9 +221,11 @@ TEST_F(DaemonTest, KilledDaemonsOpenRowIsClosedAsInterruptedAtNextStart) {
 TEST_F(DaemonTest, UnplayableItemKeepsItsSlotAndTheNextOnePlays) {
   write_tone_wav(dir.path() / "tone.wav", 1.0, 440);
   std::ofstream(dir.path() / "broken.ogg") << "this is not an ogg file";
-  write_config("[[playlist]]\nid = \"p\"\nitems = [\"broken.ogg\", \"tone.wav\"]\n\n"
-               "[[schedule]]\nid = \"blk\"\nchannel = \"loudspeaker\"\nplaylist = \"p\"\n"
-               "start = \"" + local(start_in(2s)) + "\"\n");
+  write_config(
+      "[[playlist]]\nid = \"p\"\nitems = [\"broken.ogg\", \"tone.wav\"]\n\n"
+      "[[schedule]]\nid = \"blk\"\nchannel = \"loudspeaker\"\nplaylist = \"p\"\n"
+      "start = \"" +
+      local(start_in(2s)) + "\"\n");
   auto daemon = start_daemon();
   ASSERT_TRUE(daemon->wait_for_line("ended (completed)", 15s)) << daemon->output();
   const auto rows = airtime();
@@ -234,8 +242,10 @@ TEST_F(DaemonTest, UnplayableItemKeepsItsSlotAndTheNextOnePlays) {
 TEST_F(DaemonTest, SighupReloadsAndRefusesABadConfig) {
   write_tone_wav(dir.path() / "tone.wav", 1.0, 440);
   const std::string later = local(start_in(3600s));
-  write_config("[[schedule]]\nid = \"first\"\nchannel = \"loudspeaker\"\nfile = \"tone.wav\"\n"
-               "start = \"" + later + "\"\n");
+  write_config(
+      "[[schedule]]\nid = \"first\"\nchannel = \"loudspeaker\"\nfile = \"tone.wav\"\n"
+      "start = \"" +
+      later + "\"\n");
   auto daemon = start_daemon();
   auto next_ids = [&] {
     const auto r = cli::http_get(url(), "/api/v1/status", "");
@@ -254,8 +264,10 @@ TEST_F(DaemonTest, SighupReloadsAndRefusesABadConfig) {
   EXPECT_NE(daemon->output().find("unknown key 'volum'"), std::string::npos);
   EXPECT_EQ(next_ids(), "first;");
 
-  write_config("[[schedule]]\nid = \"second\"\nchannel = \"loudspeaker\"\nfile = \"tone.wav\"\n"
-               "start = \"" + later + "\"\n");
+  write_config(
+      "[[schedule]]\nid = \"second\"\nchannel = \"loudspeaker\"\nfile = \"tone.wav\"\n"
+      "start = \"" +
+      later + "\"\n");
   daemon->signal(SIGHUP);
   ASSERT_TRUE(daemon->wait_for_line("reloaded", 5s)) << daemon->output();
   EXPECT_EQ(next_ids(), "second;");

@@ -78,7 +78,9 @@ std::optional<std::string> Process::wait_for_line(const std::string& needle,
   }
 }
 
-void Process::signal(int signo) { ::kill(pid_, signo); }
+void Process::signal(int signo) {
+  ::kill(pid_, signo);
+}
 
 std::optional<int> Process::wait_exit(std::chrono::milliseconds timeout) {
   const auto deadline = std::chrono::steady_clock::now() + timeout;
@@ -99,7 +101,8 @@ std::optional<int> Process::wait_exit(std::chrono::milliseconds timeout) {
 
 RunResult run(const std::vector<std::string>& argv) {
   int out[2], err[2];
-  if (::pipe2(out, O_CLOEXEC) != 0 || ::pipe2(err, O_CLOEXEC) != 0) throw std::runtime_error("pipe");
+  if (::pipe2(out, O_CLOEXEC) != 0 || ::pipe2(err, O_CLOEXEC) != 0)
+    throw std::runtime_error("pipe");
   const pid_t pid = ::fork();
   if (pid == 0) {
     ::dup2(out[1], 1);

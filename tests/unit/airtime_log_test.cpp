@@ -75,9 +75,8 @@ TEST_F(AirtimeLogTest, OpenRowsAreClosedAsInterruptedWithCheckpoint) {
   auto& log = store_->airtime();
   const std::string id = log.open(row("a"), 1000);
   log.checkpoint(id, 4500);
-  const int n = log.close_interrupted([](const std::string& start, std::int64_t pos) {
-    return start + "+" + std::to_string(pos);
-  });
+  const int n = log.close_interrupted(
+      [](const std::string& start, std::int64_t pos) { return start + "+" + std::to_string(pos); });
   EXPECT_EQ(n, 1);
   const auto r = *log.find(id);
   EXPECT_EQ(r.status, "interrupted");
@@ -107,7 +106,8 @@ TEST_F(AirtimeLogTest, FilterByTimeAndChannel) {
   log.open(k, 2000);
   log.open(row("c"), 3000);
   std::vector<std::string> got;
-  log.for_each({2000, 4000, "loudspeaker"}, [&](const AirtimeRow& r) { got.push_back(r.media_id); });
+  log.for_each({2000, 4000, "loudspeaker"},
+               [&](const AirtimeRow& r) { got.push_back(r.media_id); });
   EXPECT_EQ(got, std::vector<std::string>{"c"});
 }
 

@@ -60,7 +60,9 @@ start = "2022-07-01T17:00:00"
 max_duration = "15m"
 )";
 
-ConfigResult parse(const std::string& text) { return parse_config(text, "/etc/loaxa/t.toml"); }
+ConfigResult parse(const std::string& text) {
+  return parse_config(text, "/etc/loaxa/t.toml");
+}
 
 std::string all(const ConfigResult& r) {
   std::string out;
@@ -114,22 +116,22 @@ TEST(Config, UnknownKeyNamesItsLineAndSuggests) {
 
 TEST(Config, WrongTypeAndRangeAreReportedTogether) {
   const auto r = parse(
-      "[box]\n"                      // 1
-      "id = \"a\"\n"                 // 2
-      "timezone = \"Mars/Olympus\"\n"  // 3
-      "[channels.ls]\n"              // 4
-      "volume = \"loud\"\n"          // 5
-      "kind = \"radio\"\n"           // 6
-      "[channels.k2]\n"              // 7
-      "volume = 11\n"                // 8
-      "quiet_hours = [\"late\"]\n"   // 9
-      "[[schedule]]\n"               // 10
-      "channel = \"nowhere\"\n"      // 11
-      "media = \"x\"\n"              // 12
-      "start = \"2022-02-30T06:00:00\"\n"  // 13
-      "priority = 101\n"             // 14
+      "[box]\n"                             // 1
+      "id = \"a\"\n"                        // 2
+      "timezone = \"Mars/Olympus\"\n"       // 3
+      "[channels.ls]\n"                     // 4
+      "volume = \"loud\"\n"                 // 5
+      "kind = \"radio\"\n"                  // 6
+      "[channels.k2]\n"                     // 7
+      "volume = 11\n"                       // 8
+      "quiet_hours = [\"late\"]\n"          // 9
+      "[[schedule]]\n"                      // 10
+      "channel = \"nowhere\"\n"             // 11
+      "media = \"x\"\n"                     // 12
+      "start = \"2022-02-30T06:00:00\"\n"   // 13
+      "priority = 101\n"                    // 14
       "rrule = \"FREQ=DAILY;BYDAY=2TH\"\n"  // 15
-      "max_duration = \"forever\"\n");  // 16
+      "max_duration = \"forever\"\n");      // 16
   ASSERT_FALSE(r.config);
   std::vector<int> lines;
   for (const auto& p : r.problems) lines.push_back(p.line);
@@ -159,8 +161,7 @@ TEST(Config, ReferencesBetweenSectionsAreChecked) {
   EXPECT_NE(text.find(":6: schedule[0].playlist \"missing\" is not defined"), std::string::npos)
       << text;
   EXPECT_NE(text.find(":8: schedule[1] needs exactly one of"), std::string::npos) << text;
-  EXPECT_NE(text.find(":11: schedule[2]: a stream needs max_duration"), std::string::npos)
-      << text;
+  EXPECT_NE(text.find(":11: schedule[2]: a stream needs max_duration"), std::string::npos) << text;
 }
 
 TEST(Config, BoxIdIsRequired) {

@@ -40,8 +40,7 @@ TEST(ParseTimeOfDay, HoursMinutesAndSeconds) {
 TEST(ParseLocalDatetime, ValidatesTheCalendar) {
   EXPECT_EQ(format_local_datetime(parse_local_datetime("2022-07-01T06:00:00")),
             "2022-07-01T06:00:00");
-  EXPECT_EQ(format_local_datetime(parse_local_datetime("2022-07-01T06:00")),
-            "2022-07-01T06:00:00");
+  EXPECT_EQ(format_local_datetime(parse_local_datetime("2022-07-01T06:00")), "2022-07-01T06:00:00");
   EXPECT_EQ(format_local_datetime(parse_local_datetime("2024-02-29T00:00:00")),
             "2024-02-29T00:00:00");
   for (const char* bad : {"2022-02-30T06:00:00", "2023-02-29T00:00:00", "2022-13-01T00:00:00",

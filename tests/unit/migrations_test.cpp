@@ -24,8 +24,8 @@ class TempDb : public ::testing::Test {
 };
 
 bool has_column(sqlite::Database& db, const char* table, const char* column) {
-  auto st = db.prepare(std::string("SELECT 1 FROM pragma_table_info('") + table +
-                       "') WHERE name = ?");
+  auto st =
+      db.prepare(std::string("SELECT 1 FROM pragma_table_info('") + table + "') WHERE name = ?");
   st.bind(1, column);
   return st.step();
 }

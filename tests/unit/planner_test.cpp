@@ -60,10 +60,10 @@ TEST_F(PlannerTest, EqualPriorityNeverPreempts) {
 
 TEST_F(PlannerTest, QuietHoursAcrossMidnightBlock) {
   const std::vector<QuietHours> quiet = {{"loudspeaker", 21h + 30min, 5h}};
-  const auto t = plan({rule("a", "2022-07-01T04:30:00", 50, 10min, "FREQ=DAILY;COUNT=2"),
-                       rule("b", "2022-07-01T22:00:00", 50, 10min),
-                       rule("c", "2022-07-01T05:00:00", 50, 10min)},
-                      quiet, zone, at("2022-07-01T00:00:00"), at("2022-07-03T00:00:00"));
+  const auto t = plan(
+      {rule("a", "2022-07-01T04:30:00", 50, 10min, "FREQ=DAILY;COUNT=2"),
+       rule("b", "2022-07-01T22:00:00", 50, 10min), rule("c", "2022-07-01T05:00:00", 50, 10min)},
+      quiet, zone, at("2022-07-01T00:00:00"), at("2022-07-03T00:00:00"));
   ASSERT_EQ(t.size(), 4u);
   for (const auto& e : t) {
     const bool quiet_time = e.schedule_id != "c";

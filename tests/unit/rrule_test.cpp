@@ -21,8 +21,7 @@ std::vector<std::string> occurrences(const std::string& rule, const std::string&
 
 TEST(Rrule, DailyWithCount) {
   const auto got = occurrences("FREQ=DAILY;COUNT=3", "2022-07-01T06:00:00");
-  EXPECT_EQ(got, (std::vector<std::string>{"2022-07-01T06:00:00+07:00",
-                                           "2022-07-02T06:00:00+07:00",
+  EXPECT_EQ(got, (std::vector<std::string>{"2022-07-01T06:00:00+07:00", "2022-07-02T06:00:00+07:00",
                                            "2022-07-03T06:00:00+07:00"}));
 }
 
@@ -30,8 +29,7 @@ TEST(Rrule, WeeklyWithIntervalAndUntil) {
   // RFC 5545 3.8.5.3 "Every other week ... until" shape, without BYDAY.
   const auto got =
       occurrences("FREQ=WEEKLY;INTERVAL=2;UNTIL=20220801T000000", "2022-07-01T07:30:00");
-  EXPECT_EQ(got, (std::vector<std::string>{"2022-07-01T07:30:00+07:00",
-                                           "2022-07-15T07:30:00+07:00",
+  EXPECT_EQ(got, (std::vector<std::string>{"2022-07-01T07:30:00+07:00", "2022-07-15T07:30:00+07:00",
                                            "2022-07-29T07:30:00+07:00"}));
 }
 
@@ -44,8 +42,7 @@ TEST(Rrule, UntilDateIncludesThatDay) {
 TEST(Rrule, DailyKeepsLocalTimeAcrossDst) {
   // RFC 5545: recurrences keep their local time; New York changes offset on 2022-03-13.
   const auto got = occurrences("FREQ=DAILY;COUNT=3", "2022-03-12T09:00:00", "America/New_York");
-  EXPECT_EQ(got, (std::vector<std::string>{"2022-03-12T09:00:00-05:00",
-                                           "2022-03-13T09:00:00-04:00",
+  EXPECT_EQ(got, (std::vector<std::string>{"2022-03-12T09:00:00-05:00", "2022-03-13T09:00:00-04:00",
                                            "2022-03-14T09:00:00-04:00"}));
 }
 

@@ -13,7 +13,8 @@ TEST(Table, WidthCountsCharactersNotBytes) {
 }
 
 TEST(Table, ColumnsLineUpWithDiacritics) {
-  const std::string t = render_table({"KÊNH", "TIÊU ĐỀ"}, {{"loa", "Bản tin sáng"}, {"kiosk", "x"}});
+  const std::string t =
+      render_table({"KÊNH", "TIÊU ĐỀ"}, {{"loa", "Bản tin sáng"}, {"kiosk", "x"}});
   EXPECT_EQ(t,
             "KÊNH   TIÊU ĐỀ\n"
             "loa    Bản tin sáng\n"

@@ -20,8 +20,8 @@ void check(sqlite3* db, int rc, std::string_view what) {
 Statement::Statement(sqlite3* db, std::string_view sql) : db_(db) {
   const int rc = sqlite3_prepare_v2(db, sql.data(), static_cast<int>(sql.size()), &stmt_, nullptr);
   if (rc != SQLITE_OK) {
-    throw SqliteError(rc, "preparing \"" + std::string(sql.substr(0, 60)) +
-                              "\": " + sqlite3_errmsg(db));
+    throw SqliteError(
+        rc, "preparing \"" + std::string(sql.substr(0, 60)) + "\": " + sqlite3_errmsg(db));
   }
 }
 
@@ -37,7 +37,9 @@ Statement& Statement::operator=(Statement&& other) noexcept {
   return *this;
 }
 
-Statement::~Statement() { sqlite3_finalize(stmt_); }
+Statement::~Statement() {
+  sqlite3_finalize(stmt_);
+}
 
 Statement& Statement::bind(int index, std::int64_t value) {
   check(db_, sqlite3_bind_int64(stmt_, index, value), "bind");
@@ -83,9 +85,13 @@ bool Statement::is_null(int column) const {
   return sqlite3_column_type(stmt_, column) == SQLITE_NULL;
 }
 
-std::int64_t Statement::int64(int column) const { return sqlite3_column_int64(stmt_, column); }
+std::int64_t Statement::int64(int column) const {
+  return sqlite3_column_int64(stmt_, column);
+}
 
-double Statement::real(int column) const { return sqlite3_column_double(stmt_, column); }
+double Statement::real(int column) const {
+  return sqlite3_column_double(stmt_, column);
+}
 
 std::string Statement::text(int column) const {
   const auto* p = sqlite3_column_text(stmt_, column);
@@ -99,7 +105,9 @@ std::optional<std::string> Statement::optional_text(int column) const {
   return text(column);
 }
 
-int Statement::column_count() const { return sqlite3_column_count(stmt_); }
+int Statement::column_count() const {
+  return sqlite3_column_count(stmt_);
+}
 
 std::string Statement::column_name(int column) const {
   return sqlite3_column_name(stmt_, column);
