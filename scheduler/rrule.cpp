@@ -1,7 +1,7 @@
+#include "scheduler/rrule.hpp"
+
 #include <algorithm>
 #include <cstdint>
-
-#include "scheduler/rrule.hpp"
 
 namespace loaxa::scheduler {
 namespace {
@@ -13,7 +13,9 @@ int64_t days_of(int y, unsigned m, unsigned d) {
   return date::sys_days{date::year{y} / date::month{m} / date::day{d}}.time_since_epoch().count();
 }
 
-bool is_leap(int y) { return date::year{y}.is_leap(); }
+bool is_leap(int y) {
+  return date::year{y}.is_leap();
+}
 
 unsigned month_length(int y, unsigned m) {
   static constexpr unsigned kLen[] = {0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
@@ -24,7 +26,9 @@ unsigned weekday_of(int64_t dn) {  // 0 = Sunday; 1970-01-01 was a Thursday
   return static_cast<unsigned>(((dn % 7) + 7 + 4) % 7);
 }
 
-int64_t floor_div(int64_t a, int64_t b) { return a / b - ((a % b != 0) && ((a < 0) != (b < 0))); }
+int64_t floor_div(int64_t a, int64_t b) {
+  return a / b - ((a % b != 0) && ((a < 0) != (b < 0)));
+}
 
 // The rule with RFC 5545's defaults filled in from DTSTART, in a form cheap to test
 // one day or one time against.
@@ -62,10 +66,10 @@ class Expander {
     }
     const int h0 = static_cast<int>(tod / 3600), mi0 = static_cast<int>(tod / 60 % 60),
               s0 = static_cast<int>(tod % 60);
-    hours_ = !r.by_hour.empty() ? r.by_hour
+    hours_ = !r.by_hour.empty()           ? r.by_hour
              : r.freq <= Frequency::daily ? std::vector<int>{h0}
                                           : std::vector<int>{};
-    minutes_ = !r.by_minute.empty() ? r.by_minute
+    minutes_ = !r.by_minute.empty()          ? r.by_minute
                : r.freq <= Frequency::hourly ? std::vector<int>{mi0}
                                              : std::vector<int>{};
     seconds_ = !r.by_second.empty() ? r.by_second : std::vector<int>{s0};
@@ -90,7 +94,8 @@ class Expander {
       if (t < dtstart_) return true;
       if (r_.until_local && t > r_.until_local->time_since_epoch().count()) return false;
       // UNTIL in UTC is checked exactly on instants by the caller; no zone is 14 h off.
-      if (r_.until_utc && t > r_.until_utc->time_since_epoch().count() / 1'000'000'000 + 14 * 3600) {
+      if (r_.until_utc &&
+          t > r_.until_utc->time_since_epoch().count() / 1'000'000'000 + 14 * 3600) {
         return false;
       }
       if (r_.count && produced >= *r_.count) return false;
@@ -102,7 +107,9 @@ class Expander {
     const int64_t I = r_.interval;
     switch (r_.freq) {
       case Frequency::yearly: {
-        int64_t k = window_skip ? std::max<int64_t>(0, (floor_div(from, kDay * 366) + 1970 - y0_) / I - 1) : 0;
+        int64_t k = window_skip
+                        ? std::max<int64_t>(0, (floor_div(from, kDay * 366) + 1970 - y0_) / I - 1)
+                        : 0;
         for (;; ++k) {
           const int y = static_cast<int>(y0_ + k * I);
           if (y > 9999 || days_of(y, 1, 1) * kDay >= to) return;
@@ -147,7 +154,8 @@ class Expander {
         const int64_t step = (weekly ? 7 : 1) * I;
         const int64_t base =
             weekly ? start_day_ - ((weekday_of(start_day_) + 7 - r_.wkst) % 7) : start_day_;
-        int64_t k = window_skip ? std::max<int64_t>(0, (floor_div(from, kDay) - base) / step - 1) : 0;
+        int64_t k =
+            window_skip ? std::max<int64_t>(0, (floor_div(from, kDay) - base) / step - 1) : 0;
         for (;; ++k) {
           const int64_t first = base + k * step;
           if (first * kDay >= to || first > 2932896) return;  // 9999-12-31
@@ -163,7 +171,8 @@ class Expander {
         const bool hourly = r_.freq == Frequency::hourly;
         const int64_t unit = hourly ? 3600 : 60;
         const int64_t origin = floor_div(dtstart_, unit);
-        int64_t k = window_skip ? std::max<int64_t>(0, (floor_div(from, unit) - origin) / I - 1) : 0;
+        int64_t k =
+            window_skip ? std::max<int64_t>(0, (floor_div(from, unit) - origin) / I - 1) : 0;
         int64_t checked_day = INT64_MIN;
         bool day_ok = false;
         for (;; ++k) {
@@ -215,7 +224,8 @@ class Expander {
     if (!month_days_.empty()) {
       const int len = static_cast<int>(month_length(y, m));
       bool ok = false;
-      for (int n : month_days_) ok = ok || (n > 0 ? static_cast<int>(d) == n : static_cast<int>(d) == len + n + 1);
+      for (int n : month_days_)
+        ok = ok || (n > 0 ? static_cast<int>(d) == n : static_cast<int>(d) == len + n + 1);
       if (!ok) return false;
     }
     if (!r_.by_year_day.empty()) {
@@ -237,8 +247,8 @@ class Expander {
       if (!ok && !ordinal_days_.empty()) {
         // Ordinals count within the month (MONTHLY, or YEARLY with BYMONTH), else the year.
         const bool in_month = r_.freq == Frequency::monthly || !r_.by_month.empty();
-        const int pos = in_month ? static_cast<int>(d)
-                                 : static_cast<int>(dn - days_of(y, 1, 1)) + 1;
+        const int pos =
+            in_month ? static_cast<int>(d) : static_cast<int>(dn - days_of(y, 1, 1)) + 1;
         const int len = in_month ? static_cast<int>(month_length(y, m)) : (is_leap(y) ? 366 : 365);
         const int nth = (pos - 1) / 7 + 1;
         const int nth_last = -((len - pos) / 7 + 1);
@@ -253,7 +263,9 @@ class Expander {
 
   // RFC 5545 week number with WKST: week 1 is the first with at least 4 days in the year.
   std::pair<int, int> week_number(int64_t dn) const {
-    auto week_start = [&](int64_t x) { return x - static_cast<int64_t>((weekday_of(x) + 7 - r_.wkst) % 7); };
+    auto week_start = [&](int64_t x) {
+      return x - static_cast<int64_t>((weekday_of(x) + 7 - r_.wkst) % 7);
+    };
     const int64_t ws = week_start(dn);
     const int y = static_cast<int>(date::year_month_day{date::sys_days{date::days{ws + 3}}}.year());
     const int64_t first = week_start(days_of(y, 1, 4));
@@ -305,8 +317,8 @@ class Expander {
 
 }  // namespace
 
-std::vector<LocalSeconds> expand_local(const RecurrenceSet& set, LocalSeconds from,
-                                       LocalSeconds to, std::size_t limit) {
+std::vector<LocalSeconds> expand_local(const RecurrenceSet& set, LocalSeconds from, LocalSeconds to,
+                                       std::size_t limit) {
   std::vector<int64_t> out;
   const int64_t f = from.time_since_epoch().count(), t = to.time_since_epoch().count();
   if (set.rule) {
@@ -344,8 +356,7 @@ std::vector<Instant> expand(const RecurrenceSet& set, const Zone& zone, Instant 
   const LocalSeconds lf = zone.to_local_seconds(from) - date::days(1);
   const LocalSeconds lt = zone.to_local_seconds(to) + date::days(1);
   std::vector<Instant> out;
-  const Instant until_utc =
-      set.rule && set.rule->until_utc ? *set.rule->until_utc : Instant::max();
+  const Instant until_utc = set.rule && set.rule->until_utc ? *set.rule->until_utc : Instant::max();
   for (const LocalSeconds l : expand_local(set, lf, lt, limit + 64)) {
     const Instant at = zone.to_instant(l);
     if (at > until_utc) break;

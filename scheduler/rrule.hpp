@@ -19,7 +19,7 @@ namespace loaxa::scheduler {
 enum class Frequency { yearly, monthly, weekly, daily, hourly, minutely };
 
 struct WeekdayNum {
-  int ordinal = 0;  // 0: every such weekday; otherwise ±1..53 (the 2nd, the last, ...)
+  int ordinal = 0;       // 0: every such weekday; otherwise ±1..53 (the 2nd, the last, ...)
   unsigned weekday = 0;  // 0 = Sunday ... 6 = Saturday (date::weekday encoding)
   bool operator==(const WeekdayNum&) const = default;
 };
@@ -49,8 +49,8 @@ struct RecurrenceSet {
 
 // Local occurrences in [from, to) (local time), sorted and unique, at most `limit`.
 // COUNT is counted from DTSTART whatever the window.
-std::vector<LocalSeconds> expand_local(const RecurrenceSet& set, LocalSeconds from,
-                                       LocalSeconds to, std::size_t limit = 1'000'000);
+std::vector<LocalSeconds> expand_local(const RecurrenceSet& set, LocalSeconds from, LocalSeconds to,
+                                       std::size_t limit = 1'000'000);
 
 // The same as instants: local times converted with `zone` (RFC 5545 rules for DST gaps
 // and overlaps), keeping those in [from, to).

@@ -11,7 +11,7 @@ packages=(
   libsqlite3-dev sqlite3 libtomlplusplus-dev libhowardhinnant-date-dev tzdata
   libsystemd-dev libsodium-dev libssl-dev
   libgtest-dev libgmock-dev libbenchmark-dev
-  espeak-ng sox systemd python3
+  espeak-ng sox systemd python3 python3-dateutil
 )
 
 missing=()

@@ -9,25 +9,20 @@
 #include <map>
 #include <vector>
 
+#include "daemon/cli/args.hpp"
 #include "daemon/cli/http_client.hpp"
+#include "daemon/cli/occurrences.hpp"
 #include "daemon/cli/table.hpp"
 #include "daemon/sync/keys.hpp"
 
 namespace {
 
 namespace json = boost::json;
+using loaxa::cli::Args;
+using loaxa::cli::BadInput;
+using loaxa::cli::only_options;
+using loaxa::cli::option;
 using loaxa::cli::render_table;
-
-struct BadInput : std::runtime_error {
-  using std::runtime_error::runtime_error;
-};
-
-struct Args {
-  std::string verb;
-  std::vector<std::string> positional;
-  std::map<std::string, std::string> options;
-  bool help = false;
-};
 
 constexpr const char* kUsage =
     "Usage: loaxa [--url URL] [--token TOKEN] VERB [OPTIONS]\n"
@@ -35,6 +30,7 @@ constexpr const char* kUsage =
     "Verbs:\n"
     "  status                 channels, what plays now, the next items, disk use\n"
     "  airtime                the airtime log (--from T --to T --channel C --format ...)\n"
+    "  occurrences            offline: the dates of an RFC 5545 recurrence rule\n"
     "  keygen --out PREFIX    make an Ed25519 key pair for signing province manifests\n"
     "\n"
     "Online verbs reach loaxad at --url (default $LOAXA_URL or http://127.0.0.1:8080).\n"
@@ -53,54 +49,13 @@ const std::map<std::string, std::string> kVerbHelp = {
      "ISO-8601 date-time (2022-07-01T06:00:00, offset optional, box time zone otherwise).\n"
      "csv is RFC 4180 UTF-8 with the columns of the spec; machine formats have no extra\n"
      "header lines.\n"},
+    {"occurrences", loaxa::cli::kOccurrencesHelp},
     {"keygen",
      "Usage: loaxa keygen --out PREFIX\n"
      "\n"
      "Writes PREFIX.key (secret, mode 0600) and PREFIX.pub (base64 of the 32-byte Ed25519\n"
      "public key, for [sync] public_keys on every box). Never overwrites a key.\n"},
 };
-
-Args parse(int argc, char** argv) {
-  Args a;
-  for (int i = 1; i < argc; ++i) {
-    std::string arg = argv[i];
-    if (arg == "--help" || arg == "-h") {
-      a.help = true;
-    } else if (arg.starts_with("--")) {
-      const auto eq = arg.find('=');
-      if (eq != std::string::npos) {
-        a.options[arg.substr(2, eq - 2)] = arg.substr(eq + 1);
-      } else if (i + 1 < argc) {
-        a.options[arg.substr(2)] = argv[++i];
-      } else {
-        throw BadInput(arg + " needs a value");
-      }
-    } else if (a.verb.empty()) {
-      a.verb = arg;
-    } else {
-      a.positional.push_back(arg);
-    }
-  }
-  return a;
-}
-
-std::string option(const Args& a, const std::string& key, const std::string& fallback = "") {
-  auto it = a.options.find(key);
-  return it == a.options.end() ? fallback : it->second;
-}
-
-void only_options(const Args& a, std::initializer_list<const char*> allowed) {
-  for (const auto& [k, v] : a.options) {
-    bool ok = k == "url" || k == "token";
-    for (const char* x : allowed) ok = ok || k == x;
-    if (!ok)
-      throw BadInput("loaxa " + a.verb + ": unknown option --" + k + "; see loaxa " + a.verb +
-                     " --help");
-  }
-  if (!a.positional.empty()) {
-    throw BadInput("loaxa " + a.verb + ": unexpected argument '" + a.positional[0] + "'");
-  }
-}
 
 std::string base_url(const Args& a) {
   const char* env = std::getenv("LOAXA_URL");
@@ -239,7 +194,7 @@ int cmd_keygen(const Args& a) {
 
 int main(int argc, char** argv) {
   try {
-    const Args a = parse(argc, argv);
+    const Args a = loaxa::cli::parse_args(argc, argv);
     if (a.verb.empty()) {
       std::cout << kUsage;
       return a.help ? 0 : 2;
@@ -253,6 +208,7 @@ int main(int argc, char** argv) {
     if (a.verb == "status") return cmd_status(a);
     if (a.verb == "airtime") return cmd_airtime(a);
     if (a.verb == "keygen") return cmd_keygen(a);
+    if (a.verb == "occurrences") return loaxa::cli::cmd_occurrences(a);
     throw BadInput("unknown verb '" + a.verb + "'; see loaxa --help");
   } catch (const BadInput& e) {
     std::cerr << "loaxa: " << e.what() << "\n";

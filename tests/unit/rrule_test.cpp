@@ -75,3 +75,80 @@ TEST(Rrule, WindowSelectsOccurrences) {
 
 }  // namespace
 }  // namespace loaxa::scheduler
+
+namespace loaxa::scheduler {
+namespace {
+
+// 2022 has 52 weeks with WKST=TU (week 1 starts Tue 4 Jan 2022, week 1 of 2023 on Tue
+// 3 Jan 2023), so 1 January 2023 is in week 52 of 2022, not in a week 53.
+// python-dateutil 2.8 answers 2023-01-01 here (it sizes 2022 by 2023's length).
+TEST(Rrule, WeekNumbersFollowTheRfcAtYearEnds) {
+  const RecurrenceSet set{parse_local_datetime("2022-06-03T09:00:00"),
+                          parse_rrule("FREQ=YEARLY;WKST=TU;BYWEEKNO=53;BYDAY=SU"),
+                          {},
+                          {}};
+  const auto got = expand_local(set, parse_local_datetime("2022-01-01T00:00:00"),
+                                parse_local_datetime("2024-01-01T00:00:00"));
+  EXPECT_TRUE(got.empty()) << format_local_datetime(got.front());
+  const RecurrenceSet last{
+      set.dtstart, parse_rrule("FREQ=YEARLY;WKST=TU;BYWEEKNO=-1;BYDAY=SU"), {}, {}};
+  const auto got_last = expand_local(last, parse_local_datetime("2022-06-01T00:00:00"),
+                                     parse_local_datetime("2023-06-01T00:00:00"));
+  ASSERT_EQ(got_last.size(), 1u);
+  EXPECT_EQ(format_local_datetime(got_last[0]), "2023-01-01T09:00:00");
+}
+
+TEST(Rrule, InvalidDatesAreSkipped) {
+  const RecurrenceSet set{
+      parse_local_datetime("2022-01-31T06:00:00"), parse_rrule("FREQ=MONTHLY;COUNT=4"), {}, {}};
+  std::vector<std::string> got;
+  for (auto t : expand_local(set, set.dtstart, parse_local_datetime("2023-01-01T00:00:00"))) {
+    got.push_back(format_local_datetime(t));
+  }
+  EXPECT_EQ(got, (std::vector<std::string>{"2022-01-31T06:00:00", "2022-03-31T06:00:00",
+                                           "2022-05-31T06:00:00", "2022-07-31T06:00:00"}));
+}
+
+TEST(Rrule, ExdateAndRdate) {
+  RecurrenceSet set{parse_local_datetime("2022-09-01T06:00:00"),
+                    parse_rrule("FREQ=DAILY;COUNT=3"),
+                    {parse_local_datetime("2022-09-10T17:00:00")},
+                    {parse_local_datetime("2022-09-02T06:00:00")}};
+  std::vector<std::string> got;
+  for (auto t : expand_local(set, set.dtstart, parse_local_datetime("2023-01-01T00:00:00"))) {
+    got.push_back(format_local_datetime(t));
+  }
+  // National Day (2 September) is excluded; COUNT counts before EXDATE, as RFC 5545 says.
+  EXPECT_EQ(got, (std::vector<std::string>{"2022-09-01T06:00:00", "2022-09-03T06:00:00",
+                                           "2022-09-10T17:00:00"}));
+}
+
+TEST(Rrule, SecondAndFourthThursdayAtHalfPastSeven) {
+  const Zone zone("Asia/Ho_Chi_Minh");
+  const auto got =
+      expand(parse_rrule("FREQ=MONTHLY;BYDAY=2TH,4TH"), parse_local_datetime("2022-07-01T07:30:00"),
+             zone, zone.to_instant(parse_local_datetime("2022-07-01T00:00:00")),
+             zone.to_instant(parse_local_datetime("2022-09-01T00:00:00")));
+  std::vector<std::string> s;
+  for (auto t : got) s.push_back(zone.format_iso(t, false));
+  EXPECT_EQ(s,
+            (std::vector<std::string>{"2022-07-14T07:30:00+07:00", "2022-07-28T07:30:00+07:00",
+                                      "2022-08-11T07:30:00+07:00", "2022-08-25T07:30:00+07:00"}));
+}
+
+TEST(Rrule, HourlyAcrossADstGapNeverRepeatsAnInstant) {
+  const Zone ny("America/New_York");
+  const auto got =
+      expand(parse_rrule("FREQ=HOURLY;COUNT=5"), parse_local_datetime("2022-03-13T00:30:00"), ny,
+             ny.to_instant(parse_local_datetime("2022-03-13T00:00:00")),
+             ny.to_instant(parse_local_datetime("2022-03-14T00:00:00")));
+  std::vector<std::string> s;
+  for (auto t : got) s.push_back(ny.format_iso(t, false));
+  // 02:30 does not exist: it becomes 03:30, which the rule also produces; one of them.
+  EXPECT_EQ(s,
+            (std::vector<std::string>{"2022-03-13T00:30:00-05:00", "2022-03-13T01:30:00-05:00",
+                                      "2022-03-13T03:30:00-04:00", "2022-03-13T04:30:00-04:00"}));
+}
+
+}  // namespace
+}  // namespace loaxa::scheduler
