@@ -68,16 +68,20 @@ Response preview(const Request& r, Controller& controller) {
   }
   const std::string channel = r.query.count("channel") ? r.query.at("channel") : "";
   boost::json::array out;
-  for (const auto& e : controller.preview(from, to)) {
-    if (!channel.empty() && e.channel != channel) continue;
-    out.push_back({{"channel", e.channel},
+  const auto timeline = controller.preview(from, to);
+  for (const auto& e : timeline.entries) {
+    const auto& rule = timeline.rule_of(e);
+    if (!channel.empty() && rule.channel != channel) continue;
+    out.push_back({{"channel", rule.channel},
                    {"start", zone.format_iso(e.start, false)},
                    {"end", zone.format_iso(e.end, false)},
-                   {"schedule_id", e.schedule_id},
-                   {"content", e.content},
-                   {"priority", e.priority},
+                   {"schedule_id", rule.id},
+                   {"content", rule.content},
+                   {"priority", rule.emergency ? 1000 : rule.priority},
                    {"status", scheduler::to_string(e.status)},
-                   {"reason", e.reason}});
+                   {"reason", timeline.reason(e, zone)},
+                   {"planned_start", zone.format_iso(e.planned_start, false)},
+                   {"offset_s", static_cast<double>(e.offset.count()) / 1000.0}});
   }
   return api::json_response(boost::json::serialize(out) + "\n");
 }

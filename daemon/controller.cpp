@@ -230,8 +230,8 @@ std::vector<scheduler::Rule> Controller::rules() {
     r.id = s.id;
     r.channel = s.channel;
     r.content = s.content_kind == "file" ? fs::path(s.content).filename().string() : s.content;
-    r.start = scheduler::parse_local_datetime(s.start);
-    if (s.rrule) r.rrule = scheduler::parse_rrule(*s.rrule);
+    r.recurrence.dtstart = scheduler::parse_local_datetime(s.start);
+    if (s.rrule) r.recurrence.rule = scheduler::parse_rrule(*s.rrule);
     if (s.until) r.until = scheduler::parse_date(*s.until);
     r.priority = s.priority;
     for (const auto& item : block_items(s)) r.duration += item.duration;
@@ -241,16 +241,20 @@ std::vector<scheduler::Rule> Controller::rules() {
   return out;
 }
 
-std::vector<scheduler::TimelineEntry> Controller::preview(Instant from, Instant to) {
-  std::vector<scheduler::QuietHours> quiet;
+scheduler::Timeline Controller::preview(Instant from, Instant to) {
+  scheduler::PlanOptions options;
   for (const auto& [name, ch] : config_.channels) {
-    for (const auto& q : ch.quiet_hours) quiet.push_back({name, q.from, q.to});
+    for (const auto& q : ch.quiet_hours) options.quiet.push_back({name, q.from, q.to, q.text});
   }
-  return scheduler::plan(rules(), quiet, zone_, from, to);
+  return scheduler::plan(rules(), options, zone_, from, to);
 }
 
-std::string Controller::key_of(const scheduler::TimelineEntry& e) const {
-  return e.schedule_id + "@" + zone_.format_iso(e.planned_start, false);
+std::string Controller::key_of(const Planned& e) const {
+  std::string key = e.schedule_id + "@" + zone_.format_iso(e.planned_start, false);
+  if (e.offset.count() > 0 || e.start != e.planned_start) {
+    key += "+" + std::to_string(unix_ms(e.start));
+  }
+  return key;
 }
 
 void Controller::replan() {
@@ -261,19 +265,29 @@ void Controller::replan() {
   const Instant now = wall_now();
   timeline_ = preview(now - config_.grace, now + kHorizon);
   int armed = 0;
-  for (const auto& e : timeline_) {
+  for (const auto& e : timeline_.entries) {
     if (e.status != scheduler::EntryStatus::airs && e.status != scheduler::EntryStatus::cut) {
       continue;
     }
-    arm(e);
+    if (e.end <= now) continue;
+    Planned p;
+    p.schedule_id = timeline_.rule_of(e).id;
+    p.channel = timeline_.rule_of(e).channel;
+    p.planned_start = e.planned_start;
+    p.start = e.start;
+    p.end = e.end;
+    p.offset = e.offset;
+    p.cut = e.status == scheduler::EntryStatus::cut;
+    p.preempted = e.why == scheduler::Why::preempted;
+    arm(p);
     ++armed;
   }
-  log::info("controller", "planned " + std::to_string(timeline_.size()) + " block(s) in the next " +
-                              std::to_string(kHorizon.count()) + " h, " + std::to_string(armed) +
-                              " to air");
+  log::info("controller", "planned " + std::to_string(timeline_.entries.size()) +
+                              " block(s) in the next " + std::to_string(kHorizon.count()) + " h, " +
+                              std::to_string(armed) + " to air");
 }
 
-void Controller::arm(const scheduler::TimelineEntry& e) {
+void Controller::arm(const Planned& e) {
   const std::string key = key_of(e);
   if (armed_.count(key)) return;
   // A block never airs twice: a row for this (schedule, planned start) means it did.
@@ -284,7 +298,8 @@ void Controller::arm(const scheduler::TimelineEntry& e) {
   auto st = store_.db().prepare(
       "SELECT 1 FROM airtime WHERE schedule_id = ? AND planned_start = ? LIMIT 1");
   st.bind(1, e.schedule_id).bind(2, zone_.format_iso(e.planned_start));
-  if (aired || st.step()) return;
+  // A resumed part (offset > 0) follows rows of its first part; only first parts are checked.
+  if (aired || (e.offset.count() == 0 && st.step())) return;
   armed_.insert(key);
   auto timer = std::make_unique<boost::asio::system_timer>(io_);
   const auto fire = e.start - options_.preroll_lead;
@@ -296,43 +311,63 @@ void Controller::arm(const scheduler::TimelineEntry& e) {
   block_timers_.push_back(std::move(timer));
 }
 
-void Controller::begin_block(const scheduler::TimelineEntry& e) {
+void Controller::begin_block(const Planned& e) {
   auto it = channels_.find(e.channel);
+  if (it == channels_.end()) return;
+  ChannelState& cs = it->second;
+  if (cs.block || !cs.channel->idle()) {
+    // What plays is cut at its planned end (a fade that ends there); this block starts
+    // as soon as the channel is free.
+    cs.pending = e;
+    return;
+  }
+  start_block(cs, e);
+}
+
+void Controller::start_block(ChannelState& cs, const Planned& e) {
   const ScheduleConfig* sched = nullptr;
   for (const auto& s : config_.schedules) {
     if (s.id == e.schedule_id) sched = &s;
   }
-  if (it == channels_.end() || !sched) return;
-  ChannelState& cs = it->second;
-  if (cs.block) {  // the planner let this one pre-empt what plays
-    cs.end_status_override = "preempted";
-    cs.block.reset();
-    cs.channel->stop(milliseconds(0));
-  }
+  if (!sched) return;
   Block block;
   block.entry = e;
   block.items = block_items(*sched);
-  block.item_planned = e.planned_start;
+  block.item_planned = e.start;
+  // Resuming: skip the items that already aired, then start inside the next one.
+  milliseconds skip = e.offset;
+  while (!block.items.empty() && block.index < block.items.size() &&
+         block.items[block.index].duration.count() > 0 &&
+         skip >= block.items[block.index].duration) {
+    skip -= block.items[block.index].duration;
+    block.index++;
+  }
+  block.first_offset = skip;
   const Instant now = wall_now();
-  if (now > e.planned_start) {
+  if (now > e.start) {
     log::warning("controller", "block " + key_of(e) + " starts late by " +
-                                   std::to_string(unix_ms(now) - unix_ms(e.planned_start)) +
+                                   std::to_string(unix_ms(now) - unix_ms(e.start)) +
                                    " ms (within the grace of " +
                                    scheduler::format_duration(config_.grace) + ")");
   }
   log::info("controller", "block " + key_of(e) + " on " + e.channel + ": " +
                               std::to_string(block.items.size()) + " item(s)");
   cs.block = std::move(block);
-  if (e.status == scheduler::EntryStatus::cut) {
+  if (e.cut) {
+    // The fade ends where the plan cuts the block.
+    const milliseconds fade = config_.channels.at(e.channel).fade;
     cs.cut_timer = std::make_unique<boost::asio::system_timer>(io_);
     cs.cut_timer->expires_at(std::chrono::system_clock::time_point(
-        std::chrono::duration_cast<std::chrono::system_clock::duration>(e.end.time_since_epoch())));
+        std::chrono::duration_cast<std::chrono::system_clock::duration>(
+            (e.end - fade).time_since_epoch())));
     const std::string name = e.channel;
-    cs.cut_timer->async_wait([this, name](const boost::system::error_code& ec) {
+    const bool preempted = e.preempted;
+    cs.cut_timer->async_wait([this, name, preempted, fade](const boost::system::error_code& ec) {
       if (ec) return;
       auto& state = channels_.at(name);
       state.block.reset();
-      state.channel->stop(config_.channels.at(name).fade);
+      state.end_status_override = preempted ? "preempted" : "stopped";
+      state.channel->stop(fade);
     });
   }
   play_current(cs);
@@ -366,13 +401,18 @@ void Controller::play_current(ChannelState& cs) {
   if (!cs.block || cs.block->index >= cs.block->items.size()) {
     cs.block.reset();
     if (cs.cut_timer) cs.cut_timer->cancel();
+    if (cs.pending && !shutting_down_) {
+      const Planned next = *std::exchange(cs.pending, std::nullopt);
+      start_block(cs, next);
+    }
     return;
   }
   const Item& item = cs.block->items[cs.block->index];
   cs.token = next_token_++;
   cs.end_status_override.clear();
   const Instant at = std::max(cs.block->item_planned, wall_now());
-  cs.channel->play(cs.token, item.file, player::WallTime{at.time_since_epoch()});
+  cs.channel->play(cs.token, item.file, player::WallTime{at.time_since_epoch()},
+                   std::exchange(cs.block->first_offset, milliseconds(0)));
 }
 
 void Controller::on_started(const std::string& channel, std::uint64_t token,
@@ -430,6 +470,10 @@ void Controller::on_ended(const std::string& channel, std::uint64_t token,
     play_current(cs);
   } else if (status == player::EndStatus::stopped) {
     cs.block.reset();
+  }
+  if (!cs.block && cs.pending && !shutting_down_) {
+    const Planned next = *std::exchange(cs.pending, std::nullopt);
+    start_block(cs, next);
   }
   if (shutting_down_ && shutdown_done_) {
     bool all_idle = true;
@@ -505,14 +549,15 @@ boost::json::object Controller::status() const {
     }
     json::array next;
     const Instant now = wall_now();
-    for (const auto& e : timeline_) {
-      if (e.channel != name || e.start <= now || next.size() >= 5) continue;
+    for (const auto& e : timeline_.entries) {
+      const auto& rule = timeline_.rule_of(e);
+      if (rule.channel != name || e.start <= now || next.size() >= 5) continue;
       next.push_back({{"start", zone_.format_iso(e.start, false)},
                       {"end", zone_.format_iso(e.end, false)},
-                      {"schedule_id", e.schedule_id},
-                      {"content", e.content},
+                      {"schedule_id", rule.id},
+                      {"content", rule.content},
                       {"status", scheduler::to_string(e.status)},
-                      {"reason", e.reason}});
+                      {"reason", timeline_.reason(e, zone_)}});
     }
     c["next"] = std::move(next);
     chans.push_back(std::move(c));

@@ -48,7 +48,8 @@ class Controller : public player::ChannelListener {
   const Config& config() const { return config_; }
   const scheduler::Zone& zone() const { return zone_; }
   boost::json::object status() const;
-  std::vector<scheduler::TimelineEntry> preview(scheduler::Instant from, scheduler::Instant to);
+  // The planner's timeline over [from, to): what `schedule preview` shows and playout walks.
+  scheduler::Timeline preview(scheduler::Instant from, scheduler::Instant to);
 
   void on_started(const std::string& channel, std::uint64_t token,
                   player::WallTime actual) override;
@@ -65,11 +66,23 @@ class Controller : public player::ChannelListener {
     std::chrono::milliseconds duration{0};
     std::string error;  // why it cannot play; it still gets a `failed` row at its slot
   };
+  // One timeline entry that is to air, copied out of the timeline.
+  struct Planned {
+    std::string schedule_id;
+    std::string channel;
+    scheduler::Instant planned_start{};
+    scheduler::Instant start{};
+    scheduler::Instant end{};
+    std::chrono::milliseconds offset{0};  // resume position inside the block
+    bool cut = false;                     // ends before the block's natural end
+    bool preempted = false;               // ... because a higher priority takes the air
+  };
   struct Block {
-    scheduler::TimelineEntry entry;
+    Planned entry;
     std::vector<Item> items;
     std::size_t index = 0;
     scheduler::Instant item_planned{};
+    std::chrono::milliseconds first_offset{0};  // where the first item starts (resume)
     std::string source = "schedule";
   };
   struct ChannelState {
@@ -80,6 +93,7 @@ class Controller : public player::ChannelListener {
     scheduler::Instant row_start{};
     std::string end_status_override;  // e.g. "preempted"
     std::unique_ptr<boost::asio::system_timer> cut_timer;
+    std::optional<Planned> pending;  // waits for the channel to fall silent
   };
 
   void build_channels();
@@ -89,12 +103,13 @@ class Controller : public player::ChannelListener {
   std::vector<Item> resolve(const std::string& kind, const std::string& content,
                             const std::string& playlist_id);
   std::vector<Item> block_items(const ScheduleConfig& s);
-  void arm(const scheduler::TimelineEntry& e);
-  void begin_block(const scheduler::TimelineEntry& e);
+  void arm(const Planned& e);
+  void begin_block(const Planned& e);
+  void start_block(ChannelState& cs, const Planned& e);
   void play_current(ChannelState& cs);
   void log_unplayable(ChannelState& cs, const Item& item);
   player::SinkSpec sink_for(const ChannelConfig& ch) const;
-  std::string key_of(const scheduler::TimelineEntry& e) const;
+  std::string key_of(const Planned& e) const;
 
   boost::asio::io_context& io_;
   store::Store& store_;
@@ -105,7 +120,7 @@ class Controller : public player::ChannelListener {
   std::map<std::string, Item> config_items_;  // by absolute path
   std::vector<std::unique_ptr<boost::asio::system_timer>> block_timers_;
   std::set<std::string> armed_;
-  std::vector<scheduler::TimelineEntry> timeline_;
+  scheduler::Timeline timeline_;
   std::uint64_t next_token_ = 1;
   bool shutting_down_ = false;
   std::function<void()> shutdown_done_;

@@ -40,7 +40,8 @@ Channel::~Channel() {
   if (current_) current_->shutdown();
 }
 
-void Channel::play(std::uint64_t token, const std::filesystem::path& file, WallTime at) {
+void Channel::play(std::uint64_t token, const std::filesystem::path& file, WallTime at,
+                   std::chrono::milliseconds offset) {
   if (current_) finish(wall_now(), EndStatus::stopped, "replaced by the next item");
   token_ = token;
   at_ = at;
@@ -67,7 +68,7 @@ void Channel::play(std::uint64_t token, const std::filesystem::path& file, WallT
     });
     return;
   }
-  current_->preroll();
+  current_->preroll(offset);
 }
 
 void Channel::on_prerolled() {

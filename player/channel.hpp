@@ -50,7 +50,8 @@ class Channel {
 
   // Prerolls `file` now and sounds its first sample at `at` (or at once if `at` has
   // passed). Anything still playing is stopped first (without a fade).
-  void play(std::uint64_t token, const std::filesystem::path& file, WallTime at);
+  void play(std::uint64_t token, const std::filesystem::path& file, WallTime at,
+            std::chrono::milliseconds offset = std::chrono::milliseconds(0));
   // Fades the current item out and ends it as `stopped`.
   void stop(std::chrono::milliseconds fade);
   bool idle() const { return !current_; }

@@ -139,7 +139,9 @@ void ItemPipeline::shutdown() {
   pipeline_.reset();
 }
 
-void ItemPipeline::preroll() {
+void ItemPipeline::preroll(std::chrono::milliseconds offset) {
+  seek_to_ = offset;
+  seeked_ = offset.count() <= 0;
   if (gst_element_set_state(pipeline_.get(), GST_STATE_PAUSED) == GST_STATE_CHANGE_FAILURE) {
     // The error message on the bus says why; it reaches handlers_.error.
   }
@@ -238,6 +240,15 @@ void ItemPipeline::on_message(GstMessage* msg) {
   if (finished_ || !pipeline_) return;
   switch (GST_MESSAGE_TYPE(msg)) {
     case GST_MESSAGE_ASYNC_DONE:
+      if (!seeked_) {
+        seeked_ = true;  // the flushing seek prerolls again and posts another ASYNC_DONE
+        first_rt_.store(GST_CLOCK_TIME_NONE);
+        gst_element_seek_simple(
+            pipeline_.get(), GST_FORMAT_TIME,
+            static_cast<GstSeekFlags>(GST_SEEK_FLAG_FLUSH | GST_SEEK_FLAG_ACCURATE),
+            static_cast<gint64>(seek_to_.count()) * GST_MSECOND);
+        break;
+      }
       if (!prerolled_) {
         prerolled_ = true;
         if (handlers_.prerolled) handlers_.prerolled();

@@ -42,7 +42,9 @@ class ItemPipeline : public std::enable_shared_from_this<ItemPipeline> {
   ItemPipeline(const ItemPipeline&) = delete;
   ItemPipeline& operator=(const ItemPipeline&) = delete;
 
-  void preroll();
+  // Prerolls; with `offset` > 0 it then seeks there (a block resuming after pre-emption)
+  // before reporting prerolled.
+  void preroll(std::chrono::milliseconds offset = std::chrono::milliseconds(0));
   // Starts so that running time 0 is rendered at `at_ns` (ns since the Unix epoch).
   void start_at(GstClockTime at_ns);
   // Ramps the volume to zero over `fade` from now.
@@ -72,6 +74,8 @@ class ItemPipeline : public std::enable_shared_from_this<ItemPipeline> {
   gst::ClockPtr clock_;
   GstClockTime base_time_ = GST_CLOCK_TIME_NONE;
   bool prerolled_ = false;
+  std::chrono::milliseconds seek_to_{0};
+  bool seeked_ = false;
   bool finished_ = false;
   // Written by the streaming thread, read on the loop.
   GstSegment segment_{};

@@ -5,6 +5,8 @@
 
 namespace loaxa::scheduler {
 
+using std::chrono::milliseconds;
+
 const char* to_string(EntryStatus s) {
   switch (s) {
     case EntryStatus::airs:
@@ -19,90 +21,337 @@ const char* to_string(EntryStatus s) {
   return "airs";
 }
 
-namespace {
-
-bool in_quiet(const QuietHours& q, std::chrono::seconds tod) {
-  if (q.from <= q.to) return tod >= q.from && tod < q.to;
-  return tod >= q.from || tod < q.to;  // crosses midnight
+const char* to_string(OverlapPolicy p) {
+  switch (p) {
+    case OverlapPolicy::resume:
+      return "resume";
+    case OverlapPolicy::restart:
+      return "restart";
+    case OverlapPolicy::drop:
+      return "drop";
+  }
+  return "resume";
 }
 
-std::string describe(const Rule& r) {
-  return "rule " + r.id + " (priority " + std::to_string(r.priority) + ")";
+namespace {
+
+constexpr std::size_t kNone = TimelineEntry::kNone;
+constexpr int kEmergencyPriority = 1000;  // a class above every configurable priority
+
+int effective_priority(const Rule& r) {
+  return r.emergency ? kEmergencyPriority : r.priority;
+}
+
+// Quiet hours of one channel, answered in instants.
+class Quiet {
+ public:
+  Quiet(std::vector<const QuietHours*> ranges, const Zone& zone)
+      : ranges_(std::move(ranges)), zone_(zone) {}
+
+  const QuietHours* at(Instant t) const {
+    if (ranges_.empty()) return nullptr;
+    const auto local = zone_.to_local_seconds(t);
+    const auto tod = local - date::floor<date::days>(local);
+    for (const QuietHours* q : ranges_) {
+      const bool in =
+          q->from <= q->to ? (tod >= q->from && tod < q->to) : (tod >= q->from || tod < q->to);
+      if (in) return q;
+    }
+    return nullptr;
+  }
+
+  // The first start of quiet hours after t (within two days), or Instant::max().
+  std::pair<Instant, const QuietHours*> next_start(Instant t) const {
+    std::pair<Instant, const QuietHours*> best{Instant::max(), nullptr};
+    if (ranges_.empty()) return best;
+    const auto day = date::floor<date::days>(zone_.to_local_seconds(t));
+    for (int d = 0; d < 2; ++d) {
+      for (const QuietHours* q : ranges_) {
+        const Instant s =
+            zone_.to_instant(LocalSeconds{(day + date::days(d)).time_since_epoch() + q->from});
+        if (s > t && s < best.first) best = {s, q};
+      }
+    }
+    return best;
+  }
+
+ private:
+  std::vector<const QuietHours*> ranges_;
+  const Zone& zone_;
+};
+
+struct Candidate {
+  std::size_t rule;
+  Instant planned;
+  milliseconds length;  // after max_duration
+  bool max_cut;
+  int priority;
+};
+
+// One block on a channel's stack.
+struct Seg {
+  std::size_t cand;
+  milliseconds remaining;
+  milliseconds offset{0};
+  Instant queued_since;  // waiting since (arrival, or pre-emption)
+  std::size_t after = kNone;
+  bool restarted = false;
+  bool started = false;
+};
+
+class ChannelPlan {
+ public:
+  ChannelPlan(const std::vector<Rule>& rules, const std::vector<Candidate>& cands,
+              const Quiet& quiet, milliseconds max_wait, std::vector<TimelineEntry>& out)
+      : rules_(rules), cands_(cands), quiet_(quiet), max_wait_(max_wait), out_(out) {}
+
+  void run(const std::vector<std::size_t>& order) {
+    for (std::size_t ci : order) {
+      const Candidate& a = cands_[ci];
+      drain(a.planned);
+      arrive(ci);
+    }
+    drain(Instant::max());
+  }
+
+ private:
+  const Rule& rule(const Seg& s) const { return rules_[cands_[s.cand].rule]; }
+  int prio(const Seg& s) const { return cands_[s.cand].priority; }
+
+  TimelineEntry entry(const Seg& s, Instant start, Instant end, EntryStatus st, Why why,
+                      std::size_t other) const {
+    TimelineEntry e;
+    e.rule = cands_[s.cand].rule;
+    e.planned_start = cands_[s.cand].planned;
+    e.start = start;
+    e.end = end;
+    e.offset = s.offset;
+    e.status = st;
+    e.why = why;
+    e.other = other;
+    e.after = s.after;
+    e.restarted = s.restarted;
+    return e;
+  }
+
+  // Puts the stack's top on air at `t`, or drops/blocks it if it can no longer air.
+  bool begin_top(Instant t) {
+    while (!stack_.empty()) {
+      Seg& top = stack_.back();
+      const Rule& r = rule(top);
+      if (t - top.queued_since > max_wait_) {
+        out_.push_back(entry(top, t, t, EntryStatus::dropped, Why::waited_too_long, top.after));
+        stack_.pop_back();
+        continue;
+      }
+      if (!r.emergency && quiet_.at(t)) {
+        out_.push_back(entry(top, t, t, EntryStatus::blocked, Why::quiet_blocked, kNone));
+        stack_.pop_back();
+        continue;
+      }
+      if (top.started && r.policy == OverlapPolicy::restart) {
+        top.offset = milliseconds(0);
+        top.remaining = cands_[top.cand].length;
+        top.restarted = true;
+      }
+      top.started = true;
+      since_ = t;
+      return true;
+    }
+    return false;
+  }
+
+  // Plays the stack until `until`, ending blocks whose time is up.
+  void drain(Instant until) {
+    while (!stack_.empty()) {
+      Seg& top = stack_.back();
+      const Rule& r = rule(top);
+      Instant end = since_ + top.remaining;
+      Why why =
+          cands_[top.cand].max_cut && top.remaining.count() >= 0 ? Why::max_duration : Why::planned;
+      EntryStatus st = cands_[top.cand].max_cut ? EntryStatus::cut : EntryStatus::airs;
+      if (!r.emergency) {
+        const auto [qs, q] = quiet_.next_start(since_);
+        if (q && qs < end) {
+          end = qs;
+          why = Why::quiet_cut;
+          st = EntryStatus::cut;
+        }
+      }
+      if (end > until) return;
+      out_.push_back(entry(top, since_, end, st, why, kNone));
+      stack_.pop_back();
+      if (!stack_.empty()) begin_top(end);
+    }
+  }
+
+  void arrive(std::size_t ci) {
+    const Candidate& a = cands_[ci];
+    const Rule& ar = rules_[a.rule];
+    Seg s{ci, a.length, milliseconds(0), a.planned};
+    if (!ar.emergency && quiet_.at(a.planned)) {
+      out_.push_back(entry(s, a.planned, a.planned + a.length, EntryStatus::blocked,
+                           Why::quiet_blocked, kNone));
+      return;
+    }
+    if (stack_.empty()) {
+      stack_.push_back(s);
+      begin_top(a.planned);
+      return;
+    }
+    Seg& top = stack_.back();
+    if (a.priority > prio(top)) {
+      const auto played = std::chrono::duration_cast<milliseconds>(a.planned - since_);
+      out_.push_back(entry(top, since_, a.planned, EntryStatus::cut, Why::preempted, a.rule));
+      top.remaining -= played;
+      top.offset += played;
+      top.queued_since = a.planned;
+      top.after = a.rule;
+      if (rule(top).policy == OverlapPolicy::drop || top.remaining.count() <= 0) stack_.pop_back();
+      stack_.push_back(s);
+      begin_top(a.planned);
+      return;
+    }
+    if (ar.policy == OverlapPolicy::drop) {
+      out_.push_back(entry(s, a.planned, a.planned + a.length, EntryStatus::dropped, Why::overlap,
+                           cands_[top.cand].rule));
+      return;
+    }
+    s.after = cands_[top.cand].rule;
+    // Below every block of the same or a higher priority: the earlier one keeps the air.
+    auto pos = std::find_if(stack_.begin(), stack_.end(),
+                            [&](const Seg& x) { return prio(x) >= a.priority; });
+    stack_.insert(pos, s);
+  }
+
+  const std::vector<Rule>& rules_;
+  const std::vector<Candidate>& cands_;
+  const Quiet& quiet_;
+  milliseconds max_wait_;
+  std::vector<TimelineEntry>& out_;
+  std::vector<Seg> stack_;
+  Instant since_{};
+};
+
+std::string hms(milliseconds d) {
+  return format_duration(std::chrono::duration_cast<std::chrono::seconds>(d));
 }
 
 }  // namespace
 
-std::vector<TimelineEntry> plan(const std::vector<Rule>& rules,
-                                const std::vector<QuietHours>& quiet, const Zone& zone,
-                                Instant from, Instant to) {
-  std::vector<TimelineEntry> out;
-  for (const Rule& rule : rules) {
-    std::vector<Instant> starts;
-    if (rule.rrule) {
-      RecurrenceRule rr = *rule.rrule;
-      if (rule.until) {
-        const LocalSeconds last{rule.until->time_since_epoch() + std::chrono::hours(24) -
-                                std::chrono::seconds(1)};
-        if (!rr.until_local || *rr.until_local > last) rr.until_local = last;
-      }
-      starts = expand(rr, rule.start, zone, from, to);
-    } else {
-      const Instant at = zone.to_instant(rule.start);
-      if (at >= from && at < to) starts.push_back(at);
+Timeline plan(std::vector<Rule> rules, const PlanOptions& options, const Zone& zone, Instant from,
+              Instant to) {
+  Timeline tl;
+  tl.rules = std::move(rules);
+  std::map<std::string, std::vector<std::size_t>> by_channel;  // candidate indices
+  std::vector<Candidate> cands;
+  std::vector<LocalDays> holidays = options.holidays;
+  std::sort(holidays.begin(), holidays.end());
+  for (std::size_t i = 0; i < tl.rules.size(); ++i) {
+    const Rule& r = tl.rules[i];
+    RecurrenceSet set = r.recurrence;
+    if (r.until && set.rule) {
+      const LocalSeconds last{r.until->time_since_epoch() + std::chrono::hours(24) -
+                              std::chrono::seconds(1)};
+      if (!set.rule->until_local || *set.rule->until_local > last) set.rule->until_local = last;
     }
-    for (const Instant at : starts) {
-      TimelineEntry e;
-      e.channel = rule.channel;
-      e.schedule_id = rule.id;
-      e.content = rule.content;
-      e.planned_start = at;
-      e.start = at;
-      auto length = rule.duration;
-      if (rule.max_duration && *rule.max_duration < length) length = *rule.max_duration;
-      e.end = at + length;
-      e.priority = rule.priority;
-      e.reason = describe(rule) + (rule.rrule ? ", recurring" : ", once");
-      if (rule.max_duration && *rule.max_duration < rule.duration) {
-        e.status = EntryStatus::cut;
-        e.reason += "; cut by max_duration " + format_duration(*rule.max_duration);
+    auto& list = by_channel[r.channel];
+    for (const Instant at : expand(set, zone, from, to)) {
+      if (r.until && !set.rule &&
+          zone.to_local_seconds(at) >= LocalSeconds{r.until->time_since_epoch() + date::days(1)})
+        continue;
+      milliseconds length = r.duration;
+      bool max_cut = false;
+      if (r.max_duration && *r.max_duration < length) {
+        length = *r.max_duration;
+        max_cut = true;
       }
-      const auto tod =
-          zone.to_local_seconds(at) - date::floor<date::days>(zone.to_local_seconds(at));
-      for (const QuietHours& q : quiet) {
-        if (q.channel == rule.channel && in_quiet(q, tod)) {
-          e.status = EntryStatus::blocked;
-          e.reason += "; blocked by quiet hours";
-        }
-      }
-      out.push_back(std::move(e));
-    }
-  }
-  std::sort(out.begin(), out.end(), [](const TimelineEntry& a, const TimelineEntry& b) {
-    return std::tie(a.start, a.channel, b.priority) < std::tie(b.start, b.channel, a.priority);
-  });
-
-  // One block at a time per channel. A higher priority cuts what plays; an equal or
-  // lower one that overlaps is dropped.
-  std::map<std::string, TimelineEntry*> on_air;
-  for (TimelineEntry& e : out) {
-    if (e.status == EntryStatus::blocked) continue;
-    TimelineEntry*& current = on_air[e.channel];
-    if (current && current->end > e.start) {
-      if (e.priority > current->priority) {
-        current->end = e.start;
-        current->status = EntryStatus::cut;
-        current->reason +=
-            "; cut by " + e.schedule_id + " (priority " + std::to_string(e.priority) + ")";
-      } else {
-        e.status = EntryStatus::dropped;
-        e.reason += "; dropped: overlaps " + current->schedule_id + " (priority " +
-                    std::to_string(current->priority) + ")";
+      if (r.skip_holidays &&
+          std::binary_search(holidays.begin(), holidays.end(),
+                             date::floor<date::days>(zone.to_local_seconds(at)))) {
+        TimelineEntry e;
+        e.rule = i;
+        e.planned_start = e.start = at;
+        e.end = at + length;
+        e.status = EntryStatus::blocked;
+        e.why = Why::holiday;
+        tl.entries.push_back(e);
         continue;
       }
+      list.push_back(cands.size());
+      cands.push_back({i, at, length, max_cut, effective_priority(r)});
     }
-    current = &e;
   }
-  return out;
+  for (auto& [channel, list] : by_channel) {
+    std::sort(list.begin(), list.end(), [&](std::size_t a, std::size_t b) {
+      const Candidate &x = cands[a], &y = cands[b];
+      if (x.planned != y.planned) return x.planned < y.planned;
+      if (x.priority != y.priority) return x.priority > y.priority;
+      return x.rule < y.rule;
+    });
+    std::vector<const QuietHours*> ranges;
+    for (const auto& q : options.quiet) {
+      if (q.channel == channel) ranges.push_back(&q);
+    }
+    const Quiet quiet(std::move(ranges), zone);
+    ChannelPlan(tl.rules, cands, quiet, options.max_wait, tl.entries).run(list);
+  }
+  std::sort(tl.entries.begin(), tl.entries.end(),
+            [&](const TimelineEntry& a, const TimelineEntry& b) {
+              if (a.start != b.start) return a.start < b.start;
+              const auto& ca = tl.rules[a.rule].channel;
+              const auto& cb = tl.rules[b.rule].channel;
+              if (ca != cb) return ca < cb;
+              return a.end < b.end;
+            });
+  return tl;
+}
+
+std::string Timeline::reason(const TimelineEntry& e, const Zone& zone) const {
+  const Rule& r = rules[e.rule];
+  auto name = [&](std::size_t i) {
+    const Rule& o = rules[i];
+    return o.id + (o.emergency ? " (emergency)" : " (priority " + std::to_string(o.priority) + ")");
+  };
+  auto clock = [&](Instant t) { return zone.format_iso(t, false).substr(11, 5); };
+  std::string s = "rule " + name(e.rule) + (r.recurrence.rule ? ", recurring" : ", once");
+  if (e.after != TimelineEntry::kNone && e.status != EntryStatus::dropped) {
+    if (e.offset.count() > 0 || e.restarted) {
+      s += e.restarted ? "; restarts after " + name(e.after)
+                       : "; resumes after " + name(e.after) + " at " + hms(e.offset);
+    } else if (e.start > e.planned_start) {
+      s += "; waited for " + name(e.after) + " until " + clock(e.start);
+    }
+  }
+  switch (e.why) {
+    case Why::planned:
+      break;
+    case Why::max_duration:
+      s += "; cut by max_duration " + format_duration(*r.max_duration);
+      break;
+    case Why::preempted:
+      s += "; cut at " + clock(e.end) + " by " + name(e.other) +
+           (r.policy == OverlapPolicy::drop ? ", not resumed (policy drop)" : "");
+      break;
+    case Why::quiet_cut:
+      s += "; cut at " + clock(e.end) + " where quiet hours begin";
+      break;
+    case Why::quiet_blocked:
+      s += "; blocked: quiet hours";
+      break;
+    case Why::holiday:
+      s += "; skipped: province holiday " +
+           date::format("%Y-%m-%d", date::floor<date::days>(zone.to_local_seconds(e.start)));
+      break;
+    case Why::overlap:
+      s += "; dropped: overlaps " + name(e.other) + " and its policy is drop";
+      break;
+    case Why::waited_too_long:
+      s += "; dropped: waited too long for " +
+           (e.other == TimelineEntry::kNone ? std::string("the channel") : name(e.other));
+      break;
+  }
+  return s;
 }
 
 }  // namespace loaxa::scheduler

@@ -1,8 +1,17 @@
 #pragma once
 // The planner: rules over a window in, a timeline out. The same function serves
-// `schedule preview` and real playout, so the two can never disagree.
+// `schedule preview` and real playout, so the two can never disagree. Pure: no clock,
+// no I/O.
+//
+// Per channel, blocks are layered by priority. A higher priority pre-empts what plays:
+// the lower block is cut and, by its policy, resumes where it was, restarts, or is
+// dropped. An equal or lower priority never pre-empts: it waits for the channel (by its
+// policy; at most `max_wait`) or is dropped. Quiet hours block or cut everything but
+// emergencies; max_duration cuts; province holidays skip rules that ask for it.
 
 #include <chrono>
+#include <cstddef>
+#include <limits>
 #include <optional>
 #include <string>
 #include <vector>
@@ -12,16 +21,26 @@
 
 namespace loaxa::scheduler {
 
+// What a block does when something else holds its channel.
+enum class OverlapPolicy {
+  resume,   // pre-empted: continues from where it was; arriving while busy: waits
+  restart,  // pre-empted: starts again from its beginning; arriving while busy: waits
+  drop,     // pre-empted: the rest is dropped; arriving while busy: dropped
+};
+const char* to_string(OverlapPolicy p);
+
 struct Rule {
-  std::string id;       // schedule id
-  std::string channel;  // channel name
-  std::string content;  // playlist or media id, or stream URL
-  LocalSeconds start;   // first (or only) occurrence, local
-  std::optional<RecurrenceRule> rrule;
+  std::string id;                  // schedule id
+  std::string channel;             // channel name
+  std::string content;             // playlist or media id, or stream URL
+  RecurrenceSet recurrence;        // DTSTART (+ RRULE, RDATE, EXDATE)
   std::optional<LocalDays> until;  // last local day on which it may start (inclusive)
-  int priority = 50;
+  int priority = 50;               // 0-100
+  bool emergency = false;          // above every priority, also in quiet hours
+  bool skip_holidays = false;
   std::chrono::milliseconds duration{0};  // length of the block from its items
   std::optional<std::chrono::milliseconds> max_duration;
+  OverlapPolicy policy = OverlapPolicy::resume;
 };
 
 // Quiet hours of one channel: local [from, to) times of day; to < from crosses midnight.
@@ -29,26 +48,55 @@ struct QuietHours {
   std::string channel;
   std::chrono::seconds from{0};
   std::chrono::seconds to{0};
+  std::string text;  // "21:30-05:00", for reasons
 };
 
 enum class EntryStatus { airs, cut, blocked, dropped };
 const char* to_string(EntryStatus s);
 
-struct TimelineEntry {
-  std::string channel;
-  std::string schedule_id;
-  std::string content;
-  Instant planned_start;  // the occurrence's instant
-  Instant start;          // when it airs (== planned_start for now)
-  Instant end;            // when it ends (cut or max_duration applied)
-  int priority = 50;
-  EntryStatus status = EntryStatus::airs;
-  std::string reason;
+// Why an entry looks the way it does; Timeline::reason() turns it into words.
+enum class Why {
+  planned,          // airs as planned
+  max_duration,     // cut by max_duration
+  preempted,        // cut by `other`
+  quiet_cut,        // cut where quiet hours begin
+  quiet_blocked,    // starts in quiet hours
+  holiday,          // a province holiday, skip_holidays
+  overlap,          // dropped: `other` holds the channel and the policy is drop
+  waited_too_long,  // dropped: waited more than max_wait for `other`
 };
 
-// Every occurrence starting in [from, to), sorted by start then channel.
-std::vector<TimelineEntry> plan(const std::vector<Rule>& rules,
-                                const std::vector<QuietHours>& quiet, const Zone& zone,
-                                Instant from, Instant to);
+struct TimelineEntry {
+  std::size_t rule = 0;   // index into Timeline::rules
+  Instant planned_start;  // the occurrence's instant
+  Instant start;          // when this part airs
+  Instant end;
+  std::chrono::milliseconds offset{0};  // position in the block where this part starts
+  EntryStatus status = EntryStatus::airs;
+  Why why = Why::planned;
+  std::size_t other = kNone;  // rule that pre-empted, blocked or delayed it
+  std::size_t after = kNone;  // rule it waited for or resumed after
+  bool restarted = false;     // this part plays the block again from its start
+  static constexpr std::size_t kNone = std::numeric_limits<std::size_t>::max();
+};
+
+struct PlanOptions {
+  std::vector<QuietHours> quiet;
+  std::vector<LocalDays> holidays;
+  std::chrono::milliseconds max_wait{30 * 60 * 1000};
+};
+
+struct Timeline {
+  std::vector<Rule> rules;
+  std::vector<TimelineEntry> entries;  // sorted by start, then channel
+
+  const Rule& rule_of(const TimelineEntry& e) const { return rules[e.rule]; }
+  // Words: which rule and priority, what pre-empted, blocked or delayed it.
+  std::string reason(const TimelineEntry& e, const Zone& zone) const;
+};
+
+// Every occurrence starting in [from, to), layered per channel.
+Timeline plan(std::vector<Rule> rules, const PlanOptions& options, const Zone& zone, Instant from,
+              Instant to);
 
 }  // namespace loaxa::scheduler
