@@ -147,8 +147,33 @@ Zone::Zone(std::string_view name) : name_(name) {
   }
 }
 
+namespace {
+
+// date::time_zone::get_info builds strings (the zone abbreviation) on every call; a
+// planner converts hundreds of thousands of times a second within the same offset.
+// These per-thread caches remember the last UTC-offset span seen.
+struct SpanCache {
+  const date::time_zone* zone = nullptr;
+  std::int64_t begin = 0, end = 0;  // seconds since the epoch, UTC
+  std::chrono::seconds offset{0};
+};
+thread_local SpanCache sys_cache;
+
+}  // namespace
+
 Instant Zone::to_instant(LocalSeconds local) const {
+  const std::int64_t l = local.time_since_epoch().count();
+  // Unique if it falls well inside a span (offsets never change by a day or more).
+  const SpanCache& c = sys_cache;
+  if (c.zone == zone_) {
+    const std::int64_t u = l - c.offset.count();
+    if (u >= c.begin + 86400 && u < c.end - 86400) return Instant{std::chrono::seconds(u)};
+  }
   const auto info = zone_->get_info(local);
+  if (info.result == date::local_info::unique) {
+    sys_cache = {zone_, info.first.begin.time_since_epoch().count(),
+                 info.first.end.time_since_epoch().count(), info.first.offset};
+  }
   switch (info.result) {
     case date::local_info::unique:
     case date::local_info::ambiguous:  // the first of the two occurrences
@@ -160,8 +185,14 @@ Instant Zone::to_instant(LocalSeconds local) const {
 }
 
 LocalSeconds Zone::to_local_seconds(Instant t) const {
-  const auto secs = std::chrono::floor<std::chrono::seconds>(t);
-  return zone_->to_local(date::sys_seconds{secs.time_since_epoch()});
+  const auto secs = std::chrono::floor<std::chrono::seconds>(t).time_since_epoch();
+  const SpanCache& c = sys_cache;
+  if (c.zone != zone_ || secs.count() < c.begin || secs.count() >= c.end) {
+    const auto info = zone_->get_info(date::sys_seconds{secs});
+    sys_cache = {zone_, info.begin.time_since_epoch().count(), info.end.time_since_epoch().count(),
+                 info.offset};
+  }
+  return LocalSeconds{secs + sys_cache.offset};
 }
 
 std::string Zone::format_iso(Instant t, bool with_ms) const {

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <map>
+#include <tuple>
 
 namespace loaxa::scheduler {
 
@@ -243,23 +244,32 @@ Timeline plan(std::vector<Rule> rules, const PlanOptions& options, const Zone& z
               Instant to) {
   Timeline tl;
   tl.rules = std::move(rules);
-  std::map<std::string, std::vector<std::size_t>> by_channel;  // candidate indices
+  // Channels as small integers, so sorting never compares strings.
+  std::vector<std::string> channels;
+  std::vector<std::size_t> channel_of(tl.rules.size());
+  for (std::size_t i = 0; i < tl.rules.size(); ++i) {
+    auto it = std::find(channels.begin(), channels.end(), tl.rules[i].channel);
+    channel_of[i] = static_cast<std::size_t>(it - channels.begin());
+    if (it == channels.end()) channels.push_back(tl.rules[i].channel);
+  }
+  std::vector<std::vector<std::size_t>> by_channel(channels.size());  // candidate indices
   std::vector<Candidate> cands;
   std::vector<LocalDays> holidays = options.holidays;
   std::sort(holidays.begin(), holidays.end());
   for (std::size_t i = 0; i < tl.rules.size(); ++i) {
     const Rule& r = tl.rules[i];
     RecurrenceSet set = r.recurrence;
-    if (r.until && set.rule) {
-      const LocalSeconds last{r.until->time_since_epoch() + std::chrono::hours(24) -
-                              std::chrono::seconds(1)};
-      if (!set.rule->until_local || *set.rule->until_local > last) set.rule->until_local = last;
+    std::optional<LocalSeconds> last;
+    if (r.until) {
+      last = LocalSeconds{r.until->time_since_epoch() + std::chrono::hours(24) -
+                          std::chrono::seconds(1)};
+      if (set.rule && (!set.rule->until_local || *set.rule->until_local > *last)) {
+        set.rule->until_local = last;
+      }
     }
-    auto& list = by_channel[r.channel];
+    auto& list = by_channel[channel_of[i]];
     for (const Instant at : expand(set, zone, from, to)) {
-      if (r.until && !set.rule &&
-          zone.to_local_seconds(at) >= LocalSeconds{r.until->time_since_epoch() + date::days(1)})
-        continue;
+      if (last && !set.rule && zone.to_local_seconds(at) > *last) continue;
       milliseconds length = r.duration;
       bool max_cut = false;
       if (r.max_duration && *r.max_duration < length) {
@@ -282,25 +292,40 @@ Timeline plan(std::vector<Rule> rules, const PlanOptions& options, const Zone& z
       cands.push_back({i, at, length, max_cut, effective_priority(r)});
     }
   }
-  for (auto& [channel, list] : by_channel) {
-    std::sort(list.begin(), list.end(), [&](std::size_t a, std::size_t b) {
-      const Candidate &x = cands[a], &y = cands[b];
-      if (x.planned != y.planned) return x.planned < y.planned;
-      if (x.priority != y.priority) return x.priority > y.priority;
-      return x.rule < y.rule;
-    });
+  tl.entries.reserve(tl.entries.size() + cands.size() + cands.size() / 4);
+  struct Key {
+    std::int64_t at;
+    int neg_priority;
+    std::size_t rule, cand;
+    bool operator<(const Key& o) const {
+      return std::tie(at, neg_priority, rule) < std::tie(o.at, o.neg_priority, o.rule);
+    }
+  };
+  std::vector<Key> keys;
+  for (std::size_t c = 0; c < channels.size(); ++c) {
+    auto& list = by_channel[c];
+    keys.clear();
+    for (std::size_t ci : list) {
+      keys.push_back({cands[ci].planned.time_since_epoch().count(), -cands[ci].priority,
+                      cands[ci].rule, ci});
+    }
+    std::sort(keys.begin(), keys.end());
+    for (std::size_t k = 0; k < keys.size(); ++k) list[k] = keys[k].cand;
     std::vector<const QuietHours*> ranges;
     for (const auto& q : options.quiet) {
-      if (q.channel == channel) ranges.push_back(&q);
+      if (q.channel == channels[c]) ranges.push_back(&q);
     }
     const Quiet quiet(std::move(ranges), zone);
     ChannelPlan(tl.rules, cands, quiet, options.max_wait, tl.entries).run(list);
   }
+  std::vector<std::size_t> rank(channels.size());  // channel order by name
+  for (std::size_t a = 0; a < channels.size(); ++a) {
+    for (std::size_t b = 0; b < channels.size(); ++b) rank[a] += channels[b] < channels[a];
+  }
   std::sort(tl.entries.begin(), tl.entries.end(),
             [&](const TimelineEntry& a, const TimelineEntry& b) {
               if (a.start != b.start) return a.start < b.start;
-              const auto& ca = tl.rules[a.rule].channel;
-              const auto& cb = tl.rules[b.rule].channel;
+              const std::size_t ca = rank[channel_of[a.rule]], cb = rank[channel_of[b.rule]];
               if (ca != cb) return ca < cb;
               return a.end < b.end;
             });
