@@ -88,6 +88,16 @@ void read_channel(ConfigReader& r, const std::string& name, Config& c) {
       ch.fade = *v;
     }
   }
+  if (auto v = r.string("resume_policy")) {
+    if (*v != "resume" && *v != "restart" && *v != "drop") {
+      r.problem(r.line_of("resume_policy"), r.where("resume_policy") +
+                                                " must be \"resume\", \"restart\" or \"drop\", "
+                                                "not \"" +
+                                                *v + "\"");
+    } else {
+      ch.resume_policy = *v;
+    }
+  }
   r.finish();
   c.channels[name] = ch;
 }

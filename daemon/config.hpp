@@ -36,6 +36,9 @@ struct ChannelConfig {
   std::optional<std::filesystem::path> chime;
   milliseconds image_duration{10'000};
   milliseconds fade{300};
+  // What a block on this channel does when a higher priority pre-empts it (or it
+  // arrives while the channel is busy): resume | restart | drop.
+  std::string resume_policy = "resume";
   int line = 0;
 };
 

@@ -234,6 +234,10 @@ std::vector<scheduler::Rule> Controller::rules() {
     if (s.rrule) r.recurrence.rule = scheduler::parse_rrule(*s.rrule);
     if (s.until) r.until = scheduler::parse_date(*s.until);
     r.priority = s.priority;
+    const std::string& policy = config_.channels.at(s.channel).resume_policy;
+    r.policy = policy == "drop"      ? scheduler::OverlapPolicy::drop
+               : policy == "restart" ? scheduler::OverlapPolicy::restart
+                                     : scheduler::OverlapPolicy::resume;
     for (const auto& item : block_items(s)) r.duration += item.duration;
     r.max_duration = s.max_duration;
     out.push_back(std::move(r));

@@ -12,6 +12,7 @@
 #include "daemon/cli/args.hpp"
 #include "daemon/cli/http_client.hpp"
 #include "daemon/cli/occurrences.hpp"
+#include "daemon/cli/preview.hpp"
 #include "daemon/cli/table.hpp"
 #include "daemon/sync/keys.hpp"
 
@@ -30,6 +31,7 @@ constexpr const char* kUsage =
     "Verbs:\n"
     "  status                 channels, what plays now, the next items, disk use\n"
     "  airtime                the airtime log (--from T --to T --channel C --format ...)\n"
+    "  schedule preview       the planned timeline with statuses and reasons\n"
     "  occurrences            offline: the dates of an RFC 5545 recurrence rule\n"
     "  keygen --out PREFIX    make an Ed25519 key pair for signing province manifests\n"
     "\n"
@@ -50,6 +52,7 @@ const std::map<std::string, std::string> kVerbHelp = {
      "csv is RFC 4180 UTF-8 with the columns of the spec; machine formats have no extra\n"
      "header lines.\n"},
     {"occurrences", loaxa::cli::kOccurrencesHelp},
+    {"schedule preview", loaxa::cli::kPreviewHelp},
     {"keygen",
      "Usage: loaxa keygen --out PREFIX\n"
      "\n"
@@ -209,6 +212,9 @@ int main(int argc, char** argv) {
     if (a.verb == "airtime") return cmd_airtime(a);
     if (a.verb == "keygen") return cmd_keygen(a);
     if (a.verb == "occurrences") return loaxa::cli::cmd_occurrences(a);
+    if (a.verb == "schedule preview") {
+      return loaxa::cli::cmd_schedule_preview(a, [&](const std::string& t) { return get(a, t); });
+    }
     throw BadInput("unknown verb '" + a.verb + "'; see loaxa --help");
   } catch (const BadInput& e) {
     std::cerr << "loaxa: " << e.what() << "\n";

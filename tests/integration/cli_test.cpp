@@ -46,8 +46,15 @@ TEST(Loaxad, HelpAndBadArguments) {
 }
 
 TEST(Loaxa, EveryVerbHasHelp) {
-  for (const char* verb : {"status", "airtime", "keygen"}) {
-    const auto r = run({LOAXA_BIN, verb, "--help"});
+  for (const char* verb : {"status", "airtime", "keygen", "occurrences", "schedule preview"}) {
+    std::vector<std::string> argv{LOAXA_BIN};
+    std::string v(verb);
+    for (std::size_t sp; (sp = v.find(' ')) != std::string::npos; v.erase(0, sp + 1)) {
+      argv.push_back(v.substr(0, sp));
+    }
+    argv.push_back(v);
+    argv.push_back("--help");
+    const auto r = run(argv);
     EXPECT_EQ(r.code, 0) << verb;
     EXPECT_NE(r.out.find(std::string("loaxa ") + verb), std::string::npos) << verb;
   }
@@ -64,6 +71,21 @@ TEST(Loaxa, BadInputExitsTwoFailureExitsOne) {
   r = run({LOAXA_BIN, "--url", "http://127.0.0.1:" + std::to_string(free_port()), "status"});
   EXPECT_EQ(r.code, 1);
   EXPECT_NE(r.err.find("cannot reach loaxad"), std::string::npos) << r.err;
+}
+
+TEST(Loaxa, OccurrencesPrintsLocalDateTimes) {
+  auto r = run({LOAXA_BIN, "occurrences", "--dtstart", "2022-07-14T07:30:00", "--rrule",
+                "FREQ=MONTHLY;BYDAY=2TH,4TH", "--count", "3", "--tz", "Asia/Ho_Chi_Minh"});
+  EXPECT_EQ(r.code, 0) << r.err;
+  EXPECT_EQ(r.out, "2022-07-14T07:30:00\n2022-07-28T07:30:00\n2022-08-11T07:30:00\n");
+  r = run({LOAXA_BIN, "occurrences", "--dtstart", "2022-07-01T06:00:00", "--rrule",
+           "FREQ=DAILY;EXDATE=x", "--tz", "Asia/Ho_Chi_Minh"});
+  EXPECT_EQ(r.code, 2);
+  EXPECT_NE(r.err.find("EXDATE"), std::string::npos) << r.err;
+  r = run({LOAXA_BIN, "occurrences", "--dtstart", "2022-07-01T06:00:00", "--rrule", "FREQ=DAILY",
+           "--exdate", "2022-07-02T06:00:00", "--until", "2022-07-03T06:00:00", "--tz",
+           "Asia/Ho_Chi_Minh"});
+  EXPECT_EQ(r.out, "2022-07-01T06:00:00\n2022-07-03T06:00:00\n");
 }
 
 TEST(Loaxa, KeygenWritesAPrivateKeyAndNeverOverwrites) {

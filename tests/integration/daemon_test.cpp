@@ -275,6 +275,46 @@ TEST_F(DaemonTest, SighupReloadsAndRefusesABadConfig) {
   EXPECT_EQ(daemon->wait_exit(5s), 0);
 }
 
+// The scheduler issue's example through the real daemon and CLI: a province rule (60)
+// over a local one (40), quiet hours 21:30-05:00.
+TEST_F(DaemonTest, SchedulePreviewShowsCutResumeAndBlocked) {
+  write_tone_wav(dir.path() / "local.wav", 60.0, 440);
+  write_tone_wav(dir.path() / "province.wav", 10.0, 660);
+  write_config(
+      "[[schedule]]\nid = \"dia-phuong\"\nchannel = \"loudspeaker\"\nfile = \"local.wav\"\n"
+      "start = \"2022-07-01T06:00:00\"\nrrule = \"FREQ=DAILY;BYHOUR=6,22\"\npriority = 40\n\n"
+      "[[schedule]]\nid = \"tinh\"\nchannel = \"loudspeaker\"\nfile = \"province.wav\"\n"
+      "start = \"2022-07-01T06:00:30\"\npriority = 60\n",
+      "quiet_hours = [\"21:30-05:00\"]\n");
+  auto daemon = start_daemon();
+  const auto r = run({LOAXA_BIN, "--url", url(), "schedule", "preview", "--date", "2022-07-01",
+                      "--format", "json"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  const auto entries = boost::json::parse(r.out).as_array();
+  std::vector<std::string> got;
+  for (const auto& e : entries) {
+    got.push_back(field(e, "schedule_id") + " " + field(e, "status") + " " +
+                  field(e, "start").substr(11, 8) + "-" + field(e, "end").substr(11, 8));
+  }
+  EXPECT_EQ(got, (std::vector<std::string>{
+                     "dia-phuong cut 06:00:00-06:00:30", "tinh airs 06:00:30-06:00:40",
+                     "dia-phuong airs 06:00:40-06:01:10", "dia-phuong blocked 22:00:00-22:01:00"}));
+  ASSERT_EQ(entries.size(), 4u);
+  EXPECT_EQ(field(entries[0], "start"), "2022-07-01T06:00:00+07:00");
+  EXPECT_EQ(entries[1].at("priority").to_number<int>(), 60);
+  EXPECT_NE(field(entries[0], "reason").find("cut at 06:00 by tinh (priority 60)"),
+            std::string::npos);
+  EXPECT_NE(field(entries[2], "reason").find("resumes after tinh"), std::string::npos);
+  EXPECT_NE(field(entries[3], "reason").find("quiet hours"), std::string::npos);
+
+  const auto table =
+      run({LOAXA_BIN, "--url", url(), "schedule", "preview", "--date", "2022-07-01"});
+  EXPECT_EQ(table.code, 0);
+  EXPECT_NE(table.out.find("TRẠNG THÁI/STATUS"), std::string::npos);
+  daemon->signal(SIGTERM);
+  EXPECT_EQ(daemon->wait_exit(5s), 0);
+}
+
 TEST_F(DaemonTest, ApiAnswersHealthAndErrorsAsJson) {
   write_config("");
   auto daemon = start_daemon();
