@@ -95,6 +95,13 @@ void Controller::start() {
                                 " play(s) left open by an unclean stop were closed as interrupted");
   }
   ingest_config();
+  if (auto last = store_.meta("last_alive")) {
+    try {
+      log_missed(scheduler::parse_iso_instant(*last, zone_), wall_now() - config_.grace);
+    } catch (const std::invalid_argument&) {
+    }
+  }
+  mark_alive();
   wall_minus_steady_ = std::chrono::system_clock::now().time_since_epoch() -
                        std::chrono::steady_clock::now().time_since_epoch();
   replan();
@@ -273,7 +280,9 @@ void Controller::replan() {
     if (e.status != scheduler::EntryStatus::airs && e.status != scheduler::EntryStatus::cut) {
       continue;
     }
-    if (e.end <= now) continue;
+    // A block whose start passed within the grace starts late from its beginning; a
+    // resumed part whose time is over is gone.
+    if (e.offset.count() > 0 && e.end <= now) continue;
     Planned p;
     p.schedule_id = timeline_.rule_of(e).id;
     p.channel = timeline_.rule_of(e).channel;
@@ -395,6 +404,48 @@ void Controller::log_unplayable(ChannelState& cs, const Item& item) {
   log::error("player", cs.channel->name() + ": " + item.media_id + " failed: " + item.error);
 }
 
+void Controller::mark_alive() {
+  store_.set_meta("last_alive", zone_.format_iso(wall_now()));
+}
+
+void Controller::log_missed(Instant from, Instant to) {
+  if (to <= from) return;
+  const auto tl = preview(from, to);
+  int missed = 0;
+  for (const auto& e : tl.entries) {
+    if (e.status != scheduler::EntryStatus::airs && e.status != scheduler::EntryStatus::cut) {
+      continue;
+    }
+    if (e.offset.count() > 0 || e.start < from || e.start >= to) continue;
+    const auto& rule = tl.rule_of(e);
+    const std::string planned = zone_.format_iso(e.planned_start);
+    auto st = store_.db().prepare(
+        "SELECT 1 FROM airtime WHERE schedule_id = ? AND planned_start = ? LIMIT 1");
+    st.bind(1, rule.id).bind(2, planned);
+    if (st.step()) continue;
+    store::AirtimeRow row;
+    row.box_id = config_.box.id;
+    row.channel = rule.channel;
+    row.media_id = rule.content;
+    row.schedule_id = rule.id;
+    row.source = "schedule";
+    row.planned_start = planned;
+    row.duration_s = 0.0;
+    row.status = "missed";
+    row.error =
+        "not aired: its start passed while the box was off or its clock was behind, "
+        "more than the grace of " +
+        scheduler::format_duration(config_.grace) + " ago";
+    store_.airtime().insert_closed(row, unix_ms(e.planned_start));
+    ++missed;
+  }
+  if (missed > 0) {
+    log::warning("controller", std::to_string(missed) + " block(s) missed between " +
+                                   zone_.format_iso(from, false) + " and " +
+                                   zone_.format_iso(to, false) + " were logged as missed");
+  }
+}
+
 void Controller::play_current(ChannelState& cs) {
   while (cs.block && cs.block->index < cs.block->items.size()) {
     const Item& item = cs.block->items[cs.block->index];
@@ -488,6 +539,7 @@ void Controller::on_ended(const std::string& channel, std::uint64_t token,
 
 void Controller::shutdown(std::function<void()> done) {
   shutting_down_ = true;
+  mark_alive();
   for (auto& t : block_timers_) t->cancel();
   bool all_idle = true;
   for (auto& [name, cs] : channels_) {
@@ -522,6 +574,7 @@ void Controller::tick() {
   if (steady - last_replan_ > kReplanEvery) replan();
   if (steady - last_checkpoint_ > kCheckpointEvery) {
     last_checkpoint_ = steady;
+    mark_alive();
     for (auto& [name, cs] : channels_) {
       if (!cs.row_id.empty()) {
         store_.airtime().checkpoint(cs.row_id, unix_ms(wall_now()) - unix_ms(cs.row_start));

@@ -108,6 +108,10 @@ class Controller : public player::ChannelListener {
   void start_block(ChannelState& cs, const Planned& e);
   void play_current(ChannelState& cs);
   void log_unplayable(ChannelState& cs, const Item& item);
+  // Logs `missed` for every block that should have started in [from, to) and has no row:
+  // the box was off, or the clock jumped over it.
+  void log_missed(scheduler::Instant from, scheduler::Instant to);
+  void mark_alive();
   player::SinkSpec sink_for(const ChannelConfig& ch) const;
   std::string key_of(const Planned& e) const;
 

@@ -71,6 +71,13 @@ ALTER TABLE airtime ADD COLUMN position_ms INTEGER NOT NULL DEFAULT 0;  -- last 
 CREATE INDEX airtime_start ON airtime(start_ms);
 CREATE INDEX airtime_open ON airtime(status) WHERE status = 'playing';
 )sql"},
+      {3, R"sql(
+CREATE TABLE meta (          -- small facts about the box, e.g. last_alive
+  key   TEXT PRIMARY KEY,
+  value TEXT NOT NULL
+);
+CREATE INDEX airtime_schedule ON airtime(schedule_id, planned_start);
+)sql"},
   };
   return all;
 }

@@ -2,6 +2,8 @@
 // The box's database: state_dir/loaxa.db, migrated on open.
 
 #include <filesystem>
+#include <optional>
+#include <string>
 
 #include "daemon/store/airtime_log.hpp"
 #include "daemon/store/catalog.hpp"
@@ -17,6 +19,10 @@ class Store {
   sqlite::Database& db() { return db_; }
   Catalog& catalog() { return catalog_; }
   AirtimeLog& airtime() { return airtime_; }
+
+  // Key-value facts about the box (table meta).
+  std::optional<std::string> meta(const std::string& key);
+  void set_meta(const std::string& key, const std::string& value);
 
  private:
   sqlite::Database db_;

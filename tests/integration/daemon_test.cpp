@@ -315,6 +315,40 @@ TEST_F(DaemonTest, SchedulePreviewShowsCutResumeAndBlocked) {
   EXPECT_EQ(daemon->wait_exit(5s), 0);
 }
 
+// The box was off for an hour: a block half an hour ago is logged `missed`; one 5 s ago
+// (within the grace) starts late, from its beginning.
+TEST_F(DaemonTest, BlocksMissedWhileOffAreLoggedAndRecentOnesStartLate) {
+  write_tone_wav(dir.path() / "tone.wav", 1.0, 440);
+  const Instant now{std::chrono::floor<std::chrono::seconds>(
+      std::chrono::system_clock::now().time_since_epoch())};
+  write_config(
+      "[[schedule]]\nid = \"long-ago\"\nchannel = \"loudspeaker\"\nfile = \"tone.wav\"\n"
+      "start = \"" +
+      local(now - 30min) +
+      "\"\n\n"
+      "[[schedule]]\nid = \"just-now\"\nchannel = \"loudspeaker\"\nfile = \"tone.wav\"\n"
+      "start = \"" +
+      local(now - 5s) + "\"\n");
+  {
+    std::filesystem::create_directories(dir.path() / "state");
+    store::Store store(dir.path() / "state" / "loaxa.db");
+    store.set_meta("last_alive", zone.format_iso(now - 1h));
+  }
+  auto daemon = start_daemon();
+  EXPECT_NE(daemon->output().find("1 block(s) missed"), std::string::npos) << daemon->output();
+  ASSERT_TRUE(daemon->wait_for_line("ended (completed)", 15s)) << daemon->output();
+  EXPECT_NE(daemon->output().find("starts late by"), std::string::npos);
+  const auto rows = airtime();
+  ASSERT_EQ(rows.size(), 2u);
+  EXPECT_EQ(field(rows[0], "schedule_id"), "long-ago");
+  EXPECT_EQ(field(rows[0], "status"), "missed");
+  EXPECT_EQ(field(rows[1], "schedule_id"), "just-now");
+  EXPECT_EQ(field(rows[1], "status"), "completed");
+  EXPECT_NEAR(rows[1].at("duration_s").to_number<double>(), 1.0, 0.05);
+  daemon->signal(SIGTERM);
+  EXPECT_EQ(daemon->wait_exit(5s), 0);
+}
+
 TEST_F(DaemonTest, ApiAnswersHealthAndErrorsAsJson) {
   write_config("");
   auto daemon = start_daemon();
