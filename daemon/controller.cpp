@@ -13,9 +13,6 @@ namespace fs = std::filesystem;
 using scheduler::Instant;
 using std::chrono::milliseconds;
 
-Instant wall_now() {
-  return Instant{std::chrono::system_clock::now().time_since_epoch()};
-}
 
 std::int64_t unix_ms(Instant t) {
   return std::chrono::duration_cast<milliseconds>(t.time_since_epoch()).count();
@@ -32,6 +29,8 @@ constexpr auto kClockJump = std::chrono::seconds(2);
 Controller::Controller(boost::asio::io_context& io, store::Store& store, Config config,
                        ControllerOptions options)
     : io_(io),
+      own_clock_(options.clock ? nullptr : std::make_unique<AsioClock>(io)),
+      clock_(options.clock ? *options.clock : *own_clock_),
       store_(store),
       config_(std::move(config)),
       options_(std::move(options)),
@@ -57,7 +56,9 @@ void Controller::build_channels() {
       continue;
     }
     ChannelState cs;
-    cs.channel = std::make_unique<player::Channel>(io_, settings, *this);
+    cs.channel = options_.make_output
+                     ? options_.make_output(settings, *this)
+                     : std::make_unique<player::Channel>(io_, settings, *this);
     channels_.emplace(name, std::move(cs));
     if (ch.kind == "video") {
       log::warning("controller", "channel " + name +
@@ -97,13 +98,12 @@ void Controller::start() {
   ingest_config();
   if (auto last = store_.meta("last_alive")) {
     try {
-      log_missed(scheduler::parse_iso_instant(*last, zone_), wall_now() - config_.grace);
+      log_missed(scheduler::parse_iso_instant(*last, zone_), clock_.now() - config_.grace);
     } catch (const std::invalid_argument&) {
     }
   }
   mark_alive();
-  wall_minus_steady_ = std::chrono::system_clock::now().time_since_epoch() -
-                       std::chrono::steady_clock::now().time_since_epoch();
+  wall_minus_steady_ = clock_.now().time_since_epoch() - clock_.steady_now().time_since_epoch();
   replan();
 }
 
@@ -272,8 +272,8 @@ void Controller::replan() {
   for (auto& t : block_timers_) t->cancel();
   block_timers_.clear();
   armed_.clear();
-  last_replan_ = std::chrono::steady_clock::now();
-  const Instant now = wall_now();
+  last_replan_ = clock_.steady_now();
+  const Instant now = clock_.now();
   timeline_ = preview(now - config_.grace, now + kHorizon);
   int armed = 0;
   for (const auto& e : timeline_.entries) {
@@ -314,14 +314,9 @@ void Controller::arm(const Planned& e) {
   // A resumed part (offset > 0) follows rows of its first part; only first parts are checked.
   if (aired || (e.offset.count() == 0 && st.step())) return;
   armed_.insert(key);
-  auto timer = std::make_unique<boost::asio::system_timer>(io_);
-  const auto fire = e.start - options_.preroll_lead;
-  timer->expires_at(std::chrono::system_clock::time_point(
-      std::chrono::duration_cast<std::chrono::system_clock::duration>(fire.time_since_epoch())));
-  timer->async_wait([this, e](const boost::system::error_code& ec) {
-    if (!ec && !shutting_down_) begin_block(e);
-  });
-  block_timers_.push_back(std::move(timer));
+  block_timers_.push_back(clock_.at(e.start - options_.preroll_lead, [this, e] {
+    if (!shutting_down_) begin_block(e);
+  }));
 }
 
 void Controller::begin_block(const Planned& e) {
@@ -356,7 +351,7 @@ void Controller::start_block(ChannelState& cs, const Planned& e) {
     block.index++;
   }
   block.first_offset = skip;
-  const Instant now = wall_now();
+  const Instant now = clock_.now();
   if (now > e.start) {
     log::warning("controller", "block " + key_of(e) + " starts late by " +
                                    std::to_string(unix_ms(now) - unix_ms(e.start)) +
@@ -369,14 +364,9 @@ void Controller::start_block(ChannelState& cs, const Planned& e) {
   if (e.cut) {
     // The fade ends where the plan cuts the block.
     const milliseconds fade = config_.channels.at(e.channel).fade;
-    cs.cut_timer = std::make_unique<boost::asio::system_timer>(io_);
-    cs.cut_timer->expires_at(std::chrono::system_clock::time_point(
-        std::chrono::duration_cast<std::chrono::system_clock::duration>(
-            (e.end - fade).time_since_epoch())));
     const std::string name = e.channel;
     const bool preempted = e.preempted;
-    cs.cut_timer->async_wait([this, name, preempted, fade](const boost::system::error_code& ec) {
-      if (ec) return;
+    cs.cut_timer = clock_.at(e.end - fade, [this, name, preempted, fade] {
       auto& state = channels_.at(name);
       state.block.reset();
       state.end_status_override = preempted ? "preempted" : "stopped";
@@ -405,7 +395,7 @@ void Controller::log_unplayable(ChannelState& cs, const Item& item) {
 }
 
 void Controller::mark_alive() {
-  store_.set_meta("last_alive", zone_.format_iso(wall_now()));
+  store_.set_meta("last_alive", zone_.format_iso(clock_.now()));
 }
 
 void Controller::log_missed(Instant from, Instant to) {
@@ -465,7 +455,7 @@ void Controller::play_current(ChannelState& cs) {
   const Item& item = cs.block->items[cs.block->index];
   cs.token = next_token_++;
   cs.end_status_override.clear();
-  const Instant at = std::max(cs.block->item_planned, wall_now());
+  const Instant at = std::max(cs.block->item_planned, clock_.now());
   cs.channel->play(cs.token, item.file, player::WallTime{at.time_since_epoch()},
                    std::exchange(cs.block->first_offset, milliseconds(0)));
 }
@@ -558,9 +548,9 @@ void Controller::shutdown(std::function<void()> done) {
 }
 
 void Controller::tick() {
-  const auto steady = std::chrono::steady_clock::now();
+  const auto steady = clock_.steady_now();
   const auto offset =
-      std::chrono::system_clock::now().time_since_epoch() - steady.time_since_epoch();
+      clock_.now().time_since_epoch() - steady.time_since_epoch();
   const auto drift = offset - wall_minus_steady_;
   if (drift > kClockJump || drift < -kClockJump) {
     log::warning("controller",
@@ -577,7 +567,7 @@ void Controller::tick() {
     mark_alive();
     for (auto& [name, cs] : channels_) {
       if (!cs.row_id.empty()) {
-        store_.airtime().checkpoint(cs.row_id, unix_ms(wall_now()) - unix_ms(cs.row_start));
+        store_.airtime().checkpoint(cs.row_id, unix_ms(clock_.now()) - unix_ms(cs.row_start));
       }
     }
   }
@@ -588,7 +578,7 @@ boost::json::object Controller::status() const {
   json::object out;
   out["box"] = {
       {"id", config_.box.id}, {"name", config_.box.name}, {"timezone", config_.box.timezone}};
-  out["now"] = zone_.format_iso(wall_now());
+  out["now"] = zone_.format_iso(clock_.now());
   json::array chans;
   for (const auto& [name, cs] : channels_) {
     json::object c;
@@ -605,7 +595,7 @@ boost::json::object Controller::status() const {
       c["now_playing"] = nullptr;
     }
     json::array next;
-    const Instant now = wall_now();
+    const Instant now = clock_.now();
     for (const auto& e : timeline_.entries) {
       const auto& rule = timeline_.rule_of(e);
       if (rule.channel != name || e.start <= now || next.size() >= 5) continue;

@@ -4,7 +4,6 @@
 // sample sounds, closed when it ends). Runs on the daemon's io_context thread.
 
 #include <boost/asio/io_context.hpp>
-#include <boost/asio/system_timer.hpp>
 #include <boost/json/object.hpp>
 #include <filesystem>
 #include <functional>
@@ -15,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "daemon/clock.hpp"
 #include "daemon/config.hpp"
 #include "daemon/store/store.hpp"
 #include "player/channel.hpp"
@@ -28,6 +28,11 @@ struct ControllerOptions {
   std::optional<std::filesystem::path> render_dir;
   // How long before its start a block is prepared (prerolled).
   std::chrono::milliseconds preroll_lead{2000};
+  // Tests: a fake clock, and fake outputs instead of GStreamer channels.
+  Clock* clock = nullptr;
+  std::function<std::unique_ptr<player::Output>(const player::ChannelSettings&,
+                                                player::ChannelListener&)>
+      make_output;
 };
 
 class Controller : public player::ChannelListener {
@@ -86,13 +91,13 @@ class Controller : public player::ChannelListener {
     std::string source = "schedule";
   };
   struct ChannelState {
-    std::unique_ptr<player::Channel> channel;
+    std::unique_ptr<player::Output> channel;
     std::optional<Block> block;
     std::uint64_t token = 0;
     std::string row_id;
     scheduler::Instant row_start{};
     std::string end_status_override;  // e.g. "preempted"
-    std::unique_ptr<boost::asio::system_timer> cut_timer;
+    std::unique_ptr<Clock::Timer> cut_timer;
     std::optional<Planned> pending;  // waits for the channel to fall silent
   };
 
@@ -116,13 +121,15 @@ class Controller : public player::ChannelListener {
   std::string key_of(const Planned& e) const;
 
   boost::asio::io_context& io_;
+  std::unique_ptr<Clock> own_clock_;
+  Clock& clock_;
   store::Store& store_;
   Config config_;
   ControllerOptions options_;
   scheduler::Zone zone_;
   std::map<std::string, ChannelState> channels_;
   std::map<std::string, Item> config_items_;  // by absolute path
-  std::vector<std::unique_ptr<boost::asio::system_timer>> block_timers_;
+  std::vector<std::unique_ptr<Clock::Timer>> block_timers_;
   std::set<std::string> armed_;
   scheduler::Timeline timeline_;
   std::uint64_t next_token_ = 1;

@@ -12,49 +12,28 @@
 #include <string>
 
 #include "player/item_pipeline.hpp"
+#include "player/output.hpp"
 
 namespace loaxa::player {
 
-using WallTime = std::chrono::time_point<std::chrono::system_clock, std::chrono::nanoseconds>;
-
-enum class EndStatus { completed, stopped, failed };
-const char* to_string(EndStatus s);
-
-struct ChannelSettings {
-  std::string name;
-  std::string kind = "audio";
-  SinkSpec sink;
-  double volume = 1.0;
-};
-
-class ChannelListener {
- public:
-  virtual ~ChannelListener() = default;
-  // The item's first sample was rendered at `actual` (pipeline clock = wall clock).
-  virtual void on_started(const std::string& channel, std::uint64_t token, WallTime actual) = 0;
-  // The item ended; `started` says whether on_started was reported for it.
-  virtual void on_ended(const std::string& channel, std::uint64_t token, WallTime actual_end,
-                        EndStatus status, const std::string& error, bool started) = 0;
-};
-
-class Channel {
+class Channel : public Output {
  public:
   Channel(boost::asio::io_context& io, ChannelSettings settings, ChannelListener& listener);
-  ~Channel();
+  ~Channel() override;
   Channel(const Channel&) = delete;
   Channel& operator=(const Channel&) = delete;
 
-  const std::string& name() const { return settings_.name; }
+  const std::string& name() const override { return settings_.name; }
   const ChannelSettings& settings() const { return settings_; }
-  void update(ChannelSettings settings) { settings_ = std::move(settings); }
+  void update(ChannelSettings settings) override { settings_ = std::move(settings); }
 
   // Prerolls `file` now and sounds its first sample at `at` (or at once if `at` has
   // passed). Anything still playing is stopped first (without a fade).
   void play(std::uint64_t token, const std::filesystem::path& file, WallTime at,
-            std::chrono::milliseconds offset = std::chrono::milliseconds(0));
+            std::chrono::milliseconds offset) override;
   // Fades the current item out and ends it as `stopped`.
-  void stop(std::chrono::milliseconds fade);
-  bool idle() const { return !current_; }
+  void stop(std::chrono::milliseconds fade) override;
+  bool idle() const override { return !current_; }
   std::uint64_t current_token() const { return token_; }
 
  private:

@@ -16,15 +16,9 @@
 #include <string>
 
 #include "player/gst/gst_ptr.hpp"
+#include "player/output.hpp"
 
 namespace loaxa::player {
-
-// Where a channel's sound goes: a gst-launch description from the config, or (for
-// machines with no sound device) a raw PCM file written by the player itself.
-struct SinkSpec {
-  std::string description;                        // e.g. "autoaudiosink"
-  std::optional<std::filesystem::path> raw_file;  // S16LE 48 kHz mono, appended
-};
 
 class ItemPipeline : public std::enable_shared_from_this<ItemPipeline> {
  public:
