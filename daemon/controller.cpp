@@ -13,7 +13,6 @@ namespace fs = std::filesystem;
 using scheduler::Instant;
 using std::chrono::milliseconds;
 
-
 std::int64_t unix_ms(Instant t) {
   return std::chrono::duration_cast<milliseconds>(t.time_since_epoch()).count();
 }
@@ -56,9 +55,8 @@ void Controller::build_channels() {
       continue;
     }
     ChannelState cs;
-    cs.channel = options_.make_output
-                     ? options_.make_output(settings, *this)
-                     : std::make_unique<player::Channel>(io_, settings, *this);
+    cs.channel = options_.make_output ? options_.make_output(settings, *this)
+                                      : std::make_unique<player::Channel>(io_, settings, *this);
     channels_.emplace(name, std::move(cs));
     if (ch.kind == "video") {
       log::warning("controller", "channel " + name +
@@ -549,8 +547,7 @@ void Controller::shutdown(std::function<void()> done) {
 
 void Controller::tick() {
   const auto steady = clock_.steady_now();
-  const auto offset =
-      clock_.now().time_since_epoch() - steady.time_since_epoch();
+  const auto offset = clock_.now().time_since_epoch() - steady.time_since_epoch();
   const auto drift = offset - wall_minus_steady_;
   if (drift > kClockJump || drift < -kClockJump) {
     log::warning("controller",
@@ -558,6 +555,10 @@ void Controller::tick() {
                      std::to_string(std::chrono::duration_cast<milliseconds>(drift).count()) +
                      " ms; re-planning");
     wall_minus_steady_ = offset;
+    if (drift > std::chrono::nanoseconds(0)) {  // what the jump skipped did not air
+      const Instant now = clock_.now();
+      log_missed(now - std::chrono::duration_cast<milliseconds>(drift), now - config_.grace);
+    }
     replan();
   }
   wall_minus_steady_ = offset;
