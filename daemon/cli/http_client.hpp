@@ -11,6 +11,9 @@ struct HttpResult {
   std::string body;
 };
 
+// Percent-escapes everything but unreserved characters (and ':'), for query values.
+std::string url_escape(const std::string& value);
+
 // GET base_url + target. Throws std::runtime_error saying what failed (unreachable
 // daemon, bad URL) and how to fix it.
 HttpResult http_get(const std::string& base_url, const std::string& target,

@@ -70,21 +70,6 @@ std::string token(const Args& a) {
   return option(a, "token", env ? env : "");
 }
 
-std::string query_escape(const std::string& s) {
-  static constexpr char kHex[] = "0123456789ABCDEF";
-  std::string out;
-  for (unsigned char c : s) {
-    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == ':') {
-      out.push_back(static_cast<char>(c));
-    } else {
-      out += '%';
-      out += kHex[c >> 4];
-      out += kHex[c & 15];
-    }
-  }
-  return out;
-}
-
 loaxa::cli::HttpResult get(const Args& a, const std::string& target) {
   auto r = loaxa::cli::http_get(base_url(a), target, token(a));
   if (r.status >= 400) {
@@ -161,7 +146,8 @@ int cmd_airtime(const Args& a) {
   }
   std::string target = "/api/v1/airtime?format=" + (format == "table" ? "json" : format);
   for (const char* k : {"from", "to", "channel"}) {
-    if (a.options.count(k)) target += std::string("&") + k + "=" + query_escape(a.options.at(k));
+    if (a.options.count(k))
+      target += std::string("&") + k + "=" + loaxa::cli::url_escape(a.options.at(k));
   }
   const auto r = get(a, target);
   if (format != "table") {

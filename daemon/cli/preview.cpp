@@ -4,6 +4,7 @@
 #include <iostream>
 
 #include "daemon/cli/table.hpp"
+#include "daemon/store/airtime_export.hpp"
 #include "scheduler/local_time.hpp"
 
 namespace loaxa::cli {
@@ -21,35 +22,10 @@ const char* const kPreviewHelp =
 
 namespace {
 
-std::string escape(const std::string& s) {
-  static constexpr char kHex[] = "0123456789ABCDEF";
-  std::string out;
-  for (unsigned char c : s) {
-    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == ':') {
-      out.push_back(static_cast<char>(c));
-    } else {
-      out += '%';
-      out += kHex[c >> 4];
-      out += kHex[c & 15];
-    }
-  }
-  return out;
-}
-
 std::string text(const boost::json::value& v) {
   if (v.is_string()) return std::string(v.as_string());
   if (v.is_null()) return "";
   return boost::json::serialize(v);
-}
-
-std::string csv(const std::string& v) {
-  if (v.find_first_of(",\"\r\n") == std::string::npos) return v;
-  std::string out = "\"";
-  for (char c : v) {
-    if (c == '"') out += '"';
-    out += c;
-  }
-  return out + "\"";
 }
 
 }  // namespace
@@ -78,10 +54,11 @@ int cmd_schedule_preview(const Args& a, const std::function<HttpResult(const std
       throw BadInput("--from and --to go together (or use --date)");
     }
     if (a.options.count("from")) {
-      target += "from=" + escape(a.options.at("from")) + "&to=" + escape(a.options.at("to"));
+      target +=
+          "from=" + url_escape(a.options.at("from")) + "&to=" + url_escape(a.options.at("to"));
     }
   }
-  if (a.options.count("channel")) target += "&channel=" + escape(a.options.at("channel"));
+  if (a.options.count("channel")) target += "&channel=" + url_escape(a.options.at("channel"));
   const HttpResult r = get(target);
   if (format == "json") {
     std::cout << r.body;
@@ -95,7 +72,7 @@ int cmd_schedule_preview(const Args& a, const std::function<HttpResult(const std
     for (const auto& v : parsed.as_array()) {
       bool first = true;
       for (const char* f : kFields) {
-        out += (first ? "" : ",") + csv(text(v.at(f)));
+        out += (first ? "" : ",") + store::csv_field(text(v.at(f)));
         first = false;
       }
       out += "\r\n";

@@ -3,16 +3,6 @@
 #include <cstdio>
 
 namespace loaxa::store {
-namespace {
-
-std::string seconds_text(const std::optional<double>& s) {
-  if (!s) return "";
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%.3f", *s);
-  return buf;
-}
-
-}  // namespace
 
 std::string csv_field(const std::string& v) {
   if (v.find_first_of(",\"\r\n") == std::string::npos) return v;
@@ -31,23 +21,7 @@ std::string airtime_csv_header() {
 }
 
 std::string to_csv(const AirtimeRow& r) {
-  const std::string fields[] = {r.id,
-                                r.box_id,
-                                r.channel,
-                                r.media_id,
-                                r.title,
-                                r.topic,
-                                r.playlist_id,
-                                r.schedule_id,
-                                r.source,
-                                r.planned_start,
-                                r.actual_start,
-                                r.actual_end,
-                                seconds_text(r.duration_s),
-                                r.status,
-                                r.error,
-                                r.prev_hash,
-                                r.hash};
+  const auto fields = airtime_fields(r);
   std::string out;
   bool first = true;
   for (const auto& f : fields) {

@@ -51,23 +51,29 @@ const std::vector<std::string>& airtime_columns() {
   return cols;
 }
 
+std::vector<std::string> airtime_fields(const AirtimeRow& r) {
+  return {r.id,
+          r.box_id,
+          r.channel,
+          r.media_id,
+          r.title,
+          r.topic,
+          r.playlist_id,
+          r.schedule_id,
+          r.source,
+          r.planned_start,
+          r.actual_start,
+          r.actual_end,
+          format_seconds(r.duration_s),
+          r.status,
+          r.error,
+          r.prev_hash,
+          r.hash};
+}
+
 std::string airtime_row_hash(const AirtimeRow& r) {
-  const std::string fields[] = {r.id,
-                                r.box_id,
-                                r.channel,
-                                r.media_id,
-                                r.title,
-                                r.topic,
-                                r.playlist_id,
-                                r.schedule_id,
-                                r.source,
-                                r.planned_start,
-                                r.actual_start,
-                                r.actual_end,
-                                format_seconds(r.duration_s),
-                                r.status,
-                                r.error,
-                                r.prev_hash};
+  auto fields = airtime_fields(r);
+  fields.pop_back();  // everything but the hash itself
   std::string canonical;
   for (const auto& f : fields) {
     canonical += f;

@@ -34,6 +34,8 @@ struct AirtimeRow {
 
 // The CSV column order of SPEC.md.
 const std::vector<std::string>& airtime_columns();
+// The row's fields as text in that order (duration_s with 3 decimals, "" when unset).
+std::vector<std::string> airtime_fields(const AirtimeRow& row);
 // SHA-256 over the row's canonical fields (CSV order, unit-separated) and prev_hash.
 std::string airtime_row_hash(const AirtimeRow& row);
 
