@@ -44,6 +44,7 @@ fd = os.open(fifo, os.O_RDWR)  # O_RDWR: no EOF when a pipeline closes its end
 
 def reader():
     silent = True
+    last = 0.0
     while len(onsets) < n:
         r, _, _ = select.select([fd], [], [], 30)
         if not r:
@@ -52,6 +53,9 @@ def reader():
         now = time.time()
         samples = struct.unpack(f"<{len(data)//2}h", data[: len(data) // 2 * 2])
         loud = [i for i, s in enumerate(samples) if abs(s) > 500]
+        if now - last > 0.2:  # nothing arrived for a while: the previous play ended
+            silent = True
+        last = now
         if silent and loud:
             onsets.append(now + loud[0] / rate)
             silent = False
