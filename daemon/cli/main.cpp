@@ -14,6 +14,7 @@
 #include "daemon/cli/occurrences.hpp"
 #include "daemon/cli/preview.hpp"
 #include "daemon/cli/table.hpp"
+#include "daemon/cli/verify_log.hpp"
 #include "daemon/sync/keys.hpp"
 
 namespace {
@@ -33,6 +34,7 @@ constexpr const char* kUsage =
     "  airtime                the airtime log (--from T --to T --channel C --format ...)\n"
     "  schedule preview       the planned timeline with statuses and reasons\n"
     "  occurrences            offline: the dates of an RFC 5545 recurrence rule\n"
+    "  verify-log DB          offline: check the airtime log's hash chain\n"
     "  keygen --out PREFIX    make an Ed25519 key pair for signing province manifests\n"
     "\n"
     "Online verbs reach loaxad at --url (default $LOAXA_URL or http://127.0.0.1:8080).\n"
@@ -53,6 +55,7 @@ const std::map<std::string, std::string> kVerbHelp = {
      "header lines.\n"},
     {"occurrences", loaxa::cli::kOccurrencesHelp},
     {"schedule preview", loaxa::cli::kPreviewHelp},
+    {"verify-log", loaxa::cli::kVerifyLogHelp},
     {"keygen",
      "Usage: loaxa keygen --out PREFIX\n"
      "\n"
@@ -198,6 +201,7 @@ int main(int argc, char** argv) {
     if (a.verb == "airtime") return cmd_airtime(a);
     if (a.verb == "keygen") return cmd_keygen(a);
     if (a.verb == "occurrences") return loaxa::cli::cmd_occurrences(a);
+    if (a.verb == "verify-log") return loaxa::cli::cmd_verify_log(a);
     if (a.verb == "schedule preview") {
       return loaxa::cli::cmd_schedule_preview(a, [&](const std::string& t) { return get(a, t); });
     }

@@ -196,6 +196,27 @@ void AirtimeLog::for_each(const AirtimeFilter& f,
   while (st.step()) visit(read_row(st));
 }
 
+std::optional<ChainBreak> AirtimeLog::verify(std::int64_t& checked) const {
+  auto st = db_.prepare(std::string(kSelect) + " WHERE closed_seq IS NOT NULL ORDER BY closed_seq");
+  std::string previous;
+  checked = 0;
+  while (st.step()) {
+    const AirtimeRow r = read_row(st);
+    ++checked;
+    if (r.prev_hash != previous) {
+      return ChainBreak{checked, r.id,
+                        "prev_hash does not match the hash of the row closed before it "
+                        "(a row was removed, inserted or reordered)"};
+    }
+    if (airtime_row_hash(r) != r.hash) {
+      return ChainBreak{checked, r.id,
+                        "hash does not match the row's fields (a field was changed)"};
+    }
+    previous = r.hash;
+  }
+  return std::nullopt;
+}
+
 std::optional<AirtimeRow> AirtimeLog::find(const std::string& id) const {
   auto st = db_.prepare(std::string(kSelect) + " WHERE id = ?");
   st.bind(1, id);

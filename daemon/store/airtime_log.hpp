@@ -45,6 +45,13 @@ struct AirtimeFilter {
   std::optional<std::string> channel;
 };
 
+// The first row where the hash chain breaks, if any.
+struct ChainBreak {
+  std::int64_t position = 0;  // 1-based position in closing order
+  std::string id;
+  std::string what;  // which check failed
+};
+
 class AirtimeLog {
  public:
   explicit AirtimeLog(sqlite::Database& db) : db_(db) {}
@@ -64,6 +71,8 @@ class AirtimeLog {
   void for_each(const AirtimeFilter& filter,
                 const std::function<void(const AirtimeRow&)>& visit) const;
   std::optional<AirtimeRow> find(const std::string& id) const;
+  // Walks closed rows in closing order, recomputing each hash. `checked` gets the count.
+  std::optional<ChainBreak> verify(std::int64_t& checked) const;
 
  private:
   void close_chained(AirtimeRow& row);

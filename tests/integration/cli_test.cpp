@@ -5,6 +5,7 @@
 
 #include <fstream>
 
+#include "daemon/store/store.hpp"
 #include "process.hpp"
 
 namespace loaxa::test {
@@ -46,7 +47,8 @@ TEST(Loaxad, HelpAndBadArguments) {
 }
 
 TEST(Loaxa, EveryVerbHasHelp) {
-  for (const char* verb : {"status", "airtime", "keygen", "occurrences", "schedule preview"}) {
+  for (const char* verb :
+       {"status", "airtime", "keygen", "occurrences", "schedule preview", "verify-log"}) {
     std::vector<std::string> argv{LOAXA_BIN};
     std::string v(verb);
     for (std::size_t sp; (sp = v.find(' ')) != std::string::npos; v.erase(0, sp + 1)) {
@@ -86,6 +88,36 @@ TEST(Loaxa, OccurrencesPrintsLocalDateTimes) {
            "--exdate", "2022-07-02T06:00:00", "--until", "2022-07-03T06:00:00", "--tz",
            "Asia/Ho_Chi_Minh"});
   EXPECT_EQ(r.out, "2022-07-01T06:00:00\n2022-07-03T06:00:00\n");
+}
+
+TEST(Loaxa, VerifyLogNamesTheFirstBrokenRow) {
+  TempDir dir("verify");
+  const auto db = dir.path() / "loaxa.db";
+  std::string second;
+  {
+    store::Store store(db);
+    for (int i = 0; i < 3; ++i) {
+      store::AirtimeRow r;
+      r.box_id = "bp";
+      r.channel = "loudspeaker";
+      r.source = "schedule";
+      r.title = "Bản tin " + std::to_string(i);
+      const auto id = store.airtime().open(r, 1000 + i);
+      store.airtime().close(id, "2022-07-01T06:00:02.000+07:00", 2.0, "completed", "");
+      if (i == 1) second = id;
+    }
+  }
+  auto r = run({LOAXA_BIN, "verify-log", db.string()});
+  EXPECT_EQ(r.code, 0) << r.err;
+  EXPECT_NE(r.out.find("3 closed rows, chain intact"), std::string::npos);
+  {
+    store::Store store(db);
+    store.db().exec("UPDATE airtime SET duration_s = 20.0 WHERE id = '" + second + "'");
+  }
+  r = run({LOAXA_BIN, "verify-log", db.string()});
+  EXPECT_EQ(r.code, 1);
+  EXPECT_NE(r.err.find("row 2 (id " + second + ")"), std::string::npos) << r.err;
+  EXPECT_EQ(run({LOAXA_BIN, "verify-log", (dir.path() / "none.db").string()}).code, 2);
 }
 
 TEST(Loaxa, KeygenWritesAPrivateKeyAndNeverOverwrites) {

@@ -121,6 +121,40 @@ TEST_F(AirtimeLogTest, CsvFollowsRfc4180) {
             0u);
 }
 
+TEST_F(AirtimeLogTest, EditingAnyFieldBreaksTheChainAtThatRow) {
+  auto& log = store_->airtime();
+  std::vector<std::string> ids;
+  for (int i = 0; i < 5; ++i) {
+    ids.push_back(log.open(row("m" + std::to_string(i)), 1000 + i));
+    log.close(ids.back(), "2022-07-01T06:00:02.000+07:00", 2.0, "completed", "");
+  }
+  std::int64_t checked = 0;
+  EXPECT_FALSE(log.verify(checked));
+  EXPECT_EQ(checked, 5);
+  for (const char* column :
+       {"box_id", "channel", "media_id", "title", "schedule_id", "source", "planned_start",
+        "actual_start", "actual_end", "duration_s", "status", "error"}) {
+    sqlite::Database& db = store_->db();
+    db.exec(std::string("CREATE TEMP TABLE saved AS SELECT * FROM airtime WHERE id='") + ids[2] +
+            "'");
+    db.exec(std::string("UPDATE airtime SET ") + column + " = " +
+            (std::string(column) == "duration_s" ? "2.5" : "'x'") + " WHERE id='" + ids[2] + "'");
+    const auto broken = log.verify(checked);
+    ASSERT_TRUE(broken) << column;
+    EXPECT_EQ(broken->position, 3) << column;
+    EXPECT_EQ(broken->id, ids[2]) << column;
+    db.exec(std::string("UPDATE airtime SET ") + column + " = (SELECT " + column +
+            " FROM saved) WHERE id='" + ids[2] + "'");
+    db.exec("DROP TABLE saved");
+    EXPECT_FALSE(log.verify(checked)) << column;
+  }
+  // Removing a row breaks the next one's link.
+  store_->db().exec("DELETE FROM airtime WHERE id='" + ids[1] + "'");
+  const auto broken = log.verify(checked);
+  ASSERT_TRUE(broken);
+  EXPECT_EQ(broken->id, ids[2]);
+}
+
 TEST(Uuid, Version7AndUnique) {
   const std::string a = uuid_v7(), b = uuid_v7();
   EXPECT_NE(a, b);
