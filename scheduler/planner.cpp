@@ -306,8 +306,8 @@ Timeline plan(std::vector<Rule> rules, const PlanOptions& options, const Zone& z
     auto& list = by_channel[c];
     keys.clear();
     for (std::size_t ci : list) {
-      keys.push_back({cands[ci].planned.time_since_epoch().count(), -cands[ci].priority,
-                      cands[ci].rule, ci});
+      keys.push_back(
+          {cands[ci].planned.time_since_epoch().count(), -cands[ci].priority, cands[ci].rule, ci});
     }
     std::sort(keys.begin(), keys.end());
     for (std::size_t k = 0; k < keys.size(); ++k) list[k] = keys[k].cand;

@@ -1,0 +1,161 @@
+// The controller's content: config media ingested into the store, schedules resolved
+// into items, and the planner's rules built from the config.
+
+#include <filesystem>
+
+#include "daemon/controller.hpp"
+#include "daemon/ingest.hpp"
+#include "daemon/log.hpp"
+
+namespace loaxa {
+
+namespace fs = std::filesystem;
+using scheduler::Instant;
+using std::chrono::milliseconds;
+
+void Controller::ingest_config() {
+  const fs::path media_dir = config_.box.state_dir / "media";
+  std::vector<std::string> paths;
+  for (const auto& p : config_.playlists) {
+    for (const auto& item : p.items) {
+      if (fs::path(item).is_absolute()) paths.push_back(item);
+    }
+  }
+  for (const auto& s : config_.schedules) {
+    if (s.content_kind == "file") paths.push_back(s.content);
+  }
+  for (const auto& [name, ch] : config_.channels) {
+    if (ch.chime) paths.push_back(ch.chime->string());
+  }
+  std::map<std::string, Item> items;
+  std::vector<store::PlaylistRecord> playlists;
+  for (const auto& path : paths) {
+    if (items.count(path)) continue;
+    Item item;
+    const auto r = ingest_file(store_, media_dir, path, "", "config");
+    if (r.ok) {
+      item.media_id = r.media.id;
+      item.title = r.media.title;
+      item.topic = r.media.topic;
+      item.file = media_dir / r.media.file;
+      item.duration = milliseconds(r.media.duration_ms.value_or(0));
+    } else {
+      item.media_id = id_from_filename(path);
+      item.title = fs::path(path).filename().string();
+      item.error = r.error;
+      log::error("ingest", r.error);
+    }
+    items[path] = item;
+  }
+  for (const auto& p : config_.playlists) {
+    store::PlaylistRecord rec{p.id, p.title, "config", {}};
+    for (const auto& item : p.items) {
+      rec.items.push_back(items.count(item) ? items[item].media_id : item);
+    }
+    playlists.push_back(rec);
+  }
+  config_items_ = std::move(items);
+  store_.catalog().replace_playlists("config", playlists);
+  std::vector<store::ScheduleRecord> schedules;
+  for (const auto& s : config_.schedules) {
+    store::ScheduleRecord r;
+    r.id = s.id;
+    r.channel = s.channel;
+    r.content_kind = s.content_kind;
+    r.content = s.content;
+    r.start = s.start;
+    r.rrule = s.rrule;
+    r.until = s.until;
+    r.priority = s.priority;
+    if (s.max_duration) r.max_duration_ms = s.max_duration->count();
+    schedules.push_back(r);
+  }
+  store_.catalog().replace_schedules("config", schedules);
+}
+
+std::vector<Controller::Item> Controller::resolve(const std::string& kind,
+                                                  const std::string& content,
+                                                  const std::string& playlist_id) {
+  std::vector<Item> out;
+  if (kind == "playlist") {
+    for (const auto& p : config_.playlists) {
+      if (p.id != content) continue;
+      for (const auto& entry : p.items) {
+        auto items = resolve(fs::path(entry).is_absolute() ? "file" : "media", entry, p.id);
+        out.insert(out.end(), items.begin(), items.end());
+      }
+    }
+  } else if (kind == "file") {
+    auto it = config_items_.find(content);
+    Item item = it != config_items_.end() ? it->second : Item{};
+    if (it == config_items_.end()) item.error = content + " was not ingested";
+    item.playlist_id = playlist_id;
+    out.push_back(item);
+  } else if (kind == "media") {
+    Item item;
+    item.media_id = content;
+    item.playlist_id = playlist_id;
+    if (auto m = store_.catalog().find_media(content)) {
+      item.title = m->title;
+      item.topic = m->topic;
+      item.file = config_.box.state_dir / "media" / m->file;
+      item.duration = milliseconds(m->duration_ms.value_or(0));
+    } else {
+      item.error = "no media with id \"" + content +
+                   "\" in the catalog (add it with `loaxa "
+                   "media add`, or check the id)";
+    }
+    out.push_back(item);
+  } else {
+    Item item;
+    item.media_id = content;
+    item.title = content;
+    item.error = "stream relay is not built yet (see the loudspeaker playout issue)";
+    out.push_back(item);
+  }
+  return out;
+}
+
+std::vector<Controller::Item> Controller::block_items(const ScheduleConfig& s) {
+  std::vector<Item> items;
+  const auto& ch = config_.channels.at(s.channel);
+  if (ch.chime) {
+    auto chime = resolve("file", ch.chime->string(), "");
+    items.insert(items.end(), chime.begin(), chime.end());
+  }
+  auto content = resolve(s.content_kind, s.content, "");
+  items.insert(items.end(), content.begin(), content.end());
+  return items;
+}
+
+std::vector<scheduler::Rule> Controller::rules() {
+  std::vector<scheduler::Rule> out;
+  for (const auto& s : config_.schedules) {
+    scheduler::Rule r;
+    r.id = s.id;
+    r.channel = s.channel;
+    r.content = s.content_kind == "file" ? fs::path(s.content).filename().string() : s.content;
+    r.recurrence.dtstart = scheduler::parse_local_datetime(s.start);
+    if (s.rrule) r.recurrence.rule = scheduler::parse_rrule(*s.rrule);
+    if (s.until) r.until = scheduler::parse_date(*s.until);
+    r.priority = s.priority;
+    const std::string& policy = config_.channels.at(s.channel).resume_policy;
+    r.policy = policy == "drop"      ? scheduler::OverlapPolicy::drop
+               : policy == "restart" ? scheduler::OverlapPolicy::restart
+                                     : scheduler::OverlapPolicy::resume;
+    for (const auto& item : block_items(s)) r.duration += item.duration;
+    r.max_duration = s.max_duration;
+    out.push_back(std::move(r));
+  }
+  return out;
+}
+
+scheduler::Timeline Controller::preview(Instant from, Instant to) {
+  scheduler::PlanOptions options;
+  for (const auto& [name, ch] : config_.channels) {
+    for (const auto& q : ch.quiet_hours) options.quiet.push_back({name, q.from, q.to, q.text});
+  }
+  return scheduler::plan(rules(), options, zone_, from, to);
+}
+
+}  // namespace loaxa

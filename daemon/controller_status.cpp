@@ -1,0 +1,60 @@
+// What `loaxa status` and GET /api/v1/status show of the controller.
+
+#include <boost/json.hpp>
+#include <filesystem>
+
+#include "daemon/controller.hpp"
+
+namespace loaxa {
+
+namespace fs = std::filesystem;
+using scheduler::Instant;
+
+boost::json::object Controller::status() const {
+  namespace json = boost::json;
+  json::object out;
+  out["box"] = {
+      {"id", config_.box.id}, {"name", config_.box.name}, {"timezone", config_.box.timezone}};
+  out["now"] = zone_.format_iso(clock_.now());
+  json::array chans;
+  for (const auto& [name, cs] : channels_) {
+    json::object c;
+    c["name"] = name;
+    c["kind"] = config_.channels.count(name) ? config_.channels.at(name).kind : "audio";
+    c["state"] = cs.channel->idle() ? "idle" : "playing";
+    if (cs.block && !cs.channel->idle() && cs.block->index < cs.block->items.size()) {
+      const auto& item = cs.block->items[cs.block->index];
+      c["now_playing"] = {{"media_id", item.media_id},
+                          {"title", item.title},
+                          {"schedule_id", cs.block->entry.schedule_id},
+                          {"since", cs.row_id.empty() ? "" : zone_.format_iso(cs.row_start)}};
+    } else {
+      c["now_playing"] = nullptr;
+    }
+    json::array next;
+    const Instant now = clock_.now();
+    for (const auto& e : timeline_.entries) {
+      const auto& rule = timeline_.rule_of(e);
+      if (rule.channel != name || e.start <= now || next.size() >= 5) continue;
+      next.push_back({{"start", zone_.format_iso(e.start, false)},
+                      {"end", zone_.format_iso(e.end, false)},
+                      {"schedule_id", rule.id},
+                      {"content", rule.content},
+                      {"status", scheduler::to_string(e.status)},
+                      {"reason", timeline_.reason(e, zone_)}});
+    }
+    c["next"] = std::move(next);
+    chans.push_back(std::move(c));
+  }
+  out["channels"] = std::move(chans);
+  out["sync"] = config_.sync ? json::value{{"url", config_.sync->url}, {"state", "not built yet"}}
+                             : json::value("not configured");
+  std::error_code ec;
+  const auto space = fs::space(config_.box.state_dir, ec);
+  out["disk"] = {{"state_dir", config_.box.state_dir.string()},
+                 {"free_bytes", ec ? 0 : static_cast<std::int64_t>(space.available)},
+                 {"total_bytes", ec ? 0 : static_cast<std::int64_t>(space.capacity)}};
+  return out;
+}
+
+}  // namespace loaxa
