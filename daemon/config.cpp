@@ -286,6 +286,18 @@ void read_schedules(ConfigReader& top, Config& c, std::vector<ConfigProblem>& pr
         r.problem(r.line_of("until"), path + ".until: " + e.what());
       }
     }
+    for (const char* key : {"exdate", "rdate"}) {
+      if (auto list = r.strings(key)) {
+        for (const auto& t : *list) {
+          try {
+            scheduler::parse_local_datetime(t);
+            (std::string(key) == "exdate" ? s.exdates : s.rdates).push_back(t);
+          } catch (const std::invalid_argument& e) {
+            r.problem(r.line_of(key), path + "." + key + ": " + e.what());
+          }
+        }
+      }
+    }
     if (auto v = r.integer("priority", 0, 100)) s.priority = static_cast<int>(*v);
     s.max_duration = r.duration("max_duration");
     if (s.content_kind == "stream" && !s.max_duration) {

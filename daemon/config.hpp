@@ -76,6 +76,8 @@ struct ScheduleConfig {
   std::string start;         // local date-time as written
   std::optional<std::string> rrule;
   std::optional<std::string> until;
+  std::vector<std::string> exdates;  // local date-times the rule skips (RFC 5545 EXDATE)
+  std::vector<std::string> rdates;   // extra local date-times (RFC 5545 RDATE)
   int priority = 50;
   std::optional<milliseconds> max_duration;
   int line = 0;

@@ -137,6 +137,12 @@ std::vector<scheduler::Rule> Controller::rules() {
     r.content = s.content_kind == "file" ? fs::path(s.content).filename().string() : s.content;
     r.recurrence.dtstart = scheduler::parse_local_datetime(s.start);
     if (s.rrule) r.recurrence.rule = scheduler::parse_rrule(*s.rrule);
+    for (const auto& t : s.exdates) {
+      r.recurrence.exdates.push_back(scheduler::parse_local_datetime(t));
+    }
+    for (const auto& t : s.rdates) {
+      r.recurrence.rdates.push_back(scheduler::parse_local_datetime(t));
+    }
     if (s.until) r.until = scheduler::parse_date(*s.until);
     r.priority = s.priority;
     const std::string& policy = config_.channels.at(s.channel).resume_policy;

@@ -49,6 +49,7 @@ channel = "loudspeaker"
 playlist = "morning"
 start = "2022-07-01T06:00:00"
 rrule = "FREQ=DAILY"
+exdate = ["2022-09-02T06:00:00"]
 until = "2022-12-31"
 priority = 50
 max_duration = "30m"
@@ -90,6 +91,7 @@ TEST(Config, ValidFileParsesWithPathsRelativeToIt) {
   EXPECT_EQ(c.playlists[0].items[1], "cchc-tuan-27");  // a media id, not a path
   ASSERT_EQ(c.schedules.size(), 2u);
   EXPECT_EQ(c.schedules[1].id, "config-2");
+  EXPECT_EQ(c.schedules[0].exdates, std::vector<std::string>{"2022-09-02T06:00:00"});
   EXPECT_EQ(c.schedules[1].content_kind, "stream");
   EXPECT_EQ(c.api->tokens.at(0).role, "operator");
 }

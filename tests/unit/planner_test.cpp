@@ -165,6 +165,13 @@ TEST_F(PlannerTest, HolidaysSkipRulesThatAskForIt) {
   EXPECT_NE(t.reason(t.entries[0], zone).find("province holiday 2022-09-02"), std::string::npos);
 }
 
+TEST_F(PlannerTest, ExdateSkipsAnOccurrence) {
+  auto r = rule("daily", "2022-09-01T06:00:00", 50, 1min, "FREQ=DAILY");
+  r.recurrence.exdates.push_back(parse_local_datetime("2022-09-02T06:00:00"));
+  const auto t = plan({r}, options, zone, at("2022-09-01T00:00:00"), at("2022-09-04T00:00:00"));
+  EXPECT_EQ(t.entries.size(), 2u);
+}
+
 TEST_F(PlannerTest, UntilStopsRecurrence) {
   auto r = rule("daily", "2022-07-01T06:00:00", 50, 1min, "FREQ=DAILY");
   r.until = parse_date("2022-07-03");
