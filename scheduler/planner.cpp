@@ -302,33 +302,84 @@ Timeline plan(std::vector<Rule> rules, const PlanOptions& options, const Zone& z
     }
   };
   std::vector<Key> keys;
+  std::vector<std::size_t> runs{0, tl.entries.size()};  // [holidays][channel 0][channel 1]...
   for (std::size_t c = 0; c < channels.size(); ++c) {
     auto& list = by_channel[c];
+    // `list` is one sorted run per rule: merge the runs (a heap of run heads) rather than
+    // sort everything.
     keys.clear();
-    for (std::size_t ci : list) {
-      keys.push_back(
-          {cands[ci].planned.time_since_epoch().count(), -cands[ci].priority, cands[ci].rule, ci});
+    std::vector<std::pair<std::size_t, std::size_t>> heads;  // (position, end) per run
+    for (std::size_t k = 0; k < list.size();) {
+      std::size_t e = k + 1;
+      while (e < list.size() && cands[list[e]].rule == cands[list[k]].rule) ++e;
+      heads.emplace_back(k, e);
+      k = e;
     }
-    std::sort(keys.begin(), keys.end());
-    for (std::size_t k = 0; k < keys.size(); ++k) list[k] = keys[k].cand;
+    auto key_at = [&](std::size_t pos, std::size_t run) {
+      const Candidate& x = cands[list[pos]];
+      return Key{x.planned.time_since_epoch().count(), -x.priority, x.rule, run};
+    };
+    for (std::size_t h = 0; h < heads.size(); ++h) keys.push_back(key_at(heads[h].first, h));
+    const auto later = [](const Key& a, const Key& b) { return b < a; };
+    std::make_heap(keys.begin(), keys.end(), later);
+    std::vector<std::size_t> merged;
+    merged.reserve(list.size());
+    while (!keys.empty()) {
+      std::pop_heap(keys.begin(), keys.end(), later);
+      auto& [pos, end] = heads[keys.back().cand];
+      merged.push_back(list[pos]);
+      if (++pos < end) {
+        keys.back() = key_at(pos, keys.back().cand);
+        std::push_heap(keys.begin(), keys.end(), later);
+      } else {
+        keys.pop_back();
+      }
+    }
+    list.swap(merged);
     std::vector<const QuietHours*> ranges;
     for (const auto& q : options.quiet) {
       if (q.channel == channels[c]) ranges.push_back(&q);
     }
     const Quiet quiet(std::move(ranges), zone);
     ChannelPlan(tl.rules, cands, quiet, options.max_wait, tl.entries).run(list);
+    runs.push_back(tl.entries.size());
   }
   std::vector<std::size_t> rank(channels.size());  // channel order by name
   for (std::size_t a = 0; a < channels.size(); ++a) {
     for (std::size_t b = 0; b < channels.size(); ++b) rank[a] += channels[b] < channels[a];
   }
-  std::sort(tl.entries.begin(), tl.entries.end(),
-            [&](const TimelineEntry& a, const TimelineEntry& b) {
-              if (a.start != b.start) return a.start < b.start;
-              const std::size_t ca = rank[channel_of[a.rule]], cb = rank[channel_of[b.rule]];
-              if (ca != cb) return ca < cb;
-              return a.end < b.end;
-            });
+  const auto before = [&](const TimelineEntry& a, const TimelineEntry& b) {
+    if (a.start != b.start) return a.start < b.start;
+    const std::size_t ca = rank[channel_of[a.rule]], cb = rank[channel_of[b.rule]];
+    if (ca != cb) return ca < cb;
+    return a.end < b.end;
+  };
+  // A channel's entries come out of its simulation nearly in order (a blocked or dropped
+  // block is emitted at its arrival, a little ahead of the part that was on air): an
+  // insertion sort puts each run in order in about linear time, then the runs merge.
+  auto& v = tl.entries;
+  for (std::size_t r = 0; r + 1 < runs.size(); ++r) {
+    const auto first = v.begin() + static_cast<std::ptrdiff_t>(runs[r]);
+    const auto last = v.begin() + static_cast<std::ptrdiff_t>(runs[r + 1]);
+    std::size_t moves = 0;
+    const std::size_t budget = 8 * static_cast<std::size_t>(last - first) + 64;
+    for (auto it = first + (first == last ? 0 : 1); it < last && moves <= budget; ++it) {
+      if (!before(*it, *(it - 1))) continue;
+      TimelineEntry x = std::move(*it);
+      auto j = it;
+      while (j > first && before(x, *(j - 1)) && moves <= budget) {
+        *j = std::move(*(j - 1));
+        --j;
+        ++moves;
+      }
+      *j = std::move(x);
+    }
+    if (moves > budget) std::sort(first, last, before);
+  }
+  for (std::size_t r = 2; r < runs.size(); ++r) {
+    std::inplace_merge(v.begin(), v.begin() + static_cast<std::ptrdiff_t>(runs[r - 1]),
+                       v.begin() + static_cast<std::ptrdiff_t>(runs[r]), before);
+  }
   return tl;
 }
 
