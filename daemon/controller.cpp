@@ -161,11 +161,11 @@ void Controller::arm(const Planned& e) {
   for (auto& [name, cs] : channels_) {
     if (cs.block && key_of(cs.block->entry) == key) aired = true;
   }
-  auto st = store_.db().prepare(
-      "SELECT 1 FROM airtime WHERE schedule_id = ? AND planned_start = ? LIMIT 1");
-  st.bind(1, e.schedule_id).bind(2, zone_.format_iso(e.planned_start));
   // A resumed part (offset > 0) follows rows of its first part; only first parts are checked.
-  if (aired || (e.offset.count() == 0 && st.step())) return;
+  if (aired || (e.offset.count() == 0 &&
+                store_.airtime().has_row(e.schedule_id, zone_.format_iso(e.planned_start)))) {
+    return;
+  }
   armed_.insert(key);
   block_timers_.push_back(clock_.at(e.start - options_.preroll_lead, [this, e] {
     if (!shutting_down_) begin_block(e);
@@ -229,7 +229,7 @@ void Controller::start_block(ChannelState& cs, const Planned& e) {
   play_current(cs);
 }
 
-void Controller::log_unplayable(ChannelState& cs, const Item& item) {
+store::AirtimeRow Controller::item_row(const ChannelState& cs, const Item& item) const {
   store::AirtimeRow row;
   row.box_id = config_.box.id;
   row.channel = cs.channel->name();
@@ -240,6 +240,11 @@ void Controller::log_unplayable(ChannelState& cs, const Item& item) {
   row.schedule_id = cs.block->entry.schedule_id;
   row.source = cs.block->source;
   row.planned_start = zone_.format_iso(cs.block->item_planned);
+  return row;
+}
+
+void Controller::log_unplayable(ChannelState& cs, const Item& item) {
+  store::AirtimeRow row = item_row(cs, item);
   row.duration_s = 0.0;
   row.status = "failed";
   row.error = item.error;
@@ -262,10 +267,7 @@ void Controller::log_missed(Instant from, Instant to) {
     if (e.offset.count() > 0 || e.start < from || e.start >= to) continue;
     const auto& rule = tl.rule_of(e);
     const std::string planned = zone_.format_iso(e.planned_start);
-    auto st = store_.db().prepare(
-        "SELECT 1 FROM airtime WHERE schedule_id = ? AND planned_start = ? LIMIT 1");
-    st.bind(1, rule.id).bind(2, planned);
-    if (st.step()) continue;
+    if (store_.airtime().has_row(rule.id, planned)) continue;
     store::AirtimeRow row;
     row.box_id = config_.box.id;
     row.channel = rule.channel;
@@ -318,16 +320,7 @@ void Controller::on_started(const std::string& channel, std::uint64_t token,
   auto& cs = channels_.at(channel);
   if (token != cs.token || !cs.block) return;
   const Item& item = cs.block->items[cs.block->index];
-  store::AirtimeRow row;
-  row.box_id = config_.box.id;
-  row.channel = channel;
-  row.media_id = item.media_id;
-  row.title = item.title;
-  row.topic = item.topic;
-  row.playlist_id = item.playlist_id;
-  row.schedule_id = cs.block->entry.schedule_id;
-  row.source = cs.block->source;
-  row.planned_start = zone_.format_iso(cs.block->item_planned);
+  store::AirtimeRow row = item_row(cs, item);
   const Instant start{actual.time_since_epoch()};
   row.actual_start = zone_.format_iso(start);
   cs.row_id = store_.airtime().open(row, unix_ms(start));

@@ -112,6 +112,8 @@ class Controller : public player::ChannelListener {
   void begin_block(const Planned& e);
   void start_block(ChannelState& cs, const Planned& e);
   void play_current(ChannelState& cs);
+  // The airtime fields of the block's current item (planned start included).
+  store::AirtimeRow item_row(const ChannelState& cs, const Item& item) const;
   void log_unplayable(ChannelState& cs, const Item& item);
   // Logs `missed` for every block that should have started in [from, to) and has no row:
   // the box was off, or the clock jumped over it.

@@ -217,6 +217,13 @@ std::optional<ChainBreak> AirtimeLog::verify(std::int64_t& checked) const {
   return std::nullopt;
 }
 
+bool AirtimeLog::has_row(const std::string& schedule_id, const std::string& planned_start) const {
+  auto st =
+      db_.prepare("SELECT 1 FROM airtime WHERE schedule_id = ? AND planned_start = ? LIMIT 1");
+  st.bind(1, schedule_id).bind(2, planned_start);
+  return st.step();
+}
+
 std::optional<AirtimeRow> AirtimeLog::find(const std::string& id) const {
   auto st = db_.prepare(std::string(kSelect) + " WHERE id = ?");
   st.bind(1, id);

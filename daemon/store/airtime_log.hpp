@@ -71,6 +71,8 @@ class AirtimeLog {
   void for_each(const AirtimeFilter& filter,
                 const std::function<void(const AirtimeRow&)>& visit) const;
   std::optional<AirtimeRow> find(const std::string& id) const;
+  // Whether any row exists for this (schedule, planned start): a block never airs twice.
+  bool has_row(const std::string& schedule_id, const std::string& planned_start) const;
   // Walks closed rows in closing order, recomputing each hash. `checked` gets the count.
   std::optional<ChainBreak> verify(std::int64_t& checked) const;
 
