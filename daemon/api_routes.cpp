@@ -2,7 +2,13 @@
 
 #include <boost/json.hpp>
 
+#include <cctype>
+#include <filesystem>
+#include <fstream>
+
 #include "daemon/store/airtime_export.hpp"
+#include "daemon/store/report.hpp"
+#include "daemon/store/sha256.hpp"
 
 namespace loaxa {
 namespace {
@@ -20,6 +26,22 @@ std::optional<std::int64_t> query_ms(const Request& r, const std::string& key,
   return std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
 }
 
+// Streams rows from a reader connection: constant memory whatever the row count.
+// Only [A-Za-z0-9._-] survive into a download's file name.
+std::string safe_filename(std::string name) {
+  for (char& c : name) {
+    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '.' && c != '-' && c != '_') c = '_';
+  }
+  return name;
+}
+
+store::ReportHeader report_header(Controller& controller) {
+  const auto& box = controller.config().box;
+  const Instant now{std::chrono::system_clock::now().time_since_epoch()};
+  return store::ReportHeader{box.id, box.name, box.timezone,
+                             controller.zone().format_iso(now, false)};
+}
+
 Response airtime(const Request& r, Controller& controller, store::Store& store) {
   store::AirtimeFilter f;
   try {
@@ -28,27 +50,116 @@ Response airtime(const Request& r, Controller& controller, store::Store& store) 
   } catch (const std::invalid_argument& e) {
     return error_response(400, "bad_time", std::string("from/to: ") + e.what());
   }
-  if (auto it = r.query.find("channel"); it != r.query.end()) f.channel = it->second;
+  auto take = [&](const char* key, std::optional<std::string>& into) {
+    if (auto it = r.query.find(key); it != r.query.end() && !it->second.empty()) into = it->second;
+  };
+  take("channel", f.channel);
+  take("topic", f.topic);
+  take("status", f.status);
   const std::string format = r.query.count("format") ? r.query.at("format") : "json";
+  if (format != "csv" && format != "ndjson" && format != "json") {
+    return error_response(400, "bad_format",
+                          "format must be json, csv or ndjson, not \"" + format + "\"");
+  }
+  struct Export {
+    store::sqlite::Database db;
+    store::AirtimeLog::Cursor cursor;
+    store::AirtimeRow row;
+    bool first = true;
+    Export(store::sqlite::Database d, const store::AirtimeFilter& f)
+        : db(std::move(d)), cursor(db, f) {}
+  };
+  auto state = std::make_shared<Export>(store.open_reader(), f);
   Response resp;
   if (format == "csv") {
     resp.content_type = "text/csv; charset=utf-8";
     resp.body = store::airtime_csv_header();
-    store.airtime().for_each(f, [&](const store::AirtimeRow& row) { resp.body += to_csv(row); });
+    if (r.query.count("excel")) resp.body = "\xEF\xBB\xBF" + resp.body;
   } else if (format == "ndjson") {
     resp.content_type = "application/x-ndjson";
-    store.airtime().for_each(f, [&](const store::AirtimeRow& row) {
-      resp.body += boost::json::serialize(to_json(row)) + "\n";
-    });
-  } else if (format == "json") {
-    boost::json::array rows;
-    store.airtime().for_each(f,
-                             [&](const store::AirtimeRow& row) { rows.push_back(to_json(row)); });
-    resp.body = boost::json::serialize(rows) + "\n";
   } else {
-    return error_response(400, "bad_format",
-                          "format must be json, csv or ndjson, not \"" + format + "\"");
+    resp.body = "[";
   }
+  resp.stream = [state, format](std::string& out) {
+    for (int i = 0; i < 256; ++i) {
+      if (!state->cursor.next(state->row)) {
+        if (format == "json") {
+          out += state->first ? "]\n" : "\n]\n";
+          state->first = false;
+        }
+        return false;
+      }
+      if (format == "csv") {
+        out += store::to_csv(state->row);
+      } else if (format == "ndjson") {
+        out += boost::json::serialize(store::to_json(state->row));
+        out += '\n';
+      } else {
+        out += state->first ? "\n" : ",\n";
+        state->first = false;
+        out += boost::json::serialize(store::to_json(state->row));
+      }
+    }
+    return true;
+  };
+  return resp;
+}
+
+Response report(const Request& r, Controller& controller, store::Store& store) {
+  const auto q = [&](const char* key, const char* fallback) {
+    auto it = r.query.find(key);
+    return it == r.query.end() || it->second.empty() ? std::string(fallback) : it->second;
+  };
+  const std::string period_text = q("period", "");
+  if (period_text.empty()) {
+    return error_response(400, "bad_period",
+                          "period is required: 2022, 2022-H1, 2022-Q3, 2022-07 or "
+                          "2022-07-01..2022-09-30");
+  }
+  store::Period period;
+  store::ReportBy by{};
+  try {
+    period = store::parse_period(period_text, controller.zone());
+    by = store::parse_report_by(q("by", "topic"));
+  } catch (const std::invalid_argument& e) {
+    return error_response(400, "bad_report", e.what());
+  }
+  const std::string format = q("format", "json");
+  if (format != "json" && format != "csv" && format != "xlsx") {
+    return error_response(400, "bad_format",
+                          "format must be json, csv or xlsx, not \"" + format + "\"");
+  }
+  auto db = store.open_reader();
+  store::Report rep = store::build_report(db, period, by, controller.zone(),
+                                          controller.config().topics);
+  rep.header = report_header(controller);
+  const std::string name = "bao-cao-" + controller.config().box.id + "-" + period_text + "-" +
+                           store::to_string(by);
+  if (format == "json") return api::json_response(store::report_json(rep));
+  if (format == "csv") {
+    Response resp(200, "text/csv; charset=utf-8", store::report_csv(rep, r.query.count("excel") > 0));
+    resp.content_disposition = "attachment; filename=\"" + safe_filename(name) + ".csv\"";
+    return resp;
+  }
+  // libxlsxwriter writes files: one under state_dir/tmp, read back and removed.
+  const auto dir = controller.config().box.state_dir / "tmp";
+  std::filesystem::create_directories(dir);
+  const auto file = dir / (store::uuid_v7() + ".xlsx");
+  std::string bytes;
+  try {
+    store::report_xlsx(rep, file.string());
+    std::ifstream in(file, std::ios::binary);
+    bytes.assign(std::istreambuf_iterator<char>(in), {});
+  } catch (const std::exception& e) {
+    std::error_code ec;
+    std::filesystem::remove(file, ec);
+    return error_response(500, "xlsx_failed", e.what());
+  }
+  std::error_code ec;
+  std::filesystem::remove(file, ec);
+  Response resp(200, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                std::move(bytes));
+  resp.content_disposition = "attachment; filename=\"" + safe_filename(name) + ".xlsx\"";
   return resp;
 }
 
@@ -97,6 +208,8 @@ void add_routes(api::HttpServer& server, Controller& controller, store::Store& s
   });
   server.route("GET", "/api/v1/airtime",
                [&controller, &store](const Request& r) { return airtime(r, controller, store); });
+  server.route("GET", "/api/v1/reports/airtime",
+               [&controller, &store](const Request& r) { return report(r, controller, store); });
   server.route("GET", "/api/v1/schedule/preview",
                [&controller](const Request& r) { return preview(r, controller); });
 }

@@ -1,5 +1,8 @@
 #include "daemon/clock.hpp"
 
+#include <sys/timex.h>
+#include <unistd.h>
+
 #include <boost/asio/system_timer.hpp>
 
 namespace loaxa {
@@ -22,6 +25,13 @@ class AsioTimer : public Clock::Timer {
 };
 
 }  // namespace
+
+bool system_clock_synchronized() {
+  if (::access("/run/systemd/timesync/synchronized", F_OK) == 0) return true;
+  struct timex tx {};  // modes = 0: read only, allowed without CAP_SYS_TIME
+  const int state = ::adjtimex(&tx);
+  return state != -1 && state != TIME_ERROR && (tx.status & STA_UNSYNC) == 0;
+}
 
 scheduler::Instant AsioClock::now() const {
   return scheduler::Instant{std::chrono::system_clock::now().time_since_epoch()};

@@ -24,7 +24,14 @@ class Clock {
   virtual std::chrono::steady_clock::time_point steady_now() const = 0;
   // Calls `fn` on the event loop once the wall clock reaches `at`.
   virtual std::unique_ptr<Timer> at(scheduler::Instant at, std::function<void()> fn) = 0;
+  // Whether the wall clock is synchronised (NTP): airtime rows record it, because a
+  // box without a real-time clock boots with a wrong time until NTP answers.
+  virtual bool synchronized() const = 0;
 };
+
+// The kernel's and systemd-timesyncd's view: /run/systemd/timesync/synchronized exists,
+// or adjtimex(2) reports the clock synchronised (STA_UNSYNC clear).
+bool system_clock_synchronized();
 
 // The real clocks, with timers on the daemon's io_context.
 class AsioClock : public Clock {
@@ -33,6 +40,7 @@ class AsioClock : public Clock {
   scheduler::Instant now() const override;
   std::chrono::steady_clock::time_point steady_now() const override;
   std::unique_ptr<Timer> at(scheduler::Instant at, std::function<void()> fn) override;
+  bool synchronized() const override { return system_clock_synchronized(); }
 
  private:
   boost::asio::io_context& io_;

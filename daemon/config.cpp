@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "daemon/config_reader.hpp"
+#include "daemon/store/report.hpp"
 #include "scheduler/local_time.hpp"
 #include "scheduler/rrule.hpp"
 
@@ -100,6 +101,70 @@ void read_channel(ConfigReader& r, const std::string& name, Config& c) {
   }
   r.finish();
   c.channels[name] = ch;
+}
+
+void read_airtime(ConfigReader& r, Config& c) {
+  if (auto v = r.duration("checkpoint")) {
+    if (*v < milliseconds(1000) || *v > milliseconds(600'000)) {
+      r.problem(r.line_of("checkpoint"),
+                "airtime.checkpoint must be between \"1s\" and \"10m\" (a crash loses at most "
+                "this much of a play's recorded duration)");
+    } else {
+      c.airtime.checkpoint = *v;
+    }
+  }
+  if (auto v = r.duration("retention")) {
+    if (*v < std::chrono::hours(24 * 30)) {
+      r.problem(r.line_of("retention"),
+                "airtime.retention must be at least \"30d\" (reports need a year or more; leave "
+                "it out to keep every row)");
+    } else {
+      c.airtime.retention = *v;
+    }
+  }
+  if (const toml::table* push = r.table("push")) {
+    ConfigReader p(*push, "airtime.push", r.problems(), r.file());
+    PushConfig pc;
+    if (auto v = p.string("url", true)) {
+      if (!v->starts_with("http://")) {
+        p.problem(p.line_of("url"),
+                  "airtime.push.url must start with http:// (https:// comes with the sync "
+                  "client)");
+      }
+      pc.url = *v;
+    }
+    if (auto v = p.duration("interval")) {
+      if (*v < milliseconds(1000)) {
+        p.problem(p.line_of("interval"), "airtime.push.interval must be at least \"1s\"");
+      } else {
+        pc.interval = *v;
+      }
+    }
+    if (auto v = p.integer("batch", 1, 10000)) pc.batch = static_cast<int>(*v);
+    p.finish();
+    c.airtime.push = pc;
+  }
+  r.finish();
+}
+
+void read_topics(ConfigReader& r, const toml::table& t, Config& c) {
+  c.topics.clear();
+  static const std::regex key_re("^[a-z][a-z0-9_-]{0,31}$");
+  for (const auto& [k, node] : t) {
+    const std::string key(k.str());
+    if (!std::regex_match(key, key_re)) {
+      r.problem(line_of(node), "topics." + key +
+                                   ": a topic key is 1-32 lowercase ASCII letters, digits, - or _ "
+                                   "(e.g. indices)");
+    }
+    if (const auto* label = node.as_string()) {
+      c.topics.emplace_back(key, label->get());
+    } else {
+      r.problem(line_of(node), "topics." + key + " must be a string (the topic's Vietnamese label)");
+    }
+    r.string(key);  // known
+  }
+  if (t.empty()) r.problem(r.line(), "[topics] is empty; leave it out to use the default topics");
 }
 
 void read_sync(ConfigReader& r, Config& c) {
@@ -357,6 +422,16 @@ ConfigResult parse_config(std::string_view text, const std::filesystem::path& fi
   if (const toml::table* defaults = top.table("schedule_defaults")) {
     ConfigReader r(*defaults, "schedule_defaults", problems, file);
     if (auto g = r.duration("grace")) c.grace = *g;
+    r.finish();
+  }
+  if (const toml::table* airtime = top.table("airtime")) {
+    ConfigReader r(*airtime, "airtime", problems, file);
+    read_airtime(r, c);
+  }
+  c.topics = store::default_topics();
+  if (const toml::table* topics = top.table("topics")) {
+    ConfigReader r(*topics, "topics", problems, file);
+    read_topics(r, *topics, c);
     r.finish();
   }
   read_playlists(top, c, problems);

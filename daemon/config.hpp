@@ -59,6 +59,22 @@ struct ApiConfig {
   std::vector<TokenConfig> tokens;
 };
 
+// [airtime.push]: closed rows go as NDJSON batches in HTTP POSTs.
+struct PushConfig {
+  std::string url;  // http:// (https:// once the sync client lands)
+  milliseconds interval{60'000};
+  int batch = 500;  // rows per POST
+};
+
+struct AirtimeConfig {
+  // How often a playing row's position is written (SD-card wear vs. what a crash loses).
+  milliseconds checkpoint{30'000};
+  // Unset: rows are kept forever. Set: closed rows older than this are archived to
+  // state_dir/archive/*.ndjson (the chain continues) and then removed from the database.
+  std::optional<milliseconds> retention;
+  std::optional<PushConfig> push;
+};
+
 struct PlaylistConfig {
   std::string id;
   std::string title;
@@ -92,6 +108,9 @@ struct Config {
   std::vector<PlaylistConfig> playlists;
   std::vector<ScheduleConfig> schedules;
   milliseconds grace{120'000};  // [schedule_defaults] grace
+  AirtimeConfig airtime;
+  // [topics]: report topic keys and their labels, in order (default: SPEC.md's seven).
+  std::vector<std::pair<std::string, std::string>> topics;
 };
 
 struct ConfigProblem {

@@ -33,6 +33,7 @@ class ConfigReader {
 
   int line() const;
   const std::filesystem::path& file() const { return file_; }
+  std::vector<ConfigProblem>& problems() { return problems_; }
   int line_of(const std::string& key) const;
   void problem(int line, const std::string& message);
   std::string where(const std::string& key) const;  // "channels.loudspeaker.volume"

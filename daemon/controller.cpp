@@ -4,6 +4,7 @@
 #include <filesystem>
 
 #include "daemon/ingest.hpp"
+#include "daemon/store/airtime_chain.hpp"
 #include "daemon/log.hpp"
 
 namespace loaxa {
@@ -20,7 +21,8 @@ std::int64_t unix_ms(Instant t) {
 // Horizon of planning; it rolls forward on every replan.
 constexpr auto kHorizon = std::chrono::hours(36);
 constexpr auto kReplanEvery = std::chrono::hours(1);
-constexpr auto kCheckpointEvery = std::chrono::seconds(30);
+constexpr auto kRetentionEvery = std::chrono::minutes(1);
+constexpr std::int64_t kRetentionSlice = 20'000;  // rows archived per call
 constexpr auto kClockJump = std::chrono::seconds(2);
 
 }  // namespace
@@ -101,6 +103,11 @@ void Controller::start() {
     }
   }
   mark_alive();
+  // Offline reports on a copy of the database name the box from these.
+  store_.set_meta("box_id", config_.box.id);
+  store_.set_meta("box_name", config_.box.name);
+  store_.set_meta("timezone", config_.box.timezone);
+  apply_retention();
   wall_minus_steady_ = clock_.now().time_since_epoch() - clock_.steady_now().time_since_epoch();
   replan();
 }
@@ -240,6 +247,14 @@ store::AirtimeRow Controller::item_row(const ChannelState& cs, const Item& item)
   row.schedule_id = cs.block->entry.schedule_id;
   row.source = cs.block->source;
   row.planned_start = zone_.format_iso(cs.block->item_planned);
+  row.clock_synced = clock_.synchronized();
+  if (row.source == "schedule") {  // what the planner meant to air of this item
+    const Instant planned = cs.block->item_planned;
+    const Instant end = std::min(planned + item.duration - cs.block->item_offset,
+                                 cs.block->entry.end);
+    row.planned_s = std::max(0.0, std::chrono::duration<double>(end - planned).count());
+    row.planned_ms = unix_ms(planned);
+  }
   return row;
 }
 
@@ -250,6 +265,24 @@ void Controller::log_unplayable(ChannelState& cs, const Item& item) {
   row.error = item.error;
   store_.airtime().insert_closed(row, unix_ms(cs.block->item_planned));
   log::error("player", cs.channel->name() + ": " + item.media_id + " failed: " + item.error);
+}
+
+void Controller::apply_retention() {
+  last_retention_ = clock_.steady_now();
+  if (!config_.airtime.retention) return;
+  const auto cutoff = unix_ms(clock_.now()) - config_.airtime.retention->count();
+  try {
+    const auto done = store::archive_airtime(store_.db(), config_.box.state_dir / "archive",
+                                             cutoff, kRetentionSlice);
+    if (done.rows > 0) {
+      log::info("airtime", "retention: archived " + std::to_string(done.rows) +
+                               " row(s) older than " +
+                               scheduler::format_duration(*config_.airtime.retention) + " to " +
+                               done.file.string());
+    }
+  } catch (const std::exception& e) {
+    log::error("airtime", std::string("retention: archiving failed, rows kept: ") + e.what());
+  }
 }
 
 void Controller::mark_alive() {
@@ -275,6 +308,9 @@ void Controller::log_missed(Instant from, Instant to) {
     row.schedule_id = rule.id;
     row.source = "schedule";
     row.planned_start = planned;
+    row.clock_synced = clock_.synchronized();
+    row.planned_s = std::chrono::duration<double>(e.end - e.start).count();
+    row.planned_ms = unix_ms(e.start);
     row.duration_s = 0.0;
     row.status = "missed";
     row.error =
@@ -311,8 +347,9 @@ void Controller::play_current(ChannelState& cs) {
   cs.token = next_token_++;
   cs.end_status_override.clear();
   const Instant at = std::max(cs.block->item_planned, clock_.now());
+  cs.block->item_offset = std::exchange(cs.block->first_offset, milliseconds(0));
   cs.channel->play(cs.token, item.file, player::WallTime{at.time_since_epoch()},
-                   std::exchange(cs.block->first_offset, milliseconds(0)));
+                   cs.block->item_offset);
 }
 
 void Controller::on_started(const std::string& channel, std::uint64_t token,
@@ -411,7 +448,8 @@ void Controller::tick() {
   }
   wall_minus_steady_ = offset;
   if (steady - last_replan_ > kReplanEvery) replan();
-  if (steady - last_checkpoint_ > kCheckpointEvery) {
+  if (steady - last_retention_ > kRetentionEvery) apply_retention();
+  if (steady - last_checkpoint_ > config_.airtime.checkpoint) {
     last_checkpoint_ = steady;
     mark_alive();
     for (auto& [name, cs] : channels_) {

@@ -88,6 +88,7 @@ class Controller : public player::ChannelListener {
     std::size_t index = 0;
     scheduler::Instant item_planned{};
     std::chrono::milliseconds first_offset{0};  // where the first item starts (resume)
+    std::chrono::milliseconds item_offset{0};   // where the current item started
     std::string source = "schedule";
   };
   struct ChannelState {
@@ -119,6 +120,8 @@ class Controller : public player::ChannelListener {
   // the box was off, or the clock jumped over it.
   void log_missed(scheduler::Instant from, scheduler::Instant to);
   void mark_alive();
+  // [airtime] retention: archives closed rows older than the retention, a slice per call.
+  void apply_retention();
   player::SinkSpec sink_for(const ChannelConfig& ch) const;
   std::string key_of(const Planned& e) const;
 
@@ -140,6 +143,7 @@ class Controller : public player::ChannelListener {
   std::chrono::nanoseconds wall_minus_steady_{0};
   std::chrono::steady_clock::time_point last_checkpoint_{};
   std::chrono::steady_clock::time_point last_replan_{};
+  std::chrono::steady_clock::time_point last_retention_{};
 };
 
 }  // namespace loaxa

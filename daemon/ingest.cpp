@@ -1,37 +1,14 @@
 #include "daemon/ingest.hpp"
 
-#include <fcntl.h>
-#include <unistd.h>
-
 #include <cstdio>
 
+#include "daemon/store/durable.hpp"
 #include "daemon/store/sha256.hpp"
 #include "player/probe.hpp"
 
 namespace loaxa {
-namespace {
 
 namespace fs = std::filesystem;
-
-// Copies to a temporary name, fsyncs, renames: a power cut never leaves half a file
-// under its final name.
-void copy_durably(const fs::path& from, const fs::path& to) {
-  const fs::path tmp = to.string() + ".part";
-  fs::copy_file(from, tmp, fs::copy_options::overwrite_existing);
-  const int fd = ::open(tmp.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd >= 0) {
-    ::fsync(fd);
-    ::close(fd);
-  }
-  fs::rename(tmp, to);
-  const int dir = ::open(to.parent_path().c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (dir >= 0) {
-    ::fsync(dir);
-    ::close(dir);
-  }
-}
-
-}  // namespace
 
 std::string id_from_filename(const fs::path& file) {
   // Vietnamese letters folded to ASCII so ids stay typeable on any keyboard.
@@ -87,7 +64,7 @@ IngestResult ingest_file(store::Store& store, const fs::path& media_dir, const f
   std::error_code ec;
   fs::create_directories(media_dir, ec);
   try {
-    if (!fs::exists(media_dir / name)) copy_durably(file, media_dir / name);
+    if (!fs::exists(media_dir / name)) store::copy_durably(file, media_dir / name);
   } catch (const std::exception& e) {
     r.error = "cannot copy " + file.string() + " into " + media_dir.string() + ": " + e.what();
     return r;

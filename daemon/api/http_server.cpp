@@ -2,6 +2,8 @@
 
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/beast/core.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/write.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/json/serialize.hpp>
 #include <boost/json/value.hpp>
@@ -111,11 +113,15 @@ class Session : public std::enable_shared_from_this<Session> {
   }
 
   void reply(Response resp, bool keep_alive) {
+    if (resp.stream) return reply_chunked(std::move(resp), keep_alive);
     auto res = std::make_shared<http::response<http::string_body>>(
         static_cast<http::status>(resp.status), 11);
     res->set(http::field::server, "loaxad");
     res->set(http::field::content_type, resp.content_type);
     res->set(http::field::cache_control, "no-store");
+    if (!resp.content_disposition.empty()) {
+      res->set(http::field::content_disposition, resp.content_disposition);
+    }
     res->keep_alive(keep_alive);
     res->body() = std::move(resp.body);
     res->prepare_payload();
@@ -125,6 +131,81 @@ class Session : public std::enable_shared_from_this<Session> {
           if (ec || !keep_alive) return self->close();
           self->read();
         });
+  }
+
+  // Chunked transfer encoding (RFC 9112 7.1): header, one chunk per producer call, and
+  // the last chunk.
+  void reply_chunked(Response resp, bool keep_alive) {
+    auto state = std::make_shared<Chunked>();
+    state->header.result(static_cast<http::status>(resp.status));
+    state->header.version(11);
+    state->header.set(http::field::server, "loaxad");
+    state->header.set(http::field::content_type, resp.content_type);
+    state->header.set(http::field::cache_control, "no-store");
+    if (!resp.content_disposition.empty()) {
+      state->header.set(http::field::content_disposition, resp.content_disposition);
+    }
+    state->header.keep_alive(keep_alive);
+    state->header.chunked(true);
+    state->produce = std::move(resp.stream);
+    state->chunk = std::move(resp.body);
+    state->keep_alive = keep_alive;
+    state->serializer.emplace(state->header);
+    stream_.expires_after(server_.limits().timeout);
+    http::async_write_header(stream_, *state->serializer,
+                             [self = shared_from_this(), state](beast::error_code ec, std::size_t) {
+                               if (ec) return self->close();
+                               self->next_chunk(state);
+                             });
+  }
+
+  struct Chunked {
+    http::response<http::empty_body> header;
+    std::optional<http::response_serializer<http::empty_body>> serializer;
+    std::function<bool(std::string&)> produce;
+    std::string chunk;
+    bool done = false;
+    bool keep_alive = false;
+  };
+
+  void next_chunk(const std::shared_ptr<Chunked>& state) {
+    constexpr std::size_t kChunk = 64 * 1024;
+    if (!state->done) {
+      try {
+        while (state->chunk.size() < kChunk) {
+          if (!state->produce(state->chunk)) {
+            state->done = true;
+            break;
+          }
+        }
+      } catch (const std::exception&) {
+        // The header is gone already: cut the connection so the client sees an
+        // incomplete body rather than a silently short one.
+        return abort();
+      }
+    }
+    stream_.expires_after(server_.limits().timeout);
+    if (state->chunk.empty()) {
+      return asio::async_write(stream_, http::make_chunk_last(),
+                               [self = shared_from_this(), state](beast::error_code ec, std::size_t) {
+                                 if (ec || !state->keep_alive) return self->close();
+                                 self->read();
+                               });
+    }
+    auto data = std::make_shared<std::string>(std::move(state->chunk));
+    state->chunk.clear();
+    asio::async_write(stream_, http::make_chunk(asio::buffer(*data)),
+                      [self = shared_from_this(), state, data](beast::error_code ec, std::size_t) {
+                        if (ec) return self->close();
+                        // Let other work on the loop run between chunks.
+                        asio::post(self->stream_.get_executor(),
+                                   [self, state] { self->next_chunk(state); });
+                      });
+  }
+
+  void abort() {
+    beast::error_code ec;
+    stream_.socket().close(ec);
   }
 
   void close() {

@@ -21,9 +21,19 @@ struct Request {
 };
 
 struct Response {
+  Response() = default;
+  Response(int s, std::string type, std::string text)
+      : status(s), content_type(std::move(type)), body(std::move(text)) {}
+
   int status = 200;
   std::string content_type = "application/json; charset=utf-8";
   std::string body;
+  // Large answers (exports): when set, the body goes out chunked, `body` first, then
+  // whatever each call appends to `chunk` (about 64 KiB at a time) until it returns
+  // false. Each call runs on the event loop between other work, so memory stays
+  // constant and playout is never held up for long.
+  std::function<bool(std::string& chunk)> stream;
+  std::string content_disposition;  // e.g. attachment; filename="bao-cao.xlsx"
 };
 
 // {"error": {"code": ..., "message": ...}} with the given HTTP status.

@@ -8,6 +8,10 @@ bool has_subverb(const std::string& verb) {
   return verb == "schedule" || verb == "media" || verb == "playlist" || verb == "sync" ||
          verb == "token" || verb == "inbox" || verb == "emergency";
 }
+// Options that take no value.
+bool is_flag(const std::string& name) {
+  return name == "excel" || name == "live";
+}
 }  // namespace
 
 Args parse_args(int argc, char** argv) {
@@ -20,6 +24,8 @@ Args parse_args(int argc, char** argv) {
       const auto eq = arg.find('=');
       if (eq != std::string::npos) {
         a.options[arg.substr(2, eq - 2)] = arg.substr(eq + 1);
+      } else if (is_flag(arg.substr(2))) {
+        a.options[arg.substr(2)] = "1";
       } else if (i + 1 < argc) {
         a.options[arg.substr(2)] = argv[++i];
       } else {

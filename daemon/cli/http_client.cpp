@@ -5,6 +5,7 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <stdexcept>
+#include <vector>
 
 namespace loaxa::cli {
 
@@ -28,7 +29,7 @@ std::string url_escape(const std::string& s) {
 }
 
 HttpResult http_get(const std::string& base_url, const std::string& target,
-                    const std::string& token) {
+                    const std::string& token, const BodySink& sink) {
   const std::string prefix = "http://";
   if (!base_url.starts_with(prefix)) {
     throw std::runtime_error("--url " + base_url + ": only http://HOST:PORT is supported");
@@ -63,16 +64,35 @@ HttpResult http_get(const std::string& base_url, const std::string& target,
   req.set(http::field::user_agent, "loaxa-cli");
   if (!token.empty()) req.set(http::field::authorization, "Bearer " + token);
   http::write(stream, req, ec);
+  // Read piecewise: a 2xx body goes to `sink` as it arrives (constant memory for
+  // exports); anything else is kept for the error message.
   beast::flat_buffer buffer;
-  http::response_parser<http::string_body> parser;
+  http::response_parser<http::buffer_body> parser;
   parser.body_limit(std::numeric_limits<std::uint64_t>::max());
-  if (!ec) http::read(stream, buffer, parser, ec);
+  if (!ec) http::read_header(stream, buffer, parser, ec);
   if (ec) throw std::runtime_error("request to " + base_url + target + " failed: " + ec.message());
-  const auto& res = parser.get();
   HttpResult out;
-  out.status = static_cast<int>(res.result_int());
-  out.content_type = std::string(res[http::field::content_type]);
-  out.body = res.body();
+  out.status = static_cast<int>(parser.get().result_int());
+  out.content_type = std::string(parser.get()[http::field::content_type]);
+  const bool to_sink = sink && out.status >= 200 && out.status < 300;
+  std::vector<char> chunk(64 * 1024);
+  while (!parser.is_done()) {
+    parser.get().body().data = chunk.data();
+    parser.get().body().size = chunk.size();
+    stream.expires_after(std::chrono::seconds(30));
+    http::read(stream, buffer, parser, ec);
+    if (ec == http::error::need_buffer) ec = {};
+    if (ec) {
+      throw std::runtime_error("reading the answer from " + base_url + target +
+                               " failed: " + ec.message() + " (the output is incomplete)");
+    }
+    const std::size_t got = chunk.size() - parser.get().body().size;
+    if (to_sink) {
+      sink(std::string_view(chunk.data(), got));
+    } else {
+      out.body.append(chunk.data(), got);
+    }
+  }
   stream.socket().shutdown(tcp::socket::shutdown_both, ec);
   return out;
 }

@@ -1,7 +1,9 @@
 #pragma once
 // A small blocking HTTP client (Boost.Beast) for the CLI's online verbs.
 
+#include <functional>
 #include <string>
+#include <string_view>
 
 namespace loaxa::cli {
 
@@ -14,9 +16,12 @@ struct HttpResult {
 // Percent-escapes everything but unreserved characters (and ':'), for query values.
 std::string url_escape(const std::string& value);
 
-// GET base_url + target. Throws std::runtime_error saying what failed (unreachable
+using BodySink = std::function<void(std::string_view)>;
+
+// GET base_url + target. With a sink, a 2xx body is handed over piece by piece as it
+// arrives (and not kept in the result). Throws std::runtime_error saying what failed (unreachable
 // daemon, bad URL) and how to fix it.
 HttpResult http_get(const std::string& base_url, const std::string& target,
-                    const std::string& token);
+                    const std::string& token, const BodySink& sink = nullptr);
 
 }  // namespace loaxa::cli

@@ -13,6 +13,7 @@
 #include "daemon/cli/http_client.hpp"
 #include "daemon/cli/occurrences.hpp"
 #include "daemon/cli/preview.hpp"
+#include "daemon/cli/report.hpp"
 #include "daemon/cli/table.hpp"
 #include "daemon/cli/verify_log.hpp"
 #include "daemon/sync/keys.hpp"
@@ -32,6 +33,7 @@ constexpr const char* kUsage =
     "Verbs:\n"
     "  status                 channels, what plays now, the next items, disk use\n"
     "  airtime                the airtime log (--from T --to T --channel C --format ...)\n"
+    "  report --period P      airtime per topic, channel, day, schedule or media (xlsx too)\n"
     "  schedule preview       the planned timeline with statuses and reasons\n"
     "  occurrences            offline: the dates of an RFC 5545 recurrence rule\n"
     "  verify-log DB          offline: check the airtime log's hash chain\n"
@@ -46,13 +48,8 @@ const std::map<std::string, std::string> kVerbHelp = {
      "\n"
      "Shows the box, each channel with what plays now and its next 5 blocks, sync state\n"
      "and disk use, from the running loaxad.\n"},
-    {"airtime",
-     "Usage: loaxa airtime [--from T] [--to T] [--channel C] [--format table|csv|json|ndjson]\n"
-     "\n"
-     "Prints the airtime log: one row per play attempt. T is a date (2022-07-01) or an\n"
-     "ISO-8601 date-time (2022-07-01T06:00:00, offset optional, box time zone otherwise).\n"
-     "csv is RFC 4180 UTF-8 with the columns of the spec; machine formats have no extra\n"
-     "header lines.\n"},
+    {"airtime", loaxa::cli::kAirtimeHelp},
+    {"report", loaxa::cli::kReportHelp},
     {"occurrences", loaxa::cli::kOccurrencesHelp},
     {"schedule preview", loaxa::cli::kPreviewHelp},
     {"verify-log", loaxa::cli::kVerifyLogHelp},
@@ -73,8 +70,9 @@ std::string token(const Args& a) {
   return option(a, "token", env ? env : "");
 }
 
-loaxa::cli::HttpResult get(const Args& a, const std::string& target) {
-  auto r = loaxa::cli::http_get(base_url(a), target, token(a));
+loaxa::cli::HttpResult get(const Args& a, const std::string& target,
+                           const loaxa::cli::BodySink& sink = nullptr) {
+  auto r = loaxa::cli::http_get(base_url(a), target, token(a), sink);
   if (r.status >= 400) {
     std::string message = r.body;
     try {
@@ -141,37 +139,6 @@ int cmd_status(const Args& a) {
   return 0;
 }
 
-int cmd_airtime(const Args& a) {
-  only_options(a, {"from", "to", "channel", "format"});
-  const std::string format = option(a, "format", "table");
-  if (format != "table" && format != "csv" && format != "json" && format != "ndjson") {
-    throw BadInput("--format must be table, csv, json or ndjson, not \"" + format + "\"");
-  }
-  std::string target = "/api/v1/airtime?format=" + (format == "table" ? "json" : format);
-  for (const char* k : {"from", "to", "channel"}) {
-    if (a.options.count(k))
-      target += std::string("&") + k + "=" + loaxa::cli::url_escape(a.options.at(k));
-  }
-  const auto r = get(a, target);
-  if (format != "table") {
-    std::cout << r.body;
-    return 0;
-  }
-  std::vector<std::vector<std::string>> rows;
-  const json::value parsed = json::parse(r.body);
-  for (const auto& v : parsed.as_array()) {
-    const auto& o = v.as_object();
-    rows.push_back(
-        {str(o.at("actual_start")).empty() ? str(o.at("planned_start")) : str(o.at("actual_start")),
-         str(o.at("channel")), str(o.at("media_id")), str(o.at("title")), str(o.at("schedule_id")),
-         str(o.at("duration_s")), str(o.at("status")), str(o.at("error"))});
-  }
-  std::cout << render_table({"BẮT ĐẦU/START", "KÊNH/CHANNEL", "MEDIA", "TIÊU ĐỀ/TITLE",
-                             "LỊCH/SCHEDULE", "GIÂY/SECONDS", "TRẠNG THÁI/STATUS", "LỖI/ERROR"},
-                            rows);
-  return 0;
-}
-
 int cmd_keygen(const Args& a) {
   only_options(a, {"out"});
   const std::string out = option(a, "out");
@@ -198,7 +165,11 @@ int main(int argc, char** argv) {
       return 0;
     }
     if (a.verb == "status") return cmd_status(a);
-    if (a.verb == "airtime") return cmd_airtime(a);
+    const loaxa::cli::Getter getter = [&](const std::string& t, const loaxa::cli::BodySink& s) {
+      return get(a, t, s);
+    };
+    if (a.verb == "airtime") return loaxa::cli::cmd_airtime(a, getter);
+    if (a.verb == "report") return loaxa::cli::cmd_report(a, getter);
     if (a.verb == "keygen") return cmd_keygen(a);
     if (a.verb == "occurrences") return loaxa::cli::cmd_occurrences(a);
     if (a.verb == "verify-log") return loaxa::cli::cmd_verify_log(a);

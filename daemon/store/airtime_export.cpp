@@ -55,6 +55,16 @@ boost::json::object to_json(const AirtimeRow& r) {
   o["error"] = r.error;
   o["prev_hash"] = r.prev_hash;
   o["hash"] = r.hash;
+  if (r.clock_synced) {
+    o["clock_synced"] = *r.clock_synced;
+  } else {
+    o["clock_synced"] = nullptr;
+  }
+  if (r.planned_s) {
+    o["planned_s"] = *r.planned_s;
+  } else {
+    o["planned_s"] = nullptr;
+  }
   return o;
 }
 

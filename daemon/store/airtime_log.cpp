@@ -1,7 +1,9 @@
 #include "daemon/store/airtime_log.hpp"
 
+#include <cmath>
 #include <cstdio>
 
+#include "daemon/store/airtime_chain.hpp"
 #include "daemon/store/sha256.hpp"
 
 namespace loaxa::store {
@@ -9,8 +11,8 @@ namespace {
 
 constexpr const char* kSelect =
     "SELECT id, box_id, channel, media_id, title, topic, playlist_id, schedule_id, source, "
-    "planned_start, actual_start, actual_end, duration_s, status, error, prev_hash, hash "
-    "FROM airtime";
+    "planned_start, actual_start, actual_end, duration_s, status, error, prev_hash, hash, "
+    "clock_synced, planned_s, planned_ms FROM airtime";
 
 AirtimeRow read_row(const sqlite::Statement& st) {
   AirtimeRow r;
@@ -31,6 +33,9 @@ AirtimeRow read_row(const sqlite::Statement& st) {
   r.error = st.text(14);
   r.prev_hash = st.text(15);
   r.hash = st.text(16);
+  if (!st.is_null(17)) r.clock_synced = st.int64(17) != 0;
+  if (!st.is_null(18)) r.planned_s = st.real(18);
+  if (!st.is_null(19)) r.planned_ms = st.int64(19);
   return r;
 }
 
@@ -47,7 +52,8 @@ const std::vector<std::string>& airtime_columns() {
   static const std::vector<std::string> cols = {
       "id",          "box_id",      "channel", "media_id",      "title",        "topic",
       "playlist_id", "schedule_id", "source",  "planned_start", "actual_start", "actual_end",
-      "duration_s",  "status",      "error",   "prev_hash",     "hash"};
+      "duration_s",  "status",      "error",   "prev_hash",     "hash",         "clock_synced",
+      "planned_s"};
   return cols;
 }
 
@@ -68,17 +74,22 @@ std::vector<std::string> airtime_fields(const AirtimeRow& r) {
           r.status,
           r.error,
           r.prev_hash,
-          r.hash};
+          r.hash,
+          r.clock_synced ? (*r.clock_synced ? "true" : "false") : "",
+          format_seconds(r.planned_s)};
 }
 
 std::string airtime_row_hash(const AirtimeRow& r) {
   auto fields = airtime_fields(r);
-  fields.pop_back();  // everything but the hash itself
+  fields.resize(16);  // SPEC.md's columns up to prev_hash: everything but the hash
   std::string canonical;
   for (const auto& f : fields) {
     canonical += f;
     canonical += '\x1f';
   }
+  // Later columns join as name=value, only when set (rows closed before they existed).
+  if (r.clock_synced) canonical += std::string("clock_synced=") + (*r.clock_synced ? "1" : "0") + '\x1f';
+  if (r.planned_s) canonical += "planned_s=" + format_seconds(r.planned_s) + '\x1f';
   return sha256_hex(canonical);
 }
 
@@ -86,8 +97,8 @@ std::string AirtimeLog::open(AirtimeRow row, std::int64_t start_ms) {
   if (row.id.empty()) row.id = uuid_v7();
   db_.prepare(
          "INSERT INTO airtime(id, box_id, channel, media_id, title, topic, playlist_id, "
-         "schedule_id, source, planned_start, actual_start, status, start_ms) "
-         "VALUES (?,?,?,?,?,?,?,?,?,?,?,'playing',?)")
+         "schedule_id, source, planned_start, actual_start, status, start_ms, clock_synced, "
+         "planned_s, planned_ms) VALUES (?,?,?,?,?,?,?,?,?,?,?,'playing',?,?,?,?)")
       .bind(1, row.id)
       .bind(2, row.box_id)
       .bind(3, row.channel)
@@ -100,6 +111,10 @@ std::string AirtimeLog::open(AirtimeRow row, std::int64_t start_ms) {
       .bind(10, row.planned_start)
       .bind(11, row.actual_start)
       .bind(12, start_ms)
+      .bind(13, row.clock_synced ? std::optional<std::int64_t>(*row.clock_synced ? 1 : 0)
+                                 : std::nullopt)
+      .bind(14, row.planned_s)
+      .bind(15, row.planned_ms)
       .run();
   return row.id;
 }
@@ -113,11 +128,14 @@ void AirtimeLog::close_chained(AirtimeRow& row) {
   if (last.step()) {
     row.prev_hash = last.text(0);
     seq = last.int64(1);
+  } else if (auto anchor = chain_anchor(db_)) {  // retention archived every closed row
+    row.prev_hash = anchor->last_hash;
+    seq = anchor->last_seq;
   }
   row.hash = airtime_row_hash(row);
   db_.prepare(
          "UPDATE airtime SET actual_end=?, duration_s=?, status=?, error=?, prev_hash=?, hash=?, "
-         "closed_seq=? WHERE id=?")
+         "closed_seq=?, end_ms = start_ms + ? WHERE id=?")
       .bind(1, row.actual_end)
       .bind(2, row.duration_s)
       .bind(3, row.status)
@@ -125,7 +143,8 @@ void AirtimeLog::close_chained(AirtimeRow& row) {
       .bind(5, row.prev_hash)
       .bind(6, row.hash)
       .bind(7, seq + 1)
-      .bind(8, row.id)
+      .bind(8, static_cast<std::int64_t>(std::llround(row.duration_s.value_or(0.0) * 1000.0)))
+      .bind(9, row.id)
       .run();
 }
 
@@ -182,37 +201,51 @@ int AirtimeLog::close_interrupted(
   return static_cast<int>(pending.size());
 }
 
-void AirtimeLog::for_each(const AirtimeFilter& f,
-                          const std::function<void(const AirtimeRow&)>& visit) const {
+namespace {
+
+sqlite::Statement filtered(sqlite::Database& db, const AirtimeFilter& f) {
   std::string sql = std::string(kSelect) + " WHERE 1=1";
   if (f.from_ms) sql += " AND start_ms >= ?1";
   if (f.to_ms) sql += " AND start_ms < ?2";
   if (f.channel) sql += " AND channel = ?3";
+  if (f.topic) sql += " AND topic = ?4";
+  if (f.status) sql += " AND status = ?5";
   sql += " ORDER BY start_ms, seq";
-  auto st = db_.prepare(sql);
+  auto st = db.prepare(sql);
   if (f.from_ms) st.bind(1, *f.from_ms);
   if (f.to_ms) st.bind(2, *f.to_ms);
   if (f.channel) st.bind(3, *f.channel);
-  while (st.step()) visit(read_row(st));
+  if (f.topic) st.bind(4, *f.topic);
+  if (f.status) st.bind(5, *f.status);
+  return st;
+}
+
+}  // namespace
+
+AirtimeLog::Cursor::Cursor(sqlite::Database& db, const AirtimeFilter& filter)
+    : st_(filtered(db, filter)) {}
+
+bool AirtimeLog::Cursor::next(AirtimeRow& row) {
+  if (!st_.step()) return false;
+  row = read_row(st_);
+  return true;
+}
+
+void AirtimeLog::for_each(const AirtimeFilter& f,
+                          const std::function<void(const AirtimeRow&)>& visit) const {
+  Cursor cursor(db_, f);
+  AirtimeRow row;
+  while (cursor.next(row)) visit(row);
 }
 
 std::optional<ChainBreak> AirtimeLog::verify(std::int64_t& checked) const {
+  const auto anchor = chain_anchor(db_);
+  ChainWalker walker(anchor ? anchor->last_hash : "", anchor ? anchor->last_seq : 0);
   auto st = db_.prepare(std::string(kSelect) + " WHERE closed_seq IS NOT NULL ORDER BY closed_seq");
-  std::string previous;
   checked = 0;
   while (st.step()) {
-    const AirtimeRow r = read_row(st);
     ++checked;
-    if (r.prev_hash != previous) {
-      return ChainBreak{checked, r.id,
-                        "prev_hash does not match the hash of the row closed before it "
-                        "(a row was removed, inserted or reordered)"};
-    }
-    if (airtime_row_hash(r) != r.hash) {
-      return ChainBreak{checked, r.id,
-                        "hash does not match the row's fields (a field was changed)"};
-    }
-    previous = r.hash;
+    if (auto broken = walker.feed(read_row(st))) return broken;
   }
   return std::nullopt;
 }

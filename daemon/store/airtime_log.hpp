@@ -30,9 +30,15 @@ struct AirtimeRow {
   std::string error;
   std::string prev_hash;
   std::string hash;
+  // Columns after SPEC.md's list (schema v4). Both join the hash when set; rows
+  // closed before v4 have neither, so their hashes still verify.
+  std::optional<bool> clock_synced;  // system clock synchronised when the row was opened
+  std::optional<double> planned_s;   // what the planner meant to air; unset for manual plays
+  // Not exported: Unix ms of the planned start (reports clip planned time at periods).
+  std::optional<std::int64_t> planned_ms;
 };
 
-// The CSV column order of SPEC.md.
+// The CSV column order of SPEC.md, then clock_synced and planned_s.
 const std::vector<std::string>& airtime_columns();
 // The row's fields as text in that order (duration_s with 3 decimals, "" when unset).
 std::vector<std::string> airtime_fields(const AirtimeRow& row);
@@ -43,6 +49,8 @@ struct AirtimeFilter {
   std::optional<std::int64_t> from_ms;  // start_ms >= from
   std::optional<std::int64_t> to_ms;    // start_ms < to
   std::optional<std::string> channel;
+  std::optional<std::string> topic;
+  std::optional<std::string> status;
 };
 
 // The first row where the hash chain breaks, if any.
@@ -70,10 +78,20 @@ class AirtimeLog {
 
   void for_each(const AirtimeFilter& filter,
                 const std::function<void(const AirtimeRow&)>& visit) const;
+  // The same rows as a cursor, for streaming: next() fills `row` until it returns false.
+  class Cursor {
+   public:
+    Cursor(sqlite::Database& db, const AirtimeFilter& filter);
+    bool next(AirtimeRow& row);
+
+   private:
+    sqlite::Statement st_;
+  };
   std::optional<AirtimeRow> find(const std::string& id) const;
   // Whether any row exists for this (schedule, planned start): a block never airs twice.
   bool has_row(const std::string& schedule_id, const std::string& planned_start) const;
   // Walks closed rows in closing order, recomputing each hash. `checked` gets the count.
+  // Starts from the last archived row when retention has archived the chain's head.
   std::optional<ChainBreak> verify(std::int64_t& checked) const;
 
  private:

@@ -78,6 +78,30 @@ CREATE TABLE meta (          -- small facts about the box, e.g. last_alive
 );
 CREATE INDEX airtime_schedule ON airtime(schedule_id, planned_start);
 )sql"},
+      {4, R"sql(
+-- Evidence for reports: whether the clock was synchronised when the row was written,
+-- how long the planner meant this play to last, and its end and planned start as Unix
+-- ms, so that reports clip plays at period boundaries without parsing text.
+ALTER TABLE airtime ADD COLUMN clock_synced INTEGER;      -- 1 | 0 | NULL (rows before v4)
+ALTER TABLE airtime ADD COLUMN planned_s REAL;            -- NULL: not planned (manual)
+ALTER TABLE airtime ADD COLUMN end_ms INTEGER;            -- NULL while open
+ALTER TABLE airtime ADD COLUMN planned_ms INTEGER;        -- planned start, Unix ms
+UPDATE airtime SET end_ms = start_ms + CAST(ROUND(COALESCE(duration_s, 0) * 1000) AS INTEGER)
+  WHERE status <> 'playing';
+CREATE TABLE airtime_archive (   -- one row per archive file written by retention
+  file       TEXT NOT NULL,      -- name inside state_dir/archive
+  first_seq  INTEGER NOT NULL,   -- closed_seq range it holds
+  last_seq   INTEGER NOT NULL,
+  last_hash  TEXT NOT NULL,      -- the chain continues from here
+  rows       INTEGER NOT NULL,
+  sha256     TEXT NOT NULL,      -- of the file
+  written_at TEXT NOT NULL
+);
+CREATE TABLE airtime_push (      -- rows sent to [airtime.push] url: a cursor in closing order
+  url      TEXT PRIMARY KEY,
+  sent_seq INTEGER NOT NULL
+);
+)sql"},
   };
   return all;
 }

@@ -4,7 +4,8 @@
 
 namespace loaxa::store {
 
-Store::Store(const std::filesystem::path& db_path) : db_(db_path), catalog_(db_), airtime_(db_) {
+Store::Store(const std::filesystem::path& db_path)
+    : path_(db_path), db_(db_path), catalog_(db_), airtime_(db_) {
   migrate(db_);
 }
 

@@ -17,6 +17,11 @@ class Store {
   explicit Store(const std::filesystem::path& db_path);
 
   sqlite::Database& db() { return db_; }
+  const std::filesystem::path& path() const { return path_; }
+  // A second, read-only connection: long reads (exports) never hold up the writer.
+  sqlite::Database open_reader() const {
+    return sqlite::Database(path_, sqlite::Database::Access::read_only);
+  }
   Catalog& catalog() { return catalog_; }
   AirtimeLog& airtime() { return airtime_; }
 
@@ -25,6 +30,7 @@ class Store {
   void set_meta(const std::string& key, const std::string& value);
 
  private:
+  std::filesystem::path path_;
   sqlite::Database db_;
   Catalog catalog_;
   AirtimeLog airtime_;

@@ -22,6 +22,8 @@ class FakeClock : public Clock {
   scheduler::Instant now() const override { return now_; }
   std::chrono::steady_clock::time_point steady_now() const override { return steady_; }
   std::unique_ptr<Timer> at(scheduler::Instant at, std::function<void()> fn) override;
+  bool synchronized() const override { return synced; }
+  bool synced = true;
 
   // Runs every timer due up to `t`, in time order, moving both clocks along.
   void advance_to(scheduler::Instant t);

@@ -3,7 +3,9 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <fstream>
 
+#include "daemon/store/airtime_chain.hpp"
 #include "daemon/store/airtime_export.hpp"
 #include "daemon/store/sha256.hpp"
 #include "daemon/store/store.hpp"
@@ -105,9 +107,24 @@ TEST_F(AirtimeLogTest, FilterByTimeAndChannel) {
   k.channel = "kiosk";
   log.open(k, 2000);
   log.open(row("c"), 3000);
+  AirtimeRow t = row("d");
+  t.topic = "indices";
+  log.insert_closed(t, 3500);
   std::vector<std::string> got;
-  log.for_each({2000, 4000, "loudspeaker"},
-               [&](const AirtimeRow& r) { got.push_back(r.media_id); });
+  AirtimeFilter f;
+  f.from_ms = 2000;
+  f.to_ms = 4000;
+  f.channel = "loudspeaker";
+  log.for_each(f, [&](const AirtimeRow& r) { got.push_back(r.media_id); });
+  EXPECT_EQ(got, (std::vector<std::string>{"c", "d"}));
+  got.clear();
+  f.topic = "indices";
+  log.for_each(f, [&](const AirtimeRow& r) { got.push_back(r.media_id); });
+  EXPECT_EQ(got, std::vector<std::string>{"d"});
+  got.clear();
+  f.topic.reset();
+  f.status = "playing";
+  log.for_each(f, [&](const AirtimeRow& r) { got.push_back(r.media_id); });
   EXPECT_EQ(got, std::vector<std::string>{"c"});
 }
 
@@ -125,7 +142,10 @@ TEST_F(AirtimeLogTest, EditingAnyFieldBreaksTheChainAtThatRow) {
   auto& log = store_->airtime();
   std::vector<std::string> ids;
   for (int i = 0; i < 5; ++i) {
-    ids.push_back(log.open(row("m" + std::to_string(i)), 1000 + i));
+    AirtimeRow r = row("m" + std::to_string(i));
+    r.clock_synced = i % 2 == 0;
+    r.planned_s = 2.0;
+    ids.push_back(log.open(r, 1000 + i));
     log.close(ids.back(), "2022-07-01T06:00:02.000+07:00", 2.0, "completed", "");
   }
   std::int64_t checked = 0;
@@ -133,12 +153,15 @@ TEST_F(AirtimeLogTest, EditingAnyFieldBreaksTheChainAtThatRow) {
   EXPECT_EQ(checked, 5);
   for (const char* column :
        {"box_id", "channel", "media_id", "title", "schedule_id", "source", "planned_start",
-        "actual_start", "actual_end", "duration_s", "status", "error"}) {
+        "actual_start", "actual_end", "duration_s", "status", "error", "topic", "playlist_id",
+        "clock_synced", "planned_s"}) {
     sqlite::Database& db = store_->db();
     db.exec(std::string("CREATE TEMP TABLE saved AS SELECT * FROM airtime WHERE id='") + ids[2] +
             "'");
     db.exec(std::string("UPDATE airtime SET ") + column + " = " +
-            (std::string(column) == "duration_s" ? "2.5" : "'x'") + " WHERE id='" + ids[2] + "'");
+            (std::string(column) == "duration_s" || std::string(column) == "planned_s" ? "2.5"
+             : std::string(column) == "clock_synced"                           ? "0"
+                                                                               : "'x'") + " WHERE id='" + ids[2] + "'");
     const auto broken = log.verify(checked);
     ASSERT_TRUE(broken) << column;
     EXPECT_EQ(broken->position, 3) << column;
@@ -153,6 +176,55 @@ TEST_F(AirtimeLogTest, EditingAnyFieldBreaksTheChainAtThatRow) {
   const auto broken = log.verify(checked);
   ASSERT_TRUE(broken);
   EXPECT_EQ(broken->id, ids[2]);
+}
+
+TEST_F(AirtimeLogTest, RowsClosedBeforeV4StillVerify) {
+  // A row without the v4 columns hashes as it did before them.
+  AirtimeRow r = row("old");
+  r.duration_s = 1.0;
+  const std::string before = airtime_row_hash(r);
+  r.clock_synced = true;
+  EXPECT_NE(airtime_row_hash(r), before);
+  r.clock_synced.reset();
+  EXPECT_EQ(airtime_row_hash(r), before);
+}
+
+TEST_F(AirtimeLogTest, RetentionArchivesTheHeadAndTheChainGoesOn) {
+  auto& log = store_->airtime();
+  for (int i = 0; i < 6; ++i) {
+    const auto id = log.open(row("m" + std::to_string(i)), 1000 * (i + 1));
+    log.close(id, "2022-07-01T06:00:02.000+07:00", 2.0, "completed", "");
+  }
+  const auto open_id = log.open(row("still-playing"), 500);  // open rows never move
+  auto& db = store_->db();
+  const auto first = archive_airtime(db, dir_ / "archive", 3500);
+  EXPECT_EQ(first.rows, 3);
+  std::int64_t checked = 0;
+  EXPECT_FALSE(log.verify(checked));
+  EXPECT_EQ(checked, 3);
+  // Everything closed goes; a row closed afterwards chains onto the archive.
+  const auto second = archive_airtime(db, dir_ / "archive", 1'000'000);
+  EXPECT_EQ(second.rows, 3);
+  ASSERT_TRUE(log.close(open_id, "2022-07-01T06:00:02.000+07:00", 2.0, "completed", ""));
+  EXPECT_FALSE(log.verify(checked));
+  EXPECT_EQ(checked, 1);
+  EXPECT_TRUE(log.find(open_id));
+  // The archive files and the database are one chain.
+  ChainWalker walker;
+  for (const auto& file : {first.file, second.file}) {
+    std::ifstream in(file);
+    std::string line;
+    while (std::getline(in, line)) EXPECT_FALSE(walker.feed(airtime_from_json(line)));
+  }
+  EXPECT_EQ(walker.position(), 6);
+  EXPECT_EQ(walker.feed(*log.find(open_id)), std::nullopt);
+  // An edited archive line breaks at that row.
+  std::ifstream in(first.file);
+  std::string line;
+  std::getline(in, line);
+  auto edited = airtime_from_json(line);
+  edited.title = "Thông báo khác";
+  EXPECT_TRUE(ChainWalker().feed(edited));
 }
 
 TEST(Uuid, Version7AndUnique) {

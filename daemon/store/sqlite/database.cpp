@@ -9,10 +9,11 @@
 
 namespace loaxa::store::sqlite {
 
-Database::Database(const std::filesystem::path& path) {
-  const int rc =
-      sqlite3_open_v2(path.c_str(), &db_,
-                      SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
+Database::Database(const std::filesystem::path& path, Access access) {
+  const int flags = access == Access::read_only
+                        ? SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX
+                        : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX;
+  const int rc = sqlite3_open_v2(path.c_str(), &db_, flags, nullptr);
   if (rc != SQLITE_OK) {
     std::string msg = db_ ? sqlite3_errmsg(db_) : sqlite3_errstr(rc);
     sqlite3_close(db_);
@@ -20,6 +21,7 @@ Database::Database(const std::filesystem::path& path) {
     throw SqliteError(rc, "opening " + path.string() + ": " + msg);
   }
   sqlite3_busy_timeout(db_, 5000);
+  if (access == Access::read_only) return;
   exec("PRAGMA journal_mode=WAL");
   // FULL: a completed airtime row survives a power cut, at one fsync per commit.
   exec("PRAGMA synchronous=FULL");

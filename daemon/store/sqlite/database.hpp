@@ -12,7 +12,10 @@ namespace loaxa::store::sqlite {
 class Database {
  public:
   // Opens (creating if needed) in WAL mode with foreign keys on.
-  explicit Database(const std::filesystem::path& path);
+  enum class Access { read_write, read_only };
+  // read_write creates the file and sets WAL, synchronous=FULL and foreign keys;
+  // read_only opens an existing file for a reader beside the writer (exports, reports).
+  explicit Database(const std::filesystem::path& path, Access access = Access::read_write);
   Database(Database&& other) noexcept;
   Database& operator=(Database&& other) noexcept;
   Database(const Database&) = delete;
