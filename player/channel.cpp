@@ -49,13 +49,13 @@ void Channel::play(std::uint64_t token, const std::filesystem::path& file, WallT
   stopping_ = false;
   ItemPipeline::Handlers h;
   h.prerolled = [this, token] {
-    if (token == token_) on_prerolled();
+    if (token == token_ && current_) on_prerolled();
   };
   h.eos = [this, token] {
-    if (token == token_) on_eos();
+    if (token == token_ && current_) on_eos();
   };
   h.error = [this, token](const std::string& e) {
-    if (token == token_) on_error(e);
+    if (token == token_ && current_) on_error(e);
   };
   try {
     current_ = ItemPipeline::create(io_, settings_.sink, file, settings_.volume, std::move(h));
@@ -125,6 +125,7 @@ void Channel::finish(WallTime end, EndStatus status, const std::string& error) {
   auto pipeline = std::move(current_);
   const bool started = started_;
   const auto token = token_;
+  token_ = 0;  // messages the old pipeline already posted are for nobody now
   started_ = false;
   stopping_ = false;
   // Tear down outside the bus handler that may have called us.

@@ -83,7 +83,6 @@ void report_xlsx(const Report& r, const std::string& path) {
   format_set_top(total_pct, LXW_BORDER_THIN);
   format_set_num_format(total_pct, "0.0%");
 
-  workbook_set_properties(wb, nullptr);
   const auto& h = r.header;
   worksheet_write_string(ws, 0, 0,
                          "BÁO CÁO THỜI LƯỢNG TUYÊN TRUYỀN CẢI CÁCH HÀNH CHÍNH TRÊN HỆ THỐNG "

@@ -10,7 +10,9 @@
 #include <thread>
 
 #include "daemon/cli/http_client.hpp"
+#include "daemon/clock.hpp"
 #include "daemon/store/store.hpp"
+#include "daemon_fixture.hpp"
 #include "process.hpp"
 #include "scheduler/local_time.hpp"
 
@@ -19,104 +21,6 @@ namespace {
 
 using namespace std::chrono_literals;
 using scheduler::Instant;
-
-constexpr double kRate = 48000;
-
-std::vector<std::int16_t> read_raw(const std::filesystem::path& file) {
-  std::ifstream in(file, std::ios::binary);
-  std::vector<char> bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  std::vector<std::int16_t> samples(bytes.size() / 2);
-  std::memcpy(samples.data(), bytes.data(), samples.size() * 2);
-  return samples;
-}
-
-// First and last sample above the noise floor.
-std::pair<std::size_t, std::size_t> sounding_span(const std::vector<std::int16_t>& s) {
-  std::size_t first = s.size(), last = 0;
-  for (std::size_t i = 0; i < s.size(); ++i) {
-    if (std::abs(s[i]) > 1000) {
-      first = std::min(first, i);
-      last = i;
-    }
-  }
-  return {first, last};
-}
-
-double zero_crossing_hz(const std::vector<std::int16_t>& s, std::size_t from, std::size_t to) {
-  int crossings = 0;
-  for (std::size_t i = from + 1; i < to; ++i) {
-    if ((s[i - 1] < 0) != (s[i] < 0)) ++crossings;
-  }
-  return crossings / 2.0 / (static_cast<double>(to - from) / kRate);
-}
-
-double peak(const std::vector<std::int16_t>& s, std::size_t from, std::size_t to) {
-  int p = 0;
-  for (std::size_t i = from; i < to && i < s.size(); ++i) p = std::max(p, std::abs(int{s[i]}));
-  return p / 32768.0;
-}
-
-bool wait_for_file_size(const std::filesystem::path& file, std::uintmax_t bytes,
-                        std::chrono::milliseconds timeout) {
-  const auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (std::chrono::steady_clock::now() < deadline) {
-    std::error_code ec;
-    if (std::filesystem::file_size(file, ec) >= bytes && !ec) return true;
-    std::this_thread::sleep_for(10ms);  // polling interval, not a wait for an outcome
-  }
-  return false;
-}
-
-class DaemonTest : public ::testing::Test {
- protected:
-  TempDir dir{"daemon"};
-  scheduler::Zone zone{"Asia/Ho_Chi_Minh"};
-  int port = free_port();
-
-  std::filesystem::path config() const { return dir.path() / "loaxa.toml"; }
-  std::filesystem::path out() const { return dir.path() / "out.raw"; }
-  std::string url() const { return "http://127.0.0.1:" + std::to_string(port); }
-
-  // A whole second at least `ahead` from now, as a local date-time.
-  Instant start_in(std::chrono::seconds ahead) const {
-    const auto now = std::chrono::system_clock::now() + ahead + 1s;
-    return Instant{std::chrono::floor<std::chrono::seconds>(now.time_since_epoch())};
-  }
-  std::string local(Instant t) const {
-    return scheduler::format_local_datetime(zone.to_local_seconds(t));
-  }
-
-  void write_config(const std::string& schedules, const std::string& extra = "") {
-    std::ofstream(config()) << "[box]\nid = \"test-box\"\nname = \"Xã Thử nghiệm\"\n"
-                            << "timezone = \"Asia/Ho_Chi_Minh\"\nstate_dir = \"state\"\n\n"
-                            << "[channels.loudspeaker]\n"
-                            << "sink = \"audioconvert ! audioresample ! "
-                               "audio/x-raw,format=S16LE,rate=48000,channels=1 ! filesink "
-                               "location="
-                            << out().string() << " append=true\"\n"
-                            << "volume = 1.0\n"
-                            << extra << "\n[api]\nlisten = [\"127.0.0.1:" << port << "\"]\n\n"
-                            << schedules;
-  }
-
-  std::unique_ptr<Process> start_daemon() {
-    auto p = std::make_unique<Process>(
-        std::vector<std::string>{LOAXAD_BIN, "--config", config().string()});
-    EXPECT_TRUE(p->wait_for_line("loaxad: box ", 15s)) << p->output();
-    return p;
-  }
-
-  boost::json::array airtime() const {
-    const auto r = cli::http_get(url(), "/api/v1/airtime?format=json", "");
-    EXPECT_EQ(r.status, 200) << r.body;
-    return boost::json::parse(r.body).as_array();
-  }
-
-  static std::string field(const boost::json::value& row, const char* name) {
-    const auto& v = row.at(name);
-    return v.is_string() ? std::string(v.as_string()) : "";
-  }
-};
 
 TEST_F(DaemonTest, ScheduledToneRendersOnTimeAndIsLogged) {
   write_tone_wav(dir.path() / "tone.wav", 2.0, 440);
@@ -147,6 +51,9 @@ TEST_F(DaemonTest, ScheduledToneRendersOnTimeAndIsLogged) {
   EXPECT_LT(std::chrono::abs(actual - planned), 100ms)
       << field(rows[0], "actual_start") << " vs " << zone.format_iso(planned);
   EXPECT_NEAR(rows[0].at("duration_s").to_number<double>(), 2.0, 0.05);
+  // Evidence: the clock's state as the kernel reports it, and what the plan wanted.
+  EXPECT_EQ(rows[0].at("clock_synced").as_bool(), system_clock_synchronized());
+  EXPECT_NEAR(rows[0].at("planned_s").to_number<double>(), 2.0, 0.01);
 
   daemon->signal(SIGTERM);
   EXPECT_EQ(daemon->wait_exit(5s), 0) << daemon->output();

@@ -11,7 +11,6 @@ namespace loaxa::store::sqlite {
 
 class Database {
  public:
-  // Opens (creating if needed) in WAL mode with foreign keys on.
   enum class Access { read_write, read_only };
   // read_write creates the file and sets WAL, synchronous=FULL and foreign keys;
   // read_only opens an existing file for a reader beside the writer (exports, reports).
@@ -26,12 +25,14 @@ class Database {
   Statement prepare(std::string_view sql) { return Statement(db_, sql); }
   std::int64_t last_insert_rowid() const;
   int changes() const;
+  sqlite3* handle() const { return db_; }
 
  private:
   sqlite3* db_ = nullptr;
 };
 
-// Commits on commit(), rolls back if destroyed before.
+// BEGIN IMMEDIATE ... COMMIT, rolled back unless committed. Nested inside another
+// transaction it is a SAVEPOINT, so store operations compose into bigger batches.
 class Transaction {
  public:
   explicit Transaction(Database& db);
@@ -43,6 +44,7 @@ class Transaction {
  private:
   Database& db_;
   bool open_ = true;
+  bool nested_ = false;  // inside another transaction: a SAVEPOINT
 };
 
 }  // namespace loaxa::store::sqlite
