@@ -90,7 +90,7 @@ Response airtime(const Request& r, Controller& controller, store::Store& store) 
         return false;
       }
       if (format == "csv") {
-        out += store::to_csv(state->row);
+        store::append_csv(out, state->row);
       } else if (format == "ndjson") {
         out += boost::json::serialize(store::to_json(state->row));
         out += '\n';

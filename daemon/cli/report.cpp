@@ -244,7 +244,7 @@ int cmd_airtime(const Args& a, const Getter& get) {
         table_row(row);
         continue;
       }
-      if (format == "csv") buf += store::to_csv(row);
+      if (format == "csv") store::append_csv(buf, row);
       if (format == "ndjson") buf += json::serialize(store::to_json(row)) + "\n";
       if (format == "json") {
         buf += first ? "\n" : ",\n";

@@ -14,28 +14,33 @@ constexpr const char* kSelect =
     "planned_start, actual_start, actual_end, duration_s, status, error, prev_hash, hash, "
     "clock_synced, planned_s, planned_ms FROM airtime";
 
+// Fills r in place: a cursor over a million rows reuses the strings' storage.
+void read_row(const sqlite::Statement& st, AirtimeRow& r) {
+  r.id.assign(st.text_view(0));
+  r.box_id.assign(st.text_view(1));
+  r.channel.assign(st.text_view(2));
+  r.media_id.assign(st.text_view(3));
+  r.title.assign(st.text_view(4));
+  r.topic.assign(st.text_view(5));
+  r.playlist_id.assign(st.text_view(6));
+  r.schedule_id.assign(st.text_view(7));
+  r.source.assign(st.text_view(8));
+  r.planned_start.assign(st.text_view(9));
+  r.actual_start.assign(st.text_view(10));
+  r.actual_end.assign(st.text_view(11));
+  r.duration_s = st.is_null(12) ? std::nullopt : std::optional<double>(st.real(12));
+  r.status.assign(st.text_view(13));
+  r.error.assign(st.text_view(14));
+  r.prev_hash.assign(st.text_view(15));
+  r.hash.assign(st.text_view(16));
+  r.clock_synced = st.is_null(17) ? std::nullopt : std::optional<bool>(st.int64(17) != 0);
+  r.planned_s = st.is_null(18) ? std::nullopt : std::optional<double>(st.real(18));
+  r.planned_ms = st.is_null(19) ? std::nullopt : std::optional<std::int64_t>(st.int64(19));
+}
+
 AirtimeRow read_row(const sqlite::Statement& st) {
   AirtimeRow r;
-  r.id = st.text(0);
-  r.box_id = st.text(1);
-  r.channel = st.text(2);
-  r.media_id = st.text(3);
-  r.title = st.text(4);
-  r.topic = st.text(5);
-  r.playlist_id = st.text(6);
-  r.schedule_id = st.text(7);
-  r.source = st.text(8);
-  r.planned_start = st.text(9);
-  r.actual_start = st.text(10);
-  r.actual_end = st.text(11);
-  if (!st.is_null(12)) r.duration_s = st.real(12);
-  r.status = st.text(13);
-  r.error = st.text(14);
-  r.prev_hash = st.text(15);
-  r.hash = st.text(16);
-  if (!st.is_null(17)) r.clock_synced = st.int64(17) != 0;
-  if (!st.is_null(18)) r.planned_s = st.real(18);
-  if (!st.is_null(19)) r.planned_ms = st.int64(19);
+  read_row(st, r);
   return r;
 }
 
@@ -227,7 +232,7 @@ AirtimeLog::Cursor::Cursor(sqlite::Database& db, const AirtimeFilter& filter)
 
 bool AirtimeLog::Cursor::next(AirtimeRow& row) {
   if (!st_.step()) return false;
-  row = read_row(st_);
+  read_row(st_, row);
   return true;
 }
 

@@ -138,6 +138,25 @@ TEST_F(AirtimeLogTest, CsvFollowsRfc4180) {
             0u);
 }
 
+// The fast writer and the field list the hash uses must never disagree.
+TEST_F(AirtimeLogTest, CsvLineIsTheHashedFieldsInOrder) {
+  AirtimeRow r = row("a");
+  r.title = "Bản tin \"sáng\", số 1\r\nhai dòng";
+  r.error = "lỗi, \"x\"";
+  r.duration_s = 12.3456;
+  r.planned_s = 0.0005;
+  r.clock_synced = false;
+  for (int pass = 0; pass < 2; ++pass) {
+    std::string expected;
+    const auto fields = airtime_fields(r);
+    for (std::size_t i = 0; i < fields.size(); ++i) expected += (i ? "," : "") + csv_field(fields[i]);
+    EXPECT_EQ(to_csv(r), expected + "\r\n");
+    r.duration_s.reset();
+    r.planned_s.reset();
+    r.clock_synced.reset();
+  }
+}
+
 TEST_F(AirtimeLogTest, EditingAnyFieldBreaksTheChainAtThatRow) {
   auto& log = store_->airtime();
   std::vector<std::string> ids;

@@ -45,6 +45,8 @@ class Statement {
   std::int64_t int64(int column) const;
   double real(int column) const;
   std::string text(int column) const;
+  // Valid until the next step(), reset() or column call on this column.
+  std::string_view text_view(int column) const;
   std::optional<std::string> optional_text(int column) const;
   int column_count() const;
   std::string column_name(int column) const;
