@@ -52,6 +52,10 @@ int App::run() {
   for (const auto& l : config_.api->listen) log::info("api", "listening on http://" + l);
 
   controller_->start();
+  if (config_.airtime.push) {
+    pusher_ = std::make_unique<AirtimePusher>(io_, *store_, *config_.airtime.push, config_.box.id);
+    pusher_->start();
+  }
   wait_signal();
   std::uint64_t usec = 0;
   if (sd_watchdog_enabled(0, &usec) > 0) watchdog_ = std::chrono::microseconds(usec);
@@ -85,6 +89,7 @@ void App::stop() {
   if (stopping_) return;
   stopping_ = true;
   sd_notify(0, "STOPPING=1");
+  if (pusher_) pusher_->stop();
   // Whatever happens, the process is gone within 2 s of the signal.
   stop_deadline_.expires_after(std::chrono::milliseconds(1800));
   stop_deadline_.async_wait([this](const boost::system::error_code& ec) {

@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <memory>
 
+#include "daemon/airtime_push.hpp"
 #include "daemon/api/http_server.hpp"
 #include "daemon/config.hpp"
 #include "daemon/controller.hpp"
@@ -43,6 +44,7 @@ class App {
   std::unique_ptr<store::Store> store_;
   std::unique_ptr<Controller> controller_;
   std::unique_ptr<api::HttpServer> server_;
+  std::unique_ptr<AirtimePusher> pusher_;
   std::chrono::microseconds watchdog_{0};
   std::chrono::steady_clock::time_point last_ping_{};
   bool stopping_ = false;

@@ -1,5 +1,7 @@
 #include "daemon/config.hpp"
 
+#include "daemon/sync/http_fetch.hpp"
+
 #include <fstream>
 #include <regex>
 #include <set>
@@ -126,10 +128,10 @@ void read_airtime(ConfigReader& r, Config& c) {
     ConfigReader p(*push, "airtime.push", r.problems(), r.file());
     PushConfig pc;
     if (auto v = p.string("url", true)) {
-      if (!v->starts_with("http://")) {
-        p.problem(p.line_of("url"),
-                  "airtime.push.url must start with http:// (https:// comes with the sync "
-                  "client)");
+      try {
+        sync::parse_http_url(*v);
+      } catch (const std::invalid_argument& e) {
+        p.problem(p.line_of("url"), std::string("airtime.push.url ") + e.what());
       }
       pc.url = *v;
     }

@@ -272,8 +272,12 @@ void Controller::apply_retention() {
   if (!config_.airtime.retention) return;
   const auto cutoff = unix_ms(clock_.now()) - config_.airtime.retention->count();
   try {
+    // Rows a push receiver has not acknowledged stay until it has.
+    const std::int64_t pushed = config_.airtime.push
+                                    ? store_.airtime().push_cursor(config_.airtime.push->url)
+                                    : INT64_MAX;
     const auto done = store::archive_airtime(store_.db(), config_.box.state_dir / "archive",
-                                             cutoff, kRetentionSlice);
+                                             cutoff, kRetentionSlice, pushed);
     if (done.rows > 0) {
       log::info("airtime", "retention: archived " + std::to_string(done.rows) +
                                " row(s) older than " +

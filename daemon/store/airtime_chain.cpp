@@ -94,7 +94,8 @@ AirtimeRow airtime_from_json(std::string_view line) {
 }
 
 ArchiveResult archive_airtime(sqlite::Database& db, const std::filesystem::path& dir,
-                              std::int64_t cutoff_ms, std::int64_t max_rows) {
+                              std::int64_t cutoff_ms, std::int64_t max_rows,
+                              std::int64_t up_to_position) {
   ArchiveResult result;
   std::filesystem::create_directories(dir);
   // The rows to move: the chain's head, in closing order, while they are old enough.
@@ -108,7 +109,7 @@ ArchiveResult archive_airtime(sqlite::Database& db, const std::filesystem::path&
         "ORDER BY closed_seq LIMIT ?");
     st.bind(1, max_rows);
     while (st.step()) {
-      if (st.int64(2) >= cutoff_ms) break;
+      if (st.int64(2) >= cutoff_ms || st.int64(1) > up_to_position) break;
       if (ids.empty()) first_seq = st.int64(1);
       ids.push_back(st.text(0));
       last_seq = st.int64(1);

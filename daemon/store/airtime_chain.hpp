@@ -48,8 +48,10 @@ struct ArchiveResult {
 
 // Archives closed rows that started before `cutoff_ms`, oldest first in closing order
 // (stopping at the first newer one), into `dir`/airtime-<first>-<last>.ndjson, fsynced,
-// then deletes them in one transaction. At most `max_rows` per call.
+// then deletes them in one transaction. At most `max_rows` per call, and none past
+// closing position `up_to_position` (what an [airtime.push] receiver has acknowledged).
 ArchiveResult archive_airtime(sqlite::Database& db, const std::filesystem::path& dir,
-                              std::int64_t cutoff_ms, std::int64_t max_rows = 100000);
+                              std::int64_t cutoff_ms, std::int64_t max_rows = 100000,
+                              std::int64_t up_to_position = INT64_MAX);
 
 }  // namespace loaxa::store

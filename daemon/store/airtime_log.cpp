@@ -255,6 +255,38 @@ std::optional<ChainBreak> AirtimeLog::verify(std::int64_t& checked) const {
   return std::nullopt;
 }
 
+int AirtimeLog::closed_after(
+    std::int64_t after, int limit,
+    const std::function<void(std::int64_t, const AirtimeRow&)>& visit) const {
+  std::string sql = kSelect;
+  sql.insert(sql.rfind(" FROM airtime"), ", closed_seq");
+  auto st = db_.prepare(sql + " WHERE closed_seq > ? ORDER BY closed_seq LIMIT ?");
+  st.bind(1, after).bind(2, std::int64_t{limit});
+  AirtimeRow row;
+  int n = 0;
+  while (st.step()) {
+    read_row(st, row);
+    visit(st.int64(20), row);
+    ++n;
+  }
+  return n;
+}
+
+std::int64_t AirtimeLog::push_cursor(const std::string& url) const {
+  auto st = db_.prepare("SELECT sent_seq FROM airtime_push WHERE url = ?");
+  st.bind(1, url);
+  return st.step() ? st.int64(0) : 0;
+}
+
+void AirtimeLog::set_push_cursor(const std::string& url, std::int64_t position) {
+  db_.prepare(
+         "INSERT INTO airtime_push(url, sent_seq) VALUES (?1, ?2) "
+         "ON CONFLICT(url) DO UPDATE SET sent_seq = MAX(sent_seq, ?2)")
+      .bind(1, url)
+      .bind(2, position)
+      .run();
+}
+
 bool AirtimeLog::has_row(const std::string& schedule_id, const std::string& planned_start) const {
   auto st =
       db_.prepare("SELECT 1 FROM airtime WHERE schedule_id = ? AND planned_start = ? LIMIT 1");

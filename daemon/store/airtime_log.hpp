@@ -94,6 +94,14 @@ class AirtimeLog {
   // Starts from the last archived row when retention has archived the chain's head.
   std::optional<ChainBreak> verify(std::int64_t& checked) const;
 
+  // For [airtime.push]: closed rows after position `after` in closing order, at most
+  // `limit`; visit gets each row's position. Returns how many were visited.
+  int closed_after(std::int64_t after, int limit,
+                   const std::function<void(std::int64_t, const AirtimeRow&)>& visit) const;
+  // The last closing position a receiver acknowledged (0: none yet), per push URL.
+  std::int64_t push_cursor(const std::string& url) const;
+  void set_push_cursor(const std::string& url, std::int64_t position);
+
  private:
   void close_chained(AirtimeRow& row);
   sqlite::Database& db_;

@@ -271,5 +271,60 @@ TEST_F(AirtimeDaemonTest, RetentionArchivesOldRowsAndVerifyLogWalksTheArchive) {
   EXPECT_NE(r.err.find("chain broken at row 3 "), std::string::npos) << r.err;
 }
 
+TEST_F(AirtimeDaemonTest, PushSendsEveryRowAndResumesAfterFailuresAndAKill) {
+  std::filesystem::create_directories(dir.path() / "state");
+  const auto db = dir.path() / "state" / "loaxa.db";
+  ASSERT_EQ(run({FILL_BIN, db.string(), "3000", "--from", "2022-01-01", "--years", "1"}).code, 0);
+  const auto received = dir.path() / "received.ndjson";
+  Process receiver({PYTHON3_BIN, std::string(LOAXA_SOURCE_DIR) + "/tests/tools/push_receiver.py",
+                    received.string(), "--fail-first", "3"});
+  const auto ready = receiver.wait_for_line("listening on ", 10s);
+  ASSERT_TRUE(ready) << receiver.output();
+  const std::string port = ready->substr(ready->find("listening on ") + 13);
+  write_config("", "\n[airtime.push]\nurl = \"http://127.0.0.1:" + port +
+                       "/nhat-ky\"\ninterval = \"1s\"\nbatch = 100\n");
+
+  auto received_ids = [&] {
+    std::vector<std::string> ids;
+    std::ifstream in(received);
+    for (std::string line; std::getline(in, line);) {
+      ids.push_back(std::string(boost::json::parse(line).at("id").as_string()));
+    }
+    return ids;
+  };
+  // Three refused requests (backing off 1, 2, 4 s), then batches; killed half-way.
+  auto daemon = start_daemon();
+  ASSERT_TRUE(receiver.wait_for_line("batch ", 30s)) << daemon->output();
+  for (int i = 0; i < 10; ++i) ASSERT_TRUE(receiver.wait_for_line("batch ", 10s));
+  daemon->signal(SIGKILL);
+  ASSERT_TRUE(daemon->wait_exit(5s));
+  EXPECT_NE(daemon->output().find("HTTP 500 (1 failure(s) in a row)"), std::string::npos)
+      << daemon->output();
+  EXPECT_NE(daemon->output().find("pushing resumed"), std::string::npos);
+  const auto before_restart = received_ids().size();
+  EXPECT_LT(before_restart, 3000u);
+
+  daemon = start_daemon();
+  const auto deadline = std::chrono::steady_clock::now() + 60s;
+  std::vector<std::string> ids;
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (!receiver.wait_for_line("batch ", 10s)) break;
+    ids = received_ids();
+    if (std::set<std::string>(ids.begin(), ids.end()).size() >= 3000) break;
+  }
+  daemon->signal(SIGTERM);
+  ASSERT_EQ(daemon->wait_exit(5s), 0);
+
+  // Every closed row arrived; a kill resends at most the one batch it interrupted.
+  const std::set<std::string> unique(ids.begin(), ids.end());
+  std::set<std::string> closed;
+  store::Store st(db);
+  st.airtime().for_each({}, [&](const store::AirtimeRow& r) { closed.insert(r.id); });
+  EXPECT_EQ(unique, closed);
+  EXPECT_LE(ids.size() - unique.size(), 100u);
+  EXPECT_EQ(st.airtime().push_cursor("http://127.0.0.1:" + port + "/nhat-ky"), 3000);
+  receiver.signal(SIGTERM);
+}
+
 }  // namespace
 }  // namespace loaxa::test

@@ -1,0 +1,58 @@
+#pragma once
+// One HTTP request on the daemon's io_context (Boost.Beast), with a deadline over the
+// whole exchange: resolve, connect, send, receive. Used by the airtime push now and by
+// province sync later. http:// only for now; https:// (OpenSSL, CA store, hostname
+// check) comes with the sync issue.
+
+#include <boost/asio/io_context.hpp>
+#include <boost/beast/http/verb.hpp>
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace loaxa::sync {
+
+struct Url {
+  std::string scheme;  // "http"
+  std::string host;
+  std::string port;    // "80" when the URL has none
+  std::string target;  // path and query, "/" at least
+};
+
+// Throws std::invalid_argument saying what is wrong ("needs http://", "no host").
+Url parse_http_url(const std::string& text);
+
+struct HttpRequest {
+  boost::beast::http::verb method = boost::beast::http::verb::get;
+  std::string url;
+  std::string body;
+  std::string content_type;
+  std::vector<std::pair<std::string, std::string>> headers;
+  std::chrono::milliseconds timeout{30'000};  // the whole exchange
+  std::size_t body_limit = 8u << 20;           // largest response body accepted
+};
+
+struct HttpResponse {
+  std::string error;  // empty when a response arrived; else what went wrong, in words
+  unsigned status = 0;
+  std::string body;
+  bool ok() const { return error.empty() && status >= 200 && status < 300; }
+  std::string describe() const;  // "HTTP 503" or the error, for logs
+};
+
+// A request in flight; destroying or cancel()ing it closes the connection and calls
+// nothing.
+class HttpCall {
+ public:
+  virtual ~HttpCall() = default;
+  virtual void cancel() = 0;
+};
+
+// Starts the request; done runs on io once, unless the call is cancelled first.
+std::shared_ptr<HttpCall> async_http(boost::asio::io_context& io, HttpRequest request,
+                                     std::function<void(HttpResponse)> done);
+
+}  // namespace loaxa::sync
