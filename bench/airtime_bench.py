@@ -4,7 +4,7 @@ beside the sqlite3 shell doing the equivalent work on the same file in the same 
 so the ratio is the figure, not the machine.
 
   python3 bench/airtime_bench.py [--build build] [--rows 1000000] [--plays 2000]
-                                 [--work DIR] [--runs 5]
+                                 [--work DIR] [--runs 5] [--keep]
 
 1. fill: loaxa-airtime-fill writes ROWS synthetic rows (5 years, 2 channels) through
    the store's own code (real hash chain), in batches.
@@ -117,6 +117,7 @@ def main():
     ap.add_argument("--plays", type=int, default=2000)
     ap.add_argument("--runs", type=int, default=5)
     ap.add_argument("--work", default=None)
+    ap.add_argument("--keep", action="store_true", help="keep the databases (about 700 MB)")
     args = ap.parse_args()
 
     fill_tool = os.path.join(args.build, "tools", "loaxa-airtime-fill")
@@ -182,6 +183,8 @@ def main():
     print(f"export CSV of {args.rows} rows: loaxa {e_secs:.2f} s, peak RSS {e_rss:.1f} MiB; "
           f"sqlite3 -csv {s_secs:.2f} s, peak RSS {s_rss:.1f} MiB; ratio {e_secs / s_secs:.2f}x "
           "(target < 2 s, < 30 MiB)")
+    if not args.keep:
+        shutil.rmtree(work)
 
 
 if __name__ == "__main__":

@@ -18,7 +18,9 @@ AirtimePusher::AirtimePusher(boost::asio::io_context& io, store::Store& store, P
                              std::string box_id)
     : io_(io), store_(store), config_(std::move(config)), box_id_(std::move(box_id)), timer_(io) {}
 
-AirtimePusher::~AirtimePusher() { stop(); }
+AirtimePusher::~AirtimePusher() {
+  stop();
+}
 
 void AirtimePusher::start() {
   log::info("push", "airtime rows go to " + config_.url + " from position " +
@@ -48,12 +50,12 @@ void AirtimePusher::send() {
   int rows = 0;
   try {
     const std::int64_t from = store_.airtime().push_cursor(config_.url);
-    rows = store_.airtime().closed_after(
-        from, config_.batch, [&](std::int64_t position, const store::AirtimeRow& row) {
-          body += boost::json::serialize(store::to_json(row));
-          body += '\n';
-          last = position;
-        });
+    rows = store_.airtime().closed_after(from, config_.batch,
+                                         [&](std::int64_t position, const store::AirtimeRow& row) {
+                                           body += boost::json::serialize(store::to_json(row));
+                                           body += '\n';
+                                           last = position;
+                                         });
   } catch (const std::exception& e) {
     log::error("push", std::string("reading rows to push failed: ") + e.what());
     wait(config_.interval);
@@ -88,7 +90,8 @@ void AirtimePusher::on_answer(std::int64_t last, int rows, const sync::HttpRespo
     // The first failure and then every tenth: a receiver down for a day is one problem.
     if (failures_ == 1 || failures_ % 10 == 0) {
       log::warning("push", config_.url + ": " + answer.describe() + " (" +
-                               std::to_string(failures_) + " failure(s) in a row); rows are kept "
+                               std::to_string(failures_) +
+                               " failure(s) in a row); rows are kept "
                                "and sent again in " +
                                std::to_string(delay.count() / 1000) + " s");
     }

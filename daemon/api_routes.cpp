@@ -1,7 +1,6 @@
 #include "daemon/api_routes.hpp"
 
 #include <boost/json.hpp>
-
 #include <cctype>
 #include <filesystem>
 #include <fstream>
@@ -130,14 +129,15 @@ Response report(const Request& r, Controller& controller, store::Store& store) {
                           "format must be json, csv or xlsx, not \"" + format + "\"");
   }
   auto db = store.open_reader();
-  store::Report rep = store::build_report(db, period, by, controller.zone(),
-                                          controller.config().topics);
+  store::Report rep =
+      store::build_report(db, period, by, controller.zone(), controller.config().topics);
   rep.header = report_header(controller);
-  const std::string name = "bao-cao-" + controller.config().box.id + "-" + period_text + "-" +
-                           store::to_string(by);
+  const std::string name =
+      "bao-cao-" + controller.config().box.id + "-" + period_text + "-" + store::to_string(by);
   if (format == "json") return api::json_response(store::report_json(rep));
   if (format == "csv") {
-    Response resp(200, "text/csv; charset=utf-8", store::report_csv(rep, r.query.count("excel") > 0));
+    Response resp(200, "text/csv; charset=utf-8",
+                  store::report_csv(rep, r.query.count("excel") > 0));
     resp.content_disposition = "attachment; filename=\"" + safe_filename(name) + ".csv\"";
     return resp;
   }

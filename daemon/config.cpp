@@ -1,7 +1,5 @@
 #include "daemon/config.hpp"
 
-#include "daemon/sync/http_fetch.hpp"
-
 #include <fstream>
 #include <regex>
 #include <set>
@@ -9,6 +7,7 @@
 
 #include "daemon/config_reader.hpp"
 #include "daemon/store/report.hpp"
+#include "daemon/sync/http_fetch.hpp"
 #include "scheduler/local_time.hpp"
 #include "scheduler/rrule.hpp"
 
@@ -162,7 +161,8 @@ void read_topics(ConfigReader& r, const toml::table& t, Config& c) {
     if (const auto* label = node.as_string()) {
       c.topics.emplace_back(key, label->get());
     } else {
-      r.problem(line_of(node), "topics." + key + " must be a string (the topic's Vietnamese label)");
+      r.problem(line_of(node),
+                "topics." + key + " must be a string (the topic's Vietnamese label)");
     }
     r.string(key);  // known
   }

@@ -4,8 +4,8 @@
 #include <filesystem>
 
 #include "daemon/ingest.hpp"
-#include "daemon/store/airtime_chain.hpp"
 #include "daemon/log.hpp"
+#include "daemon/store/airtime_chain.hpp"
 
 namespace loaxa {
 namespace {
@@ -250,8 +250,8 @@ store::AirtimeRow Controller::item_row(const ChannelState& cs, const Item& item)
   row.clock_synced = clock_.synchronized();
   if (row.source == "schedule") {  // what the planner meant to air of this item
     const Instant planned = cs.block->item_planned;
-    const Instant end = std::min(planned + item.duration - cs.block->item_offset,
-                                 cs.block->entry.end);
+    const Instant end =
+        std::min(planned + item.duration - cs.block->item_offset, cs.block->entry.end);
     row.planned_s = std::max(0.0, std::chrono::duration<double>(end - planned).count());
     row.planned_ms = unix_ms(planned);
   }
@@ -273,11 +273,10 @@ void Controller::apply_retention() {
   const auto cutoff = unix_ms(clock_.now()) - config_.airtime.retention->count();
   try {
     // Rows a push receiver has not acknowledged stay until it has.
-    const std::int64_t pushed = config_.airtime.push
-                                    ? store_.airtime().push_cursor(config_.airtime.push->url)
-                                    : INT64_MAX;
-    const auto done = store::archive_airtime(store_.db(), config_.box.state_dir / "archive",
-                                             cutoff, kRetentionSlice, pushed);
+    const std::int64_t pushed =
+        config_.airtime.push ? store_.airtime().push_cursor(config_.airtime.push->url) : INT64_MAX;
+    const auto done = store::archive_airtime(store_.db(), config_.box.state_dir / "archive", cutoff,
+                                             kRetentionSlice, pushed);
     if (done.rows > 0) {
       log::info("airtime", "retention: archived " + std::to_string(done.rows) +
                                " row(s) older than " +

@@ -69,18 +69,32 @@ Options parse(int argc, char** argv) {
       if (i + 1 >= argc) usage(a + " needs a value");
       return argv[++i];
     };
-    if (a == "--from") o.from = value();
-    else if (a == "--years") o.years = std::stoi(value());
-    else if (a == "--channels") o.channels = std::stoi(value());
-    else if (a == "--batch") o.batch = std::stol(value());
-    else if (a == "--seed") o.seed = static_cast<unsigned>(std::stoul(value()));
-    else if (a == "--checkpoints") o.checkpoints = std::stoi(value());
-    else if (a == "--durable") o.durable = true;
-    else if (a == "--print") o.print = true;
-    else if (a == "--recover") o.recover = true;
-    else if (pos == 0 && !a.starts_with("--")) { o.db = a; ++pos; }
-    else if (pos == 1 && !a.starts_with("--")) { o.rows = std::stol(a); ++pos; }
-    else usage("unexpected argument " + a);
+    if (a == "--from")
+      o.from = value();
+    else if (a == "--years")
+      o.years = std::stoi(value());
+    else if (a == "--channels")
+      o.channels = std::stoi(value());
+    else if (a == "--batch")
+      o.batch = std::stol(value());
+    else if (a == "--seed")
+      o.seed = static_cast<unsigned>(std::stoul(value()));
+    else if (a == "--checkpoints")
+      o.checkpoints = std::stoi(value());
+    else if (a == "--durable")
+      o.durable = true;
+    else if (a == "--print")
+      o.print = true;
+    else if (a == "--recover")
+      o.recover = true;
+    else if (pos == 0 && !a.starts_with("--")) {
+      o.db = a;
+      ++pos;
+    } else if (pos == 1 && !a.starts_with("--")) {
+      o.rows = std::stol(a);
+      ++pos;
+    } else
+      usage("unexpected argument " + a);
   }
   if (pos != 2) usage("DB and ROWS are required");
   return o;
@@ -103,7 +117,8 @@ int main(int argc, char** argv) {
 
   std::mt19937_64 rng(o.seed);
   const auto& topics = store::default_topics();
-  const scheduler::Instant t0 = zone.to_instant(scheduler::LocalSeconds(scheduler::parse_date(o.from)));
+  const scheduler::Instant t0 =
+      zone.to_instant(scheduler::LocalSeconds(scheduler::parse_date(o.from)));
   const double span_s = o.years * 365.0 * 86400.0;
   const long per_channel = std::max(1L, o.rows / o.channels);
   const double step_s = span_s / static_cast<double>(per_channel);
@@ -116,15 +131,25 @@ int main(int argc, char** argv) {
   for (long i = 0; i < o.rows; ++i) {
     const int ch = static_cast<int>(i % o.channels);
     const long slot = i / o.channels;
-    const auto planned = t0 + std::chrono::milliseconds(static_cast<std::int64_t>(slot * step_s * 1000.0));
+    const auto planned =
+        t0 + std::chrono::milliseconds(static_cast<std::int64_t>(slot * step_s * 1000.0));
     const double planned_len = std::min(step_s * 0.8, 60.0 + static_cast<double>(rng() % 540));
     const std::uint64_t dice = rng() % 100;
     std::string status = "completed";
     double aired = planned_len;
-    if (dice < 4) { status = "preempted"; aired = planned_len * static_cast<double>(rng() % 90) / 100.0; }
-    else if (dice < 7) { status = "missed"; aired = 0; }
-    else if (dice < 9) { status = "failed"; aired = 0; }
-    else if (dice < 10) { status = "interrupted"; aired = planned_len / 2; }
+    if (dice < 4) {
+      status = "preempted";
+      aired = planned_len * static_cast<double>(rng() % 90) / 100.0;
+    } else if (dice < 7) {
+      status = "missed";
+      aired = 0;
+    } else if (dice < 9) {
+      status = "failed";
+      aired = 0;
+    } else if (dice < 10) {
+      status = "interrupted";
+      aired = planned_len / 2;
+    }
     const auto late = std::chrono::milliseconds(rng() % 3);
     const auto start = planned + late;
     const auto end = start + std::chrono::milliseconds(static_cast<std::int64_t>(aired * 1000.0));
@@ -142,7 +167,8 @@ int main(int argc, char** argv) {
     r.planned_start = zone.format_iso(planned);
     r.clock_synced = rng() % 50 != 0;
     r.planned_s = planned_len;
-    r.planned_ms = std::chrono::duration_cast<std::chrono::milliseconds>(planned.time_since_epoch()).count();
+    r.planned_ms =
+        std::chrono::duration_cast<std::chrono::milliseconds>(planned.time_since_epoch()).count();
     const auto start_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
                               (status == "missed" ? planned : start).time_since_epoch())
                               .count();
@@ -172,7 +198,8 @@ int main(int argc, char** argv) {
     }
   }
   if (tx) tx->commit();
-  const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  const double secs =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   std::printf("{\"rows\": %ld, \"seconds\": %.3f, \"rows_per_s\": %.1f, \"write_bytes\": %lld}\n",
               o.rows, secs, static_cast<double>(o.rows) / secs, write_bytes() - bytes_before);
   return 0;

@@ -1,9 +1,9 @@
 #include "daemon/api/http_server.hpp"
 
 #include <boost/asio/ip/tcp.hpp>
-#include <boost/beast/core.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/write.hpp>
+#include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/json/serialize.hpp>
 #include <boost/json/value.hpp>
@@ -186,11 +186,12 @@ class Session : public std::enable_shared_from_this<Session> {
     }
     stream_.expires_after(server_.limits().timeout);
     if (state->chunk.empty()) {
-      return asio::async_write(stream_, http::make_chunk_last(),
-                               [self = shared_from_this(), state](beast::error_code ec, std::size_t) {
-                                 if (ec || !state->keep_alive) return self->close();
-                                 self->read();
-                               });
+      return asio::async_write(
+          stream_, http::make_chunk_last(),
+          [self = shared_from_this(), state](beast::error_code ec, std::size_t) {
+            if (ec || !state->keep_alive) return self->close();
+            self->read();
+          });
     }
     auto data = std::make_shared<std::string>(std::move(state->chunk));
     state->chunk.clear();

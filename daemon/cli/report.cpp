@@ -119,16 +119,16 @@ void print_table(const std::string& period_text, const std::string& by,
   std::vector<std::vector<std::string>> rows;
   auto add = [&](const store::ReportLine& l) {
     rows.push_back({l.key, l.label, std::to_string(l.plays), std::to_string(l.completed),
-                    std::to_string(l.failed), std::to_string(l.missed),
-                    std::to_string(l.preempted), store::format_hms(l.airtime_ms),
-                    store::format_hms(l.planned_ms), percent(l.compliance())});
+                    std::to_string(l.failed), std::to_string(l.missed), std::to_string(l.preempted),
+                    store::format_hms(l.airtime_ms), store::format_hms(l.planned_ms),
+                    percent(l.compliance())});
   };
   for (const auto& l : lines) add(l);
   add(store::report_total(lines));
-  std::cout << render_table({"MÃ/KEY", "NỘI DUNG/LABEL", "LƯỢT/PLAYS", "TRỌN/DONE", "LỖI/FAILED",
-                             "LỠ/MISSED", "NGẮT/CUT", "PHÁT/AIRED", "KẾ HOẠCH/PLANNED",
-                             "TỶ LỆ/COMPLIANCE"},
-                            rows);
+  std::cout << render_table(
+      {"MÃ/KEY", "NỘI DUNG/LABEL", "LƯỢT/PLAYS", "TRỌN/DONE", "LỖI/FAILED", "LỠ/MISSED", "NGẮT/CUT",
+       "PHÁT/AIRED", "KẾ HOẠCH/PLANNED", "TỶ LỆ/COMPLIANCE"},
+      rows);
 }
 
 }  // namespace
@@ -157,13 +157,20 @@ int cmd_report(const Args& a, const Getter& get) {
   if (a.options.count("db")) {
     auto db = open_db(a);
     const auto zone = zone_for(a, db);
-    store::Report r = store::build_report(db, store::parse_period(period_text, zone),
-                                          store::parse_report_by(by), zone,
-                                          store::default_topics());
+    store::Report r =
+        store::build_report(db, store::parse_period(period_text, zone), store::parse_report_by(by),
+                            zone, store::default_topics());
     const scheduler::Instant now{std::chrono::system_clock::now().time_since_epoch()};
-    r.header = {meta(db, "box_id").value_or("?"), meta(db, "box_name").value_or(""),
-                zone.name(), zone.format_iso(now, false)};
-    if (format == "table") print_table(period_text, by, r.lines);
+    r.header = {meta(db, "box_id").value_or("?"), meta(db, "box_name").value_or(""), zone.name(),
+                zone.format_iso(now, false)};
+    if (format == "table") {
+      print_table(period_text, by, r.lines);
+      if (r.unsynced_plays > 0) {
+        std::cout << "Lưu ý / note: " << r.unsynced_plays
+                  << " lượt phát ghi khi đồng hồ chưa đồng bộ / play(s) logged with an "
+                     "unsynchronised clock\n";
+      }
+    }
     if (format == "json") write_out(a, store::report_json(r));
     if (format == "csv") write_out(a, store::report_csv(r, a.options.count("excel") > 0));
     if (format == "xlsx") {
@@ -174,8 +181,7 @@ int cmd_report(const Args& a, const Getter& get) {
   }
 
   std::string target = "/api/v1/reports/airtime?period=" + url_escape(period_text) +
-                       "&by=" + url_escape(by) +
-                       "&format=" + (format == "table" ? "json" : format);
+                       "&by=" + url_escape(by) + "&format=" + (format == "table" ? "json" : format);
   if (a.options.count("excel")) target += "&excel=1";
   const auto res = get(target, nullptr);
   if (format == "table") {
@@ -196,8 +202,8 @@ int cmd_airtime(const Args& a, const Getter& get) {
   auto table_row = [&](const store::AirtimeRow& r) {
     rows.push_back({r.actual_start.empty() ? r.planned_start : r.actual_start, r.channel,
                     r.media_id, r.title, r.schedule_id,
-                    r.duration_s ? std::to_string(*r.duration_s).substr(0, 8) : "",
-                    r.status, r.error});
+                    r.duration_s ? std::to_string(*r.duration_s).substr(0, 8) : "", r.status,
+                    r.error});
   };
   auto print_rows = [&] {
     std::cout << render_table({"BẮT ĐẦU/START", "KÊNH/CHANNEL", "MEDIA", "TIÊU ĐỀ/TITLE",
@@ -223,8 +229,9 @@ int cmd_airtime(const Args& a, const Getter& get) {
     }
     for (const char* k : {"channel", "topic", "status"}) {
       if (!a.options.count(k)) continue;
-      (std::string(k) == "channel" ? f.channel : std::string(k) == "topic" ? f.topic : f.status) =
-          a.options.at(k);
+      (std::string(k) == "channel" ? f.channel
+       : std::string(k) == "topic" ? f.topic
+                                   : f.status) = a.options.at(k);
     }
     store::AirtimeLog::Cursor cursor(db, f);
     store::AirtimeRow row;
@@ -236,7 +243,8 @@ int cmd_airtime(const Args& a, const Getter& get) {
         buf.clear();
       }
     };
-    if (format == "csv") buf = (a.options.count("excel") ? "\xEF\xBB\xBF" : "") + store::airtime_csv_header();
+    if (format == "csv")
+      buf = (a.options.count("excel") ? "\xEF\xBB\xBF" : "") + store::airtime_csv_header();
     if (format == "json") buf = "[";
     bool first = true;
     while (cursor.next(row)) {

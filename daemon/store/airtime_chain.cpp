@@ -23,7 +23,8 @@ std::optional<ChainBreak> ChainWalker::feed(const AirtimeRow& r) {
                       "(a row was removed, inserted or reordered)"};
   }
   if (airtime_row_hash(r) != r.hash) {
-    return ChainBreak{position_, r.id, "hash does not match the row's fields (a field was changed)"};
+    return ChainBreak{position_, r.id,
+                      "hash does not match the row's fields (a field was changed)"};
   }
   previous_ = r.hash;
   return std::nullopt;
@@ -86,7 +87,8 @@ AirtimeRow airtime_from_json(std::string_view line) {
   r.prev_hash = text(o, "prev_hash");
   r.hash = text(o, "hash");
   if (auto it = o.find("clock_synced"); it != o.end() && !it->value().is_null()) {
-    if (!it->value().is_bool()) throw std::invalid_argument("\"clock_synced\" must be true, false or null");
+    if (!it->value().is_bool())
+      throw std::invalid_argument("\"clock_synced\" must be true, false or null");
     r.clock_synced = it->value().get_bool();
   }
   r.planned_s = number(o, "planned_s");

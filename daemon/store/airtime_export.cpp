@@ -51,9 +51,9 @@ void append_seconds(std::string& out, const std::optional<double>& s) {
 // The columns of airtime_fields(), written straight onto out (an export of a million
 // rows spends its time here).
 void append_csv(std::string& out, const AirtimeRow& r) {
-  for (const std::string* f : {&r.id, &r.box_id, &r.channel, &r.media_id, &r.title, &r.topic,
-                               &r.playlist_id, &r.schedule_id, &r.source, &r.planned_start,
-                               &r.actual_start, &r.actual_end}) {
+  for (const std::string* f :
+       {&r.id, &r.box_id, &r.channel, &r.media_id, &r.title, &r.topic, &r.playlist_id,
+        &r.schedule_id, &r.source, &r.planned_start, &r.actual_start, &r.actual_end}) {
     append_csv_field(out, *f);
     out += ',';
   }

@@ -11,8 +11,8 @@ namespace loaxa::store {
 
 std::string csv_field(std::string_view value);
 void append_csv_field(std::string& out, std::string_view value);
-std::string airtime_csv_header();                     // with CRLF
-std::string to_csv(const AirtimeRow& row);            // with CRLF
+std::string airtime_csv_header();                          // with CRLF
+std::string to_csv(const AirtimeRow& row);                 // with CRLF
 void append_csv(std::string& out, const AirtimeRow& row);  // the same, onto out: no copies
 boost::json::object to_json(const AirtimeRow& row);
 

@@ -55,10 +55,10 @@ std::string format_seconds(std::optional<double> s) {
 
 const std::vector<std::string>& airtime_columns() {
   static const std::vector<std::string> cols = {
-      "id",          "box_id",      "channel", "media_id",      "title",        "topic",
-      "playlist_id", "schedule_id", "source",  "planned_start", "actual_start", "actual_end",
-      "duration_s",  "status",      "error",   "prev_hash",     "hash",         "clock_synced",
-      "planned_s"};
+      "id",           "box_id",      "channel",      "media_id", "title",
+      "topic",        "playlist_id", "schedule_id",  "source",   "planned_start",
+      "actual_start", "actual_end",  "duration_s",   "status",   "error",
+      "prev_hash",    "hash",        "clock_synced", "planned_s"};
   return cols;
 }
 
@@ -93,7 +93,8 @@ std::string airtime_row_hash(const AirtimeRow& r) {
     canonical += '\x1f';
   }
   // Later columns join as name=value, only when set (rows closed before they existed).
-  if (r.clock_synced) canonical += std::string("clock_synced=") + (*r.clock_synced ? "1" : "0") + '\x1f';
+  if (r.clock_synced)
+    canonical += std::string("clock_synced=") + (*r.clock_synced ? "1" : "0") + '\x1f';
   if (r.planned_s) canonical += "planned_s=" + format_seconds(r.planned_s) + '\x1f';
   return sha256_hex(canonical);
 }

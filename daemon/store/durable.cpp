@@ -36,7 +36,8 @@ void write_durably(const fs::path& to, const std::function<void(std::ostream&)>&
   const fs::path tmp = to.string() + ".part";
   {
     std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    if (!out) throw std::runtime_error("cannot create " + tmp.string() + ": " + std::strerror(errno));
+    if (!out)
+      throw std::runtime_error("cannot create " + tmp.string() + ": " + std::strerror(errno));
     fill(out);
     out.flush();
     if (!out) throw std::runtime_error("cannot write " + tmp.string() + " (disk full?)");

@@ -28,7 +28,9 @@ int to_int(std::string_view s, std::string_view what) {
   return v;
 }
 
-std::int64_t unix_ms(Instant t) { return duration_cast<milliseconds>(t.time_since_epoch()).count(); }
+std::int64_t unix_ms(Instant t) {
+  return duration_cast<milliseconds>(t.time_since_epoch()).count();
+}
 
 std::int64_t midnight_ms(LocalDays d, const scheduler::Zone& zone) {
   return unix_ms(zone.to_instant(scheduler::LocalSeconds(d)));
@@ -112,11 +114,16 @@ ReportBy parse_report_by(std::string_view text) {
 
 const char* to_string(ReportBy by) {
   switch (by) {
-    case ReportBy::topic: return "topic";
-    case ReportBy::channel: return "channel";
-    case ReportBy::day: return "day";
-    case ReportBy::schedule: return "schedule";
-    case ReportBy::media: return "media";
+    case ReportBy::topic:
+      return "topic";
+    case ReportBy::channel:
+      return "channel";
+    case ReportBy::day:
+      return "day";
+    case ReportBy::schedule:
+      return "schedule";
+    case ReportBy::media:
+      return "media";
   }
   return "topic";
 }
@@ -170,10 +177,14 @@ struct Days {
 void tally(ReportLine& line, const std::string& status, bool counts) {
   if (!counts) return;
   line.plays++;
-  if (status == "completed") line.completed++;
-  else if (status == "failed") line.failed++;
-  else if (status == "missed") line.missed++;
-  else if (status == "preempted") line.preempted++;
+  if (status == "completed")
+    line.completed++;
+  else if (status == "failed")
+    line.failed++;
+  else if (status == "missed")
+    line.missed++;
+  else if (status == "preempted")
+    line.preempted++;
 }
 
 const char* kVietnameseWeekday[] = {"Chủ nhật", "Thứ Hai", "Thứ Ba", "Thứ Tư",
@@ -213,7 +224,7 @@ Report build_report(sqlite::Database& db, const Period& period, ReportBy by,
 
   auto st = db.prepare(
       "SELECT channel, topic, schedule_id, media_id, title, status, start_ms, "
-      "COALESCE(end_ms, start_ms + position_ms), planned_ms, planned_s "
+      "COALESCE(end_ms, start_ms + position_ms), planned_ms, planned_s, clock_synced "
       "FROM airtime WHERE start_ms >= ?1 AND start_ms < ?2");
   st.bind(1, from - kLookbackMs).bind(2, to);
   std::string key;
@@ -222,10 +233,12 @@ Report build_report(sqlite::Database& db, const Period& period, ReportBy by,
     const std::int64_t end = st.int64(7);
     const bool has_plan = !st.is_null(8) && !st.is_null(9);
     const std::int64_t p0 = has_plan ? st.int64(8) : 0;
-    const std::int64_t p1 = has_plan ? p0 + static_cast<std::int64_t>(st.real(9) * 1000.0 + 0.5) : 0;
+    const std::int64_t p1 =
+        has_plan ? p0 + static_cast<std::int64_t>(st.real(9) * 1000.0 + 0.5) : 0;
     const bool counts = start >= from && start < to;
     if (!counts && end <= from && (!has_plan || p1 <= from)) continue;
     const std::string status = st.text(5);
+    if (counts && !st.is_null(10) && st.int64(10) == 0) ++r.unsynced_plays;
     if (by == ReportBy::day) {
       // Split airtime and planned time at each local midnight.
       const std::int64_t lo = std::max(from, std::min(start, has_plan ? p0 : start));
@@ -246,11 +259,20 @@ Report build_report(sqlite::Database& db, const Period& period, ReportBy by,
       continue;
     }
     switch (by) {
-      case ReportBy::topic: key = st.text(1); break;
-      case ReportBy::channel: key = st.text(0); break;
-      case ReportBy::schedule: key = st.text(2); break;
-      case ReportBy::media: key = st.text(3); break;
-      case ReportBy::day: break;
+      case ReportBy::topic:
+        key = st.text(1);
+        break;
+      case ReportBy::channel:
+        key = st.text(0);
+        break;
+      case ReportBy::schedule:
+        key = st.text(2);
+        break;
+      case ReportBy::media:
+        key = st.text(3);
+        break;
+      case ReportBy::day:
+        break;
     }
     ReportLine& l = line_for(key);
     if (by == ReportBy::media && l.label.empty()) l.label = st.text(4);
@@ -274,7 +296,8 @@ Report build_report(sqlite::Database& db, const Period& period, ReportBy by,
     }
     std::vector<ReportLine> rest;
     for (const auto& l : lines) {
-      if (std::none_of(topics.begin(), topics.end(), [&](const auto& t) { return t.first == l.key; })) {
+      if (std::none_of(topics.begin(), topics.end(),
+                       [&](const auto& t) { return t.first == l.key; })) {
         rest.push_back(l);
         rest.back().label = l.key.empty() ? "Chưa phân loại chủ đề / no topic" : l.key;
       }
@@ -283,7 +306,8 @@ Report build_report(sqlite::Database& db, const Period& period, ReportBy by,
     ordered.insert(ordered.end(), rest.begin(), rest.end());
     lines = std::move(ordered);
   } else if (by != ReportBy::day) {
-    std::sort(lines.begin(), lines.end(), [](const auto& a, const auto& b) { return a.key < b.key; });
+    std::sort(lines.begin(), lines.end(),
+              [](const auto& a, const auto& b) { return a.key < b.key; });
     for (auto& l : lines) {
       if (l.key.empty()) {
         l.label = by == ReportBy::schedule ? "Phát thủ công, khẩn cấp / manual, emergency"
@@ -321,18 +345,17 @@ const std::vector<std::string>& report_columns() {
 }
 
 const std::vector<std::string>& report_headers() {
-  static const std::vector<std::string> cols = {
-      "Mã / key",
-      "Nội dung / label",
-      "Lượt phát / plays",
-      "Trọn vẹn / completed",
-      "Lỗi / failed",
-      "Bỏ lỡ / missed",
-      "Bị ngắt / pre-empted",
-      "Thời lượng (giây) / airtime (s)",
-      "Thời lượng / airtime (h:mm:ss)",
-      "Kế hoạch (giây) / planned (s)",
-      "Tỷ lệ thực hiện / compliance"};
+  static const std::vector<std::string> cols = {"Mã / key",
+                                                "Nội dung / label",
+                                                "Lượt phát / plays",
+                                                "Trọn vẹn / completed",
+                                                "Lỗi / failed",
+                                                "Bỏ lỡ / missed",
+                                                "Bị ngắt / pre-empted",
+                                                "Thời lượng (giây) / airtime (s)",
+                                                "Thời lượng / airtime (h:mm:ss)",
+                                                "Kế hoạch (giây) / planned (s)",
+                                                "Tỷ lệ thực hiện / compliance"};
   return cols;
 }
 

@@ -23,7 +23,7 @@
 namespace loaxa::store {
 
 struct Period {
-  std::string text;  // as asked: "2022-Q3"
+  std::string text;              // as asked: "2022-Q3"
   scheduler::LocalDays first{};  // first day, local
   scheduler::LocalDays last{};   // last day, inclusive
   std::int64_t from_ms = 0;      // [from, to) in Unix ms, in the box's zone
@@ -71,6 +71,9 @@ struct Report {
   ReportBy by = ReportBy::topic;
   std::vector<ReportLine> lines;
   ReportLine total;  // key "total", label "Tổng cộng"
+  // Plays of the period logged while the system clock was not synchronised (their
+  // times may be wrong; the XLSX header and the CLI say so).
+  std::int64_t unsynced_plays = 0;
 };
 
 Report build_report(sqlite::Database& db, const Period& period, ReportBy by,
@@ -89,7 +92,7 @@ std::vector<ReportLine> report_lines_from_json(std::string_view json);
 ReportLine report_total(const std::vector<ReportLine>& lines);
 // Column headers, Vietnamese / English, in CSV order.
 const std::vector<std::string>& report_headers();
-const std::vector<std::string>& report_columns();  // machine names
+const std::vector<std::string>& report_columns();               // machine names
 std::vector<std::string> report_cells(const ReportLine& line);  // texts in CSV order
 // Writes an .xlsx workbook (libxlsxwriter) with a header block naming the box, the
 // commune and the period. Throws std::runtime_error on failure.

@@ -23,18 +23,24 @@ std::string vn_date(scheduler::LocalDays d) {
 
 const char* by_label(ReportBy by) {
   switch (by) {
-    case ReportBy::topic: return "Chủ đề (lĩnh vực tuyên truyền) / topic";
-    case ReportBy::channel: return "Kênh / channel";
-    case ReportBy::day: return "Ngày / day";
-    case ReportBy::schedule: return "Lịch phát / schedule";
-    case ReportBy::media: return "Nội dung phát / media";
+    case ReportBy::topic:
+      return "Chủ đề (lĩnh vực tuyên truyền) / topic";
+    case ReportBy::channel:
+      return "Kênh / channel";
+    case ReportBy::day:
+      return "Ngày / day";
+    case ReportBy::schedule:
+      return "Lịch phát / schedule";
+    case ReportBy::media:
+      return "Nội dung phát / media";
   }
   return "";
 }
 
 std::string column_letter(int col) {
   std::string s;
-  for (++col; col > 0; col = (col - 1) / 26) s.insert(s.begin(), static_cast<char>('A' + (col - 1) % 26));
+  for (++col; col > 0; col = (col - 1) / 26)
+    s.insert(s.begin(), static_cast<char>('A' + (col - 1) % 26));
   return s;
 }
 
@@ -103,6 +109,16 @@ void report_xlsx(const Report& r, const std::string& path) {
                            " — số liệu từ nhật ký phát sóng của hộp (loaxa) / from the box's "
                            "airtime log";
   worksheet_write_string(ws, 5, 0, made.c_str(), nullptr);
+  const std::string clock =
+      r.unsynced_plays == 0
+          ? std::string(
+                "Đồng hồ của hộp đã đồng bộ khi ghi mọi lượt phát / the clock was "
+                "synchronised for every play")
+          : "Lưu ý: " + std::to_string(r.unsynced_plays) +
+                " lượt phát được ghi khi đồng hồ chưa đồng bộ, thời điểm có thể sai / note: " +
+                std::to_string(r.unsynced_plays) +
+                " play(s) logged with an unsynchronised clock; their times may be wrong";
+  worksheet_write_string(ws, 6, 0, clock.c_str(), r.unsynced_plays == 0 ? nullptr : bold);
 
   constexpr lxw_row_t kHeadRow = 7;
   const auto& headers = report_headers();

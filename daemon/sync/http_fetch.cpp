@@ -31,7 +31,8 @@ Url parse_http_url(const std::string& text) {
   }
   url.host = std::string(u.encoded_host_address());
   if (url.host.empty()) throw std::invalid_argument("\"" + text + "\" has no host");
-  if (!url.host.empty() && url.host.front() == '[') url.host = url.host.substr(1, url.host.size() - 2);
+  if (!url.host.empty() && url.host.front() == '[')
+    url.host = url.host.substr(1, url.host.size() - 2);
   url.port = u.has_port() ? std::string(u.port()) : "80";
   url.target = std::string(u.encoded_target());
   if (url.target.empty()) url.target = "/";
@@ -75,14 +76,12 @@ class Call : public HttpCall, public std::enable_shared_from_this<Call> {
 
     stream_.expires_after(request_.timeout);
     auto self = shared_from_this();
-    resolver_.async_resolve(url_.host, url_.port,
-                            [self](beast::error_code ec, const tcp::resolver::results_type& r) {
-                              if (ec) return self->fail("cannot resolve " + self->url_.host, ec);
-                              self->stream_.async_connect(
-                                  r, [self](beast::error_code ec2, const tcp::endpoint&) {
-                                    self->on_connect(ec2);
-                                  });
-                            });
+    resolver_.async_resolve(
+        url_.host, url_.port, [self](beast::error_code ec, const tcp::resolver::results_type& r) {
+          if (ec) return self->fail("cannot resolve " + self->url_.host, ec);
+          self->stream_.async_connect(
+              r, [self](beast::error_code ec2, const tcp::endpoint&) { self->on_connect(ec2); });
+        });
   }
 
   void cancel() override {
@@ -115,10 +114,10 @@ class Call : public HttpCall, public std::enable_shared_from_this<Call> {
 
   void fail(const std::string& what, beast::error_code ec) {
     HttpResponse r;
-    r.error = what + ": " + (ec == beast::error::timeout
-                                 ? "no answer within " + std::to_string(request_.timeout.count()) +
-                                       " ms"
-                                 : ec.message());
+    r.error = what + ": " +
+              (ec == beast::error::timeout
+                   ? "no answer within " + std::to_string(request_.timeout.count()) + " ms"
+                   : ec.message());
     finish(std::move(r));
   }
 

@@ -32,7 +32,7 @@ struct HttpRequest {
   std::string content_type;
   std::vector<std::pair<std::string, std::string>> headers;
   std::chrono::milliseconds timeout{30'000};  // the whole exchange
-  std::size_t body_limit = 8u << 20;           // largest response body accepted
+  std::size_t body_limit = 8u << 20;          // largest response body accepted
 };
 
 struct HttpResponse {

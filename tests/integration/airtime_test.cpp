@@ -74,8 +74,8 @@ TEST(AirtimeCrash, FiftyKillsDuringWritesLoseNoRowAndKeepTheChain) {
     ASSERT_TRUE(row) << "started play " << id << " is missing";
     EXPECT_NE(row->status, "playing");
     if (!closed.count(id) && row->status != "interrupted") {
-      EXPECT_TRUE(last_of_round.count(id)) << id << " closed as " << row->status
-                                           << " though nobody closed it";
+      EXPECT_TRUE(last_of_round.count(id))
+          << id << " closed as " << row->status << " though nobody closed it";
     } else if (!closed.count(id)) {  // ... one the kill caught is closed as interrupted
       EXPECT_EQ(row->status, "interrupted") << id;
       EXPECT_GE(*row->duration_s, 0.0);
@@ -101,8 +101,8 @@ TEST_F(AirtimeDaemonTest, FiftyKillsDuringPlayLoseNoRowAndKeepTheChain) {
   for (int s = 0; s < 60; s += 2) seconds += (seconds.empty() ? "" : ",") + std::to_string(s);
   write_config(
       "[[schedule]]\nid = \"moi-2-giay\"\nchannel = \"loudspeaker\"\nfile = \"tone.wav\"\n"
-      "start = \"" + local(start_in(1s)) + "\"\nrrule = \"FREQ=MINUTELY;BYSECOND=" + seconds +
-          "\"\n",
+      "start = \"" +
+          local(start_in(1s)) + "\"\nrrule = \"FREQ=MINUTELY;BYSECOND=" + seconds + "\"\n",
       "\n[airtime]\ncheckpoint = \"1s\"\n");
   std::mt19937 rng(20222);
   std::set<std::string> started;  // actual_start of every play the daemon said began
@@ -159,16 +159,16 @@ TEST_F(AirtimeDaemonTest, QuarterReportOpensInASpreadsheetWithTotalsFromTheRawRo
   auto r = run({LOAXA_BIN, "--url", url(), "report", "--period", "2022-Q3", "--by", "topic",
                 "--format", "xlsx", "--out", xlsx.string()});
   ASSERT_EQ(r.code, 0) << r.err;
-  r = run({LOAXA_BIN, "--url", url(), "report", "--period", "2022-Q3", "--format", "csv",
-           "--excel", "--out", csv.string()});
+  r = run({LOAXA_BIN, "--url", url(), "report", "--period", "2022-Q3", "--format", "csv", "--excel",
+           "--out", csv.string()});
   ASSERT_EQ(r.code, 0) << r.err;
   r = run({LOAXA_BIN, "--url", url(), "airtime", "--from", "2022-06-28", "--to", "2022-10-02",
            "--format", "csv", "--excel"});
   ASSERT_EQ(r.code, 0) << r.err;
   std::ofstream(raw, std::ios::binary) << r.out;
-  const auto check = run({PYTHON3_BIN, std::string(LOAXA_SOURCE_DIR) + "/tests/tools/check_report.py",
-                          xlsx.string(), csv.string(), raw.string(), "2022-07-01T00:00:00+07:00",
-                          "2022-10-01T00:00:00+07:00"});
+  const auto check = run(
+      {PYTHON3_BIN, std::string(LOAXA_SOURCE_DIR) + "/tests/tools/check_report.py", xlsx.string(),
+       csv.string(), raw.string(), "2022-07-01T00:00:00+07:00", "2022-10-01T00:00:00+07:00"});
   EXPECT_EQ(check.code, 0) << check.out << check.err;
   std::cout << check.out;
 
@@ -177,10 +177,10 @@ TEST_F(AirtimeDaemonTest, QuarterReportOpensInASpreadsheetWithTotalsFromTheRawRo
   ASSERT_EQ(r.code, 0) << r.err;
   EXPECT_NE(r.out.find("PAR Index, SIPAS, PAPI, PCI"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("Tổng cộng / total"), std::string::npos);
-  const auto online = run({LOAXA_BIN, "--url", url(), "report", "--period", "2022-Q3", "--format",
-                           "json"});
-  const auto offline = run({LOAXA_BIN, "report", "--db", db.string(), "--period", "2022-Q3",
-                            "--format", "json"});
+  const auto online =
+      run({LOAXA_BIN, "--url", url(), "report", "--period", "2022-Q3", "--format", "json"});
+  const auto offline =
+      run({LOAXA_BIN, "report", "--db", db.string(), "--period", "2022-Q3", "--format", "json"});
   EXPECT_EQ(online.out, offline.out);
   // Bad periods are refused with the accepted forms.
   r = run({LOAXA_BIN, "--url", url(), "report", "--period", "2022-Q5"});
@@ -202,15 +202,15 @@ TEST_F(AirtimeDaemonTest, ExportStreamsEveryRowWithFilters) {
   // Every row, chunked, as NDJSON, read piece by piece.
   std::int64_t lines = 0;
   std::string partial;
-  const auto res = cli::http_get(url(), "/api/v1/airtime?format=ndjson", "",
-                                 [&](std::string_view piece) {
-                                   partial.append(piece);
-                                   std::size_t nl;
-                                   while ((nl = partial.find('\n')) != std::string::npos) {
-                                     ++lines;
-                                     partial.erase(0, nl + 1);
-                                   }
-                                 });
+  const auto res =
+      cli::http_get(url(), "/api/v1/airtime?format=ndjson", "", [&](std::string_view piece) {
+        partial.append(piece);
+        std::size_t nl;
+        while ((nl = partial.find('\n')) != std::string::npos) {
+          ++lines;
+          partial.erase(0, nl + 1);
+        }
+      });
   EXPECT_EQ(res.status, 200);
   EXPECT_EQ(lines, 30000);
   EXPECT_TRUE(partial.empty());
@@ -227,8 +227,8 @@ TEST_F(AirtimeDaemonTest, ExportStreamsEveryRowWithFilters) {
   EXPECT_EQ(rows, count.int64(0));
   EXPECT_GT(rows, 0);
   // JSON is one well-formed array.
-  r = run({LOAXA_BIN, "--url", url(), "airtime", "--format", "json", "--from", "2022-03-01",
-           "--to", "2022-03-02"});
+  r = run({LOAXA_BIN, "--url", url(), "airtime", "--format", "json", "--from", "2022-03-01", "--to",
+           "2022-03-02"});
   ASSERT_EQ(r.code, 0) << r.err;
   EXPECT_GT(boost::json::parse(r.out).as_array().size(), 0u);
   daemon->signal(SIGTERM);

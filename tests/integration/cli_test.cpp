@@ -48,7 +48,7 @@ TEST(Loaxad, HelpAndBadArguments) {
 
 TEST(Loaxa, EveryVerbHasHelp) {
   for (const char* verb :
-       {"status", "airtime", "keygen", "occurrences", "schedule preview", "verify-log"}) {
+       {"status", "airtime", "report", "keygen", "occurrences", "schedule preview", "verify-log"}) {
     std::vector<std::string> argv{LOAXA_BIN};
     std::string v(verb);
     for (std::size_t sp; (sp = v.find(' ')) != std::string::npos; v.erase(0, sp + 1)) {

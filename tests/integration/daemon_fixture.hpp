@@ -41,7 +41,8 @@ inline std::pair<std::size_t, std::size_t> sounding_span(const std::vector<std::
   return {first, last};
 }
 
-inline double zero_crossing_hz(const std::vector<std::int16_t>& s, std::size_t from, std::size_t to) {
+inline double zero_crossing_hz(const std::vector<std::int16_t>& s, std::size_t from,
+                               std::size_t to) {
   int crossings = 0;
   for (std::size_t i = from + 1; i < to; ++i) {
     if ((s[i - 1] < 0) != (s[i] < 0)) ++crossings;
@@ -56,7 +57,7 @@ inline double peak(const std::vector<std::int16_t>& s, std::size_t from, std::si
 }
 
 inline bool wait_for_file_size(const std::filesystem::path& file, std::uintmax_t bytes,
-                        std::chrono::milliseconds timeout) {
+                               std::chrono::milliseconds timeout) {
   const auto deadline = std::chrono::steady_clock::now() + timeout;
   while (std::chrono::steady_clock::now() < deadline) {
     std::error_code ec;

@@ -20,6 +20,9 @@ EXPECTED_LABEL = "PAR Index, SIPAS, PAPI, PCI"
 EXPECTED_TITLE = "BÁO CÁO THỜI LƯỢNG TUYÊN TRUYỀN CẢI CÁCH HÀNH CHÍNH"
 
 
+UNSYNCED = [0]  # plays of the period logged with an unsynchronised clock
+
+
 def parse(ts):
     return dt.datetime.fromisoformat(ts) if ts else None
 
@@ -36,6 +39,8 @@ def expected(raw_path, start, end):
         anchor = a0 or parse(r["planned_start"])
         if start <= anchor < end:
             line["plays"] += 1
+            if r["clock_synced"] == "false":
+                UNSYNCED[0] += 1
             if r["status"] in ("completed", "failed", "missed", "preempted"):
                 line[r["status"]] += 1
         if a0 and r["duration_s"]:
@@ -57,6 +62,9 @@ def main():
     if not str(cells[0][0]).startswith(EXPECTED_TITLE):
         problems.append(f"xlsx title is {cells[0][0]!r}")
     head = next(i for i, r in enumerate(cells) if r[0] == "Mã / key")
+    clock_note = " ".join(str(r[0]) for r in cells[:head] if r[0])
+    if UNSYNCED[0] and f"{UNSYNCED[0]} play(s) logged with an unsynchronised clock" not in clock_note:
+        problems.append(f"xlsx header does not say {UNSYNCED[0]} plays had an unsynchronised clock")
     lines = [r for r in cells[head + 1:] if r[1] is not None]
     body, total = lines[:-1], lines[-1]
     if total[0] != "total":

@@ -149,7 +149,8 @@ TEST_F(AirtimeLogTest, CsvLineIsTheHashedFieldsInOrder) {
   for (int pass = 0; pass < 2; ++pass) {
     std::string expected;
     const auto fields = airtime_fields(r);
-    for (std::size_t i = 0; i < fields.size(); ++i) expected += (i ? "," : "") + csv_field(fields[i]);
+    for (std::size_t i = 0; i < fields.size(); ++i)
+      expected += (i ? "," : "") + csv_field(fields[i]);
     EXPECT_EQ(to_csv(r), expected + "\r\n");
     r.duration_s.reset();
     r.planned_s.reset();
@@ -170,17 +171,17 @@ TEST_F(AirtimeLogTest, EditingAnyFieldBreaksTheChainAtThatRow) {
   std::int64_t checked = 0;
   EXPECT_FALSE(log.verify(checked));
   EXPECT_EQ(checked, 5);
-  for (const char* column :
-       {"box_id", "channel", "media_id", "title", "schedule_id", "source", "planned_start",
-        "actual_start", "actual_end", "duration_s", "status", "error", "topic", "playlist_id",
-        "clock_synced", "planned_s"}) {
+  for (const char* column : {"box_id", "channel", "media_id", "title", "schedule_id", "source",
+                             "planned_start", "actual_start", "actual_end", "duration_s", "status",
+                             "error", "topic", "playlist_id", "clock_synced", "planned_s"}) {
     sqlite::Database& db = store_->db();
     db.exec(std::string("CREATE TEMP TABLE saved AS SELECT * FROM airtime WHERE id='") + ids[2] +
             "'");
     db.exec(std::string("UPDATE airtime SET ") + column + " = " +
             (std::string(column) == "duration_s" || std::string(column) == "planned_s" ? "2.5"
-             : std::string(column) == "clock_synced"                           ? "0"
-                                                                               : "'x'") + " WHERE id='" + ids[2] + "'");
+             : std::string(column) == "clock_synced"                                   ? "0"
+                                                                                       : "'x'") +
+            " WHERE id='" + ids[2] + "'");
     const auto broken = log.verify(checked);
     ASSERT_TRUE(broken) << column;
     EXPECT_EQ(broken->position, 3) << column;

@@ -124,7 +124,7 @@ TEST_F(ReportTest, CountsAirtimeAndComplianceByTopic) {
   play("2022-07-02T06:00:00", 60, "indices", "preempted", 180);
   play("2022-07-03T06:00:00", 0, "indices", "missed", 180);
   play("2022-07-04T06:00:00", 0, "policy", "failed", 120);
-  play("2022-07-05T06:00:00", 30, "policy", "completed");  // manual: no plan
+  play("2022-07-05T06:00:00", 30, "policy", "completed");         // manual: no plan
   play("2022-06-30T06:00:00", 100, "indices", "completed", 100);  // before Q3
   const auto r = report("2022-Q3", ReportBy::topic);
   ASSERT_EQ(r.lines.size(), default_topics().size());
