@@ -56,14 +56,6 @@ const char* const kAirtimeHelp =
 
 namespace {
 
-std::string vn_date(scheduler::LocalDays d) {
-  const date::year_month_day ymd(d);
-  char buf[16];
-  std::snprintf(buf, sizeof buf, "%02u/%02u/%04d", static_cast<unsigned>(ymd.day()),
-                static_cast<unsigned>(ymd.month()), static_cast<int>(ymd.year()));
-  return buf;
-}
-
 std::optional<std::string> meta(store::sqlite::Database& db, const std::string& key) {
   try {
     auto st = db.prepare("SELECT value FROM meta WHERE key = ?");
@@ -115,7 +107,8 @@ void print_table(const std::string& period_text, const std::string& by,
   // The period's dates do not depend on the zone.
   const auto p = store::parse_period(period_text, scheduler::Zone("UTC"));
   std::cout << "Báo cáo thời lượng phát / airtime report — kỳ / period " << period_text << " ("
-            << vn_date(p.first) << " – " << vn_date(p.last) << "), theo / by " << by << "\n\n";
+            << store::vn_date(p.first) << " – " << store::vn_date(p.last) << "), theo / by " << by
+            << "\n\n";
   std::vector<std::vector<std::string>> rows;
   auto add = [&](const store::ReportLine& l) {
     rows.push_back({l.key, l.label, std::to_string(l.plays), std::to_string(l.completed),

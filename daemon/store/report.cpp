@@ -146,6 +146,14 @@ std::optional<double> ReportLine::compliance() const {
   return static_cast<double>(planned_aired_ms) / static_cast<double>(planned_ms);
 }
 
+std::string vn_date(scheduler::LocalDays d) {
+  const date::year_month_day ymd(d);
+  char buf[16];
+  std::snprintf(buf, sizeof buf, "%02u/%02u/%04d", static_cast<unsigned>(ymd.day()),
+                static_cast<unsigned>(ymd.month()), static_cast<int>(ymd.year()));
+  return buf;
+}
+
 std::string format_hms(std::int64_t ms) {
   const std::int64_t s = (ms + 500) / 1000;
   char buf[32];

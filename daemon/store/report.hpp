@@ -79,6 +79,8 @@ struct Report {
 Report build_report(sqlite::Database& db, const Period& period, ReportBy by,
                     const scheduler::Zone& zone, const TopicLabels& topics);
 
+// "01/07/2022": a date as Vietnamese forms write it.
+std::string vn_date(scheduler::LocalDays day);
 // "1:02:03" (hours not wrapped at 24).
 std::string format_hms(std::int64_t ms);
 

@@ -13,14 +13,6 @@
 namespace loaxa::store {
 namespace {
 
-std::string vn_date(scheduler::LocalDays d) {
-  const date::year_month_day ymd(d);
-  char buf[16];
-  std::snprintf(buf, sizeof buf, "%02u/%02u/%04d", static_cast<unsigned>(ymd.day()),
-                static_cast<unsigned>(ymd.month()), static_cast<int>(ymd.year()));
-  return buf;
-}
-
 const char* by_label(ReportBy by) {
   switch (by) {
     case ReportBy::topic:

@@ -9,24 +9,13 @@
 #include "daemon/store/airtime_export.hpp"
 #include "daemon/store/sha256.hpp"
 #include "daemon/store/store.hpp"
+#include "store_fixture.hpp"
 
 namespace loaxa::store {
 namespace {
 
-class AirtimeLogTest : public ::testing::Test {
+class AirtimeLogTest : public StoreTest {
  protected:
-  void SetUp() override {
-    dir_ = std::filesystem::temp_directory_path() /
-           ("loaxa-air-" + std::to_string(::getpid()) + "-" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    std::filesystem::remove_all(dir_);
-    std::filesystem::create_directories(dir_);
-    store_ = std::make_unique<Store>(dir_ / "loaxa.db");
-  }
-  void TearDown() override {
-    store_.reset();
-    std::filesystem::remove_all(dir_);
-  }
   AirtimeRow row(const std::string& media) {
     AirtimeRow r;
     r.box_id = "bp-tan-phu";
@@ -39,8 +28,6 @@ class AirtimeLogTest : public ::testing::Test {
     r.actual_start = "2022-07-01T06:00:00.001+07:00";
     return r;
   }
-  std::filesystem::path dir_;
-  std::unique_ptr<Store> store_;
 };
 
 TEST_F(AirtimeLogTest, OpenThenCloseChainsHashes) {

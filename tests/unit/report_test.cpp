@@ -5,6 +5,7 @@
 #include <filesystem>
 
 #include "daemon/store/store.hpp"
+#include "store_fixture.hpp"
 
 namespace loaxa::store {
 namespace {
@@ -66,20 +67,8 @@ TEST(Period, BadFormsSayWhatIsAccepted) {
   }
 }
 
-class ReportTest : public ::testing::Test {
+class ReportTest : public StoreTest {
  protected:
-  void SetUp() override {
-    dir_ = std::filesystem::temp_directory_path() /
-           ("loaxa-report-" + std::to_string(::getpid()) + "-" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    std::filesystem::remove_all(dir_);
-    std::filesystem::create_directories(dir_);
-    store_ = std::make_unique<Store>(dir_ / "loaxa.db");
-  }
-  void TearDown() override {
-    store_.reset();
-    std::filesystem::remove_all(dir_);
-  }
   // A closed play from `start` lasting `secs`, planned as `planned_secs` (<0: unplanned).
   void play(const std::string& start, double secs, const std::string& topic,
             const std::string& status = "completed", double planned_secs = -1,
@@ -115,8 +104,6 @@ class ReportTest : public ::testing::Test {
     throw std::runtime_error("no line " + key);
   }
   Zone zone_{"Asia/Ho_Chi_Minh"};
-  std::filesystem::path dir_;
-  std::unique_ptr<Store> store_;
 };
 
 TEST_F(ReportTest, CountsAirtimeAndComplianceByTopic) {
