@@ -199,12 +199,33 @@ Response preview(const Request& r, Controller& controller) {
 
 }  // namespace
 
-void add_routes(api::HttpServer& server, Controller& controller, store::Store& store) {
+void add_routes(api::HttpServer& server, Controller& controller, store::Store& store,
+                ProvinceSync* sync) {
   server.route("GET", "/healthz", [](const Request&) {
     return Response{200, "text/plain; charset=utf-8", "ok\n"};
   });
-  server.route("GET", "/api/v1/status", [&controller](const Request&) {
-    return api::json_response(boost::json::serialize(controller.status()) + "\n");
+  server.route("GET", "/api/v1/status", [&controller, sync](const Request&) {
+    auto out = controller.status();
+    if (sync) out["sync"] = sync->status();
+    return api::json_response(boost::json::serialize(out) + "\n");
+  });
+  auto no_sync = [] {
+    return error_response(404, "sync_not_configured",
+                          "province sync is not configured on this box ([sync] url and "
+                          "public_keys in the config)");
+  };
+  server.route("GET", "/api/v1/sync", [sync, no_sync](const Request&) {
+    if (!sync) return no_sync();
+    return api::json_response(boost::json::serialize(sync->status()) + "\n");
+  });
+  server.route("POST", "/api/v1/sync", [sync, no_sync](const Request&) {
+    if (!sync) return no_sync();
+    sync->poll_now();
+    auto out = sync->status();
+    out["poll"] = "started";
+    Response resp = api::json_response(boost::json::serialize(out) + "\n");
+    resp.status = 202;
+    return resp;
   });
   server.route("GET", "/api/v1/airtime",
                [&controller, &store](const Request& r) { return airtime(r, controller, store); });

@@ -40,7 +40,8 @@ int App::run() {
   controller_ = std::make_unique<Controller>(io_, *store_, config_, copts);
 
   server_ = std::make_unique<api::HttpServer>(io_);
-  add_routes(*server_, *controller_, *store_);
+  if (config_.sync) sync_ = std::make_unique<ProvinceSync>(io_, *store_, *controller_, config_);
+  add_routes(*server_, *controller_, *store_, sync_.get());
   for (const auto& l : config_.api->listen) {
     if (!is_loopback(l)) {
       throw std::runtime_error("api.listen \"" + l +
@@ -52,6 +53,7 @@ int App::run() {
   for (const auto& l : config_.api->listen) log::info("api", "listening on http://" + l);
 
   controller_->start();
+  if (sync_) sync_->start();
   if (config_.airtime.push) {
     pusher_ = std::make_unique<AirtimePusher>(io_, *store_, *config_.airtime.push, config_.box.id);
     pusher_->start();
@@ -90,6 +92,7 @@ void App::stop() {
   stopping_ = true;
   sd_notify(0, "STOPPING=1");
   if (pusher_) pusher_->stop();
+  if (sync_) sync_->stop();
   // Whatever happens, the process is gone within 2 s of the signal.
   stop_deadline_.expires_after(std::chrono::milliseconds(1800));
   stop_deadline_.async_wait([this](const boost::system::error_code& ec) {

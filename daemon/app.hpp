@@ -12,6 +12,7 @@
 #include "daemon/api/http_server.hpp"
 #include "daemon/config.hpp"
 #include "daemon/controller.hpp"
+#include "daemon/province_sync.hpp"
 #include "daemon/store/store.hpp"
 
 namespace loaxa {
@@ -45,6 +46,7 @@ class App {
   std::unique_ptr<Controller> controller_;
   std::unique_ptr<api::HttpServer> server_;
   std::unique_ptr<AirtimePusher> pusher_;
+  std::unique_ptr<ProvinceSync> sync_;
   std::chrono::microseconds watchdog_{0};
   std::chrono::steady_clock::time_point last_ping_{};
   bool stopping_ = false;

@@ -196,6 +196,17 @@ void read_sync(ConfigReader& r, Config& c) {
       s.interval = *v;
     }
   }
+  if (auto v = r.boolean("auto_accept_normal")) s.auto_accept_normal = *v;
+  if (auto v = r.string("disk_reserve")) {
+    static const std::regex size_re(R"(^(\d{1,6})\s*(MB|GB)$)");
+    std::smatch m;
+    if (!std::regex_match(*v, m, size_re)) {
+      r.problem(r.line_of("disk_reserve"),
+                "sync.disk_reserve: \"" + *v + "\" is not a size like \"200MB\" or \"1GB\"");
+    } else {
+      s.disk_reserve = std::stoll(m[1]) << (m[2] == "GB" ? 30 : 20);
+    }
+  }
   r.finish();
   c.sync = s;
 }
@@ -367,6 +378,7 @@ void read_schedules(ConfigReader& top, Config& c, std::vector<ConfigProblem>& pr
     }
     if (auto v = r.integer("priority", 0, 100)) s.priority = static_cast<int>(*v);
     s.max_duration = r.duration("max_duration");
+    s.skip_holidays = r.boolean("skip_holidays").value_or(false);
     if (s.content_kind == "stream" && !s.max_duration) {
       r.problem(r.line(), path + ": a stream needs max_duration (e.g. \"30m\")");
     }

@@ -46,6 +46,10 @@ struct SyncConfig {
   std::string url;
   std::vector<std::string> public_keys;
   milliseconds interval{60'000};
+  // Province `normal` bulletins air as scheduled without the operator accepting them.
+  bool auto_accept_normal = false;
+  // Free space kept in state_dir: a manifest whose media would eat into it is refused.
+  std::int64_t disk_reserve = std::int64_t{200} << 20;
 };
 
 struct TokenConfig {
@@ -96,6 +100,8 @@ struct ScheduleConfig {
   std::vector<std::string> rdates;   // extra local date-times (RFC 5545 RDATE)
   int priority = 50;
   std::optional<milliseconds> max_duration;
+  bool skip_holidays = false;  // not on the province's holidays (manifest `holidays`)
+  std::string origin = "config";  // config | province
   int line = 0;
 };
 

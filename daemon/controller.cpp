@@ -194,8 +194,8 @@ void Controller::begin_block(const Planned& e) {
 
 void Controller::start_block(ChannelState& cs, const Planned& e) {
   const ScheduleConfig* sched = nullptr;
-  for (const auto& s : config_.schedules) {
-    if (s.id == e.schedule_id) sched = &s;
+  for (const auto* s : all_schedules()) {
+    if (s->id == e.schedule_id) sched = s;
   }
   if (!sched) return;
   Block block;

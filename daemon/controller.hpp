@@ -17,6 +17,7 @@
 #include "daemon/clock.hpp"
 #include "daemon/config.hpp"
 #include "daemon/store/store.hpp"
+#include "daemon/sync/manifest.hpp"
 #include "player/channel.hpp"
 #include "scheduler/planner.hpp"
 
@@ -53,6 +54,10 @@ class Controller : public player::ChannelListener {
   const Config& config() const { return config_; }
   const scheduler::Zone& zone() const { return zone_; }
   boost::json::object status() const;
+  // The province's applied manifest (verified by the sync client): its priority (and,
+  // with auto_accept_normal, normal) schedules join the plan, its playlists and
+  // holidays with them. Replans.
+  void set_province(const sync::Manifest& manifest);
   // The planner's timeline over [from, to): what `schedule preview` shows and playout walks.
   scheduler::Timeline preview(scheduler::Instant from, scheduler::Instant to);
 
@@ -109,6 +114,8 @@ class Controller : public player::ChannelListener {
   std::vector<Item> resolve(const std::string& kind, const std::string& content,
                             const std::string& playlist_id);
   std::vector<Item> block_items(const ScheduleConfig& s);
+  // Config schedules, then the province's.
+  std::vector<const ScheduleConfig*> all_schedules() const;
   void arm(const Planned& e);
   void begin_block(const Planned& e);
   void start_block(ChannelState& cs, const Planned& e);
@@ -134,6 +141,9 @@ class Controller : public player::ChannelListener {
   scheduler::Zone zone_;
   std::map<std::string, ChannelState> channels_;
   std::map<std::string, Item> config_items_;  // by absolute path
+  std::vector<ScheduleConfig> province_schedules_;
+  std::vector<PlaylistConfig> province_playlists_;
+  std::vector<scheduler::LocalDays> holidays_;
   std::vector<std::unique_ptr<Clock::Timer>> block_timers_;
   std::set<std::string> armed_;
   scheduler::Timeline timeline_;

@@ -78,7 +78,11 @@ std::vector<Controller::Item> Controller::resolve(const std::string& kind,
                                                   const std::string& playlist_id) {
   std::vector<Item> out;
   if (kind == "playlist") {
-    for (const auto& p : config_.playlists) {
+    std::vector<const PlaylistConfig*> lists;
+    for (const auto& p : config_.playlists) lists.push_back(&p);
+    for (const auto& p : province_playlists_) lists.push_back(&p);
+    for (const auto* pl : lists) {
+      const auto& p = *pl;
       if (p.id != content) continue;
       for (const auto& entry : p.items) {
         auto items = resolve(fs::path(entry).is_absolute() ? "file" : "media", entry, p.id);
@@ -128,9 +132,62 @@ std::vector<Controller::Item> Controller::block_items(const ScheduleConfig& s) {
   return items;
 }
 
+std::vector<const ScheduleConfig*> Controller::all_schedules() const {
+  std::vector<const ScheduleConfig*> out;
+  for (const auto& s : config_.schedules) out.push_back(&s);
+  for (const auto& s : province_schedules_) out.push_back(&s);
+  return out;
+}
+
+void Controller::set_province(const sync::Manifest& m) {
+  province_playlists_.clear();
+  for (const auto& p : m.playlists) {
+    PlaylistConfig pc;
+    pc.id = p.id;
+    pc.title = p.title;
+    pc.items = p.items;
+    province_playlists_.push_back(pc);
+  }
+  province_schedules_.clear();
+  const bool accept_normal = config_.sync && config_.sync->auto_accept_normal;
+  int skipped = 0, waiting = 0;
+  for (const auto& s : m.schedules) {
+    if (!config_.channels.count(s.channel)) {
+      ++skipped;  // a manifest serves boxes with different channels
+      continue;
+    }
+    if (s.level == "normal" && !accept_normal) {
+      ++waiting;  // the operator decides (inbox)
+      continue;
+    }
+    ScheduleConfig c;
+    c.id = s.id;
+    c.channel = s.channel;
+    c.content_kind = s.content_kind;
+    c.content = s.content;
+    c.start = s.start;
+    c.rrule = s.rrule;
+    c.until = s.until;
+    c.exdates = s.exdates;
+    c.priority = s.effective_priority();
+    if (s.max_duration_ms) c.max_duration = milliseconds(*s.max_duration_ms);
+    c.skip_holidays = s.skip_holidays;
+    c.origin = "province";
+    province_schedules_.push_back(c);
+  }
+  holidays_.clear();
+  for (const auto& d : m.holidays) holidays_.push_back(scheduler::parse_date(d));
+  log::info("controller", "province manifest " + std::to_string(m.sequence) + ": " +
+                              std::to_string(province_schedules_.size()) + " schedule(s) in the plan, " +
+                              std::to_string(waiting) + " normal bulletin(s) waiting for the operator, " +
+                              std::to_string(skipped) + " for channels this box does not have");
+  replan();
+}
+
 std::vector<scheduler::Rule> Controller::rules() {
   std::vector<scheduler::Rule> out;
-  for (const auto& s : config_.schedules) {
+  for (const auto* sp : all_schedules()) {
+    const auto& s = *sp;
     scheduler::Rule r;
     r.id = s.id;
     r.channel = s.channel;
@@ -151,6 +208,7 @@ std::vector<scheduler::Rule> Controller::rules() {
                                      : scheduler::OverlapPolicy::resume;
     for (const auto& item : block_items(s)) r.duration += item.duration;
     r.max_duration = s.max_duration;
+    r.skip_holidays = s.skip_holidays;
     out.push_back(std::move(r));
   }
   return out;
@@ -158,6 +216,7 @@ std::vector<scheduler::Rule> Controller::rules() {
 
 scheduler::Timeline Controller::preview(Instant from, Instant to) {
   scheduler::PlanOptions options;
+  options.holidays = holidays_;
   for (const auto& [name, ch] : config_.channels) {
     for (const auto& q : ch.quiet_hours) options.quiet.push_back({name, q.from, q.to, q.text});
   }

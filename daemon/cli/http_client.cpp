@@ -28,8 +28,10 @@ std::string url_escape(const std::string& s) {
   return out;
 }
 
-HttpResult http_get(const std::string& base_url, const std::string& target,
-                    const std::string& token, const BodySink& sink) {
+namespace {
+
+HttpResult http_request(http::verb method, const std::string& base_url, const std::string& target,
+                        const std::string& token, const BodySink& sink) {
   const std::string prefix = "http://";
   if (!base_url.starts_with(prefix)) {
     throw std::runtime_error("--url " + base_url + ": only http://HOST:PORT is supported");
@@ -59,10 +61,11 @@ HttpResult http_get(const std::string& base_url, const std::string& target,
     throw std::runtime_error("cannot reach loaxad at " + base_url + ": " + ec.message() +
                              " (is it running? set --url or LOAXA_URL)");
   }
-  http::request<http::empty_body> req{http::verb::get, path_prefix + target, 11};
+  http::request<http::empty_body> req{method, path_prefix + target, 11};
   req.set(http::field::host, rest);
   req.set(http::field::user_agent, "loaxa-cli");
   if (!token.empty()) req.set(http::field::authorization, "Bearer " + token);
+  req.prepare_payload();
   http::write(stream, req, ec);
   // Read piecewise: a 2xx body goes to `sink` as it arrives (constant memory for
   // exports); anything else is kept for the error message.
@@ -95,6 +98,18 @@ HttpResult http_get(const std::string& base_url, const std::string& target,
   }
   stream.socket().shutdown(tcp::socket::shutdown_both, ec);
   return out;
+}
+
+}  // namespace
+
+HttpResult http_get(const std::string& base_url, const std::string& target,
+                    const std::string& token, const BodySink& sink) {
+  return http_request(http::verb::get, base_url, target, token, sink);
+}
+
+HttpResult http_post(const std::string& base_url, const std::string& target,
+                     const std::string& token) {
+  return http_request(http::verb::post, base_url, target, token, nullptr);
 }
 
 }  // namespace loaxa::cli

@@ -23,5 +23,8 @@ using BodySink = std::function<void(std::string_view)>;
 // daemon, bad URL) and how to fix it.
 HttpResult http_get(const std::string& base_url, const std::string& target,
                     const std::string& token, const BodySink& sink = nullptr);
+// POST with an empty body (actions such as /api/v1/sync).
+HttpResult http_post(const std::string& base_url, const std::string& target,
+                     const std::string& token);
 
 }  // namespace loaxa::cli

@@ -16,6 +16,7 @@
 #include "daemon/cli/report.hpp"
 #include "daemon/cli/table.hpp"
 #include "daemon/cli/verify_log.hpp"
+#include "daemon/publish.hpp"
 #include "daemon/sync/keys.hpp"
 
 namespace {
@@ -37,7 +38,10 @@ constexpr const char* kUsage =
     "  schedule preview       the planned timeline with statuses and reasons\n"
     "  occurrences            offline: the dates of an RFC 5545 recurrence rule\n"
     "  verify-log DB          offline: check the airtime log's hash chain\n"
+    "  sync now | status      poll the province at once / show the sync state\n"
     "  keygen --out PREFIX    make an Ed25519 key pair for signing province manifests\n"
+    "  publish SRC --out OUT --key PREFIX.key\n"
+    "                         offline: build and sign a province manifest and media tree\n"
     "\n"
     "Online verbs reach loaxad at --url (default $LOAXA_URL or http://127.0.0.1:8080).\n"
     "Every verb has --help. Exit codes: 0 success, 1 failure, 2 bad input.\n";
@@ -53,6 +57,28 @@ const std::map<std::string, std::string> kVerbHelp = {
     {"occurrences", loaxa::cli::kOccurrencesHelp},
     {"schedule preview", loaxa::cli::kPreviewHelp},
     {"verify-log", loaxa::cli::kVerifyLogHelp},
+    {"publish",
+     "Usage: loaxa publish SRC_DIR --out OUT_DIR --key PREFIX.key\n"
+     "\n"
+     "Reads SRC_DIR/province.toml ([publisher] id, name, targets, holidays; [[media]] file,\n"
+     "id, title, topic, audience; [[playlist]]; [[schedule]]; [[emergency]]: see\n"
+     "docs/manifest.md), probes and hashes every media file, copies it to\n"
+     "OUT_DIR/media/<sha256>.<ext>, and writes OUT_DIR/manifest.json and its Ed25519\n"
+     "signature OUT_DIR/manifest.json.sig. The sequence is the time of publishing in Unix\n"
+     "seconds (above the one already in OUT_DIR), so it grows even if OUT_DIR is lost.\n"
+     "Serve OUT_DIR with any static web server; boxes poll OUT_DIR/manifest.json.\n"
+     "The manifest is checked as boxes check it before anything is written.\n"},
+    {"sync status",
+     "Usage: loaxa sync status [--format table|json]\n"
+     "\n"
+     "Province sync: the applied manifest sequence and when it was applied, the last\n"
+     "attempt and success, the last error in words, how far the box clock is from the\n"
+     "province server's, and the media still downloading with their progress.\n"},
+    {"sync now",
+     "Usage: loaxa sync now [--format table|json]\n"
+     "\n"
+     "Asks loaxad to poll the province at once (instead of at the next interval) and\n"
+     "shows the sync status.\n"},
     {"keygen",
      "Usage: loaxa keygen --out PREFIX\n"
      "\n"
@@ -96,6 +122,61 @@ std::string str(const json::value& v) {
   return json::serialize(v);
 }
 
+void print_sync(const json::value& v) {
+  if (!v.is_object()) {
+    std::cout << "Đồng bộ / sync: " << str(v) << "\n";
+    return;
+  }
+  const auto& o = v.as_object();
+  auto f = [&](const char* k) { return o.contains(k) ? str(o.at(k)) : std::string(); };
+  std::cout << "Đồng bộ / sync: " << f("url") << "  [" << f("state") << "]\n";
+  std::cout << "  bản đang áp dụng / applied sequence: " << f("applied_sequence")
+            << (f("applied_at").empty() ? "" : " (" + f("applied_at") + ")") << "\n";
+  std::cout << "  lần thử cuối / last attempt: " << f("last_attempt")
+            << "   thành công cuối / last success: " << f("last_success") << "\n";
+  if (!f("last_error").empty()) std::cout << "  lỗi / error: " << f("last_error") << "\n";
+  if (o.contains("clock_skew_s")) {
+    const auto skew = o.at("clock_skew_s").to_number<std::int64_t>();
+    std::cout << "  đồng hồ / clock: " << (std::abs(skew) > 60 ? "LỆCH / OFF by " : "khớp / ok, ")
+              << skew << " s so với máy chủ tỉnh / against the province server\n";
+  }
+  if (o.contains("pending") && !o.at("pending").as_array().empty()) {
+    std::cout << "  đang tải bản " << f("pending_sequence") << " / downloading:\n";
+    for (const auto& d : o.at("pending").as_array()) {
+      std::cout << "    " << str(d.at("media")) << "  " << str(d.at("have")) << " / "
+                << str(d.at("size")) << " bytes\n";
+    }
+  }
+}
+
+int cmd_sync(const Args& a) {
+  only_options(a, {"format"});
+  const std::string format = option(a, "format", "table");
+  if (format != "table" && format != "json") throw BadInput("--format must be table or json");
+  loaxa::cli::HttpResult r;
+  if (a.verb == "sync now") {
+    r = loaxa::cli::http_post(base_url(a), "/api/v1/sync", token(a));
+  } else {
+    r = get(a, "/api/v1/sync");
+  }
+  if (r.status >= 400) {
+    std::string message = r.body;
+    try {
+      message = json::value_to<std::string>(json::parse(r.body).at("error").at("message"));
+    } catch (const std::exception&) {
+    }
+    std::cerr << "loaxa: " << message << "\n";
+    return 1;
+  }
+  if (format == "json") {
+    std::cout << r.body;
+  } else {
+    if (a.verb == "sync now") std::cout << "Đã yêu cầu đồng bộ ngay / a poll was started\n";
+    print_sync(json::parse(r.body));
+  }
+  return 0;
+}
+
 int cmd_status(const Args& a) {
   only_options(a, {"format"});
   const std::string format = option(a, "format", "table");
@@ -135,7 +216,7 @@ int cmd_status(const Args& a) {
   std::snprintf(buf, sizeof buf, "\nĐĩa / disk: %.1f GiB trống / free of %.1f GiB (%s)\n",
                 free_b / (1 << 30), total_b / (1 << 30), str(disk.at("state_dir")).c_str());
   std::cout << buf;
-  std::cout << "Đồng bộ / sync: " << str(s.at("sync")) << "\n";
+  print_sync(s.at("sync"));
   return 0;
 }
 
@@ -146,6 +227,26 @@ int cmd_keygen(const Args& a) {
   const std::string pub = loaxa::sync::generate_keypair(out);
   std::cout << "wrote " << out << ".key (secret, keep it off the boxes) and " << out
             << ".pub\npublic key: " << pub << "\n";
+  return 0;
+}
+
+int cmd_publish(const Args& a) {
+  if (a.positional.size() != 1) {
+    throw BadInput("loaxa publish needs one SRC_DIR (the folder with province.toml)");
+  }
+  for (const auto& [k, v] : a.options) {
+    if (k != "out" && k != "key") throw BadInput("loaxa publish does not take --" + k);
+  }
+  const std::string out = option(a, "out"), key = option(a, "key");
+  if (out.empty() || key.empty()) throw BadInput("loaxa publish needs --out OUT_DIR and --key PREFIX.key");
+  const auto r = loaxa::publish(a.positional[0], out, key);
+  if (!r.problems.empty()) {
+    for (const auto& p : r.problems) std::cerr << p.to_string() << "\n";
+    std::cerr << "nothing was published\n";
+    return 2;
+  }
+  std::cout << "published sequence " << r.sequence << ": " << r.manifest.string() << " ("
+            << r.media << " media, " << r.copied << " copied)\n";
   return 0;
 }
 
@@ -165,6 +266,8 @@ int main(int argc, char** argv) {
       return 0;
     }
     if (a.verb == "status") return cmd_status(a);
+    if (a.verb == "publish") return cmd_publish(a);
+    if (a.verb == "sync now" || a.verb == "sync status") return cmd_sync(a);
     const loaxa::cli::Getter getter = [&](const std::string& t, const loaxa::cli::BodySink& s) {
       return get(a, t, s);
     };

@@ -4,6 +4,7 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/url/parse.hpp>
+#include <boost/url/url.hpp>
 #include <stdexcept>
 
 namespace loaxa::sync {
@@ -44,6 +45,16 @@ Url parse_http_url(const std::string& text) {
   return url;
 }
 
+std::string resolve_url(const std::string& base, const std::string& relative) {
+  auto b = boost::urls::parse_uri(base);
+  auto r = boost::urls::parse_relative_ref(relative);
+  if (!b || !r) throw std::invalid_argument("cannot resolve \"" + relative + "\" against " + base);
+  boost::urls::url out;
+  const auto rc = boost::urls::resolve(*b, *r, out);
+  if (!rc) throw std::invalid_argument("cannot resolve \"" + relative + "\" against " + base);
+  return std::string(out.buffer());
+}
+
 std::string HttpResponse::describe() const {
   if (!error.empty()) return error;
   return "HTTP " + std::to_string(status);
@@ -72,7 +83,7 @@ class Call : public HttpCall, public std::enable_shared_from_this<Call> {
     for (const auto& [k, v] : request_.headers) req_.set(k, v);
     req_.body() = std::move(request_.body);
     req_.prepare_payload();
-    parser_.body_limit(request_.body_limit);
+    parser_.body_limit(boost::none);  // counted as it arrives
 
     stream_.expires_after(request_.timeout);
     auto self = shared_from_this();
@@ -95,21 +106,60 @@ class Call : public HttpCall, public std::enable_shared_from_this<Call> {
   void on_connect(beast::error_code ec) {
     if (ec) return fail("cannot connect to " + url_.host + ":" + url_.port, ec);
     auto self = shared_from_this();
+    if (request_.sink) stream_.expires_after(request_.timeout);
     http::async_write(stream_, req_, [self](beast::error_code ec2, std::size_t) {
       if (ec2) return self->fail("sending the request failed", ec2);
-      http::async_read(self->stream_, self->buffer_, self->parser_,
-                       [self](beast::error_code ec3, std::size_t) { self->on_read(ec3); });
+      if (self->request_.sink) self->stream_.expires_after(self->request_.timeout);
+      http::async_read_header(self->stream_, self->buffer_, self->parser_,
+                              [self](beast::error_code ec3, std::size_t) { self->on_header(ec3); });
     });
   }
 
-  void on_read(beast::error_code ec) {
+  void on_header(beast::error_code ec) {
     if (ec) return fail("reading the response failed", ec);
-    HttpResponse r;
-    r.status = parser_.get().result_int();
-    r.body = std::move(parser_.get().body());
+    response_.status = parser_.get().result_int();
+    for (const auto& f : parser_.get()) {
+      std::string name(f.name_string());
+      for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+      response_.headers[name] = std::string(f.value());
+    }
+    if (request_.on_headers && !request_.on_headers(response_.status, response_.headers)) {
+      return close_and_finish();
+    }
+    read_body();
+  }
+
+  void read_body() {
+    if (parser_.is_done()) return close_and_finish();
+    parser_.get().body().data = chunk_;
+    parser_.get().body().size = sizeof chunk_;
+    if (request_.sink) stream_.expires_after(request_.timeout);
+    auto self = shared_from_this();
+    http::async_read_some(stream_, buffer_, parser_, [self](beast::error_code ec, std::size_t) {
+      if (ec == http::error::need_buffer) ec = {};
+      if (ec) return self->fail("reading the response failed", ec);
+      const std::size_t n = sizeof self->chunk_ - self->parser_.get().body().size;
+      const std::string_view piece(self->chunk_, n);
+      if (self->request_.sink) {
+        if (n > 0 && !self->request_.sink(piece)) return self->close_and_finish();
+      } else {
+        if (self->response_.body.size() + n > self->request_.body_limit) {
+          HttpResponse r;
+          r.error = "the answer is larger than " + std::to_string(self->request_.body_limit) +
+                    " bytes";
+          return self->finish(std::move(r));
+        }
+        self->response_.body.append(piece);
+      }
+      self->read_body();
+    });
+  }
+
+  void close_and_finish() {
     beast::error_code ignored;
     stream_.socket().shutdown(tcp::socket::shutdown_both, ignored);
-    finish(std::move(r));
+    stream_.socket().close(ignored);
+    finish(std::move(response_));
   }
 
   void fail(const std::string& what, beast::error_code ec) {
@@ -134,7 +184,9 @@ class Call : public HttpCall, public std::enable_shared_from_this<Call> {
   HttpRequest request_;
   Url url_;
   http::request<http::string_body> req_;
-  http::response_parser<http::string_body> parser_;
+  http::response_parser<http::buffer_body> parser_;
+  HttpResponse response_;
+  char chunk_[64 * 1024];
   std::function<void(HttpResponse)> done_;
 };
 

@@ -8,8 +8,10 @@
 #include <boost/beast/http/verb.hpp>
 #include <chrono>
 #include <functional>
+#include <map>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -25,19 +27,30 @@ struct Url {
 // Throws std::invalid_argument saying what is wrong ("needs http://", "no host").
 Url parse_http_url(const std::string& text);
 
+// `relative` (already checked by check_relative_url) resolved against `base`, RFC 3986.
+std::string resolve_url(const std::string& base, const std::string& relative);
+
 struct HttpRequest {
   boost::beast::http::verb method = boost::beast::http::verb::get;
   std::string url;
   std::string body;
   std::string content_type;
   std::vector<std::pair<std::string, std::string>> headers;
-  std::chrono::milliseconds timeout{30'000};  // the whole exchange
-  std::size_t body_limit = 8u << 20;          // largest response body accepted
+  // Without a sink: the whole exchange. With one: each step (connect, send, every read),
+  // so a slow but moving download goes on and a stalled one ends.
+  std::chrono::milliseconds timeout{30'000};
+  std::size_t body_limit = 8u << 20;  // largest body kept in HttpResponse::body
+  // When set, the body goes here piece by piece (not into HttpResponse::body), after
+  // `on_headers` (if set) has seen the status and headers. Returning false stops.
+  std::function<bool(unsigned status, const std::map<std::string, std::string>& headers)>
+      on_headers;
+  std::function<bool(std::string_view piece)> sink;
 };
 
 struct HttpResponse {
   std::string error;  // empty when a response arrived; else what went wrong, in words
   unsigned status = 0;
+  std::map<std::string, std::string> headers;  // lowercase names
   std::string body;
   bool ok() const { return error.empty() && status >= 200 && status < 300; }
   std::string describe() const;  // "HTTP 503" or the error, for logs

@@ -1,0 +1,467 @@
+#include "daemon/province_sync.hpp"
+
+#include <sys/statvfs.h>
+
+#include <boost/json.hpp>
+#include <ctime>
+
+#include "daemon/clock.hpp"
+#include "daemon/log.hpp"
+#include "daemon/store/durable.hpp"
+#include "daemon/store/sha256.hpp"
+
+namespace loaxa {
+
+namespace fs = std::filesystem;
+using std::chrono::milliseconds;
+
+namespace {
+
+constexpr milliseconds kRequestTimeout{30'000};
+constexpr milliseconds kMaxBackoff{30 * 60'000};
+
+std::string mib(std::int64_t bytes) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.1f MiB", static_cast<double>(bytes) / (1 << 20));
+  return buf;
+}
+
+// Printable ASCII only: header values must not carry CR/LF or bytes a log would mangle.
+std::string header_safe(const std::string& s, std::size_t max = 200) {
+  std::string out;
+  for (char c : s) {
+    if (out.size() >= max) break;
+    out += (c >= 0x20 && c < 0x7f) ? c : '?';
+  }
+  return out;
+}
+
+std::optional<std::time_t> parse_http_date(const std::string& text) {
+  std::tm tm{};
+  if (!::strptime(text.c_str(), "%a, %d %b %Y %H:%M:%S GMT", &tm)) return std::nullopt;
+  return ::timegm(&tm);
+}
+
+std::string now_iso() {
+  const std::time_t t = std::time(nullptr);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&t));
+  return buf;
+}
+
+std::int64_t file_size_or_zero(const fs::path& p) {
+  std::error_code ec;
+  const auto n = fs::file_size(p, ec);
+  return ec ? 0 : static_cast<std::int64_t>(n);
+}
+
+}  // namespace
+
+ProvinceSync::ProvinceSync(boost::asio::io_context& io, store::Store& store,
+                           Controller& controller, const Config& config)
+    : io_(io), store_(store), controller_(controller), config_(config), sync_(*config.sync),
+      timer_(io) {}
+
+ProvinceSync::~ProvinceSync() { stop(); }
+
+void ProvinceSync::start() {
+  fs::create_directories(media_dir());
+  load_applied();
+  wait(milliseconds(0));
+}
+
+void ProvinceSync::stop() {
+  stopped_ = true;
+  timer_.cancel();
+  if (call_) call_->cancel();
+  call_.reset();
+}
+
+void ProvinceSync::load_applied() {
+  const auto bytes = store_.meta("sync.manifest");
+  const auto sig = store_.meta("sync.signature");
+  if (!bytes || !sig) {
+    log::info("sync", "no province manifest applied yet; polling " + sync_.url);
+    return;
+  }
+  try {
+    sync::verify_manifest_signature(*bytes, *sig, sync_.public_keys);
+    const auto m = sync::parse_manifest(*bytes);
+    applied_sequence_ = m.sequence;
+    applied_at_ = store_.meta("sync.applied_at").value_or("");
+    controller_.set_province(m);
+    log::info("sync", "province manifest " + std::to_string(m.sequence) + " (applied " +
+                          applied_at_ + ") in force");
+  } catch (const std::exception& e) {
+    // E.g. its key was removed from [sync] public_keys: it no longer airs.
+    log::error("sync", std::string("the applied province manifest is no longer trusted and is "
+                                   "not used: ") + e.what());
+  }
+}
+
+void ProvinceSync::poll_now() {
+  if (busy_ || stopped_) return;
+  timer_.cancel();
+  wait(milliseconds(0));
+}
+
+void ProvinceSync::wait(milliseconds delay) {
+  if (stopped_) return;
+  timer_.expires_after(delay);
+  timer_.async_wait([this](const boost::system::error_code& ec) {
+    if (!ec) poll();
+  });
+}
+
+std::vector<std::pair<std::string, std::string>> ProvinceSync::who_is_asking() const {
+  return {{"X-Loaxa-Box", config_.box.id},
+          {"X-Loaxa-Version", LOAXA_VERSION},
+          {"X-Loaxa-Sequence", std::to_string(applied_sequence_)},
+          {"X-Loaxa-Clock", system_clock_synchronized() ? "synced" : "unsynced"},
+          {"X-Loaxa-Error", header_safe(last_error_.empty() ? "-" : last_error_)}};
+}
+
+void ProvinceSync::poll() {
+  if (busy_) return;
+  busy_ = true;
+  last_attempt_ = now_iso();
+  sync::HttpRequest req;
+  req.url = sync_.url;
+  req.timeout = kRequestTimeout;
+  req.body_limit = sync::kMaxManifestBytes;
+  req.headers = who_is_asking();
+  req.headers.emplace_back("User-Agent", std::string("loaxad/") + LOAXA_VERSION + " (" +
+                                             config_.box.id + ")");
+  if (!etag_.empty()) req.headers.emplace_back("If-None-Match", etag_);
+  if (!last_modified_.empty()) req.headers.emplace_back("If-Modified-Since", last_modified_);
+  call_ = sync::async_http(io_, std::move(req), [this](sync::HttpResponse r) {
+    call_.reset();
+    on_manifest(r);
+  });
+}
+
+void ProvinceSync::note_server_date(const sync::HttpResponse& r) {
+  auto it = r.headers.find("date");
+  if (it == r.headers.end()) return;
+  if (auto t = parse_http_date(it->second)) {
+    const std::int64_t skew = static_cast<std::int64_t>(std::time(nullptr)) - *t;
+    const bool was_off = clock_skew_s_ && std::abs(*clock_skew_s_) > 60;
+    clock_skew_s_ = skew;
+    if (std::abs(skew) > 60 && !was_off) {
+      log::warning("sync", "the box clock differs from the province server's by " +
+                               std::to_string(skew) + " s; schedules air at the box's time");
+    }
+  }
+}
+
+void ProvinceSync::on_manifest(const sync::HttpResponse& r) {
+  if (!r.error.empty()) return failed("manifest: " + r.error);
+  note_server_date(r);
+  if (r.status == 304) {
+    if (pending_) return download_next();  // a manifest still downloading
+    return succeeded();
+  }
+  if (r.status != 200) return failed("manifest: " + sync_.url + " answered " + r.describe());
+  std::string etag = r.headers.count("etag") ? r.headers.at("etag") : "";
+  std::string modified = r.headers.count("last-modified") ? r.headers.at("last-modified") : "";
+  std::string bytes = r.body;
+  sync::HttpRequest req;
+  req.url = sync_.url + ".sig";
+  req.timeout = kRequestTimeout;
+  req.body_limit = 4096;
+  req.headers = who_is_asking();
+  call_ = sync::async_http(io_, std::move(req),
+                           [this, bytes = std::move(bytes), etag, modified](sync::HttpResponse s) mutable {
+                             call_.reset();
+                             etag_ = etag;
+                             last_modified_ = modified;
+                             on_signature(std::move(bytes), s);
+                           });
+}
+
+void ProvinceSync::on_signature(std::string bytes, const sync::HttpResponse& r) {
+  if (!r.error.empty()) return failed("signature: " + r.error);
+  if (r.status != 200) return failed("signature: " + sync_.url + ".sig answered " + r.describe());
+  consider(std::move(bytes), r.body);
+}
+
+void ProvinceSync::consider(std::string bytes, std::string signature) {
+  Pending p;
+  try {
+    // The signature first: nothing unsigned is even parsed.
+    sync::verify_manifest_signature(bytes, signature, sync_.public_keys);
+    p.manifest = sync::parse_manifest(bytes);
+  } catch (const sync::ManifestError& e) {
+    etag_.clear();  // fetch it whole again next time: the .sig may have been mid-publish
+    last_modified_.clear();
+    return failed(std::string("manifest refused: ") + e.what() + "; the previous one stays in force");
+  }
+  const auto& m = p.manifest;
+  if (m.sequence == applied_sequence_) return succeeded();
+  if (m.sequence < applied_sequence_) {
+    return failed("manifest refused: sequence " + std::to_string(m.sequence) +
+                  " is older than the applied " + std::to_string(applied_sequence_) +
+                  " (a rollback); the applied one stays in force");
+  }
+  if (m.sequence == refused_sequence_) {
+    return failed("manifest " + std::to_string(m.sequence) + " was refused before (" +
+                  last_error_ + "); waiting for a newer one");
+  }
+  if (!m.targets_box(config_.box.id)) {
+    log::info("sync", "manifest " + std::to_string(m.sequence) + " is not for box " +
+                          config_.box.id + "; ignored");
+    refused_sequence_ = m.sequence;
+    return succeeded();
+  }
+  if (pending_ && pending_->manifest.sequence == m.sequence) return download_next();
+
+  // What is missing, soonest needed first: emergencies, priority, the rest.
+  std::vector<const sync::ManifestMedia*> queue;
+  auto want = [&](const std::string& id) {
+    const auto* media = m.find_media(id);
+    if (!media || std::find(queue.begin(), queue.end(), media) != queue.end()) return;
+    if (file_size_or_zero(media_dir() / media->store_name()) == media->size) return;
+    queue.push_back(media);
+  };
+  for (const auto& e : m.emergencies) want(e.media);
+  for (const auto& s : m.schedules) {
+    if (s.level == "priority") {
+      for (const auto& id : m.media_of_schedule(s)) want(id);
+    }
+  }
+  for (const auto& media : m.media) want(media.id);
+  std::int64_t needed = 0;
+  for (const auto* media : queue) {
+    needed += media->size - std::min(media->size, file_size_or_zero(media_dir() / (media->store_name() + ".part")));
+  }
+  struct statvfs vfs{};
+  if (::statvfs(media_dir().c_str(), &vfs) == 0) {
+    const std::int64_t free_bytes = static_cast<std::int64_t>(vfs.f_bavail) * static_cast<std::int64_t>(vfs.f_frsize);
+    if (needed > free_bytes - sync_.disk_reserve) {
+      refused_sequence_ = m.sequence;
+      return failed("manifest " + std::to_string(m.sequence) + " refused: its media need " +
+                    mib(needed) + " but only " + mib(std::max<std::int64_t>(0, free_bytes - sync_.disk_reserve)) +
+                    " are free above the reserve of " + mib(sync_.disk_reserve) + " (" +
+                    mib(needed - (free_bytes - sync_.disk_reserve)) + " missing); free space in " +
+                    media_dir().string() + " or lower [sync] disk_reserve");
+    }
+  }
+  p.bytes = std::move(bytes);
+  p.signature = std::move(signature);
+  pending_ = std::move(p);
+  pending_->queue = std::move(queue);
+  log::info("sync", "manifest " + std::to_string(m.sequence) + " verified: " +
+                        std::to_string(pending_->queue.size()) + " media file(s) to download (" +
+                        mib(needed) + ")");
+  download_next();
+}
+
+void ProvinceSync::download_next() {
+  if (!pending_) return succeeded();
+  if (pending_->next >= pending_->queue.size()) return apply();
+  const sync::ManifestMedia& m = *pending_->queue[pending_->next];
+  const fs::path part = media_dir() / (m.store_name() + ".part");
+  download_ = std::make_unique<Download>();
+  download_->media_id = m.id;
+  download_->size = m.size;
+  download_->have = file_size_or_zero(part);
+  if (download_->have > m.size) {
+    fs::remove(part);
+    download_->have = 0;
+  }
+  download_->resumed_at = download_->have;
+  sync::HttpRequest req;
+  try {
+    req.url = sync::resolve_url(sync_.url, m.url);
+  } catch (const std::exception& e) {
+    return failed(e.what());
+  }
+  req.timeout = kRequestTimeout;  // per read: a stalled download ends, a slow one goes on
+  req.headers = who_is_asking();
+  if (download_->have > 0) {
+    if (download_->have == m.size) {
+      // Complete already (a crash between the last byte and the rename).
+      return on_download_done(m, sync::HttpResponse{"", 206, {}, ""});
+    }
+    req.headers.emplace_back("Range", "bytes=" + std::to_string(download_->have) + "-");
+  }
+  Download* d = download_.get();
+  req.on_headers = [d, part](unsigned status, const std::map<std::string, std::string>& h) {
+    if (status == 206) {
+      const auto cr = h.count("content-range") ? h.at("content-range") : "";
+      if (cr.rfind("bytes " + std::to_string(d->have) + "-", 0) != 0) {
+        d->ok = false;
+        d->error = "the server answered a different range (" + cr + ")";
+        return false;
+      }
+      d->out.open(part, std::ios::binary | std::ios::app);
+    } else if (status == 200) {
+      d->have = 0;  // the server ignored the range: the whole file comes again
+      d->resumed_at = 0;
+      d->out.open(part, std::ios::binary | std::ios::trunc);
+    } else {
+      d->ok = false;
+      d->error = "answered HTTP " + std::to_string(status);
+      return false;
+    }
+    if (!d->out) {
+      d->ok = false;
+      d->error = "cannot write " + part.string();
+      return false;
+    }
+    return true;
+  };
+  req.sink = [this, d](std::string_view piece) {
+    if (d->have + static_cast<std::int64_t>(piece.size()) > d->size) {
+      d->ok = false;
+      d->error = "the server sends more than the manifest's size of " + std::to_string(d->size) + " bytes";
+      return false;
+    }
+    d->out.write(piece.data(), static_cast<std::streamsize>(piece.size()));
+    if (!d->out) {
+      d->ok = false;
+      d->error = "writing failed (disk full?)";
+      return false;
+    }
+    d->have += static_cast<std::int64_t>(piece.size());
+    downloaded_bytes_ += static_cast<std::int64_t>(piece.size());
+    return true;
+  };
+  const sync::ManifestMedia* mp = &m;
+  call_ = sync::async_http(io_, std::move(req), [this, mp](sync::HttpResponse r) {
+    call_.reset();
+    on_download_done(*mp, r);
+  });
+}
+
+void ProvinceSync::on_download_done(const sync::ManifestMedia& m, const sync::HttpResponse& r) {
+  const fs::path part = media_dir() / (m.store_name() + ".part");
+  const fs::path final_path = media_dir() / m.store_name();
+  auto d = std::move(download_);
+  if (d->out.is_open()) d->out.close();
+  const std::string what = "media \"" + m.id + "\" (" + m.url + ")";
+  if (!d->ok) return failed(what + ": " + d->error);
+  if (!r.error.empty()) {
+    return failed(what + ": " + r.error + "; " + std::to_string(d->have) + " of " +
+                  std::to_string(m.size) + " bytes kept, resumed at the next poll");
+  }
+  if (d->have != m.size) {
+    return failed(what + ": the connection ended after " + std::to_string(d->have) + " of " +
+                  std::to_string(m.size) + " bytes; resumed at the next poll");
+  }
+  const std::string sha = store::sha256_file_hex(part);
+  if (sha != m.sha256) {
+    std::error_code ec;
+    fs::remove(part, ec);
+    refused_sequence_ = pending_->manifest.sequence;
+    const auto seq = pending_->manifest.sequence;
+    pending_.reset();
+    return failed("manifest " + std::to_string(seq) + " refused: " + what +
+                  " does not match its SHA-256 (got " + sha.substr(0, 12) + "…, the manifest says " +
+                  m.sha256.substr(0, 12) + "…): the file on the server differs from what the "
+                  "province signed; the previous manifest stays in force");
+  }
+  try {
+    store::fsync_path(part);
+    fs::rename(part, final_path);
+    store::fsync_path(media_dir());
+  } catch (const std::exception& e) {
+    return failed(what + ": " + e.what());
+  }
+  if (d->resumed_at > 0) {
+    log::info("sync", what + ": resumed at byte " + std::to_string(d->resumed_at) + ", complete");
+  }
+  ++pending_->next;
+  download_next();
+}
+
+void ProvinceSync::apply() {
+  Pending p = std::move(*pending_);
+  pending_.reset();
+  const auto& m = p.manifest;
+  try {
+    store::sqlite::Transaction tx(store_.db());
+    for (const auto& media : m.media) {
+      store::MediaRecord rec;
+      rec.id = media.id;
+      rec.sha256 = media.sha256;
+      rec.file = media.store_name();
+      rec.title = media.title;
+      rec.topic = media.topic;
+      rec.kind = media.kind;
+      rec.duration_ms = media.duration_ms;
+      rec.origin = "province";
+      store_.catalog().upsert_media(rec);
+    }
+    applied_at_ = now_iso();
+    store_.set_meta("sync.manifest", p.bytes);
+    store_.set_meta("sync.signature", p.signature);
+    store_.set_meta("sync.sequence", std::to_string(m.sequence));
+    store_.set_meta("sync.applied_at", applied_at_);
+    tx.commit();
+  } catch (const std::exception& e) {
+    return failed(std::string("applying the manifest failed, the previous one stays: ") + e.what());
+  }
+  applied_sequence_ = m.sequence;
+  log::notice("sync", "province manifest " + std::to_string(m.sequence) + " from " + m.publisher +
+                          " applied: " + std::to_string(m.media.size()) + " media, " +
+                          std::to_string(m.schedules.size()) + " schedule(s)");
+  controller_.set_province(m);
+  succeeded();
+}
+
+void ProvinceSync::failed(const std::string& what) {
+  busy_ = false;
+  ++failures_;
+  if (what != last_error_ || failures_ == 1 || failures_ % 10 == 0) log::error("sync", what);
+  last_error_ = what;
+  // The interval, doubling, to 30 min; with jitter so a hundred boxes do not knock at once.
+  auto delay = sync_.interval;
+  for (int i = 1; i < failures_ && delay < kMaxBackoff; ++i) delay *= 2;
+  delay = std::min(delay, std::max(kMaxBackoff, sync_.interval));
+  std::uniform_real_distribution<double> jitter(0.8, 1.2);
+  wait(milliseconds(static_cast<std::int64_t>(static_cast<double>(delay.count()) * jitter(rng_))));
+}
+
+void ProvinceSync::succeeded() {
+  busy_ = false;
+  failures_ = 0;
+  last_success_ = now_iso();
+  if (refused_sequence_ == 0) last_error_.clear();
+  std::uniform_real_distribution<double> jitter(0.8, 1.2);
+  wait(milliseconds(static_cast<std::int64_t>(static_cast<double>(sync_.interval.count()) * jitter(rng_))));
+}
+
+boost::json::object ProvinceSync::status() const {
+  boost::json::object o;
+  o["url"] = sync_.url;
+  o["applied_sequence"] = applied_sequence_;
+  o["applied_at"] = applied_at_;
+  o["last_attempt"] = last_attempt_;
+  o["last_success"] = last_success_;
+  o["last_error"] = last_error_;
+  o["state"] = busy_ ? (pending_ ? "downloading" : "polling") : (last_error_.empty() ? "ok" : "error");
+  if (clock_skew_s_) {
+    o["clock_skew_s"] = *clock_skew_s_;
+    o["clock_ok"] = std::abs(*clock_skew_s_) <= 60;
+  }
+  o["downloaded_bytes"] = downloaded_bytes_;
+  boost::json::array pending;
+  if (pending_) {
+    o["pending_sequence"] = pending_->manifest.sequence;
+    for (std::size_t i = pending_->next; i < pending_->queue.size(); ++i) {
+      const auto* m = pending_->queue[i];
+      boost::json::object d;
+      d["media"] = m->id;
+      d["size"] = m->size;
+      d["have"] = (download_ && download_->media_id == m->id)
+                      ? download_->have
+                      : file_size_or_zero(media_dir() / (m->store_name() + ".part"));
+      pending.push_back(std::move(d));
+    }
+  }
+  o["pending"] = std::move(pending);
+  return o;
+}
+
+}  // namespace loaxa

@@ -1,0 +1,96 @@
+#pragma once
+// Province sync: polls [sync] url (manifest.json and its .sig) with conditional GETs,
+// checks the signature before parsing, refuses rollbacks and manifests for other boxes,
+// downloads the media it needs into state_dir/media (resumed with Range after a cut,
+// size and SHA-256 verified, fsynced, renamed), and only then applies the manifest in
+// one transaction and hands it to the controller. Until then the previous one plays on.
+// A refused manifest (bad signature, checksum, field) is not fetched again until the
+// province publishes a newer sequence.
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/json/object.hpp>
+#include <fstream>
+#include <memory>
+#include <optional>
+#include <random>
+
+#include "daemon/config.hpp"
+#include "daemon/controller.hpp"
+#include "daemon/store/store.hpp"
+#include "daemon/sync/http_fetch.hpp"
+#include "daemon/sync/manifest.hpp"
+
+namespace loaxa {
+
+class ProvinceSync {
+ public:
+  ProvinceSync(boost::asio::io_context& io, store::Store& store, Controller& controller,
+               const Config& config);
+  ~ProvinceSync();
+  // Hands the applied manifest (from the database) to the controller, then polls.
+  void start();
+  void stop();
+  // Polls at once (API POST /sync, `loaxa sync now`) unless a poll is running.
+  void poll_now();
+  boost::json::object status() const;
+  std::int64_t applied_sequence() const { return applied_sequence_; }
+
+ private:
+  struct Pending {
+    std::string bytes;
+    std::string signature;
+    sync::Manifest manifest;
+    std::vector<const sync::ManifestMedia*> queue;  // still to download, soonest first
+    std::size_t next = 0;
+  };
+  struct Download {
+    std::string media_id;
+    std::int64_t size = 0;
+    std::int64_t have = 0;       // bytes in the .part file
+    std::int64_t resumed_at = 0; // where this request started
+    std::ofstream out;
+    bool ok = true;
+    std::string error;
+  };
+
+  void load_applied();
+  void poll();
+  void wait(std::chrono::milliseconds delay);
+  void on_manifest(const sync::HttpResponse& r);
+  void on_signature(std::string bytes, const sync::HttpResponse& r);
+  void consider(std::string bytes, std::string signature);
+  void download_next();
+  void on_download_done(const sync::ManifestMedia& m, const sync::HttpResponse& r);
+  void apply();
+  void failed(const std::string& what);
+  void succeeded();
+  void note_server_date(const sync::HttpResponse& r);
+  std::vector<std::pair<std::string, std::string>> who_is_asking() const;
+  std::filesystem::path media_dir() const { return config_.box.state_dir / "media"; }
+
+  boost::asio::io_context& io_;
+  store::Store& store_;
+  Controller& controller_;
+  const Config& config_;
+  SyncConfig sync_;
+  boost::asio::steady_timer timer_;
+  std::shared_ptr<sync::HttpCall> call_;
+  std::mt19937 rng_{std::random_device{}()};
+  bool busy_ = false;
+  bool stopped_ = false;
+  int failures_ = 0;
+
+  std::int64_t applied_sequence_ = 0;
+  std::int64_t refused_sequence_ = 0;  // not fetched again
+  std::string etag_, last_modified_;    // of the manifest last fetched
+  std::optional<Pending> pending_;
+  std::unique_ptr<Download> download_;
+
+  // For status.
+  std::string last_attempt_, last_success_, last_error_, applied_at_;
+  std::optional<std::int64_t> clock_skew_s_;  // box clock minus the server's Date
+  std::int64_t downloaded_bytes_ = 0;
+};
+
+}  // namespace loaxa
