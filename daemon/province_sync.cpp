@@ -17,7 +17,6 @@ using std::chrono::milliseconds;
 
 namespace {
 
-constexpr milliseconds kRequestTimeout{30'000};
 constexpr milliseconds kMaxBackoff{30 * 60'000};
 
 std::string mib(std::int64_t bytes) {
@@ -113,6 +112,11 @@ void ProvinceSync::wait(milliseconds delay) {
   });
 }
 
+// A poll never takes longer than its interval (5 s..30 s).
+milliseconds ProvinceSync::request_timeout() const {
+  return std::clamp(sync_.interval, milliseconds(5'000), milliseconds(30'000));
+}
+
 std::vector<std::pair<std::string, std::string>> ProvinceSync::who_is_asking() const {
   return {{"X-Loaxa-Box", config_.box.id},
           {"X-Loaxa-Version", LOAXA_VERSION},
@@ -127,7 +131,7 @@ void ProvinceSync::poll() {
   last_attempt_ = now_iso();
   sync::HttpRequest req;
   req.url = sync_.url;
-  req.timeout = kRequestTimeout;
+  req.timeout = request_timeout();
   req.body_limit = sync::kMaxManifestBytes;
   req.headers = who_is_asking();
   req.headers.emplace_back("User-Agent", std::string("loaxad/") + LOAXA_VERSION + " (" +
@@ -167,7 +171,7 @@ void ProvinceSync::on_manifest(const sync::HttpResponse& r) {
   std::string bytes = r.body;
   sync::HttpRequest req;
   req.url = sync_.url + ".sig";
-  req.timeout = kRequestTimeout;
+  req.timeout = request_timeout();
   req.body_limit = 4096;
   req.headers = who_is_asking();
   call_ = sync::async_http(io_, std::move(req),
@@ -276,7 +280,7 @@ void ProvinceSync::download_next() {
   } catch (const std::exception& e) {
     return failed(e.what());
   }
-  req.timeout = kRequestTimeout;  // per read: a stalled download ends, a slow one goes on
+  req.timeout = request_timeout();  // per read: a stalled download ends, a slow one goes on
   req.headers = who_is_asking();
   if (download_->have > 0) {
     if (download_->have == m.size) {
@@ -353,13 +357,15 @@ void ProvinceSync::on_download_done(const sync::ManifestMedia& m, const sync::Ht
   if (sha != m.sha256) {
     std::error_code ec;
     fs::remove(part, ec);
+    // `m` lives in pending_: say everything before letting it go.
+    const std::string message =
+        "manifest " + std::to_string(pending_->manifest.sequence) + " refused: " + what +
+        " does not match its SHA-256 (got " + sha.substr(0, 12) + "…, the manifest says " +
+        m.sha256.substr(0, 12) + "…): the file on the server differs from what the province "
+        "signed; the previous manifest stays in force";
     refused_sequence_ = pending_->manifest.sequence;
-    const auto seq = pending_->manifest.sequence;
     pending_.reset();
-    return failed("manifest " + std::to_string(seq) + " refused: " + what +
-                  " does not match its SHA-256 (got " + sha.substr(0, 12) + "…, the manifest says " +
-                  m.sha256.substr(0, 12) + "…): the file on the server differs from what the "
-                  "province signed; the previous manifest stays in force");
+    return failed(message);
   }
   try {
     store::fsync_path(part);

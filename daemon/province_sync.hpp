@@ -67,6 +67,7 @@ class ProvinceSync {
   void succeeded();
   void note_server_date(const sync::HttpResponse& r);
   std::vector<std::pair<std::string, std::string>> who_is_asking() const;
+  std::chrono::milliseconds request_timeout() const;
   std::filesystem::path media_dir() const { return config_.box.state_dir / "media"; }
 
   boost::asio::io_context& io_;

@@ -217,7 +217,14 @@ PublishResult publish(const fs::path& src, const fs::path& out, const fs::path& 
   // the manifest; a box that reads a new .sig with the old manifest refuses once and
   // takes the pair at its next poll.)
   store::write_durably(out / "manifest.json.sig", [&](std::ostream& o) { o << signature; });
+  std::error_code ec;
+  const auto old_mtime = fs::last_write_time(out / "manifest.json", ec);
   store::write_durably(out / "manifest.json", [&](std::ostream& o) { o << bytes; });
+  // Web servers derive ETag and Last-Modified from the file's mtime (and size): a
+  // republish within the same second must still look new to a conditional GET.
+  if (!ec && fs::last_write_time(out / "manifest.json") <= old_mtime + std::chrono::seconds(1)) {
+    fs::last_write_time(out / "manifest.json", old_mtime + std::chrono::seconds(1));
+  }
   result.manifest = out / "manifest.json";
   return result;
 }

@@ -1,0 +1,394 @@
+// Province sync against a real web server: `loaxa publish` builds a signed tree, nginx
+// (started here on a loopback port, its own config) serves it, a real loaxad syncs.
+// Faults: 304 polls, a cut mid-file resumed with Range, an altered media file, a bad
+// signature, a rollback, URLs escaping the tree, a 1 TB size, malformed JSON, HTTP 500
+// and a server that never answers. Local content plays on throughout.
+
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <sodium.h>
+#include <unistd.h>
+
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/json.hpp>
+#include <fstream>
+#include <regex>
+#include <sstream>
+
+#include "daemon/store/store.hpp"
+#include "daemon/sync/keys.hpp"
+#include "daemon_fixture.hpp"
+#include "process.hpp"
+
+namespace loaxa::test {
+namespace {
+
+namespace fs = std::filesystem;
+namespace json = boost::json;
+
+std::string slurp(const fs::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  std::ostringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+// Writes a served file with a modification time of its own: nginx's ETag is mtime and
+// size, and two versions written within a second with the same size would look alike.
+void spit(const fs::path& p, const std::string& bytes) {
+  static int bump = 0;
+  std::ofstream(p, std::ios::binary) << bytes;
+  fs::last_write_time(p, fs::file_time_type::clock::now() + std::chrono::seconds(++bump));
+}
+
+// nginx from Debian with its own config, pid and logs; `root` served at /.
+class Nginx {
+ public:
+  Nginx(const fs::path& dir, const fs::path& root, const std::string& extra_locations = "")
+      : dir_(dir), port_(free_port()) {
+    fs::create_directories(dir / "nginx-tmp");
+    std::ofstream(dir / "nginx.conf")
+        // Workers read the test's private temporary folder as its owner.
+        << (::geteuid() == 0 ? "user root;\n" : "")
+        << "daemon off;\nmaster_process off;\npid " << (dir / "nginx.pid").string() << ";\n"
+        << "error_log " << (dir / "nginx-error.log").string() << ";\n"
+        << "events { worker_connections 64; }\nhttp {\n"
+        // The fleet view: who polls, with which sequence, clock and last error.
+        << "  log_format loaxa '$remote_addr [$time_iso8601] \"$request\" $status "
+           "$body_bytes_sent range=\"$http_range\" box=$http_x_loaxa_box "
+           "seq=$http_x_loaxa_sequence clock=$http_x_loaxa_clock "
+           "version=$http_x_loaxa_version error=\"$http_x_loaxa_error\"';\n"
+        << "  access_log " << (dir / "access.log").string() << " loaxa;\n"
+        << "  client_body_temp_path " << (dir / "nginx-tmp").string() << ";\n"
+        << "  proxy_temp_path " << (dir / "nginx-tmp").string() << ";\n"
+        << "  fastcgi_temp_path " << (dir / "nginx-tmp").string() << ";\n"
+        << "  uwsgi_temp_path " << (dir / "nginx-tmp").string() << ";\n"
+        << "  scgi_temp_path " << (dir / "nginx-tmp").string() << ";\n"
+        << "  types { application/json json; }\n  default_type application/octet-stream;\n"
+        << "  server {\n    listen 127.0.0.1:" << port_ << ";\n    root " << root.string()
+        << ";\n    location /slow/ { limit_rate 400k; alias " << root.string() << "/; }\n"
+        << "    location /broken/ { return 500; }\n"
+        << extra_locations << "  }\n}\n";
+    start();
+  }
+  ~Nginx() { stop(); }
+  void start() {
+    proc_ = std::make_unique<Process>(
+        std::vector<std::string>{"/usr/sbin/nginx", "-c", (dir_ / "nginx.conf").string(), "-p",
+                                 dir_.string()});
+    // Ready when it accepts connections.
+    const auto deadline = std::chrono::steady_clock::now() + 10s;
+    while (std::chrono::steady_clock::now() < deadline) {
+      boost::asio::io_context io;
+      boost::asio::ip::tcp::socket s(io);
+      boost::system::error_code ec;
+      s.connect({boost::asio::ip::make_address("127.0.0.1"), static_cast<unsigned short>(port_)}, ec);
+      if (!ec) return;
+      std::this_thread::sleep_for(20ms);  // polling interval
+    }
+    ADD_FAILURE() << "nginx did not start: " << slurp(dir_ / "nginx-error.log");
+  }
+  void kill() {
+    if (!proc_) return;
+    proc_->signal(SIGKILL);
+    proc_->wait_exit(5s);
+    proc_.reset();
+  }
+  void stop() {
+    if (!proc_) return;
+    proc_->signal(SIGTERM);
+    proc_->wait_exit(5s);
+    proc_.reset();
+  }
+  std::string url(const std::string& path) const {
+    return "http://127.0.0.1:" + std::to_string(port_) + path;
+  }
+  std::string access_log() const { return slurp(dir_ / "access.log"); }
+
+ private:
+  fs::path dir_;
+  int port_;
+  std::unique_ptr<Process> proc_;
+};
+
+class SyncTest : public DaemonTest {
+ protected:
+  fs::path src() const { return dir.path() / "src"; }
+  fs::path www() const { return dir.path() / "www"; }
+  fs::path key() const { return dir.path() / "province.key"; }
+  std::string pub;
+
+  void SetUp() override {
+    fs::create_directories(src());
+    auto r = run({LOAXA_BIN, "keygen", "--out", (dir.path() / "province").string()});
+    ASSERT_EQ(r.code, 0) << r.err;
+    pub = slurp(dir.path() / "province.pub");
+    pub.erase(pub.find_last_not_of("\n") + 1);
+    write_tone_wav(src() / "ban-tin-cchc.wav", 1.0, 660);
+    write_tone_wav(dir.path() / "local.wav", 0.5, 440);
+  }
+
+  // province.toml with one priority schedule starting at `start` on the loudspeaker.
+  void write_province(const std::string& start, const std::string& extra_media = "") {
+    std::ofstream(src() / "province.toml")
+        << "[publisher]\nid = \"so-noi-vu-binh-phuoc\"\nname = \"Sở Nội vụ tỉnh Bình Phước\"\n"
+        << "targets = [\"test-*\"]\nholidays = [\"2022-09-02\"]\n\n"
+        << "[[media]]\nfile = \"ban-tin-cchc.wav\"\nid = \"cchc-2022-07\"\n"
+        << "title = \"Bản tin cải cách hành chính tháng 7\"\ntopic = \"institutions\"\n\n"
+        << extra_media
+        << "[[playlist]]\nid = \"sang\"\ntitle = \"Bản tin sáng\"\nitems = [\"cchc-2022-07\"]\n\n"
+        << "[[schedule]]\nid = \"tinh-sang\"\nchannel = \"loudspeaker\"\nplaylist = \"sang\"\n"
+        << "level = \"priority\"\nstart = \"" << start << "\"\n";
+  }
+
+  void publish() {
+    auto r = run({LOAXA_BIN, "publish", src().string(), "--out", www().string(), "--key",
+                  key().string()});
+    ASSERT_EQ(r.code, 0) << r.err << r.out;
+  }
+
+  // Signs `bytes` as the province would: a crafted manifest, served as is.
+  void serve_signed(const std::string& bytes) {
+    ASSERT_GE(sodium_init(), 0);
+    std::string text = slurp(key());
+    unsigned char sk[crypto_sign_SECRETKEYBYTES];
+    std::size_t len = 0;
+    ASSERT_EQ(sodium_base642bin(sk, sizeof sk, text.data(), text.size(), "\n", &len, nullptr,
+                                sodium_base64_VARIANT_ORIGINAL),
+              0);
+    unsigned char sig[crypto_sign_BYTES];
+    crypto_sign_detached(sig, nullptr, reinterpret_cast<const unsigned char*>(bytes.data()),
+                         bytes.size(), sk);
+    spit(www() / "manifest.json", bytes);
+    spit(www() / "manifest.json.sig", sync::base64_encode(sig, sizeof sig) + "\n");
+  }
+
+  void write_sync_config(const std::string& url) {
+    std::string seconds;
+    for (int s = 0; s < 60; s += 3) seconds += (seconds.empty() ? "" : ",") + std::to_string(s);
+    write_config(
+        "[[schedule]]\nid = \"xa-moi-3-giay\"\nchannel = \"loudspeaker\"\nfile = \"local.wav\"\n"
+        "start = \"" + local(start_in(1s)) + "\"\nrrule = \"FREQ=MINUTELY;BYSECOND=" + seconds +
+            "\"\npriority = 40\n",
+        "\n[sync]\nurl = \"" + url + "\"\ninterval = \"5s\"\npublic_keys = [\"" + pub + "\"]\n");
+  }
+
+  json::object sync_status() {
+    const auto r = cli::http_get(url(), "/api/v1/sync", "");
+    EXPECT_EQ(r.status, 200) << r.body;
+    boost::system::error_code ec;
+    auto v = json::parse(r.body, ec);
+    EXPECT_FALSE(ec) << r.body;
+    return ec ? json::object{} : v.as_object();
+  }
+  void sync_now() { ASSERT_EQ(cli::http_post(url(), "/api/v1/sync", "").status, 202); }
+  std::int64_t applied() { return sync_status().at("applied_sequence").as_int64(); }
+};
+
+TEST_F(SyncTest, PublishedScheduleSyncsAirsAndAnUnchangedPollIsOne304) {
+  write_province(local(start_in(8s)));
+  publish();
+  Nginx nginx(dir.path(), www());
+  write_sync_config(nginx.url("/manifest.json"));
+  auto daemon = start_daemon();
+  ASSERT_TRUE(daemon->wait_for_line("applied", 15s)) << daemon->output();
+  const auto seq = json::parse(slurp(www() / "manifest.json")).at("sequence").as_int64();
+  EXPECT_EQ(applied(), seq);
+
+  // The province's schedule is in the plan, above local content.
+  const auto r = cli::http_get(url(), "/api/v1/schedule/preview", "");
+  ASSERT_EQ(r.status, 200);
+  bool found = false;
+  const auto timeline = json::parse(r.body);
+  for (const auto& e : timeline.as_array()) {
+    if (e.at("schedule_id") == "tinh-sang") {
+      found = true;
+      EXPECT_EQ(e.at("priority").as_int64(), 70);
+      EXPECT_EQ(e.at("content"), "sang");
+    }
+  }
+  EXPECT_TRUE(found) << r.body;
+
+  // A poll with nothing new: one request, answered 304.
+  const auto before = nginx.access_log();
+  sync_now();
+  const auto deadline = std::chrono::steady_clock::now() + 10s;
+  std::string fresh;
+  while (std::chrono::steady_clock::now() < deadline) {
+    fresh = nginx.access_log().substr(before.size());
+    if (fresh.find("\n") != std::string::npos) break;
+    std::this_thread::sleep_for(50ms);  // polling interval
+  }
+  EXPECT_NE(fresh.find("\"GET /manifest.json HTTP/1.1\" 304 0"), std::string::npos) << fresh;
+  EXPECT_EQ(std::count(fresh.begin(), fresh.end(), '\n'), 1) << fresh;
+  // Who is asking, in the province's ordinary access log.
+  EXPECT_NE(fresh.find("box=test-box seq=" + std::to_string(seq)), std::string::npos) << fresh;
+
+  // It airs at its time, from the province's media.
+  ASSERT_TRUE(daemon->wait_for_line("started cchc-2022-07", 20s)) << daemon->output();
+  daemon->signal(SIGTERM);
+  ASSERT_EQ(daemon->wait_exit(5s), 0);
+  store::Store st(dir.path() / "state" / "loaxa.db");
+  bool logged = false;
+  st.airtime().for_each({}, [&](const store::AirtimeRow& row) {
+    if (row.schedule_id == "tinh-sang") {
+      logged = true;
+      EXPECT_EQ(row.topic, "institutions");
+      EXPECT_EQ(row.title, "Bản tin cải cách hành chính tháng 7");
+    }
+  });
+  EXPECT_TRUE(logged);
+}
+
+TEST_F(SyncTest, ACutDownloadResumesWhereItStopped) {
+  // A 6 MB file at 400 KB/s; nginx is killed once a third has arrived.
+  write_tone_wav(src() / "dai.wav", 60.0, 330);
+  write_province(local(start_in(3600s)),
+                 "[[media]]\nfile = \"dai.wav\"\nid = \"dai\"\ntitle = \"Bản tin dài\"\n\n");
+  publish();
+  const auto sha = json::parse(slurp(www() / "manifest.json")).at("media").as_array()[1].at("sha256");
+  const std::string name = std::string(sha.as_string()) + ".wav";
+  const auto size = fs::file_size(www() / "media" / name);
+  Nginx nginx(dir.path(), www());
+  write_sync_config(nginx.url("/slow/manifest.json"));
+  auto daemon = start_daemon();
+  const auto part = dir.path() / "state" / "media" / (name + ".part");
+  ASSERT_TRUE(wait_for_file_size(part, size / 3, 30s));
+  nginx.kill();
+  const auto kept = fs::file_size(part);
+  ASSERT_TRUE(daemon->wait_for_line("resumed at the next poll", 40s)) << daemon->output();
+  nginx.start();
+  sync_now();
+  ASSERT_TRUE(daemon->wait_for_line("applied", 60s)) << daemon->output();
+  EXPECT_TRUE(fs::exists(dir.path() / "state" / "media" / name));
+  EXPECT_FALSE(fs::exists(part));
+  // The second request asked for the rest only, and got only the rest.
+  const std::regex resumed("\"GET /slow/media/" + name + " HTTP/1.1\" 206 ([0-9]+) range=\"bytes=([0-9]+)-\"");
+  std::smatch m;
+  const std::string log = nginx.access_log();
+  ASSERT_TRUE(std::regex_search(log, m, resumed)) << log;
+  EXPECT_GE(std::stoull(m[2]), kept);
+  EXPECT_EQ(std::stoull(m[1]) + std::stoull(m[2]), size);
+  std::cout << "cut at " << kept << " of " << size << " bytes; re-downloaded "
+            << (size - std::stoull(m[1]) - kept) << " bytes\n";
+  daemon->signal(SIGTERM);
+  EXPECT_EQ(daemon->wait_exit(5s), 0);
+}
+
+// Each fault is refused with words in `sync status`, the applied manifest stays, and
+// the local schedule keeps playing.
+TEST_F(SyncTest, FaultsAreRefusedAndThePreviousManifestPlaysOn) {
+  write_province(local(start_in(3600s)));
+  publish();
+  const std::string good = slurp(www() / "manifest.json");
+  const std::string good_sig = slurp(www() / "manifest.json.sig");
+  const auto seq = json::parse(good).at("sequence").as_int64();
+  Nginx nginx(dir.path(), www());
+  // A server that accepts and never answers.
+  boost::asio::io_context io;
+  boost::asio::ip::tcp::acceptor silent(io, {boost::asio::ip::make_address("127.0.0.1"), 0});
+  write_sync_config(nginx.url("/manifest.json"));
+  const auto began = std::chrono::steady_clock::now();
+  auto daemon = start_daemon();
+  ASSERT_TRUE(daemon->wait_for_line("applied", 15s)) << daemon->output();
+  ASSERT_EQ(applied(), seq);
+
+  auto expect_refused = [&](const std::string& what, const std::string& words) {
+    sync_now();
+    ASSERT_TRUE(daemon->wait_for_line(words, 20s)) << what << "\n" << daemon->output();
+    EXPECT_EQ(applied(), seq) << what;
+    EXPECT_NE(std::string(sync_status().at("last_error").as_string()).find(words), std::string::npos)
+        << what;
+  };
+  auto manifest_with = [&](const std::function<void(json::object&)>& edit) {
+    auto m = json::parse(good).as_object();
+    m["sequence"] = seq + 100 + static_cast<std::int64_t>(m.size());
+    edit(m);
+    return json::serialize(m);
+  };
+  std::int64_t bump = 0;
+  auto newer = [&](const std::function<void(json::object&)>& edit) {
+    auto m = json::parse(good).as_object();
+    m["sequence"] = seq + (++bump);
+    edit(m);
+    return json::serialize(m);
+  };
+  (void)manifest_with;
+
+  // An altered media file on the server.
+  const std::string media_url = std::string(json::parse(good).at("media").as_array()[0].at("url").as_string());
+  serve_signed(newer([&](json::object& m) {
+    auto& media = m["media"].as_array()[0].as_object();
+    media["sha256"] = std::string(64, 'a');
+    media["url"] = "media/" + std::string(64, 'a') + ".wav";
+  }));
+  fs::copy_file(www() / media_url, www() / "media" / (std::string(64, 'a') + ".wav"));
+  expect_refused("altered media", "does not match its SHA-256");
+  // Not fetched again until a newer sequence: the next poll is one 304, no media.
+  const auto log_before = nginx.access_log();
+  sync_now();
+  std::string fresh;
+  for (auto deadline = std::chrono::steady_clock::now() + 10s;
+       std::chrono::steady_clock::now() < deadline && fresh.find('\n') == std::string::npos;) {
+    std::this_thread::sleep_for(50ms);  // polling interval
+    fresh = nginx.access_log().substr(log_before.size());
+  }
+  EXPECT_NE(fresh.find("\"GET /manifest.json HTTP/1.1\" 304"), std::string::npos) << fresh;
+  std::this_thread::sleep_for(500ms);  // room for a wrong media request to show up
+  EXPECT_EQ(nginx.access_log().substr(log_before.size()).find("/media/"), std::string::npos);
+
+  serve_signed(newer([](json::object&) {}));
+  spit(www() / "manifest.json.sig", good_sig);  // the old signature: bytes differ
+  expect_refused("bad signature", "does not match any of the 1 configured public key");
+
+  spit(www() / "manifest.json", good);  // rollback: an older, validly signed manifest
+  serve_signed(json::serialize([&] {
+    auto m = json::parse(good).as_object();
+    m["sequence"] = seq - 1;
+    return m;
+  }()));
+  expect_refused("rollback", "is older than the applied");
+
+  serve_signed(newer([](json::object& m) { m["media"].as_array()[0].as_object()["url"] = "../../etc/passwd"; }));
+  expect_refused("escaping URL", "media[0].url: \"../../etc/passwd\" leaves");
+
+  serve_signed(newer([](json::object& m) { m["media"].as_array()[0].as_object()["size"] = std::int64_t{1} << 40; }));
+  expect_refused("1 TB", "media[0].size: 1099511627776 is out of range");
+
+  serve_signed("{\"format\": \"loaxa-manifest/1\", \"sequence\": ");
+  expect_refused("malformed JSON", "not valid JSON at byte");
+
+  // The local schedule (every 3 s) played on through all of it.
+  daemon->wait_for_line("no such line", 1s);  // read what it said so far
+  const double ran_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - began).count();
+  const std::string said = daemon->output();
+  std::size_t local_starts = 0;
+  for (std::size_t at = 0; (at = said.find("started local at", at)) != std::string::npos; ++at) {
+    ++local_starts;
+  }
+  EXPECT_GE(static_cast<double>(local_starts), ran_s / 3.0 - 2.0) << said;
+  EXPECT_EQ(said.find("failed"), std::string::npos) << said;
+  daemon->signal(SIGTERM);
+  ASSERT_EQ(daemon->wait_exit(5s), 0);
+
+  // HTTP 500, then a server that never answers, each polled by a daemon of its own
+  // that still has the applied manifest from the database.
+
+  for (const auto& [what, target, words] :
+       std::vector<std::tuple<std::string, std::string, std::string>>{
+           {"HTTP 500", nginx.url("/broken/manifest.json"), "answered HTTP 500"},
+           {"silent server",
+            "http://127.0.0.1:" + std::to_string(silent.local_endpoint().port()) + "/manifest.json",
+            "no answer within 5000 ms"}}) {
+    write_sync_config(target);
+    daemon = start_daemon();
+    ASSERT_TRUE(daemon->wait_for_line(words, 20s)) << what << "\n" << daemon->output();
+    EXPECT_EQ(applied(), seq) << what;  // the database's manifest is still in force
+    daemon->signal(SIGTERM);
+    ASSERT_EQ(daemon->wait_exit(5s), 0);
+  }
+
+}
+
+}  // namespace
+}  // namespace loaxa::test
