@@ -102,6 +102,8 @@ struct ScheduleConfig {
   std::optional<milliseconds> max_duration;
   bool skip_holidays = false;  // not on the province's holidays (manifest `holidays`)
   std::string origin = "config";  // config | province
+  bool emergency = false;         // province emergency: above every priority, quiet hours too
+  int repeat = 1;                 // the content plays this many times in the block
   int line = 0;
 };
 

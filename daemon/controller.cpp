@@ -8,15 +8,16 @@
 #include "daemon/store/airtime_chain.hpp"
 
 namespace loaxa {
+
+std::int64_t unix_ms(scheduler::Instant t) {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
+}
+
 namespace {
 
 namespace fs = std::filesystem;
 using scheduler::Instant;
 using std::chrono::milliseconds;
-
-std::int64_t unix_ms(Instant t) {
-  return std::chrono::duration_cast<milliseconds>(t.time_since_epoch()).count();
-}
 
 // Horizon of planning; it rolls forward on every replan.
 constexpr auto kHorizon = std::chrono::hours(36);
@@ -179,14 +180,46 @@ void Controller::arm(const Planned& e) {
   }));
 }
 
+int Controller::rank_of(const std::string& schedule_id) const {
+  for (const auto* s : all_schedules()) {
+    if (s->id == schedule_id) return s->emergency ? 1000 : s->priority;
+  }
+  return 0;
+}
+
+void Controller::start_pending(ChannelState& cs) {
+  if (cs.pending.empty() || shutting_down_) return;
+  const Planned next = cs.pending.front();
+  cs.pending.erase(cs.pending.begin());
+  start_block(cs, next);
+}
+
 void Controller::begin_block(const Planned& e) {
   auto it = channels_.find(e.channel);
   if (it == channels_.end()) return;
   ChannelState& cs = it->second;
   if (cs.block || !cs.channel->idle()) {
     // What plays is cut at its planned end (a fade that ends there); this block starts
-    // as soon as the channel is free.
-    cs.pending = e;
+    // as soon as the channel is free. A block the plan did not expect (an emergency just
+    // received, a province schedule just applied) that outranks what plays cuts it at
+    // its own start.
+    if (cs.block && cs.block->entry.end > e.start && rank_of(e.schedule_id) > rank_of(cs.block->entry.schedule_id)) {
+      const milliseconds fade = config_.channels.at(e.channel).fade;
+      const std::string name = e.channel;
+      if (cs.cut_timer) cs.cut_timer->cancel();
+      cs.cut_timer = clock_.at(std::max(clock_.now(), e.start - fade), [this, name, fade] {
+        auto& state = channels_.at(name);
+        if (!state.block) return;
+        log::notice("controller", name + ": " + state.block->entry.schedule_id + " pre-empted by " +
+                                      (state.pending.empty() ? "?" : state.pending.front().schedule_id));
+        state.block.reset();
+        state.end_status_override = "preempted";
+        state.channel->stop(fade);
+      });
+    }
+    auto at = std::find_if(cs.pending.begin(), cs.pending.end(),
+                           [&](const Planned& p) { return p.start > e.start; });
+    cs.pending.insert(at, e);
     return;
   }
   start_block(cs, e);
@@ -201,6 +234,7 @@ void Controller::start_block(ChannelState& cs, const Planned& e) {
   Block block;
   block.entry = e;
   block.items = block_items(*sched);
+  if (sched->emergency) block.source = "emergency";
   block.item_planned = e.start;
   // Resuming: skip the items that already aired, then start inside the next one.
   milliseconds skip = e.offset;
@@ -340,10 +374,7 @@ void Controller::play_current(ChannelState& cs) {
   if (!cs.block || cs.block->index >= cs.block->items.size()) {
     cs.block.reset();
     if (cs.cut_timer) cs.cut_timer->cancel();
-    if (cs.pending && !shutting_down_) {
-      const Planned next = *std::exchange(cs.pending, std::nullopt);
-      start_block(cs, next);
-    }
+    start_pending(cs);
     return;
   }
   const Item& item = cs.block->items[cs.block->index];
@@ -402,10 +433,7 @@ void Controller::on_ended(const std::string& channel, std::uint64_t token,
   } else if (status == player::EndStatus::stopped) {
     cs.block.reset();
   }
-  if (!cs.block && cs.pending && !shutting_down_) {
-    const Planned next = *std::exchange(cs.pending, std::nullopt);
-    start_block(cs, next);
-  }
+  if (!cs.block) start_pending(cs);
   if (shutting_down_ && shutdown_done_) {
     bool all_idle = true;
     for (auto& [n, state] : channels_) all_idle = all_idle && state.channel->idle();

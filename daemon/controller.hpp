@@ -23,6 +23,9 @@
 
 namespace loaxa {
 
+// Unix milliseconds of an instant.
+std::int64_t unix_ms(scheduler::Instant t);
+
 struct ControllerOptions {
   // When set, every audio channel renders to DIR/<channel>.s16le instead of its sink
   // (machines with no sound device: demos, CI).
@@ -104,7 +107,8 @@ class Controller : public player::ChannelListener {
     scheduler::Instant row_start{};
     std::string end_status_override;  // e.g. "preempted"
     std::unique_ptr<Clock::Timer> cut_timer;
-    std::optional<Planned> pending;  // waits for the channel to fall silent
+    // Blocks waiting for the channel to fall silent, earliest start first.
+    std::vector<Planned> pending;
   };
 
   void build_channels();
@@ -116,6 +120,9 @@ class Controller : public player::ChannelListener {
   std::vector<Item> block_items(const ScheduleConfig& s);
   // Config schedules, then the province's.
   std::vector<const ScheduleConfig*> all_schedules() const;
+  int rank_of(const std::string& schedule_id) const;  // emergency 1000, else its priority
+  // Starts the earliest pending block of a channel that has fallen silent.
+  void start_pending(ChannelState& cs);
   void arm(const Planned& e);
   void begin_block(const Planned& e);
   void start_block(ChannelState& cs, const Planned& e);

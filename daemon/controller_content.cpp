@@ -128,7 +128,7 @@ std::vector<Controller::Item> Controller::block_items(const ScheduleConfig& s) {
     items.insert(items.end(), chime.begin(), chime.end());
   }
   auto content = resolve(s.content_kind, s.content, "");
-  items.insert(items.end(), content.begin(), content.end());
+  for (int i = 0; i < std::max(1, s.repeat); ++i) items.insert(items.end(), content.begin(), content.end());
   return items;
 }
 
@@ -175,13 +175,62 @@ void Controller::set_province(const sync::Manifest& m) {
     c.origin = "province";
     province_schedules_.push_back(c);
   }
+  // Emergencies air at once on receipt (or at valid_from), until valid_until, on every
+  // channel they name ("*": every loudspeaker). The start is remembered, so a restart
+  // neither airs one twice nor forgets it.
+  const Instant now = clock_.now();
+  int emergencies = 0;
+  for (const auto& e : m.emergencies) {
+    const Instant until{std::chrono::milliseconds(e.valid_until_ms)};
+    if (until <= now) continue;
+    const std::string key = "emergency." + std::to_string(m.sequence) + "." + e.id;
+    Instant start;
+    if (auto known = store_.meta(key)) {
+      start = Instant{std::chrono::milliseconds(std::stoll(*known))};
+    } else {
+      start = std::max(Instant{std::chrono::milliseconds(e.valid_from_ms)},
+                       Instant{std::chrono::ceil<std::chrono::seconds>(now.time_since_epoch())});
+      store_.set_meta(key, std::to_string(unix_ms(start)));
+    }
+    for (const auto& [name, ch] : config_.channels) {
+      const bool named = std::find(e.channels.begin(), e.channels.end(), name) != e.channels.end();
+      const bool all = std::find(e.channels.begin(), e.channels.end(), "*") != e.channels.end();
+      if (!named && !(all && ch.kind == "audio")) continue;
+      ScheduleConfig c;
+      c.id = e.id;
+      c.channel = name;
+      c.content_kind = "media";
+      c.content = e.media;
+      c.start = scheduler::format_local_datetime(
+          std::chrono::floor<std::chrono::seconds>(zone_.to_local_seconds(start)));
+      c.max_duration = std::chrono::duration_cast<milliseconds>(until - start);
+      c.emergency = true;
+      c.repeat = e.repeat;
+      c.origin = "province";
+      province_schedules_.push_back(c);
+      ++emergencies;
+    }
+  }
   holidays_.clear();
   for (const auto& d : m.holidays) holidays_.push_back(scheduler::parse_date(d));
   log::info("controller", "province manifest " + std::to_string(m.sequence) + ": " +
                               std::to_string(province_schedules_.size()) + " schedule(s) in the plan, " +
                               std::to_string(waiting) + " normal bulletin(s) waiting for the operator, " +
-                              std::to_string(skipped) + " for channels this box does not have");
+                              std::to_string(skipped) + " for channels this box does not have, " +
+                              std::to_string(emergencies) + " emergency block(s)");
   replan();
+  // An emergency that left the manifest stops now.
+  for (auto& [name, cs] : channels_) {
+    if (!cs.block || cs.block->source != "emergency") continue;
+    bool still = false;
+    for (const auto* s : all_schedules()) still = still || (s->emergency && s->id == cs.block->entry.schedule_id);
+    if (still) continue;
+    log::notice("controller", name + ": emergency " + cs.block->entry.schedule_id +
+                                  " withdrawn by the province; stopping it");
+    cs.block.reset();
+    cs.end_status_override = "stopped";
+    cs.channel->stop(config_.channels.at(name).fade);
+  }
 }
 
 std::vector<scheduler::Rule> Controller::rules() {
@@ -209,6 +258,7 @@ std::vector<scheduler::Rule> Controller::rules() {
     for (const auto& item : block_items(s)) r.duration += item.duration;
     r.max_duration = s.max_duration;
     r.skip_holidays = s.skip_holidays;
+    r.emergency = s.emergency;
     out.push_back(std::move(r));
   }
   return out;

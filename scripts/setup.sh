@@ -11,7 +11,8 @@ packages=(
   libsqlite3-dev sqlite3 libtomlplusplus-dev libhowardhinnant-date-dev tzdata
   libsystemd-dev libsodium-dev libssl-dev libxlsxwriter-dev
   libgtest-dev libgmock-dev libbenchmark-dev
-  espeak-ng sox systemd python3 python3-dateutil python3-openpyxl nginx-light
+  espeak-ng sox systemd python3 python3-dateutil python3-openpyxl python3-jsonschema
+  nginx-light
 )
 
 missing=()

@@ -195,6 +195,18 @@ TEST_F(SyncTest, PublishedScheduleSyncsAirsAndAnUnchangedPollIsOne304) {
   const auto seq = json::parse(slurp(www() / "manifest.json")).at("sequence").as_int64();
   EXPECT_EQ(applied(), seq);
 
+  // What publish wrote is what docs/manifest.schema.json describes (and a 1 TB size is not).
+  {
+    auto bad = json::parse(slurp(www() / "manifest.json")).as_object();
+    bad["media"].as_array()[0].as_object()["size"] = std::int64_t{1} << 40;
+    std::ofstream(dir.path() / "bad.json") << json::serialize(bad);
+    const auto check = run({PYTHON3_BIN, std::string(LOAXA_SOURCE_DIR) + "/tests/tools/check_schema.py",
+                            std::string(LOAXA_SOURCE_DIR) + "/docs/manifest.schema.json",
+                            (www() / "manifest.json").string(), "--invalid",
+                            (dir.path() / "bad.json").string()});
+    EXPECT_EQ(check.code, 0) << check.out << check.err;
+  }
+
   // The province's schedule is in the plan, above local content.
   const auto r = cli::http_get(url(), "/api/v1/schedule/preview", "");
   ASSERT_EQ(r.status, 200);
@@ -273,6 +285,49 @@ TEST_F(SyncTest, ACutDownloadResumesWhereItStopped) {
             << (size - std::stoull(m[1]) - kept) << " bytes\n";
   daemon->signal(SIGTERM);
   EXPECT_EQ(daemon->wait_exit(5s), 0);
+}
+
+TEST_F(SyncTest, AnEmergencyPublishedWhileLocalContentPlaysAirsWithinOneInterval) {
+  write_province(local(start_in(3600s)));
+  publish();
+  Nginx nginx(dir.path(), www());
+  write_tone_wav(dir.path() / "dai.wav", 30.0, 440);
+  write_config("[[schedule]]\nid = \"tin-xa\"\nchannel = \"loudspeaker\"\nfile = \"dai.wav\"\n"
+               "start = \"" + local(start_in(3s)) + "\"\n",
+               "\n[sync]\nurl = \"" + nginx.url("/manifest.json") +
+                   "\"\ninterval = \"5s\"\npublic_keys = [\"" + pub + "\"]\n");
+  auto daemon = start_daemon();
+  ASSERT_TRUE(daemon->wait_for_line("applied", 15s)) << daemon->output();
+  ASSERT_TRUE(daemon->wait_for_line("started dai", 10s)) << daemon->output();
+
+  // The province publishes a storm warning, twice over, for every loudspeaker.
+  const auto now = std::chrono::system_clock::now();
+  std::ofstream(src() / "province.toml", std::ios::app)
+      << "\n[[emergency]]\nid = \"bao-so-4\"\nchannels = [\"*\"]\nmedia = \"cchc-2022-07\"\n"
+      << "text = \"Cơn bão số 4 đang tiến vào đất liền\"\nrepeat = 2\n"
+      << "valid_from = \"" << zone.format_iso(Instant{(now - 60s).time_since_epoch()}) << "\"\n"
+      << "valid_until = \"" << zone.format_iso(Instant{(now + 3600s).time_since_epoch()}) << "\"\n";
+  publish();
+  const auto published = std::chrono::steady_clock::now();
+  ASSERT_TRUE(daemon->wait_for_line("pre-empted by bao-so-4", 15s)) << daemon->output();
+  ASSERT_TRUE(daemon->wait_for_line("started cchc-2022-07", 5s)) << daemon->output();
+  const double took = std::chrono::duration<double>(std::chrono::steady_clock::now() - published).count();
+  EXPECT_LT(took, 5.0 * 1.2 + 3.0);  // one poll interval (with jitter) and the download
+  std::cout << "emergency on air " << took << " s after publishing\n";
+  ASSERT_TRUE(daemon->wait_for_line("started cchc-2022-07", 5s)) << daemon->output();  // repeat 2
+  ASSERT_TRUE(daemon->wait_for_line("ended (completed)", 5s));
+  daemon->signal(SIGTERM);
+  ASSERT_EQ(daemon->wait_exit(5s), 0);
+
+  store::Store st(dir.path() / "state" / "loaxa.db");
+  std::vector<std::string> seen;
+  st.airtime().for_each({}, [&](const store::AirtimeRow& row) {
+    seen.push_back(row.schedule_id + "/" + row.source + "/" + row.status);
+  });
+  ASSERT_GE(seen.size(), 3u);
+  EXPECT_EQ(seen[0], "tin-xa/schedule/preempted");
+  EXPECT_EQ(seen[1], "bao-so-4/emergency/completed");
+  EXPECT_EQ(seen[2], "bao-so-4/emergency/completed");
 }
 
 // Each fault is refused with words in `sync status`, the applied manifest stays, and
