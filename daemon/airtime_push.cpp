@@ -73,10 +73,16 @@ void AirtimePusher::send() {
   request.headers = {{"X-Loaxa-Box", box_id_}, {"X-Loaxa-Rows", std::to_string(rows)}};
   request.timeout = kRequestTimeout;
   request.body_limit = 64 * 1024;
-  call_ = sync::async_http(io_, std::move(request), [this, last, rows](sync::HttpResponse answer) {
-    call_.reset();
-    on_answer(last, rows, answer);
-  });
+  try {
+    call_ = sync::async_http(io_, std::move(request), [this, last, rows](sync::HttpResponse answer) {
+      call_.reset();
+      on_answer(last, rows, answer);
+    });
+  } catch (const std::exception& e) {
+    sync::HttpResponse failed;
+    failed.error = e.what();
+    on_answer(last, rows, failed);
+  }
 }
 
 void AirtimePusher::on_answer(std::int64_t last, int rows, const sync::HttpResponse& answer) {

@@ -172,8 +172,10 @@ void read_topics(ConfigReader& r, const toml::table& t, Config& c) {
 void read_sync(ConfigReader& r, Config& c) {
   SyncConfig s;
   if (auto v = r.string("url", true)) {
-    if (!v->starts_with("http://") && !v->starts_with("https://")) {
-      r.problem(r.line_of("url"), "sync.url must start with http:// or https://");
+    try {
+      sync::parse_http_url(*v);
+    } catch (const std::invalid_argument& e) {
+      r.problem(r.line_of("url"), std::string("sync.url ") + e.what());
     }
     s.url = *v;
   }
@@ -197,6 +199,15 @@ void read_sync(ConfigReader& r, Config& c) {
     }
   }
   if (auto v = r.boolean("auto_accept_normal")) s.auto_accept_normal = *v;
+  if (auto v = r.string("ca_file")) {
+    const auto path = resolve(c.file.parent_path(), *v);
+    if (!std::filesystem::exists(path)) {
+      r.problem(r.line_of("ca_file"), "sync.ca_file " + path.string() +
+                                          " does not exist (a PEM file of the CA certificates "
+                                          "that sign the province server's certificate)");
+    }
+    s.ca_file = path.string();
+  }
   if (auto v = r.string("disk_reserve")) {
     static const std::regex size_re(R"(^(\d{1,6})\s*(MB|GB)$)");
     std::smatch m;

@@ -46,6 +46,8 @@ struct SyncConfig {
   std::string url;
   std::vector<std::string> public_keys;
   milliseconds interval{60'000};
+  // https: trust the CAs in this PEM file instead of the system store.
+  std::string ca_file;
   // Province `normal` bulletins air as scheduled without the operator accepting them.
   bool auto_accept_normal = false;
   // Free space kept in state_dir: a manifest whose media would eat into it is refused.

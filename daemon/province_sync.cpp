@@ -138,10 +138,7 @@ void ProvinceSync::poll() {
                                              config_.box.id + ")");
   if (!etag_.empty()) req.headers.emplace_back("If-None-Match", etag_);
   if (!last_modified_.empty()) req.headers.emplace_back("If-Modified-Since", last_modified_);
-  call_ = sync::async_http(io_, std::move(req), [this](sync::HttpResponse r) {
-    call_.reset();
-    on_manifest(r);
-  });
+  call([this](sync::HttpResponse r) { on_manifest(r); }, std::move(req));
 }
 
 void ProvinceSync::note_server_date(const sync::HttpResponse& r) {
@@ -155,6 +152,19 @@ void ProvinceSync::note_server_date(const sync::HttpResponse& r) {
       log::warning("sync", "the box clock differs from the province server's by " +
                                std::to_string(skew) + " s; schedules air at the box's time");
     }
+  }
+}
+
+void ProvinceSync::call(std::function<void(sync::HttpResponse)> then, sync::HttpRequest req) {
+  req.ca_file = sync_.ca_file;
+  try {
+    call_ = sync::async_http(io_, std::move(req), [this, then = std::move(then)](sync::HttpResponse r) {
+      call_.reset();
+      then(std::move(r));
+    });
+  } catch (const std::exception& e) {  // a URL or CA file the config check let through
+    download_.reset();
+    failed(e.what());
   }
 }
 
@@ -174,13 +184,13 @@ void ProvinceSync::on_manifest(const sync::HttpResponse& r) {
   req.timeout = request_timeout();
   req.body_limit = 4096;
   req.headers = who_is_asking();
-  call_ = sync::async_http(io_, std::move(req),
-                           [this, bytes = std::move(bytes), etag, modified](sync::HttpResponse s) mutable {
-                             call_.reset();
-                             etag_ = etag;
-                             last_modified_ = modified;
-                             on_signature(std::move(bytes), s);
-                           });
+  call(
+      [this, bytes = std::move(bytes), etag, modified](sync::HttpResponse s) mutable {
+        etag_ = etag;
+        last_modified_ = modified;
+        on_signature(std::move(bytes), s);
+      },
+      std::move(req));
 }
 
 void ProvinceSync::on_signature(std::string bytes, const sync::HttpResponse& r) {
@@ -332,10 +342,7 @@ void ProvinceSync::download_next() {
     return true;
   };
   const sync::ManifestMedia* mp = &m;
-  call_ = sync::async_http(io_, std::move(req), [this, mp](sync::HttpResponse r) {
-    call_.reset();
-    on_download_done(*mp, r);
-  });
+  call([this, mp](sync::HttpResponse r) { on_download_done(*mp, r); }, std::move(req));
 }
 
 void ProvinceSync::on_download_done(const sync::ManifestMedia& m, const sync::HttpResponse& r) {

@@ -57,6 +57,8 @@ class ProvinceSync {
   void load_applied();
   void poll();
   void wait(std::chrono::milliseconds delay);
+  // One request; exceptions from starting it (bad URL, CA file) become failed().
+  void call(std::function<void(sync::HttpResponse)> then, sync::HttpRequest req);
   void on_manifest(const sync::HttpResponse& r);
   void on_signature(std::string bytes, const sync::HttpResponse& r);
   void consider(std::string bytes, std::string signature);

@@ -12,7 +12,7 @@ packages=(
   libsystemd-dev libsodium-dev libssl-dev libxlsxwriter-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   espeak-ng sox systemd python3 python3-dateutil python3-openpyxl python3-jsonschema
-  nginx-light
+  nginx-light openssl
 )
 
 missing=()

@@ -3,6 +3,11 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
+#include <filesystem>
+#include <optional>
+#include <openssl/ssl.h>
+#include <openssl/x509v3.h>
 #include <boost/url/parse.hpp>
 #include <boost/url/url.hpp>
 #include <stdexcept>
@@ -12,6 +17,7 @@ namespace loaxa::sync {
 namespace beast = boost::beast;
 namespace http = beast::http;
 using tcp = boost::asio::ip::tcp;
+namespace ssl = boost::asio::ssl;
 
 Url parse_http_url(const std::string& text) {
   auto parsed = boost::urls::parse_absolute_uri(text);
@@ -22,19 +28,14 @@ Url parse_http_url(const std::string& text) {
   const auto& u = *parsed;
   Url url;
   url.scheme = std::string(u.scheme());
-  if (url.scheme == "https") {
-    throw std::invalid_argument("\"" + text +
-                                "\": https:// is not supported yet; use http:// on a trusted "
-                                "network or a local TLS proxy");
-  }
-  if (url.scheme != "http") {
-    throw std::invalid_argument("\"" + text + "\" must start with http://");
+  if (url.scheme != "http" && url.scheme != "https") {
+    throw std::invalid_argument("\"" + text + "\" must start with http:// or https://");
   }
   url.host = std::string(u.encoded_host_address());
   if (url.host.empty()) throw std::invalid_argument("\"" + text + "\" has no host");
   if (!url.host.empty() && url.host.front() == '[')
     url.host = url.host.substr(1, url.host.size() - 2);
-  url.port = u.has_port() ? std::string(u.port()) : "80";
+  url.port = u.has_port() ? std::string(u.port()) : url.scheme == "https" ? "443" : "80";
   url.target = std::string(u.encoded_target());
   if (url.target.empty()) url.target = "/";
   if (u.has_userinfo()) {
@@ -66,17 +67,28 @@ class Call : public HttpCall, public std::enable_shared_from_this<Call> {
  public:
   Call(boost::asio::io_context& io, HttpRequest request, Url url,
        std::function<void(HttpResponse)> done)
-      : resolver_(io),
-        stream_(io),
-        request_(std::move(request)),
-        url_(std::move(url)),
-        done_(std::move(done)) {}
+      : resolver_(io), request_(std::move(request)), url_(std::move(url)), done_(std::move(done)) {
+    if (url_.scheme == "https") {
+      tls_context_ = std::make_shared<ssl::context>(ssl::context::tls_client);
+      SSL_CTX_set_min_proto_version(tls_context_->native_handle(), TLS1_2_VERSION);
+      if (request_.ca_file.empty()) {
+        tls_context_->set_default_verify_paths();
+      } else {
+        tls_context_->load_verify_file(request_.ca_file);  // throws: unreadable CA file
+      }
+      tls_context_->set_verify_mode(ssl::verify_peer);
+      tls_.emplace(io, *tls_context_);
+    } else {
+      plain_.emplace(io);
+    }
+  }
 
   void start() {
     req_.method(request_.method);
     req_.target(url_.target);
     req_.version(11);
-    req_.set(http::field::host, url_.port == "80" ? url_.host : url_.host + ":" + url_.port);
+    const bool default_port = url_.port == (url_.scheme == "https" ? "443" : "80");
+    req_.set(http::field::host, default_port ? url_.host : url_.host + ":" + url_.port);
     req_.set(http::field::user_agent, "loaxad");
     req_.set(http::field::connection, "close");
     if (!request_.content_type.empty()) req_.set(http::field::content_type, request_.content_type);
@@ -85,13 +97,13 @@ class Call : public HttpCall, public std::enable_shared_from_this<Call> {
     req_.prepare_payload();
     parser_.body_limit(boost::none);  // counted as it arrives
 
-    stream_.expires_after(request_.timeout);
+    tcp().expires_after(request_.timeout);
     auto self = shared_from_this();
     resolver_.async_resolve(
         url_.host, url_.port, [self](beast::error_code ec, const tcp::resolver::results_type& r) {
           if (ec) return self->fail("cannot resolve " + self->url_.host, ec);
-          self->stream_.async_connect(
-              r, [self](beast::error_code ec2, const tcp::endpoint&) { self->on_connect(ec2); });
+          self->tcp().async_connect(
+              r, [self](beast::error_code ec2, const tcp::endpoint&) { self->on_tcp(ec2); });
         });
   }
 
@@ -99,19 +111,64 @@ class Call : public HttpCall, public std::enable_shared_from_this<Call> {
     done_ = nullptr;
     resolver_.cancel();
     beast::error_code ignored;
-    stream_.socket().close(ignored);
+    tcp().socket().close(ignored);
   }
 
  private:
-  void on_connect(beast::error_code ec) {
+  beast::tcp_stream& tcp() { return tls_ ? beast::get_lowest_layer(*tls_) : *plain_; }
+
+  // Runs f on the stream the request speaks over: TLS or plain TCP.
+  template <class F>
+  void on_stream(F&& f) {
+    if (tls_) {
+      f(*tls_);
+    } else {
+      f(*plain_);
+    }
+  }
+
+  void on_tcp(beast::error_code ec) {
     if (ec) return fail("cannot connect to " + url_.host + ":" + url_.port, ec);
+    if (!tls_) return on_connect({});
+    // SNI, and the certificate must name the host (an IP address in a URL: its IP SAN).
+    SSL* ssl = tls_->native_handle();
+    boost::system::error_code not_ip;
+    boost::asio::ip::make_address(url_.host, not_ip);
+    if (not_ip) {
+      SSL_set_tlsext_host_name(ssl, url_.host.c_str());
+      SSL_set1_host(ssl, url_.host.c_str());
+    } else {
+      X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(ssl), url_.host.c_str());
+    }
+    if (request_.sink) tcp().expires_after(request_.timeout);
     auto self = shared_from_this();
-    if (request_.sink) stream_.expires_after(request_.timeout);
-    http::async_write(stream_, req_, [self](beast::error_code ec2, std::size_t) {
-      if (ec2) return self->fail("sending the request failed", ec2);
-      if (self->request_.sink) self->stream_.expires_after(self->request_.timeout);
-      http::async_read_header(self->stream_, self->buffer_, self->parser_,
-                              [self](beast::error_code ec3, std::size_t) { self->on_header(ec3); });
+    tls_->async_handshake(ssl::stream_base::client, [self](beast::error_code ec2) {
+      if (ec2) {
+        const long verify = SSL_get_verify_result(self->tls_->native_handle());
+        std::string why = ec2.message();
+        if (verify != X509_V_OK) why = X509_verify_cert_error_string(verify);
+        HttpResponse r;
+        r.error = "TLS with " + self->url_.host + ":" + self->url_.port + " failed: " + why +
+                  (self->request_.ca_file.empty() ? " (system CA store)"
+                                                  : " (CA file " + self->request_.ca_file + ")");
+        return self->finish(std::move(r));
+      }
+      self->on_connect({});
+    });
+  }
+
+  void on_connect(beast::error_code) {
+    auto self = shared_from_this();
+    if (request_.sink) tcp().expires_after(request_.timeout);
+    on_stream([&](auto& stream) {
+      http::async_write(stream, req_, [self](beast::error_code ec2, std::size_t) {
+        if (ec2) return self->fail("sending the request failed", ec2);
+        if (self->request_.sink) self->tcp().expires_after(self->request_.timeout);
+        self->on_stream([&](auto& s) {
+          http::async_read_header(s, self->buffer_, self->parser_,
+                                  [self](beast::error_code ec3, std::size_t) { self->on_header(ec3); });
+        });
+      });
     });
   }
 
@@ -133,9 +190,9 @@ class Call : public HttpCall, public std::enable_shared_from_this<Call> {
     if (parser_.is_done()) return close_and_finish();
     parser_.get().body().data = chunk_;
     parser_.get().body().size = sizeof chunk_;
-    if (request_.sink) stream_.expires_after(request_.timeout);
+    if (request_.sink) tcp().expires_after(request_.timeout);
     auto self = shared_from_this();
-    http::async_read_some(stream_, buffer_, parser_, [self](beast::error_code ec, std::size_t) {
+    on_stream([&](auto& stream) { http::async_read_some(stream, buffer_, parser_, [self](beast::error_code ec, std::size_t) {
       if (ec == http::error::need_buffer) ec = {};
       if (ec) return self->fail("reading the response failed", ec);
       const std::size_t n = sizeof self->chunk_ - self->parser_.get().body().size;
@@ -152,13 +209,13 @@ class Call : public HttpCall, public std::enable_shared_from_this<Call> {
         self->response_.body.append(piece);
       }
       self->read_body();
-    });
+    }); });
   }
 
   void close_and_finish() {
     beast::error_code ignored;
-    stream_.socket().shutdown(tcp::socket::shutdown_both, ignored);
-    stream_.socket().close(ignored);
+    tcp().socket().shutdown(tcp::socket::shutdown_both, ignored);
+    tcp().socket().close(ignored);
     finish(std::move(response_));
   }
 
@@ -179,7 +236,9 @@ class Call : public HttpCall, public std::enable_shared_from_this<Call> {
   }
 
   tcp::resolver resolver_;
-  beast::tcp_stream stream_;
+  std::shared_ptr<ssl::context> tls_context_;
+  std::optional<beast::tcp_stream> plain_;
+  std::optional<beast::ssl_stream<beast::tcp_stream>> tls_;
   beast::flat_buffer buffer_;
   HttpRequest request_;
   Url url_;
@@ -195,6 +254,9 @@ class Call : public HttpCall, public std::enable_shared_from_this<Call> {
 std::shared_ptr<HttpCall> async_http(boost::asio::io_context& io, HttpRequest request,
                                      std::function<void(HttpResponse)> done) {
   Url url = parse_http_url(request.url);
+  if (url.scheme == "https" && !request.ca_file.empty() && !std::filesystem::exists(request.ca_file)) {
+    throw std::invalid_argument("CA file " + request.ca_file + " does not exist");
+  }
   auto call = std::make_shared<Call>(io, std::move(request), std::move(url), std::move(done));
   call->start();
   return call;

@@ -1,8 +1,8 @@
 #pragma once
-// One HTTP request on the daemon's io_context (Boost.Beast), with a deadline over the
-// whole exchange: resolve, connect, send, receive. Used by the airtime push now and by
-// province sync later. http:// only for now; https:// (OpenSSL, CA store, hostname
-// check) comes with the sync issue.
+// One HTTP(S) request on the daemon's io_context (Boost.Beast), with a deadline over
+// the whole exchange or, when streaming, over each step. HTTPS via OpenSSL: TLS 1.2+,
+// the system CA store or a given CA file, the certificate must name the host. Used by
+// province sync and the airtime push.
 
 #include <boost/asio/io_context.hpp>
 #include <boost/beast/http/verb.hpp>
@@ -18,13 +18,13 @@
 namespace loaxa::sync {
 
 struct Url {
-  std::string scheme;  // "http"
+  std::string scheme;  // "http" | "https"
   std::string host;
-  std::string port;    // "80" when the URL has none
+  std::string port;    // "80" / "443" when the URL has none
   std::string target;  // path and query, "/" at least
 };
 
-// Throws std::invalid_argument saying what is wrong ("needs http://", "no host").
+// Throws std::invalid_argument saying what is wrong ("needs http:// or https://", "no host").
 Url parse_http_url(const std::string& text);
 
 // `relative` (already checked by check_relative_url) resolved against `base`, RFC 3986.
@@ -35,6 +35,7 @@ struct HttpRequest {
   std::string url;
   std::string body;
   std::string content_type;
+  std::string ca_file;  // https: trust these CAs instead of the system store
   std::vector<std::pair<std::string, std::string>> headers;
   // Without a sink: the whole exchange. With one: each step (connect, send, every read),
   // so a slow but moving download goes on and a stalled one ends.

@@ -44,8 +44,10 @@ void spit(const fs::path& p, const std::string& bytes) {
 // nginx from Debian with its own config, pid and logs; `root` served at /.
 class Nginx {
  public:
-  Nginx(const fs::path& dir, const fs::path& root, const std::string& extra_locations = "")
-      : dir_(dir), port_(free_port()) {
+  // With cert and key (PEM files), the same site is also served over HTTPS on tls_port().
+  Nginx(const fs::path& dir, const fs::path& root, const fs::path& cert = {},
+        const fs::path& key = {})
+      : dir_(dir), port_(free_port()), tls_port_(free_port()) {
     fs::create_directories(dir / "nginx-tmp");
     std::ofstream(dir / "nginx.conf")
         // Workers read the test's private temporary folder as its owner.
@@ -65,10 +67,14 @@ class Nginx {
         << "  uwsgi_temp_path " << (dir / "nginx-tmp").string() << ";\n"
         << "  scgi_temp_path " << (dir / "nginx-tmp").string() << ";\n"
         << "  types { application/json json; }\n  default_type application/octet-stream;\n"
-        << "  server {\n    listen 127.0.0.1:" << port_ << ";\n    root " << root.string()
+        << "  server {\n    listen 127.0.0.1:" << port_ << ";\n"
+        << (cert.empty() ? std::string()
+                         : "    listen 127.0.0.1:" + std::to_string(tls_port_) +
+                               " ssl;\n    ssl_certificate " + cert.string() +
+                               ";\n    ssl_certificate_key " + key.string() + ";\n")
+        << "    root " << root.string()
         << ";\n    location /slow/ { limit_rate 400k; alias " << root.string() << "/; }\n"
-        << "    location /broken/ { return 500; }\n"
-        << extra_locations << "  }\n}\n";
+        << "    location /broken/ { return 500; }\n  }\n}\n";
     start();
   }
   ~Nginx() { stop(); }
@@ -103,11 +109,14 @@ class Nginx {
   std::string url(const std::string& path) const {
     return "http://127.0.0.1:" + std::to_string(port_) + path;
   }
+  std::string tls_url(const std::string& path) const {
+    return "https://127.0.0.1:" + std::to_string(tls_port_) + path;
+  }
   std::string access_log() const { return slurp(dir_ / "access.log"); }
 
  private:
   fs::path dir_;
-  int port_;
+  int port_, tls_port_;
   std::unique_ptr<Process> proc_;
 };
 
@@ -328,6 +337,59 @@ TEST_F(SyncTest, AnEmergencyPublishedWhileLocalContentPlaysAirsWithinOneInterval
   EXPECT_EQ(seen[0], "tin-xa/schedule/preempted");
   EXPECT_EQ(seen[1], "bao-so-4/emergency/completed");
   EXPECT_EQ(seen[2], "bao-so-4/emergency/completed");
+}
+
+// A test CA signs the server's certificate for 127.0.0.1; openssl(1) makes them.
+void make_certificates(const fs::path& dir, const std::string& san) {
+  const std::string d = dir.string();
+  for (const auto& cmd : std::vector<std::vector<std::string>>{
+           {"/usr/bin/openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256",
+            "-nodes", "-keyout", d + "/ca.key", "-out", d + "/ca.pem", "-days", "2", "-subj",
+            "/CN=So TTTT thu nghiem CA"},
+           {"/usr/bin/openssl", "req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
+            "-keyout", d + "/server.key", "-out", d + "/server.csr", "-subj", "/CN=province"},
+           {"/usr/bin/openssl", "x509", "-req", "-in", d + "/server.csr", "-CA", d + "/ca.pem", "-CAkey",
+            d + "/ca.key", "-CAcreateserial", "-out", d + "/server.pem", "-days", "2", "-extfile",
+            d + "/san.ext"}}) {
+    if (cmd[1] == "x509") std::ofstream(dir / "san.ext") << "subjectAltName=" << san << "\n";
+    const auto r = run(cmd);
+    ASSERT_EQ(r.code, 0) << r.err;
+  }
+}
+
+TEST_F(SyncTest, HttpsWithTheProvinceCaAndOnlyWithIt) {
+  write_province(local(start_in(3600s)));
+  publish();
+  make_certificates(dir.path(), "IP:127.0.0.1");
+  Nginx nginx(dir.path(), www(), dir.path() / "server.pem", dir.path() / "server.key");
+  const std::string sync_extra = "\n[sync]\nurl = \"" + nginx.tls_url("/manifest.json") +
+                                 "\"\ninterval = \"5s\"\npublic_keys = [\"" + pub + "\"]\n";
+  // The system store does not know the test CA: refused, in words.
+  write_config("", sync_extra);
+  auto daemon = start_daemon();
+  ASSERT_TRUE(daemon->wait_for_line("unable to get local issuer certificate", 15s)) << daemon->output();
+  daemon->signal(SIGTERM);
+  ASSERT_EQ(daemon->wait_exit(5s), 0);
+  // With ca_file: synced over TLS.
+  write_config("", sync_extra + "ca_file = \"" + (dir.path() / "ca.pem").string() + "\"\n");
+  daemon = start_daemon();
+  ASSERT_TRUE(daemon->wait_for_line("applied", 15s)) << daemon->output();
+  daemon->signal(SIGTERM);
+  ASSERT_EQ(daemon->wait_exit(5s), 0);
+}
+
+TEST_F(SyncTest, HttpsRefusesACertificateForAnotherHost) {
+  write_province(local(start_in(3600s)));
+  publish();
+  make_certificates(dir.path(), "DNS:so-tttt.example.vn");
+  Nginx nginx(dir.path(), www(), dir.path() / "server.pem", dir.path() / "server.key");
+  write_config("", "\n[sync]\nurl = \"" + nginx.tls_url("/manifest.json") +
+                       "\"\ninterval = \"5s\"\npublic_keys = [\"" + pub + "\"]\nca_file = \"" +
+                       (dir.path() / "ca.pem").string() + "\"\n");
+  auto daemon = start_daemon();
+  ASSERT_TRUE(daemon->wait_for_line("IP address mismatch", 15s)) << daemon->output();
+  daemon->signal(SIGTERM);
+  ASSERT_EQ(daemon->wait_exit(5s), 0);
 }
 
 // Each fault is refused with words in `sync status`, the applied manifest stays, and

@@ -29,8 +29,9 @@ TEST(HttpUrl, RefusalsSayWhy) {
     }
     return std::string("accepted");
   };
-  EXPECT_NE(error_of("https://a/").find("https:// is not supported yet"), std::string::npos);
-  EXPECT_NE(error_of("ftp://a/").find("must start with http://"), std::string::npos);
+  EXPECT_EQ(error_of("https://a/"), "accepted");
+  EXPECT_EQ(parse_http_url("https://a/").port, "443");
+  EXPECT_NE(error_of("ftp://a/").find("must start with http:// or https://"), std::string::npos);
   EXPECT_NE(error_of("http://user:pw@a/").find("password"), std::string::npos);
   EXPECT_NE(error_of("nhat-ky").find("not an absolute URL"), std::string::npos);
   EXPECT_NE(error_of("http:///x").find("no host"), std::string::npos);
