@@ -136,6 +136,7 @@ void ProvinceSync::poll() {
   req.headers = who_is_asking();
   req.headers.emplace_back("User-Agent", std::string("loaxad/") + LOAXA_VERSION + " (" +
                                              config_.box.id + ")");
+  req.headers.emplace_back("Accept-Encoding", "gzip");
   if (!etag_.empty()) req.headers.emplace_back("If-None-Match", etag_);
   if (!last_modified_.empty()) req.headers.emplace_back("If-Modified-Since", last_modified_);
   call([this](sync::HttpResponse r) { on_manifest(r); }, std::move(req));
@@ -179,8 +180,16 @@ void ProvinceSync::on_manifest(const sync::HttpResponse& r) {
   std::string etag = r.headers.count("etag") ? r.headers.at("etag") : "";
   std::string modified = r.headers.count("last-modified") ? r.headers.at("last-modified") : "";
   std::string bytes = r.body;
+  if (r.headers.count("content-encoding") && r.headers.at("content-encoding") == "gzip") {
+    try {
+      bytes = sync::gunzip(bytes, sync::kMaxManifestBytes);
+    } catch (const std::exception& e) {
+      return failed("manifest: gzip: " + std::string(e.what()));
+    }
+  }
+  manifest_url_ = r.url.empty() ? sync_.url : r.url;  // media are relative to where it is
   sync::HttpRequest req;
-  req.url = sync_.url + ".sig";
+  req.url = manifest_url_ + ".sig";
   req.timeout = request_timeout();
   req.body_limit = 4096;
   req.headers = who_is_asking();
@@ -286,7 +295,7 @@ void ProvinceSync::download_next() {
   download_->resumed_at = download_->have;
   sync::HttpRequest req;
   try {
-    req.url = sync::resolve_url(sync_.url, m.url);
+    req.url = sync::resolve_url(manifest_url_.empty() ? sync_.url : manifest_url_, m.url);
   } catch (const std::exception& e) {
     return failed(e.what());
   }
@@ -295,7 +304,9 @@ void ProvinceSync::download_next() {
   if (download_->have > 0) {
     if (download_->have == m.size) {
       // Complete already (a crash between the last byte and the rename).
-      return on_download_done(m, sync::HttpResponse{"", 206, {}, ""});
+      sync::HttpResponse complete;
+      complete.status = 206;
+      return on_download_done(m, complete);
     }
     req.headers.emplace_back("Range", "bytes=" + std::to_string(download_->have) + "-");
   }

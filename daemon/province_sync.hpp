@@ -87,6 +87,7 @@ class ProvinceSync {
   std::int64_t applied_sequence_ = 0;
   std::int64_t refused_sequence_ = 0;  // not fetched again
   std::string etag_, last_modified_;    // of the manifest last fetched
+  std::string manifest_url_;            // where it was, after redirects
   std::optional<Pending> pending_;
   std::unique_ptr<Download> download_;
 

@@ -10,6 +10,7 @@
 #include <openssl/x509v3.h>
 #include <boost/url/parse.hpp>
 #include <boost/url/url.hpp>
+#include <zlib.h>
 #include <stdexcept>
 
 namespace loaxa::sync {
@@ -48,7 +49,7 @@ Url parse_http_url(const std::string& text) {
 
 std::string resolve_url(const std::string& base, const std::string& relative) {
   auto b = boost::urls::parse_uri(base);
-  auto r = boost::urls::parse_relative_ref(relative);
+  auto r = boost::urls::parse_uri_reference(relative);
   if (!b || !r) throw std::invalid_argument("cannot resolve \"" + relative + "\" against " + base);
   boost::urls::url out;
   const auto rc = boost::urls::resolve(*b, *r, out);
@@ -180,6 +181,12 @@ class Call : public HttpCall, public std::enable_shared_from_this<Call> {
       for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
       response_.headers[name] = std::string(f.value());
     }
+    // A redirect is followed by async_http, not shown to on_headers or the sink.
+    const unsigned st = response_.status;
+    if ((st == 301 || st == 302 || st == 303 || st == 307 || st == 308) &&
+        response_.headers.count("location")) {
+      return close_and_finish();
+    }
     if (request_.on_headers && !request_.on_headers(response_.status, response_.headers)) {
       return close_and_finish();
     }
@@ -249,17 +256,113 @@ class Call : public HttpCall, public std::enable_shared_from_this<Call> {
   std::function<void(HttpResponse)> done_;
 };
 
+
+// Follows redirects (at most HttpRequest::max_redirects, never from https to http),
+// each hop a new Call; cancel() reaches whichever hop is in flight.
+class Chain : public HttpCall, public std::enable_shared_from_this<Chain> {
+ public:
+  Chain(boost::asio::io_context& io, HttpRequest request, std::function<void(HttpResponse)> done)
+      : io_(io), request_(std::move(request)), done_(std::move(done)) {}
+
+  void start(const std::string& url) {
+    Url parsed = parse_http_url(url);
+    if (parsed.scheme == "https" && !request_.ca_file.empty() &&
+        !std::filesystem::exists(request_.ca_file)) {
+      throw std::invalid_argument("CA file " + request_.ca_file + " does not exist");
+    }
+    HttpRequest hop = request_;
+    hop.url = url;
+    auto self = shared_from_this();
+    current_ = std::make_shared<Call>(io_, std::move(hop), std::move(parsed),
+                                      [self, url](HttpResponse r) { self->on_done(url, std::move(r)); });
+    current_->start();
+  }
+
+  void cancel() override {
+    done_ = nullptr;
+    if (current_) current_->cancel();
+  }
+
+ private:
+  void on_done(const std::string& url, HttpResponse r) {
+    if (!done_) return;
+    const unsigned st = r.status;
+    if (r.error.empty() && (st == 301 || st == 302 || st == 303 || st == 307 || st == 308) &&
+        r.headers.count("location")) {
+      if (++hops_ > request_.max_redirects) {
+        r.error = "more than " + std::to_string(request_.max_redirects) + " redirects from " + request_.url;
+        return finish(std::move(r));
+      }
+      try {
+        const std::string next = resolve_url(url, r.headers.at("location"));
+        if (url.starts_with("https://") && !next.starts_with("https://")) {
+          throw std::invalid_argument("a redirect from https to " + next + " is refused");
+        }
+        if (st == 303) {
+          request_.method = http::verb::get;
+          request_.body.clear();
+        }
+        return start(next);
+      } catch (const std::exception& e) {
+        r.error = std::string("redirect: ") + e.what();
+      }
+    }
+    r.url = url;
+    finish(std::move(r));
+  }
+
+  void finish(HttpResponse r) {
+    auto done = std::move(done_);
+    done_ = nullptr;
+    current_.reset();
+    if (done) done(std::move(r));
+  }
+
+  boost::asio::io_context& io_;
+  HttpRequest request_;
+  std::function<void(HttpResponse)> done_;
+  std::shared_ptr<Call> current_;
+  int hops_ = 0;
+};
+
 }  // namespace
 
 std::shared_ptr<HttpCall> async_http(boost::asio::io_context& io, HttpRequest request,
                                      std::function<void(HttpResponse)> done) {
-  Url url = parse_http_url(request.url);
-  if (url.scheme == "https" && !request.ca_file.empty() && !std::filesystem::exists(request.ca_file)) {
-    throw std::invalid_argument("CA file " + request.ca_file + " does not exist");
+  const std::string url = request.url;
+  auto chain = std::make_shared<Chain>(io, std::move(request), std::move(done));
+  chain->start(url);
+  return chain;
+}
+
+std::string gunzip(std::string_view data, std::size_t limit) {
+  z_stream z{};
+  if (inflateInit2(&z, 16 + MAX_WBITS) != Z_OK) throw std::runtime_error("zlib cannot start");
+  std::string out;
+  char buf[64 * 1024];
+  z.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(data.data()));
+  z.avail_in = static_cast<uInt>(data.size());
+  int rc = Z_OK;
+  while (rc != Z_STREAM_END) {
+    z.next_out = reinterpret_cast<Bytef*>(buf);
+    z.avail_out = sizeof buf;
+    rc = inflate(&z, Z_NO_FLUSH);
+    if (rc != Z_OK && rc != Z_STREAM_END) {
+      inflateEnd(&z);
+      throw std::runtime_error("the gzip data is corrupt at byte " + std::to_string(z.total_in));
+    }
+    out.append(buf, sizeof buf - z.avail_out);
+    if (out.size() > limit) {
+      inflateEnd(&z);
+      throw std::runtime_error("unzips to more than " + std::to_string(limit) + " bytes");
+    }
+    if (rc == Z_OK && z.avail_in == 0 && z.avail_out != 0) {
+      inflateEnd(&z);
+      throw std::runtime_error("the gzip data ends early");
+    }
   }
-  auto call = std::make_shared<Call>(io, std::move(request), std::move(url), std::move(done));
-  call->start();
-  return call;
+  inflateEnd(&z);
+  return out;
 }
 
 }  // namespace loaxa::sync

@@ -41,6 +41,7 @@ struct HttpRequest {
   // so a slow but moving download goes on and a stalled one ends.
   std::chrono::milliseconds timeout{30'000};
   std::size_t body_limit = 8u << 20;  // largest body kept in HttpResponse::body
+  int max_redirects = 5;
   // When set, the body goes here piece by piece (not into HttpResponse::body), after
   // `on_headers` (if set) has seen the status and headers. Returning false stops.
   std::function<bool(unsigned status, const std::map<std::string, std::string>& headers)>
@@ -52,6 +53,7 @@ struct HttpResponse {
   std::string error;  // empty when a response arrived; else what went wrong, in words
   unsigned status = 0;
   std::map<std::string, std::string> headers;  // lowercase names
+  std::string url;                             // where it came from, after redirects
   std::string body;
   bool ok() const { return error.empty() && status >= 200 && status < 300; }
   std::string describe() const;  // "HTTP 503" or the error, for logs
@@ -68,5 +70,9 @@ class HttpCall {
 // Starts the request; done runs on io once, unless the call is cancelled first.
 std::shared_ptr<HttpCall> async_http(boost::asio::io_context& io, HttpRequest request,
                                      std::function<void(HttpResponse)> done);
+
+// A gzip body (Content-Encoding: gzip) inflated; throws std::runtime_error when it is
+// corrupt or would exceed `limit` bytes.
+std::string gunzip(std::string_view data, std::size_t limit);
 
 }  // namespace loaxa::sync

@@ -67,6 +67,7 @@ class Nginx {
         << "  uwsgi_temp_path " << (dir / "nginx-tmp").string() << ";\n"
         << "  scgi_temp_path " << (dir / "nginx-tmp").string() << ";\n"
         << "  types { application/json json; }\n  default_type application/octet-stream;\n"
+        << "  gzip on;\n  gzip_types application/json;\n  gzip_min_length 0;\n"
         << "  server {\n    listen 127.0.0.1:" << port_ << ";\n"
         << (cert.empty() ? std::string()
                          : "    listen 127.0.0.1:" + std::to_string(tls_port_) +
@@ -74,7 +75,10 @@ class Nginx {
                                ";\n    ssl_certificate_key " + key.string() + ";\n")
         << "    root " << root.string()
         << ";\n    location /slow/ { limit_rate 400k; alias " << root.string() << "/; }\n"
-        << "    location /broken/ { return 500; }\n  }\n}\n";
+        << "    location /broken/ { return 500; }\n"
+        << "    location = /old/manifest.json { return 301 /manifest.json; }\n"
+        << "    location = /old/manifest.json.sig { return 302 /manifest.json.sig; }\n"
+        << "    location /loop/ { return 302 /loop/again; }\n  }\n}\n";
     start();
   }
   ~Nginx() { stop(); }
@@ -337,6 +341,29 @@ TEST_F(SyncTest, AnEmergencyPublishedWhileLocalContentPlaysAirsWithinOneInterval
   EXPECT_EQ(seen[0], "tin-xa/schedule/preempted");
   EXPECT_EQ(seen[1], "bao-so-4/emergency/completed");
   EXPECT_EQ(seen[2], "bao-so-4/emergency/completed");
+}
+
+TEST_F(SyncTest, RedirectsAreFollowedBoundedAndTheManifestMayComeGzipped) {
+  write_province(local(start_in(3600s)));
+  publish();
+  Nginx nginx(dir.path(), www());
+  write_sync_config(nginx.url("/old/manifest.json"));
+  auto daemon = start_daemon();
+  ASSERT_TRUE(daemon->wait_for_line("applied", 15s)) << daemon->output();
+  const std::string log = nginx.access_log();
+  EXPECT_NE(log.find("\"GET /old/manifest.json HTTP/1.1\" 301"), std::string::npos) << log;
+  std::smatch m;
+  const std::regex plain("\"GET /manifest.json HTTP/1.1\" 200 ([0-9]+)");
+  ASSERT_TRUE(std::regex_search(log, m, plain)) << log;
+  EXPECT_LT(std::stoull(m[1]), fs::file_size(www() / "manifest.json"));  // sent gzipped
+  daemon->signal(SIGTERM);
+  ASSERT_EQ(daemon->wait_exit(5s), 0);
+
+  write_sync_config(nginx.url("/loop/manifest.json"));
+  daemon = start_daemon();
+  ASSERT_TRUE(daemon->wait_for_line("more than 5 redirects", 15s)) << daemon->output();
+  daemon->signal(SIGTERM);
+  ASSERT_EQ(daemon->wait_exit(5s), 0);
 }
 
 // A test CA signs the server's certificate for 127.0.0.1; openssl(1) makes them.

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <zlib.h>
+
 #include <boost/asio/ip/tcp.hpp>
 
 namespace loaxa::sync {
@@ -35,6 +37,26 @@ TEST(HttpUrl, RefusalsSayWhy) {
   EXPECT_NE(error_of("http://user:pw@a/").find("password"), std::string::npos);
   EXPECT_NE(error_of("nhat-ky").find("not an absolute URL"), std::string::npos);
   EXPECT_NE(error_of("http:///x").find("no host"), std::string::npos);
+}
+
+TEST(Gunzip, InflatesAndRefusesCorruptOrTooLargeData) {
+  const std::string text = std::string(100000, 'a') + "Bản tin cải cách hành chính";
+  z_stream z{};
+  ASSERT_EQ(deflateInit2(&z, 6, Z_DEFLATED, 16 + MAX_WBITS, 8, Z_DEFAULT_STRATEGY), Z_OK);
+  std::string gz(compressBound(text.size()) + 64, '\0');
+  z.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(text.data()));
+  z.avail_in = static_cast<uInt>(text.size());
+  z.next_out = reinterpret_cast<Bytef*>(gz.data());
+  z.avail_out = static_cast<uInt>(gz.size());
+  ASSERT_EQ(deflate(&z, Z_FINISH), Z_STREAM_END);
+  gz.resize(z.total_out);
+  deflateEnd(&z);
+  EXPECT_EQ(gunzip(gz, 1 << 20), text);
+  EXPECT_THROW(gunzip(gz, 1000), std::runtime_error);               // a zip bomb stops early
+  EXPECT_THROW(gunzip(gz.substr(0, gz.size() / 2), 1 << 20), std::runtime_error);  // cut
+  std::string bad = gz;
+  bad[20] = static_cast<char>(bad[20] ^ 0x5a);
+  EXPECT_THROW(gunzip(bad, 1 << 20), std::runtime_error);
 }
 
 // A server that accepts and never answers: the call ends with the deadline, in words.
