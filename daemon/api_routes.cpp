@@ -218,6 +218,43 @@ void add_routes(api::HttpServer& server, Controller& controller, store::Store& s
     if (!sync) return no_sync();
     return api::json_response(boost::json::serialize(sync->status()) + "\n");
   });
+  server.route("GET", "/api/v1/inbox", [&controller](const Request&) {
+    return api::json_response(boost::json::serialize(controller.inbox()) + "\n");
+  });
+  auto decide = [&controller](const Request& r, bool accept) {
+    std::optional<std::string> start, rrule;
+    if (!r.body.empty()) {
+      boost::system::error_code ec;
+      const auto body = boost::json::parse(r.body, ec);
+      if (ec || !body.is_object()) {
+        return error_response(400, "bad_body", "the body must be a JSON object such as "
+                                               "{\"start\": \"2022-07-01T06:00:00\", \"rrule\": \"FREQ=DAILY\"}");
+      }
+      for (const auto& [key, value] : body.as_object()) {
+        if ((key != "start" && key != "rrule") || !value.is_string()) {
+          return error_response(400, "bad_body", "body." + std::string(key) +
+                                                     ": only \"start\" and \"rrule\" (strings) are accepted");
+        }
+        (key == "start" ? start : rrule) = std::string(value.as_string());
+      }
+    }
+    try {
+      controller.decide(r.params.at("id"), accept, start, rrule, r.remote);
+    } catch (const std::invalid_argument& e) {
+      const bool unknown = std::string(e.what()).rfind("no province bulletin", 0) == 0;
+      return error_response(unknown ? 404 : 400, unknown ? "not_found" : "bad_input", e.what());
+    }
+    for (const auto& entry : controller.inbox()) {
+      if (entry.at("id").as_string() == r.params.at("id")) {
+        return api::json_response(boost::json::serialize(entry) + "\n");
+      }
+    }
+    return api::json_response("{}\n");
+  };
+  server.route("POST", "/api/v1/inbox/{id}/accept",
+               [decide](const Request& r) { return decide(r, true); });
+  server.route("POST", "/api/v1/inbox/{id}/reject",
+               [decide](const Request& r) { return decide(r, false); });
   server.route("POST", "/api/v1/sync", [sync, no_sync](const Request&) {
     if (!sync) return no_sync();
     sync->poll_now();

@@ -4,6 +4,7 @@
 // sample sounds, closed when it ends). Runs on the daemon's io_context thread.
 
 #include <boost/asio/io_context.hpp>
+#include <boost/json/array.hpp>
 #include <boost/json/object.hpp>
 #include <filesystem>
 #include <functional>
@@ -61,6 +62,13 @@ class Controller : public player::ChannelListener {
   // with auto_accept_normal, normal) schedules join the plan, its playlists and
   // holidays with them. Replans.
   void set_province(const sync::Manifest& manifest);
+  // The province's `normal` bulletins for this box's channels, each waiting, accepted or
+  // rejected by the operator.
+  boost::json::array inbox() const;
+  // Accepts (optionally with another first start or rule) or rejects a `normal`
+  // bulletin; replans. Throws std::invalid_argument (unknown id, bad start or rule).
+  void decide(const std::string& schedule_id, bool accept, std::optional<std::string> start,
+              std::optional<std::string> rrule, const std::string& by);
   // The planner's timeline over [from, to): what `schedule preview` shows and playout walks.
   scheduler::Timeline preview(scheduler::Instant from, scheduler::Instant to);
 
@@ -148,6 +156,7 @@ class Controller : public player::ChannelListener {
   scheduler::Zone zone_;
   std::map<std::string, ChannelState> channels_;
   std::map<std::string, Item> config_items_;  // by absolute path
+  std::optional<sync::Manifest> province_;
   std::vector<ScheduleConfig> province_schedules_;
   std::vector<PlaylistConfig> province_playlists_;
   std::vector<scheduler::LocalDays> holidays_;

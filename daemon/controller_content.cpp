@@ -6,6 +6,7 @@
 #include "daemon/controller.hpp"
 #include "daemon/ingest.hpp"
 #include "daemon/log.hpp"
+#include "scheduler/rrule.hpp"
 
 namespace loaxa {
 
@@ -140,6 +141,7 @@ std::vector<const ScheduleConfig*> Controller::all_schedules() const {
 }
 
 void Controller::set_province(const sync::Manifest& m) {
+  if (!province_ || &*province_ != &m) province_ = m;
   province_playlists_.clear();
   for (const auto& p : m.playlists) {
     PlaylistConfig pc;
@@ -156,17 +158,22 @@ void Controller::set_province(const sync::Manifest& m) {
       ++skipped;  // a manifest serves boxes with different channels
       continue;
     }
-    if (s.level == "normal" && !accept_normal) {
-      ++waiting;  // the operator decides (inbox)
-      continue;
+    std::optional<store::InboxDecision> decision;
+    if (s.level == "normal") {
+      decision = store_.catalog().inbox_decision(s.id);
+      if (decision && decision->decision == "rejected") continue;
+      if (!decision && !accept_normal) {
+        ++waiting;  // the operator decides (inbox)
+        continue;
+      }
     }
     ScheduleConfig c;
     c.id = s.id;
     c.channel = s.channel;
     c.content_kind = s.content_kind;
     c.content = s.content;
-    c.start = s.start;
-    c.rrule = s.rrule;
+    c.start = decision && decision->start ? *decision->start : s.start;
+    c.rrule = decision && decision->rrule ? decision->rrule : s.rrule;
     c.until = s.until;
     c.exdates = s.exdates;
     c.priority = s.effective_priority();
@@ -271,6 +278,62 @@ scheduler::Timeline Controller::preview(Instant from, Instant to) {
     for (const auto& q : ch.quiet_hours) options.quiet.push_back({name, q.from, q.to, q.text});
   }
   return scheduler::plan(rules(), options, zone_, from, to);
+}
+
+boost::json::array Controller::inbox() const {
+  boost::json::array out;
+  if (!province_) return out;
+  for (const auto& s : province_->schedules) {
+    if (s.level != "normal" || !config_.channels.count(s.channel)) continue;
+    const auto d = store_.catalog().inbox_decision(s.id);
+    std::string title = s.content;
+    for (const auto& p : province_->playlists) {
+      if (p.id == s.content) title = p.title;
+    }
+    if (const auto* media = province_->find_media(s.content)) title = media->title;
+    const bool auto_accepted = !d && config_.sync && config_.sync->auto_accept_normal;
+    out.push_back(boost::json::object{
+        {"id", s.id},
+        {"channel", s.channel},
+        {"title", title},
+        {"content", s.content},
+        {"start", d && d->start ? *d->start : s.start},
+        {"rrule", d && d->rrule ? *d->rrule : s.rrule.value_or("")},
+        {"state", d ? d->decision : auto_accepted ? "accepted" : "waiting"},
+        {"decided_at", d ? d->decided_at : ""},
+        {"decided_by", d ? d->decided_by : ""},
+        {"sequence", province_->sequence}});
+  }
+  return out;
+}
+
+void Controller::decide(const std::string& schedule_id, bool accept,
+                        std::optional<std::string> start, std::optional<std::string> rrule,
+                        const std::string& by) {
+  const sync::ManifestSchedule* found = nullptr;
+  if (province_) {
+    for (const auto& s : province_->schedules) {
+      if (s.id == schedule_id && s.level == "normal") found = &s;
+    }
+  }
+  if (!found) {
+    throw std::invalid_argument("no province bulletin \"" + schedule_id +
+                                "\" waits in the inbox (see `loaxa inbox`)");
+  }
+  if (start) scheduler::parse_local_datetime(*start);  // throws with what is wrong
+  if (rrule) scheduler::parse_rrule(*rrule);
+  store::InboxDecision d;
+  d.schedule_id = schedule_id;
+  d.decision = accept ? "accepted" : "rejected";
+  d.start = accept ? start : std::nullopt;
+  d.rrule = accept ? rrule : std::nullopt;
+  d.decided_at = zone_.format_iso(clock_.now());
+  d.decided_by = by;
+  store_.catalog().set_inbox_decision(d);
+  log::notice("controller", "province bulletin " + schedule_id + " " + d.decision +
+                                (by.empty() ? "" : " by " + by));
+  const sync::Manifest m = *province_;
+  set_province(m);
 }
 
 }  // namespace loaxa

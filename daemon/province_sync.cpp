@@ -319,10 +319,13 @@ void ProvinceSync::download_next() {
         d->error = "the server answered a different range (" + cr + ")";
         return false;
       }
+      d->sha = std::make_unique<store::Sha256>();
+      d->sha->update_file(part);  // the bytes kept from before the cut
       d->out.open(part, std::ios::binary | std::ios::app);
     } else if (status == 200) {
       d->have = 0;  // the server ignored the range: the whole file comes again
       d->resumed_at = 0;
+      d->sha = std::make_unique<store::Sha256>();
       d->out.open(part, std::ios::binary | std::ios::trunc);
     } else {
       d->ok = false;
@@ -343,6 +346,7 @@ void ProvinceSync::download_next() {
       return false;
     }
     d->out.write(piece.data(), static_cast<std::streamsize>(piece.size()));
+    d->sha->update(piece);
     if (!d->out) {
       d->ok = false;
       d->error = "writing failed (disk full?)";
@@ -371,7 +375,9 @@ void ProvinceSync::on_download_done(const sync::ManifestMedia& m, const sync::Ht
     return failed(what + ": the connection ended after " + std::to_string(d->have) + " of " +
                   std::to_string(m.size) + " bytes; resumed at the next poll");
   }
-  const std::string sha = store::sha256_file_hex(part);
+  if (d->out.is_open()) d->out.close();
+  // Hashed as it arrived (or, for a .part already complete, read once now).
+  const std::string sha = d->sha ? d->sha->hex() : store::sha256_file_hex(part);
   if (sha != m.sha256) {
     std::error_code ec;
     fs::remove(part, ec);

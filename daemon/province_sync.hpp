@@ -17,6 +17,7 @@
 
 #include "daemon/config.hpp"
 #include "daemon/controller.hpp"
+#include "daemon/store/sha256.hpp"
 #include "daemon/store/store.hpp"
 #include "daemon/sync/http_fetch.hpp"
 #include "daemon/sync/manifest.hpp"
@@ -50,6 +51,7 @@ class ProvinceSync {
     std::int64_t have = 0;       // bytes in the .part file
     std::int64_t resumed_at = 0; // where this request started
     std::ofstream out;
+    std::unique_ptr<store::Sha256> sha;  // over every byte of the file, as it arrives
     bool ok = true;
     std::string error;
   };

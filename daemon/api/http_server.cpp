@@ -283,11 +283,52 @@ void HttpServer::stop() {
   listeners_.clear();
 }
 
+namespace {
+
+std::vector<std::string_view> segments(std::string_view path) {
+  std::vector<std::string_view> out;
+  while (!path.empty()) {
+    const auto slash = path.find('/');
+    out.push_back(path.substr(0, slash));
+    if (slash == std::string_view::npos) break;
+    path.remove_prefix(slash + 1);
+  }
+  return out;
+}
+
+// Whether `path` fits `pattern`, filling `params` from its {name} segments.
+bool matches(const std::string& pattern, const std::string& path,
+             std::map<std::string, std::string>& params) {
+  if (pattern.find('{') == std::string::npos) return pattern == path;
+  const auto p = segments(pattern), s = segments(path);
+  if (p.size() != s.size()) return false;
+  std::map<std::string, std::string> found;
+  for (std::size_t i = 0; i < p.size(); ++i) {
+    if (p[i].size() > 2 && p[i].front() == '{' && p[i].back() == '}') {
+      if (s[i].empty()) return false;
+      found[std::string(p[i].substr(1, p[i].size() - 2))] = std::string(s[i]);
+    } else if (p[i] != s[i]) {
+      return false;
+    }
+  }
+  params = std::move(found);
+  return true;
+}
+
+}  // namespace
+
 Response HttpServer::dispatch(const Request& request) const {
   auto it = routes_.find({request.method, request.path});
   if (it != routes_.end()) return it->second(request);
   for (const auto& [key, handler] : routes_) {
-    if (key.second == request.path) {
+    Request with = request;
+    if (key.first == request.method && matches(key.second, request.path, with.params)) {
+      return handler(with);
+    }
+  }
+  for (const auto& [key, handler] : routes_) {
+    std::map<std::string, std::string> ignored;
+    if (matches(key.second, request.path, ignored)) {
       return error_response(405, "method_not_allowed",
                             request.method + " is not allowed on " + request.path);
     }

@@ -15,6 +15,7 @@ struct Request {
   std::string method;  // "GET"
   std::string path;    // "/api/v1/airtime" (decoded, without the query)
   std::map<std::string, std::string> query;
+  std::map<std::string, std::string> params;  // {name} segments of the route's path
   std::string authorization;
   std::string body;
   std::string remote;  // peer address
@@ -56,6 +57,8 @@ class HttpServer {
   HttpServer(const HttpServer&) = delete;
   HttpServer& operator=(const HttpServer&) = delete;
 
+  // `path` may hold {name} segments ("/api/v1/inbox/{id}/accept"): each matches one
+  // non-empty segment, handed over in Request::params.
   void route(const std::string& method, const std::string& path, Handler handler);
   // Binds every "host:port". Throws std::runtime_error naming the address on failure.
   void listen(const std::vector<std::string>& addresses);

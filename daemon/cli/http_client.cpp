@@ -31,7 +31,8 @@ std::string url_escape(const std::string& s) {
 namespace {
 
 HttpResult http_request(http::verb method, const std::string& base_url, const std::string& target,
-                        const std::string& token, const BodySink& sink) {
+                        const std::string& token, const BodySink& sink,
+                        const std::string& json_body = "") {
   const std::string prefix = "http://";
   if (!base_url.starts_with(prefix)) {
     throw std::runtime_error("--url " + base_url + ": only http://HOST:PORT is supported");
@@ -61,7 +62,11 @@ HttpResult http_request(http::verb method, const std::string& base_url, const st
     throw std::runtime_error("cannot reach loaxad at " + base_url + ": " + ec.message() +
                              " (is it running? set --url or LOAXA_URL)");
   }
-  http::request<http::empty_body> req{method, path_prefix + target, 11};
+  http::request<http::string_body> req{method, path_prefix + target, 11};
+  if (!json_body.empty()) {
+    req.set(http::field::content_type, "application/json");
+    req.body() = json_body;
+  }
   req.set(http::field::host, rest);
   req.set(http::field::user_agent, "loaxa-cli");
   if (!token.empty()) req.set(http::field::authorization, "Bearer " + token);
@@ -108,8 +113,8 @@ HttpResult http_get(const std::string& base_url, const std::string& target,
 }
 
 HttpResult http_post(const std::string& base_url, const std::string& target,
-                     const std::string& token) {
-  return http_request(http::verb::post, base_url, target, token, nullptr);
+                     const std::string& token, const std::string& json_body) {
+  return http_request(http::verb::post, base_url, target, token, nullptr, json_body);
 }
 
 }  // namespace loaxa::cli

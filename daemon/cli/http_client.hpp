@@ -23,8 +23,8 @@ using BodySink = std::function<void(std::string_view)>;
 // daemon, bad URL) and how to fix it.
 HttpResult http_get(const std::string& base_url, const std::string& target,
                     const std::string& token, const BodySink& sink = nullptr);
-// POST with an empty body (actions such as /api/v1/sync).
+// POST (actions such as /api/v1/sync); a non-empty body goes as JSON.
 HttpResult http_post(const std::string& base_url, const std::string& target,
-                     const std::string& token);
+                     const std::string& token, const std::string& json_body = "");
 
 }  // namespace loaxa::cli

@@ -39,6 +39,7 @@ constexpr const char* kUsage =
     "  occurrences            offline: the dates of an RFC 5545 recurrence rule\n"
     "  verify-log DB          offline: check the airtime log's hash chain\n"
     "  sync now | status      poll the province at once / show the sync state\n"
+    "  inbox [accept|reject ID]  the province's normal bulletins awaiting a decision\n"
     "  keygen --out PREFIX    make an Ed25519 key pair for signing province manifests\n"
     "  publish SRC --out OUT --key PREFIX.key\n"
     "                         offline: build and sign a province manifest and media tree\n"
@@ -68,6 +69,22 @@ const std::map<std::string, std::string> kVerbHelp = {
      "seconds (above the one already in OUT_DIR), so it grows even if OUT_DIR is lost.\n"
      "Serve OUT_DIR with any static web server; boxes poll OUT_DIR/manifest.json.\n"
      "The manifest is checked as boxes check it before anything is written.\n"},
+    {"inbox",
+     "Usage: loaxa inbox [--format table|json]\n"
+     "\n"
+     "The province's `normal` bulletins (Circular 39/2020: thông thường) for this box's\n"
+     "channels: each waiting for the operator, accepted or rejected. Accepted ones air as\n"
+     "scheduled; `priority` and `emergency` content never waits here.\n"},
+    {"inbox accept",
+     "Usage: loaxa inbox accept ID [--start LOCAL_DATETIME] [--rrule RRULE]\n"
+     "\n"
+     "Accepts bulletin ID: it airs as the province scheduled it, or from --start\n"
+     "(2022-07-01T06:00:00) and/or with --rrule (RFC 5545) as the commune decides.\n"},
+    {"inbox reject",
+     "Usage: loaxa inbox reject ID\n"
+     "\n"
+     "Rejects bulletin ID: it does not air on this box (the decision holds for later\n"
+     "manifests that keep the ID).\n"},
     {"sync status",
      "Usage: loaxa sync status [--format table|json]\n"
      "\n"
@@ -177,6 +194,58 @@ int cmd_sync(const Args& a) {
   return 0;
 }
 
+int print_error(const loaxa::cli::HttpResult& r) {
+  std::string message = r.body;
+  try {
+    message = json::value_to<std::string>(json::parse(r.body).at("error").at("message"));
+  } catch (const std::exception&) {
+  }
+  std::cerr << "loaxa: " << message << "\n";
+  return r.status == 400 || r.status == 404 ? 2 : 1;
+}
+
+int cmd_inbox(const Args& a) {
+  if (a.verb == "inbox") {
+    only_options(a, {"format"});
+    const auto r = get(a, "/api/v1/inbox");
+    if (option(a, "format") == "json") {
+      std::cout << r.body;
+      return 0;
+    }
+    std::vector<std::vector<std::string>> rows;
+    const auto entries = json::parse(r.body);
+    for (const auto& e : entries.as_array()) {
+      rows.push_back({str(e.at("id")), str(e.at("state")), str(e.at("channel")), str(e.at("title")),
+                      str(e.at("start")), str(e.at("rrule"))});
+    }
+    if (rows.empty()) {
+      std::cout << "Không có bản tin nào chờ / the inbox is empty\n";
+      return 0;
+    }
+    std::cout << loaxa::cli::render_table({"MÃ/ID", "TRẠNG THÁI/STATE", "KÊNH/CHANNEL",
+                                           "TIÊU ĐỀ/TITLE", "BẮT ĐẦU/START", "LẶP/RRULE"},
+                                          rows);
+    return 0;
+  }
+  if (a.positional.size() != 1) throw BadInput("loaxa " + a.verb + " needs one bulletin ID");
+  const bool accept = a.verb == "inbox accept";
+  for (const auto& [k, v] : a.options) {
+    if (k == "url" || k == "token") continue;
+    if (!accept || (k != "start" && k != "rrule")) throw BadInput("loaxa " + a.verb + " does not take --" + k);
+  }
+  json::object body;
+  if (a.options.count("start")) body["start"] = a.options.at("start");
+  if (a.options.count("rrule")) body["rrule"] = a.options.at("rrule");
+  const auto r = loaxa::cli::http_post(
+      base_url(a), "/api/v1/inbox/" + loaxa::cli::url_escape(a.positional[0]) + (accept ? "/accept" : "/reject"),
+      token(a), body.empty() ? "" : json::serialize(body));
+  if (r.status >= 400) return print_error(r);
+  const auto e = json::parse(r.body);
+  std::cout << (accept ? "Đã nhận / accepted: " : "Đã từ chối / rejected: ") << str(e.at("id")) << " ("
+            << str(e.at("title")) << ")\n";
+  return 0;
+}
+
 int cmd_status(const Args& a) {
   only_options(a, {"format"});
   const std::string format = option(a, "format", "table");
@@ -268,6 +337,7 @@ int main(int argc, char** argv) {
     if (a.verb == "status") return cmd_status(a);
     if (a.verb == "publish") return cmd_publish(a);
     if (a.verb == "sync now" || a.verb == "sync status") return cmd_sync(a);
+    if (a.verb == "inbox" || a.verb == "inbox accept" || a.verb == "inbox reject") return cmd_inbox(a);
     const loaxa::cli::Getter getter = [&](const std::string& t, const loaxa::cli::BodySink& s) {
       return get(a, t, s);
     };

@@ -139,4 +139,32 @@ std::vector<ScheduleRecord> Catalog::list_schedules() const {
   return out;
 }
 
+std::optional<InboxDecision> Catalog::inbox_decision(const std::string& schedule_id) const {
+  auto st = db_.prepare(
+      "SELECT schedule_id, decision, start, rrule, decided_at, decided_by FROM inbox WHERE "
+      "schedule_id = ?");
+  st.bind(1, schedule_id);
+  if (!st.step()) return std::nullopt;
+  InboxDecision d;
+  d.schedule_id = st.text(0);
+  d.decision = st.text(1);
+  d.start = st.optional_text(2);
+  d.rrule = st.optional_text(3);
+  d.decided_at = st.text(4);
+  d.decided_by = st.text(5);
+  return d;
+}
+
+void Catalog::set_inbox_decision(const InboxDecision& d) {
+  auto st = db_.prepare(
+      "INSERT INTO inbox(schedule_id, decision, start, rrule, decided_at, decided_by) VALUES "
+      "(?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT(schedule_id) DO UPDATE SET decision = ?2, start = ?3, "
+      "rrule = ?4, decided_at = ?5, decided_by = ?6");
+  st.bind(1, d.schedule_id).bind(2, d.decision);
+  if (d.start) st.bind(3, *d.start); else st.bind_null(3);
+  if (d.rrule) st.bind(4, *d.rrule); else st.bind_null(4);
+  st.bind(5, d.decided_at).bind(6, d.decided_by);
+  st.run();
+}
+
 }  // namespace loaxa::store

@@ -41,6 +41,16 @@ struct ScheduleRecord {
   std::string origin = "local";
 };
 
+// The operator's decision on a province `normal` bulletin.
+struct InboxDecision {
+  std::string schedule_id;
+  std::string decision;  // accepted | rejected
+  std::optional<std::string> start;
+  std::optional<std::string> rrule;
+  std::string decided_at;
+  std::string decided_by;
+};
+
 class Catalog {
  public:
   explicit Catalog(sqlite::Database& db) : db_(db) {}
@@ -55,6 +65,9 @@ class Catalog {
   void replace_schedules(const std::string& origin, const std::vector<ScheduleRecord>& rows);
   std::optional<PlaylistRecord> find_playlist(const std::string& id) const;
   std::vector<ScheduleRecord> list_schedules() const;
+
+  std::optional<InboxDecision> inbox_decision(const std::string& schedule_id) const;
+  void set_inbox_decision(const InboxDecision& d);
 
  private:
   sqlite::Database& db_;

@@ -102,6 +102,18 @@ CREATE TABLE airtime_push (      -- rows sent to [airtime.push] url: a cursor in
   sent_seq INTEGER NOT NULL
 );
 )sql"},
+      {5, R"sql(
+-- The operator's decisions on the province's `normal` bulletins (inbox), by schedule id:
+-- they hold for later manifests that keep the id.
+CREATE TABLE inbox (
+  schedule_id TEXT PRIMARY KEY,
+  decision    TEXT NOT NULL CHECK (decision IN ('accepted', 'rejected')),
+  start       TEXT,              -- accepted with another first start (local date-time)
+  rrule       TEXT,              -- ... or another recurrence
+  decided_at  TEXT NOT NULL,
+  decided_by  TEXT NOT NULL DEFAULT ''
+);
+)sql"},
   };
   return all;
 }

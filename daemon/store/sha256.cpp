@@ -42,6 +42,31 @@ std::string finish(Ctx& ctx) {
 
 }  // namespace
 
+Sha256::Sha256() : ctx_(new_ctx().release()) {}
+
+Sha256::~Sha256() { EVP_MD_CTX_free(static_cast<EVP_MD_CTX*>(ctx_)); }
+
+void Sha256::update(std::string_view data) {
+  EVP_DigestUpdate(static_cast<EVP_MD_CTX*>(ctx_), data.data(), data.size());
+}
+
+void Sha256::update_file(const std::filesystem::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw std::runtime_error("cannot read " + path.string());
+  std::array<char, 65536> buf{};
+  while (in) {
+    in.read(buf.data(), buf.size());
+    update(std::string_view(buf.data(), static_cast<std::size_t>(in.gcount())));
+  }
+  if (in.bad()) throw std::runtime_error("read error in " + path.string());
+}
+
+std::string Sha256::hex() {
+  Ctx ctx(static_cast<EVP_MD_CTX*>(ctx_));
+  ctx_ = EVP_MD_CTX_new();  // stays valid for the destructor
+  return finish(ctx);
+}
+
 std::string sha256_hex(std::string_view data) {
   Ctx ctx = new_ctx();
   EVP_DigestUpdate(ctx.get(), data.data(), data.size());

@@ -204,7 +204,7 @@ TEST_F(SyncTest, PublishedScheduleSyncsAirsAndAnUnchangedPollIsOne304) {
   Nginx nginx(dir.path(), www());
   write_sync_config(nginx.url("/manifest.json"));
   auto daemon = start_daemon();
-  ASSERT_TRUE(daemon->wait_for_line("applied", 15s)) << daemon->output();
+  ASSERT_TRUE(daemon->wait_for_line(" applied: ", 15s)) << daemon->output();
   const auto seq = json::parse(slurp(www() / "manifest.json")).at("sequence").as_int64();
   EXPECT_EQ(applied(), seq);
 
@@ -284,7 +284,7 @@ TEST_F(SyncTest, ACutDownloadResumesWhereItStopped) {
   ASSERT_TRUE(daemon->wait_for_line("resumed at the next poll", 40s)) << daemon->output();
   nginx.start();
   sync_now();
-  ASSERT_TRUE(daemon->wait_for_line("applied", 60s)) << daemon->output();
+  ASSERT_TRUE(daemon->wait_for_line(" applied: ", 60s)) << daemon->output();
   EXPECT_TRUE(fs::exists(dir.path() / "state" / "media" / name));
   EXPECT_FALSE(fs::exists(part));
   // The second request asked for the rest only, and got only the rest.
@@ -310,7 +310,7 @@ TEST_F(SyncTest, AnEmergencyPublishedWhileLocalContentPlaysAirsWithinOneInterval
                "\n[sync]\nurl = \"" + nginx.url("/manifest.json") +
                    "\"\ninterval = \"5s\"\npublic_keys = [\"" + pub + "\"]\n");
   auto daemon = start_daemon();
-  ASSERT_TRUE(daemon->wait_for_line("applied", 15s)) << daemon->output();
+  ASSERT_TRUE(daemon->wait_for_line(" applied: ", 15s)) << daemon->output();
   ASSERT_TRUE(daemon->wait_for_line("started dai", 10s)) << daemon->output();
 
   // The province publishes a storm warning, twice over, for every loudspeaker.
@@ -349,7 +349,7 @@ TEST_F(SyncTest, RedirectsAreFollowedBoundedAndTheManifestMayComeGzipped) {
   Nginx nginx(dir.path(), www());
   write_sync_config(nginx.url("/old/manifest.json"));
   auto daemon = start_daemon();
-  ASSERT_TRUE(daemon->wait_for_line("applied", 15s)) << daemon->output();
+  ASSERT_TRUE(daemon->wait_for_line(" applied: ", 15s)) << daemon->output();
   const std::string log = nginx.access_log();
   EXPECT_NE(log.find("\"GET /old/manifest.json HTTP/1.1\" 301"), std::string::npos) << log;
   std::smatch m;
@@ -362,6 +362,55 @@ TEST_F(SyncTest, RedirectsAreFollowedBoundedAndTheManifestMayComeGzipped) {
   write_sync_config(nginx.url("/loop/manifest.json"));
   daemon = start_daemon();
   ASSERT_TRUE(daemon->wait_for_line("more than 5 redirects", 15s)) << daemon->output();
+  daemon->signal(SIGTERM);
+  ASSERT_EQ(daemon->wait_exit(5s), 0);
+}
+
+TEST_F(SyncTest, NormalBulletinsWaitInTheInboxForTheOperator) {
+  write_province(local(start_in(3600s)));
+  std::ofstream(src() / "province.toml", std::ios::app)
+      << "\n[[schedule]]\nid = \"tin-thuong\"\nchannel = \"loudspeaker\"\nmedia = \"cchc-2022-07\"\n"
+      << "level = \"normal\"\nstart = \"" << local(start_in(7200s)) << "\"\n";
+  publish();
+  Nginx nginx(dir.path(), www());
+  write_sync_config(nginx.url("/manifest.json"));
+  auto daemon = start_daemon();
+  ASSERT_TRUE(daemon->wait_for_line(" applied: ", 15s)) << daemon->output();
+  auto in_plan = [&](const std::string& id) -> std::string {
+    const auto r = cli::http_get(url(), "/api/v1/schedule/preview", "");
+    const auto timeline = json::parse(r.body);
+    for (const auto& e : timeline.as_array()) {
+      if (e.at("schedule_id").as_string() == id) return std::string(e.at("start").as_string());
+    }
+    return "";
+  };
+  auto inbox = run({LOAXA_BIN, "--url", url(), "inbox"});
+  ASSERT_EQ(inbox.code, 0) << inbox.err;
+  EXPECT_NE(inbox.out.find("tin-thuong"), std::string::npos) << inbox.out;
+  EXPECT_NE(inbox.out.find("waiting"), std::string::npos) << inbox.out;
+  EXPECT_EQ(inbox.out.find("tinh-sang"), std::string::npos);  // priority never waits
+  EXPECT_EQ(in_plan("tin-thuong"), "");
+  EXPECT_NE(in_plan("tinh-sang"), "");
+
+  // Accepted for another time: in the plan there.
+  const std::string at = local(start_in(5400s));
+  auto r = run({LOAXA_BIN, "--url", url(), "inbox", "accept", "tin-thuong", "--start", at});
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_EQ(in_plan("tin-thuong").substr(0, 19), at);
+  // The decision outlives a restart.
+  daemon->signal(SIGTERM);
+  ASSERT_EQ(daemon->wait_exit(5s), 0);
+  daemon = start_daemon();
+  EXPECT_EQ(in_plan("tin-thuong").substr(0, 19), at);
+  r = run({LOAXA_BIN, "--url", url(), "inbox", "reject", "tin-thuong"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_EQ(in_plan("tin-thuong"), "");
+  // Unknown ids and bad times are bad input, in words.
+  r = run({LOAXA_BIN, "--url", url(), "inbox", "accept", "khong-co"});
+  EXPECT_EQ(r.code, 2);
+  EXPECT_NE(r.err.find("no province bulletin \"khong-co\""), std::string::npos) << r.err;
+  r = run({LOAXA_BIN, "--url", url(), "inbox", "accept", "tin-thuong", "--start", "mai"});
+  EXPECT_EQ(r.code, 2) << r.err;
   daemon->signal(SIGTERM);
   ASSERT_EQ(daemon->wait_exit(5s), 0);
 }
@@ -400,7 +449,7 @@ TEST_F(SyncTest, HttpsWithTheProvinceCaAndOnlyWithIt) {
   // With ca_file: synced over TLS.
   write_config("", sync_extra + "ca_file = \"" + (dir.path() / "ca.pem").string() + "\"\n");
   daemon = start_daemon();
-  ASSERT_TRUE(daemon->wait_for_line("applied", 15s)) << daemon->output();
+  ASSERT_TRUE(daemon->wait_for_line(" applied: ", 15s)) << daemon->output();
   daemon->signal(SIGTERM);
   ASSERT_EQ(daemon->wait_exit(5s), 0);
 }
@@ -434,7 +483,7 @@ TEST_F(SyncTest, FaultsAreRefusedAndThePreviousManifestPlaysOn) {
   write_sync_config(nginx.url("/manifest.json"));
   const auto began = std::chrono::steady_clock::now();
   auto daemon = start_daemon();
-  ASSERT_TRUE(daemon->wait_for_line("applied", 15s)) << daemon->output();
+  ASSERT_TRUE(daemon->wait_for_line(" applied: ", 15s)) << daemon->output();
   ASSERT_EQ(applied(), seq);
 
   auto expect_refused = [&](const std::string& what, const std::string& words) {
