@@ -74,10 +74,11 @@ void AirtimePusher::send() {
   request.timeout = kRequestTimeout;
   request.body_limit = 64 * 1024;
   try {
-    call_ = sync::async_http(io_, std::move(request), [this, last, rows](sync::HttpResponse answer) {
-      call_.reset();
-      on_answer(last, rows, answer);
-    });
+    call_ =
+        sync::async_http(io_, std::move(request), [this, last, rows](sync::HttpResponse answer) {
+          call_.reset();
+          on_answer(last, rows, answer);
+        });
   } catch (const std::exception& e) {
     sync::HttpResponse failed;
     failed.error = e.what();

@@ -227,13 +227,15 @@ void add_routes(api::HttpServer& server, Controller& controller, store::Store& s
       boost::system::error_code ec;
       const auto body = boost::json::parse(r.body, ec);
       if (ec || !body.is_object()) {
-        return error_response(400, "bad_body", "the body must be a JSON object such as "
-                                               "{\"start\": \"2022-07-01T06:00:00\", \"rrule\": \"FREQ=DAILY\"}");
+        return error_response(400, "bad_body",
+                              "the body must be a JSON object such as "
+                              "{\"start\": \"2022-07-01T06:00:00\", \"rrule\": \"FREQ=DAILY\"}");
       }
       for (const auto& [key, value] : body.as_object()) {
         if ((key != "start" && key != "rrule") || !value.is_string()) {
-          return error_response(400, "bad_body", "body." + std::string(key) +
-                                                     ": only \"start\" and \"rrule\" (strings) are accepted");
+          return error_response(
+              400, "bad_body",
+              "body." + std::string(key) + ": only \"start\" and \"rrule\" (strings) are accepted");
         }
         (key == "start" ? start : rrule) = std::string(value.as_string());
       }

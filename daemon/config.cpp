@@ -199,6 +199,7 @@ void read_sync(ConfigReader& r, Config& c) {
     }
   }
   if (auto v = r.boolean("auto_accept_normal")) s.auto_accept_normal = *v;
+  if (auto v = r.duration("media_grace")) s.media_grace = *v;
   if (auto v = r.string("ca_file")) {
     const auto path = resolve(c.file.parent_path(), *v);
     if (!std::filesystem::exists(path)) {

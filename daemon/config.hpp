@@ -52,6 +52,8 @@ struct SyncConfig {
   bool auto_accept_normal = false;
   // Free space kept in state_dir: a manifest whose media would eat into it is refused.
   std::int64_t disk_reserve = std::int64_t{200} << 20;
+  // Media no manifest refers to any more are removed after this long.
+  milliseconds media_grace{24 * 3600 * 1000};
 };
 
 struct TokenConfig {
@@ -102,7 +104,7 @@ struct ScheduleConfig {
   std::vector<std::string> rdates;   // extra local date-times (RFC 5545 RDATE)
   int priority = 50;
   std::optional<milliseconds> max_duration;
-  bool skip_holidays = false;  // not on the province's holidays (manifest `holidays`)
+  bool skip_holidays = false;     // not on the province's holidays (manifest `holidays`)
   std::string origin = "config";  // config | province
   bool emergency = false;         // province emergency: above every priority, quiet hours too
   int repeat = 1;                 // the content plays this many times in the block

@@ -203,15 +203,17 @@ void Controller::begin_block(const Planned& e) {
     // as soon as the channel is free. A block the plan did not expect (an emergency just
     // received, a province schedule just applied) that outranks what plays cuts it at
     // its own start.
-    if (cs.block && cs.block->entry.end > e.start && rank_of(e.schedule_id) > rank_of(cs.block->entry.schedule_id)) {
+    if (cs.block && cs.block->entry.end > e.start &&
+        rank_of(e.schedule_id) > rank_of(cs.block->entry.schedule_id)) {
       const milliseconds fade = config_.channels.at(e.channel).fade;
       const std::string name = e.channel;
       if (cs.cut_timer) cs.cut_timer->cancel();
       cs.cut_timer = clock_.at(std::max(clock_.now(), e.start - fade), [this, name, fade] {
         auto& state = channels_.at(name);
         if (!state.block) return;
-        log::notice("controller", name + ": " + state.block->entry.schedule_id + " pre-empted by " +
-                                      (state.pending.empty() ? "?" : state.pending.front().schedule_id));
+        log::notice("controller",
+                    name + ": " + state.block->entry.schedule_id + " pre-empted by " +
+                        (state.pending.empty() ? "?" : state.pending.front().schedule_id));
         state.block.reset();
         state.end_status_override = "preempted";
         state.channel->stop(fade);

@@ -65,6 +65,8 @@ class Controller : public player::ChannelListener {
   // The province's `normal` bulletins for this box's channels, each waiting, accepted or
   // rejected by the operator.
   boost::json::array inbox() const;
+  // Whether a channel is playing (or about to play) this media file right now.
+  bool uses_file(const std::filesystem::path& file) const;
   // Accepts (optionally with another first start or rule) or rejects a `normal`
   // bulletin; replans. Throws std::invalid_argument (unknown id, bad start or rule).
   void decide(const std::string& schedule_id, bool accept, std::optional<std::string> start,

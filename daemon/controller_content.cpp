@@ -129,7 +129,8 @@ std::vector<Controller::Item> Controller::block_items(const ScheduleConfig& s) {
     items.insert(items.end(), chime.begin(), chime.end());
   }
   auto content = resolve(s.content_kind, s.content, "");
-  for (int i = 0; i < std::max(1, s.repeat); ++i) items.insert(items.end(), content.begin(), content.end());
+  for (int i = 0; i < std::max(1, s.repeat); ++i)
+    items.insert(items.end(), content.begin(), content.end());
   return items;
 }
 
@@ -221,8 +222,9 @@ void Controller::set_province(const sync::Manifest& m) {
   holidays_.clear();
   for (const auto& d : m.holidays) holidays_.push_back(scheduler::parse_date(d));
   log::info("controller", "province manifest " + std::to_string(m.sequence) + ": " +
-                              std::to_string(province_schedules_.size()) + " schedule(s) in the plan, " +
-                              std::to_string(waiting) + " normal bulletin(s) waiting for the operator, " +
+                              std::to_string(province_schedules_.size()) +
+                              " schedule(s) in the plan, " + std::to_string(waiting) +
+                              " normal bulletin(s) waiting for the operator, " +
                               std::to_string(skipped) + " for channels this box does not have, " +
                               std::to_string(emergencies) + " emergency block(s)");
   replan();
@@ -230,7 +232,8 @@ void Controller::set_province(const sync::Manifest& m) {
   for (auto& [name, cs] : channels_) {
     if (!cs.block || cs.block->source != "emergency") continue;
     bool still = false;
-    for (const auto* s : all_schedules()) still = still || (s->emergency && s->id == cs.block->entry.schedule_id);
+    for (const auto* s : all_schedules())
+      still = still || (s->emergency && s->id == cs.block->entry.schedule_id);
     if (still) continue;
     log::notice("controller", name + ": emergency " + cs.block->entry.schedule_id +
                                   " withdrawn by the province; stopping it");
@@ -280,6 +283,16 @@ scheduler::Timeline Controller::preview(Instant from, Instant to) {
   return scheduler::plan(rules(), options, zone_, from, to);
 }
 
+bool Controller::uses_file(const fs::path& file) const {
+  for (const auto& [name, cs] : channels_) {
+    if (!cs.block) continue;
+    for (const auto& item : cs.block->items) {
+      if (item.file == file) return true;
+    }
+  }
+  return false;
+}
+
 boost::json::array Controller::inbox() const {
   boost::json::array out;
   if (!province_) return out;
@@ -292,17 +305,18 @@ boost::json::array Controller::inbox() const {
     }
     if (const auto* media = province_->find_media(s.content)) title = media->title;
     const bool auto_accepted = !d && config_.sync && config_.sync->auto_accept_normal;
-    out.push_back(boost::json::object{
-        {"id", s.id},
-        {"channel", s.channel},
-        {"title", title},
-        {"content", s.content},
-        {"start", d && d->start ? *d->start : s.start},
-        {"rrule", d && d->rrule ? *d->rrule : s.rrule.value_or("")},
-        {"state", d ? d->decision : auto_accepted ? "accepted" : "waiting"},
-        {"decided_at", d ? d->decided_at : ""},
-        {"decided_by", d ? d->decided_by : ""},
-        {"sequence", province_->sequence}});
+    out.push_back(boost::json::object{{"id", s.id},
+                                      {"channel", s.channel},
+                                      {"title", title},
+                                      {"content", s.content},
+                                      {"start", d && d->start ? *d->start : s.start},
+                                      {"rrule", d && d->rrule ? *d->rrule : s.rrule.value_or("")},
+                                      {"state", d               ? d->decision
+                                                : auto_accepted ? "accepted"
+                                                                : "waiting"},
+                                      {"decided_at", d ? d->decided_at : ""},
+                                      {"decided_by", d ? d->decided_by : ""},
+                                      {"sequence", province_->sequence}});
   }
   return out;
 }

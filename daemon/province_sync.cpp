@@ -4,6 +4,8 @@
 
 #include <boost/json.hpp>
 #include <ctime>
+#include <map>
+#include <set>
 
 #include "daemon/clock.hpp"
 #include "daemon/log.hpp"
@@ -56,12 +58,18 @@ std::int64_t file_size_or_zero(const fs::path& p) {
 
 }  // namespace
 
-ProvinceSync::ProvinceSync(boost::asio::io_context& io, store::Store& store,
-                           Controller& controller, const Config& config)
-    : io_(io), store_(store), controller_(controller), config_(config), sync_(*config.sync),
+ProvinceSync::ProvinceSync(boost::asio::io_context& io, store::Store& store, Controller& controller,
+                           const Config& config)
+    : io_(io),
+      store_(store),
+      controller_(controller),
+      config_(config),
+      sync_(*config.sync),
       timer_(io) {}
 
-ProvinceSync::~ProvinceSync() { stop(); }
+ProvinceSync::~ProvinceSync() {
+  stop();
+}
 
 void ProvinceSync::start() {
   fs::create_directories(media_dir());
@@ -87,6 +95,7 @@ void ProvinceSync::load_applied() {
     sync::verify_manifest_signature(*bytes, *sig, sync_.public_keys);
     const auto m = sync::parse_manifest(*bytes);
     applied_sequence_ = m.sequence;
+    applied_ = m;
     applied_at_ = store_.meta("sync.applied_at").value_or("");
     controller_.set_province(m);
     log::info("sync", "province manifest " + std::to_string(m.sequence) + " (applied " +
@@ -94,7 +103,8 @@ void ProvinceSync::load_applied() {
   } catch (const std::exception& e) {
     // E.g. its key was removed from [sync] public_keys: it no longer airs.
     log::error("sync", std::string("the applied province manifest is no longer trusted and is "
-                                   "not used: ") + e.what());
+                                   "not used: ") +
+                           e.what());
   }
 }
 
@@ -134,8 +144,8 @@ void ProvinceSync::poll() {
   req.timeout = request_timeout();
   req.body_limit = sync::kMaxManifestBytes;
   req.headers = who_is_asking();
-  req.headers.emplace_back("User-Agent", std::string("loaxad/") + LOAXA_VERSION + " (" +
-                                             config_.box.id + ")");
+  req.headers.emplace_back("User-Agent",
+                           std::string("loaxad/") + LOAXA_VERSION + " (" + config_.box.id + ")");
   req.headers.emplace_back("Accept-Encoding", "gzip");
   if (!etag_.empty()) req.headers.emplace_back("If-None-Match", etag_);
   if (!last_modified_.empty()) req.headers.emplace_back("If-Modified-Since", last_modified_);
@@ -159,10 +169,11 @@ void ProvinceSync::note_server_date(const sync::HttpResponse& r) {
 void ProvinceSync::call(std::function<void(sync::HttpResponse)> then, sync::HttpRequest req) {
   req.ca_file = sync_.ca_file;
   try {
-    call_ = sync::async_http(io_, std::move(req), [this, then = std::move(then)](sync::HttpResponse r) {
-      call_.reset();
-      then(std::move(r));
-    });
+    call_ =
+        sync::async_http(io_, std::move(req), [this, then = std::move(then)](sync::HttpResponse r) {
+          call_.reset();
+          then(std::move(r));
+        });
   } catch (const std::exception& e) {  // a URL or CA file the config check let through
     download_.reset();
     failed(e.what());
@@ -217,7 +228,8 @@ void ProvinceSync::consider(std::string bytes, std::string signature) {
   } catch (const sync::ManifestError& e) {
     etag_.clear();  // fetch it whole again next time: the .sig may have been mid-publish
     last_modified_.clear();
-    return failed(std::string("manifest refused: ") + e.what() + "; the previous one stays in force");
+    return failed(std::string("manifest refused: ") + e.what() +
+                  "; the previous one stays in force");
   }
   const auto& m = p.manifest;
   if (m.sequence == applied_sequence_) return succeeded();
@@ -227,8 +239,8 @@ void ProvinceSync::consider(std::string bytes, std::string signature) {
                   " (a rollback); the applied one stays in force");
   }
   if (m.sequence == refused_sequence_) {
-    return failed("manifest " + std::to_string(m.sequence) + " was refused before (" +
-                  last_error_ + "); waiting for a newer one");
+    return failed("manifest " + std::to_string(m.sequence) + " was refused before (" + last_error_ +
+                  "); waiting for a newer one");
   }
   if (!m.targets_box(config_.box.id)) {
     log::info("sync", "manifest " + std::to_string(m.sequence) + " is not for box " +
@@ -255,15 +267,19 @@ void ProvinceSync::consider(std::string bytes, std::string signature) {
   for (const auto& media : m.media) want(media.id);
   std::int64_t needed = 0;
   for (const auto* media : queue) {
-    needed += media->size - std::min(media->size, file_size_or_zero(media_dir() / (media->store_name() + ".part")));
+    needed +=
+        media->size -
+        std::min(media->size, file_size_or_zero(media_dir() / (media->store_name() + ".part")));
   }
-  struct statvfs vfs{};
+  struct statvfs vfs {};
   if (::statvfs(media_dir().c_str(), &vfs) == 0) {
-    const std::int64_t free_bytes = static_cast<std::int64_t>(vfs.f_bavail) * static_cast<std::int64_t>(vfs.f_frsize);
+    const std::int64_t free_bytes =
+        static_cast<std::int64_t>(vfs.f_bavail) * static_cast<std::int64_t>(vfs.f_frsize);
     if (needed > free_bytes - sync_.disk_reserve) {
       refused_sequence_ = m.sequence;
       return failed("manifest " + std::to_string(m.sequence) + " refused: its media need " +
-                    mib(needed) + " but only " + mib(std::max<std::int64_t>(0, free_bytes - sync_.disk_reserve)) +
+                    mib(needed) + " but only " +
+                    mib(std::max<std::int64_t>(0, free_bytes - sync_.disk_reserve)) +
                     " are free above the reserve of " + mib(sync_.disk_reserve) + " (" +
                     mib(needed - (free_bytes - sync_.disk_reserve)) + " missing); free space in " +
                     media_dir().string() + " or lower [sync] disk_reserve");
@@ -273,9 +289,9 @@ void ProvinceSync::consider(std::string bytes, std::string signature) {
   p.signature = std::move(signature);
   pending_ = std::move(p);
   pending_->queue = std::move(queue);
-  log::info("sync", "manifest " + std::to_string(m.sequence) + " verified: " +
-                        std::to_string(pending_->queue.size()) + " media file(s) to download (" +
-                        mib(needed) + ")");
+  log::info("sync", "manifest " + std::to_string(m.sequence) +
+                        " verified: " + std::to_string(pending_->queue.size()) +
+                        " media file(s) to download (" + mib(needed) + ")");
   download_next();
 }
 
@@ -342,7 +358,8 @@ void ProvinceSync::download_next() {
   req.sink = [this, d](std::string_view piece) {
     if (d->have + static_cast<std::int64_t>(piece.size()) > d->size) {
       d->ok = false;
-      d->error = "the server sends more than the manifest's size of " + std::to_string(d->size) + " bytes";
+      d->error =
+          "the server sends more than the manifest's size of " + std::to_string(d->size) + " bytes";
       return false;
     }
     d->out.write(piece.data(), static_cast<std::streamsize>(piece.size()));
@@ -382,11 +399,12 @@ void ProvinceSync::on_download_done(const sync::ManifestMedia& m, const sync::Ht
     std::error_code ec;
     fs::remove(part, ec);
     // `m` lives in pending_: say everything before letting it go.
-    const std::string message =
-        "manifest " + std::to_string(pending_->manifest.sequence) + " refused: " + what +
-        " does not match its SHA-256 (got " + sha.substr(0, 12) + "…, the manifest says " +
-        m.sha256.substr(0, 12) + "…): the file on the server differs from what the province "
-        "signed; the previous manifest stays in force";
+    const std::string message = "manifest " + std::to_string(pending_->manifest.sequence) +
+                                " refused: " + what + " does not match its SHA-256 (got " +
+                                sha.substr(0, 12) + "…, the manifest says " +
+                                m.sha256.substr(0, 12) +
+                                "…): the file on the server differs from what the province "
+                                "signed; the previous manifest stays in force";
     refused_sequence_ = pending_->manifest.sequence;
     pending_.reset();
     return failed(message);
@@ -433,11 +451,74 @@ void ProvinceSync::apply() {
     return failed(std::string("applying the manifest failed, the previous one stays: ") + e.what());
   }
   applied_sequence_ = m.sequence;
+  applied_ = m;
   log::notice("sync", "province manifest " + std::to_string(m.sequence) + " from " + m.publisher +
                           " applied: " + std::to_string(m.media.size()) + " media, " +
                           std::to_string(m.schedules.size()) + " schedule(s)");
   controller_.set_province(m);
   succeeded();
+}
+
+void ProvinceSync::collect_garbage() {
+  try {
+    std::set<std::string> referenced;
+    if (applied_) {
+      for (const auto& m : applied_->media) referenced.insert(m.store_name());
+    }
+    if (pending_) {  // what a manifest still downloading needs, .part files included
+      for (const auto& m : pending_->manifest.media) {
+        referenced.insert(m.store_name());
+        referenced.insert(m.store_name() + ".part");
+      }
+    }
+    for (const auto& rec : store_.catalog().list_media()) {
+      if (rec.origin != "province") referenced.insert(rec.file);  // local and config media
+    }
+    const std::int64_t now =
+        unix_ms(scheduler::Instant{std::chrono::system_clock::now().time_since_epoch()});
+    std::set<std::string> on_disk;
+    for (const auto& entry : fs::directory_iterator(media_dir())) {
+      if (entry.is_regular_file()) on_disk.insert(entry.path().filename().string());
+    }
+    store::sqlite::Transaction tx(store_.db());
+    std::map<std::string, std::int64_t> orphans;
+    {
+      auto st = store_.db().prepare("SELECT file, since_ms FROM media_orphans");
+      while (st.step()) orphans[st.text(0)] = st.int64(1);
+    }
+    for (const auto& [file, since] : orphans) {
+      if (referenced.count(file) || !on_disk.count(file)) {
+        store_.db().prepare("DELETE FROM media_orphans WHERE file = ?").bind(1, file).run();
+      }
+    }
+    int removed = 0;
+    for (const auto& file : on_disk) {
+      if (referenced.count(file)) continue;
+      auto it = orphans.find(file);
+      if (it == orphans.end()) {
+        store_.db()
+            .prepare("INSERT INTO media_orphans(file, since_ms) VALUES (?, ?)")
+            .bind(1, file)
+            .bind(2, now)
+            .run();
+        continue;
+      }
+      if (now - it->second < sync_.media_grace.count() || controller_.uses_file(media_dir() / file))
+        continue;
+      fs::remove(media_dir() / file);
+      store_.catalog().remove_media_with_file(file);
+      store_.db().prepare("DELETE FROM media_orphans WHERE file = ?").bind(1, file).run();
+      ++removed;
+    }
+    tx.commit();
+    if (removed > 0) {
+      log::info("sync", "removed " + std::to_string(removed) +
+                            " unreferenced media file(s) after a grace of " +
+                            scheduler::format_duration(sync_.media_grace));
+    }
+  } catch (const std::exception& e) {
+    log::error("sync", std::string("cleaning the media store failed: ") + e.what());
+  }
 }
 
 void ProvinceSync::failed(const std::string& what) {
@@ -455,11 +536,13 @@ void ProvinceSync::failed(const std::string& what) {
 
 void ProvinceSync::succeeded() {
   busy_ = false;
+  collect_garbage();
   failures_ = 0;
   last_success_ = now_iso();
   if (refused_sequence_ == 0) last_error_.clear();
   std::uniform_real_distribution<double> jitter(0.8, 1.2);
-  wait(milliseconds(static_cast<std::int64_t>(static_cast<double>(sync_.interval.count()) * jitter(rng_))));
+  wait(milliseconds(
+      static_cast<std::int64_t>(static_cast<double>(sync_.interval.count()) * jitter(rng_))));
 }
 
 boost::json::object ProvinceSync::status() const {
@@ -470,7 +553,8 @@ boost::json::object ProvinceSync::status() const {
   o["last_attempt"] = last_attempt_;
   o["last_success"] = last_success_;
   o["last_error"] = last_error_;
-  o["state"] = busy_ ? (pending_ ? "downloading" : "polling") : (last_error_.empty() ? "ok" : "error");
+  o["state"] =
+      busy_ ? (pending_ ? "downloading" : "polling") : (last_error_.empty() ? "ok" : "error");
   if (clock_skew_s_) {
     o["clock_skew_s"] = *clock_skew_s_;
     o["clock_ok"] = std::abs(*clock_skew_s_) <= 60;

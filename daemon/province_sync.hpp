@@ -48,8 +48,8 @@ class ProvinceSync {
   struct Download {
     std::string media_id;
     std::int64_t size = 0;
-    std::int64_t have = 0;       // bytes in the .part file
-    std::int64_t resumed_at = 0; // where this request started
+    std::int64_t have = 0;        // bytes in the .part file
+    std::int64_t resumed_at = 0;  // where this request started
     std::ofstream out;
     std::unique_ptr<store::Sha256> sha;  // over every byte of the file, as it arrives
     bool ok = true;
@@ -67,6 +67,8 @@ class ProvinceSync {
   void download_next();
   void on_download_done(const sync::ManifestMedia& m, const sync::HttpResponse& r);
   void apply();
+  // Removes media files nothing refers to any more once media_grace has passed.
+  void collect_garbage();
   void failed(const std::string& what);
   void succeeded();
   void note_server_date(const sync::HttpResponse& r);
@@ -87,9 +89,10 @@ class ProvinceSync {
   int failures_ = 0;
 
   std::int64_t applied_sequence_ = 0;
+  std::optional<sync::Manifest> applied_;
   std::int64_t refused_sequence_ = 0;  // not fetched again
-  std::string etag_, last_modified_;    // of the manifest last fetched
-  std::string manifest_url_;            // where it was, after redirects
+  std::string etag_, last_modified_;   // of the manifest last fetched
+  std::string manifest_url_;           // where it was, after redirects
   std::optional<Pending> pending_;
   std::unique_ptr<Download> download_;
 

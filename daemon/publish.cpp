@@ -77,7 +77,8 @@ PublishResult publish(const fs::path& src, const fs::path& out, const fs::path& 
   try {
     doc = toml::parse_file(file.string());
   } catch (const toml::parse_error& e) {
-    problems.push_back({file, static_cast<int>(e.source().begin.line), std::string(e.description())});
+    problems.push_back(
+        {file, static_cast<int>(e.source().begin.line), std::string(e.description())});
     return result;
   }
 
@@ -119,7 +120,8 @@ PublishResult publish(const fs::path& src, const fs::path& out, const fs::path& 
       const fs::path path = fs::path(*rel).is_absolute() ? fs::path(*rel) : src / *rel;
       const auto probe = player::probe_file(path);
       if (!probe.playable) {
-        problems.push_back({file, r.line_of("file"), path.string() + ": cannot be played: " + probe.error});
+        problems.push_back(
+            {file, r.line_of("file"), path.string() + ": cannot be played: " + probe.error});
         continue;
       }
       const std::string sha = store::sha256_file_hex(path);
@@ -172,13 +174,12 @@ PublishResult publish(const fs::path& src, const fs::path& out, const fs::path& 
     m[json_key] = std::move(rows);
   };
   copy_table_list("playlist", "playlists", {"id", "title"}, {"items"}, {}, {});
-  copy_table_list("schedule", "schedules",
-                  {"id", "channel", "playlist", "media", "level", "start", "rrule", "until",
-                   "max_duration"},
-                  {"exdate"}, {"priority"}, {"skip_holidays"});
-  copy_table_list("emergency", "emergencies",
-                  {"id", "media", "text", "valid_from", "valid_until"}, {"channels"}, {"repeat"},
-                  {});
+  copy_table_list(
+      "schedule", "schedules",
+      {"id", "channel", "playlist", "media", "level", "start", "rrule", "until", "max_duration"},
+      {"exdate"}, {"priority"}, {"skip_holidays"});
+  copy_table_list("emergency", "emergencies", {"id", "media", "text", "valid_from", "valid_until"},
+                  {"channels"}, {"repeat"}, {});
   top.finish();
   if (!problems.empty()) return result;
 

@@ -231,18 +231,20 @@ int cmd_inbox(const Args& a) {
   const bool accept = a.verb == "inbox accept";
   for (const auto& [k, v] : a.options) {
     if (k == "url" || k == "token") continue;
-    if (!accept || (k != "start" && k != "rrule")) throw BadInput("loaxa " + a.verb + " does not take --" + k);
+    if (!accept || (k != "start" && k != "rrule"))
+      throw BadInput("loaxa " + a.verb + " does not take --" + k);
   }
   json::object body;
   if (a.options.count("start")) body["start"] = a.options.at("start");
   if (a.options.count("rrule")) body["rrule"] = a.options.at("rrule");
   const auto r = loaxa::cli::http_post(
-      base_url(a), "/api/v1/inbox/" + loaxa::cli::url_escape(a.positional[0]) + (accept ? "/accept" : "/reject"),
+      base_url(a),
+      "/api/v1/inbox/" + loaxa::cli::url_escape(a.positional[0]) + (accept ? "/accept" : "/reject"),
       token(a), body.empty() ? "" : json::serialize(body));
   if (r.status >= 400) return print_error(r);
   const auto e = json::parse(r.body);
-  std::cout << (accept ? "Đã nhận / accepted: " : "Đã từ chối / rejected: ") << str(e.at("id")) << " ("
-            << str(e.at("title")) << ")\n";
+  std::cout << (accept ? "Đã nhận / accepted: " : "Đã từ chối / rejected: ") << str(e.at("id"))
+            << " (" << str(e.at("title")) << ")\n";
   return 0;
 }
 
@@ -307,15 +309,16 @@ int cmd_publish(const Args& a) {
     if (k != "out" && k != "key") throw BadInput("loaxa publish does not take --" + k);
   }
   const std::string out = option(a, "out"), key = option(a, "key");
-  if (out.empty() || key.empty()) throw BadInput("loaxa publish needs --out OUT_DIR and --key PREFIX.key");
+  if (out.empty() || key.empty())
+    throw BadInput("loaxa publish needs --out OUT_DIR and --key PREFIX.key");
   const auto r = loaxa::publish(a.positional[0], out, key);
   if (!r.problems.empty()) {
     for (const auto& p : r.problems) std::cerr << p.to_string() << "\n";
     std::cerr << "nothing was published\n";
     return 2;
   }
-  std::cout << "published sequence " << r.sequence << ": " << r.manifest.string() << " ("
-            << r.media << " media, " << r.copied << " copied)\n";
+  std::cout << "published sequence " << r.sequence << ": " << r.manifest.string() << " (" << r.media
+            << " media, " << r.copied << " copied)\n";
   return 0;
 }
 
@@ -337,7 +340,8 @@ int main(int argc, char** argv) {
     if (a.verb == "status") return cmd_status(a);
     if (a.verb == "publish") return cmd_publish(a);
     if (a.verb == "sync now" || a.verb == "sync status") return cmd_sync(a);
-    if (a.verb == "inbox" || a.verb == "inbox accept" || a.verb == "inbox reject") return cmd_inbox(a);
+    if (a.verb == "inbox" || a.verb == "inbox accept" || a.verb == "inbox reject")
+      return cmd_inbox(a);
     const loaxa::cli::Getter getter = [&](const std::string& t, const loaxa::cli::BodySink& s) {
       return get(a, t, s);
     };

@@ -139,6 +139,10 @@ std::vector<ScheduleRecord> Catalog::list_schedules() const {
   return out;
 }
 
+void Catalog::remove_media_with_file(const std::string& file) {
+  db_.prepare("DELETE FROM media WHERE file = ?").bind(1, file).run();
+}
+
 std::optional<InboxDecision> Catalog::inbox_decision(const std::string& schedule_id) const {
   auto st = db_.prepare(
       "SELECT schedule_id, decision, start, rrule, decided_at, decided_by FROM inbox WHERE "
@@ -161,8 +165,14 @@ void Catalog::set_inbox_decision(const InboxDecision& d) {
       "(?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT(schedule_id) DO UPDATE SET decision = ?2, start = ?3, "
       "rrule = ?4, decided_at = ?5, decided_by = ?6");
   st.bind(1, d.schedule_id).bind(2, d.decision);
-  if (d.start) st.bind(3, *d.start); else st.bind_null(3);
-  if (d.rrule) st.bind(4, *d.rrule); else st.bind_null(4);
+  if (d.start)
+    st.bind(3, *d.start);
+  else
+    st.bind_null(3);
+  if (d.rrule)
+    st.bind(4, *d.rrule);
+  else
+    st.bind_null(4);
   st.bind(5, d.decided_at).bind(6, d.decided_by);
   st.run();
 }

@@ -59,6 +59,7 @@ class Catalog {
   std::optional<MediaRecord> find_media(const std::string& id) const;
   std::optional<MediaRecord> find_media_by_sha256(const std::string& sha256) const;
   std::vector<MediaRecord> list_media() const;
+  void remove_media_with_file(const std::string& file);  // records whose file this is
 
   // Replaces every playlist and schedule of `origin` (e.g. "config" at start and reload).
   void replace_playlists(const std::string& origin, const std::vector<PlaylistRecord>& lists);

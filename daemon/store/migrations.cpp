@@ -113,6 +113,12 @@ CREATE TABLE inbox (
   decided_at  TEXT NOT NULL,
   decided_by  TEXT NOT NULL DEFAULT ''
 );
+-- Files in state_dir/media that no applied manifest or local media refers to any more,
+-- since when: removed once the grace has passed (and never while they play).
+CREATE TABLE media_orphans (
+  file     TEXT PRIMARY KEY,
+  since_ms INTEGER NOT NULL
+);
 )sql"},
   };
   return all;

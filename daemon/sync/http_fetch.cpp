@@ -1,16 +1,17 @@
 #include "daemon/sync/http_fetch.hpp"
 
+#include <openssl/ssl.h>
+#include <openssl/x509v3.h>
+#include <zlib.h>
+
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
-#include <filesystem>
-#include <optional>
-#include <openssl/ssl.h>
-#include <openssl/x509v3.h>
 #include <boost/url/parse.hpp>
 #include <boost/url/url.hpp>
-#include <zlib.h>
+#include <filesystem>
+#include <optional>
 #include <stdexcept>
 
 namespace loaxa::sync {
@@ -166,8 +167,9 @@ class Call : public HttpCall, public std::enable_shared_from_this<Call> {
         if (ec2) return self->fail("sending the request failed", ec2);
         if (self->request_.sink) self->tcp().expires_after(self->request_.timeout);
         self->on_stream([&](auto& s) {
-          http::async_read_header(s, self->buffer_, self->parser_,
-                                  [self](beast::error_code ec3, std::size_t) { self->on_header(ec3); });
+          http::async_read_header(
+              s, self->buffer_, self->parser_,
+              [self](beast::error_code ec3, std::size_t) { self->on_header(ec3); });
         });
       });
     });
@@ -199,24 +201,26 @@ class Call : public HttpCall, public std::enable_shared_from_this<Call> {
     parser_.get().body().size = sizeof chunk_;
     if (request_.sink) tcp().expires_after(request_.timeout);
     auto self = shared_from_this();
-    on_stream([&](auto& stream) { http::async_read_some(stream, buffer_, parser_, [self](beast::error_code ec, std::size_t) {
-      if (ec == http::error::need_buffer) ec = {};
-      if (ec) return self->fail("reading the response failed", ec);
-      const std::size_t n = sizeof self->chunk_ - self->parser_.get().body().size;
-      const std::string_view piece(self->chunk_, n);
-      if (self->request_.sink) {
-        if (n > 0 && !self->request_.sink(piece)) return self->close_and_finish();
-      } else {
-        if (self->response_.body.size() + n > self->request_.body_limit) {
-          HttpResponse r;
-          r.error = "the answer is larger than " + std::to_string(self->request_.body_limit) +
-                    " bytes";
-          return self->finish(std::move(r));
+    on_stream([&](auto& stream) {
+      http::async_read_some(stream, buffer_, parser_, [self](beast::error_code ec, std::size_t) {
+        if (ec == http::error::need_buffer) ec = {};
+        if (ec) return self->fail("reading the response failed", ec);
+        const std::size_t n = sizeof self->chunk_ - self->parser_.get().body().size;
+        const std::string_view piece(self->chunk_, n);
+        if (self->request_.sink) {
+          if (n > 0 && !self->request_.sink(piece)) return self->close_and_finish();
+        } else {
+          if (self->response_.body.size() + n > self->request_.body_limit) {
+            HttpResponse r;
+            r.error =
+                "the answer is larger than " + std::to_string(self->request_.body_limit) + " bytes";
+            return self->finish(std::move(r));
+          }
+          self->response_.body.append(piece);
         }
-        self->response_.body.append(piece);
-      }
-      self->read_body();
-    }); });
+        self->read_body();
+      });
+    });
   }
 
   void close_and_finish() {
@@ -256,7 +260,6 @@ class Call : public HttpCall, public std::enable_shared_from_this<Call> {
   std::function<void(HttpResponse)> done_;
 };
 
-
 // Follows redirects (at most HttpRequest::max_redirects, never from https to http),
 // each hop a new Call; cancel() reaches whichever hop is in flight.
 class Chain : public HttpCall, public std::enable_shared_from_this<Chain> {
@@ -273,8 +276,9 @@ class Chain : public HttpCall, public std::enable_shared_from_this<Chain> {
     HttpRequest hop = request_;
     hop.url = url;
     auto self = shared_from_this();
-    current_ = std::make_shared<Call>(io_, std::move(hop), std::move(parsed),
-                                      [self, url](HttpResponse r) { self->on_done(url, std::move(r)); });
+    current_ =
+        std::make_shared<Call>(io_, std::move(hop), std::move(parsed),
+                               [self, url](HttpResponse r) { self->on_done(url, std::move(r)); });
     current_->start();
   }
 
@@ -290,7 +294,8 @@ class Chain : public HttpCall, public std::enable_shared_from_this<Chain> {
     if (r.error.empty() && (st == 301 || st == 302 || st == 303 || st == 307 || st == 308) &&
         r.headers.count("location")) {
       if (++hops_ > request_.max_redirects) {
-        r.error = "more than " + std::to_string(request_.max_redirects) + " redirects from " + request_.url;
+        r.error = "more than " + std::to_string(request_.max_redirects) + " redirects from " +
+                  request_.url;
         return finish(std::move(r));
       }
       try {

@@ -21,8 +21,8 @@ bool valid_id(std::string_view s) {
   if (s.empty() || s.size() > 64) return false;
   for (std::size_t i = 0; i < s.size(); ++i) {
     const char c = s[i];
-    const bool ok = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-                    (i > 0 && (c == '-' || c == '_'));
+    const bool ok =
+        (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || (i > 0 && (c == '-' || c == '_'));
     if (!ok) return false;
   }
   return true;
@@ -30,14 +30,21 @@ bool valid_id(std::string_view s) {
 
 std::string type_name(const json::value& v) {
   switch (v.kind()) {
-    case json::kind::null: return "null";
-    case json::kind::bool_: return "a boolean";
+    case json::kind::null:
+      return "null";
+    case json::kind::bool_:
+      return "a boolean";
     case json::kind::int64:
-    case json::kind::uint64: return "an integer";
-    case json::kind::double_: return "a number";
-    case json::kind::string: return "a string";
-    case json::kind::array: return "an array";
-    case json::kind::object: return "an object";
+    case json::kind::uint64:
+      return "an integer";
+    case json::kind::double_:
+      return "a number";
+    case json::kind::string:
+      return "a string";
+    case json::kind::array:
+      return "an array";
+    case json::kind::object:
+      return "an object";
   }
   return "?";
 }
@@ -119,7 +126,8 @@ class Reader {
     return &v->as_array();
   }
 
-  std::vector<std::string> strings(const char* key, std::size_t max_items, std::size_t max_len = 200) const {
+  std::vector<std::string> strings(const char* key, std::size_t max_items,
+                                   std::size_t max_len = 200) const {
     std::vector<std::string> out;
     const auto* a = array(key, false, max_items);
     if (!a) return out;
@@ -211,8 +219,8 @@ std::vector<unsigned char> from_base64(std::string_view text, std::size_t want,
                                        const std::string& what) {
   std::vector<unsigned char> out(want + 8);
   std::size_t len = 0;
-  if (sodium_base642bin(out.data(), out.size(), text.data(), text.size(), " \t\r\n", &len,
-                        nullptr, sodium_base64_VARIANT_ORIGINAL) != 0 ||
+  if (sodium_base642bin(out.data(), out.size(), text.data(), text.size(), " \t\r\n", &len, nullptr,
+                        sodium_base64_VARIANT_ORIGINAL) != 0 ||
       len != want) {
     throw ManifestError("", what + " is not base64 of " + std::to_string(want) + " bytes");
   }
@@ -231,8 +239,8 @@ void check_relative_url(std::string_view url) {
                                 "not a URL of its own");
   }
   if (!parsed) {
-    throw std::invalid_argument("\"" + std::string(url) +
-                                "\" is not a relative URL (" + parsed.error().message() + ")");
+    throw std::invalid_argument("\"" + std::string(url) + "\" is not a relative URL (" +
+                                parsed.error().message() + ")");
   }
   if (parsed->has_authority() || url.front() == '/') {
     throw std::invalid_argument("\"" + std::string(url) +
@@ -285,11 +293,13 @@ std::size_t verify_manifest_signature(std::string_view bytes, std::string_view s
   if (public_keys.empty()) {
     throw ManifestError("", "no [sync] public_keys are configured, so no manifest can be trusted");
   }
-  const auto sig = from_base64(signature_b64, crypto_sign_BYTES, "the signature (manifest.json.sig)");
+  const auto sig =
+      from_base64(signature_b64, crypto_sign_BYTES, "the signature (manifest.json.sig)");
   for (std::size_t i = 0; i < public_keys.size(); ++i) {
     const auto key = from_base64(public_keys[i], crypto_sign_PUBLICKEYBYTES,
                                  "[sync] public_keys[" + std::to_string(i) + "]");
-    if (crypto_sign_verify_detached(sig.data(), reinterpret_cast<const unsigned char*>(bytes.data()),
+    if (crypto_sign_verify_detached(sig.data(),
+                                    reinterpret_cast<const unsigned char*>(bytes.data()),
                                     bytes.size(), key.data()) == 0) {
       return i;
     }
@@ -332,7 +342,8 @@ Manifest parse_manifest(std::string_view bytes) {
       const Reader r((*media)[i], item_path("media", i));
       ManifestMedia x;
       x.id = r.id("id");
-      if (!ids.insert(x.id).second) throw ManifestError(r.at("id"), "\"" + x.id + "\" is used twice");
+      if (!ids.insert(x.id).second)
+        throw ManifestError(r.at("id"), "\"" + x.id + "\" is used twice");
       x.title = r.str("title", false, 500).value_or(x.id);
       x.topic = r.str("topic", false, 64).value_or("");
       if (!x.topic.empty() && !valid_id(x.topic)) {
@@ -368,7 +379,8 @@ Manifest parse_manifest(std::string_view bytes) {
       const Reader r((*lists)[i], item_path("playlists", i));
       ManifestPlaylist p;
       p.id = r.id("id");
-      if (!playlist_ids.insert(p.id).second) throw ManifestError(r.at("id"), "\"" + p.id + "\" is used twice");
+      if (!playlist_ids.insert(p.id).second)
+        throw ManifestError(r.at("id"), "\"" + p.id + "\" is used twice");
       p.title = r.str("title", false, 500).value_or(p.id);
       p.items = r.strings("items", 1000, 64);
       if (p.items.empty()) throw ManifestError(r.at("items"), "is required and must not be empty");
@@ -388,7 +400,8 @@ Manifest parse_manifest(std::string_view bytes) {
       const Reader r((*rows)[i], item_path("schedules", i));
       ManifestSchedule s;
       s.id = r.id("id");
-      if (!schedule_ids.insert(s.id).second) throw ManifestError(r.at("id"), "\"" + s.id + "\" is used twice");
+      if (!schedule_ids.insert(s.id).second)
+        throw ManifestError(r.at("id"), "\"" + s.id + "\" is used twice");
       s.channel = r.id("channel");
       const auto playlist = r.str("playlist", false, 64);
       const auto media = r.str("media", false, 64);
@@ -398,7 +411,8 @@ Manifest parse_manifest(std::string_view bytes) {
       s.content_kind = playlist ? "playlist" : "media";
       s.content = playlist ? *playlist : *media;
       if (playlist && !playlist_ids.count(*playlist)) {
-        throw ManifestError(r.at("playlist"), "\"" + *playlist + "\" is not the id of an entry in playlists");
+        throw ManifestError(r.at("playlist"),
+                            "\"" + *playlist + "\" is not the id of an entry in playlists");
       }
       if (media && !m.find_media(*media)) {
         throw ManifestError(r.at("media"), "\"" + *media + "\" is not the id of an entry in media");
@@ -416,8 +430,10 @@ Manifest parse_manifest(std::string_view bytes) {
         if (!std::regex_match(s.start, local_dt)) throw std::invalid_argument("wrong form");
         scheduler::parse_local_datetime(s.start);
       } catch (const std::exception& e) {
-        throw ManifestError(r.at("start"), "\"" + s.start + "\" is not a local date-time "
-                                                            "YYYY-MM-DDTHH:MM:SS (" + e.what() + ")");
+        throw ManifestError(r.at("start"), "\"" + s.start +
+                                               "\" is not a local date-time "
+                                               "YYYY-MM-DDTHH:MM:SS (" +
+                                               e.what() + ")");
       }
       s.rrule = r.str("rrule", false, 500);
       if (s.rrule) {
@@ -433,7 +449,8 @@ Manifest parse_manifest(std::string_view bytes) {
         try {
           s.max_duration_ms = scheduler::parse_duration(*d).count();
         } catch (const std::exception& e) {
-          throw ManifestError(r.at("max_duration"), "\"" + *d + "\" is not a duration like \"30m\" (" + e.what() + ")");
+          throw ManifestError(r.at("max_duration"),
+                              "\"" + *d + "\" is not a duration like \"30m\" (" + e.what() + ")");
         }
       }
       s.skip_holidays = r.boolean("skip_holidays").value_or(false);
@@ -455,7 +472,8 @@ Manifest parse_manifest(std::string_view bytes) {
       const Reader r((*rows)[i], item_path("emergencies", i));
       ManifestEmergency e;
       e.id = r.id("id");
-      if (!emergency_ids.insert(e.id).second) throw ManifestError(r.at("id"), "\"" + e.id + "\" is used twice");
+      if (!emergency_ids.insert(e.id).second)
+        throw ManifestError(r.at("id"), "\"" + e.id + "\" is used twice");
       e.channels = r.strings("channels", 100, 64);
       if (e.channels.empty()) e.channels = {"*"};
       for (std::size_t k = 0; k < e.channels.size(); ++k) {
@@ -466,7 +484,8 @@ Manifest parse_manifest(std::string_view bytes) {
       }
       e.media = *r.str("media", true, 64);
       if (!m.find_media(e.media)) {
-        throw ManifestError(r.at("media"), "\"" + e.media + "\" is not the id of an entry in media");
+        throw ManifestError(r.at("media"),
+                            "\"" + e.media + "\" is not the id of an entry in media");
       }
       e.text = r.str("text", false, 2000).value_or("");
       e.repeat = static_cast<int>(r.integer("repeat", false, 1, 20).value_or(1));

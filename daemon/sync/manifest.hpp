@@ -81,7 +81,7 @@ struct Manifest {
   std::string publisher;
   std::int64_t sequence = 0;
   std::string generated_at;
-  std::vector<std::string> targets;  // box id globs; empty: every box
+  std::vector<std::string> targets;   // box id globs; empty: every box
   std::vector<std::string> holidays;  // local dates
   std::vector<ManifestMedia> media;
   std::vector<ManifestPlaylist> playlists;

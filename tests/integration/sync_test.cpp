@@ -51,8 +51,8 @@ class Nginx {
     fs::create_directories(dir / "nginx-tmp");
     std::ofstream(dir / "nginx.conf")
         // Workers read the test's private temporary folder as its owner.
-        << (::geteuid() == 0 ? "user root;\n" : "")
-        << "daemon off;\nmaster_process off;\npid " << (dir / "nginx.pid").string() << ";\n"
+        << (::geteuid() == 0 ? "user root;\n" : "") << "daemon off;\nmaster_process off;\npid "
+        << (dir / "nginx.pid").string() << ";\n"
         << "error_log " << (dir / "nginx-error.log").string() << ";\n"
         << "events { worker_connections 64; }\nhttp {\n"
         // The fleet view: who polls, with which sequence, clock and last error.
@@ -73,8 +73,8 @@ class Nginx {
                          : "    listen 127.0.0.1:" + std::to_string(tls_port_) +
                                " ssl;\n    ssl_certificate " + cert.string() +
                                ";\n    ssl_certificate_key " + key.string() + ";\n")
-        << "    root " << root.string()
-        << ";\n    location /slow/ { limit_rate 400k; alias " << root.string() << "/; }\n"
+        << "    root " << root.string() << ";\n    location /slow/ { limit_rate 400k; alias "
+        << root.string() << "/; }\n"
         << "    location /broken/ { return 500; }\n"
         << "    location = /old/manifest.json { return 301 /manifest.json; }\n"
         << "    location = /old/manifest.json.sig { return 302 /manifest.json.sig; }\n"
@@ -83,16 +83,16 @@ class Nginx {
   }
   ~Nginx() { stop(); }
   void start() {
-    proc_ = std::make_unique<Process>(
-        std::vector<std::string>{"/usr/sbin/nginx", "-c", (dir_ / "nginx.conf").string(), "-p",
-                                 dir_.string()});
+    proc_ = std::make_unique<Process>(std::vector<std::string>{
+        "/usr/sbin/nginx", "-c", (dir_ / "nginx.conf").string(), "-p", dir_.string()});
     // Ready when it accepts connections.
     const auto deadline = std::chrono::steady_clock::now() + 10s;
     while (std::chrono::steady_clock::now() < deadline) {
       boost::asio::io_context io;
       boost::asio::ip::tcp::socket s(io);
       boost::system::error_code ec;
-      s.connect({boost::asio::ip::make_address("127.0.0.1"), static_cast<unsigned short>(port_)}, ec);
+      s.connect({boost::asio::ip::make_address("127.0.0.1"), static_cast<unsigned short>(port_)},
+                ec);
       if (!ec) return;
       std::this_thread::sleep_for(20ms);  // polling interval
     }
@@ -155,8 +155,8 @@ class SyncTest : public DaemonTest {
   }
 
   void publish() {
-    auto r = run({LOAXA_BIN, "publish", src().string(), "--out", www().string(), "--key",
-                  key().string()});
+    auto r = run(
+        {LOAXA_BIN, "publish", src().string(), "--out", www().string(), "--key", key().string()});
     ASSERT_EQ(r.code, 0) << r.err << r.out;
   }
 
@@ -176,14 +176,17 @@ class SyncTest : public DaemonTest {
     spit(www() / "manifest.json.sig", sync::base64_encode(sig, sizeof sig) + "\n");
   }
 
-  void write_sync_config(const std::string& url) {
+  // `more_sync`: further [sync] lines.
+  void write_sync_config(const std::string& url, const std::string& more_sync = "") {
     std::string seconds;
     for (int s = 0; s < 60; s += 3) seconds += (seconds.empty() ? "" : ",") + std::to_string(s);
     write_config(
         "[[schedule]]\nid = \"xa-moi-3-giay\"\nchannel = \"loudspeaker\"\nfile = \"local.wav\"\n"
-        "start = \"" + local(start_in(1s)) + "\"\nrrule = \"FREQ=MINUTELY;BYSECOND=" + seconds +
+        "start = \"" +
+            local(start_in(1s)) + "\"\nrrule = \"FREQ=MINUTELY;BYSECOND=" + seconds +
             "\"\npriority = 40\n",
-        "\n[sync]\nurl = \"" + url + "\"\ninterval = \"5s\"\npublic_keys = [\"" + pub + "\"]\n");
+        "\n[sync]\nurl = \"" + url + "\"\ninterval = \"5s\"\npublic_keys = [\"" + pub + "\"]\n" +
+            more_sync);
   }
 
   json::object sync_status() {
@@ -213,10 +216,10 @@ TEST_F(SyncTest, PublishedScheduleSyncsAirsAndAnUnchangedPollIsOne304) {
     auto bad = json::parse(slurp(www() / "manifest.json")).as_object();
     bad["media"].as_array()[0].as_object()["size"] = std::int64_t{1} << 40;
     std::ofstream(dir.path() / "bad.json") << json::serialize(bad);
-    const auto check = run({PYTHON3_BIN, std::string(LOAXA_SOURCE_DIR) + "/tests/tools/check_schema.py",
-                            std::string(LOAXA_SOURCE_DIR) + "/docs/manifest.schema.json",
-                            (www() / "manifest.json").string(), "--invalid",
-                            (dir.path() / "bad.json").string()});
+    const auto check =
+        run({PYTHON3_BIN, std::string(LOAXA_SOURCE_DIR) + "/tests/tools/check_schema.py",
+             std::string(LOAXA_SOURCE_DIR) + "/docs/manifest.schema.json",
+             (www() / "manifest.json").string(), "--invalid", (dir.path() / "bad.json").string()});
     EXPECT_EQ(check.code, 0) << check.out << check.err;
   }
 
@@ -271,7 +274,8 @@ TEST_F(SyncTest, ACutDownloadResumesWhereItStopped) {
   write_province(local(start_in(3600s)),
                  "[[media]]\nfile = \"dai.wav\"\nid = \"dai\"\ntitle = \"Bản tin dài\"\n\n");
   publish();
-  const auto sha = json::parse(slurp(www() / "manifest.json")).at("media").as_array()[1].at("sha256");
+  const auto sha =
+      json::parse(slurp(www() / "manifest.json")).at("media").as_array()[1].at("sha256");
   const std::string name = std::string(sha.as_string()) + ".wav";
   const auto size = fs::file_size(www() / "media" / name);
   Nginx nginx(dir.path(), www());
@@ -288,7 +292,8 @@ TEST_F(SyncTest, ACutDownloadResumesWhereItStopped) {
   EXPECT_TRUE(fs::exists(dir.path() / "state" / "media" / name));
   EXPECT_FALSE(fs::exists(part));
   // The second request asked for the rest only, and got only the rest.
-  const std::regex resumed("\"GET /slow/media/" + name + " HTTP/1.1\" 206 ([0-9]+) range=\"bytes=([0-9]+)-\"");
+  const std::regex resumed("\"GET /slow/media/" + name +
+                           " HTTP/1.1\" 206 ([0-9]+) range=\"bytes=([0-9]+)-\"");
   std::smatch m;
   const std::string log = nginx.access_log();
   ASSERT_TRUE(std::regex_search(log, m, resumed)) << log;
@@ -305,10 +310,12 @@ TEST_F(SyncTest, AnEmergencyPublishedWhileLocalContentPlaysAirsWithinOneInterval
   publish();
   Nginx nginx(dir.path(), www());
   write_tone_wav(dir.path() / "dai.wav", 30.0, 440);
-  write_config("[[schedule]]\nid = \"tin-xa\"\nchannel = \"loudspeaker\"\nfile = \"dai.wav\"\n"
-               "start = \"" + local(start_in(3s)) + "\"\n",
-               "\n[sync]\nurl = \"" + nginx.url("/manifest.json") +
-                   "\"\ninterval = \"5s\"\npublic_keys = [\"" + pub + "\"]\n");
+  write_config(
+      "[[schedule]]\nid = \"tin-xa\"\nchannel = \"loudspeaker\"\nfile = \"dai.wav\"\n"
+      "start = \"" +
+          local(start_in(3s)) + "\"\n",
+      "\n[sync]\nurl = \"" + nginx.url("/manifest.json") +
+          "\"\ninterval = \"5s\"\npublic_keys = [\"" + pub + "\"]\n");
   auto daemon = start_daemon();
   ASSERT_TRUE(daemon->wait_for_line(" applied: ", 15s)) << daemon->output();
   ASSERT_TRUE(daemon->wait_for_line("started dai", 10s)) << daemon->output();
@@ -324,7 +331,8 @@ TEST_F(SyncTest, AnEmergencyPublishedWhileLocalContentPlaysAirsWithinOneInterval
   const auto published = std::chrono::steady_clock::now();
   ASSERT_TRUE(daemon->wait_for_line("pre-empted by bao-so-4", 15s)) << daemon->output();
   ASSERT_TRUE(daemon->wait_for_line("started cchc-2022-07", 5s)) << daemon->output();
-  const double took = std::chrono::duration<double>(std::chrono::steady_clock::now() - published).count();
+  const double took =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - published).count();
   EXPECT_LT(took, 5.0 * 1.2 + 3.0);  // one poll interval (with jitter) and the download
   std::cout << "emergency on air " << took << " s after publishing\n";
   ASSERT_TRUE(daemon->wait_for_line("started cchc-2022-07", 5s)) << daemon->output();  // repeat 2
@@ -369,7 +377,8 @@ TEST_F(SyncTest, RedirectsAreFollowedBoundedAndTheManifestMayComeGzipped) {
 TEST_F(SyncTest, NormalBulletinsWaitInTheInboxForTheOperator) {
   write_province(local(start_in(3600s)));
   std::ofstream(src() / "province.toml", std::ios::app)
-      << "\n[[schedule]]\nid = \"tin-thuong\"\nchannel = \"loudspeaker\"\nmedia = \"cchc-2022-07\"\n"
+      << "\n[[schedule]]\nid = \"tin-thuong\"\nchannel = \"loudspeaker\"\nmedia = "
+         "\"cchc-2022-07\"\n"
       << "level = \"normal\"\nstart = \"" << local(start_in(7200s)) << "\"\n";
   publish();
   Nginx nginx(dir.path(), www());
@@ -415,18 +424,49 @@ TEST_F(SyncTest, NormalBulletinsWaitInTheInboxForTheOperator) {
   ASSERT_EQ(daemon->wait_exit(5s), 0);
 }
 
+TEST_F(SyncTest, MediaNoManifestNeedsAreRemovedAfterTheGrace) {
+  write_tone_wav(src() / "cu.wav", 0.5, 550);
+  write_province(local(start_in(3600s)), "[[media]]\nfile = \"cu.wav\"\nid = \"tin-cu\"\n\n");
+  publish();
+  const auto first = json::parse(slurp(www() / "manifest.json"));
+  const std::string old_file =
+      std::string(first.at("media").as_array()[1].at("sha256").as_string()) + ".wav";
+  const std::string kept_file =
+      std::string(first.at("media").as_array()[0].at("sha256").as_string()) + ".wav";
+  Nginx nginx(dir.path(), www());
+  write_sync_config(nginx.url("/manifest.json"), "media_grace = \"1s\"\n");
+  auto daemon = start_daemon();
+  ASSERT_TRUE(daemon->wait_for_line(" applied: ", 15s)) << daemon->output();
+  const auto media = dir.path() / "state" / "media";
+  ASSERT_TRUE(fs::exists(media / old_file));
+  write_province(local(start_in(3600s)));  // tin-cu is gone
+  publish();
+  sync_now();
+  ASSERT_TRUE(daemon->wait_for_line(" applied: ", 15s)) << daemon->output();
+  EXPECT_TRUE(fs::exists(media / old_file));  // not at once: the grace first
+  std::this_thread::sleep_for(1100ms);        // the grace is the point of this wait
+  sync_now();
+  ASSERT_TRUE(daemon->wait_for_line("removed 1 unreferenced media file(s)", 15s))
+      << daemon->output();
+  EXPECT_FALSE(fs::exists(media / old_file));
+  EXPECT_TRUE(fs::exists(media / kept_file));
+  daemon->signal(SIGTERM);
+  ASSERT_EQ(daemon->wait_exit(5s), 0);
+}
+
 // A test CA signs the server's certificate for 127.0.0.1; openssl(1) makes them.
 void make_certificates(const fs::path& dir, const std::string& san) {
   const std::string d = dir.string();
   for (const auto& cmd : std::vector<std::vector<std::string>>{
-           {"/usr/bin/openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256",
-            "-nodes", "-keyout", d + "/ca.key", "-out", d + "/ca.pem", "-days", "2", "-subj",
-            "/CN=So TTTT thu nghiem CA"},
-           {"/usr/bin/openssl", "req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
-            "-keyout", d + "/server.key", "-out", d + "/server.csr", "-subj", "/CN=province"},
-           {"/usr/bin/openssl", "x509", "-req", "-in", d + "/server.csr", "-CA", d + "/ca.pem", "-CAkey",
-            d + "/ca.key", "-CAcreateserial", "-out", d + "/server.pem", "-days", "2", "-extfile",
-            d + "/san.ext"}}) {
+           {"/usr/bin/openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt",
+            "ec_paramgen_curve:P-256", "-nodes", "-keyout", d + "/ca.key", "-out", d + "/ca.pem",
+            "-days", "2", "-subj", "/CN=So TTTT thu nghiem CA"},
+           {"/usr/bin/openssl", "req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256",
+            "-nodes", "-keyout", d + "/server.key", "-out", d + "/server.csr", "-subj",
+            "/CN=province"},
+           {"/usr/bin/openssl", "x509", "-req", "-in", d + "/server.csr", "-CA", d + "/ca.pem",
+            "-CAkey", d + "/ca.key", "-CAcreateserial", "-out", d + "/server.pem", "-days", "2",
+            "-extfile", d + "/san.ext"}}) {
     if (cmd[1] == "x509") std::ofstream(dir / "san.ext") << "subjectAltName=" << san << "\n";
     const auto r = run(cmd);
     ASSERT_EQ(r.code, 0) << r.err;
@@ -443,7 +483,8 @@ TEST_F(SyncTest, HttpsWithTheProvinceCaAndOnlyWithIt) {
   // The system store does not know the test CA: refused, in words.
   write_config("", sync_extra);
   auto daemon = start_daemon();
-  ASSERT_TRUE(daemon->wait_for_line("unable to get local issuer certificate", 15s)) << daemon->output();
+  ASSERT_TRUE(daemon->wait_for_line("unable to get local issuer certificate", 15s))
+      << daemon->output();
   daemon->signal(SIGTERM);
   ASSERT_EQ(daemon->wait_exit(5s), 0);
   // With ca_file: synced over TLS.
@@ -490,7 +531,8 @@ TEST_F(SyncTest, FaultsAreRefusedAndThePreviousManifestPlaysOn) {
     sync_now();
     ASSERT_TRUE(daemon->wait_for_line(words, 20s)) << what << "\n" << daemon->output();
     EXPECT_EQ(applied(), seq) << what;
-    EXPECT_NE(std::string(sync_status().at("last_error").as_string()).find(words), std::string::npos)
+    EXPECT_NE(std::string(sync_status().at("last_error").as_string()).find(words),
+              std::string::npos)
         << what;
   };
   auto manifest_with = [&](const std::function<void(json::object&)>& edit) {
@@ -509,7 +551,8 @@ TEST_F(SyncTest, FaultsAreRefusedAndThePreviousManifestPlaysOn) {
   (void)manifest_with;
 
   // An altered media file on the server.
-  const std::string media_url = std::string(json::parse(good).at("media").as_array()[0].at("url").as_string());
+  const std::string media_url =
+      std::string(json::parse(good).at("media").as_array()[0].at("url").as_string());
   serve_signed(newer([&](json::object& m) {
     auto& media = m["media"].as_array()[0].as_object();
     media["sha256"] = std::string(64, 'a');
@@ -542,10 +585,13 @@ TEST_F(SyncTest, FaultsAreRefusedAndThePreviousManifestPlaysOn) {
   }()));
   expect_refused("rollback", "is older than the applied");
 
-  serve_signed(newer([](json::object& m) { m["media"].as_array()[0].as_object()["url"] = "../../etc/passwd"; }));
+  serve_signed(newer(
+      [](json::object& m) { m["media"].as_array()[0].as_object()["url"] = "../../etc/passwd"; }));
   expect_refused("escaping URL", "media[0].url: \"../../etc/passwd\" leaves");
 
-  serve_signed(newer([](json::object& m) { m["media"].as_array()[0].as_object()["size"] = std::int64_t{1} << 40; }));
+  serve_signed(newer([](json::object& m) {
+    m["media"].as_array()[0].as_object()["size"] = std::int64_t{1} << 40;
+  }));
   expect_refused("1 TB", "media[0].size: 1099511627776 is out of range");
 
   serve_signed("{\"format\": \"loaxa-manifest/1\", \"sequence\": ");
@@ -553,7 +599,8 @@ TEST_F(SyncTest, FaultsAreRefusedAndThePreviousManifestPlaysOn) {
 
   // The local schedule (every 3 s) played on through all of it.
   daemon->wait_for_line("no such line", 1s);  // read what it said so far
-  const double ran_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - began).count();
+  const double ran_s =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - began).count();
   const std::string said = daemon->output();
   std::size_t local_starts = 0;
   for (std::size_t at = 0; (at = said.find("started local at", at)) != std::string::npos; ++at) {
@@ -580,7 +627,6 @@ TEST_F(SyncTest, FaultsAreRefusedAndThePreviousManifestPlaysOn) {
     daemon->signal(SIGTERM);
     ASSERT_EQ(daemon->wait_exit(5s), 0);
   }
-
 }
 
 }  // namespace

@@ -1,7 +1,6 @@
 #include "daemon/sync/http_fetch.hpp"
 
 #include <gtest/gtest.h>
-
 #include <zlib.h>
 
 #include <boost/asio/ip/tcp.hpp>
@@ -52,7 +51,7 @@ TEST(Gunzip, InflatesAndRefusesCorruptOrTooLargeData) {
   gz.resize(z.total_out);
   deflateEnd(&z);
   EXPECT_EQ(gunzip(gz, 1 << 20), text);
-  EXPECT_THROW(gunzip(gz, 1000), std::runtime_error);               // a zip bomb stops early
+  EXPECT_THROW(gunzip(gz, 1000), std::runtime_error);  // a zip bomb stops early
   EXPECT_THROW(gunzip(gz.substr(0, gz.size() / 2), 1 << 20), std::runtime_error);  // cut
   std::string bad = gz;
   bad[20] = static_cast<char>(bad[20] ^ 0x5a);

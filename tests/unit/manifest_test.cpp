@@ -21,11 +21,15 @@ json::object example() {
     "targets": { "boxes": ["bp-*"] },
     "holidays": ["2022-09-02", "2023-01-20"],
     "media": [ { "id": "cchc-2022-07-01", "title": "Bản tin CCHC tháng 7", "topic": "indices",
-                 "audience": ["citizens"], "kind": "audio", "sha256": ")") + kSha + R"(",
-                 "size": 482113, "duration_ms": 181000, "url": "media/)" + kSha + R"(.ogg" },
+                 "audience": ["citizens"], "kind": "audio", "sha256": ")") +
+                     kSha + R"(",
+                 "size": 482113, "duration_ms": 181000, "url": "media/)" +
+                     kSha + R"(.ogg" },
                { "id": "bao-so-4-2022", "title": "Cảnh báo bão số 4", "kind": "audio",
-                 "sha256": ")" + std::string(64, 'b') + R"(", "size": 1000,
-                 "url": "media/)" + std::string(64, 'b') + R"(.ogg" } ],
+                 "sha256": ")" +
+                     std::string(64, 'b') + R"(", "size": 1000,
+                 "url": "media/)" +
+                     std::string(64, 'b') + R"(.ogg" } ],
     "playlists": [ { "id": "sang", "title": "Bản tin sáng", "items": ["cchc-2022-07-01"] } ],
     "schedules": [ { "id": "sang-hang-ngay", "channel": "loudspeaker", "playlist": "sang",
                      "level": "priority", "start": "2022-07-01T06:00:00", "rrule": "FREQ=DAILY",
@@ -73,24 +77,49 @@ TEST(Manifest, EveryBadFieldIsNamedByItsPath) {
       {"format: is \"loaxa-manifest/2\"", [](auto& m) { m["format"] = "loaxa-manifest/2"; }},
       {"sequence: is required", [](auto& m) { m.erase("sequence"); }},
       {"sequence: must be an integer", [](auto& m) { m["sequence"] = "1"; }},
-      {"media[1].sha256: must be 64 lowercase hex", [](auto& m) { m["media"].as_array()[1].as_object()["sha256"] = "ABC"; }},
-      {"media[0].size: 1099511627776 is out of range", [](auto& m) { m["media"].as_array()[0].as_object()["size"] = std::int64_t{1} << 40; }},
-      {"media[1].id: \"cchc-2022-07-01\" is used twice", [](auto& m) { m["media"].as_array()[1].as_object()["id"] = "cchc-2022-07-01"; }},
-      {"media[0].url: \"../etc/passwd\" leaves", [](auto& m) { m["media"].as_array()[0].as_object()["url"] = "../etc/passwd"; }},
-      {"media[0].url: \"media/%2e%2e/%2e%2e/x\" leaves", [](auto& m) { m["media"].as_array()[0].as_object()["url"] = "media/%2e%2e/%2e%2e/x"; }},
-      {"media[0].url: \"/etc/passwd\" must be relative", [](auto& m) { m["media"].as_array()[0].as_object()["url"] = "/etc/passwd"; }},
-      {"media[0].url: \"http://evil.example/x.ogg\" must be relative", [](auto& m) { m["media"].as_array()[0].as_object()["url"] = "http://evil.example/x.ogg"; }},
-      {"media[0].url: \"//evil.example/x.ogg\" must be relative", [](auto& m) { m["media"].as_array()[0].as_object()["url"] = "//evil.example/x.ogg"; }},
-      {"media[0].kind: \"script\" must be audio, video or image", [](auto& m) { m["media"].as_array()[0].as_object()["kind"] = "script"; }},
-      {"playlists[0].items[0]: \"nope\" is not the id", [](auto& m) { m["playlists"].as_array()[0].as_object()["items"] = json::array{"nope"}; }},
-      {"schedules[0].playlist: \"chieu\" is not the id", [](auto& m) { m["schedules"].as_array()[0].as_object()["playlist"] = "chieu"; }},
-      {"schedules[0].rrule:", [](auto& m) { m["schedules"].as_array()[0].as_object()["rrule"] = "FREQ=FORTNIGHTLY"; }},
-      {"schedules[0].start: \"2022-07-01 06:00\"", [](auto& m) { m["schedules"].as_array()[0].as_object()["start"] = "2022-07-01 06:00"; }},
-      {"schedules[0].level: \"emergency\" must be normal or priority", [](auto& m) { m["schedules"].as_array()[0].as_object()["level"] = "emergency"; }},
-      {"schedules[0]: needs exactly one of playlist and media", [](auto& m) { m["schedules"].as_array()[0].as_object()["media"] = "bao-so-4-2022"; }},
-      {"emergencies[0].valid_until: must be after valid_from", [](auto& m) { m["emergencies"].as_array()[0].as_object()["valid_until"] = "2022-09-27T09:00:00+07:00"; }},
-      {"emergencies[0].valid_from: \"2022-09-27T10:00:00\" must be an ISO-8601 date-time with its offset", [](auto& m) { m["emergencies"].as_array()[0].as_object()["valid_from"] = "2022-09-27T10:00:00"; }},
-      {"holidays[1]: \"2023-02-30\" is not a date", [](auto& m) { m["holidays"] = json::array{"2022-09-02", "2023-02-30"}; }},
+      {"media[1].sha256: must be 64 lowercase hex",
+       [](auto& m) { m["media"].as_array()[1].as_object()["sha256"] = "ABC"; }},
+      {"media[0].size: 1099511627776 is out of range",
+       [](auto& m) { m["media"].as_array()[0].as_object()["size"] = std::int64_t{1} << 40; }},
+      {"media[1].id: \"cchc-2022-07-01\" is used twice",
+       [](auto& m) { m["media"].as_array()[1].as_object()["id"] = "cchc-2022-07-01"; }},
+      {"media[0].url: \"../etc/passwd\" leaves",
+       [](auto& m) { m["media"].as_array()[0].as_object()["url"] = "../etc/passwd"; }},
+      {"media[0].url: \"media/%2e%2e/%2e%2e/x\" leaves",
+       [](auto& m) { m["media"].as_array()[0].as_object()["url"] = "media/%2e%2e/%2e%2e/x"; }},
+      {"media[0].url: \"/etc/passwd\" must be relative",
+       [](auto& m) { m["media"].as_array()[0].as_object()["url"] = "/etc/passwd"; }},
+      {"media[0].url: \"http://evil.example/x.ogg\" must be relative",
+       [](auto& m) { m["media"].as_array()[0].as_object()["url"] = "http://evil.example/x.ogg"; }},
+      {"media[0].url: \"//evil.example/x.ogg\" must be relative",
+       [](auto& m) { m["media"].as_array()[0].as_object()["url"] = "//evil.example/x.ogg"; }},
+      {"media[0].kind: \"script\" must be audio, video or image",
+       [](auto& m) { m["media"].as_array()[0].as_object()["kind"] = "script"; }},
+      {"playlists[0].items[0]: \"nope\" is not the id",
+       [](auto& m) { m["playlists"].as_array()[0].as_object()["items"] = json::array{"nope"}; }},
+      {"schedules[0].playlist: \"chieu\" is not the id",
+       [](auto& m) { m["schedules"].as_array()[0].as_object()["playlist"] = "chieu"; }},
+      {"schedules[0].rrule:",
+       [](auto& m) { m["schedules"].as_array()[0].as_object()["rrule"] = "FREQ=FORTNIGHTLY"; }},
+      {"schedules[0].start: \"2022-07-01 06:00\"",
+       [](auto& m) { m["schedules"].as_array()[0].as_object()["start"] = "2022-07-01 06:00"; }},
+      {"schedules[0].level: \"emergency\" must be normal or priority",
+       [](auto& m) { m["schedules"].as_array()[0].as_object()["level"] = "emergency"; }},
+      {"schedules[0]: needs exactly one of playlist and media",
+       [](auto& m) { m["schedules"].as_array()[0].as_object()["media"] = "bao-so-4-2022"; }},
+      {"emergencies[0].valid_until: must be after valid_from",
+       [](auto& m) {
+         m["emergencies"].as_array()[0].as_object()["valid_until"] = "2022-09-27T09:00:00+07:00";
+       }},
+      {"emergencies[0].valid_from: \"2022-09-27T10:00:00\" must be an ISO-8601 date-time with its "
+       "offset",
+       [](auto& m) {
+         m["emergencies"].as_array()[0].as_object()["valid_from"] = "2022-09-27T10:00:00";
+       }},
+      {"holidays[1]: \"2023-02-30\" is not a date",
+       [](auto& m) {
+         m["holidays"] = json::array{"2022-09-02", "2023-02-30"};
+       }},
       {"targets: must be an object", [](auto& m) { m["targets"] = "bp-*"; }},
   };
   for (const auto& c : cases) {
@@ -149,7 +178,8 @@ TEST_F(Signing, AlteredBytesOrAnotherKeyAreRefused) {
     verify_manifest_signature(bytes, sig, {a_.pub});
     FAIL() << "altered manifest accepted";
   } catch (const ManifestError& e) {
-    EXPECT_NE(std::string(e.what()).find("does not match any of the 1 configured"), std::string::npos);
+    EXPECT_NE(std::string(e.what()).find("does not match any of the 1 configured"),
+              std::string::npos);
   }
   EXPECT_THROW(verify_manifest_signature(bytes, "bm90IGEgc2lnbmF0dXJl", {a_.pub}), ManifestError);
   EXPECT_THROW(verify_manifest_signature(bytes, sig, {}), ManifestError);
