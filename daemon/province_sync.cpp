@@ -452,6 +452,8 @@ void ProvinceSync::apply() {
   }
   applied_sequence_ = m.sequence;
   applied_ = m;
+  refused_sequence_ = 0;  // a newer manifest is in force: earlier refusals are history
+  last_error_.clear();
   log::notice("sync", "province manifest " + std::to_string(m.sequence) + " from " + m.publisher +
                           " applied: " + std::to_string(m.media.size()) + " media, " +
                           std::to_string(m.schedules.size()) + " schedule(s)");
