@@ -200,6 +200,17 @@ void read_sync(ConfigReader& r, Config& c) {
   }
   if (auto v = r.boolean("auto_accept_normal")) s.auto_accept_normal = *v;
   if (auto v = r.duration("media_grace")) s.media_grace = *v;
+  if (auto v = r.integer("parallel_downloads", 1, 8)) s.parallel_downloads = static_cast<int>(*v);
+  if (auto v = r.string("max_rate_on_air")) {
+    static const std::regex rate_re(R"(^(\d{1,7})\s*(KB|MB)/s$)");
+    std::smatch m;
+    if (!std::regex_match(*v, m, rate_re) || std::stoll(m[1]) == 0) {
+      r.problem(r.line_of("max_rate_on_air"),
+                "sync.max_rate_on_air: \"" + *v + "\" is not a rate like \"256KB/s\" or \"2MB/s\"");
+    } else {
+      s.max_rate_on_air = std::stoll(m[1]) << (m[2] == "MB" ? 20 : 10);
+    }
+  }
   if (auto v = r.string("ca_file")) {
     const auto path = resolve(c.file.parent_path(), *v);
     if (!std::filesystem::exists(path)) {

@@ -52,6 +52,10 @@ struct SyncConfig {
   bool auto_accept_normal = false;
   // Free space kept in state_dir: a manifest whose media would eat into it is refused.
   std::int64_t disk_reserve = std::int64_t{200} << 20;
+  // Media downloads at once (soonest needed first).
+  int parallel_downloads = 2;
+  // While a channel is on air, downloads share at most this many bytes per second.
+  std::optional<std::int64_t> max_rate_on_air;
   // Media no manifest refers to any more are removed after this long.
   milliseconds media_grace{24 * 3600 * 1000};
 };

@@ -67,6 +67,8 @@ class Controller : public player::ChannelListener {
   boost::json::array inbox() const;
   // Whether a channel is playing (or about to play) this media file right now.
   bool uses_file(const std::filesystem::path& file) const;
+  // Whether any channel is airing a block now.
+  bool on_air() const;
   // Accepts (optionally with another first start or rule) or rejects a `normal`
   // bulletin; replans. Throws std::invalid_argument (unknown id, bad start or rule).
   void decide(const std::string& schedule_id, bool accept, std::optional<std::string> start,

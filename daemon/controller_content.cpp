@@ -293,6 +293,13 @@ bool Controller::uses_file(const fs::path& file) const {
   return false;
 }
 
+bool Controller::on_air() const {
+  for (const auto& [name, cs] : channels_) {
+    if (cs.block || !cs.channel->idle()) return true;
+  }
+  return false;
+}
+
 boost::json::array Controller::inbox() const {
   boost::json::array out;
   if (!province_) return out;

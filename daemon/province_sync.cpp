@@ -82,6 +82,10 @@ void ProvinceSync::stop() {
   timer_.cancel();
   if (call_) call_->cancel();
   call_.reset();
+  for (auto& [m, d] : active_) {
+    if (d->call) d->call->cancel();
+  }
+  active_.clear();
 }
 
 void ProvinceSync::load_applied() {
@@ -175,7 +179,6 @@ void ProvinceSync::call(std::function<void(sync::HttpResponse)> then, sync::Http
           then(std::move(r));
         });
   } catch (const std::exception& e) {  // a URL or CA file the config check let through
-    download_.reset();
     failed(e.what());
   }
 }
@@ -297,36 +300,67 @@ void ProvinceSync::consider(std::string bytes, std::string signature) {
 
 void ProvinceSync::download_next() {
   if (!pending_) return succeeded();
-  if (pending_->next >= pending_->queue.size()) return apply();
-  const sync::ManifestMedia& m = *pending_->queue[pending_->next];
-  const fs::path part = media_dir() / (m.store_name() + ".part");
-  download_ = std::make_unique<Download>();
-  download_->media_id = m.id;
-  download_->size = m.size;
-  download_->have = file_size_or_zero(part);
-  if (download_->have > m.size) {
-    fs::remove(part);
-    download_->have = 0;
+  while (!stopped_ && pending_ &&
+         active_.size() < static_cast<std::size_t>(sync_.parallel_downloads) &&
+         pending_->next < pending_->queue.size()) {
+    const sync::ManifestMedia& m = *pending_->queue[pending_->next++];
+    if (file_size_or_zero(media_dir() / m.store_name()) == m.size) continue;  // done before
+    start_download(m);
   }
-  download_->resumed_at = download_->have;
+  if (pending_ && active_.empty() && pending_->next >= pending_->queue.size()) apply();
+}
+
+std::chrono::milliseconds ProvinceSync::pace(std::size_t bytes) {
+  if (!sync_.max_rate_on_air || !controller_.on_air()) {
+    pace_bytes_ = 0;
+    pace_since_ = std::chrono::steady_clock::now();
+    return milliseconds(0);
+  }
+  // A budget of max_rate_on_air bytes per second over every running download, counted
+  // from the first byte after a pause of a second or more (no credit from idle time).
+  const auto now = std::chrono::steady_clock::now();
+  if (now - pace_last_ > std::chrono::seconds(1)) {
+    pace_since_ = now;
+    pace_bytes_ = 0;
+  }
+  pace_last_ = now;
+  pace_bytes_ += static_cast<std::int64_t>(bytes);
+  const auto due =
+      pace_since_ + std::chrono::microseconds(pace_bytes_ * 1'000'000 / *sync_.max_rate_on_air);
+  return due > now ? std::chrono::ceil<milliseconds>(due - now) : milliseconds(0);
+}
+
+void ProvinceSync::start_download(const sync::ManifestMedia& m) {
+  const fs::path part = media_dir() / (m.store_name() + ".part");
+  auto owned = std::make_unique<Download>();
+  Download* d = owned.get();
+  active_[&m] = std::move(owned);
+  d->media_id = m.id;
+  d->size = m.size;
+  d->have = file_size_or_zero(part);
+  if (d->have > m.size) {
+    fs::remove(part);
+    d->have = 0;
+  }
+  d->resumed_at = d->have;
   sync::HttpRequest req;
   try {
     req.url = sync::resolve_url(manifest_url_.empty() ? sync_.url : manifest_url_, m.url);
   } catch (const std::exception& e) {
-    return failed(e.what());
+    return downloads_failed(e.what());
   }
   req.timeout = request_timeout();  // per read: a stalled download ends, a slow one goes on
   req.headers = who_is_asking();
-  if (download_->have > 0) {
-    if (download_->have == m.size) {
+  req.ca_file = sync_.ca_file;
+  if (d->have > 0) {
+    if (d->have == m.size) {
       // Complete already (a crash between the last byte and the rename).
       sync::HttpResponse complete;
       complete.status = 206;
       return on_download_done(m, complete);
     }
-    req.headers.emplace_back("Range", "bytes=" + std::to_string(download_->have) + "-");
+    req.headers.emplace_back("Range", "bytes=" + std::to_string(d->have) + "-");
   }
-  Download* d = download_.get();
   req.on_headers = [d, part](unsigned status, const std::map<std::string, std::string>& h) {
     if (status == 206) {
       const auto cr = h.count("content-range") ? h.at("content-range") : "";
@@ -373,24 +407,43 @@ void ProvinceSync::download_next() {
     downloaded_bytes_ += static_cast<std::int64_t>(piece.size());
     return true;
   };
+  req.pace = [this](std::size_t bytes) { return pace(bytes); };
   const sync::ManifestMedia* mp = &m;
-  call([this, mp](sync::HttpResponse r) { on_download_done(*mp, r); }, std::move(req));
+  try {
+    d->call = sync::async_http(io_, std::move(req),
+                               [this, mp](sync::HttpResponse r) { on_download_done(*mp, r); });
+  } catch (const std::exception& e) {
+    downloads_failed(e.what());
+  }
+}
+
+void ProvinceSync::downloads_failed(const std::string& what) {
+  for (auto& [m, d] : active_) {
+    if (d->call) d->call->cancel();
+    if (d->out.is_open()) d->out.close();
+  }
+  active_.clear();
+  if (pending_) pending_->next = 0;  // the next poll goes on from the .part files
+  failed(what);
 }
 
 void ProvinceSync::on_download_done(const sync::ManifestMedia& m, const sync::HttpResponse& r) {
   const fs::path part = media_dir() / (m.store_name() + ".part");
   const fs::path final_path = media_dir() / m.store_name();
-  auto d = std::move(download_);
+  auto found = active_.find(&m);
+  if (found == active_.end()) return;
+  auto d = std::move(found->second);
+  active_.erase(found);
   if (d->out.is_open()) d->out.close();
   const std::string what = "media \"" + m.id + "\" (" + m.url + ")";
-  if (!d->ok) return failed(what + ": " + d->error);
+  if (!d->ok) return downloads_failed(what + ": " + d->error);
   if (!r.error.empty()) {
-    return failed(what + ": " + r.error + "; " + std::to_string(d->have) + " of " +
-                  std::to_string(m.size) + " bytes kept, resumed at the next poll");
+    return downloads_failed(what + ": " + r.error + "; " + std::to_string(d->have) + " of " +
+                            std::to_string(m.size) + " bytes kept, resumed at the next poll");
   }
   if (d->have != m.size) {
-    return failed(what + ": the connection ended after " + std::to_string(d->have) + " of " +
-                  std::to_string(m.size) + " bytes; resumed at the next poll");
+    return downloads_failed(what + ": the connection ended after " + std::to_string(d->have) +
+                            " of " + std::to_string(m.size) + " bytes; resumed at the next poll");
   }
   if (d->out.is_open()) d->out.close();
   // Hashed as it arrived (or, for a .part already complete, read once now).
@@ -406,6 +459,10 @@ void ProvinceSync::on_download_done(const sync::ManifestMedia& m, const sync::Ht
                                 "…): the file on the server differs from what the province "
                                 "signed; the previous manifest stays in force";
     refused_sequence_ = pending_->manifest.sequence;
+    for (auto& [other, od] : active_) {
+      if (od->call) od->call->cancel();
+    }
+    active_.clear();
     pending_.reset();
     return failed(message);
   }
@@ -414,12 +471,11 @@ void ProvinceSync::on_download_done(const sync::ManifestMedia& m, const sync::Ht
     fs::rename(part, final_path);
     store::fsync_path(media_dir());
   } catch (const std::exception& e) {
-    return failed(what + ": " + e.what());
+    return downloads_failed(what + ": " + e.what());
   }
   if (d->resumed_at > 0) {
     log::info("sync", what + ": resumed at byte " + std::to_string(d->resumed_at) + ", complete");
   }
-  ++pending_->next;
   download_next();
 }
 
@@ -565,14 +621,14 @@ boost::json::object ProvinceSync::status() const {
   boost::json::array pending;
   if (pending_) {
     o["pending_sequence"] = pending_->manifest.sequence;
-    for (std::size_t i = pending_->next; i < pending_->queue.size(); ++i) {
-      const auto* m = pending_->queue[i];
+    for (const auto* m : pending_->queue) {
+      if (!active_.count(m) && file_size_or_zero(media_dir() / m->store_name()) == m->size)
+        continue;
       boost::json::object d;
       d["media"] = m->id;
       d["size"] = m->size;
-      d["have"] = (download_ && download_->media_id == m->id)
-                      ? download_->have
-                      : file_size_or_zero(media_dir() / (m->store_name() + ".part"));
+      d["have"] = active_.count(m) ? active_.at(m)->have
+                                   : file_size_or_zero(media_dir() / (m->store_name() + ".part"));
       pending.push_back(std::move(d));
     }
   }

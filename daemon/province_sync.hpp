@@ -11,6 +11,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/json/object.hpp>
 #include <fstream>
+#include <map>
 #include <memory>
 #include <optional>
 #include <random>
@@ -52,6 +53,7 @@ class ProvinceSync {
     std::int64_t resumed_at = 0;  // where this request started
     std::ofstream out;
     std::unique_ptr<store::Sha256> sha;  // over every byte of the file, as it arrives
+    std::shared_ptr<sync::HttpCall> call;
     bool ok = true;
     std::string error;
   };
@@ -64,8 +66,14 @@ class ProvinceSync {
   void on_manifest(const sync::HttpResponse& r);
   void on_signature(std::string bytes, const sync::HttpResponse& r);
   void consider(std::string bytes, std::string signature);
+  // Keeps up to [sync] parallel_downloads running; applies when all are done.
   void download_next();
+  void start_download(const sync::ManifestMedia& m);
   void on_download_done(const sync::ManifestMedia& m, const sync::HttpResponse& r);
+  // A download failed: the others stop too (their .part files stay for resuming).
+  void downloads_failed(const std::string& what);
+  // max_rate_on_air: how long to wait after `bytes` arrived, while a channel is on air.
+  std::chrono::milliseconds pace(std::size_t bytes);
   void apply();
   // Removes media files nothing refers to any more once media_grace has passed.
   void collect_garbage();
@@ -94,7 +102,9 @@ class ProvinceSync {
   std::string etag_, last_modified_;   // of the manifest last fetched
   std::string manifest_url_;           // where it was, after redirects
   std::optional<Pending> pending_;
-  std::unique_ptr<Download> download_;
+  std::map<const sync::ManifestMedia*, std::unique_ptr<Download>> active_;
+  std::chrono::steady_clock::time_point pace_since_{}, pace_last_{};
+  std::int64_t pace_bytes_ = 0;
 
   // For status.
   std::string last_attempt_, last_success_, last_error_, applied_at_;

@@ -5,6 +5,7 @@
 #include <zlib.h>
 
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
@@ -69,7 +70,11 @@ class Call : public HttpCall, public std::enable_shared_from_this<Call> {
  public:
   Call(boost::asio::io_context& io, HttpRequest request, Url url,
        std::function<void(HttpResponse)> done)
-      : resolver_(io), request_(std::move(request)), url_(std::move(url)), done_(std::move(done)) {
+      : resolver_(io),
+        pace_timer_(io),
+        request_(std::move(request)),
+        url_(std::move(url)),
+        done_(std::move(done)) {
     if (url_.scheme == "https") {
       tls_context_ = std::make_shared<ssl::context>(ssl::context::tls_client);
       SSL_CTX_set_min_proto_version(tls_context_->native_handle(), TLS1_2_VERSION);
@@ -112,6 +117,7 @@ class Call : public HttpCall, public std::enable_shared_from_this<Call> {
   void cancel() override {
     done_ = nullptr;
     resolver_.cancel();
+    pace_timer_.cancel();
     beast::error_code ignored;
     tcp().socket().close(ignored);
   }
@@ -218,7 +224,13 @@ class Call : public HttpCall, public std::enable_shared_from_this<Call> {
           }
           self->response_.body.append(piece);
         }
-        self->read_body();
+        const auto delay =
+            self->request_.pace ? self->request_.pace(n) : std::chrono::milliseconds(0);
+        if (delay.count() <= 0) return self->read_body();
+        self->pace_timer_.expires_after(delay);
+        self->pace_timer_.async_wait([self](const beast::error_code& e) {
+          if (!e) self->read_body();
+        });
       });
     });
   }
@@ -247,6 +259,7 @@ class Call : public HttpCall, public std::enable_shared_from_this<Call> {
   }
 
   tcp::resolver resolver_;
+  boost::asio::steady_timer pace_timer_;
   std::shared_ptr<ssl::context> tls_context_;
   std::optional<beast::tcp_stream> plain_;
   std::optional<beast::ssl_stream<beast::tcp_stream>> tls_;

@@ -47,6 +47,8 @@ struct HttpRequest {
   std::function<bool(unsigned status, const std::map<std::string, std::string>& headers)>
       on_headers;
   std::function<bool(std::string_view piece)> sink;
+  // Throttling: after each piece, how long to wait before reading on (0: at once).
+  std::function<std::chrono::milliseconds(std::size_t piece_bytes)> pace;
 };
 
 struct HttpResponse {

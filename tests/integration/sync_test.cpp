@@ -59,7 +59,8 @@ class Nginx {
         << "  log_format loaxa '$remote_addr [$time_iso8601] \"$request\" $status "
            "$body_bytes_sent range=\"$http_range\" box=$http_x_loaxa_box "
            "seq=$http_x_loaxa_sequence clock=$http_x_loaxa_clock "
-           "version=$http_x_loaxa_version error=\"$http_x_loaxa_error\"';\n"
+           "version=$http_x_loaxa_version error=\"$http_x_loaxa_error\" "
+           "t=$request_time end=$msec';\n"
         << "  access_log " << (dir / "access.log").string() << " loaxa;\n"
         << "  client_body_temp_path " << (dir / "nginx-tmp").string() << ";\n"
         << "  proxy_temp_path " << (dir / "nginx-tmp").string() << ";\n"
@@ -450,6 +451,59 @@ TEST_F(SyncTest, MediaNoManifestNeedsAreRemovedAfterTheGrace) {
       << daemon->output();
   EXPECT_FALSE(fs::exists(media / old_file));
   EXPECT_TRUE(fs::exists(media / kept_file));
+  daemon->signal(SIGTERM);
+  ASSERT_EQ(daemon->wait_exit(5s), 0);
+}
+
+TEST_F(SyncTest, DownloadsRunTwoAtATimeAndAreThrottledWhileOnAir) {
+  write_province(local(start_in(3600s)));
+  publish();
+  Nginx nginx(dir.path(), www());
+  write_tone_wav(dir.path() / "dai.wav", 40.0, 440);
+  write_config(
+      "[[schedule]]\nid = \"tin-xa\"\nchannel = \"loudspeaker\"\nfile = \"dai.wav\"\n"
+      "start = \"" +
+          local(start_in(2s)) + "\"\n",
+      "\n[sync]\nurl = \"" + nginx.url("/manifest.json") +
+          "\"\ninterval = \"5s\"\n"
+          "public_keys = [\"" +
+          pub +
+          "\"]\nparallel_downloads = 2\n"
+          "max_rate_on_air = \"200KB/s\"\n");
+  auto daemon = start_daemon();
+  ASSERT_TRUE(daemon->wait_for_line(" applied: ", 15s)) << daemon->output();
+  ASSERT_TRUE(daemon->wait_for_line("started dai", 10s)) << daemon->output();
+  const auto seq_before = applied();
+  // Two 960 KB bulletins arrive while the loudspeaker is on air.
+  write_tone_wav(src() / "mot.wav", 10.0, 300);
+  write_tone_wav(src() / "hai.wav", 10.0, 350);
+  write_province(local(start_in(3600s)),
+                 "[[media]]\nfile = \"mot.wav\"\nid = \"mot\"\n\n"
+                 "[[media]]\nfile = \"hai.wav\"\nid = \"hai\"\n\n");
+  publish();
+  const auto began = std::chrono::steady_clock::now();
+  sync_now();
+  // Both at once: the sync status shows two files part-way at the same moment.
+  std::size_t most_at_once = 0;
+  for (auto deadline = began + 40s; std::chrono::steady_clock::now() < deadline;) {
+    const auto st = sync_status();
+    if (st.at("applied_sequence").as_int64() > seq_before) break;
+    std::size_t partway = 0;
+    for (const auto& d : st.at("pending").as_array()) {
+      const auto have = d.at("have").as_int64(), size = d.at("size").as_int64();
+      partway += have > 0 && have < size;
+    }
+    most_at_once = std::max(most_at_once, partway);
+    std::this_thread::sleep_for(100ms);  // polling interval
+  }
+  const double took =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - began).count();
+  ASSERT_GT(applied(), seq_before);
+  EXPECT_EQ(most_at_once, 2u);
+  const double bytes = 2.0 * static_cast<double>(fs::file_size(src() / "mot.wav"));
+  // The cap bounds the speed from above: never faster than 200 KB/s (socket buffers aside).
+  EXPECT_GE(took, 0.7 * bytes / (200 * 1024)) << took;
+  std::cout << "2 x " << bytes / 2 / 1024 << " KiB on air at 200 KB/s: " << took << " s\n";
   daemon->signal(SIGTERM);
   ASSERT_EQ(daemon->wait_exit(5s), 0);
 }
