@@ -508,6 +508,46 @@ TEST_F(SyncTest, DownloadsRunTwoAtATimeAndAreThrottledWhileOnAir) {
   ASSERT_EQ(daemon->wait_exit(5s), 0);
 }
 
+TEST_F(SyncTest, HolidaysFromTheManifestSkipTheRulesThatAskForIt) {
+  const auto today = std::chrono::floor<date::days>(zone.to_local_seconds(start_in(0s)));
+  const auto iso = [](date::local_days d) { return date::format("%F", d); };
+  std::ofstream(src() / "province.toml")
+      << "[publisher]\nid = \"so-noi-vu-binh-phuoc\"\nholidays = [\"" << iso(today + date::days(2))
+      << "\"]\n\n[[media]]\nfile = \"ban-tin-cchc.wav\"\nid = \"cchc\"\n\n"
+      << "[[schedule]]\nid = \"hang-ngay\"\nchannel = \"loudspeaker\"\nmedia = \"cchc\"\n"
+      << "level = \"priority\"\nstart = \"" << iso(today + date::days(1)) << "T06:00:00\"\n"
+      << "rrule = \"FREQ=DAILY\"\nskip_holidays = true\n\n"
+      << "[[schedule]]\nid = \"ca-le\"\nchannel = \"loudspeaker\"\nmedia = \"cchc\"\n"
+      << "level = \"priority\"\nstart = \"" << iso(today + date::days(1)) << "T07:00:00\"\n"
+      << "rrule = \"FREQ=DAILY\"\n";
+  publish();
+  Nginx nginx(dir.path(), www());
+  write_sync_config(nginx.url("/manifest.json"));
+  auto daemon = start_daemon();
+  ASSERT_TRUE(daemon->wait_for_line(" applied: ", 15s)) << daemon->output();
+  const auto r = cli::http_get(url(),
+                               "/api/v1/schedule/preview?from=" + iso(today + date::days(1)) +
+                                   "&to=" + iso(today + date::days(4)),
+                               "");
+  ASSERT_EQ(r.status, 200) << r.body;
+  std::map<std::string, std::string> seen;  // "schedule day" -> status (reason)
+  const auto timeline = json::parse(r.body);
+  for (const auto& e : timeline.as_array()) {
+    seen[std::string(e.at("schedule_id").as_string()) + " " +
+         std::string(e.at("start").as_string()).substr(0, 10)] =
+        std::string(e.at("status").as_string()) + " (" + std::string(e.at("reason").as_string()) +
+        ")";
+  }
+  const std::string holiday = iso(today + date::days(2));
+  EXPECT_EQ(seen["hang-ngay " + iso(today + date::days(1))].substr(0, 4), "airs");
+  EXPECT_EQ(seen["hang-ngay " + holiday].substr(0, 7), "blocked") << seen["hang-ngay " + holiday];
+  EXPECT_NE(seen["hang-ngay " + holiday].find("province holiday"), std::string::npos);
+  EXPECT_EQ(seen["hang-ngay " + iso(today + date::days(3))].substr(0, 4), "airs");
+  EXPECT_EQ(seen["ca-le " + holiday].substr(0, 4), "airs");  // it does not ask to skip
+  daemon->signal(SIGTERM);
+  ASSERT_EQ(daemon->wait_exit(5s), 0);
+}
+
 // A test CA signs the server's certificate for 127.0.0.1; openssl(1) makes them.
 void make_certificates(const fs::path& dir, const std::string& san) {
   const std::string d = dir.string();
