@@ -44,10 +44,7 @@ std::optional<std::time_t> parse_http_date(const std::string& text) {
 }
 
 std::string now_iso() {
-  const std::time_t t = std::time(nullptr);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&t));
-  return buf;
+  return scheduler::format_utc(std::time(nullptr));
 }
 
 std::int64_t file_size_or_zero(const fs::path& p) {

@@ -1,7 +1,5 @@
 #include "daemon/publish.hpp"
 
-#include <sodium.h>
-
 #include <boost/json.hpp>
 #include <chrono>
 #include <fstream>
@@ -13,6 +11,7 @@
 #include "daemon/sync/keys.hpp"
 #include "daemon/sync/manifest.hpp"
 #include "player/probe.hpp"
+#include "scheduler/local_time.hpp"
 
 namespace loaxa {
 
@@ -27,26 +26,6 @@ std::string read_file(const fs::path& p) {
   std::ostringstream s;
   s << in.rdbuf();
   return s.str();
-}
-
-std::string sign(const std::string& bytes, const fs::path& key_file) {
-  if (sodium_init() < 0) throw std::runtime_error("libsodium cannot initialise");
-  std::string text = read_file(key_file);
-  unsigned char sk[crypto_sign_SECRETKEYBYTES];
-  std::size_t len = 0;
-  if (sodium_base642bin(sk, sizeof sk, text.data(), text.size(), " \t\r\n", &len, nullptr,
-                        sodium_base64_VARIANT_ORIGINAL) != 0 ||
-      len != sizeof sk) {
-    sodium_memzero(text.data(), text.size());
-    throw std::runtime_error(key_file.string() +
-                             " is not a secret key written by `loaxa keygen` (base64 of 64 bytes)");
-  }
-  sodium_memzero(text.data(), text.size());
-  unsigned char sig[crypto_sign_BYTES];
-  crypto_sign_detached(sig, nullptr, reinterpret_cast<const unsigned char*>(bytes.data()),
-                       bytes.size(), sk);
-  sodium_memzero(sk, sizeof sk);
-  return sync::base64_encode(sig, sizeof sig) + "\n";
 }
 
 // The sequence of the manifest already in OUT, if any.
@@ -188,12 +167,7 @@ PublishResult publish(const fs::path& src, const fs::path& out, const fs::path& 
                        .count();
   result.sequence = std::max<std::int64_t>(now, previous_sequence(out) + 1);
   m["sequence"] = result.sequence;
-  {
-    const std::time_t t = now;
-    char when[32];
-    std::strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&t));
-    m["generated_at"] = when;
-  }
+  m["generated_at"] = scheduler::format_utc(now);
   const std::string bytes = json::serialize(m) + "\n";
   // What boxes will check, checked here first: a province never publishes what its
   // boxes would refuse.
@@ -203,7 +177,7 @@ PublishResult publish(const fs::path& src, const fs::path& out, const fs::path& 
     problems.push_back({file, 0, std::string("the manifest would be refused: ") + e.what()});
     return result;
   }
-  const std::string signature = sign(bytes, key_file);
+  const std::string signature = sync::sign_with_key_file(bytes, key_file);
 
   fs::create_directories(out / "media");
   for (const auto& [from, to] : copies) {

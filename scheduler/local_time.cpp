@@ -134,6 +134,10 @@ LocalSeconds parse_local_datetime(std::string_view text) {
   return LocalSeconds{day.time_since_epoch() + tod};
 }
 
+std::string format_utc(std::int64_t unix_seconds) {
+  return date::format("%FT%TZ", date::sys_seconds{std::chrono::seconds(unix_seconds)});
+}
+
 std::string format_local_datetime(LocalSeconds t) {
   return date::format("%Y-%m-%dT%H:%M:%S", t);
 }

@@ -7,6 +7,7 @@
 #include <date/tz.h>
 
 #include <chrono>
+#include <cstdint>
 #include <string>
 #include <string_view>
 
@@ -30,6 +31,8 @@ LocalSeconds parse_local_datetime(std::string_view text);
 // "2022-12-31". Throws std::invalid_argument.
 LocalDays parse_date(std::string_view text);
 std::string format_local_datetime(LocalSeconds t);  // "2022-07-01T06:00:00"
+// Unix seconds as UTC ISO-8601, "2022-06-30T23:00:00Z" (stamps in files and status).
+std::string format_utc(std::int64_t unix_seconds);
 
 // An IANA zone ("Asia/Ho_Chi_Minh"). Throws std::invalid_argument for unknown names.
 class Zone {

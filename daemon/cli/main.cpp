@@ -113,15 +113,20 @@ std::string token(const Args& a) {
   return option(a, "token", env ? env : "");
 }
 
+// The words of an API error answer ({"error": {"message": ...}}), else its body.
+std::string error_message(const loaxa::cli::HttpResult& r) {
+  try {
+    return json::value_to<std::string>(json::parse(r.body).at("error").at("message"));
+  } catch (const std::exception&) {
+    return r.body;
+  }
+}
+
 loaxa::cli::HttpResult get(const Args& a, const std::string& target,
                            const loaxa::cli::BodySink& sink = nullptr) {
   auto r = loaxa::cli::http_get(base_url(a), target, token(a), sink);
   if (r.status >= 400) {
-    std::string message = r.body;
-    try {
-      message = json::value_to<std::string>(json::parse(r.body).at("error").at("message"));
-    } catch (const std::exception&) {
-    }
+    const std::string message = error_message(r);
     if (r.status == 400) throw BadInput(message);
     throw std::runtime_error("loaxad answered " + std::to_string(r.status) + ": " + message);
   }
@@ -177,12 +182,7 @@ int cmd_sync(const Args& a) {
     r = get(a, "/api/v1/sync");
   }
   if (r.status >= 400) {
-    std::string message = r.body;
-    try {
-      message = json::value_to<std::string>(json::parse(r.body).at("error").at("message"));
-    } catch (const std::exception&) {
-    }
-    std::cerr << "loaxa: " << message << "\n";
+    std::cerr << "loaxa: " << error_message(r) << "\n";
     return 1;
   }
   if (format == "json") {
@@ -195,12 +195,7 @@ int cmd_sync(const Args& a) {
 }
 
 int print_error(const loaxa::cli::HttpResult& r) {
-  std::string message = r.body;
-  try {
-    message = json::value_to<std::string>(json::parse(r.body).at("error").at("message"));
-  } catch (const std::exception&) {
-  }
-  std::cerr << "loaxa: " << message << "\n";
+  std::cerr << "loaxa: " << error_message(r) << "\n";
   return r.status == 400 || r.status == 404 ? 2 : 1;
 }
 

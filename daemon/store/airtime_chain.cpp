@@ -10,6 +10,7 @@
 #include "daemon/store/airtime_export.hpp"
 #include "daemon/store/durable.hpp"
 #include "daemon/store/sha256.hpp"
+#include "scheduler/local_time.hpp"
 
 namespace loaxa::store {
 
@@ -127,9 +128,7 @@ ArchiveResult archive_airtime(sqlite::Database& db, const std::filesystem::path&
   });
   const std::string digest = sha256_file_hex(result.file);
   sqlite::Transaction tx(db);
-  const auto now = std::time(nullptr);
-  char when[32];
-  std::strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&now));
+  const std::string when = scheduler::format_utc(std::time(nullptr));
   db.prepare(
         "INSERT INTO airtime_archive(file, first_seq, last_seq, last_hash, rows, sha256, "
         "written_at) VALUES (?,?,?,?,?,?,?)")
@@ -139,7 +138,7 @@ ArchiveResult archive_airtime(sqlite::Database& db, const std::filesystem::path&
       .bind(4, last_hash)
       .bind(5, static_cast<std::int64_t>(ids.size()))
       .bind(6, digest)
-      .bind(7, std::string(when))
+      .bind(7, when)
       .run();
   db.prepare("DELETE FROM airtime WHERE closed_seq IS NOT NULL AND closed_seq BETWEEN ? AND ?")
       .bind(1, first_seq)

@@ -6,6 +6,8 @@
 
 #include <cerrno>
 #include <cstring>
+#include <fstream>
+#include <iterator>
 #include <stdexcept>
 #include <vector>
 
@@ -32,6 +34,36 @@ std::string base64_encode(const unsigned char* data, std::size_t size) {
   std::vector<char> out(sodium_base64_ENCODED_LEN(size, sodium_base64_VARIANT_ORIGINAL));
   sodium_bin2base64(out.data(), out.size(), data, size, sodium_base64_VARIANT_ORIGINAL);
   return out.data();
+}
+
+std::optional<std::vector<unsigned char>> base64_decode(std::string_view text, std::size_t size) {
+  std::vector<unsigned char> out(size + 8);
+  std::size_t len = 0;
+  if (sodium_base642bin(out.data(), out.size(), text.data(), text.size(), " \t\r\n", &len, nullptr,
+                        sodium_base64_VARIANT_ORIGINAL) != 0 ||
+      len != size) {
+    return std::nullopt;
+  }
+  out.resize(len);
+  return out;
+}
+
+std::string sign_with_key_file(std::string_view bytes, const std::filesystem::path& key_file) {
+  if (sodium_init() < 0) throw std::runtime_error("libsodium cannot initialise");
+  std::ifstream in(key_file, std::ios::binary);
+  if (!in) throw std::runtime_error("cannot read " + key_file.string());
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  auto sk = base64_decode(text, crypto_sign_SECRETKEYBYTES);
+  sodium_memzero(text.data(), text.size());
+  if (!sk) {
+    throw std::runtime_error(key_file.string() +
+                             " is not a secret key written by `loaxa keygen` (base64 of 64 bytes)");
+  }
+  unsigned char sig[crypto_sign_BYTES];
+  crypto_sign_detached(sig, nullptr, reinterpret_cast<const unsigned char*>(bytes.data()),
+                       bytes.size(), sk->data());
+  sodium_memzero(sk->data(), sk->size());
+  return base64_encode(sig, sizeof sig) + "\n";
 }
 
 std::string generate_keypair(const std::filesystem::path& prefix) {

@@ -2,7 +2,10 @@
 // Ed25519 keys (libsodium) for signing province manifests.
 
 #include <filesystem>
+#include <optional>
 #include <string>
+#include <string_view>
+#include <vector>
 
 namespace loaxa::sync {
 
@@ -12,5 +15,12 @@ namespace loaxa::sync {
 std::string generate_keypair(const std::filesystem::path& prefix);
 
 std::string base64_encode(const unsigned char* data, std::size_t size);
+// Exactly `size` bytes from base64 (whitespace ignored), or nullopt.
+std::optional<std::vector<unsigned char>> base64_decode(std::string_view text, std::size_t size);
+
+// The detached Ed25519 signature of `bytes` by the secret key in `key_file` (as
+// `keygen` writes it), base64 and a newline, as manifest.json.sig holds it.
+// Throws std::runtime_error when the key file is unreadable or not a key.
+std::string sign_with_key_file(std::string_view bytes, const std::filesystem::path& key_file);
 
 }  // namespace loaxa::sync

@@ -8,6 +8,7 @@
 #include <regex>
 #include <set>
 
+#include "daemon/sync/keys.hpp"
 #include "scheduler/local_time.hpp"
 #include "scheduler/rrule.hpp"
 
@@ -217,15 +218,10 @@ json::value parse_json(std::string_view bytes) {
 
 std::vector<unsigned char> from_base64(std::string_view text, std::size_t want,
                                        const std::string& what) {
-  std::vector<unsigned char> out(want + 8);
-  std::size_t len = 0;
-  if (sodium_base642bin(out.data(), out.size(), text.data(), text.size(), " \t\r\n", &len, nullptr,
-                        sodium_base64_VARIANT_ORIGINAL) != 0 ||
-      len != want) {
+  auto bytes = base64_decode(text, want);
+  if (!bytes)
     throw ManifestError("", what + " is not base64 of " + std::to_string(want) + " bytes");
-  }
-  out.resize(len);
-  return out;
+  return std::move(*bytes);
 }
 
 }  // namespace

@@ -6,7 +6,6 @@
 
 #include <gtest/gtest.h>
 #include <signal.h>
-#include <sodium.h>
 #include <unistd.h>
 
 #include <boost/asio/ip/tcp.hpp>
@@ -163,18 +162,8 @@ class SyncTest : public DaemonTest {
 
   // Signs `bytes` as the province would: a crafted manifest, served as is.
   void serve_signed(const std::string& bytes) {
-    ASSERT_GE(sodium_init(), 0);
-    std::string text = slurp(key());
-    unsigned char sk[crypto_sign_SECRETKEYBYTES];
-    std::size_t len = 0;
-    ASSERT_EQ(sodium_base642bin(sk, sizeof sk, text.data(), text.size(), "\n", &len, nullptr,
-                                sodium_base64_VARIANT_ORIGINAL),
-              0);
-    unsigned char sig[crypto_sign_BYTES];
-    crypto_sign_detached(sig, nullptr, reinterpret_cast<const unsigned char*>(bytes.data()),
-                         bytes.size(), sk);
     spit(www() / "manifest.json", bytes);
-    spit(www() / "manifest.json.sig", sync::base64_encode(sig, sizeof sig) + "\n");
+    spit(www() / "manifest.json.sig", sync::sign_with_key_file(bytes, key()));
   }
 
   // `more_sync`: further [sync] lines.
