@@ -1,8 +1,12 @@
 #include "scheduler/planner.hpp"
 
 #include <algorithm>
+#include <bit>
 #include <map>
+#include <cstdint>
+#include <limits>
 #include <tuple>
+#include <utility>
 
 namespace loaxa::scheduler {
 
@@ -36,11 +40,13 @@ const char* to_string(OverlapPolicy p) {
 
 namespace {
 
-constexpr std::size_t kNone = TimelineEntry::kNone;
+constexpr std::uint32_t kNone = TimelineEntry::kNone;
 constexpr int kEmergencyPriority = 1000;  // a class above every configurable priority
 
-int effective_priority(const Rule& r) {
-  return r.emergency ? kEmergencyPriority : r.priority;
+// Configurable priorities are 0-100; anything outside stays below emergencies.
+std::int16_t effective_priority(const Rule& r) {
+  return static_cast<std::int16_t>(r.emergency ? kEmergencyPriority
+                                               : std::clamp(r.priority, -999, 999));
 }
 
 // Quiet hours of one channel, answered in instants.
@@ -81,12 +87,12 @@ class Quiet {
   const Zone& zone_;
 };
 
-struct Candidate {
-  std::size_t rule;
+struct Candidate {  // 24 bytes
+  std::uint32_t rule;
   Instant planned;
   milliseconds length;  // after max_duration
   bool max_cut;
-  int priority;
+  std::int16_t priority;
 };
 
 // One block on a channel's stack.
@@ -95,7 +101,7 @@ struct Seg {
   milliseconds remaining;
   milliseconds offset{0};
   Instant queued_since;  // waiting since (arrival, or pre-emption)
-  std::size_t after = kNone;
+  std::uint32_t after = kNone;
   bool restarted = false;
   bool started = false;
 };
@@ -106,10 +112,10 @@ class ChannelPlan {
               const Quiet& quiet, milliseconds max_wait, std::vector<TimelineEntry>& out)
       : rules_(rules), cands_(cands), quiet_(quiet), max_wait_(max_wait), out_(out) {}
 
-  void run(const std::vector<std::size_t>& order) {
-    for (std::size_t ci : order) {
-      const Candidate& a = cands_[ci];
-      drain(a.planned);
+  // Candidates in arrival order.
+  void run() {
+    for (std::size_t ci = 0; ci < cands_.size(); ++ci) {
+      drain(cands_[ci].planned);
       arrive(ci);
     }
     drain(Instant::max());
@@ -120,7 +126,7 @@ class ChannelPlan {
   int prio(const Seg& s) const { return cands_[s.cand].priority; }
 
   TimelineEntry entry(const Seg& s, Instant start, Instant end, EntryStatus st, Why why,
-                      std::size_t other) const {
+                      std::uint32_t other) const {
     TimelineEntry e;
     e.rule = cands_[s.cand].rule;
     e.planned_start = cands_[s.cand].planned;
@@ -234,6 +240,64 @@ class ChannelPlan {
   Instant since_{};
 };
 
+// Packs (planned start, priority, rule) of every candidate into one integer whose order
+// is arrival order, each field as wide as its range needs (a year of minute-aligned
+// starts, a few priorities and a thousand rules fit in about 40 bits). Returns the bits
+// used, or 0 when they do not fit in 64 (sub-second starts over centuries): the caller
+// then sorts the slow way.
+int pack_keys(const std::vector<Candidate>& list, Instant base,
+              std::vector<std::pair<std::uint64_t, std::uint32_t>>& keys) {
+  keys.clear();
+  if (list.empty()) return 1;
+  std::int64_t max_t = 0;
+  int min_p = list[0].priority, max_p = list[0].priority;
+  std::uint32_t max_r = 0;
+  bool whole_seconds = true;
+  for (const Candidate& x : list) {
+    const auto since = std::chrono::duration_cast<milliseconds>(x.planned - base);
+    if (since.count() < 0 || since != x.planned - base) return 0;
+    whole_seconds = whole_seconds && since.count() % 1000 == 0;
+    max_t = std::max<std::int64_t>(max_t, since.count());
+    min_p = std::min<int>(min_p, x.priority);
+    max_p = std::max<int>(max_p, x.priority);
+    max_r = std::max(max_r, x.rule);
+  }
+  const std::int64_t unit = whole_seconds ? 1000 : 1;
+  max_t /= unit;
+  const auto width = [](std::uint64_t n) { return static_cast<int>(std::bit_width(n)); };
+  const int rw = width(max_r), pw = width(static_cast<std::uint64_t>(max_p - min_p));
+  const int tw = width(static_cast<std::uint64_t>(max_t));
+  if (tw + pw + rw > 64 || list.size() > std::numeric_limits<std::uint32_t>::max()) return 0;
+  keys.reserve(list.size());
+  for (std::size_t i = 0; i < list.size(); ++i) {
+    const Candidate& x = list[i];
+    const auto t = static_cast<std::uint64_t>(
+        std::chrono::duration_cast<milliseconds>(x.planned - base).count() / unit);
+    const auto p = static_cast<std::uint64_t>(max_p - x.priority);  // higher first
+    keys.emplace_back((t << (pw + rw)) | (p << rw) | x.rule, static_cast<std::uint32_t>(i));
+  }
+  return std::max(tw + pw + rw, 1);
+}
+
+// LSD radix sort by the packed key of `bits` bits, in as few passes of at most 14 bits
+// (a 64 KiB count table) as the width allows.
+void radix_sort(std::vector<std::pair<std::uint64_t, std::uint32_t>>& keys,
+                std::vector<std::pair<std::uint64_t, std::uint32_t>>& scratch, int bits) {
+  const int passes = (bits + 13) / 14;
+  const int digit = (bits + passes - 1) / passes;
+  const std::uint64_t mask = (std::uint64_t{1} << digit) - 1;
+  scratch.resize(keys.size());
+  std::vector<std::uint32_t> count(std::size_t{1} << digit);
+  for (int shift = 0; shift < bits; shift += digit) {
+    std::fill(count.begin(), count.end(), 0);
+    for (const auto& k : keys) ++count[(k.first >> shift) & mask];
+    std::uint32_t sum = 0;
+    for (auto& n : count) sum += std::exchange(n, sum);
+    for (const auto& k : keys) scratch[count[(k.first >> shift) & mask]++] = k;
+    keys.swap(scratch);
+  }
+}
+
 std::string hms(milliseconds d) {
   return format_duration(std::chrono::duration_cast<std::chrono::seconds>(d));
 }
@@ -252,24 +316,39 @@ Timeline plan(std::vector<Rule> rules, const PlanOptions& options, const Zone& z
     channel_of[i] = static_cast<std::size_t>(it - channels.begin());
     if (it == channels.end()) channels.push_back(tl.rules[i].channel);
   }
-  std::vector<std::vector<std::size_t>> by_channel(channels.size());  // candidate indices
-  std::vector<Candidate> cands;
+  std::vector<std::vector<Candidate>> by_channel(channels.size());
+  std::size_t total = 0;
   std::vector<LocalDays> holidays = options.holidays;
   std::sort(holidays.begin(), holidays.end());
+  // Expanded first, so each channel's candidates are allocated once.
+  std::vector<std::vector<Instant>> occurrences(tl.rules.size());
+  std::vector<std::optional<LocalSeconds>> lasts(tl.rules.size());
+  {
+    std::vector<std::size_t> per_channel(channels.size());
+    for (std::size_t i = 0; i < tl.rules.size(); ++i) {
+      const Rule& r = tl.rules[i];
+      RecurrenceSet set = r.recurrence;
+      std::optional<LocalSeconds> last;
+      if (r.until) {
+        last = LocalSeconds{r.until->time_since_epoch() + std::chrono::hours(24) -
+                            std::chrono::seconds(1)};
+        if (set.rule && (!set.rule->until_local || *set.rule->until_local > *last)) {
+          set.rule->until_local = last;
+        }
+      }
+      occurrences[i] = expand(set, zone, from, to);
+      lasts[i] = last;
+      per_channel[channel_of[i]] += occurrences[i].size();
+    }
+    for (std::size_t c = 0; c < channels.size(); ++c) by_channel[c].reserve(per_channel[c]);
+  }
   for (std::size_t i = 0; i < tl.rules.size(); ++i) {
     const Rule& r = tl.rules[i];
-    RecurrenceSet set = r.recurrence;
-    std::optional<LocalSeconds> last;
-    if (r.until) {
-      last = LocalSeconds{r.until->time_since_epoch() + std::chrono::hours(24) -
-                          std::chrono::seconds(1)};
-      if (set.rule && (!set.rule->until_local || *set.rule->until_local > *last)) {
-        set.rule->until_local = last;
-      }
-    }
+    const auto& last = lasts[i];
+    const bool recurring = r.recurrence.rule.has_value();
     auto& list = by_channel[channel_of[i]];
-    for (const Instant at : expand(set, zone, from, to)) {
-      if (last && !set.rule && zone.to_local_seconds(at) > *last) continue;
+    for (const Instant at : occurrences[i]) {
+      if (last && !recurring && zone.to_local_seconds(at) > *last) continue;
       milliseconds length = r.duration;
       bool max_cut = false;
       if (r.max_duration && *r.max_duration < length) {
@@ -280,7 +359,7 @@ Timeline plan(std::vector<Rule> rules, const PlanOptions& options, const Zone& z
           std::binary_search(holidays.begin(), holidays.end(),
                              date::floor<date::days>(zone.to_local_seconds(at)))) {
         TimelineEntry e;
-        e.rule = i;
+        e.rule = static_cast<std::uint32_t>(i);
         e.planned_start = e.start = at;
         e.end = at + length;
         e.status = EntryStatus::blocked;
@@ -288,60 +367,37 @@ Timeline plan(std::vector<Rule> rules, const PlanOptions& options, const Zone& z
         tl.entries.push_back(e);
         continue;
       }
-      list.push_back(cands.size());
-      cands.push_back({i, at, length, max_cut, effective_priority(r)});
+      list.push_back({static_cast<std::uint32_t>(i), at, length, max_cut, effective_priority(r)});
+      ++total;
     }
   }
-  tl.entries.reserve(tl.entries.size() + cands.size() + cands.size() / 4);
-  struct Key {
-    std::int64_t at;
-    int neg_priority;
-    std::size_t rule, cand;
-    bool operator<(const Key& o) const {
-      return std::tie(at, neg_priority, rule) < std::tie(o.at, o.neg_priority, o.rule);
-    }
-  };
-  std::vector<Key> keys;
+  tl.entries.reserve(tl.entries.size() + total + total / 8);
+  std::vector<std::pair<std::uint64_t, std::uint32_t>> keys, scratch;  // (packed key, cand)
+  std::vector<Candidate> sorted;
   std::vector<std::size_t> runs{0, tl.entries.size()};  // [holidays][channel 0][channel 1]...
   for (std::size_t c = 0; c < channels.size(); ++c) {
     auto& list = by_channel[c];
-    // `list` is one sorted run per rule: merge the runs (a heap of run heads) rather than
-    // sort everything.
-    keys.clear();
-    std::vector<std::pair<std::size_t, std::size_t>> heads;  // (position, end) per run
-    for (std::size_t k = 0; k < list.size();) {
-      std::size_t e = k + 1;
-      while (e < list.size() && cands[list[e]].rule == cands[list[k]].rule) ++e;
-      heads.emplace_back(k, e);
-      k = e;
+    // Arrival order: planned start, then higher priority, then rule. Packed into one
+    // integer each and radix-sorted, which is several times faster than comparing.
+    const int bits = pack_keys(list, from, keys);
+    if (bits == 0) {
+      std::sort(list.begin(), list.end(), [&](const Candidate& x, const Candidate& y) {
+        return std::tuple(x.planned, -x.priority, x.rule) <
+               std::tuple(y.planned, -y.priority, y.rule);
+      });
+    } else {
+      radix_sort(keys, scratch, bits);
+      sorted.clear();
+      sorted.reserve(list.size());
+      for (const auto& k : keys) sorted.push_back(list[k.second]);
+      list.swap(sorted);
     }
-    auto key_at = [&](std::size_t pos, std::size_t run) {
-      const Candidate& x = cands[list[pos]];
-      return Key{x.planned.time_since_epoch().count(), -x.priority, x.rule, run};
-    };
-    for (std::size_t h = 0; h < heads.size(); ++h) keys.push_back(key_at(heads[h].first, h));
-    const auto later = [](const Key& a, const Key& b) { return b < a; };
-    std::make_heap(keys.begin(), keys.end(), later);
-    std::vector<std::size_t> merged;
-    merged.reserve(list.size());
-    while (!keys.empty()) {
-      std::pop_heap(keys.begin(), keys.end(), later);
-      auto& [pos, end] = heads[keys.back().cand];
-      merged.push_back(list[pos]);
-      if (++pos < end) {
-        keys.back() = key_at(pos, keys.back().cand);
-        std::push_heap(keys.begin(), keys.end(), later);
-      } else {
-        keys.pop_back();
-      }
-    }
-    list.swap(merged);
     std::vector<const QuietHours*> ranges;
     for (const auto& q : options.quiet) {
       if (q.channel == channels[c]) ranges.push_back(&q);
     }
     const Quiet quiet(std::move(ranges), zone);
-    ChannelPlan(tl.rules, cands, quiet, options.max_wait, tl.entries).run(list);
+    ChannelPlan(tl.rules, list, quiet, options.max_wait, tl.entries).run();
     runs.push_back(tl.entries.size());
   }
   std::vector<std::size_t> rank(channels.size());  // channel order by name
@@ -376,9 +432,26 @@ Timeline plan(std::vector<Rule> rules, const PlanOptions& options, const Zone& z
     }
     if (moves > budget) std::sort(first, last, before);
   }
-  for (std::size_t r = 2; r < runs.size(); ++r) {
-    std::inplace_merge(v.begin(), v.begin() + static_cast<std::ptrdiff_t>(runs[r - 1]),
-                       v.begin() + static_cast<std::ptrdiff_t>(runs[r]), before);
+  // One pass merges the runs (holidays, then a run per channel) into the result.
+  if (runs.size() > 3) {
+    std::vector<std::pair<std::size_t, std::size_t>> heads;  // (next, end) of each run
+    for (std::size_t r = 0; r + 1 < runs.size(); ++r) {
+      if (runs[r] < runs[r + 1]) heads.emplace_back(runs[r], runs[r + 1]);
+    }
+    std::vector<TimelineEntry> merged;
+    merged.reserve(v.size());
+    while (!heads.empty()) {
+      std::size_t best = 0;
+      for (std::size_t h = 1; h < heads.size(); ++h) {
+        if (before(v[heads[h].first], v[heads[best].first])) best = h;
+      }
+      merged.push_back(v[heads[best].first]);
+      if (++heads[best].first == heads[best].second) heads.erase(heads.begin() + best);
+    }
+    v.swap(merged);
+  } else if (runs.size() == 3) {
+    std::inplace_merge(v.begin(), v.begin() + static_cast<std::ptrdiff_t>(runs[1]), v.end(),
+                       before);
   }
   return tl;
 }

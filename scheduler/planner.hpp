@@ -9,6 +9,7 @@
 // policy; at most `max_wait`) or is dropped. Quiet hours block or cut everything but
 // emergencies; max_duration cuts; province holidays skip rules that ask for it.
 
+#include <cstdint>
 #include <chrono>
 #include <cstddef>
 #include <limits>
@@ -51,11 +52,11 @@ struct QuietHours {
   std::string text;  // "21:30-05:00", for reasons
 };
 
-enum class EntryStatus { airs, cut, blocked, dropped };
+enum class EntryStatus : std::uint8_t { airs, cut, blocked, dropped };
 const char* to_string(EntryStatus s);
 
 // Why an entry looks the way it does; Timeline::reason() turns it into words.
-enum class Why {
+enum class Why : std::uint8_t {
   planned,          // airs as planned
   max_duration,     // cut by max_duration
   preempted,        // cut by `other`
@@ -67,17 +68,18 @@ enum class Why {
 };
 
 struct TimelineEntry {
-  std::size_t rule = 0;   // index into Timeline::rules
-  Instant planned_start;  // the occurrence's instant
-  Instant start;          // when this part airs
-  Instant end;
+  // 48 bytes: a busy box plans a few hundred thousand of these a year.
+  Instant planned_start;                // the occurrence's instant
+  Instant start;                        // when this part airs
+  Instant end;                          //
   std::chrono::milliseconds offset{0};  // position in the block where this part starts
+  std::uint32_t rule = 0;               // index into Timeline::rules
+  std::uint32_t other = kNone;          // rule that pre-empted, blocked or delayed it
+  std::uint32_t after = kNone;          // rule it waited for or resumed after
   EntryStatus status = EntryStatus::airs;
   Why why = Why::planned;
-  std::size_t other = kNone;  // rule that pre-empted, blocked or delayed it
-  std::size_t after = kNone;  // rule it waited for or resumed after
-  bool restarted = false;     // this part plays the block again from its start
-  static constexpr std::size_t kNone = std::numeric_limits<std::size_t>::max();
+  bool restarted = false;  // this part plays the block again from its start
+  static constexpr std::uint32_t kNone = std::numeric_limits<std::uint32_t>::max();
 };
 
 struct PlanOptions {
