@@ -2,11 +2,11 @@
 //   BM_Plan/1000/365   plans 1,000 rules over 365 days (60% daily, 25% weekly with 1-3
 //                      BYDAY, 15% monthly with BYDAY ordinals or BYMONTHDAY; blocks of
 //                      15-45 min on 4 channels; priorities 40-70). Target < 20 ms.
-//                      Measured 2026-11-27 on the 2-core CI VM: 21-22 ms of work (with
-//                      MALLOC_TRIM_THRESHOLD_=1000000000 MALLOC_MMAP_THRESHOLD_=1000000000),
-//                      38-44 ms with glibc's defaults, which hand the ~30 MB of a year's
-//                      timeline back to the kernel after each run so that the next run
-//                      page-faults it in again (`perf stat -e page-faults`: ~17,000 a run).
+//                      Measured 2026-11-27 on the 2-core CI VM (median of 3): 28.9 ms,
+//                      the last timeline kept alive as loaxad keeps it; 22.5 ms of work
+//                      when glibc is kept from handing the ~30 MB back to the kernel
+//                      between runs (MALLOC_TRIM_THRESHOLD_=1000000000
+//                      MALLOC_MMAP_THRESHOLD_=1000000000), i.e. without page faults.
 //                      loaxad plans 36 h ahead, once an hour: BM_Plan/100/30 is closer.
 //   BM_Expand/100000   expands one rule to 100,000 occurrences.
 
@@ -66,10 +66,12 @@ void BM_Plan(benchmark::State& state) {
   const Instant from = zone.to_instant(parse_local_datetime("2022-01-01T00:00:00"));
   const Instant to = from + std::chrono::hours(24 * state.range(1));
   std::size_t entries = 0;
+  Timeline current;  // as in loaxad, the last plan lives until the next one replaces it
   for (auto _ : state) {
     auto timeline = plan(rules, options, zone, from, to);
     entries = timeline.entries.size();
     benchmark::DoNotOptimize(timeline.entries.data());
+    current = std::move(timeline);
   }
   state.counters["entries"] = static_cast<double>(entries);
 }
