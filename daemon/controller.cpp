@@ -385,7 +385,17 @@ void Controller::play_current(ChannelState& cs) {
   const Instant at = std::max(cs.block->item_planned, clock_.now());
   cs.block->item_offset = std::exchange(cs.block->first_offset, milliseconds(0));
   cs.channel->play(cs.token, item.file, player::WallTime{at.time_since_epoch()},
-                   cs.block->item_offset);
+                   cs.block->item_offset, item.gain);
+}
+
+void Controller::queue_next(ChannelState& cs) {
+  if (!cs.block || cs.queued_token != 0 || shutting_down_) return;
+  const std::size_t next = cs.block->index + 1;
+  if (next >= cs.block->items.size()) return;
+  const Item& item = cs.block->items[next];
+  if (!item.error.empty()) return;  // logged at its slot when the current one ends
+  cs.queued_token = next_token_++;
+  cs.channel->queue(cs.queued_token, item.file, item.gain);
 }
 
 void Controller::on_started(const std::string& channel, std::uint64_t token,
@@ -402,12 +412,24 @@ void Controller::on_started(const std::string& channel, std::uint64_t token,
   log::info("player", channel + ": started " + item.media_id + " at " + row.actual_start +
                           " (planned " + row.planned_start + ", " + std::to_string(error_ms) +
                           " ms)");
+  queue_next(cs);
 }
 
 void Controller::on_ended(const std::string& channel, std::uint64_t token,
                           player::WallTime actual_end, player::EndStatus status,
-                          const std::string& error, bool started) {
+                          const std::string& error, bool started,
+                          const player::Evidence& evidence) {
   auto& cs = channels_.at(channel);
+  if (token != 0 && token == cs.queued_token) {
+    // The next item never reached the air: it failed ahead of its turn, or the block was
+    // stopped. A failure keeps its slot: logged when its turn comes.
+    cs.queued_token = 0;
+    if (status == player::EndStatus::failed && cs.block &&
+        cs.block->index + 1 < cs.block->items.size()) {
+      cs.block->items[cs.block->index + 1].error = error;
+    }
+    return;
+  }
   if (token != cs.token) return;
   const Instant end{actual_end.time_since_epoch()};
   std::string status_text = player::to_string(status);
@@ -416,7 +438,8 @@ void Controller::on_ended(const std::string& channel, std::uint64_t token,
   }
   if (started && !cs.row_id.empty()) {
     const double secs = std::chrono::duration<double>(end - cs.row_start).count();
-    store_.airtime().close(cs.row_id, zone_.format_iso(end), secs, status_text, error);
+    store_.airtime().close(cs.row_id, zone_.format_iso(end), secs, status_text, error,
+                           {evidence.rms_db, evidence.peak_db, evidence.silence_s});
     log::info("player", channel + ": ended (" + status_text + ") at " + zone_.format_iso(end) +
                             ", " + std::to_string(secs).substr(0, 6) + " s" +
                             (error.empty() ? "" : ": " + error));
@@ -428,10 +451,17 @@ void Controller::on_ended(const std::string& channel, std::uint64_t token,
   cs.row_id.clear();
   if (cs.block && status != player::EndStatus::stopped && !shutting_down_) {
     const auto& item = cs.block->items[cs.block->index];
-    cs.block->item_planned += item.duration;
+    cs.block->item_planned += item.duration - cs.block->item_offset;
     cs.block->index++;
     cs.block->item_planned = std::max(cs.block->item_planned, end);
-    play_current(cs);
+    cs.block->item_offset = milliseconds(0);
+    if (cs.queued_token != 0 && status == player::EndStatus::completed) {
+      // Already queued behind it: it starts on the next sample, no call needed.
+      cs.token = std::exchange(cs.queued_token, 0);
+      cs.end_status_override.clear();
+    } else {
+      play_current(cs);
+    }
   } else if (status == player::EndStatus::stopped) {
     cs.block.reset();
   }

@@ -79,7 +79,8 @@ class Controller : public player::ChannelListener {
   void on_started(const std::string& channel, std::uint64_t token,
                   player::WallTime actual) override;
   void on_ended(const std::string& channel, std::uint64_t token, player::WallTime actual_end,
-                player::EndStatus status, const std::string& error, bool started) override;
+                player::EndStatus status, const std::string& error, bool started,
+                const player::Evidence& evidence) override;
 
  private:
   struct Item {
@@ -89,6 +90,7 @@ class Controller : public player::ChannelListener {
     std::string playlist_id;
     std::filesystem::path file;
     std::chrono::milliseconds duration{0};
+    double gain = 1.0;  // brings its loudness to the channel's target
     std::string error;  // why it cannot play; it still gets a `failed` row at its slot
   };
   // One timeline entry that is to air, copied out of the timeline.
@@ -115,6 +117,7 @@ class Controller : public player::ChannelListener {
     std::unique_ptr<player::Output> channel;
     std::optional<Block> block;
     std::uint64_t token = 0;
+    std::uint64_t queued_token = 0;  // the block's next item, queued gaplessly behind
     std::string row_id;
     scheduler::Instant row_start{};
     std::string end_status_override;  // e.g. "preempted"
@@ -139,6 +142,8 @@ class Controller : public player::ChannelListener {
   void begin_block(const Planned& e);
   void start_block(ChannelState& cs, const Planned& e);
   void play_current(ChannelState& cs);
+  // Queues the block's next item behind the one that plays, when it can play.
+  void queue_next(ChannelState& cs);
   // The airtime fields of the block's current item (planned start included).
   store::AirtimeRow item_row(const ChannelState& cs, const Item& item) const;
   void log_unplayable(ChannelState& cs, const Item& item);

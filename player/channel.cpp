@@ -1,18 +1,103 @@
 #include "player/channel.hpp"
 
+#include <gst/base/gstbasesink.h>
+#include <gst/controller/gstdirectcontrolbinding.h>
+#include <gst/controller/gstinterpolationcontrolsource.h>
+
+#include <algorithm>
 #include <boost/asio/post.hpp>
+#include <cmath>
+#include <limits>
+#include <optional>
+#include <stdexcept>
+
+#include "daemon/log.hpp"
 
 namespace loaxa::player {
 namespace {
 
-WallTime from_clock(GstClockTime t) {
+using std::chrono::milliseconds;
+
+// The mixer's format: what every item is converted to before it is mixed.
+constexpr const char* kMixCaps = "audio/x-raw,format=F32LE,rate=48000,channels=1,layout=interleaved";
+// How far ahead of its sound an item is attached when asked to play "at once": the
+// time a local file needs to open and decode its first buffer, so its first sample is
+// never clipped.
+constexpr GstClockTime kStartMargin = 150 * GST_MSECOND;
+// How far the decoder of an item may run ahead of the mixer: the notice an item's
+// exact end gives before it sounds, so the next one is attached in time.
+constexpr guint64 kLookahead = 3 * GST_SECOND;
+constexpr GstClockTime kLevelInterval = 100 * GST_MSECOND;
+
+WallTime wall(GstClockTime t) {
   return WallTime{std::chrono::nanoseconds(t)};
 }
-GstClockTime to_clock(WallTime t) {
-  return static_cast<GstClockTime>(t.time_since_epoch().count());
+
+// A channel renders in real time whatever its sink: file and fake sinks default to
+// sync=false.
+void force_sync(GstElement* bin) {
+  if (GST_IS_BASE_SINK(bin)) {
+    gst_base_sink_set_sync(GST_BASE_SINK(bin), TRUE);
+    return;
+  }
+  if (!GST_IS_BIN(bin)) return;
+  GstIterator* it = gst_bin_iterate_recurse(GST_BIN(bin));
+  GValue item = G_VALUE_INIT;
+  while (gst_iterator_next(it, &item) == GST_ITERATOR_OK) {
+    auto* e = GST_ELEMENT(g_value_get_object(&item));
+    if (GST_IS_BASE_SINK(e)) gst_base_sink_set_sync(GST_BASE_SINK(e), TRUE);
+    g_value_reset(&item);
+  }
+  g_value_unset(&item);
+  gst_iterator_free(it);
 }
-WallTime wall_now() {
-  return WallTime{std::chrono::system_clock::now().time_since_epoch()};
+
+gst::ElementPtr make_caps(const char* caps_text) {
+  auto caps = gst::make_element("capsfilter");
+  GstCaps* c = gst_caps_from_string(caps_text);
+  g_object_set(caps.get(), "caps", c, nullptr);
+  gst_caps_unref(c);
+  return caps;
+}
+
+gst::ElementPtr make_sink(const SinkSpec& spec) {
+  if (spec.raw_file) {
+    auto bin = gst::ElementPtr(GST_ELEMENT(gst_object_ref_sink(gst_bin_new("rawsink"))));
+    auto convert = gst::make_element("audioconvert");
+    auto caps = make_caps("audio/x-raw,format=S16LE,rate=48000,channels=1");
+    auto file = gst::make_element("filesink");
+    g_object_set(file.get(), "location", spec.raw_file->c_str(), "append", TRUE, nullptr);
+    // Written as rendered, so a reader sees each sample when it sounds.
+    gst_util_set_object_arg(G_OBJECT(file.get()), "buffer-mode", "unbuffered");
+    gst_bin_add_many(GST_BIN(bin.get()), convert.get(), caps.get(), file.get(), nullptr);
+    gst_element_link_many(convert.get(), caps.get(), file.get(), nullptr);
+    gst::PadPtr target(gst_element_get_static_pad(convert.get(), "sink"));
+    gst_element_add_pad(bin.get(), gst_ghost_pad_new("sink", target.get()));
+    return bin;
+  }
+  // Whatever the description wants, it gets it converted from the mixer's format.
+  const std::string text = "audioconvert ! audioresample ! " + spec.description;
+  GError* raw = nullptr;
+  GstElement* bin = gst_parse_bin_from_description(text.c_str(), TRUE, &raw);
+  gst::ErrorPtr err(raw);
+  if (!bin || err) {
+    if (bin) gst_object_unref(gst_object_ref_sink(bin));
+    throw std::runtime_error(
+        "sink \"" + spec.description +
+        "\" is not a valid GStreamer description: " + (err ? err->message : "unknown error"));
+  }
+  return gst::ElementPtr(GST_ELEMENT(gst_object_ref_sink(bin)));
+}
+
+double first_double(const GstStructure* s, const char* field) {
+  // level posts a GValueArray per field, one value per audio channel.
+  const GValue* v = gst_structure_get_value(s, field);
+  if (!v || !G_VALUE_HOLDS_BOXED(v)) return -std::numeric_limits<double>::infinity();
+  const auto* arr = static_cast<const GValueArray*>(g_value_get_boxed(v));
+  if (!arr || arr->n_values == 0 || !G_VALUE_HOLDS_DOUBLE(&arr->values[0])) {
+    return -std::numeric_limits<double>::infinity();
+  }
+  return g_value_get_double(&arr->values[0]);
 }
 
 }  // namespace
@@ -29,108 +114,647 @@ const char* to_string(EndStatus s) {
   return "failed";
 }
 
+// What the streaming threads reach: the loop to post to and the channel, touched on the
+// loop only (null once the channel is gone).
+struct Channel::Shared {
+  boost::asio::io_context& io;
+  Channel* owner;
+};
+
+namespace {
+
+template <typename F>
+void post_to(const std::shared_ptr<Channel::Shared>& shared, std::uint64_t generation, F fn);
+
+}  // namespace
+
+struct Channel::Branch {
+  std::uint64_t token = 0;
+  std::filesystem::path file;
+  gst::ElementPtr bin;
+  GstElement* convert = nullptr;  // owned by bin
+  GstElement* volume = nullptr;
+  GstElement* level = nullptr;
+  gst::PadPtr mixer_pad;
+  GstClockTime offset = 0;  // mixer running time of the item's first sample
+  GstClockTime seek = 0;    // where in the file it starts
+  double gain = 1.0;
+  std::optional<GstClockTime> first_rt, end_rt;  // mixer running times
+  bool started = false;
+  bool fading = false;
+  WallTime started_at{};
+  // Evidence from the level element.
+  double peak_db = -std::numeric_limits<double>::infinity();
+  double power_sum = 0.0;
+  int intervals = 0;
+  double silence_s = 0.0;
+
+  Evidence evidence() const {
+    Evidence e;
+    if (intervals > 0) {
+      e.rms_db = power_sum > 0 ? 10.0 * std::log10(power_sum / intervals) : -150.0;
+      e.peak_db = std::isfinite(peak_db) ? peak_db : -150.0;
+    }
+    e.silence_s = silence_s;
+    return e;
+  }
+};
+
+namespace {
+
+// Per-probe state, owned by the pad probe (freed with it).
+struct ProbeCtx {
+  std::shared_ptr<Channel::Shared> shared;
+  std::uint64_t generation;
+  std::uint64_t token;
+  GstClockTime seek;
+  GstClockTime offset;
+  GstSegment segment{};
+  GstClockTime last_end = GST_CLOCK_TIME_NONE;
+  bool first_sent = false;
+};
+
+template <typename F>
+void post_to(const std::shared_ptr<Channel::Shared>& shared, std::uint64_t generation, F fn) {
+  boost::asio::post(shared->io, [shared, generation, fn = std::move(fn)]() mutable {
+    if (shared->owner) fn(*shared->owner, generation);
+  });
+}
+
+GstClockTime running_time(const GstSegment& seg, GstClockTime pts) {
+  if (pts < seg.start) return seg.base;
+  const GstClockTime rt = gst_segment_to_running_time(&seg, GST_FORMAT_TIME, pts);
+  return GST_CLOCK_TIME_IS_VALID(rt) ? rt : seg.base;
+}
+
+}  // namespace
+
 Channel::Channel(boost::asio::io_context& io, ChannelSettings settings, ChannelListener& listener)
     : io_(io),
       settings_(std::move(settings)),
       listener_(listener),
-      started_timer_(io),
-      fade_timer_(io) {}
+      shared_(std::make_shared<Shared>(Shared{io, this})),
+      timer_(io),
+      rebuild_timer_(io) {
+  gst::ensure_initialised();
+  build();
+}
 
 Channel::~Channel() {
-  if (current_) current_->shutdown();
+  shared_->owner = nullptr;
+  timer_.cancel();
+  rebuild_timer_.cancel();
+  teardown();
+}
+
+void Channel::build() {
+  ++generation_;
+  pipeline_ = gst::ElementPtr(
+      GST_ELEMENT(gst_object_ref_sink(gst_pipeline_new(("channel-" + settings_.name).c_str()))));
+  auto silence = gst::make_element("audiotestsrc");
+  g_object_set(silence.get(), "is-live", TRUE, "samplesperbuffer", 480, nullptr);
+  gst_util_set_object_arg(G_OBJECT(silence.get()), "wave", "silence");
+  auto silence_caps = make_caps(kMixCaps);
+  auto mixer = gst::make_element("audiomixer");
+  auto mix_caps = make_caps(kMixCaps);
+  auto master = gst::make_element("volume");
+  g_object_set(master.get(), "volume", settings_.volume, nullptr);
+  auto sink = make_sink(settings_.sink);
+  force_sync(sink.get());
+  mixer_ = mixer.get();
+  master_ = master.get();
+  gst_bin_add_many(GST_BIN(pipeline_.get()), silence.get(), silence_caps.get(), mixer.get(),
+                   mix_caps.get(), master.get(), sink.get(), nullptr);
+  if (!gst_element_link_many(silence.get(), silence_caps.get(), mixer.get(), mix_caps.get(),
+                             master.get(), sink.get(), nullptr)) {
+    pipeline_.reset();
+    throw std::runtime_error("sink \"" + settings_.sink.description +
+                             "\" does not take raw audio");
+  }
+  // The pipeline's clock is the wall clock and its base time fixed: running time + base
+  // is the instant a sample is rendered (plus the latency the sink is told).
+  clock_ = gst::ClockPtr(GST_CLOCK(gst_object_ref_sink(
+      g_object_new(GST_TYPE_SYSTEM_CLOCK, "clock-type", GST_CLOCK_TYPE_REALTIME, nullptr))));
+  gst_pipeline_use_clock(GST_PIPELINE(pipeline_.get()), clock_.get());
+  gst_element_set_start_time(pipeline_.get(), GST_CLOCK_TIME_NONE);
+  base_ = gst_clock_get_time(clock_.get());
+  gst_element_set_base_time(pipeline_.get(), base_);
+
+  gst::BusPtr bus(gst_element_get_bus(pipeline_.get()));
+  struct BusCtx {
+    std::shared_ptr<Shared> shared;
+    std::uint64_t generation;
+  };
+  gst_bus_set_sync_handler(
+      bus.get(),
+      [](GstBus*, GstMessage* msg, gpointer data) -> GstBusSyncReply {
+        auto* ctx = static_cast<BusCtx*>(data);
+        const auto type = GST_MESSAGE_TYPE(msg);
+        if (type == GST_MESSAGE_ERROR || type == GST_MESSAGE_WARNING ||
+            type == GST_MESSAGE_ELEMENT) {
+          std::shared_ptr<GstMessage> m(gst_message_ref(msg), gst::MessageUnref{});
+          post_to(ctx->shared, ctx->generation, [m](Channel& c, std::uint64_t gen) {
+            if (gen == c.generation_) c.on_message(m.get());
+          });
+        }
+        return GST_BUS_DROP;
+      },
+      new BusCtx{shared_, generation_}, [](gpointer p) { delete static_cast<BusCtx*>(p); });
+
+  if (gst_element_set_state(pipeline_.get(), GST_STATE_PLAYING) == GST_STATE_CHANGE_FAILURE) {
+    // The error on the bus says why (device busy or gone); it arrives through on_message.
+    log::error("player", settings_.name + ": the sink does not start");
+  }
+  GstState state = GST_STATE_NULL;
+  gst_element_get_state(pipeline_.get(), &state, nullptr, 5 * GST_SECOND);
+  GstQuery* q = gst_query_new_latency();
+  if (gst_element_query(pipeline_.get(), q)) {
+    gboolean live = FALSE;
+    GstClockTime min = 0, max = 0;
+    gst_query_parse_latency(q, &live, &min, &max);
+    latency_ = GST_CLOCK_TIME_IS_VALID(min) ? min : 0;
+  }
+  gst_query_unref(q);
+  log::info("player", settings_.name + ": channel pipeline up, latency " +
+                          std::to_string(latency_ / GST_USECOND / 1000.0).substr(0, 5) + " ms");
+}
+
+void Channel::teardown() {
+  for (auto& [token, b] : items_) {
+    if (b->mixer_pad) gst_element_release_request_pad(mixer_, b->mixer_pad.get());
+  }
+  items_.clear();
+  if (!pipeline_) return;
+  gst::BusPtr bus(gst_element_get_bus(pipeline_.get()));
+  gst_element_set_state(pipeline_.get(), GST_STATE_NULL);
+  gst_bus_set_sync_handler(bus.get(), nullptr, nullptr, nullptr);
+  pipeline_.reset();
+  mixer_ = master_ = nullptr;
+}
+
+void Channel::schedule_rebuild(const std::string& why) {
+  log::error("player", settings_.name + ": output failed (" + why + "); reopening it");
+  std::vector<std::uint64_t> tokens;
+  for (auto& [token, b] : items_) tokens.push_back(token);
+  const WallTime now = wall(gst_clock_get_time(clock_.get()));
+  for (auto t : tokens) finish(t, now, EndStatus::failed, "the output failed: " + why);
+  for (const auto& w : waiting_) {
+    boost::asio::post(io_, [this, s = shared_, t = w.token, now, why] {
+      if (s->owner) listener_.on_ended(settings_.name, t, now, EndStatus::failed,
+                                       "the output failed: " + why, false, {});
+    });
+  }
+  waiting_.clear();
+  events_.clear();
+  teardown();
+  ++generation_;
+  const int n = std::min(rebuild_failures_++, 5);
+  rebuild_timer_.expires_after(std::chrono::seconds(1 << n));  // 1, 2, 4 ... 32 s
+  rebuild_timer_.async_wait([this](const boost::system::error_code& ec) {
+    if (ec) return;
+    try {
+      build();
+    } catch (const std::exception& e) {
+      schedule_rebuild(e.what());
+    }
+  });
+}
+
+void Channel::update(ChannelSettings settings) {
+  const bool sink_changed = !(settings.sink == settings_.sink);
+  settings_.volume = settings.volume;
+  settings_.silence_db = settings.silence_db;
+  if (master_) g_object_set(master_, "volume", settings_.volume, nullptr);
+  if (sink_changed) {
+    pending_settings_ = std::move(settings);
+    pending_sink_ = true;
+  }
+}
+
+GstClockTime Channel::running_now() const {
+  const GstClockTime now = gst_clock_get_time(clock_.get());
+  return now > base_ ? now - base_ : 0;
+}
+
+WallTime Channel::rendered_at(GstClockTime rt) const {
+  return wall(base_ + rt + latency_);
+}
+
+GstClockTime Channel::rt_for(WallTime at) const {
+  const auto t = static_cast<GstClockTime>(at.time_since_epoch().count());
+  return t > base_ + latency_ ? t - base_ - latency_ : 0;
 }
 
 void Channel::play(std::uint64_t token, const std::filesystem::path& file, WallTime at,
-                   std::chrono::milliseconds offset) {
-  if (current_) finish(wall_now(), EndStatus::stopped, "replaced by the next item");
-  token_ = token;
-  at_ = at;
-  started_ = false;
-  stopping_ = false;
-  ItemPipeline::Handlers h;
-  h.prerolled = [this, token] {
-    if (token == token_ && current_) on_prerolled();
-  };
-  h.eos = [this, token] {
-    if (token == token_ && current_) on_eos();
-  };
-  h.error = [this, token](const std::string& e) {
-    if (token == token_ && current_) on_error(e);
-  };
-  try {
-    current_ = ItemPipeline::create(io_, settings_.sink, file, settings_.volume, std::move(h));
-  } catch (const std::exception& e) {
-    const std::string why = e.what();
-    // Reported from the loop, never from inside play(), so callers see one order of events.
-    boost::asio::post(io_, [this, token, why] {
-      if (token == token_)
-        listener_.on_ended(settings_.name, token, wall_now(), EndStatus::failed, why, false);
+                   milliseconds offset, double gain) {
+  // What is not fading out stops now; what is queued is dropped.
+  std::vector<std::uint64_t> stop_now;
+  for (auto& [t, b] : items_) {
+    if (!b->fading) stop_now.push_back(t);
+  }
+  const WallTime now = wall(gst_clock_get_time(clock_.get()));
+  for (auto t : stop_now) finish(t, now, EndStatus::stopped, "replaced by the next item");
+  for (const auto& w : waiting_) {
+    boost::asio::post(io_, [this, s = shared_, t = w.token, now] {
+      if (s->owner) listener_.on_ended(settings_.name, t, now, EndStatus::stopped, "", false, {});
+    });
+  }
+  waiting_.clear();
+  if (pending_sink_ && items_.empty()) {
+    settings_ = std::move(pending_settings_);
+    pending_sink_ = false;
+    teardown();
+    build();
+  }
+  if (!pipeline_) {
+    boost::asio::post(io_, [this, s = shared_, token, now] {
+      if (s->owner)
+        listener_.on_ended(settings_.name, token, now, EndStatus::failed,
+                           "the output is being reopened after a failure", false, {});
     });
     return;
   }
-  current_->preroll(offset);
+  const GstClockTime rt = std::max(rt_for(at), running_now() + kStartMargin);
+  last_token_ = token;
+  attach(token, file, rt, offset, gain);
 }
 
-void Channel::on_prerolled() {
-  const WallTime now = wall_now();
-  const WallTime start = at_ > now ? at_ : now;
-  current_->start_at(to_clock(start));
-  // The sink renders the first sample at base time + its running time.
-  const auto first = current_->first_running_time().value_or(0);
-  const WallTime actual = from_clock(current_->base_time() + first);
-  started_timer_.expires_at(std::chrono::system_clock::time_point(
-      std::chrono::duration_cast<std::chrono::system_clock::duration>(actual.time_since_epoch())));
-  const auto token = token_;
-  started_timer_.async_wait([this, token, actual](const boost::system::error_code& ec) {
-    if (ec || token != token_ || !current_) return;
-    started_ = true;
-    listener_.on_started(settings_.name, token, actual);
-  });
+void Channel::queue(std::uint64_t token, const std::filesystem::path& file, double gain) {
+  waiting_.push_back({token, file, gain});
+  auto it = items_.find(last_token_);
+  if (it == items_.end()) {
+    attach_waiting(running_now() + kStartMargin);  // nothing to follow: at once
+  } else if (it->second->end_rt) {
+    attach_waiting(*it->second->end_rt);
+  }  // else when the last item's end is known (on_content_end)
 }
 
-void Channel::on_eos() {
-  GstClockTime end = current_->clock_now();
-  if (auto last = current_->last_running_end()) end = current_->base_time() + *last;
-  if (!started_) {  // EOS reached before the start timer fired (a very short item)
-    started_timer_.cancel();
-    const auto first = current_->first_running_time().value_or(0);
-    started_ = true;
-    listener_.on_started(settings_.name, token_, from_clock(current_->base_time() + first));
-  }
-  finish(from_clock(end), EndStatus::completed, "");
+void Channel::attach_waiting(GstClockTime rt) {
+  if (waiting_.empty() || !pipeline_) return;
+  Waiting w = std::move(waiting_.front());
+  waiting_.pop_front();
+  last_token_ = w.token;
+  attach(w.token, w.file, std::max(rt, running_now() + kStartMargin / 3), milliseconds(0), w.gain);
 }
 
-void Channel::on_error(const std::string& error) {
-  finish(wall_now(), EndStatus::failed, error);
-}
+void Channel::attach(std::uint64_t token, const std::filesystem::path& file, GstClockTime rt,
+                     milliseconds offset, double gain) {
+  auto b = std::make_unique<Branch>();
+  b->token = token;
+  b->file = file;
+  b->offset = rt;
+  b->seek = static_cast<GstClockTime>(offset.count()) * GST_MSECOND;
+  b->gain = gain;
+  const std::string name = "item" + std::to_string(token);
+  try {
+    b->bin = gst::ElementPtr(GST_ELEMENT(gst_object_ref_sink(gst_bin_new(name.c_str()))));
+    auto decode = gst::make_element("uridecodebin");
+    auto convert = gst::make_element("audioconvert");
+    auto resample = gst::make_element("audioresample");
+    auto caps = make_caps(kMixCaps);
+    auto queue = gst::make_element("queue");
+    auto volume = gst::make_element("volume");
+    auto level = gst::make_element("level");
+    GError* raw = nullptr;
+    gst::CharPtr uri(gst_filename_to_uri(file.c_str(), &raw));
+    gst::ErrorPtr err(raw);
+    if (!uri) throw std::runtime_error("cannot play " + file.string() + ": " + err->message);
+    g_object_set(decode.get(), "uri", uri.get(), nullptr);
+    g_object_set(queue.get(), "max-size-time", kLookahead, "max-size-buffers", 0u,
+                 "max-size-bytes", 0u, nullptr);
+    g_object_set(volume.get(), "volume", gain, nullptr);
+    g_object_set(level.get(), "interval", kLevelInterval, "post-messages", TRUE, nullptr);
+    b->convert = convert.get();
+    b->volume = volume.get();
+    b->level = level.get();
+    gst_bin_add_many(GST_BIN(b->bin.get()), decode.get(), convert.get(), resample.get(),
+                     caps.get(), queue.get(), volume.get(), level.get(), nullptr);
+    gst_element_link_many(convert.get(), resample.get(), caps.get(), queue.get(), volume.get(),
+                          level.get(), nullptr);
+    gst::PadPtr level_src(gst_element_get_static_pad(level.get(), "src"));
+    GstPad* ghost = gst_ghost_pad_new("src", level_src.get());
+    gst_element_add_pad(b->bin.get(), ghost);
 
-void Channel::stop(std::chrono::milliseconds fade) {
-  if (!current_ || stopping_) return;
-  stopping_ = true;
-  if (!started_ || fade.count() == 0) {
-    finish(wall_now(), EndStatus::stopped, "");
+    // The decoder's audio pad joins the chain when it appears; a file without audio
+    // fails once the decoder says it has no more pads.
+    struct DecodeCtx {
+      std::shared_ptr<Shared> shared;
+      std::uint64_t generation, token;
+      GstElement* convert;
+    };
+    auto* dctx = new DecodeCtx{shared_, generation_, token, convert.get()};
+    g_signal_connect_data(
+        decode.get(), "pad-added",
+        G_CALLBACK(+[](GstElement*, GstPad* pad, gpointer data) {
+          auto* ctx = static_cast<DecodeCtx*>(data);
+          GstCaps* c = gst_pad_get_current_caps(pad);
+          if (!c) c = gst_pad_query_caps(pad, nullptr);
+          const bool audio = c && g_str_has_prefix(
+                                      gst_structure_get_name(gst_caps_get_structure(c, 0)), "audio/");
+          if (c) gst_caps_unref(c);
+          if (!audio) return;  // the picture of a video has no place on a loudspeaker
+          gst::PadPtr sink(gst_element_get_static_pad(ctx->convert, "sink"));
+          if (!gst_pad_is_linked(sink.get())) gst_pad_link(pad, sink.get());
+        }),
+        dctx, [](gpointer p, GClosure*) { delete static_cast<DecodeCtx*>(p); }, GConnectFlags{});
+    g_signal_connect(decode.get(), "no-more-pads",
+                     G_CALLBACK(+[](GstElement*, gpointer data) {
+                       auto* ctx = static_cast<DecodeCtx*>(data);
+                       gst::PadPtr sink(gst_element_get_static_pad(ctx->convert, "sink"));
+                       if (gst_pad_is_linked(sink.get())) return;
+                       post_to(ctx->shared, ctx->generation,
+                               [token = ctx->token](Channel& c, std::uint64_t gen) {
+                                 auto it = c.items_.find(token);
+                                 if (gen != c.generation_ || it == c.items_.end()) return;
+                                 c.on_branch_error(*it->second, "the file has no audio stream");
+                               });
+                     }),
+                     dctx);
+
+    // Before the lookahead queue: a resume starts at `seek` (the segment says so and the
+    // mixer clips to it), and the item's exact end is seen seconds before it sounds.
+    auto* qctx = new ProbeCtx{shared_, generation_, token, b->seek, rt};
+    gst_segment_init(&qctx->segment, GST_FORMAT_TIME);
+    gst::PadPtr queue_sink(gst_element_get_static_pad(queue.get(), "sink"));
+    gst_pad_add_probe(
+        queue_sink.get(),
+        static_cast<GstPadProbeType>(GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM),
+        +[](GstPad*, GstPadProbeInfo* info, gpointer data) -> GstPadProbeReturn {
+          auto* ctx = static_cast<ProbeCtx*>(data);
+          if (info->type & GST_PAD_PROBE_TYPE_BUFFER) {
+            GstBuffer* buf = GST_PAD_PROBE_INFO_BUFFER(info);
+            if (!GST_BUFFER_PTS_IS_VALID(buf)) return GST_PAD_PROBE_OK;
+            const GstClockTime pts = GST_BUFFER_PTS(buf);
+            const GstClockTime dur = GST_BUFFER_DURATION_IS_VALID(buf) ? GST_BUFFER_DURATION(buf) : 0;
+            if (ctx->seek > 0 && pts + dur <= ctx->seek) return GST_PAD_PROBE_DROP;
+            ctx->last_end = running_time(ctx->segment, pts + dur);
+            return GST_PAD_PROBE_OK;
+          }
+          GstEvent* ev = GST_PAD_PROBE_INFO_EVENT(info);
+          if (GST_EVENT_TYPE(ev) == GST_EVENT_SEGMENT) {
+            const GstSegment* seg = nullptr;
+            gst_event_parse_segment(ev, &seg);
+            gst_segment_copy_into(seg, &ctx->segment);
+            if (ctx->seek > 0 && ctx->segment.format == GST_FORMAT_TIME) {
+              ctx->segment.start = std::max<guint64>(ctx->segment.start, ctx->seek);
+              ctx->segment.time = ctx->segment.start;
+              ctx->segment.position = ctx->segment.start;
+              GstEvent* rewritten = gst_event_new_segment(&ctx->segment);
+              gst_event_set_seqnum(rewritten, gst_event_get_seqnum(ev));
+              gst_event_unref(ev);
+              GST_PAD_PROBE_INFO_DATA(info) = rewritten;
+            }
+          } else if (GST_EVENT_TYPE(ev) == GST_EVENT_EOS) {
+            const GstClockTime end = GST_CLOCK_TIME_IS_VALID(ctx->last_end)
+                                         ? ctx->offset + ctx->last_end
+                                         : GST_CLOCK_TIME_NONE;
+            post_to(ctx->shared, ctx->generation,
+                    [token = ctx->token, end](Channel& c, std::uint64_t gen) {
+                      if (gen == c.generation_) c.on_content_end(token, end);
+                    });
+          }
+          return GST_PAD_PROBE_OK;
+        },
+        qctx, [](gpointer p) { delete static_cast<ProbeCtx*>(p); });
+
+    // After the level element: the first buffer that reaches the mixer says when the
+    // item really starts (later than planned if it came too late).
+    auto* fctx = new ProbeCtx{shared_, generation_, token, b->seek, rt};
+    gst_segment_init(&fctx->segment, GST_FORMAT_TIME);
+    gst_pad_add_probe(
+        level_src.get(),
+        static_cast<GstPadProbeType>(GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM),
+        +[](GstPad*, GstPadProbeInfo* info, gpointer data) -> GstPadProbeReturn {
+          auto* ctx = static_cast<ProbeCtx*>(data);
+          if (info->type & GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM) {
+            GstEvent* ev = GST_PAD_PROBE_INFO_EVENT(info);
+            if (GST_EVENT_TYPE(ev) == GST_EVENT_SEGMENT) {
+              const GstSegment* seg = nullptr;
+              gst_event_parse_segment(ev, &seg);
+              gst_segment_copy_into(seg, &ctx->segment);
+            }
+            return GST_PAD_PROBE_OK;
+          }
+          GstBuffer* buf = GST_PAD_PROBE_INFO_BUFFER(info);
+          if (ctx->first_sent || !GST_BUFFER_PTS_IS_VALID(buf)) return GST_PAD_PROBE_OK;
+          ctx->first_sent = true;
+          const GstClockTime rt = ctx->offset + running_time(ctx->segment, GST_BUFFER_PTS(buf));
+          post_to(ctx->shared, ctx->generation, [token = ctx->token, rt](Channel& c, std::uint64_t gen) {
+            if (gen == c.generation_) c.on_first_buffer(token, rt);
+          });
+          return GST_PAD_PROBE_REMOVE;
+        },
+        fctx, [](gpointer p) { delete static_cast<ProbeCtx*>(p); });
+  } catch (const std::exception& e) {
+    const std::string why = e.what();
+    const WallTime now = wall(gst_clock_get_time(clock_.get()));
+    boost::asio::post(io_, [this, s = shared_, token, now, why] {
+      if (s->owner) listener_.on_ended(settings_.name, token, now, EndStatus::failed, why, false, {});
+    });
     return;
   }
-  current_->fade_out(fade);
-  fade_timer_.expires_after(fade);
-  const auto token = token_;
-  fade_timer_.async_wait([this, token](const boost::system::error_code& ec) {
-    if (!ec && token == token_ && current_) finish(wall_now(), EndStatus::stopped, "");
+
+  gst_bin_add(GST_BIN(pipeline_.get()), b->bin.get());
+  b->mixer_pad = gst::PadPtr(gst_element_request_pad_simple(mixer_, "sink_%u"));
+  gst::PadPtr src(gst_element_get_static_pad(b->bin.get(), "src"));
+  gst_pad_set_offset(src.get(), static_cast<gint64>(rt));
+  if (gst_pad_link(src.get(), b->mixer_pad.get()) != GST_PAD_LINK_OK) {
+    on_branch_error(*b, "cannot link the item to the channel's mixer");
+    return;
+  }
+  gst_element_sync_state_with_parent(b->bin.get());
+  // Nothing came in time: the decoder hangs on a file it cannot read.
+  const WallTime deadline = rendered_at(rt) + std::chrono::seconds(5);
+  at(deadline, Kind::end, [this, token] {
+    auto it = items_.find(token);
+    if (it != items_.end() && !it->second->first_rt) {
+      on_branch_error(*it->second, "no audio decoded within 5 s of its start");
+    }
+  });
+  items_[token] = std::move(b);
+}
+
+void Channel::on_first_buffer(std::uint64_t token, GstClockTime rt) {
+  auto it = items_.find(token);
+  if (it == items_.end()) return;
+  Branch& b = *it->second;
+  // A buffer that reached the mixer after its time was clipped: it starts now.
+  const GstClockTime now = running_now();
+  b.first_rt = std::max(rt, now);
+  const WallTime start = rendered_at(*b.first_rt);
+  at(start, Kind::start, [this, token, start] {
+    auto it = items_.find(token);
+    if (it == items_.end() || it->second->started) return;
+    it->second->started = true;
+    it->second->started_at = start;
+    listener_.on_started(settings_.name, token, start);
   });
 }
 
-void Channel::finish(WallTime end, EndStatus status, const std::string& error) {
-  started_timer_.cancel();
-  fade_timer_.cancel();
-  auto pipeline = std::move(current_);
-  const bool started = started_;
-  const auto token = token_;
-  token_ = 0;  // messages the old pipeline already posted are for nobody now
-  started_ = false;
-  stopping_ = false;
-  // Tear down outside the bus handler that may have called us.
-  boost::asio::post(io_, [pipeline] { pipeline->shutdown(); });
-  listener_.on_ended(settings_.name, token, end, status, error, started);
+void Channel::on_content_end(std::uint64_t token, GstClockTime rt) {
+  auto it = items_.find(token);
+  if (it == items_.end()) return;
+  Branch& b = *it->second;
+  if (!GST_CLOCK_TIME_IS_VALID(rt)) {
+    on_branch_error(b, "the file holds no audio samples");
+    return;
+  }
+  b.end_rt = rt;
+  const WallTime end = rendered_at(rt);
+  at(end, Kind::end, [this, token, end] { finish(token, end, EndStatus::completed, ""); });
+  if (token == last_token_) attach_waiting(rt);
+}
+
+void Channel::on_branch_error(Branch& b, const std::string& error) {
+  const std::uint64_t token = b.token;
+  const bool was_last = token == last_token_;
+  const WallTime now = wall(gst_clock_get_time(clock_.get()));
+  finish(token, now, EndStatus::failed, error);
+  // What was queued behind it plays at once.
+  if (was_last) attach_waiting(running_now() + kStartMargin);
+}
+
+void Channel::on_message(GstMessage* msg) {
+  GstObject* src = GST_MESSAGE_SRC(msg);
+  Branch* owner = nullptr;
+  for (auto& [t, b] : items_) {
+    if (src == GST_OBJECT(b->bin.get()) || gst_object_has_as_ancestor(src, GST_OBJECT(b->bin.get()))) {
+      owner = b.get();
+    }
+  }
+  switch (GST_MESSAGE_TYPE(msg)) {
+    case GST_MESSAGE_ELEMENT: {
+      const GstStructure* s = gst_message_get_structure(msg);
+      if (!owner || !s || !gst_structure_has_name(s, "level")) return;
+      if (owner->fading) return;  // the fade is not what the item sounded like
+      const double rms = first_double(s, "rms");
+      const double peak = first_double(s, "peak");
+      owner->peak_db = std::max(owner->peak_db, peak);
+      owner->power_sum += std::isfinite(rms) ? std::pow(10.0, rms / 10.0) : 0.0;
+      owner->intervals++;
+      if (!(rms >= settings_.silence_db)) {
+        owner->silence_s += static_cast<double>(kLevelInterval) / GST_SECOND;
+      }
+      return;
+    }
+    case GST_MESSAGE_WARNING: {
+      GError* raw = nullptr;
+      gchar* debug = nullptr;
+      gst_message_parse_warning(msg, &raw, &debug);
+      gst::ErrorPtr err(raw);
+      gst::CharPtr dbg(debug);
+      log::warning("player", settings_.name + ": " + (err ? err->message : "warning"));
+      return;
+    }
+    case GST_MESSAGE_ERROR: {
+      GError* raw = nullptr;
+      gchar* debug = nullptr;
+      gst_message_parse_error(msg, &raw, &debug);
+      gst::ErrorPtr err(raw);
+      gst::CharPtr dbg(debug);
+      const std::string text = err ? err->message : "unknown GStreamer error";
+      if (owner) {
+        on_branch_error(*owner, text);
+      } else {
+        schedule_rebuild(text);
+      }
+      return;
+    }
+    default:
+      return;
+  }
+}
+
+void Channel::stop(milliseconds fade) {
+  const WallTime now = wall(gst_clock_get_time(clock_.get()));
+  for (const auto& w : waiting_) {
+    boost::asio::post(io_, [this, s = shared_, t = w.token, now] {
+      if (s->owner) listener_.on_ended(settings_.name, t, now, EndStatus::stopped, "", false, {});
+    });
+  }
+  waiting_.clear();
+  std::vector<std::uint64_t> now_tokens;
+  for (auto& [t, b] : items_) {
+    if (b->fading) continue;
+    // Sounding now (or about to, within the fade): fade it; later ones never sound.
+    const bool sounding = b->first_rt && rendered_at(*b->first_rt) <= now + fade;
+    if (sounding && fade.count() > 0) {
+      fade_out(*b, fade);
+    } else {
+      now_tokens.push_back(t);
+    }
+  }
+  for (auto t : now_tokens) finish(t, now, EndStatus::stopped, "");
+}
+
+void Channel::fade_out(Branch& b, milliseconds fade) {
+  b.fading = true;
+  // The mixer works on about `running_now()`; what the sink sounds is a latency behind.
+  const GstClockTime from_rt = running_now() + 20 * GST_MSECOND;
+  const GstClockTime to_rt = from_rt + static_cast<GstClockTime>(fade.count()) * GST_MSECOND;
+  // The volume element counts in the item's stream time: its position in the file.
+  auto stream_time = [&](GstClockTime rt) {
+    return rt > b.offset ? rt - b.offset + b.seek : b.seek;
+  };
+  GstControlSource* cs = gst_interpolation_control_source_new();
+  g_object_set(cs, "mode", GST_INTERPOLATION_MODE_LINEAR, nullptr);
+  auto* tv = GST_TIMED_VALUE_CONTROL_SOURCE(cs);
+  gst_timed_value_control_source_set(tv, stream_time(from_rt), b.gain);
+  gst_timed_value_control_source_set(tv, stream_time(to_rt), 0.0);
+  gst_object_add_control_binding(
+      GST_OBJECT(b.volume), gst_direct_control_binding_new_absolute(GST_OBJECT(b.volume), "volume", cs));
+  gst_object_unref(cs);
+  const std::uint64_t token = b.token;
+  const WallTime end = rendered_at(to_rt);
+  at(end, Kind::end, [this, token, end] { finish(token, end, EndStatus::stopped, ""); });
+}
+
+void Channel::finish(std::uint64_t token, WallTime end, EndStatus status, const std::string& error) {
+  auto it = items_.find(token);
+  if (it == items_.end()) return;
+  std::unique_ptr<Branch> b = std::move(it->second);
+  items_.erase(it);
+  const bool started = b->started;
+  const Evidence evidence = b->evidence();
+  // A play cut before its start timer fired still sounded if its first sample passed.
+  WallTime actual_end = end;
+  if (started && actual_end < b->started_at) actual_end = b->started_at;
+  detach(std::move(b));
+  listener_.on_ended(settings_.name, token, actual_end, status, error, started, evidence);
+}
+
+void Channel::detach(std::unique_ptr<Branch> b) {
+  if (!pipeline_) return;
+  // Releasing the mixer's pad first wakes a streaming thread blocked on it.
+  if (b->mixer_pad) gst_element_release_request_pad(mixer_, b->mixer_pad.get());
+  gst_element_set_state(b->bin.get(), GST_STATE_NULL);
+  gst_bin_remove(GST_BIN(pipeline_.get()), b->bin.get());
+}
+
+void Channel::at(WallTime when, Kind kind, std::function<void()> fn) {
+  events_.emplace(std::make_tuple(when, static_cast<int>(kind), event_seq_++), std::move(fn));
+  arm();
+}
+
+void Channel::arm() {
+  if (events_.empty()) {
+    timer_.cancel();
+    return;
+  }
+  const WallTime first = std::get<0>(events_.begin()->first);
+  timer_.expires_at(std::chrono::system_clock::time_point(
+      std::chrono::duration_cast<std::chrono::system_clock::duration>(first.time_since_epoch())));
+  timer_.async_wait([this](const boost::system::error_code& ec) {
+    if (ec) return;
+    const auto now = std::chrono::system_clock::now();
+    while (!events_.empty() &&
+           std::get<0>(events_.begin()->first) <= WallTime{now.time_since_epoch()}) {
+      auto fn = std::move(events_.begin()->second);
+      events_.erase(events_.begin());
+      fn();
+    }
+    arm();
+  });
 }
 
 }  // namespace loaxa::player

@@ -1,23 +1,43 @@
 #pragma once
-// A channel: one output (loudspeaker or kiosk) playing one item at a time, each
-// started at an exact wall-clock instant. It knows nothing of schedules or SQLite:
-// it reports started(actual) and ended(actual, status) to its listener.
+// A channel: one long-lived GStreamer pipeline per output, whose sink never closes.
+//
+//   audiotestsrc (silence, live) ─┐
+//   item branch ── pad offset ────┤ audiomixer → volume → audioconvert → sink
+//   item branch ── pad offset ────┘
+//
+// The pipeline's clock is CLOCK_REALTIME and its base time a fixed instant, so a
+// running time is a wall-clock instant. Each item is a branch (uridecodebin →
+// convert/resample → queue → volume → level) attached ahead of time whose pad offset
+// places its first sample at the planned instant: the mixer is sample-accurate, so
+// an item queued behind another starts on the sample after the other's last one.
+// The branch's queue lets the decoder run a few seconds ahead, so an item's exact end
+// is known before it sounds and the next one is attached in time.
+//
+// It knows nothing of schedules or SQLite: it reports started(actual) and
+// ended(actual, status, evidence) to its listener, on the io_context thread.
+
+#include <gst/gst.h>
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/system_timer.hpp>
 #include <chrono>
 #include <cstdint>
+#include <deque>
 #include <filesystem>
+#include <functional>
+#include <map>
 #include <memory>
 #include <string>
+#include <tuple>
 
-#include "player/item_pipeline.hpp"
+#include "player/gst/gst_ptr.hpp"
 #include "player/output.hpp"
 
 namespace loaxa::player {
 
 class Channel : public Output {
  public:
+  // Builds and starts the pipeline; throws std::runtime_error for a bad sink.
   Channel(boost::asio::io_context& io, ChannelSettings settings, ChannelListener& listener);
   ~Channel() override;
   Channel(const Channel&) = delete;
@@ -25,33 +45,70 @@ class Channel : public Output {
 
   const std::string& name() const override { return settings_.name; }
   const ChannelSettings& settings() const { return settings_; }
-  void update(ChannelSettings settings) override { settings_ = std::move(settings); }
-
-  // Prerolls `file` now and sounds its first sample at `at` (or at once if `at` has
-  // passed). Anything still playing is stopped first (without a fade).
+  void update(ChannelSettings settings) override;
   void play(std::uint64_t token, const std::filesystem::path& file, WallTime at,
-            std::chrono::milliseconds offset) override;
-  // Fades the current item out and ends it as `stopped`.
+            std::chrono::milliseconds offset, double gain) override;
+  void queue(std::uint64_t token, const std::filesystem::path& file, double gain) override;
   void stop(std::chrono::milliseconds fade) override;
-  bool idle() const override { return !current_; }
-  std::uint64_t current_token() const { return token_; }
+  bool idle() const override { return items_.empty() && waiting_.empty(); }
+
+  // The pipeline's latency (what the sink adds to a running time), for tests and logs.
+  std::chrono::nanoseconds latency() const { return std::chrono::nanoseconds(latency_); }
+
+  struct Branch;  // one item on the mixer (channel.cpp)
+  struct Shared;  // what streaming threads may reach, kept alive by them
 
  private:
-  void on_prerolled();
-  void on_eos();
-  void on_error(const std::string& error);
-  void finish(WallTime end, EndStatus status, const std::string& error);
+  struct Waiting {  // queued behind the last item, not yet attached
+    std::uint64_t token;
+    std::filesystem::path file;
+    double gain;
+  };
+
+  void build();
+  void teardown();
+  void schedule_rebuild(const std::string& why);
+  // Attaches an item whose first sample is to sound at running time `rt`.
+  void attach(std::uint64_t token, const std::filesystem::path& file, GstClockTime rt,
+              std::chrono::milliseconds offset, double gain);
+  void attach_waiting(GstClockTime rt);
+  void on_message(GstMessage* msg);
+  void on_first_buffer(std::uint64_t token, GstClockTime rt);
+  void on_content_end(std::uint64_t token, GstClockTime rt);
+  void on_branch_error(Branch& b, const std::string& error);
+  void finish(std::uint64_t token, WallTime end, EndStatus status, const std::string& error);
+  void detach(std::unique_ptr<Branch> b);
+  void fade_out(Branch& b, std::chrono::milliseconds fade);
+  // Running time now, and the wall instant at which a running time is rendered.
+  GstClockTime running_now() const;
+  WallTime rendered_at(GstClockTime rt) const;
+  GstClockTime rt_for(WallTime at) const;
+  // Events run in (time, kind) order: an item's end before the next one's start.
+  enum class Kind { end = 0, start = 1 };
+  void at(WallTime when, Kind kind, std::function<void()> fn);
+  void arm();
 
   boost::asio::io_context& io_;
   ChannelSettings settings_;
+  ChannelSettings pending_settings_;
+  bool pending_sink_ = false;
   ChannelListener& listener_;
-  std::shared_ptr<ItemPipeline> current_;
-  std::uint64_t token_ = 0;
-  WallTime at_{};
-  bool started_ = false;
-  bool stopping_ = false;
-  boost::asio::system_timer started_timer_;
-  boost::asio::system_timer fade_timer_;
+  std::shared_ptr<Shared> shared_;
+  gst::ElementPtr pipeline_;
+  GstElement* mixer_ = nullptr;   // owned by the pipeline
+  GstElement* master_ = nullptr;  // the channel's volume
+  gst::ClockPtr clock_;
+  GstClockTime base_ = 0;
+  GstClockTime latency_ = 0;
+  std::map<std::uint64_t, std::unique_ptr<Branch>> items_;  // by token
+  std::deque<Waiting> waiting_;
+  std::uint64_t last_token_ = 0;   // the item `queue` follows
+  std::uint64_t generation_ = 0;   // a rebuilt pipeline ignores the old one's messages
+  int rebuild_failures_ = 0;
+  std::map<std::tuple<WallTime, int, std::uint64_t>, std::function<void()>> events_;
+  std::uint64_t event_seq_ = 0;
+  boost::asio::system_timer timer_;
+  boost::asio::system_timer rebuild_timer_;
 };
 
 }  // namespace loaxa::player

@@ -1,7 +1,8 @@
 #pragma once
-// What the playout controller needs of a channel: play an item at an instant, stop it
-// with a fade, and report started/ended to a ChannelListener. player::Channel is the
-// GStreamer one; tests supply a fake with the same interface.
+// What the playout controller needs of a channel: place an item at an instant, queue
+// the next one right behind it, stop with a fade, and report started/ended (with the
+// audio evidence of the play) to a ChannelListener. player::Channel is the GStreamer
+// one; tests supply a fake with the same interface.
 
 #include <chrono>
 #include <cstdint>
@@ -18,6 +19,7 @@ using WallTime = std::chrono::time_point<std::chrono::system_clock, std::chrono:
 struct SinkSpec {
   std::string description;                        // e.g. "autoaudiosink"
   std::optional<std::filesystem::path> raw_file;  // S16LE 48 kHz mono, appended
+  bool operator==(const SinkSpec&) const = default;
 };
 
 struct ChannelSettings {
@@ -25,10 +27,19 @@ struct ChannelSettings {
   std::string kind = "audio";
   SinkSpec sink;
   double volume = 1.0;
+  // Below this level (dBFS, RMS over 100 ms) a play counts as silent.
+  double silence_db = -50.0;
 };
 
 enum class EndStatus { completed, stopped, failed };
 const char* to_string(EndStatus s);
+
+// What the channel measured of one play, after the item's gain and any fade.
+struct Evidence {
+  std::optional<double> rms_db;   // mean power over the play, dBFS
+  std::optional<double> peak_db;  // highest sample peak, dBFS
+  double silence_s = 0.0;         // time spent below ChannelSettings::silence_db
+};
 
 class ChannelListener {
  public:
@@ -37,20 +48,26 @@ class ChannelListener {
   virtual void on_started(const std::string& channel, std::uint64_t token, WallTime actual) = 0;
   // The item ended; `started` says whether on_started was reported for it.
   virtual void on_ended(const std::string& channel, std::uint64_t token, WallTime actual_end,
-                        EndStatus status, const std::string& error, bool started) = 0;
+                        EndStatus status, const std::string& error, bool started,
+                        const Evidence& evidence) = 0;
 };
 
 class Output {
  public:
   virtual ~Output() = default;
   virtual const std::string& name() const = 0;
-  // New settings from a reloaded config; they apply from the next item.
+  // New settings from a reloaded config: the volume applies at once, a new sink once
+  // the channel is idle.
   virtual void update(ChannelSettings settings) = 0;
-  // Sounds `file` from `offset` with its first sample at `at` (at once if `at` passed);
-  // anything still playing is stopped first.
+  // Sounds `file` from `offset`, with `gain` (linear), its first sample at `at` (at once
+  // if `at` has passed). What plays and is not already fading out is stopped at once,
+  // and what was queued is dropped.
   virtual void play(std::uint64_t token, const std::filesystem::path& file, WallTime at,
-                    std::chrono::milliseconds offset) = 0;
-  // Fades the current item out and ends it as `stopped`.
+                    std::chrono::milliseconds offset, double gain) = 0;
+  // Sounds `file` right after the last item played or queued ends, with no added or
+  // lost sample between them; at once when nothing plays.
+  virtual void queue(std::uint64_t token, const std::filesystem::path& file, double gain) = 0;
+  // Fades what plays out over `fade` and ends it as `stopped`; drops what is queued.
   virtual void stop(std::chrono::milliseconds fade) = 0;
   virtual bool idle() const = 0;
 };

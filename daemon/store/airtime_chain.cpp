@@ -93,6 +93,9 @@ AirtimeRow airtime_from_json(std::string_view line) {
     r.clock_synced = it->value().get_bool();
   }
   r.planned_s = number(o, "planned_s");
+  r.rms_db = number(o, "rms_db");
+  r.peak_db = number(o, "peak_db");
+  r.silence_s = number(o, "silence_s");
   return r;
 }
 

@@ -66,6 +66,16 @@ void append_csv(std::string& out, const AirtimeRow& r) {
   if (r.clock_synced) out += *r.clock_synced ? "true" : "false";
   out += ',';
   append_seconds(out, r.planned_s);
+  for (const auto* db : {&r.rms_db, &r.peak_db}) {
+    out += ',';
+    if (*db) {
+      char buf[32];
+      const auto [end, ec] = std::to_chars(buf, buf + sizeof buf, **db, std::chars_format::fixed, 1);
+      if (ec == std::errc()) out.append(buf, end);
+    }
+  }
+  out += ',';
+  append_seconds(out, r.silence_s);
   out += "\r\n";
 }
 
@@ -107,6 +117,14 @@ boost::json::object to_json(const AirtimeRow& r) {
     o["planned_s"] = *r.planned_s;
   } else {
     o["planned_s"] = nullptr;
+  }
+  for (const auto& [key, v] : {std::pair{"rms_db", r.rms_db}, std::pair{"peak_db", r.peak_db},
+                               std::pair{"silence_s", r.silence_s}}) {
+    if (v) {
+      o[key] = *v;
+    } else {
+      o[key] = nullptr;
+    }
   }
   return o;
 }

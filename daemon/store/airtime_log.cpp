@@ -12,7 +12,7 @@ namespace {
 constexpr const char* kSelect =
     "SELECT id, box_id, channel, media_id, title, topic, playlist_id, schedule_id, source, "
     "planned_start, actual_start, actual_end, duration_s, status, error, prev_hash, hash, "
-    "clock_synced, planned_s, planned_ms FROM airtime";
+    "clock_synced, planned_s, planned_ms, rms_db, peak_db, silence_s FROM airtime";
 
 // Fills r in place: a cursor over a million rows reuses the strings' storage.
 void read_row(const sqlite::Statement& st, AirtimeRow& r) {
@@ -36,6 +36,9 @@ void read_row(const sqlite::Statement& st, AirtimeRow& r) {
   r.clock_synced = st.is_null(17) ? std::nullopt : std::optional<bool>(st.int64(17) != 0);
   r.planned_s = st.is_null(18) ? std::nullopt : std::optional<double>(st.real(18));
   r.planned_ms = st.is_null(19) ? std::nullopt : std::optional<std::int64_t>(st.int64(19));
+  r.rms_db = st.is_null(20) ? std::nullopt : std::optional<double>(st.real(20));
+  r.peak_db = st.is_null(21) ? std::nullopt : std::optional<double>(st.real(21));
+  r.silence_s = st.is_null(22) ? std::nullopt : std::optional<double>(st.real(22));
 }
 
 AirtimeRow read_row(const sqlite::Statement& st) {
@@ -51,6 +54,13 @@ std::string format_seconds(std::optional<double> s) {
   return buf;
 }
 
+std::string format_db(std::optional<double> db) {
+  if (!db) return "";
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.1f", *db);
+  return buf;
+}
+
 }  // namespace
 
 const std::vector<std::string>& airtime_columns() {
@@ -58,7 +68,8 @@ const std::vector<std::string>& airtime_columns() {
       "id",           "box_id",      "channel",      "media_id", "title",
       "topic",        "playlist_id", "schedule_id",  "source",   "planned_start",
       "actual_start", "actual_end",  "duration_s",   "status",   "error",
-      "prev_hash",    "hash",        "clock_synced", "planned_s"};
+      "prev_hash",    "hash",        "clock_synced", "planned_s", "rms_db",
+      "peak_db",      "silence_s"};
   return cols;
 }
 
@@ -81,7 +92,10 @@ std::vector<std::string> airtime_fields(const AirtimeRow& r) {
           r.prev_hash,
           r.hash,
           r.clock_synced ? (*r.clock_synced ? "true" : "false") : "",
-          format_seconds(r.planned_s)};
+          format_seconds(r.planned_s),
+          format_db(r.rms_db),
+          format_db(r.peak_db),
+          format_seconds(r.silence_s)};
 }
 
 std::string airtime_row_hash(const AirtimeRow& r) {
@@ -96,6 +110,9 @@ std::string airtime_row_hash(const AirtimeRow& r) {
   if (r.clock_synced)
     canonical += std::string("clock_synced=") + (*r.clock_synced ? "1" : "0") + '\x1f';
   if (r.planned_s) canonical += "planned_s=" + format_seconds(r.planned_s) + '\x1f';
+  if (r.rms_db) canonical += "rms_db=" + format_db(r.rms_db) + '\x1f';
+  if (r.peak_db) canonical += "peak_db=" + format_db(r.peak_db) + '\x1f';
+  if (r.silence_s) canonical += "silence_s=" + format_seconds(r.silence_s) + '\x1f';
   return sha256_hex(canonical);
 }
 
@@ -141,7 +158,7 @@ void AirtimeLog::close_chained(AirtimeRow& row) {
   row.hash = airtime_row_hash(row);
   db_.prepare(
          "UPDATE airtime SET actual_end=?, duration_s=?, status=?, error=?, prev_hash=?, hash=?, "
-         "closed_seq=?, end_ms = start_ms + ? WHERE id=?")
+         "closed_seq=?, end_ms = start_ms + ?, rms_db=?, peak_db=?, silence_s=? WHERE id=?")
       .bind(1, row.actual_end)
       .bind(2, row.duration_s)
       .bind(3, row.status)
@@ -150,15 +167,27 @@ void AirtimeLog::close_chained(AirtimeRow& row) {
       .bind(6, row.hash)
       .bind(7, seq + 1)
       .bind(8, static_cast<std::int64_t>(std::llround(row.duration_s.value_or(0.0) * 1000.0)))
-      .bind(9, row.id)
+      .bind(9, row.rms_db)
+      .bind(10, row.peak_db)
+      .bind(11, row.silence_s)
+      .bind(12, row.id)
       .run();
 }
 
 bool AirtimeLog::close(const std::string& id, const std::string& actual_end, double duration_s,
-                       const std::string& status, const std::string& error) {
+                       const std::string& status, const std::string& error,
+                       const PlayLevels& levels) {
   sqlite::Transaction tx(db_);
   auto row = find(id);
   if (!row || row->status != "playing") return false;
+  // Stored as they are hashed: rounded as the CSV writes them.
+  auto rounded = [](std::optional<double> v, double unit) -> std::optional<double> {
+    if (!v) return v;
+    return std::round(*v / unit) * unit;
+  };
+  row->rms_db = rounded(levels.rms_db, 0.1);
+  row->peak_db = rounded(levels.peak_db, 0.1);
+  row->silence_s = rounded(levels.silence_s, 0.001);
   row->actual_end = actual_end;
   row->duration_s = duration_s;
   row->status = status;
@@ -267,7 +296,7 @@ int AirtimeLog::closed_after(
   int n = 0;
   while (st.step()) {
     read_row(st, row);
-    visit(st.int64(20), row);
+    visit(st.int64(23), row);  // after kSelect's 23 columns
     ++n;
   }
   return n;

@@ -34,11 +34,24 @@ struct AirtimeRow {
   // closed before v4 have neither, so their hashes still verify.
   std::optional<bool> clock_synced;  // system clock synchronised when the row was opened
   std::optional<double> planned_s;   // what the planner meant to air; unset for manual plays
+  // Audio evidence (schema v6): what the channel measured of the play, after its gain.
+  // Join the hash when set; unset for rows that never sounded.
+  std::optional<double> rms_db;     // mean level, dBFS
+  std::optional<double> peak_db;    // highest peak, dBFS
+  std::optional<double> silence_s;  // seconds below the silence level
   // Not exported: Unix ms of the planned start (reports clip planned time at periods).
   std::optional<std::int64_t> planned_ms;
 };
 
-// The CSV column order of SPEC.md, then clock_synced and planned_s.
+// What the channel measured of a play (player::Evidence, in the store's terms).
+struct PlayLevels {
+  std::optional<double> rms_db;
+  std::optional<double> peak_db;
+  std::optional<double> silence_s;
+};
+
+// The CSV column order of SPEC.md, then clock_synced, planned_s, rms_db, peak_db and
+// silence_s.
 const std::vector<std::string>& airtime_columns();
 // The row's fields as text in that order (duration_s with 3 decimals, "" when unset).
 std::vector<std::string> airtime_fields(const AirtimeRow& row);
@@ -68,7 +81,7 @@ class AirtimeLog {
   std::string open(AirtimeRow row, std::int64_t start_ms);
   // Closes an open row, chaining its hash. Returns false if no such open row.
   bool close(const std::string& id, const std::string& actual_end, double duration_s,
-             const std::string& status, const std::string& error);
+             const std::string& status, const std::string& error, const PlayLevels& levels = {});
   // Writes a row that is closed from the start (failed before it began, missed).
   std::string insert_closed(AirtimeRow row, std::int64_t start_ms);
   void checkpoint(const std::string& id, std::int64_t position_ms);

@@ -120,6 +120,14 @@ CREATE TABLE media_orphans (
   since_ms INTEGER NOT NULL
 );
 )sql"},
+      {6, R"sql(
+-- Audio evidence of each play, as the channel measured it after the item's gain: mean
+-- and peak level (dBFS) and the seconds spent below the silence level. NULL for rows
+-- that never sounded and rows before v6.
+ALTER TABLE airtime ADD COLUMN rms_db REAL;
+ALTER TABLE airtime ADD COLUMN peak_db REAL;
+ALTER TABLE airtime ADD COLUMN silence_s REAL;
+)sql"},
   };
   return all;
 }

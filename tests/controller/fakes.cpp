@@ -55,12 +55,30 @@ std::chrono::milliseconds duration_of(const std::filesystem::path& file) {
 }  // namespace
 
 void FakeOutput::play(std::uint64_t token, const std::filesystem::path& file, player::WallTime at,
-                      std::chrono::milliseconds offset) {
+                      std::chrono::milliseconds offset, double) {
   if (playing_) end(player::EndStatus::stopped);
+  if (queued_) {
+    listener_.on_ended(settings_.name, queued_->token, player::WallTime{clock_.now().time_since_epoch()},
+                       player::EndStatus::stopped, "", false, {});
+    queued_.reset();
+  }
+  start(token, file, scheduler::Instant{at.time_since_epoch()}, offset);
+}
+
+// Like the real channel: right after the current item, on the next sample.
+void FakeOutput::queue(std::uint64_t token, const std::filesystem::path& file, double) {
+  if (!playing_) {
+    start(token, file, clock_.now(), std::chrono::milliseconds(0));
+    return;
+  }
+  queued_ = Queued{token, file};
+}
+
+void FakeOutput::start(std::uint64_t token, const std::filesystem::path& file,
+                       scheduler::Instant requested, std::chrono::milliseconds offset) {
   playing_ = true;
   started_ = false;
   token_ = token;
-  const scheduler::Instant requested{at.time_since_epoch()};
   const scheduler::Instant start = std::max(requested, clock_.now());
   log_.push_back({settings_.name, file.filename().string(), requested, start, {}, offset, ""});
   index_ = log_.size() - 1;
@@ -76,6 +94,11 @@ void FakeOutput::play(std::uint64_t token, const std::filesystem::path& file, pl
 }
 
 void FakeOutput::stop(std::chrono::milliseconds fade) {
+  if (queued_) {
+    listener_.on_ended(settings_.name, queued_->token, player::WallTime{clock_.now().time_since_epoch()},
+                       player::EndStatus::stopped, "", false, {});
+    queued_.reset();
+  }
   if (!playing_) return;
   end_timer_ = clock_.at(clock_.now() + fade, [this, token = token_] {
     if (token == token_ && playing_) end(player::EndStatus::stopped);
@@ -89,7 +112,12 @@ void FakeOutput::end(player::EndStatus status) {
   log_[index_].ended = clock_.now();
   log_[index_].status = player::to_string(status);
   listener_.on_ended(settings_.name, token_, player::WallTime{clock_.now().time_since_epoch()},
-                     status, "", started_);
+                     status, "", started_, {});
+  if (status == player::EndStatus::completed && queued_) {
+    const Queued next = *queued_;
+    queued_.reset();
+    start(next.token, next.file, clock_.now(), std::chrono::milliseconds(0));
+  }
 }
 
 }  // namespace loaxa::test

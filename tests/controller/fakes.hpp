@@ -6,6 +6,7 @@
 #include <chrono>
 #include <functional>
 #include <map>
+#include <optional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -60,9 +61,10 @@ class FakeOutput : public player::Output {
   const std::string& name() const override { return settings_.name; }
   void update(player::ChannelSettings settings) override { settings_ = std::move(settings); }
   void play(std::uint64_t token, const std::filesystem::path& file, player::WallTime at,
-            std::chrono::milliseconds offset) override;
+            std::chrono::milliseconds offset, double gain) override;
+  void queue(std::uint64_t token, const std::filesystem::path& file, double gain) override;
   void stop(std::chrono::milliseconds fade) override;
-  bool idle() const override { return !playing_; }
+  bool idle() const override { return !playing_ && !queued_; }
 
  private:
   void end(player::EndStatus status);
@@ -74,6 +76,13 @@ class FakeOutput : public player::Output {
   bool started_ = false;
   std::uint64_t token_ = 0;
   std::size_t index_ = 0;
+  struct Queued {
+    std::uint64_t token;
+    std::filesystem::path file;
+  };
+  std::optional<Queued> queued_;
+  void start(std::uint64_t token, const std::filesystem::path& file, scheduler::Instant requested,
+             std::chrono::milliseconds offset);
   std::unique_ptr<Clock::Timer> start_timer_, end_timer_;
 };
 

@@ -67,6 +67,20 @@ inline bool wait_for_file_size(const std::filesystem::path& file, std::uintmax_t
   return false;
 }
 
+// Waits until a channel's raw output holds `seconds` of sound (the channel writes
+// silence between items, so the file's size says nothing of what played).
+inline bool wait_for_sound(const std::filesystem::path& file, double seconds,
+                           std::chrono::milliseconds timeout) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (std::chrono::steady_clock::now() < deadline) {
+    const auto samples = read_raw(file);
+    const auto [first, last] = sounding_span(samples);
+    if (first < last && static_cast<double>(last - first) >= seconds * 48000.0) return true;
+    std::this_thread::sleep_for(20ms);  // polling interval, not a wait for an outcome
+  }
+  return false;
+}
+
 class DaemonTest : public ::testing::Test {
  protected:
   TempDir dir{"daemon"};
@@ -93,7 +107,7 @@ class DaemonTest : public ::testing::Test {
                             << "sink = \"audioconvert ! audioresample ! "
                                "audio/x-raw,format=S16LE,rate=48000,channels=1 ! filesink "
                                "location="
-                            << out().string() << " append=true\"\n"
+                            << out().string() << " append=true buffer-mode=unbuffered\"\n"
                             << "volume = 1.0\n"
                             << extra << "\n[api]\nlisten = [\"127.0.0.1:" << port << "\"]\n\n"
                             << schedules;
