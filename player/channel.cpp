@@ -145,14 +145,14 @@ struct Channel::Branch {
   WallTime started_at{};
   // Evidence from the level element.
   double peak_db = -std::numeric_limits<double>::infinity();
-  double power_sum = 0.0;
-  int intervals = 0;
+  double power_sum = 0.0;  // mean power × seconds
+  double measured_s = 0.0;
   double silence_s = 0.0;
 
   Evidence evidence() const {
     Evidence e;
-    if (intervals > 0) {
-      e.rms_db = power_sum > 0 ? 10.0 * std::log10(power_sum / intervals) : -150.0;
+    if (measured_s > 0) {
+      e.rms_db = power_sum > 0 ? 10.0 * std::log10(power_sum / measured_s) : -150.0;
       e.peak_db = std::isfinite(peak_db) ? peak_db : -150.0;
     }
     e.silence_s = silence_s;
@@ -627,14 +627,17 @@ void Channel::on_message(GstMessage* msg) {
       const GstStructure* s = gst_message_get_structure(msg);
       if (!owner || !s || !gst_structure_has_name(s, "level")) return;
       if (owner->fading) return;  // the fade is not what the item sounded like
+      // Weighted by the time each message covers (the last one of a file is shorter,
+      // and one at EOS may cover nothing).
+      guint64 duration = 0;
+      if (!gst_structure_get_uint64(s, "duration", &duration) || duration == 0) return;
+      const double seconds = static_cast<double>(duration) / GST_SECOND;
       const double rms = first_double(s, "rms");
       const double peak = first_double(s, "peak");
       owner->peak_db = std::max(owner->peak_db, peak);
-      owner->power_sum += std::isfinite(rms) ? std::pow(10.0, rms / 10.0) : 0.0;
-      owner->intervals++;
-      if (!(rms >= settings_.silence_db)) {
-        owner->silence_s += static_cast<double>(kLevelInterval) / GST_SECOND;
-      }
+      owner->power_sum += (std::isfinite(rms) ? std::pow(10.0, rms / 10.0) : 0.0) * seconds;
+      owner->measured_s += seconds;
+      if (!(rms >= settings_.silence_db)) owner->silence_s += seconds;
       return;
     }
     case GST_MESSAGE_WARNING: {

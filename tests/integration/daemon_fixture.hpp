@@ -100,14 +100,19 @@ class DaemonTest : public ::testing::Test {
     return scheduler::format_local_datetime(zone.to_local_seconds(t));
   }
 
-  void write_config(const std::string& schedules, const std::string& extra = "") {
+  // The loudspeaker's raw S16LE 48 kHz mono output, written as it is rendered.
+  std::string sink_to(const std::filesystem::path& file) const {
+    return "audioconvert ! audioresample ! audio/x-raw,format=S16LE,rate=48000,channels=1 ! "
+           "filesink location=" +
+           file.string() + " append=true buffer-mode=unbuffered";
+  }
+
+  void write_config(const std::string& schedules, const std::string& extra = "",
+                    std::optional<std::filesystem::path> sink_file = std::nullopt) {
     std::ofstream(config()) << "[box]\nid = \"test-box\"\nname = \"Xã Thử nghiệm\"\n"
                             << "timezone = \"Asia/Ho_Chi_Minh\"\nstate_dir = \"state\"\n\n"
                             << "[channels.loudspeaker]\n"
-                            << "sink = \"audioconvert ! audioresample ! "
-                               "audio/x-raw,format=S16LE,rate=48000,channels=1 ! filesink "
-                               "location="
-                            << out().string() << " append=true buffer-mode=unbuffered\"\n"
+                            << "sink = \"" << sink_to(sink_file.value_or(out())) << "\"\n"
                             << "volume = 1.0\n"
                             << extra << "\n[api]\nlisten = [\"127.0.0.1:" << port << "\"]\n\n"
                             << schedules;

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include <cmath>
+#include <functional>
 #include <cstring>
 #include <fstream>
 #include <stdexcept>
@@ -160,10 +161,11 @@ int free_port() {
   return ntohs(a.sin_port);
 }
 
-void write_tone_wav(const std::filesystem::path& file, double seconds, double hz,
-                    double amplitude) {
+namespace {
+
+void write_wav(const std::filesystem::path& file, std::uint32_t n,
+               const std::function<std::int16_t(std::uint32_t)>& sample) {
   const std::uint32_t rate = 48000;
-  const auto n = static_cast<std::uint32_t>(std::lround(seconds * rate));
   std::ofstream out(file, std::ios::binary);
   auto u32 = [&](std::uint32_t v) { out.write(reinterpret_cast<const char*>(&v), 4); };
   auto u16 = [&](std::uint16_t v) { out.write(reinterpret_cast<const char*>(&v), 2); };
@@ -179,10 +181,22 @@ void write_tone_wav(const std::filesystem::path& file, double seconds, double hz
   u16(16);
   out.write("data", 4);
   u32(n * 2);
-  for (std::uint32_t i = 0; i < n; ++i) {
-    const double v = amplitude * std::sin(2 * M_PI * hz * i / rate);
-    u16(static_cast<std::uint16_t>(static_cast<std::int16_t>(std::lround(v * 32767))));
-  }
+  for (std::uint32_t i = 0; i < n; ++i) u16(static_cast<std::uint16_t>(sample(i)));
+}
+
+}  // namespace
+
+void write_tone_wav(const std::filesystem::path& file, double seconds, double hz,
+                    double amplitude) {
+  const auto n = static_cast<std::uint32_t>(std::lround(seconds * 48000));
+  write_wav(file, n, [&](std::uint32_t i) {
+    const double v = amplitude * std::sin(2 * M_PI * hz * i / 48000);
+    return static_cast<std::int16_t>(std::lround(v * 32767));
+  });
+}
+
+void write_level_wav(const std::filesystem::path& file, std::uint32_t samples, std::int16_t value) {
+  write_wav(file, samples, [value](std::uint32_t) { return value; });
 }
 
 }  // namespace loaxa::test

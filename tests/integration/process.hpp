@@ -64,5 +64,8 @@ int free_port();
 // Writes a mono 16-bit 48 kHz WAV of a sine tone.
 void write_tone_wav(const std::filesystem::path& file, double seconds, double hz,
                     double amplitude = 0.5);
+// A 48 kHz mono WAV whose every sample is `value`: a gap or an added sample between
+// two such files shows as a sample of another value.
+void write_level_wav(const std::filesystem::path& file, std::uint32_t samples, std::int16_t value);
 
 }  // namespace loaxa::test

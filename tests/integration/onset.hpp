@@ -1,0 +1,85 @@
+#pragma once
+// Timing a channel with no speaker: its sink writes raw S16LE 48 kHz mono into a FIFO
+// as each buffer is rendered (sync=true, unbuffered), and a reader stamps the wall
+// clock at every read. A sample's rendering time is the stamp of the read that
+// brought it plus its place in that write (../shared/TESTING.md).
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdint>
+#include <cstring>
+#include <filesystem>
+#include <mutex>
+#include <optional>
+#include <stdexcept>
+#include <thread>
+#include <vector>
+
+namespace loaxa::test {
+
+class FifoRecorder {
+ public:
+  explicit FifoRecorder(std::filesystem::path fifo) : path_(std::move(fifo)) {
+    if (::mkfifo(path_.c_str(), 0600) != 0) throw std::runtime_error("mkfifo failed");
+    thread_ = std::thread([this] { run(); });
+  }
+  ~FifoRecorder() {
+    if (thread_.joinable()) {
+      // Unblocks an open() no writer answered.
+      const int fd = ::open(path_.c_str(), O_WRONLY | O_NONBLOCK);
+      if (fd >= 0) ::close(fd);
+      thread_.join();
+    }
+  }
+  // Joins the reader once the writer has closed the FIFO (the daemon exited).
+  void join() {
+    if (thread_.joinable()) thread_.join();
+  }
+
+  struct Read {
+    std::chrono::system_clock::time_point at;
+    std::size_t first_sample;  // index of the first sample this read brought
+  };
+  const std::vector<std::int16_t>& samples() const { return samples_; }
+  const std::vector<Read>& reads() const { return reads_; }
+
+  // When sample `i` was rendered, by the stamp of the read that brought it.
+  std::optional<std::chrono::system_clock::time_point> rendered_at(std::size_t i) const {
+    for (std::size_t r = reads_.size(); r-- > 0;) {
+      if (reads_[r].first_sample <= i) {
+        const auto into = std::chrono::nanoseconds(
+            static_cast<std::int64_t>((i - reads_[r].first_sample) * 1'000'000'000ull / 48000));
+        return reads_[r].at + std::chrono::duration_cast<std::chrono::system_clock::duration>(into);
+      }
+    }
+    return std::nullopt;
+  }
+
+ private:
+  void run() {
+    const int fd = ::open(path_.c_str(), O_RDONLY);
+    if (fd < 0) return;
+    std::vector<char> buf(1 << 16);
+    std::vector<char> bytes;
+    for (;;) {
+      const ssize_t n = ::read(fd, buf.data(), buf.size());
+      const auto now = std::chrono::system_clock::now();
+      if (n <= 0) break;
+      reads_.push_back({now, bytes.size() / 2});
+      bytes.insert(bytes.end(), buf.data(), buf.data() + n);
+    }
+    ::close(fd);
+    samples_.resize(bytes.size() / 2);
+    std::memcpy(samples_.data(), bytes.data(), samples_.size() * 2);
+  }
+
+  std::filesystem::path path_;
+  std::thread thread_;
+  std::vector<std::int16_t> samples_;
+  std::vector<Read> reads_;
+};
+
+}  // namespace loaxa::test

@@ -1,0 +1,96 @@
+// Loudspeaker playout measured at the sink: the real loaxad renders through its
+// long-lived channel pipeline into a FIFO that the test reads and stamps.
+
+#include <gtest/gtest.h>
+#include <signal.h>
+
+#include <boost/json.hpp>
+#include <cmath>
+#include <cstdlib>
+
+#include "daemon_fixture.hpp"
+#include "onset.hpp"
+#include "process.hpp"
+
+namespace loaxa::test {
+namespace {
+
+using namespace std::chrono_literals;
+using scheduler::Instant;
+
+// Index of the first sample whose magnitude is above `floor`, from `from`.
+std::size_t first_above(const std::vector<std::int16_t>& s, int floor, std::size_t from = 0) {
+  for (std::size_t i = from; i < s.size(); ++i) {
+    if (std::abs(s[i]) > floor) return i;
+  }
+  return s.size();
+}
+
+// How many samples from `from` hold `value` (within the converter's dither).
+std::size_t run_of(const std::vector<std::int16_t>& s, std::size_t from, int value) {
+  std::size_t i = from;
+  while (i < s.size() && std::abs(s[i] - value) <= 2) ++i;
+  return i - from;
+}
+
+TEST_F(DaemonTest, ABlockOfThreeStartsOnTimeAndJoinsWithoutAddedSamples) {
+  // 1.000 s WAV, 0.750 s FLAC, 0.500 s WAV, each a constant level of its own.
+  write_level_wav(dir.path() / "a.wav", 48000, 8000);
+  write_level_wav(dir.path() / "b-src.wav", 36000, -8000);
+  ASSERT_EQ(run({"/usr/bin/sox", (dir.path() / "b-src.wav").string(), (dir.path() / "b.flac").string()})
+                .code,
+            0);
+  write_level_wav(dir.path() / "c.wav", 24000, 16000);
+  const auto fifo = dir.path() / "out.fifo";
+  FifoRecorder recorder(fifo);
+  const Instant planned = start_in(3s);
+  write_config(
+      "[[playlist]]\nid = \"ba\"\nitems = [\"a.wav\", \"b.flac\", \"c.wav\"]\n\n"
+      "[[schedule]]\nid = \"sang\"\nchannel = \"loudspeaker\"\nplaylist = \"ba\"\n"
+      "start = \"" +
+          local(planned) + "\"\n",
+      "", fifo);
+  auto daemon = start_daemon();
+  for (int i = 0; i < 3; ++i) {
+    ASSERT_TRUE(daemon->wait_for_line("ended (completed)", 15s)) << daemon->output();
+  }
+  const auto rows = airtime();
+  daemon->signal(SIGTERM);
+  ASSERT_EQ(daemon->wait_exit(5s), 0) << daemon->output();
+  recorder.join();
+
+  const auto& s = recorder.samples();
+  const std::size_t k = first_above(s, 100);
+  ASSERT_LT(k, s.size()) << "nothing sounded";
+  // Back to back: exactly each file's samples, then silence.
+  EXPECT_EQ(run_of(s, k, 8000), 48000u);
+  EXPECT_EQ(run_of(s, k + 48000, -8000), 36000u);
+  EXPECT_EQ(run_of(s, k + 84000, 16000), 24000u);
+  EXPECT_EQ(first_above(s, 100, k + 108000), s.size()) << "sound after the block";
+  // The first sample sounds at the planned instant.
+  const auto onset = recorder.rendered_at(k);
+  ASSERT_TRUE(onset);
+  const auto error = std::chrono::duration<double, std::milli>(*onset - planned).count();
+  RecordProperty("onset_error_ms", std::to_string(error));
+  EXPECT_LT(std::abs(error), 2.0) << "first sample " << error << " ms from the plan";
+
+  // Three rows, each starting where the previous one ended, with its level.
+  ASSERT_EQ(rows.size(), 3u);
+  const double levels[] = {20 * std::log10(8000.0 / 32768), 20 * std::log10(8000.0 / 32768),
+                           20 * std::log10(16000.0 / 32768)};
+  const double lengths[] = {1.0, 0.75, 0.5};
+  for (std::size_t i = 0; i < 3; ++i) {
+    EXPECT_EQ(field(rows[i], "status"), "completed");
+    EXPECT_NEAR(rows[i].at("duration_s").to_number<double>(), lengths[i], 0.002);
+    EXPECT_NEAR(rows[i].at("rms_db").to_number<double>(), levels[i], 0.3) << i;
+    EXPECT_NEAR(rows[i].at("peak_db").to_number<double>(), levels[i], 0.3) << i;
+    EXPECT_NEAR(rows[i].at("silence_s").to_number<double>(), 0.0, 0.001) << i;
+    if (i > 0) {
+      EXPECT_EQ(field(rows[i], "actual_start"), field(rows[i - 1], "actual_end"));
+    }
+  }
+  EXPECT_EQ(scheduler::parse_iso_instant(field(rows[1], "planned_start"), zone), planned + 1s);
+}
+
+}  // namespace
+}  // namespace loaxa::test
