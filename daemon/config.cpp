@@ -82,6 +82,8 @@ void read_channel(ConfigReader& r, const std::string& name, Config& c) {
     }
   }
   if (auto v = r.string("chime")) ch.chime = resolve(c.file.parent_path(), *v);
+  if (auto v = r.number("target_lufs", -40.0, -5.0)) ch.target_lufs = *v;
+  if (auto v = r.number("max_gain", 0.0, 30.0)) ch.max_gain = *v;
   if (auto v = r.duration("image_duration")) ch.image_duration = *v;
   if (auto v = r.duration("fade")) {
     if (*v > std::chrono::seconds(10)) {

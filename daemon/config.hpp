@@ -36,6 +36,10 @@ struct ChannelConfig {
   std::optional<std::filesystem::path> chime;
   milliseconds image_duration{10'000};
   milliseconds fade{300};
+  // Integrated loudness every play is brought to (EBU R128, LUFS), from each file's
+  // measurement at ingest; at most max_gain dB up, and never past a -1 dBFS peak.
+  double target_lufs = -16.0;
+  double max_gain = 12.0;
   // What a block on this channel does when a higher priority pre-empts it (or it
   // arrives while the channel is busy): resume | restart | drop.
   std::string resume_policy = "resume";

@@ -20,6 +20,7 @@
 #include "daemon/store/store.hpp"
 #include "daemon/sync/manifest.hpp"
 #include "player/channel.hpp"
+#include "player/loudness.hpp"
 #include "scheduler/planner.hpp"
 
 namespace loaxa {
@@ -91,6 +92,7 @@ class Controller : public player::ChannelListener {
     std::filesystem::path file;
     std::chrono::milliseconds duration{0};
     double gain = 1.0;  // brings its loudness to the channel's target
+    std::optional<player::Loudness> loudness;
     std::string error;  // why it cannot play; it still gets a `failed` row at its slot
   };
   // One timeline entry that is to air, copied out of the timeline.

@@ -40,6 +40,9 @@ void Controller::ingest_config() {
       item.topic = r.media.topic;
       item.file = media_dir / r.media.file;
       item.duration = milliseconds(r.media.duration_ms.value_or(0));
+      if (r.media.loudness_lufs && r.media.peak_db) {
+        item.loudness = player::Loudness{*r.media.loudness_lufs, *r.media.peak_db};
+      }
     } else {
       item.media_id = id_from_filename(path);
       item.title = fs::path(path).filename().string();
@@ -105,6 +108,9 @@ std::vector<Controller::Item> Controller::resolve(const std::string& kind,
       item.topic = m->topic;
       item.file = config_.box.state_dir / "media" / m->file;
       item.duration = milliseconds(m->duration_ms.value_or(0));
+      if (m->loudness_lufs && m->peak_db) {
+        item.loudness = player::Loudness{*m->loudness_lufs, *m->peak_db};
+      }
     } else {
       item.error = "no media with id \"" + content +
                    "\" in the catalog (add it with `loaxa "
@@ -131,6 +137,9 @@ std::vector<Controller::Item> Controller::block_items(const ScheduleConfig& s) {
   auto content = resolve(s.content_kind, s.content, "");
   for (int i = 0; i < std::max(1, s.repeat); ++i)
     items.insert(items.end(), content.begin(), content.end());
+  for (auto& item : items) {
+    if (item.loudness) item.gain = player::loudness_gain(*item.loudness, ch.target_lufs, ch.max_gain);
+  }
   return items;
 }
 

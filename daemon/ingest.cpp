@@ -4,6 +4,7 @@
 
 #include "daemon/store/durable.hpp"
 #include "daemon/store/sha256.hpp"
+#include "player/loudness.hpp"
 #include "player/probe.hpp"
 
 namespace loaxa {
@@ -76,7 +77,19 @@ IngestResult ingest_file(store::Store& store, const fs::path& media_dir, const f
   r.media.kind = probe.kind;
   if (probe.duration) r.media.duration_ms = probe.duration->count();
   r.media.origin = origin;
+  if (probe.kind != "image" && !store.catalog().has_loudness(sha)) {
+    std::string why;
+    if (auto l = player::measure_loudness(media_dir / name, why)) {
+      store.catalog().set_loudness(sha, l->lufs, l->peak_db);
+      r.media.loudness_lufs = l->lufs;
+      r.media.peak_db = l->peak_db;
+    } else if (probe.kind == "audio") {
+      r.error = file.string() + ": cannot be played: " + why;
+      return r;
+    }  // a video without sound is still a video
+  }
   store.catalog().upsert_media(r.media);
+  if (auto m = store.catalog().find_media(id)) r.media = *m;  // with its loudness
   r.ok = true;
   return r;
 }

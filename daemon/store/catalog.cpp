@@ -4,7 +4,8 @@ namespace loaxa::store {
 namespace {
 
 constexpr const char* kMediaSelect =
-    "SELECT id, sha256, file, title, COALESCE(topic,''), kind, duration_ms, origin FROM media";
+    "SELECT id, media.sha256, file, title, COALESCE(topic,''), kind, duration_ms, origin, "
+    "loudness.lufs, loudness.peak_db FROM media LEFT JOIN loudness USING (sha256)";
 
 MediaRecord read_media(const sqlite::Statement& st) {
   MediaRecord m;
@@ -16,6 +17,8 @@ MediaRecord read_media(const sqlite::Statement& st) {
   m.kind = st.text(5);
   if (!st.is_null(6)) m.duration_ms = st.int64(6);
   m.origin = st.text(7);
+  if (!st.is_null(8)) m.loudness_lufs = st.real(8);
+  if (!st.is_null(9)) m.peak_db = st.real(9);
   return m;
 }
 
@@ -39,6 +42,20 @@ void Catalog::upsert_media(const MediaRecord& m) {
       .run();
 }
 
+void Catalog::set_loudness(const std::string& sha256, double lufs, double peak_db) {
+  db_.prepare("INSERT OR REPLACE INTO loudness(sha256, lufs, peak_db) VALUES (?,?,?)")
+      .bind(1, sha256)
+      .bind(2, lufs)
+      .bind(3, peak_db)
+      .run();
+}
+
+bool Catalog::has_loudness(const std::string& sha256) const {
+  auto st = db_.prepare("SELECT 1 FROM loudness WHERE sha256 = ?");
+  st.bind(1, sha256);
+  return st.step();
+}
+
 std::optional<MediaRecord> Catalog::find_media(const std::string& id) const {
   auto st = db_.prepare(std::string(kMediaSelect) + " WHERE id = ?");
   st.bind(1, id);
@@ -47,7 +64,7 @@ std::optional<MediaRecord> Catalog::find_media(const std::string& id) const {
 }
 
 std::optional<MediaRecord> Catalog::find_media_by_sha256(const std::string& sha256) const {
-  auto st = db_.prepare(std::string(kMediaSelect) + " WHERE sha256 = ? LIMIT 1");
+  auto st = db_.prepare(std::string(kMediaSelect) + " WHERE media.sha256 = ? LIMIT 1");
   st.bind(1, sha256);
   if (!st.step()) return std::nullopt;
   return read_media(st);

@@ -19,6 +19,9 @@ struct MediaRecord {
   std::string kind = "audio";
   std::optional<std::int64_t> duration_ms;
   std::string origin = "local";
+  // Measured at ingest, by content (schema v7): unset until measured.
+  std::optional<double> loudness_lufs;
+  std::optional<double> peak_db;
 };
 
 struct PlaylistRecord {
@@ -57,6 +60,9 @@ class Catalog {
 
   void upsert_media(const MediaRecord& m);
   std::optional<MediaRecord> find_media(const std::string& id) const;
+  // Loudness by content hash: measured once per file, whatever ids name it.
+  void set_loudness(const std::string& sha256, double lufs, double peak_db);
+  bool has_loudness(const std::string& sha256) const;
   std::optional<MediaRecord> find_media_by_sha256(const std::string& sha256) const;
   std::vector<MediaRecord> list_media() const;
   void remove_media_with_file(const std::string& file);  // records whose file this is

@@ -128,6 +128,15 @@ ALTER TABLE airtime ADD COLUMN rms_db REAL;
 ALTER TABLE airtime ADD COLUMN peak_db REAL;
 ALTER TABLE airtime ADD COLUMN silence_s REAL;
 )sql"},
+      {7, R"sql(
+-- Integrated loudness (EBU R128, LUFS) and sample peak (dBFS) of each media file, by
+-- content, measured once at ingest: playout brings each play to its channel's target.
+CREATE TABLE loudness (
+  sha256  TEXT PRIMARY KEY,
+  lufs    REAL NOT NULL,
+  peak_db REAL NOT NULL
+);
+)sql"},
   };
   return all;
 }

@@ -49,7 +49,7 @@ TEST_F(DaemonTest, ABlockOfThreeStartsOnTimeAndJoinsWithoutAddedSamples) {
       "[[schedule]]\nid = \"sang\"\nchannel = \"loudspeaker\"\nplaylist = \"ba\"\n"
       "start = \"" +
           local(planned) + "\"\n",
-      "", fifo);
+      "max_gain = 0.0\n", fifo);  // constant levels: loudness normalisation only lowers
   auto daemon = start_daemon();
   for (int i = 0; i < 3; ++i) {
     ASSERT_TRUE(daemon->wait_for_line("ended (completed)", 15s)) << daemon->output();
@@ -90,6 +90,39 @@ TEST_F(DaemonTest, ABlockOfThreeStartsOnTimeAndJoinsWithoutAddedSamples) {
     }
   }
   EXPECT_EQ(scheduler::parse_iso_instant(field(rows[1], "planned_start"), zone), planned + 1s);
+}
+
+TEST_F(DaemonTest, LoudnessMeasuredAtIngestBringsAQuietAndALoudFileToTheTarget) {
+  // 440 Hz at 0.1 and at 0.8: about -23.7 and -5.6 LUFS. At -16 LUFS a 440 Hz sine
+  // peaks at about 0.243.
+  write_tone_wav(dir.path() / "quiet.wav", 1.0, 440, 0.1);
+  write_tone_wav(dir.path() / "loud.wav", 1.0, 440, 0.8);
+  write_config(
+      "[[playlist]]\nid = \"p\"\nitems = [\"quiet.wav\", \"loud.wav\"]\n\n"
+      "[[schedule]]\nid = \"tin\"\nchannel = \"loudspeaker\"\nplaylist = \"p\"\n"
+      "start = \"" +
+          local(start_in(2s)) + "\"\n",
+      "target_lufs = -16.0\n");
+  auto daemon = start_daemon();
+  for (int i = 0; i < 2; ++i) {
+    ASSERT_TRUE(daemon->wait_for_line("ended (completed)", 15s)) << daemon->output();
+  }
+  const auto rows = airtime();
+  daemon->signal(SIGTERM);
+  ASSERT_EQ(daemon->wait_exit(5s), 0);
+  const auto s = read_raw(out());
+  const std::size_t k = first_above(s, 300);
+  ASSERT_LT(k + 96000, s.size());
+  auto peak_of = [&](std::size_t from) {
+    int p = 0;
+    for (std::size_t i = from + 4800; i < from + 43200; ++i) p = std::max(p, std::abs(int{s[i]}));
+    return p / 32768.0;
+  };
+  EXPECT_NEAR(peak_of(k), 0.243, 0.015);
+  EXPECT_NEAR(peak_of(k + 48000), 0.243, 0.015);
+  ASSERT_EQ(rows.size(), 2u);
+  EXPECT_NEAR(rows[0].at("rms_db").to_number<double>(), rows[1].at("rms_db").to_number<double>(),
+              0.5);
 }
 
 }  // namespace
