@@ -22,6 +22,9 @@ using std::chrono::milliseconds;
 // Horizon of planning; it rolls forward on every replan.
 constexpr auto kHorizon = std::chrono::hours(36);
 constexpr auto kReplanEvery = std::chrono::hours(1);
+// A cut is handed to the channel this long before its fade begins, so the fade ends
+// on the planned instant and the next block is placed there ahead of time.
+constexpr auto kCutLead = std::chrono::milliseconds(300);
 constexpr auto kRetentionEvery = std::chrono::minutes(1);
 constexpr std::int64_t kRetentionSlice = 20'000;  // rows archived per call
 constexpr auto kClockJump = std::chrono::seconds(2);
@@ -187,6 +190,22 @@ int Controller::rank_of(const std::string& schedule_id) const {
   return 0;
 }
 
+void Controller::cut(ChannelState& cs, const std::string& status, milliseconds fade,
+                     Instant silent_at) {
+  cs.block.reset();
+  if (cs.token != 0 && !cs.row_id.empty()) {
+    cs.fading[cs.token] = {cs.row_id, cs.row_start, status};
+  } else {
+    cs.end_status_override = status;
+  }
+  cs.row_id.clear();
+  cs.channel->stop(fade, player::WallTime{silent_at.time_since_epoch()});
+  if (!cs.fading.empty()) {
+    cs.token = 0;
+    start_pending(cs);
+  }
+}
+
 void Controller::start_pending(ChannelState& cs) {
   if (cs.pending.empty() || shutting_down_) return;
   const Planned next = cs.pending.front();
@@ -208,15 +227,14 @@ void Controller::begin_block(const Planned& e) {
       const milliseconds fade = config_.channels.at(e.channel).fade;
       const std::string name = e.channel;
       if (cs.cut_timer) cs.cut_timer->cancel();
-      cs.cut_timer = clock_.at(std::max(clock_.now(), e.start - fade), [this, name, fade] {
+      const Instant silent = std::max(e.start, clock_.now() + fade + kCutLead);
+      cs.cut_timer = clock_.at(silent - fade - kCutLead, [this, name, fade, silent] {
         auto& state = channels_.at(name);
         if (!state.block) return;
         log::notice("controller",
                     name + ": " + state.block->entry.schedule_id + " pre-empted by " +
                         (state.pending.empty() ? "?" : state.pending.front().schedule_id));
-        state.block.reset();
-        state.end_status_override = "preempted";
-        state.channel->stop(fade);
+        cut(state, "preempted", fade, silent);
       });
     }
     auto at = std::find_if(cs.pending.begin(), cs.pending.end(),
@@ -227,12 +245,12 @@ void Controller::begin_block(const Planned& e) {
   start_block(cs, e);
 }
 
-void Controller::start_block(ChannelState& cs, const Planned& e) {
+std::optional<Controller::Block> Controller::prepare_block(const Planned& e) {
   const ScheduleConfig* sched = nullptr;
   for (const auto* s : all_schedules()) {
     if (s->id == e.schedule_id) sched = s;
   }
-  if (!sched) return;
+  if (!sched) return std::nullopt;
   Block block;
   block.entry = e;
   block.items = block_items(*sched);
@@ -247,6 +265,18 @@ void Controller::start_block(ChannelState& cs, const Planned& e) {
     block.index++;
   }
   block.first_offset = skip;
+  return block;
+}
+
+void Controller::start_block(ChannelState& cs, const Planned& e) {
+  auto block = prepare_block(e);
+  if (!block) return;
+  activate_block(cs, std::move(*block));
+  play_current(cs);
+}
+
+void Controller::activate_block(ChannelState& cs, Block block) {
+  const Planned e = block.entry;
   const Instant now = clock_.now();
   if (now > e.start) {
     log::warning("controller", "block " + key_of(e) + " starts late by " +
@@ -262,14 +292,11 @@ void Controller::start_block(ChannelState& cs, const Planned& e) {
     const milliseconds fade = config_.channels.at(e.channel).fade;
     const std::string name = e.channel;
     const bool preempted = e.preempted;
-    cs.cut_timer = clock_.at(e.end - fade, [this, name, preempted, fade] {
-      auto& state = channels_.at(name);
-      state.block.reset();
-      state.end_status_override = preempted ? "preempted" : "stopped";
-      state.channel->stop(fade);
+    const Instant silent = e.end;
+    cs.cut_timer = clock_.at(e.end - fade - kCutLead, [this, name, preempted, fade, silent] {
+      cut(channels_.at(name), preempted ? "preempted" : "stopped", fade, silent);
     });
   }
-  play_current(cs);
 }
 
 store::AirtimeRow Controller::item_row(const ChannelState& cs, const Item& item) const {
@@ -391,11 +418,33 @@ void Controller::play_current(ChannelState& cs) {
 void Controller::queue_next(ChannelState& cs) {
   if (!cs.block || cs.queued_token != 0 || shutting_down_) return;
   const std::size_t next = cs.block->index + 1;
-  if (next >= cs.block->items.size()) return;
+  if (next >= cs.block->items.size()) {
+    queue_next_block(cs);
+    return;
+  }
   const Item& item = cs.block->items[next];
   if (!item.error.empty()) return;  // logged at its slot when the current one ends
   cs.queued_token = next_token_++;
-  cs.channel->queue(cs.queued_token, item.file, item.gain);
+  cs.channel->queue(cs.queued_token, item.file, item.gain, milliseconds(0));
+}
+
+void Controller::queue_next_block(ChannelState& cs) {
+  // The last item of a block that ends by itself, and the next block is due when it
+  // ends (it waited for this one, or resumes after it): queued behind it, so it starts
+  // on the next sample rather than after the channel has fallen silent.
+  if (cs.pending.empty() || cs.next_block || cs.block->entry.cut) return;
+  const Item& cur = cs.block->items[cs.block->index];
+  const Instant expected_end = cs.block->item_planned + cur.duration - cs.block->item_offset;
+  const Planned p = cs.pending.front();
+  if (p.start > expected_end + milliseconds(5)) return;  // not yet due: it starts on time
+  auto block = prepare_block(p);
+  if (!block || block->index >= block->items.size()) return;
+  const Item& first = block->items[block->index];
+  if (!first.error.empty()) return;  // logged at its slot by the usual path
+  cs.pending.erase(cs.pending.begin());
+  cs.queued_token = next_token_++;
+  cs.channel->queue(cs.queued_token, first.file, first.gain, block->first_offset);
+  cs.next_block = std::move(block);
 }
 
 void Controller::on_started(const std::string& channel, std::uint64_t token,
@@ -420,10 +469,29 @@ void Controller::on_ended(const std::string& channel, std::uint64_t token,
                           const std::string& error, bool started,
                           const player::Evidence& evidence) {
   auto& cs = channels_.at(channel);
+  if (auto f = cs.fading.find(token); f != cs.fading.end()) {
+    const Instant end{actual_end.time_since_epoch()};
+    const double secs = std::chrono::duration<double>(end - f->second.row_start).count();
+    const std::string text =
+        status == player::EndStatus::stopped ? f->second.status : player::to_string(status);
+    store_.airtime().close(f->second.row_id, zone_.format_iso(end), secs, text, error,
+                           {evidence.rms_db, evidence.peak_db, evidence.silence_s});
+    log::info("player", channel + ": ended (" + text + ") at " + zone_.format_iso(end) + ", " +
+                            std::to_string(secs).substr(0, 6) + " s");
+    cs.fading.erase(f);
+    if (!cs.block) start_pending(cs);
+    maybe_shutdown_done();
+    return;
+  }
   if (token != 0 && token == cs.queued_token) {
     // The next item never reached the air: it failed ahead of its turn, or the block was
     // stopped. A failure keeps its slot: logged when its turn comes.
     cs.queued_token = 0;
+    if (cs.next_block) {  // the next block waits again, and starts the usual way
+      cs.pending.insert(cs.pending.begin(), cs.next_block->entry);
+      cs.next_block.reset();
+      return;
+    }
     if (status == player::EndStatus::failed && cs.block &&
         cs.block->index + 1 < cs.block->items.size()) {
       cs.block->items[cs.block->index + 1].error = error;
@@ -455,7 +523,16 @@ void Controller::on_ended(const std::string& channel, std::uint64_t token,
     cs.block->index++;
     cs.block->item_planned = std::max(cs.block->item_planned, end);
     cs.block->item_offset = milliseconds(0);
-    if (cs.queued_token != 0 && status == player::EndStatus::completed) {
+    if (cs.queued_token != 0 && status == player::EndStatus::completed && cs.next_block &&
+        cs.block->index >= cs.block->items.size()) {
+      // The next block was queued behind this one's last item: it is on air now.
+      Block next = std::move(*cs.next_block);
+      cs.next_block.reset();
+      next.item_offset = std::exchange(next.first_offset, milliseconds(0));
+      activate_block(cs, std::move(next));
+      cs.token = std::exchange(cs.queued_token, 0);
+      cs.end_status_override.clear();
+    } else if (cs.queued_token != 0 && status == player::EndStatus::completed) {
       // Already queued behind it: it starts on the next sample, no call needed.
       cs.token = std::exchange(cs.queued_token, 0);
       cs.end_status_override.clear();
@@ -466,6 +543,10 @@ void Controller::on_ended(const std::string& channel, std::uint64_t token,
     cs.block.reset();
   }
   if (!cs.block) start_pending(cs);
+  maybe_shutdown_done();
+}
+
+void Controller::maybe_shutdown_done() {
   if (shutting_down_ && shutdown_done_) {
     bool all_idle = true;
     for (auto& [n, state] : channels_) all_idle = all_idle && state.channel->idle();

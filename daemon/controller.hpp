@@ -120,12 +120,21 @@ class Controller : public player::ChannelListener {
     std::optional<Block> block;
     std::uint64_t token = 0;
     std::uint64_t queued_token = 0;  // the block's next item, queued gaplessly behind
+    std::optional<Block> next_block; // ... or the next block's first item
     std::string row_id;
     scheduler::Instant row_start{};
     std::string end_status_override;  // e.g. "preempted"
     std::unique_ptr<Clock::Timer> cut_timer;
     // Blocks waiting for the channel to fall silent, earliest start first.
     std::vector<Planned> pending;
+    // Items fading out under the next block (cut or pre-empted): their rows close when
+    // the fade ends, while the next block already plays.
+    struct Fading {
+      std::string row_id;
+      scheduler::Instant row_start{};
+      std::string status;
+    };
+    std::map<std::uint64_t, Fading> fading;
   };
 
   void build_channels();
@@ -140,9 +149,20 @@ class Controller : public player::ChannelListener {
   int rank_of(const std::string& schedule_id) const;  // emergency 1000, else its priority
   // Starts the earliest pending block of a channel that has fallen silent.
   void start_pending(ChannelState& cs);
+  // Cuts what plays with a fade (status `preempted` or `stopped`); the next pending
+  // block starts at its own time, under the fade.
+  void cut(ChannelState& cs, const std::string& status, std::chrono::milliseconds fade,
+           scheduler::Instant silent_at);
+  void maybe_shutdown_done();
   void arm(const Planned& e);
   void begin_block(const Planned& e);
   void start_block(ChannelState& cs, const Planned& e);
+  // The block an entry airs: its items, and where a resume starts inside them.
+  std::optional<Block> prepare_block(const Planned& e);
+  // Makes `block` the channel's: logs it, arms its cut. Its first item is played or
+  // queued by the caller.
+  void activate_block(ChannelState& cs, Block block);
+  void queue_next_block(ChannelState& cs);
   void play_current(ChannelState& cs);
   // Queues the block's next item behind the one that plays, when it can play.
   void queue_next(ChannelState& cs);

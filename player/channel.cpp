@@ -379,8 +379,9 @@ void Channel::play(std::uint64_t token, const std::filesystem::path& file, WallT
   attach(token, file, rt, offset, gain);
 }
 
-void Channel::queue(std::uint64_t token, const std::filesystem::path& file, double gain) {
-  waiting_.push_back({token, file, gain});
+void Channel::queue(std::uint64_t token, const std::filesystem::path& file, double gain,
+                    milliseconds offset) {
+  waiting_.push_back({token, file, gain, offset});
   auto it = items_.find(last_token_);
   if (it == items_.end()) {
     attach_waiting(running_now() + kStartMargin);  // nothing to follow: at once
@@ -394,7 +395,7 @@ void Channel::attach_waiting(GstClockTime rt) {
   Waiting w = std::move(waiting_.front());
   waiting_.pop_front();
   last_token_ = w.token;
-  attach(w.token, w.file, std::max(rt, running_now() + kStartMargin / 3), milliseconds(0), w.gain);
+  attach(w.token, w.file, std::max(rt, running_now() + kStartMargin / 3), w.offset, w.gain);
 }
 
 void Channel::attach(std::uint64_t token, const std::filesystem::path& file, GstClockTime rt,
@@ -668,8 +669,15 @@ void Channel::on_message(GstMessage* msg) {
   }
 }
 
-void Channel::stop(milliseconds fade) {
+void Channel::stop(milliseconds fade, std::optional<WallTime> silent_at) {
   const WallTime now = wall(gst_clock_get_time(clock_.get()));
+  // The mixer works on about `running_now()`; a fade must begin after that.
+  const GstClockTime earliest = running_now() + 20 * GST_MSECOND;
+  const auto fade_ns = static_cast<GstClockTime>(fade.count()) * GST_MSECOND;
+  GstClockTime to_rt = silent_at ? rt_for(*silent_at) : earliest + fade_ns;
+  to_rt = std::max(to_rt, earliest);
+  const GstClockTime from_rt = std::max(earliest, to_rt > fade_ns ? to_rt - fade_ns : 0);
+  const WallTime silent = rendered_at(to_rt);
   for (const auto& w : waiting_) {
     boost::asio::post(io_, [this, s = shared_, t = w.token, now] {
       if (s->owner) listener_.on_ended(settings_.name, t, now, EndStatus::stopped, "", false, {});
@@ -679,10 +687,14 @@ void Channel::stop(milliseconds fade) {
   std::vector<std::uint64_t> now_tokens;
   for (auto& [t, b] : items_) {
     if (b->fading) continue;
-    // Sounding now (or about to, within the fade): fade it; later ones never sound.
-    const bool sounding = b->first_rt && rendered_at(*b->first_rt) <= now + fade;
-    if (sounding && fade.count() > 0) {
-      fade_out(*b, fade);
+    // Sounding before the silence (or already): fade it; later ones never sound.
+    const bool sounding = b->first_rt && *b->first_rt < to_rt;
+    if (sounding && to_rt > from_rt) {
+      fade_out(*b, from_rt, to_rt);
+    } else if (sounding) {
+      b->fading = true;
+      const std::uint64_t token = b->token;
+      at(silent, Kind::end, [this, token, silent] { finish(token, silent, EndStatus::stopped, ""); });
     } else {
       now_tokens.push_back(t);
     }
@@ -690,11 +702,8 @@ void Channel::stop(milliseconds fade) {
   for (auto t : now_tokens) finish(t, now, EndStatus::stopped, "");
 }
 
-void Channel::fade_out(Branch& b, milliseconds fade) {
+void Channel::fade_out(Branch& b, GstClockTime from_rt, GstClockTime to_rt) {
   b.fading = true;
-  // The mixer works on about `running_now()`; what the sink sounds is a latency behind.
-  const GstClockTime from_rt = running_now() + 20 * GST_MSECOND;
-  const GstClockTime to_rt = from_rt + static_cast<GstClockTime>(fade.count()) * GST_MSECOND;
   // The volume element counts in the item's stream time: its position in the file.
   auto stream_time = [&](GstClockTime rt) {
     return rt > b.offset ? rt - b.offset + b.seek : b.seek;

@@ -48,8 +48,10 @@ class Channel : public Output {
   void update(ChannelSettings settings) override;
   void play(std::uint64_t token, const std::filesystem::path& file, WallTime at,
             std::chrono::milliseconds offset, double gain) override;
-  void queue(std::uint64_t token, const std::filesystem::path& file, double gain) override;
-  void stop(std::chrono::milliseconds fade) override;
+  void queue(std::uint64_t token, const std::filesystem::path& file, double gain,
+             std::chrono::milliseconds offset) override;
+  void stop(std::chrono::milliseconds fade,
+            std::optional<WallTime> silent_at = std::nullopt) override;
   bool idle() const override { return items_.empty() && waiting_.empty(); }
 
   // The pipeline's latency (what the sink adds to a running time), for tests and logs.
@@ -63,6 +65,7 @@ class Channel : public Output {
     std::uint64_t token;
     std::filesystem::path file;
     double gain;
+    std::chrono::milliseconds offset;
   };
 
   void build();
@@ -78,7 +81,7 @@ class Channel : public Output {
   void on_branch_error(Branch& b, const std::string& error);
   void finish(std::uint64_t token, WallTime end, EndStatus status, const std::string& error);
   void detach(std::unique_ptr<Branch> b);
-  void fade_out(Branch& b, std::chrono::milliseconds fade);
+  void fade_out(Branch& b, GstClockTime from_rt, GstClockTime to_rt);
   // Running time now, and the wall instant at which a running time is rendered.
   GstClockTime running_now() const;
   WallTime rendered_at(GstClockTime rt) const;

@@ -64,11 +64,15 @@ class Output {
   // and what was queued is dropped.
   virtual void play(std::uint64_t token, const std::filesystem::path& file, WallTime at,
                     std::chrono::milliseconds offset, double gain) = 0;
-  // Sounds `file` right after the last item played or queued ends, with no added or
-  // lost sample between them; at once when nothing plays.
-  virtual void queue(std::uint64_t token, const std::filesystem::path& file, double gain) = 0;
+  // Sounds `file` from `offset` right after the last item played or queued ends, with
+  // no added or lost sample between them; at once when nothing plays.
+  virtual void queue(std::uint64_t token, const std::filesystem::path& file, double gain,
+                     std::chrono::milliseconds offset) = 0;
   // Fades what plays out over `fade` and ends it as `stopped`; drops what is queued.
-  virtual void stop(std::chrono::milliseconds fade) = 0;
+  // With `silent_at`, the fade ends there (a cut at a planned instant), else as soon as
+  // it can.
+  virtual void stop(std::chrono::milliseconds fade,
+                    std::optional<WallTime> silent_at = std::nullopt) = 0;
   virtual bool idle() const = 0;
 };
 

@@ -66,12 +66,13 @@ void FakeOutput::play(std::uint64_t token, const std::filesystem::path& file, pl
 }
 
 // Like the real channel: right after the current item, on the next sample.
-void FakeOutput::queue(std::uint64_t token, const std::filesystem::path& file, double) {
+void FakeOutput::queue(std::uint64_t token, const std::filesystem::path& file, double,
+                       std::chrono::milliseconds offset) {
   if (!playing_) {
-    start(token, file, clock_.now(), std::chrono::milliseconds(0));
+    start(token, file, clock_.now(), offset);
     return;
   }
-  queued_ = Queued{token, file};
+  queued_ = Queued{token, file, offset};
 }
 
 void FakeOutput::start(std::uint64_t token, const std::filesystem::path& file,
@@ -93,14 +94,16 @@ void FakeOutput::start(std::uint64_t token, const std::filesystem::path& file,
   });
 }
 
-void FakeOutput::stop(std::chrono::milliseconds fade) {
+void FakeOutput::stop(std::chrono::milliseconds fade, std::optional<player::WallTime> silent_at) {
   if (queued_) {
     listener_.on_ended(settings_.name, queued_->token, player::WallTime{clock_.now().time_since_epoch()},
                        player::EndStatus::stopped, "", false, {});
     queued_.reset();
   }
   if (!playing_) return;
-  end_timer_ = clock_.at(clock_.now() + fade, [this, token = token_] {
+  const scheduler::Instant silent =
+      silent_at ? scheduler::Instant{silent_at->time_since_epoch()} : clock_.now() + fade;
+  end_timer_ = clock_.at(silent, [this, token = token_] {
     if (token == token_ && playing_) end(player::EndStatus::stopped);
   });
 }
@@ -116,7 +119,7 @@ void FakeOutput::end(player::EndStatus status) {
   if (status == player::EndStatus::completed && queued_) {
     const Queued next = *queued_;
     queued_.reset();
-    start(next.token, next.file, clock_.now(), std::chrono::milliseconds(0));
+    start(next.token, next.file, clock_.now(), next.offset);
   }
 }
 

@@ -62,8 +62,10 @@ class FakeOutput : public player::Output {
   void update(player::ChannelSettings settings) override { settings_ = std::move(settings); }
   void play(std::uint64_t token, const std::filesystem::path& file, player::WallTime at,
             std::chrono::milliseconds offset, double gain) override;
-  void queue(std::uint64_t token, const std::filesystem::path& file, double gain) override;
-  void stop(std::chrono::milliseconds fade) override;
+  void queue(std::uint64_t token, const std::filesystem::path& file, double gain,
+             std::chrono::milliseconds offset) override;
+  void stop(std::chrono::milliseconds fade,
+            std::optional<player::WallTime> silent_at = std::nullopt) override;
   bool idle() const override { return !playing_ && !queued_; }
 
  private:
@@ -79,6 +81,7 @@ class FakeOutput : public player::Output {
   struct Queued {
     std::uint64_t token;
     std::filesystem::path file;
+    std::chrono::milliseconds offset;
   };
   std::optional<Queued> queued_;
   void start(std::uint64_t token, const std::filesystem::path& file, scheduler::Instant requested,

@@ -125,5 +125,59 @@ TEST_F(DaemonTest, LoudnessMeasuredAtIngestBringsAQuietAndALoudFileToTheTarget) 
               0.5);
 }
 
+TEST_F(DaemonTest, AHigherPriorityBlockFadesTheLowerOutPlaysAndTheLowerResumes) {
+  write_tone_wav(dir.path() / "thuong.wav", 6.0, 440, 0.8);  // local, priority 40
+  write_tone_wav(dir.path() / "khan.wav", 1.0, 880, 0.8);    // province, priority 60
+  const Instant t = start_in(2s);
+  write_config(
+      "[[schedule]]\nid = \"thuong\"\nchannel = \"loudspeaker\"\nfile = \"thuong.wav\"\n"
+      "priority = 40\nstart = \"" +
+          local(t) +
+          "\"\n\n"
+          "[[schedule]]\nid = \"khan\"\nchannel = \"loudspeaker\"\nfile = \"khan.wav\"\n"
+          "priority = 60\nstart = \"" +
+          local(t + 2s) + "\"\n",
+      "fade = \"300ms\"\n");
+  auto daemon = start_daemon();
+  ASSERT_TRUE(daemon->wait_for_line("ended (preempted)", 15s)) << daemon->output();
+  ASSERT_TRUE(daemon->wait_for_line("ended (completed)", 15s)) << daemon->output();
+  ASSERT_TRUE(daemon->wait_for_line("ended (completed)", 15s)) << daemon->output();
+  const auto rows = airtime();
+  daemon->signal(SIGTERM);
+  ASSERT_EQ(daemon->wait_exit(5s), 0);
+
+  const auto s = read_raw(out());
+  const std::size_t k = first_above(s, 300);
+  ASSERT_LT(k + 7 * 48000, s.size());
+  const double steady = peak(s, k + 48000, k + 72000);
+  // Faded over the 300 ms before the higher block: the last 30 ms well below the tone.
+  EXPECT_LT(peak(s, k + 2 * 48000 - 1440, k + 2 * 48000 - 48), steady * 0.3);
+  EXPECT_GT(peak(s, k + 2 * 48000 - 14400, k + 2 * 48000 - 13000), steady * 0.9);
+  // The higher block on its second, then the lower one resumes.
+  EXPECT_NEAR(zero_crossing_hz(s, k + 2 * 48000 + 480, k + 3 * 48000 - 480), 880.0, 5.0);
+  EXPECT_NEAR(zero_crossing_hz(s, k + 3 * 48000 + 2400, k + 6 * 48000), 440.0, 5.0);
+  EXPECT_EQ(first_above(s, 300, k + 7 * 48000 + 480), s.size()) << "sound after the plan";
+
+  ASSERT_EQ(rows.size(), 3u);
+  EXPECT_EQ(field(rows[0], "schedule_id"), "thuong");
+  EXPECT_EQ(field(rows[0], "status"), "preempted");
+  EXPECT_NEAR(rows[0].at("duration_s").to_number<double>(), 2.0, 0.05);
+  EXPECT_EQ(field(rows[1], "schedule_id"), "khan");
+  EXPECT_EQ(field(rows[1], "status"), "completed");
+  EXPECT_NEAR(rows[1].at("duration_s").to_number<double>(), 1.0, 0.01);
+  EXPECT_EQ(field(rows[2], "schedule_id"), "thuong");
+  EXPECT_EQ(field(rows[2], "status"), "completed");
+  EXPECT_NEAR(rows[2].at("duration_s").to_number<double>(), 4.0, 0.05);
+  const auto start_of = [&](int i) {
+    return scheduler::parse_iso_instant(field(rows[i], "actual_start"), zone);
+  };
+  EXPECT_LT(std::chrono::abs(start_of(1) - (t + 2s)), 5ms);
+  EXPECT_LT(std::chrono::abs(start_of(2) - (t + 3s)), 50ms);
+  for (const auto& r : rows) {
+    EXPECT_LT(r.at("rms_db").to_number<double>(), -10.0);
+    EXPECT_GT(r.at("rms_db").to_number<double>(), -25.0);
+  }
+}
+
 }  // namespace
 }  // namespace loaxa::test
