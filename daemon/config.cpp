@@ -83,6 +83,18 @@ void read_channel(ConfigReader& r, const std::string& name, Config& c) {
   }
   if (auto v = r.string("chime")) ch.chime = resolve(c.file.parent_path(), *v);
   if (auto v = r.number("target_lufs", -40.0, -5.0)) ch.target_lufs = *v;
+  if (auto v = r.string("fallback")) ch.fallback = resolve(c.file.parent_path(), *v);
+  for (auto [key, field] : {std::pair{"dead_air", &ch.dead_air},
+                            std::pair{"connect_timeout", &ch.connect_timeout},
+                            std::pair{"stall_timeout", &ch.stall_timeout}}) {
+    if (auto v = r.duration(key)) {
+      if (*v < milliseconds(1000) || *v > milliseconds(600'000)) {
+        r.problem(r.line_of(key), r.where(key) + " must be between \"1s\" and \"10m\"");
+      } else {
+        *field = *v;
+      }
+    }
+  }
   if (auto v = r.number("max_gain", 0.0, 30.0)) ch.max_gain = *v;
   if (auto v = r.duration("image_duration")) ch.image_duration = *v;
   if (auto v = r.duration("fade")) {

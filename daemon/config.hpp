@@ -40,6 +40,12 @@ struct ChannelConfig {
   // measurement at ingest; at most max_gain dB up, and never past a -1 dBFS peak.
   double target_lufs = -16.0;
   double max_gain = 12.0;
+  // Played when a relayed stream fails, stalls or sends dead air; the stream is tried
+  // again after it, while its block lasts.
+  std::optional<std::filesystem::path> fallback;
+  milliseconds dead_air{10'000};
+  milliseconds connect_timeout{10'000};
+  milliseconds stall_timeout{5'000};
   // What a block on this channel does when a higher priority pre-empts it (or it
   // arrives while the channel is busy): resume | restart | drop.
   std::string resume_policy = "resume";

@@ -55,6 +55,9 @@ player::SinkSpec Controller::sink_for(const ChannelConfig& ch) const {
 void Controller::build_channels() {
   for (const auto& [name, ch] : config_.channels) {
     player::ChannelSettings settings{name, ch.kind, sink_for(ch), ch.volume};
+    settings.dead_air = ch.dead_air;
+    settings.connect_timeout = ch.connect_timeout;
+    settings.stall_timeout = ch.stall_timeout;
     auto it = channels_.find(name);
     if (it != channels_.end()) {
       it->second.channel->update(settings);
@@ -296,6 +299,15 @@ void Controller::activate_block(ChannelState& cs, Block block) {
     cs.cut_timer = clock_.at(e.end - fade - kCutLead, [this, name, preempted, fade, silent] {
       cut(channels_.at(name), preempted ? "preempted" : "stopped", fade, silent);
     });
+  } else if (std::any_of(cs.block->items.begin(), cs.block->items.end(),
+                         [](const Item& i) { return i.stream; })) {
+    // A relay has no end of its own: its window closes it, with a fade, as completed.
+    const milliseconds fade = config_.channels.at(e.channel).fade;
+    const std::string name = e.channel;
+    const Instant silent = e.end;
+    cs.cut_timer = clock_.at(e.end - fade - kCutLead, [this, name, fade, silent] {
+      cut(channels_.at(name), "completed", fade, silent);
+    });
   }
 }
 
@@ -313,8 +325,9 @@ store::AirtimeRow Controller::item_row(const ChannelState& cs, const Item& item)
   row.clock_synced = clock_.synchronized();
   if (row.source == "schedule") {  // what the planner meant to air of this item
     const Instant planned = cs.block->item_planned;
-    const Instant end =
-        std::min(planned + item.duration - cs.block->item_offset, cs.block->entry.end);
+    const Instant end = item.stream ? cs.block->entry.end
+                                    : std::min(planned + item.duration - cs.block->item_offset,
+                                               cs.block->entry.end);
     row.planned_s = std::max(0.0, std::chrono::duration<double>(end - planned).count());
     row.planned_ms = unix_ms(planned);
   }
@@ -409,7 +422,8 @@ void Controller::play_current(ChannelState& cs) {
   const Item& item = cs.block->items[cs.block->index];
   cs.token = next_token_++;
   cs.end_status_override.clear();
-  const Instant at = std::max(cs.block->item_planned, clock_.now());
+  Instant at = std::max(cs.block->item_planned, clock_.now());
+  if (item.not_before) at = std::max(at, *item.not_before);
   cs.block->item_offset = std::exchange(cs.block->first_offset, milliseconds(0));
   cs.channel->play(cs.token, item.file, player::WallTime{at.time_since_epoch()},
                    cs.block->item_offset, item.gain);
@@ -434,6 +448,7 @@ void Controller::queue_next_block(ChannelState& cs) {
   // on the next sample rather than after the channel has fallen silent.
   if (cs.pending.empty() || cs.next_block || cs.block->entry.cut) return;
   const Item& cur = cs.block->items[cs.block->index];
+  if (cur.stream) return;  // its end is the block's cut, not a length
   const Instant expected_end = cs.block->item_planned + cur.duration - cs.block->item_offset;
   const Planned p = cs.pending.front();
   if (p.start > expected_end + milliseconds(5)) return;  // not yet due: it starts on time
@@ -517,6 +532,9 @@ void Controller::on_ended(const std::string& channel, std::uint64_t token,
     log_unplayable(cs, item);
   }
   cs.row_id.clear();
+  if (cs.block && status == player::EndStatus::failed && !shutting_down_) {
+    relay_failed(cs, error);
+  }
   if (cs.block && status != player::EndStatus::stopped && !shutting_down_) {
     const auto& item = cs.block->items[cs.block->index];
     cs.block->item_planned += item.duration - cs.block->item_offset;
@@ -544,6 +562,30 @@ void Controller::on_ended(const std::string& channel, std::uint64_t token,
   }
   if (!cs.block) start_pending(cs);
   maybe_shutdown_done();
+}
+
+void Controller::relay_failed(ChannelState& cs, const std::string& error) {
+  const Item cur = cs.block->items[cs.block->index];
+  if (!cur.stream || clock_.now() + std::chrono::seconds(1) >= cs.block->entry.end) return;
+  const auto& ch = config_.channels.at(cs.channel->name());
+  std::vector<Item> next;
+  if (ch.fallback) {
+    auto fb = resolve("file", ch.fallback->string(), "");
+    apply_gain(fb, ch);
+    next.insert(next.end(), fb.begin(), fb.end());
+  }
+  // Reconnection: the stream again after the fallback, or after 5 s without one.
+  Item retry = cur;
+  retry.error.clear();
+  retry.not_before = clock_.now() + (next.empty() ? std::chrono::seconds(5) : std::chrono::seconds(0));
+  next.push_back(retry);
+  const auto at = cs.block->items.begin() + static_cast<std::ptrdiff_t>(cs.block->index + 1);
+  cs.block->items.insert(at, next.begin(), next.end());
+  log::warning("player", cs.channel->name() + ": relay of " + cur.title + " failed (" + error +
+                             "); " +
+                             (ch.fallback ? "playing the fallback " + ch.fallback->filename().string() +
+                                                ", then trying the stream again"
+                                          : "trying it again in 5 s (no fallback configured)"));
 }
 
 void Controller::maybe_shutdown_done() {

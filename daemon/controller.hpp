@@ -93,6 +93,8 @@ class Controller : public player::ChannelListener {
     std::chrono::milliseconds duration{0};
     double gain = 1.0;  // brings its loudness to the channel's target
     std::optional<player::Loudness> loudness;
+    bool stream = false;                   // `file` is the URL of a live relay
+    std::optional<scheduler::Instant> not_before;  // a stream retried after a failure
     std::string error;  // why it cannot play; it still gets a `failed` row at its slot
   };
   // One timeline entry that is to air, copied out of the timeline.
@@ -154,6 +156,10 @@ class Controller : public player::ChannelListener {
   void cut(ChannelState& cs, const std::string& status, std::chrono::milliseconds fade,
            scheduler::Instant silent_at);
   void maybe_shutdown_done();
+  // A relayed stream failed (or stalled, or sent dead air) inside its block: the
+  // channel's fallback plays, then the stream is tried again.
+  void relay_failed(ChannelState& cs, const std::string& error);
+  void apply_gain(std::vector<Item>& items, const ChannelConfig& ch) const;
   void arm(const Planned& e);
   void begin_block(const Planned& e);
   void start_block(ChannelState& cs, const Planned& e);

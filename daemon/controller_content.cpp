@@ -27,6 +27,7 @@ void Controller::ingest_config() {
   }
   for (const auto& [name, ch] : config_.channels) {
     if (ch.chime) paths.push_back(ch.chime->string());
+    if (ch.fallback) paths.push_back(ch.fallback->string());
   }
   std::map<std::string, Item> items;
   std::vector<store::PlaylistRecord> playlists;
@@ -117,11 +118,13 @@ std::vector<Controller::Item> Controller::resolve(const std::string& kind,
                    "media add`, or check the id)";
     }
     out.push_back(item);
-  } else {
+  } else {  // stream: relayed live for its block's window (max_duration cuts it)
     Item item;
     item.media_id = content;
     item.title = content;
-    item.error = "stream relay is not built yet (see the loudspeaker playout issue)";
+    item.file = content;
+    item.stream = true;
+    item.playlist_id = playlist_id;
     out.push_back(item);
   }
   return out;
@@ -137,10 +140,14 @@ std::vector<Controller::Item> Controller::block_items(const ScheduleConfig& s) {
   auto content = resolve(s.content_kind, s.content, "");
   for (int i = 0; i < std::max(1, s.repeat); ++i)
     items.insert(items.end(), content.begin(), content.end());
+  apply_gain(items, ch);
+  return items;
+}
+
+void Controller::apply_gain(std::vector<Item>& items, const ChannelConfig& ch) const {
   for (auto& item : items) {
     if (item.loudness) item.gain = player::loudness_gain(*item.loudness, ch.target_lufs, ch.max_gain);
   }
-  return items;
 }
 
 std::vector<const ScheduleConfig*> Controller::all_schedules() const {
@@ -274,7 +281,13 @@ std::vector<scheduler::Rule> Controller::rules() {
     r.policy = policy == "drop"      ? scheduler::OverlapPolicy::drop
                : policy == "restart" ? scheduler::OverlapPolicy::restart
                                      : scheduler::OverlapPolicy::resume;
-    for (const auto& item : block_items(s)) r.duration += item.duration;
+    bool relay = false;
+    for (const auto& item : block_items(s)) {
+      r.duration += item.duration;
+      relay = relay || item.stream;
+    }
+    // A relay lasts its window: max_duration (which the config requires of streams).
+    if (relay && s.max_duration) r.duration = *s.max_duration;
     r.max_duration = s.max_duration;
     r.skip_holidays = s.skip_holidays;
     r.emergency = s.emergency;

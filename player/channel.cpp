@@ -5,6 +5,7 @@
 #include <gst/controller/gstinterpolationcontrolsource.h>
 
 #include <algorithm>
+#include <atomic>
 #include <boost/asio/post.hpp>
 #include <cmath>
 #include <limits>
@@ -140,6 +141,10 @@ struct Channel::Branch {
   GstClockTime seek = 0;    // where in the file it starts
   double gain = 1.0;
   std::optional<GstClockTime> first_rt, end_rt;  // mixer running times
+  std::optional<GstClockTime> local_end;         // end in the item's own running time
+  GstPad* ghost = nullptr;                       // owned by bin
+  bool stream = false;
+  std::shared_ptr<std::atomic<gint64>> last_buffer = std::make_shared<std::atomic<gint64>>(0);
   bool started = false;
   bool fading = false;
   WallTime started_at{};
@@ -148,6 +153,7 @@ struct Channel::Branch {
   double power_sum = 0.0;  // mean power × seconds
   double measured_s = 0.0;
   double silence_s = 0.0;
+  double silent_run_s = 0.0;  // the silence going on now
 
   Evidence evidence() const {
     Evidence e;
@@ -172,7 +178,16 @@ struct ProbeCtx {
   GstSegment segment{};
   GstClockTime last_end = GST_CLOCK_TIME_NONE;
   bool first_sent = false;
+  // First-buffer probe only: what it needs to move a late item to the earliest instant
+  // it can still start whole.
+  GstClock* clock = nullptr;  // the pipeline's, kept alive by the channel
+  GstClockTime base = 0;
+  GstPad* ghost = nullptr;  // the branch's src pad, which carries the offset
+  std::shared_ptr<std::atomic<gint64>> last_buffer;  // wall ns of the latest buffer
 };
+
+// How far ahead of the mixer an item's first buffer must be to start whole.
+constexpr GstClockTime kMinLead = 60 * GST_MSECOND;
 
 template <typename F>
 void post_to(const std::shared_ptr<Channel::Shared>& shared, std::uint64_t generation, F fn) {
@@ -204,6 +219,7 @@ Channel::~Channel() {
   shared_->owner = nullptr;
   timer_.cancel();
   rebuild_timer_.cancel();
+  watch_timer_.cancel();
   teardown();
 }
 
@@ -416,11 +432,29 @@ void Channel::attach(std::uint64_t token, const std::filesystem::path& file, Gst
     auto queue = gst::make_element("queue");
     auto volume = gst::make_element("volume");
     auto level = gst::make_element("level");
-    GError* raw = nullptr;
-    gst::CharPtr uri(gst_filename_to_uri(file.c_str(), &raw));
-    gst::ErrorPtr err(raw);
-    if (!uri) throw std::runtime_error("cannot play " + file.string() + ": " + err->message);
-    g_object_set(decode.get(), "uri", uri.get(), nullptr);
+    const std::string text = file.string();
+    b->stream = text.starts_with("http://") || text.starts_with("https://");
+    if (b->stream) {
+      g_object_set(decode.get(), "uri", text.c_str(), nullptr);
+      // The HTTP source gives up on a server that does not answer in time.
+      g_signal_connect(decode.get(), "source-setup",
+                       G_CALLBACK(+[](GstElement*, GstElement* source, gpointer data) {
+                         const auto secs = GPOINTER_TO_UINT(data);
+                         if (g_object_class_find_property(G_OBJECT_GET_CLASS(source), "timeout")) {
+                           g_object_set(source, "timeout", secs, nullptr);
+                         }
+                       }),
+                       GUINT_TO_POINTER(static_cast<guint>(std::max<std::int64_t>(
+                           1, std::chrono::duration_cast<std::chrono::seconds>(
+                                  settings_.connect_timeout)
+                                  .count()))));
+    } else {
+      GError* raw = nullptr;
+      gst::CharPtr uri(gst_filename_to_uri(file.c_str(), &raw));
+      gst::ErrorPtr err(raw);
+      if (!uri) throw std::runtime_error("cannot play " + file.string() + ": " + err->message);
+      g_object_set(decode.get(), "uri", uri.get(), nullptr);
+    }
     g_object_set(queue.get(), "max-size-time", kLookahead, "max-size-buffers", 0u,
                  "max-size-bytes", 0u, nullptr);
     g_object_set(volume.get(), "volume", gain, nullptr);
@@ -474,7 +508,9 @@ void Channel::attach(std::uint64_t token, const std::filesystem::path& file, Gst
 
     // Before the lookahead queue: a resume starts at `seek` (the segment says so and the
     // mixer clips to it), and the item's exact end is seen seconds before it sounds.
-    auto* qctx = new ProbeCtx{shared_, generation_, token, b->seek, rt};
+    auto* qctx = new ProbeCtx();
+    *qctx = {shared_, generation_, token, b->seek, rt, {}, GST_CLOCK_TIME_NONE, false, nullptr, 0,
+             nullptr, nullptr};
     gst_segment_init(&qctx->segment, GST_FORMAT_TIME);
     gst::PadPtr queue_sink(gst_element_get_static_pad(queue.get(), "sink"));
     gst_pad_add_probe(
@@ -506,9 +542,7 @@ void Channel::attach(std::uint64_t token, const std::filesystem::path& file, Gst
               GST_PAD_PROBE_INFO_DATA(info) = rewritten;
             }
           } else if (GST_EVENT_TYPE(ev) == GST_EVENT_EOS) {
-            const GstClockTime end = GST_CLOCK_TIME_IS_VALID(ctx->last_end)
-                                         ? ctx->offset + ctx->last_end
-                                         : GST_CLOCK_TIME_NONE;
+            const GstClockTime end = ctx->last_end;  // in the item's own running time
             post_to(ctx->shared, ctx->generation,
                     [token = ctx->token, end](Channel& c, std::uint64_t gen) {
                       if (gen == c.generation_) c.on_content_end(token, end);
@@ -520,7 +554,9 @@ void Channel::attach(std::uint64_t token, const std::filesystem::path& file, Gst
 
     // After the level element: the first buffer that reaches the mixer says when the
     // item really starts (later than planned if it came too late).
-    auto* fctx = new ProbeCtx{shared_, generation_, token, b->seek, rt};
+    auto* fctx = new ProbeCtx();
+    *fctx = {shared_, generation_, token,   b->seek,         rt, {}, GST_CLOCK_TIME_NONE, false,
+             clock_.get(), base_, ghost, b->last_buffer};
     gst_segment_init(&fctx->segment, GST_FORMAT_TIME);
     gst_pad_add_probe(
         level_src.get(),
@@ -537,15 +573,27 @@ void Channel::attach(std::uint64_t token, const std::filesystem::path& file, Gst
             return GST_PAD_PROBE_OK;
           }
           GstBuffer* buf = GST_PAD_PROBE_INFO_BUFFER(info);
+          const GstClockTime now = gst_clock_get_time(ctx->clock);
+          ctx->last_buffer->store(static_cast<gint64>(now));
           if (ctx->first_sent || !GST_BUFFER_PTS_IS_VALID(buf)) return GST_PAD_PROBE_OK;
           ctx->first_sent = true;
-          const GstClockTime rt = ctx->offset + running_time(ctx->segment, GST_BUFFER_PTS(buf));
-          post_to(ctx->shared, ctx->generation, [token = ctx->token, rt](Channel& c, std::uint64_t gen) {
-            if (gen == c.generation_) c.on_first_buffer(token, rt);
-          });
-          return GST_PAD_PROBE_REMOVE;
+          const GstClockTime local = running_time(ctx->segment, GST_BUFFER_PTS(buf));
+          // Too late for its planned place (a stream that took long to connect, an item
+          // asked for "now"): it starts whole a little later instead of losing its head.
+          const GstClockTime earliest = (now > ctx->base ? now - ctx->base : 0) + kMinLead;
+          GstClockTime offset = ctx->offset;
+          if (offset + local < earliest) {
+            offset = earliest - local;
+            gst_pad_set_offset(ctx->ghost, static_cast<gint64>(offset));
+          }
+          post_to(ctx->shared, ctx->generation,
+                  [token = ctx->token, offset, local](Channel& c, std::uint64_t gen) {
+                    if (gen == c.generation_) c.on_first_buffer(token, offset, local);
+                  });
+          return GST_PAD_PROBE_OK;
         },
         fctx, [](gpointer p) { delete static_cast<ProbeCtx*>(p); });
+    b->ghost = ghost;
   } catch (const std::exception& e) {
     const std::string why = e.what();
     const WallTime now = wall(gst_clock_get_time(clock_.get()));
@@ -565,23 +613,27 @@ void Channel::attach(std::uint64_t token, const std::filesystem::path& file, Gst
   }
   gst_element_sync_state_with_parent(b->bin.get());
   // Nothing came in time: the decoder hangs on a file it cannot read.
-  const WallTime deadline = rendered_at(rt) + std::chrono::seconds(5);
-  at(deadline, Kind::end, [this, token] {
+  const auto wait = b->stream ? settings_.connect_timeout : milliseconds(5000);
+  const WallTime deadline = std::max(rendered_at(rt), wall(gst_clock_get_time(clock_.get()))) + wait;
+  const bool stream = b->stream;
+  at(deadline, Kind::end, [this, token, stream, wait] {
     auto it = items_.find(token);
     if (it != items_.end() && !it->second->first_rt) {
-      on_branch_error(*it->second, "no audio decoded within 5 s of its start");
+      on_branch_error(*it->second, std::string(stream ? "the stream sent no audio within "
+                                                      : "no audio decoded within ") +
+                                       std::to_string(wait.count() / 1000.0).substr(0, 4) + " s");
     }
   });
   items_[token] = std::move(b);
+  if (stream) watch_streams();
 }
 
-void Channel::on_first_buffer(std::uint64_t token, GstClockTime rt) {
+void Channel::on_first_buffer(std::uint64_t token, GstClockTime offset, GstClockTime local) {
   auto it = items_.find(token);
   if (it == items_.end()) return;
   Branch& b = *it->second;
-  // A buffer that reached the mixer after its time was clipped: it starts now.
-  const GstClockTime now = running_now();
-  b.first_rt = std::max(rt, now);
+  b.offset = offset;
+  b.first_rt = offset + local;
   const WallTime start = rendered_at(*b.first_rt);
   at(start, Kind::start, [this, token, start] {
     auto it = items_.find(token);
@@ -590,17 +642,31 @@ void Channel::on_first_buffer(std::uint64_t token, GstClockTime rt) {
     it->second->started_at = start;
     listener_.on_started(settings_.name, token, start);
   });
+  if (b.local_end) on_content_end(token, *b.local_end);
 }
 
-void Channel::on_content_end(std::uint64_t token, GstClockTime rt) {
+void Channel::on_content_end(std::uint64_t token, GstClockTime local) {
   auto it = items_.find(token);
   if (it == items_.end()) return;
   Branch& b = *it->second;
-  if (!GST_CLOCK_TIME_IS_VALID(rt)) {
+  if (!GST_CLOCK_TIME_IS_VALID(local)) {
     on_branch_error(b, "the file holds no audio samples");
     return;
   }
+  b.local_end = local;
+  if (!b.first_rt) return;  // placed once its first buffer says where
+  const GstClockTime rt = b.offset + local;
+  if (b.end_rt) return;
   b.end_rt = rt;
+  if (b.stream && !b.fading) {
+    // A relay that ends by itself ended early (the server went away, the broadcast
+    // stopped): what it sent still sounds, then it counts as failed.
+    const WallTime end = rendered_at(rt);
+    at(end, Kind::end, [this, token, end] {
+      finish(token, end, EndStatus::failed, "the stream ended before its block did");
+    });
+    return;
+  }
   const WallTime end = rendered_at(rt);
   at(end, Kind::end, [this, token, end] { finish(token, end, EndStatus::completed, ""); });
   if (token == last_token_) attach_waiting(rt);
@@ -638,7 +704,19 @@ void Channel::on_message(GstMessage* msg) {
       owner->peak_db = std::max(owner->peak_db, peak);
       owner->power_sum += (std::isfinite(rms) ? std::pow(10.0, rms / 10.0) : 0.0) * seconds;
       owner->measured_s += seconds;
-      if (!(rms >= settings_.silence_db)) owner->silence_s += seconds;
+      if (rms >= settings_.silence_db) {
+        owner->silent_run_s = 0.0;
+        return;
+      }
+      owner->silence_s += seconds;
+      owner->silent_run_s += seconds;
+      const double limit = static_cast<double>(settings_.dead_air.count()) / 1000.0;
+      if (owner->silent_run_s >= limit && owner->silent_run_s - seconds < limit) {
+        ++dead_air_count_;
+        log::warning("player", settings_.name + ": dead air: " + std::to_string(limit).substr(0, 4) +
+                                   " s of silence in " + owner->file.string());
+        if (owner->stream) on_branch_error(*owner, "dead air: the stream sent silence");
+      }
       return;
     }
     case GST_MESSAGE_WARNING: {
@@ -659,9 +737,10 @@ void Channel::on_message(GstMessage* msg) {
       const std::string text = err ? err->message : "unknown GStreamer error";
       if (owner) {
         on_branch_error(*owner, text);
-      } else {
-        schedule_rebuild(text);
-      }
+      } else if (src == GST_OBJECT(pipeline_.get()) ||
+                 gst_object_has_as_ancestor(src, GST_OBJECT(pipeline_.get()))) {
+        schedule_rebuild(text);  // the mixer or the sink: the channel itself
+      }  // else the last words of an item already taken off the mixer
       return;
     }
     default:
@@ -741,6 +820,35 @@ void Channel::detach(std::unique_ptr<Branch> b) {
   if (b->mixer_pad) gst_element_release_request_pad(mixer_, b->mixer_pad.get());
   gst_element_set_state(b->bin.get(), GST_STATE_NULL);
   gst_bin_remove(GST_BIN(pipeline_.get()), b->bin.get());
+}
+
+// Once a second while a stream plays: no data for stall_timeout is a failure.
+void Channel::watch_streams() {
+  watch_timer_.expires_after(std::chrono::seconds(1));
+  watch_timer_.async_wait([this](const boost::system::error_code& ec) {
+    if (ec) return;
+    const auto now = static_cast<gint64>(gst_clock_get_time(clock_.get()));
+    bool any = false;
+    std::vector<std::uint64_t> stalled;
+    for (auto& [t, b] : items_) {
+      if (!b->stream) continue;
+      any = true;
+      const gint64 last = b->last_buffer->load();
+      if (b->first_rt && !b->fading && last > 0 &&
+          now - last > static_cast<gint64>(settings_.stall_timeout.count()) * GST_MSECOND) {
+        stalled.push_back(t);
+      }
+    }
+    for (auto t : stalled) {
+      auto it = items_.find(t);
+      if (it == items_.end()) continue;
+      on_branch_error(*it->second, "the stream stalled: no data for " +
+                                       std::to_string(settings_.stall_timeout.count() / 1000.0)
+                                           .substr(0, 4) +
+                                       " s");
+    }
+    if (any) watch_streams();
+  });
 }
 
 void Channel::at(WallTime when, Kind kind, std::function<void()> fn) {

@@ -56,6 +56,8 @@ class Channel : public Output {
 
   // The pipeline's latency (what the sink adds to a running time), for tests and logs.
   std::chrono::nanoseconds latency() const { return std::chrono::nanoseconds(latency_); }
+  // Times dead air was detected (for metrics).
+  std::uint64_t dead_air_count() const { return dead_air_count_; }
 
   struct Branch;  // one item on the mixer (channel.cpp)
   struct Shared;  // what streaming threads may reach, kept alive by them
@@ -76,8 +78,8 @@ class Channel : public Output {
               std::chrono::milliseconds offset, double gain);
   void attach_waiting(GstClockTime rt);
   void on_message(GstMessage* msg);
-  void on_first_buffer(std::uint64_t token, GstClockTime rt);
-  void on_content_end(std::uint64_t token, GstClockTime rt);
+  void on_first_buffer(std::uint64_t token, GstClockTime offset, GstClockTime local);
+  void on_content_end(std::uint64_t token, GstClockTime local);
   void on_branch_error(Branch& b, const std::string& error);
   void finish(std::uint64_t token, WallTime end, EndStatus status, const std::string& error);
   void detach(std::unique_ptr<Branch> b);
@@ -90,6 +92,7 @@ class Channel : public Output {
   enum class Kind { end = 0, start = 1 };
   void at(WallTime when, Kind kind, std::function<void()> fn);
   void arm();
+  void watch_streams();
 
   boost::asio::io_context& io_;
   ChannelSettings settings_;
@@ -108,10 +111,12 @@ class Channel : public Output {
   std::uint64_t last_token_ = 0;   // the item `queue` follows
   std::uint64_t generation_ = 0;   // a rebuilt pipeline ignores the old one's messages
   int rebuild_failures_ = 0;
+  std::uint64_t dead_air_count_ = 0;
   std::map<std::tuple<WallTime, int, std::uint64_t>, std::function<void()>> events_;
   std::uint64_t event_seq_ = 0;
   boost::asio::system_timer timer_;
   boost::asio::system_timer rebuild_timer_;
+  boost::asio::system_timer watch_timer_{io_};
 };
 
 }  // namespace loaxa::player

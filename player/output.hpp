@@ -29,6 +29,12 @@ struct ChannelSettings {
   double volume = 1.0;
   // Below this level (dBFS, RMS over 100 ms) a play counts as silent.
   double silence_db = -50.0;
+  // Silence this long while something plays is dead air: a warning, and a relayed
+  // stream counts as failed (the controller then plays the fallback).
+  std::chrono::milliseconds dead_air{10'000};
+  // Streams: how long to wait for the first data, and for more data once it flows.
+  std::chrono::milliseconds connect_timeout{10'000};
+  std::chrono::milliseconds stall_timeout{5'000};
 };
 
 enum class EndStatus { completed, stopped, failed };
@@ -60,7 +66,8 @@ class Output {
   // the channel is idle.
   virtual void update(ChannelSettings settings) = 0;
   // Sounds `file` from `offset`, with `gain` (linear), its first sample at `at` (at once
-  // if `at` has passed). What plays and is not already fading out is stopped at once,
+  // if `at` has passed). A `file` that is an http:// or https:// URL is a stream
+  // relayed live (offset ignored). What plays and is not already fading out is stopped at once,
   // and what was queued is dropped.
   virtual void play(std::uint64_t token, const std::filesystem::path& file, WallTime at,
                     std::chrono::milliseconds offset, double gain) = 0;

@@ -9,6 +9,7 @@
 #include <cstdlib>
 
 #include "daemon_fixture.hpp"
+#include "nginx.hpp"
 #include "onset.hpp"
 #include "process.hpp"
 
@@ -177,6 +178,56 @@ TEST_F(DaemonTest, AHigherPriorityBlockFadesTheLowerOutPlaysAndTheLowerResumes) 
     EXPECT_LT(r.at("rms_db").to_number<double>(), -10.0);
     EXPECT_GT(r.at("rms_db").to_number<double>(), -25.0);
   }
+}
+
+TEST_F(DaemonTest, ARelayWhoseServerDiesFallsBackAndReconnects) {
+  // A station sending 64 kb/s MP3 at about real time.
+  const auto www = dir.path() / "www";
+  std::filesystem::create_directories(www);
+  ASSERT_EQ(run({"/usr/bin/gst-launch-1.0", "-q", "audiotestsrc", "freq=440", "volume=0.5",
+                 "num-buffers=1500", "samplesperbuffer=1920", "!", "audio/x-raw,rate=48000,channels=1",
+                 "!", "audioconvert", "!", "lamemp3enc", "target=bitrate", "bitrate=64", "cbr=true",
+                 "!", "filesink", "location=" + (www / "dai.mp3").string()})
+                .code,
+            0);
+  Nginx station(dir.path(), www);
+  write_tone_wav(dir.path() / "du-phong.wav", 3.0, 880, 0.5);
+  write_config(
+      "[[schedule]]\nid = \"tiep-song\"\nchannel = \"loudspeaker\"\nstream = \"" +
+          station.url("/radio/dai.mp3") + "\"\nmax_duration = \"40s\"\nstart = \"" +
+          local(start_in(1s)) + "\"\n",
+      "fallback = \"du-phong.wav\"\nstall_timeout = \"3s\"\nconnect_timeout = \"3s\"\n");
+  auto daemon = start_daemon();
+  ASSERT_TRUE(daemon->wait_for_line("started http://", 15s)) << daemon->output();
+  ASSERT_TRUE(wait_for_sound(out(), 3.0, 10s));
+  station.kill();
+  const auto killed = std::chrono::system_clock::now();
+  const auto failed = daemon->wait_for_line("relay of ", 10s);
+  ASSERT_TRUE(failed) << daemon->output();
+  ASSERT_TRUE(daemon->wait_for_line("started du-phong", 10s)) << daemon->output();
+  // Back on the air: the stream is tried again once the fallback has played.
+  station.start();
+  ASSERT_TRUE(daemon->wait_for_line("started http://", 15s)) << daemon->output();
+  const auto rows = airtime();
+  daemon->signal(SIGTERM);
+  ASSERT_EQ(daemon->wait_exit(5s), 0);
+
+  ASSERT_GE(rows.size(), 3u);
+  EXPECT_EQ(field(rows[0], "media_id"), station.url("/radio/dai.mp3"));
+  EXPECT_EQ(field(rows[0], "status"), "failed");
+  EXPECT_FALSE(field(rows[0], "error").empty());
+  EXPECT_GT(rows[0].at("duration_s").to_number<double>(), 3.0);
+  EXPECT_EQ(field(rows[1], "media_id"), "du-phong");
+  const auto fallback_start = scheduler::parse_iso_instant(field(rows[1], "actual_start"), zone);
+  const auto after_kill = std::chrono::duration<double>(fallback_start - Instant{killed.time_since_epoch()});
+  EXPECT_LT(after_kill.count(), 3.0 + 1.0) << "fallback " << after_kill.count()
+                                            << " s after the server died; " << field(rows[0], "error");
+  EXPECT_EQ(field(rows[2], "media_id"), station.url("/radio/dai.mp3"));
+  // The station, then the fallback tone.
+  const auto s = read_raw(out());
+  const std::size_t k = first_above(s, 300);
+  ASSERT_LT(k + 3 * 48000, s.size());
+  EXPECT_NEAR(zero_crossing_hz(s, k + 4800, k + 2 * 48000), 440.0, 10.0);
 }
 
 }  // namespace
