@@ -438,6 +438,7 @@ void Controller::queue_next(ChannelState& cs) {
   }
   const Item& item = cs.block->items[next];
   if (!item.error.empty()) return;  // logged at its slot when the current one ends
+  if (item.stream) return;  // a relay connects when its turn comes, not seconds before
   cs.queued_token = next_token_++;
   cs.channel->queue(cs.queued_token, item.file, item.gain, milliseconds(0));
 }
