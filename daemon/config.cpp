@@ -84,6 +84,28 @@ void read_channel(ConfigReader& r, const std::string& name, Config& c) {
   if (auto v = r.string("chime")) ch.chime = resolve(c.file.parent_path(), *v);
   if (auto v = r.number("target_lufs", -40.0, -5.0)) ch.target_lufs = *v;
   if (auto v = r.string("fallback")) ch.fallback = resolve(c.file.parent_path(), *v);
+  for (auto [key, field] : {std::pair{"on_air_command", &ch.on_air_command},
+                            std::pair{"off_air_command", &ch.off_air_command}}) {
+    if (auto v = r.strings(key)) {
+      if (v->empty() || (*v)[0].empty() || (*v)[0][0] != '/') {
+        r.problem(r.line_of(key), r.where(key) +
+                                      " must be an argv array whose first element is an "
+                                      "absolute path, e.g. [\"/usr/bin/gpioset\", \"gpiochip0\", "
+                                      "\"17=1\"] (it is never run through a shell)");
+      } else {
+        *field = *v;
+      }
+    }
+  }
+  for (auto [key, field] : {std::pair{"amp_lead", &ch.amp_lead}, std::pair{"amp_hold", &ch.amp_hold}}) {
+    if (auto v = r.duration(key)) {
+      if (*v > milliseconds(3'600'000)) {
+        r.problem(r.line_of(key), r.where(key) + " must be at most \"1h\"");
+      } else {
+        *field = *v;
+      }
+    }
+  }
   for (auto [key, field] : {std::pair{"dead_air", &ch.dead_air},
                             std::pair{"connect_timeout", &ch.connect_timeout},
                             std::pair{"stall_timeout", &ch.stall_timeout}}) {

@@ -46,6 +46,12 @@ struct ChannelConfig {
   milliseconds dead_air{10'000};
   milliseconds connect_timeout{10'000};
   milliseconds stall_timeout{5'000};
+  // Amplifier relays: argv arrays (never a shell), run amp_lead before a block and
+  // amp_hold after the channel falls silent.
+  std::vector<std::string> on_air_command;
+  std::vector<std::string> off_air_command;
+  milliseconds amp_lead{2'000};
+  milliseconds amp_hold{60'000};
   // What a block on this channel does when a higher priority pre-empts it (or it
   // arrives while the channel is busy): resume | restart | drop.
   std::string resume_policy = "resume";

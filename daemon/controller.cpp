@@ -66,6 +66,9 @@ void Controller::build_channels() {
     ChannelState cs;
     cs.channel = options_.make_output ? options_.make_output(settings, *this)
                                       : std::make_unique<player::Channel>(io_, settings, *this);
+    if (!ch.on_air_command.empty() || !ch.off_air_command.empty()) {
+      cs.amp = std::make_unique<Amplifier>(name, ch.on_air_command, ch.off_air_command);
+    }
     channels_.emplace(name, std::move(cs));
     if (ch.kind == "video") {
       log::warning("controller", "channel " + name +
@@ -184,6 +187,12 @@ void Controller::arm(const Planned& e) {
   block_timers_.push_back(clock_.at(e.start - options_.preroll_lead, [this, e] {
     if (!shutting_down_) begin_block(e);
   }));
+  if (auto ch = config_.channels.find(e.channel);
+      ch != config_.channels.end() && !ch->second.on_air_command.empty()) {
+    block_timers_.push_back(clock_.at(e.start - ch->second.amp_lead, [this, e] {
+      if (!shutting_down_) amp_on(e.channel, "block " + e.schedule_id + " is due");
+    }));
+  }
 }
 
 int Controller::rank_of(const std::string& schedule_id) const {
@@ -220,6 +229,7 @@ void Controller::begin_block(const Planned& e) {
   auto it = channels_.find(e.channel);
   if (it == channels_.end()) return;
   ChannelState& cs = it->second;
+  amp_on(e.channel, "block " + e.schedule_id);
   if (cs.block || !cs.channel->idle()) {
     // What plays is cut at its planned end (a fade that ends there); this block starts
     // as soon as the channel is free. A block the plan did not expect (an emergency just
@@ -496,6 +506,7 @@ void Controller::on_ended(const std::string& channel, std::uint64_t token,
                             std::to_string(secs).substr(0, 6) + " s");
     cs.fading.erase(f);
     if (!cs.block) start_pending(cs);
+    amp_idle(cs);
     maybe_shutdown_done();
     return;
   }
@@ -562,7 +573,25 @@ void Controller::on_ended(const std::string& channel, std::uint64_t token,
     cs.block.reset();
   }
   if (!cs.block) start_pending(cs);
+  amp_idle(cs);
   maybe_shutdown_done();
+}
+
+void Controller::amp_on(const std::string& channel, const std::string& why) {
+  auto it = channels_.find(channel);
+  if (it == channels_.end() || !it->second.amp) return;
+  it->second.amp_off_timer.reset();
+  it->second.amp->switch_on(why);
+}
+
+void Controller::amp_idle(ChannelState& cs) {
+  if (!cs.amp || !cs.amp->is_on() || cs.block || !cs.pending.empty() || !cs.channel->idle()) return;
+  const std::string name = cs.channel->name();
+  const auto hold = config_.channels.count(name) ? config_.channels.at(name).amp_hold : milliseconds(0);
+  cs.amp_off_timer = clock_.at(clock_.now() + hold, [this, name] {
+    auto& state = channels_.at(name);
+    if (!state.block && state.pending.empty() && state.channel->idle()) state.amp->switch_off();
+  });
 }
 
 void Controller::relay_failed(ChannelState& cs, const std::string& error) {
@@ -599,6 +628,10 @@ void Controller::maybe_shutdown_done() {
 
 void Controller::shutdown(std::function<void()> done) {
   shutting_down_ = true;
+  for (auto& [name, cs] : channels_) {
+    cs.amp_off_timer.reset();
+    if (cs.amp) cs.amp->switch_off();  // nothing will play: the relays open now
+  }
   mark_alive();
   for (auto& t : block_timers_) t->cancel();
   bool all_idle = true;
@@ -634,6 +667,9 @@ void Controller::tick() {
     replan();
   }
   wall_minus_steady_ = offset;
+  for (auto& [name, cs] : channels_) {
+    if (cs.amp) cs.amp->reap();
+  }
   if (steady - last_replan_ > kReplanEvery) replan();
   if (steady - last_retention_ > kRetentionEvery) apply_retention();
   if (steady - last_checkpoint_ > config_.airtime.checkpoint) {

@@ -15,6 +15,7 @@
 #include <string>
 #include <vector>
 
+#include "daemon/amplifier.hpp"
 #include "daemon/clock.hpp"
 #include "daemon/config.hpp"
 #include "daemon/store/store.hpp"
@@ -137,6 +138,8 @@ class Controller : public player::ChannelListener {
       std::string status;
     };
     std::map<std::uint64_t, Fading> fading;
+    std::unique_ptr<Amplifier> amp;  // when the channel has amplifier commands
+    std::unique_ptr<Clock::Timer> amp_off_timer;
   };
 
   void build_channels();
@@ -156,6 +159,9 @@ class Controller : public player::ChannelListener {
   void cut(ChannelState& cs, const std::string& status, std::chrono::milliseconds fade,
            scheduler::Instant silent_at);
   void maybe_shutdown_done();
+  // Switches the channel's amplifier on now, or off after amp_hold once it is silent.
+  void amp_on(const std::string& channel, const std::string& why);
+  void amp_idle(ChannelState& cs);
   // A relayed stream failed (or stalled, or sent dead air) inside its block: the
   // channel's fallback plays, then the stream is tried again.
   void relay_failed(ChannelState& cs, const std::string& error);

@@ -230,5 +230,34 @@ TEST_F(DaemonTest, ARelayWhoseServerDiesFallsBackAndReconnects) {
   EXPECT_NEAR(zero_crossing_hz(s, k + 4800, k + 2 * 48000), 440.0, 10.0);
 }
 
+TEST_F(DaemonTest, AmplifierSwitchesOnBeforeABlockAndOffAfterTheHold) {
+  write_tone_wav(dir.path() / "tone.wav", 1.0, 440);
+  const auto on = dir.path() / "amp-on", off = dir.path() / "amp-off";
+  const Instant t = start_in(3s);
+  write_config("[[schedule]]\nid = \"tone\"\nchannel = \"loudspeaker\"\nfile = \"tone.wav\"\n"
+               "start = \"" +
+                   local(t) + "\"\n",
+               "on_air_command = [\"/usr/bin/touch\", \"" + on.string() +
+                   "\"]\noff_air_command = [\"/usr/bin/touch\", \"" + off.string() +
+                   "\"]\namp_lead = \"1500ms\"\namp_hold = \"1s\"\n");
+  auto daemon = start_daemon();
+  ASSERT_TRUE(daemon->wait_for_line("amplifier: loudspeaker: on", 10s)) << daemon->output();
+  const auto on_at = std::chrono::system_clock::now();
+  ASSERT_TRUE(daemon->wait_for_line("started tone", 10s)) << daemon->output();
+  const auto started = std::chrono::system_clock::now();
+  EXPECT_GT(started - on_at, 1200ms) << "switched on too late before the block";
+  EXPECT_FALSE(std::filesystem::exists(off));
+  ASSERT_TRUE(daemon->wait_for_line("ended (completed)", 10s)) << daemon->output();
+  const auto ended = std::chrono::system_clock::now();
+  ASSERT_TRUE(daemon->wait_for_line("amplifier: loudspeaker: off", 10s)) << daemon->output();
+  const auto off_at = std::chrono::system_clock::now();
+  EXPECT_GT(off_at - ended, 800ms) << "switched off before the hold";
+  EXPECT_LT(off_at - ended, 2500ms);
+  daemon->signal(SIGTERM);
+  ASSERT_EQ(daemon->wait_exit(5s), 0);
+  EXPECT_TRUE(std::filesystem::exists(on));  // the commands really ran
+  EXPECT_TRUE(std::filesystem::exists(off));
+}
+
 }  // namespace
 }  // namespace loaxa::test
