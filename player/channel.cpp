@@ -273,6 +273,9 @@ void Channel::build() {
             if (gen == c.generation_) c.on_message(m.get());
           });
         }
+        // A sync handler that drops a message owns it: without this unref every
+        // message (and the element it names) of every play would stay alive.
+        gst_message_unref(msg);
         return GST_BUS_DROP;
       },
       new BusCtx{shared_, generation_}, [](gpointer p) { delete static_cast<BusCtx*>(p); });
