@@ -7,6 +7,7 @@
 #include <boost/json.hpp>
 #include <cmath>
 #include <cstdlib>
+#include <fstream>
 
 #include "daemon_fixture.hpp"
 #include "nginx.hpp"
@@ -257,6 +258,46 @@ TEST_F(DaemonTest, AmplifierSwitchesOnBeforeABlockAndOffAfterTheHold) {
   ASSERT_EQ(daemon->wait_exit(5s), 0);
   EXPECT_TRUE(std::filesystem::exists(on));  // the commands really ran
   EXPECT_TRUE(std::filesystem::exists(off));
+}
+
+// RSS (KiB) and open descriptors of a process.
+std::pair<long, std::size_t> footprint(pid_t pid) {
+  long rss = 0;
+  std::ifstream status("/proc/" + std::to_string(pid) + "/status");
+  for (std::string line; std::getline(status, line);) {
+    if (line.rfind("VmRSS:", 0) == 0) rss = std::stol(line.substr(6));
+  }
+  std::size_t fds = 0;
+  for ([[maybe_unused]] const auto& e :
+       std::filesystem::directory_iterator("/proc/" + std::to_string(pid) + "/fd")) {
+    ++fds;
+  }
+  return {rss, fds};
+}
+
+TEST_F(DaemonTest, AThousandShortPlaysGrowNeitherMemoryNorDescriptors) {
+  // bench/soak.py runs 10,000; this is the CI-sized version: 1,000 plays of 0.1 s.
+  write_level_wav(dir.path() / "t.wav", 4800, 4000);
+  std::string items;
+  for (int i = 0; i < 1000; ++i) items += std::string(i ? ", " : "") + "\"t.wav\"";
+  write_config("[[playlist]]\nid = \"p\"\nitems = [" + items +
+                   "]\n\n[[schedule]]\nid = \"soak\"\nchannel = \"loudspeaker\"\n"
+                   "playlist = \"p\"\nstart = \"" +
+                   local(start_in(2s)) + "\"\n",
+               "max_gain = 0.0\n");
+  auto daemon = start_daemon();
+  std::pair<long, std::size_t> warm{}, last{};
+  for (int i = 1; i <= 1000; ++i) {
+    ASSERT_TRUE(daemon->wait_for_line("ended (completed)", 10s)) << "play " << i;
+    if (i == 200) warm = footprint(daemon->pid());
+  }
+  last = footprint(daemon->pid());
+  daemon->signal(SIGTERM);
+  ASSERT_EQ(daemon->wait_exit(10s), 0);
+  RecordProperty("rss_kib_after_200", std::to_string(warm.first));
+  RecordProperty("rss_kib_after_1000", std::to_string(last.first));
+  EXPECT_LT(last.first - warm.first, 4096) << "RSS " << warm.first << " -> " << last.first << " KiB";
+  EXPECT_LE(last.second, warm.second) << "descriptors " << warm.second << " -> " << last.second;
 }
 
 }  // namespace
