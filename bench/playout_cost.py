@@ -56,7 +56,7 @@ while time.time() < start + 1:
 play_cpu, play_rss = watch(d.pid, secs)
 d.send_signal(signal.SIGTERM); d.wait(timeout=20)
 
-g = subprocess.Popen(["gst-play-1.0", "-q", "--no-interactive", "--audiosink=fakesink sync=true", tone],
+g = subprocess.Popen(["/usr/bin/gst-play-1.0", "-q", "--no-interactive", "--audiosink=fakesink sync=true", tone],
                      stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 time.sleep(1)
 gp_cpu, gp_rss = watch(g.pid, secs)

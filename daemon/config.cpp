@@ -97,7 +97,8 @@ void read_channel(ConfigReader& r, const std::string& name, Config& c) {
       }
     }
   }
-  for (auto [key, field] : {std::pair{"amp_lead", &ch.amp_lead}, std::pair{"amp_hold", &ch.amp_hold}}) {
+  for (auto [key, field] :
+       {std::pair{"amp_lead", &ch.amp_lead}, std::pair{"amp_hold", &ch.amp_hold}}) {
     if (auto v = r.duration(key)) {
       if (*v > milliseconds(3'600'000)) {
         r.problem(r.line_of(key), r.where(key) + " must be at most \"1h\"");
@@ -106,9 +107,9 @@ void read_channel(ConfigReader& r, const std::string& name, Config& c) {
       }
     }
   }
-  for (auto [key, field] : {std::pair{"dead_air", &ch.dead_air},
-                            std::pair{"connect_timeout", &ch.connect_timeout},
-                            std::pair{"stall_timeout", &ch.stall_timeout}}) {
+  for (auto [key, field] :
+       {std::pair{"dead_air", &ch.dead_air}, std::pair{"connect_timeout", &ch.connect_timeout},
+        std::pair{"stall_timeout", &ch.stall_timeout}}) {
     if (auto v = r.duration(key)) {
       if (*v < milliseconds(1000) || *v > milliseconds(600'000)) {
         r.problem(r.line_of(key), r.where(key) + " must be between \"1s\" and \"10m\"");

@@ -448,7 +448,7 @@ void Controller::queue_next(ChannelState& cs) {
   }
   const Item& item = cs.block->items[next];
   if (!item.error.empty()) return;  // logged at its slot when the current one ends
-  if (item.stream) return;  // a relay connects when its turn comes, not seconds before
+  if (item.stream) return;          // a relay connects when its turn comes, not seconds before
   cs.queued_token = next_token_++;
   cs.channel->queue(cs.queued_token, item.file, item.gain, milliseconds(0));
 }
@@ -587,7 +587,8 @@ void Controller::amp_on(const std::string& channel, const std::string& why) {
 void Controller::amp_idle(ChannelState& cs) {
   if (!cs.amp || !cs.amp->is_on() || cs.block || !cs.pending.empty() || !cs.channel->idle()) return;
   const std::string name = cs.channel->name();
-  const auto hold = config_.channels.count(name) ? config_.channels.at(name).amp_hold : milliseconds(0);
+  const auto hold =
+      config_.channels.count(name) ? config_.channels.at(name).amp_hold : milliseconds(0);
   cs.amp_off_timer = clock_.at(clock_.now() + hold, [this, name] {
     auto& state = channels_.at(name);
     if (!state.block && state.pending.empty() && state.channel->idle()) state.amp->switch_off();
@@ -607,15 +608,16 @@ void Controller::relay_failed(ChannelState& cs, const std::string& error) {
   // Reconnection: the stream again after the fallback, or after 5 s without one.
   Item retry = cur;
   retry.error.clear();
-  retry.not_before = clock_.now() + (next.empty() ? std::chrono::seconds(5) : std::chrono::seconds(0));
+  retry.not_before =
+      clock_.now() + (next.empty() ? std::chrono::seconds(5) : std::chrono::seconds(0));
   next.push_back(retry);
   const auto at = cs.block->items.begin() + static_cast<std::ptrdiff_t>(cs.block->index + 1);
   cs.block->items.insert(at, next.begin(), next.end());
-  log::warning("player", cs.channel->name() + ": relay of " + cur.title + " failed (" + error +
-                             "); " +
-                             (ch.fallback ? "playing the fallback " + ch.fallback->filename().string() +
-                                                ", then trying the stream again"
-                                          : "trying it again in 5 s (no fallback configured)"));
+  log::warning("player",
+               cs.channel->name() + ": relay of " + cur.title + " failed (" + error + "); " +
+                   (ch.fallback ? "playing the fallback " + ch.fallback->filename().string() +
+                                      ", then trying the stream again"
+                                : "trying it again in 5 s (no fallback configured)"));
 }
 
 void Controller::maybe_shutdown_done() {

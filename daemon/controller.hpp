@@ -94,7 +94,7 @@ class Controller : public player::ChannelListener {
     std::chrono::milliseconds duration{0};
     double gain = 1.0;  // brings its loudness to the channel's target
     std::optional<player::Loudness> loudness;
-    bool stream = false;                   // `file` is the URL of a live relay
+    bool stream = false;                           // `file` is the URL of a live relay
     std::optional<scheduler::Instant> not_before;  // a stream retried after a failure
     std::string error;  // why it cannot play; it still gets a `failed` row at its slot
   };
@@ -122,8 +122,8 @@ class Controller : public player::ChannelListener {
     std::unique_ptr<player::Output> channel;
     std::optional<Block> block;
     std::uint64_t token = 0;
-    std::uint64_t queued_token = 0;  // the block's next item, queued gaplessly behind
-    std::optional<Block> next_block; // ... or the next block's first item
+    std::uint64_t queued_token = 0;   // the block's next item, queued gaplessly behind
+    std::optional<Block> next_block;  // ... or the next block's first item
     std::string row_id;
     scheduler::Instant row_start{};
     std::string end_status_override;  // e.g. "preempted"

@@ -146,7 +146,8 @@ std::vector<Controller::Item> Controller::block_items(const ScheduleConfig& s) {
 
 void Controller::apply_gain(std::vector<Item>& items, const ChannelConfig& ch) const {
   for (auto& item : items) {
-    if (item.loudness) item.gain = player::loudness_gain(*item.loudness, ch.target_lufs, ch.max_gain);
+    if (item.loudness)
+      item.gain = player::loudness_gain(*item.loudness, ch.target_lufs, ch.max_gain);
   }
 }
 

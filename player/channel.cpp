@@ -20,7 +20,8 @@ namespace {
 using std::chrono::milliseconds;
 
 // The mixer's format: what every item is converted to before it is mixed.
-constexpr const char* kMixCaps = "audio/x-raw,format=F32LE,rate=48000,channels=1,layout=interleaved";
+constexpr const char* kMixCaps =
+    "audio/x-raw,format=F32LE,rate=48000,channels=1,layout=interleaved";
 // How far ahead of its sound an item is attached when asked to play "at once": the
 // time a local file needs to open and decode its first buffer, so its first sample is
 // never clipped.
@@ -88,6 +89,20 @@ gst::ElementPtr make_sink(const SinkSpec& spec) {
         "\" is not a valid GStreamer description: " + (err ? err->message : "unknown error"));
   }
   return gst::ElementPtr(GST_ELEMENT(gst_object_ref_sink(bin)));
+}
+
+// The text of an ERROR or WARNING message.
+std::string message_text(GstMessage* msg) {
+  GError* raw = nullptr;
+  gchar* debug = nullptr;
+  if (GST_MESSAGE_TYPE(msg) == GST_MESSAGE_ERROR) {
+    gst_message_parse_error(msg, &raw, &debug);
+  } else {
+    gst_message_parse_warning(msg, &raw, &debug);
+  }
+  gst::ErrorPtr err(raw);
+  gst::CharPtr dbg(debug);
+  return err ? err->message : "unknown GStreamer error";
 }
 
 double first_double(const GstStructure* s, const char* field) {
@@ -244,8 +259,7 @@ void Channel::build() {
   if (!gst_element_link_many(silence.get(), silence_caps.get(), mixer.get(), mix_caps.get(),
                              master.get(), sink.get(), nullptr)) {
     pipeline_.reset();
-    throw std::runtime_error("sink \"" + settings_.sink.description +
-                             "\" does not take raw audio");
+    throw std::runtime_error("sink \"" + settings_.sink.description + "\" does not take raw audio");
   }
   // The pipeline's clock is the wall clock and its base time fixed: running time + base
   // is the instant a sample is rendered (plus the latency the sink is told).
@@ -319,8 +333,9 @@ void Channel::schedule_rebuild(const std::string& why) {
   for (auto t : tokens) finish(t, now, EndStatus::failed, "the output failed: " + why);
   for (const auto& w : waiting_) {
     boost::asio::post(io_, [this, s = shared_, t = w.token, now, why] {
-      if (s->owner) listener_.on_ended(settings_.name, t, now, EndStatus::failed,
-                                       "the output failed: " + why, false, {});
+      if (s->owner)
+        listener_.on_ended(settings_.name, t, now, EndStatus::failed, "the output failed: " + why,
+                           false, {});
     });
   }
   waiting_.clear();
@@ -440,17 +455,17 @@ void Channel::attach(std::uint64_t token, const std::filesystem::path& file, Gst
     if (b->stream) {
       g_object_set(decode.get(), "uri", text.c_str(), nullptr);
       // The HTTP source gives up on a server that does not answer in time.
-      g_signal_connect(decode.get(), "source-setup",
-                       G_CALLBACK(+[](GstElement*, GstElement* source, gpointer data) {
-                         const auto secs = GPOINTER_TO_UINT(data);
-                         if (g_object_class_find_property(G_OBJECT_GET_CLASS(source), "timeout")) {
-                           g_object_set(source, "timeout", secs, nullptr);
-                         }
-                       }),
-                       GUINT_TO_POINTER(static_cast<guint>(std::max<std::int64_t>(
-                           1, std::chrono::duration_cast<std::chrono::seconds>(
-                                  settings_.connect_timeout)
-                                  .count()))));
+      g_signal_connect(
+          decode.get(), "source-setup",
+          G_CALLBACK(+[](GstElement*, GstElement* source, gpointer data) {
+            const auto secs = GPOINTER_TO_UINT(data);
+            if (g_object_class_find_property(G_OBJECT_GET_CLASS(source), "timeout")) {
+              g_object_set(source, "timeout", secs, nullptr);
+            }
+          }),
+          GUINT_TO_POINTER(static_cast<guint>(std::max<std::int64_t>(
+              1, std::chrono::duration_cast<std::chrono::seconds>(settings_.connect_timeout)
+                     .count()))));
     } else {
       GError* raw = nullptr;
       gst::CharPtr uri(gst_filename_to_uri(file.c_str(), &raw));
@@ -458,15 +473,15 @@ void Channel::attach(std::uint64_t token, const std::filesystem::path& file, Gst
       if (!uri) throw std::runtime_error("cannot play " + file.string() + ": " + err->message);
       g_object_set(decode.get(), "uri", uri.get(), nullptr);
     }
-    g_object_set(queue.get(), "max-size-time", kLookahead, "max-size-buffers", 0u,
-                 "max-size-bytes", 0u, nullptr);
+    g_object_set(queue.get(), "max-size-time", kLookahead, "max-size-buffers", 0u, "max-size-bytes",
+                 0u, nullptr);
     g_object_set(volume.get(), "volume", gain, nullptr);
     g_object_set(level.get(), "interval", kLevelInterval, "post-messages", TRUE, nullptr);
     b->convert = convert.get();
     b->volume = volume.get();
     b->level = level.get();
-    gst_bin_add_many(GST_BIN(b->bin.get()), decode.get(), convert.get(), resample.get(),
-                     caps.get(), queue.get(), volume.get(), level.get(), nullptr);
+    gst_bin_add_many(GST_BIN(b->bin.get()), decode.get(), convert.get(), resample.get(), caps.get(),
+                     queue.get(), volume.get(), level.get(), nullptr);
     gst_element_link_many(convert.get(), resample.get(), caps.get(), queue.get(), volume.get(),
                           level.get(), nullptr);
     gst::PadPtr level_src(gst_element_get_static_pad(level.get(), "src"));
@@ -482,21 +497,19 @@ void Channel::attach(std::uint64_t token, const std::filesystem::path& file, Gst
     };
     auto* dctx = new DecodeCtx{shared_, generation_, token, convert.get()};
     g_signal_connect_data(
-        decode.get(), "pad-added",
-        G_CALLBACK(+[](GstElement*, GstPad* pad, gpointer data) {
+        decode.get(), "pad-added", G_CALLBACK(+[](GstElement*, GstPad* pad, gpointer data) {
           auto* ctx = static_cast<DecodeCtx*>(data);
           GstCaps* c = gst_pad_get_current_caps(pad);
           if (!c) c = gst_pad_query_caps(pad, nullptr);
-          const bool audio = c && g_str_has_prefix(
-                                      gst_structure_get_name(gst_caps_get_structure(c, 0)), "audio/");
+          const bool audio =
+              c && g_str_has_prefix(gst_structure_get_name(gst_caps_get_structure(c, 0)), "audio/");
           if (c) gst_caps_unref(c);
           if (!audio) return;  // the picture of a video has no place on a loudspeaker
           gst::PadPtr sink(gst_element_get_static_pad(ctx->convert, "sink"));
           if (!gst_pad_is_linked(sink.get())) gst_pad_link(pad, sink.get());
         }),
         dctx, [](gpointer p, GClosure*) { delete static_cast<DecodeCtx*>(p); }, GConnectFlags{});
-    g_signal_connect(decode.get(), "no-more-pads",
-                     G_CALLBACK(+[](GstElement*, gpointer data) {
+    g_signal_connect(decode.get(), "no-more-pads", G_CALLBACK(+[](GstElement*, gpointer data) {
                        auto* ctx = static_cast<DecodeCtx*>(data);
                        gst::PadPtr sink(gst_element_get_static_pad(ctx->convert, "sink"));
                        if (gst_pad_is_linked(sink.get())) return;
@@ -512,20 +525,22 @@ void Channel::attach(std::uint64_t token, const std::filesystem::path& file, Gst
     // Before the lookahead queue: a resume starts at `seek` (the segment says so and the
     // mixer clips to it), and the item's exact end is seen seconds before it sounds.
     auto* qctx = new ProbeCtx();
-    *qctx = {shared_, generation_, token, b->seek, rt, {}, GST_CLOCK_TIME_NONE, false, nullptr, 0,
-             nullptr, nullptr};
+    *qctx = {shared_, generation_, token, b->seek, rt,     {}, GST_CLOCK_TIME_NONE,
+             false,   nullptr,     0,     nullptr, nullptr};
     gst_segment_init(&qctx->segment, GST_FORMAT_TIME);
     gst::PadPtr queue_sink(gst_element_get_static_pad(queue.get(), "sink"));
     gst_pad_add_probe(
         queue_sink.get(),
-        static_cast<GstPadProbeType>(GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM),
+        static_cast<GstPadProbeType>(GST_PAD_PROBE_TYPE_BUFFER |
+                                     GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM),
         +[](GstPad*, GstPadProbeInfo* info, gpointer data) -> GstPadProbeReturn {
           auto* ctx = static_cast<ProbeCtx*>(data);
           if (info->type & GST_PAD_PROBE_TYPE_BUFFER) {
             GstBuffer* buf = GST_PAD_PROBE_INFO_BUFFER(info);
             if (!GST_BUFFER_PTS_IS_VALID(buf)) return GST_PAD_PROBE_OK;
             const GstClockTime pts = GST_BUFFER_PTS(buf);
-            const GstClockTime dur = GST_BUFFER_DURATION_IS_VALID(buf) ? GST_BUFFER_DURATION(buf) : 0;
+            const GstClockTime dur =
+                GST_BUFFER_DURATION_IS_VALID(buf) ? GST_BUFFER_DURATION(buf) : 0;
             if (ctx->seek > 0 && pts + dur <= ctx->seek) return GST_PAD_PROBE_DROP;
             ctx->last_end = running_time(ctx->segment, pts + dur);
             return GST_PAD_PROBE_OK;
@@ -558,12 +573,13 @@ void Channel::attach(std::uint64_t token, const std::filesystem::path& file, Gst
     // After the level element: the first buffer that reaches the mixer says when the
     // item really starts (later than planned if it came too late).
     auto* fctx = new ProbeCtx();
-    *fctx = {shared_, generation_, token,   b->seek,         rt, {}, GST_CLOCK_TIME_NONE, false,
-             clock_.get(), base_, ghost, b->last_buffer};
+    *fctx = {shared_,      generation_, token, b->seek,       rt, {}, GST_CLOCK_TIME_NONE, false,
+             clock_.get(), base_,       ghost, b->last_buffer};
     gst_segment_init(&fctx->segment, GST_FORMAT_TIME);
     gst_pad_add_probe(
         level_src.get(),
-        static_cast<GstPadProbeType>(GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM),
+        static_cast<GstPadProbeType>(GST_PAD_PROBE_TYPE_BUFFER |
+                                     GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM),
         +[](GstPad*, GstPadProbeInfo* info, gpointer data) -> GstPadProbeReturn {
           auto* ctx = static_cast<ProbeCtx*>(data);
           if (info->type & GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM) {
@@ -601,7 +617,8 @@ void Channel::attach(std::uint64_t token, const std::filesystem::path& file, Gst
     const std::string why = e.what();
     const WallTime now = wall(gst_clock_get_time(clock_.get()));
     boost::asio::post(io_, [this, s = shared_, token, now, why] {
-      if (s->owner) listener_.on_ended(settings_.name, token, now, EndStatus::failed, why, false, {});
+      if (s->owner)
+        listener_.on_ended(settings_.name, token, now, EndStatus::failed, why, false, {});
     });
     return;
   }
@@ -617,7 +634,8 @@ void Channel::attach(std::uint64_t token, const std::filesystem::path& file, Gst
   gst_element_sync_state_with_parent(b->bin.get());
   // Nothing came in time: the decoder hangs on a file it cannot read.
   const auto wait = b->stream ? settings_.connect_timeout : milliseconds(5000);
-  const WallTime deadline = std::max(rendered_at(rt), wall(gst_clock_get_time(clock_.get()))) + wait;
+  const WallTime deadline =
+      std::max(rendered_at(rt), wall(gst_clock_get_time(clock_.get()))) + wait;
   const bool stream = b->stream;
   at(deadline, Kind::end, [this, token, stream, wait] {
     auto it = items_.find(token);
@@ -688,7 +706,8 @@ void Channel::on_message(GstMessage* msg) {
   GstObject* src = GST_MESSAGE_SRC(msg);
   Branch* owner = nullptr;
   for (auto& [t, b] : items_) {
-    if (src == GST_OBJECT(b->bin.get()) || gst_object_has_as_ancestor(src, GST_OBJECT(b->bin.get()))) {
+    if (src == GST_OBJECT(b->bin.get()) ||
+        gst_object_has_as_ancestor(src, GST_OBJECT(b->bin.get()))) {
       owner = b.get();
     }
   }
@@ -716,34 +735,24 @@ void Channel::on_message(GstMessage* msg) {
       const double limit = static_cast<double>(settings_.dead_air.count()) / 1000.0;
       if (owner->silent_run_s >= limit && owner->silent_run_s - seconds < limit) {
         ++dead_air_count_;
-        log::warning("player", settings_.name + ": dead air: " + std::to_string(limit).substr(0, 4) +
+        log::warning("player", settings_.name +
+                                   ": dead air: " + std::to_string(limit).substr(0, 4) +
                                    " s of silence in " + owner->file.string());
         if (owner->stream) on_branch_error(*owner, "dead air: the stream sent silence");
       }
       return;
     }
-    case GST_MESSAGE_WARNING: {
-      GError* raw = nullptr;
-      gchar* debug = nullptr;
-      gst_message_parse_warning(msg, &raw, &debug);
-      gst::ErrorPtr err(raw);
-      gst::CharPtr dbg(debug);
-      log::warning("player", settings_.name + ": " + (err ? err->message : "warning"));
+    case GST_MESSAGE_WARNING:
+      log::warning("player", settings_.name + ": " + message_text(msg));
       return;
-    }
     case GST_MESSAGE_ERROR: {
-      GError* raw = nullptr;
-      gchar* debug = nullptr;
-      gst_message_parse_error(msg, &raw, &debug);
-      gst::ErrorPtr err(raw);
-      gst::CharPtr dbg(debug);
-      const std::string text = err ? err->message : "unknown GStreamer error";
+      const std::string text = message_text(msg);
       if (owner) {
         on_branch_error(*owner, text);
       } else if (src == GST_OBJECT(pipeline_.get()) ||
                  gst_object_has_as_ancestor(src, GST_OBJECT(pipeline_.get()))) {
         schedule_rebuild(text);  // the mixer or the sink: the channel itself
-      }  // else the last words of an item already taken off the mixer
+      }                          // else the last words of an item already taken off the mixer
       return;
     }
     default:
@@ -776,7 +785,8 @@ void Channel::stop(milliseconds fade, std::optional<WallTime> silent_at) {
     } else if (sounding) {
       b->fading = true;
       const std::uint64_t token = b->token;
-      at(silent, Kind::end, [this, token, silent] { finish(token, silent, EndStatus::stopped, ""); });
+      at(silent, Kind::end,
+         [this, token, silent] { finish(token, silent, EndStatus::stopped, ""); });
     } else {
       now_tokens.push_back(t);
     }
@@ -795,15 +805,16 @@ void Channel::fade_out(Branch& b, GstClockTime from_rt, GstClockTime to_rt) {
   auto* tv = GST_TIMED_VALUE_CONTROL_SOURCE(cs);
   gst_timed_value_control_source_set(tv, stream_time(from_rt), b.gain);
   gst_timed_value_control_source_set(tv, stream_time(to_rt), 0.0);
-  gst_object_add_control_binding(
-      GST_OBJECT(b.volume), gst_direct_control_binding_new_absolute(GST_OBJECT(b.volume), "volume", cs));
+  gst_object_add_control_binding(GST_OBJECT(b.volume), gst_direct_control_binding_new_absolute(
+                                                           GST_OBJECT(b.volume), "volume", cs));
   gst_object_unref(cs);
   const std::uint64_t token = b.token;
   const WallTime end = rendered_at(to_rt);
   at(end, Kind::end, [this, token, end] { finish(token, end, EndStatus::stopped, ""); });
 }
 
-void Channel::finish(std::uint64_t token, WallTime end, EndStatus status, const std::string& error) {
+void Channel::finish(std::uint64_t token, WallTime end, EndStatus status,
+                     const std::string& error) {
   auto it = items_.find(token);
   if (it == items_.end()) return;
   std::unique_ptr<Branch> b = std::move(it->second);
@@ -845,10 +856,10 @@ void Channel::watch_streams() {
     for (auto t : stalled) {
       auto it = items_.find(t);
       if (it == items_.end()) continue;
-      on_branch_error(*it->second, "the stream stalled: no data for " +
-                                       std::to_string(settings_.stall_timeout.count() / 1000.0)
-                                           .substr(0, 4) +
-                                       " s");
+      on_branch_error(*it->second,
+                      "the stream stalled: no data for " +
+                          std::to_string(settings_.stall_timeout.count() / 1000.0).substr(0, 4) +
+                          " s");
     }
     if (any) watch_streams();
   });

@@ -108,8 +108,8 @@ class Channel : public Output {
   GstClockTime latency_ = 0;
   std::map<std::uint64_t, std::unique_ptr<Branch>> items_;  // by token
   std::deque<Waiting> waiting_;
-  std::uint64_t last_token_ = 0;   // the item `queue` follows
-  std::uint64_t generation_ = 0;   // a rebuilt pipeline ignores the old one's messages
+  std::uint64_t last_token_ = 0;  // the item `queue` follows
+  std::uint64_t generation_ = 0;  // a rebuilt pipeline ignores the old one's messages
   int rebuild_failures_ = 0;
   std::uint64_t dead_air_count_ = 0;
   std::map<std::tuple<WallTime, int, std::uint64_t>, std::function<void()>> events_;

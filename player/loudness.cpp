@@ -42,17 +42,16 @@ std::optional<Loudness> measure_loudness(const std::filesystem::path& file, std:
   gst_bin_add_many(GST_BIN(pipeline.get()), decode.get(), convert.get(), caps.get(), sink.get(),
                    nullptr);
   gst_element_link_many(convert.get(), caps.get(), sink.get(), nullptr);
-  g_signal_connect(decode.get(), "pad-added",
-                   G_CALLBACK(+[](GstElement*, GstPad* pad, gpointer data) {
-                     GstCaps* pc = gst_pad_query_caps(pad, nullptr);
-                     const bool audio =
-                         pc && g_str_has_prefix(
-                                   gst_structure_get_name(gst_caps_get_structure(pc, 0)), "audio/");
-                     if (pc) gst_caps_unref(pc);
-                     gst::PadPtr sinkpad(gst_element_get_static_pad(GST_ELEMENT(data), "sink"));
-                     if (audio && !gst_pad_is_linked(sinkpad.get())) gst_pad_link(pad, sinkpad.get());
-                   }),
-                   convert.get());
+  g_signal_connect(
+      decode.get(), "pad-added", G_CALLBACK(+[](GstElement*, GstPad* pad, gpointer data) {
+        GstCaps* pc = gst_pad_query_caps(pad, nullptr);
+        const bool audio =
+            pc && g_str_has_prefix(gst_structure_get_name(gst_caps_get_structure(pc, 0)), "audio/");
+        if (pc) gst_caps_unref(pc);
+        gst::PadPtr sinkpad(gst_element_get_static_pad(GST_ELEMENT(data), "sink"));
+        if (audio && !gst_pad_is_linked(sinkpad.get())) gst_pad_link(pad, sinkpad.get());
+      }),
+      convert.get());
   gst_element_set_state(pipeline.get(), GST_STATE_PLAYING);
 
   std::unique_ptr<ebur128_state, StateFree> state;

@@ -2,9 +2,9 @@
 
 #include <algorithm>
 #include <bit>
-#include <map>
 #include <cstdint>
 #include <limits>
+#include <map>
 #include <tuple>
 #include <utility>
 

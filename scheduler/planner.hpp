@@ -9,9 +9,9 @@
 // policy; at most `max_wait`) or is dropped. Quiet hours block or cut everything but
 // emergencies; max_duration cuts; province holidays skip rules that ask for it.
 
-#include <cstdint>
 #include <chrono>
 #include <cstddef>
+#include <cstdint>
 #include <limits>
 #include <optional>
 #include <string>

@@ -70,7 +70,8 @@ void append_csv(std::string& out, const AirtimeRow& r) {
     out += ',';
     if (*db) {
       char buf[32];
-      const auto [end, ec] = std::to_chars(buf, buf + sizeof buf, **db, std::chars_format::fixed, 1);
+      const auto [end, ec] =
+          std::to_chars(buf, buf + sizeof buf, **db, std::chars_format::fixed, 1);
       if (ec == std::errc()) out.append(buf, end);
     }
   }

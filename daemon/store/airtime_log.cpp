@@ -65,11 +65,10 @@ std::string format_db(std::optional<double> db) {
 
 const std::vector<std::string>& airtime_columns() {
   static const std::vector<std::string> cols = {
-      "id",           "box_id",      "channel",      "media_id", "title",
-      "topic",        "playlist_id", "schedule_id",  "source",   "planned_start",
-      "actual_start", "actual_end",  "duration_s",   "status",   "error",
-      "prev_hash",    "hash",        "clock_synced", "planned_s", "rms_db",
-      "peak_db",      "silence_s"};
+      "id",          "box_id",      "channel", "media_id",      "title",        "topic",
+      "playlist_id", "schedule_id", "source",  "planned_start", "actual_start", "actual_end",
+      "duration_s",  "status",      "error",   "prev_hash",     "hash",         "clock_synced",
+      "planned_s",   "rms_db",      "peak_db", "silence_s"};
   return cols;
 }
 

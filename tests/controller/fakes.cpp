@@ -58,7 +58,8 @@ void FakeOutput::play(std::uint64_t token, const std::filesystem::path& file, pl
                       std::chrono::milliseconds offset, double) {
   if (playing_) end(player::EndStatus::stopped);
   if (queued_) {
-    listener_.on_ended(settings_.name, queued_->token, player::WallTime{clock_.now().time_since_epoch()},
+    listener_.on_ended(settings_.name, queued_->token,
+                       player::WallTime{clock_.now().time_since_epoch()},
                        player::EndStatus::stopped, "", false, {});
     queued_.reset();
   }
@@ -96,7 +97,8 @@ void FakeOutput::start(std::uint64_t token, const std::filesystem::path& file,
 
 void FakeOutput::stop(std::chrono::milliseconds fade, std::optional<player::WallTime> silent_at) {
   if (queued_) {
-    listener_.on_ended(settings_.name, queued_->token, player::WallTime{clock_.now().time_since_epoch()},
+    listener_.on_ended(settings_.name, queued_->token,
+                       player::WallTime{clock_.now().time_since_epoch()},
                        player::EndStatus::stopped, "", false, {});
     queued_.reset();
   }

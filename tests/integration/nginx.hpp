@@ -27,8 +27,8 @@ inline std::string slurp(const std::filesystem::path& p) {
 class Nginx {
  public:
   // With cert and key (PEM files), the same site is also served over HTTPS on tls_port().
-  Nginx(const std::filesystem::path& dir, const std::filesystem::path& root, const std::filesystem::path& cert = {},
-        const std::filesystem::path& key = {})
+  Nginx(const std::filesystem::path& dir, const std::filesystem::path& root,
+        const std::filesystem::path& cert = {}, const std::filesystem::path& key = {})
       : dir_(dir), port_(free_port()), tls_port_(free_port()) {
     std::filesystem::create_directories(dir / "nginx-tmp");
     std::ofstream(dir / "nginx.conf")

@@ -39,9 +39,10 @@ TEST_F(DaemonTest, ABlockOfThreeStartsOnTimeAndJoinsWithoutAddedSamples) {
   // 1.000 s WAV, 0.750 s FLAC, 0.500 s WAV, each a constant level of its own.
   write_level_wav(dir.path() / "a.wav", 48000, 8000);
   write_level_wav(dir.path() / "b-src.wav", 36000, -8000);
-  ASSERT_EQ(run({"/usr/bin/sox", (dir.path() / "b-src.wav").string(), (dir.path() / "b.flac").string()})
-                .code,
-            0);
+  ASSERT_EQ(
+      run({"/usr/bin/sox", (dir.path() / "b-src.wav").string(), (dir.path() / "b.flac").string()})
+          .code,
+      0);
   write_level_wav(dir.path() / "c.wav", 24000, 16000);
   const auto fifo = dir.path() / "out.fifo";
   FifoRecorder recorder(fifo);
@@ -185,19 +186,19 @@ TEST_F(DaemonTest, ARelayWhoseServerDiesFallsBackAndReconnects) {
   // A station sending 64 kb/s MP3 at about real time.
   const auto www = dir.path() / "www";
   std::filesystem::create_directories(www);
-  ASSERT_EQ(run({"/usr/bin/gst-launch-1.0", "-q", "audiotestsrc", "freq=440", "volume=0.5",
-                 "num-buffers=1500", "samplesperbuffer=1920", "!", "audio/x-raw,rate=48000,channels=1",
-                 "!", "audioconvert", "!", "lamemp3enc", "target=bitrate", "bitrate=64", "cbr=true",
-                 "!", "filesink", "location=" + (www / "dai.mp3").string()})
-                .code,
-            0);
+  ASSERT_EQ(
+      run({"/usr/bin/gst-launch-1.0", "-q", "audiotestsrc", "freq=440", "volume=0.5",
+           "num-buffers=1500", "samplesperbuffer=1920", "!", "audio/x-raw,rate=48000,channels=1",
+           "!", "audioconvert", "!", "lamemp3enc", "target=bitrate", "bitrate=64", "cbr=true", "!",
+           "filesink", "location=" + (www / "dai.mp3").string()})
+          .code,
+      0);
   Nginx station(dir.path(), www);
   write_tone_wav(dir.path() / "du-phong.wav", 3.0, 880, 0.5);
-  write_config(
-      "[[schedule]]\nid = \"tiep-song\"\nchannel = \"loudspeaker\"\nstream = \"" +
-          station.url("/radio/dai.mp3") + "\"\nmax_duration = \"40s\"\nstart = \"" +
-          local(start_in(1s)) + "\"\n",
-      "fallback = \"du-phong.wav\"\nstall_timeout = \"3s\"\nconnect_timeout = \"3s\"\n");
+  write_config("[[schedule]]\nid = \"tiep-song\"\nchannel = \"loudspeaker\"\nstream = \"" +
+                   station.url("/radio/dai.mp3") + "\"\nmax_duration = \"40s\"\nstart = \"" +
+                   local(start_in(1s)) + "\"\n",
+               "fallback = \"du-phong.wav\"\nstall_timeout = \"3s\"\nconnect_timeout = \"3s\"\n");
   auto daemon = start_daemon();
   ASSERT_TRUE(daemon->wait_for_line("started http://", 15s)) << daemon->output();
   ASSERT_TRUE(wait_for_sound(out(), 3.0, 10s));
@@ -220,9 +221,11 @@ TEST_F(DaemonTest, ARelayWhoseServerDiesFallsBackAndReconnects) {
   EXPECT_GT(rows[0].at("duration_s").to_number<double>(), 3.0);
   EXPECT_EQ(field(rows[1], "media_id"), "du-phong");
   const auto fallback_start = scheduler::parse_iso_instant(field(rows[1], "actual_start"), zone);
-  const auto after_kill = std::chrono::duration<double>(fallback_start - Instant{killed.time_since_epoch()});
-  EXPECT_LT(after_kill.count(), 3.0 + 1.0) << "fallback " << after_kill.count()
-                                            << " s after the server died; " << field(rows[0], "error");
+  const auto after_kill =
+      std::chrono::duration<double>(fallback_start - Instant{killed.time_since_epoch()});
+  EXPECT_LT(after_kill.count(), 3.0 + 1.0)
+      << "fallback " << after_kill.count() << " s after the server died; "
+      << field(rows[0], "error");
   EXPECT_EQ(field(rows[2], "media_id"), station.url("/radio/dai.mp3"));
   // The station, then the fallback tone.
   const auto s = read_raw(out());
@@ -235,12 +238,13 @@ TEST_F(DaemonTest, AmplifierSwitchesOnBeforeABlockAndOffAfterTheHold) {
   write_tone_wav(dir.path() / "tone.wav", 1.0, 440);
   const auto on = dir.path() / "amp-on", off = dir.path() / "amp-off";
   const Instant t = start_in(3s);
-  write_config("[[schedule]]\nid = \"tone\"\nchannel = \"loudspeaker\"\nfile = \"tone.wav\"\n"
-               "start = \"" +
-                   local(t) + "\"\n",
-               "on_air_command = [\"/usr/bin/touch\", \"" + on.string() +
-                   "\"]\noff_air_command = [\"/usr/bin/touch\", \"" + off.string() +
-                   "\"]\namp_lead = \"1500ms\"\namp_hold = \"1s\"\n");
+  write_config(
+      "[[schedule]]\nid = \"tone\"\nchannel = \"loudspeaker\"\nfile = \"tone.wav\"\n"
+      "start = \"" +
+          local(t) + "\"\n",
+      "on_air_command = [\"/usr/bin/touch\", \"" + on.string() +
+          "\"]\noff_air_command = [\"/usr/bin/touch\", \"" + off.string() +
+          "\"]\namp_lead = \"1500ms\"\namp_hold = \"1s\"\n");
   auto daemon = start_daemon();
   ASSERT_TRUE(daemon->wait_for_line("amplifier: loudspeaker: on", 10s)) << daemon->output();
   const auto on_at = std::chrono::system_clock::now();
@@ -296,7 +300,8 @@ TEST_F(DaemonTest, AThousandShortPlaysGrowNeitherMemoryNorDescriptors) {
   ASSERT_EQ(daemon->wait_exit(10s), 0);
   RecordProperty("rss_kib_after_200", std::to_string(warm.first));
   RecordProperty("rss_kib_after_1000", std::to_string(last.first));
-  EXPECT_LT(last.first - warm.first, 4096) << "RSS " << warm.first << " -> " << last.first << " KiB";
+  EXPECT_LT(last.first - warm.first, 4096)
+      << "RSS " << warm.first << " -> " << last.first << " KiB";
   EXPECT_LE(last.second, warm.second) << "descriptors " << warm.second << " -> " << last.second;
 }
 

@@ -10,9 +10,9 @@
 #include <unistd.h>
 
 #include <cmath>
-#include <functional>
 #include <cstring>
 #include <fstream>
+#include <functional>
 #include <stdexcept>
 
 namespace loaxa::test {
