@@ -264,6 +264,48 @@ TEST_F(DaemonTest, AmplifierSwitchesOnBeforeABlockAndOffAfterTheHold) {
   EXPECT_TRUE(std::filesystem::exists(off));
 }
 
+TEST_F(DaemonTest, BadFilesFailAtTheirSlotWithAReasonAndTheRestPlaysOn) {
+  write_tone_wav(dir.path() / "tot.wav", 1.0, 440);
+  std::ofstream(dir.path() / "rong.wav");                               // zero length
+  std::ofstream(dir.path() / "rac.flac") << std::string(4096, '\x5a');  // not FLAC at all
+  // A WAV whose header promises 2 s but holds 0.5 s, and a WAV named .mp3.
+  write_tone_wav(dir.path() / "cut.wav", 2.0, 660);
+  std::filesystem::resize_file(dir.path() / "cut.wav", 44 + 48000);
+  std::filesystem::copy_file(dir.path() / "tot.wav", dir.path() / "sai-duoi.mp3");
+  write_config(
+      "[[playlist]]\nid = \"p\"\nitems = [\"rong.wav\", \"cut.wav\", \"rac.flac\", "
+      "\"sai-duoi.mp3\", \"tot.wav\"]\n\n"
+      "[[schedule]]\nid = \"blk\"\nchannel = \"loudspeaker\"\nplaylist = \"p\"\n"
+      "start = \"" +
+      local(start_in(2s)) + "\"\n");
+  auto daemon = start_daemon();
+  for (int i = 0; i < 3; ++i) {
+    ASSERT_TRUE(daemon->wait_for_line("ended (completed)", 15s)) << daemon->output();
+  }
+  const auto rows = airtime();
+  daemon->signal(SIGTERM);
+  ASSERT_EQ(daemon->wait_exit(5s), 0) << daemon->output();
+  ASSERT_EQ(rows.size(), 5u);
+  const char* ids[] = {"rong", "cut", "rac", "sai-duoi", "tot"};
+  const char* statuses[] = {"failed", "completed", "failed", "completed", "completed"};
+  for (std::size_t i = 0; i < 5; ++i) {
+    EXPECT_EQ(field(rows[i], "media_id"), ids[i]);
+    EXPECT_EQ(field(rows[i], "status"), statuses[i]) << ids[i] << ": " << field(rows[i], "error");
+  }
+  EXPECT_NE(field(rows[0], "error").find("empty"), std::string::npos) << field(rows[0], "error");
+  EXPECT_NE(field(rows[2], "error").find("cannot be played"), std::string::npos);
+  EXPECT_NEAR(rows[1].at("duration_s").to_number<double>(), 0.5, 0.02);  // what it holds
+  // Nothing waits for a failure: the good items follow each other.
+  const auto start_of = [&](int i) {
+    return scheduler::parse_iso_instant(field(rows[i], "actual_start"), zone);
+  };
+  const auto end_of = [&](int i) {
+    return scheduler::parse_iso_instant(field(rows[i], "actual_end"), zone);
+  };
+  EXPECT_LT(start_of(3) - end_of(1), 1s);
+  EXPECT_LT(start_of(4) - end_of(3), 1s);
+}
+
 // RSS (KiB) and open descriptors of a process.
 std::pair<long, std::size_t> footprint(pid_t pid) {
   long rss = 0;
