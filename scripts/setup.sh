@@ -8,7 +8,7 @@ packages=(
   libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev
   libgstreamer1.0-dev libgstreamer-plugins-base1.0-dev
   gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-tools
-  gstreamer1.0-plugins-base-apps
+  gstreamer1.0-plugins-base-apps gstreamer1.0-plugins-bad
   libsqlite3-dev sqlite3 libtomlplusplus-dev libhowardhinnant-date-dev tzdata libebur128-dev
   libsystemd-dev libsodium-dev libssl-dev libxlsxwriter-dev zlib1g-dev
   libgtest-dev libgmock-dev libbenchmark-dev

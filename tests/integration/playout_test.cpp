@@ -234,6 +234,59 @@ TEST_F(DaemonTest, ARelayWhoseServerDiesFallsBackAndReconnects) {
   EXPECT_NEAR(zero_crossing_hz(s, k + 4800, k + 2 * 48000), 440.0, 10.0);
 }
 
+TEST_F(DaemonTest, AnHlsStationRelaysForItsWindowAndEndsCompleted) {
+  // An HLS playlist as provincial radio publishes it: 2 s MPEG-TS segments of MP3.
+  const auto hls = dir.path() / "www" / "hls";
+  std::filesystem::create_directories(hls);
+  ASSERT_EQ(run({"/usr/bin/gst-launch-1.0",
+                 "-q",
+                 "audiotestsrc",
+                 "freq=440",
+                 "volume=0.5",
+                 "num-buffers=500",
+                 "samplesperbuffer=1920",
+                 "!",
+                 "audio/x-raw,rate=48000,channels=1",
+                 "!",
+                 "audioconvert",
+                 "!",
+                 "lamemp3enc",
+                 "target=bitrate",
+                 "bitrate=64",
+                 "cbr=true",
+                 "!",
+                 "mpegaudioparse",
+                 "!",
+                 "h.audio",
+                 "hlssink2",
+                 "name=h",
+                 "target-duration=2",
+                 "max-files=0",
+                 "playlist-length=0",
+                 "playlist-location=" + (hls / "dai.m3u8").string(),
+                 "location=" + (hls / "seg%05d.ts").string()})
+                .code,
+            0);
+  Nginx station(dir.path(), dir.path() / "www");
+  const Instant t = start_in(2s);
+  write_config("[[schedule]]\nid = \"dai-tinh\"\nchannel = \"loudspeaker\"\nstream = \"" +
+               station.url("/hls/dai.m3u8") + "\"\nmax_duration = \"6s\"\nstart = \"" + local(t) +
+               "\"\n");
+  auto daemon = start_daemon();
+  ASSERT_TRUE(daemon->wait_for_line("ended (", 20s)) << daemon->output();
+  const auto rows = airtime();
+  daemon->signal(SIGTERM);
+  ASSERT_EQ(daemon->wait_exit(5s), 0);
+  ASSERT_EQ(rows.size(), 1u);
+  EXPECT_EQ(field(rows[0], "status"), "completed") << field(rows[0], "error");
+  EXPECT_NEAR(rows[0].at("duration_s").to_number<double>(), 6.0, 0.3);
+  EXPECT_EQ(scheduler::parse_iso_instant(field(rows[0], "actual_end"), zone), t + 6s);
+  const auto s = read_raw(out());
+  const std::size_t k = first_above(s, 300);
+  ASSERT_LT(k + 5 * 48000, s.size());
+  EXPECT_NEAR(zero_crossing_hz(s, k + 48000, k + 4 * 48000), 440.0, 5.0);
+}
+
 TEST_F(DaemonTest, AmplifierSwitchesOnBeforeABlockAndOffAfterTheHold) {
   write_tone_wav(dir.path() / "tone.wav", 1.0, 440);
   const auto on = dir.path() / "amp-on", off = dir.path() / "amp-off";
