@@ -517,12 +517,14 @@ void Controller::on_ended(const std::string& channel, std::uint64_t token,
     if (cs.next_block) {  // the next block waits again, and starts the usual way
       cs.pending.insert(cs.pending.begin(), cs.next_block->entry);
       cs.next_block.reset();
+      maybe_shutdown_done();
       return;
     }
     if (status == player::EndStatus::failed && cs.block &&
         cs.block->index + 1 < cs.block->items.size()) {
       cs.block->items[cs.block->index + 1].error = error;
     }
+    maybe_shutdown_done();
     return;
   }
   if (token != cs.token) return;

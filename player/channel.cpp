@@ -313,10 +313,10 @@ void Channel::build() {
 }
 
 void Channel::teardown() {
-  for (auto& [token, b] : items_) {
-    if (b->mixer_pad) gst_element_release_request_pad(mixer_, b->mixer_pad.get());
-  }
+  // Each item as when it ends (pad released, branch stopped, removed), then the rest.
+  auto items = std::move(items_);
   items_.clear();
+  for (auto& [token, b] : items) detach(std::move(b));
   if (!pipeline_) return;
   gst::BusPtr bus(gst_element_get_bus(pipeline_.get()));
   gst_element_set_state(pipeline_.get(), GST_STATE_NULL);
@@ -778,8 +778,9 @@ void Channel::stop(milliseconds fade, std::optional<WallTime> silent_at) {
   std::vector<std::uint64_t> now_tokens;
   for (auto& [t, b] : items_) {
     if (b->fading) continue;
-    // Sounding before the silence (or already): fade it; later ones never sound.
-    const bool sounding = b->first_rt && *b->first_rt < to_rt;
+    // Sounding when the fade begins: fade it. One that would only begin during the
+    // fade (the next of a block) never sounds: a fragment would air without its row.
+    const bool sounding = b->first_rt && *b->first_rt <= from_rt;
     if (sounding && to_rt > from_rt) {
       fade_out(*b, from_rt, to_rt);
     } else if (sounding) {

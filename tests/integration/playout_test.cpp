@@ -9,6 +9,7 @@
 #include <cstdlib>
 #include <fstream>
 
+#include "daemon/store/store.hpp"
 #include "daemon_fixture.hpp"
 #include "nginx.hpp"
 #include "onset.hpp"
@@ -357,6 +358,36 @@ TEST_F(DaemonTest, BadFilesFailAtTheirSlotWithAReasonAndTheRestPlaysOn) {
   };
   EXPECT_LT(start_of(3) - end_of(1), 1s);
   EXPECT_LT(start_of(4) - end_of(3), 1s);
+}
+
+TEST_F(DaemonTest, SigtermInTheMiddleOfAChainOfShortItemsStopsCleanly) {
+  write_level_wav(dir.path() / "t.wav", 4800, 4000);
+  std::string items;
+  for (int i = 0; i < 100; ++i) items += std::string(i ? ", " : "") + "\"t.wav\"";
+  write_config("[[playlist]]\nid = \"p\"\nitems = [" + items +
+               "]\n\n[[schedule]]\nid = \"chuoi\"\nchannel = \"loudspeaker\"\n"
+               "playlist = \"p\"\nstart = \"" +
+               local(start_in(2s)) + "\"\n");
+  auto daemon = start_daemon();
+  for (int i = 0; i < 5; ++i) {
+    ASSERT_TRUE(daemon->wait_for_line("ended (completed)", 10s)) << daemon->output();
+  }
+  daemon->signal(SIGTERM);
+  ASSERT_EQ(daemon->wait_exit(5s), 0) << daemon->output();
+  EXPECT_EQ(daemon->output().find("did not stop in time"), std::string::npos) << daemon->output();
+  // Every row that opened is closed; nothing aired without its row.
+  store::Store st(dir.path() / "state" / "loaxa.db");
+  int rows = 0;
+  st.airtime().for_each({}, [&](const store::AirtimeRow& r) {
+    ++rows;
+    EXPECT_TRUE(r.status == "completed" || r.status == "stopped") << r.status;
+  });
+  EXPECT_GE(rows, 5);
+  const auto s = read_raw(out());
+  const std::size_t k = first_above(s, 100);
+  std::size_t sounding = 0;
+  for (std::size_t i = k; i < s.size(); ++i) sounding += std::abs(s[i]) > 100;
+  EXPECT_LE(static_cast<double>(sounding) / 48000.0, rows * 0.1 + 0.01);
 }
 
 // RSS (KiB) and open descriptors of a process.
