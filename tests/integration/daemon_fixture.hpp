@@ -3,6 +3,7 @@
 // channel renders raw PCM to a file, started and waited for by its log lines.
 
 #include <gtest/gtest.h>
+#include <signal.h>
 
 #include <boost/json.hpp>
 #include <cmath>
@@ -123,6 +124,21 @@ class DaemonTest : public ::testing::Test {
         std::vector<std::string>{LOAXAD_BIN, "--config", config().string()});
     EXPECT_TRUE(p->wait_for_line("loaxad: box ", 15s)) << p->output();
     return p;
+  }
+
+  // Waits for `completed` plays to end, reads the airtime rows, stops the daemon.
+  boost::json::array rows_after(Process& daemon, int completed) {
+    for (int i = 0; i < completed; ++i) {
+      if (!daemon.wait_for_line("ended (completed)", 15s)) {
+        ADD_FAILURE() << "play " << i + 1 << " of " << completed << " did not end\n"
+                      << daemon.output();
+        break;
+      }
+    }
+    auto rows = airtime();
+    daemon.signal(SIGTERM);
+    EXPECT_EQ(daemon.wait_exit(5s), 0) << daemon.output();
+    return rows;
   }
 
   boost::json::array airtime() const {

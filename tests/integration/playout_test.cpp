@@ -55,12 +55,7 @@ TEST_F(DaemonTest, ABlockOfThreeStartsOnTimeAndJoinsWithoutAddedSamples) {
           local(planned) + "\"\n",
       "max_gain = 0.0\n", fifo);  // constant levels: loudness normalisation only lowers
   auto daemon = start_daemon();
-  for (int i = 0; i < 3; ++i) {
-    ASSERT_TRUE(daemon->wait_for_line("ended (completed)", 15s)) << daemon->output();
-  }
-  const auto rows = airtime();
-  daemon->signal(SIGTERM);
-  ASSERT_EQ(daemon->wait_exit(5s), 0) << daemon->output();
+  const auto rows = rows_after(*daemon, 3);
   recorder.join();
 
   const auto& s = recorder.samples();
@@ -108,12 +103,7 @@ TEST_F(DaemonTest, LoudnessMeasuredAtIngestBringsAQuietAndALoudFileToTheTarget) 
           local(start_in(2s)) + "\"\n",
       "target_lufs = -16.0\n");
   auto daemon = start_daemon();
-  for (int i = 0; i < 2; ++i) {
-    ASSERT_TRUE(daemon->wait_for_line("ended (completed)", 15s)) << daemon->output();
-  }
-  const auto rows = airtime();
-  daemon->signal(SIGTERM);
-  ASSERT_EQ(daemon->wait_exit(5s), 0);
+  const auto rows = rows_after(*daemon, 2);
   const auto s = read_raw(out());
   const std::size_t k = first_above(s, 300);
   ASSERT_LT(k + 96000, s.size());
@@ -333,12 +323,7 @@ TEST_F(DaemonTest, BadFilesFailAtTheirSlotWithAReasonAndTheRestPlaysOn) {
       "start = \"" +
       local(start_in(2s)) + "\"\n");
   auto daemon = start_daemon();
-  for (int i = 0; i < 3; ++i) {
-    ASSERT_TRUE(daemon->wait_for_line("ended (completed)", 15s)) << daemon->output();
-  }
-  const auto rows = airtime();
-  daemon->signal(SIGTERM);
-  ASSERT_EQ(daemon->wait_exit(5s), 0) << daemon->output();
+  const auto rows = rows_after(*daemon, 3);
   ASSERT_EQ(rows.size(), 5u);
   const char* ids[] = {"rong", "cut", "rac", "sai-duoi", "tot"};
   const char* statuses[] = {"failed", "completed", "failed", "completed", "completed"};
