@@ -35,7 +35,7 @@ with open(cfg, "w") as f:
 daemon = subprocess.Popen([os.path.join(build, "daemon", "loaxad"), "--config", cfg],
                           stderr=subprocess.DEVNULL)
 samples = []
-end = start + n * 0.1 + 5
+end = start + n * 0.13 + 10  # 0.1 s plays, a few ms apart (short items)
 while time.time() < end and daemon.poll() is None:
     time.sleep(5)
     with open(f"/proc/{daemon.pid}/status") as s:
