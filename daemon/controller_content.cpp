@@ -308,9 +308,12 @@ scheduler::Timeline Controller::preview(Instant from, Instant to) {
 
 bool Controller::uses_file(const fs::path& file) const {
   for (const auto& [name, cs] : channels_) {
-    if (!cs.block) continue;
-    for (const auto& item : cs.block->items) {
-      if (item.file == file) return true;
+    for (const auto* block :
+         {cs.block ? &*cs.block : nullptr, cs.next_block ? &*cs.next_block : nullptr}) {
+      if (!block) continue;
+      for (const auto& item : block->items) {
+        if (item.file == file) return true;
+      }
     }
   }
   return false;
