@@ -201,8 +201,10 @@ struct ProbeCtx {
   std::shared_ptr<std::atomic<gint64>> last_buffer;  // wall ns of the latest buffer
 };
 
-// How far ahead of the mixer an item's first buffer must be to start whole.
-constexpr GstClockTime kMinLead = 60 * GST_MSECOND;
+// How far ahead of the mixer's running time an item's first buffer must be to start
+// whole. The mixer waits a latency (40 ms here) past a running time before it mixes it,
+// so this already leaves that much to spare.
+constexpr GstClockTime kMinLead = 20 * GST_MSECOND;
 
 template <typename F>
 void post_to(const std::shared_ptr<Channel::Shared>& shared, std::uint64_t generation, F fn) {
@@ -429,7 +431,7 @@ void Channel::attach_waiting(GstClockTime rt) {
   Waiting w = std::move(waiting_.front());
   waiting_.pop_front();
   last_token_ = w.token;
-  attach(w.token, w.file, std::max(rt, running_now() + kStartMargin / 3), w.offset, w.gain);
+  attach(w.token, w.file, std::max(rt, running_now() + kMinLead), w.offset, w.gain);
 }
 
 void Channel::attach(std::uint64_t token, const std::filesystem::path& file, GstClockTime rt,

@@ -414,6 +414,19 @@ TEST_F(DaemonTest, AThousandShortPlaysGrowNeitherMemoryNorDescriptors) {
   EXPECT_LT(last.first - warm.first, 4096)
       << "RSS " << warm.first << " -> " << last.first << " KiB";
   EXPECT_LE(last.second, warm.second) << "descriptors " << warm.second << " -> " << last.second;
+  // Every sample of every play aired, and 0.1 s items still join back to back (a join
+  // can only open if the machine stalls for most of a play's length).
+  const auto s = read_raw(out());
+  const std::size_t k = first_above(s, 100);
+  std::size_t sounding = 0, gaps = 0;
+  for (std::size_t i = k; i < s.size(); ++i) {
+    const bool on = std::abs(s[i]) > 100;
+    sounding += on;
+    if (on && i > k && std::abs(s[i - 1]) <= 100) ++gaps;
+  }
+  EXPECT_EQ(sounding, 1000u * 4800u);
+  RecordProperty("gaps", std::to_string(gaps));
+  EXPECT_LE(gaps, 10u) << gaps << " of 999 joins were not back to back";
 }
 
 }  // namespace
