@@ -185,6 +185,17 @@ namespace {
 
 // Per-probe state, owned by the pad probe (freed with it).
 struct ProbeCtx {
+  ProbeCtx(std::shared_ptr<Channel::Shared> s, std::uint64_t gen, std::uint64_t t, GstClockTime sk,
+           GstClockTime off)
+      : shared(std::move(s)), generation(gen), token(t), seek(sk), offset(off) {
+    gst_segment_init(&segment, GST_FORMAT_TIME);
+  }
+  void track_segment(GstEvent* ev) {
+    const GstSegment* seg = nullptr;
+    gst_event_parse_segment(ev, &seg);
+    gst_segment_copy_into(seg, &segment);
+  }
+
   std::shared_ptr<Channel::Shared> shared;
   std::uint64_t generation;
   std::uint64_t token;
@@ -200,6 +211,20 @@ struct ProbeCtx {
   GstPad* ghost = nullptr;  // the branch's src pad, which carries the offset
   std::shared_ptr<std::atomic<gint64>> last_buffer;  // wall ns of the latest buffer
 };
+
+void delete_probe_ctx(gpointer p) {
+  delete static_cast<ProbeCtx*>(p);
+}
+
+// The decoder's callbacks: where its audio pad goes, and whom to tell it had none.
+struct DecodeCtx {
+  std::shared_ptr<Channel::Shared> shared;
+  std::uint64_t generation, token;
+  GstElement* convert;
+};
+
+constexpr auto kBuffersAndEvents =
+    static_cast<GstPadProbeType>(GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM);
 
 // How far ahead of the mixer's running time an item's first buffer must be to start
 // whole. The mixer waits a latency (40 ms here) past a running time before it mixes it,
@@ -492,128 +517,28 @@ void Channel::attach(std::uint64_t token, const std::filesystem::path& file, Gst
 
     // The decoder's audio pad joins the chain when it appears; a file without audio
     // fails once the decoder says it has no more pads.
-    struct DecodeCtx {
-      std::shared_ptr<Shared> shared;
-      std::uint64_t generation, token;
-      GstElement* convert;
-    };
     auto* dctx = new DecodeCtx{shared_, generation_, token, convert.get()};
     g_signal_connect_data(
-        decode.get(), "pad-added", G_CALLBACK(+[](GstElement*, GstPad* pad, gpointer data) {
-          auto* ctx = static_cast<DecodeCtx*>(data);
-          GstCaps* c = gst_pad_get_current_caps(pad);
-          if (!c) c = gst_pad_query_caps(pad, nullptr);
-          const bool audio =
-              c && g_str_has_prefix(gst_structure_get_name(gst_caps_get_structure(c, 0)), "audio/");
-          if (c) gst_caps_unref(c);
-          if (!audio) return;  // the picture of a video has no place on a loudspeaker
-          gst::PadPtr sink(gst_element_get_static_pad(ctx->convert, "sink"));
-          if (!gst_pad_is_linked(sink.get())) gst_pad_link(pad, sink.get());
-        }),
-        dctx, [](gpointer p, GClosure*) { delete static_cast<DecodeCtx*>(p); }, GConnectFlags{});
-    g_signal_connect(decode.get(), "no-more-pads", G_CALLBACK(+[](GstElement*, gpointer data) {
-                       auto* ctx = static_cast<DecodeCtx*>(data);
-                       gst::PadPtr sink(gst_element_get_static_pad(ctx->convert, "sink"));
-                       if (gst_pad_is_linked(sink.get())) return;
-                       post_to(ctx->shared, ctx->generation,
-                               [token = ctx->token](Channel& c, std::uint64_t gen) {
-                                 auto it = c.items_.find(token);
-                                 if (gen != c.generation_ || it == c.items_.end()) return;
-                                 c.on_branch_error(*it->second, "the file has no audio stream");
-                               });
-                     }),
-                     dctx);
+        decode.get(), "pad-added", G_CALLBACK(&Channel::on_decoder_pad), dctx,
+        [](gpointer p, GClosure*) { delete static_cast<DecodeCtx*>(p); }, GConnectFlags{});
+    g_signal_connect(decode.get(), "no-more-pads", G_CALLBACK(&Channel::on_no_more_pads), dctx);
 
     // Before the lookahead queue: a resume starts at `seek` (the segment says so and the
     // mixer clips to it), and the item's exact end is seen seconds before it sounds.
-    auto* qctx = new ProbeCtx();
-    *qctx = {shared_, generation_, token, b->seek, rt,     {}, GST_CLOCK_TIME_NONE,
-             false,   nullptr,     0,     nullptr, nullptr};
-    gst_segment_init(&qctx->segment, GST_FORMAT_TIME);
     gst::PadPtr queue_sink(gst_element_get_static_pad(queue.get(), "sink"));
-    gst_pad_add_probe(
-        queue_sink.get(),
-        static_cast<GstPadProbeType>(GST_PAD_PROBE_TYPE_BUFFER |
-                                     GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM),
-        +[](GstPad*, GstPadProbeInfo* info, gpointer data) -> GstPadProbeReturn {
-          auto* ctx = static_cast<ProbeCtx*>(data);
-          if (info->type & GST_PAD_PROBE_TYPE_BUFFER) {
-            GstBuffer* buf = GST_PAD_PROBE_INFO_BUFFER(info);
-            if (!GST_BUFFER_PTS_IS_VALID(buf)) return GST_PAD_PROBE_OK;
-            const GstClockTime pts = GST_BUFFER_PTS(buf);
-            const GstClockTime dur =
-                GST_BUFFER_DURATION_IS_VALID(buf) ? GST_BUFFER_DURATION(buf) : 0;
-            if (ctx->seek > 0 && pts + dur <= ctx->seek) return GST_PAD_PROBE_DROP;
-            ctx->last_end = running_time(ctx->segment, pts + dur);
-            return GST_PAD_PROBE_OK;
-          }
-          GstEvent* ev = GST_PAD_PROBE_INFO_EVENT(info);
-          if (GST_EVENT_TYPE(ev) == GST_EVENT_SEGMENT) {
-            const GstSegment* seg = nullptr;
-            gst_event_parse_segment(ev, &seg);
-            gst_segment_copy_into(seg, &ctx->segment);
-            if (ctx->seek > 0 && ctx->segment.format == GST_FORMAT_TIME) {
-              ctx->segment.start = std::max<guint64>(ctx->segment.start, ctx->seek);
-              ctx->segment.time = ctx->segment.start;
-              ctx->segment.position = ctx->segment.start;
-              GstEvent* rewritten = gst_event_new_segment(&ctx->segment);
-              gst_event_set_seqnum(rewritten, gst_event_get_seqnum(ev));
-              gst_event_unref(ev);
-              GST_PAD_PROBE_INFO_DATA(info) = rewritten;
-            }
-          } else if (GST_EVENT_TYPE(ev) == GST_EVENT_EOS) {
-            const GstClockTime end = ctx->last_end;  // in the item's own running time
-            post_to(ctx->shared, ctx->generation,
-                    [token = ctx->token, end](Channel& c, std::uint64_t gen) {
-                      if (gen == c.generation_) c.on_content_end(token, end);
-                    });
-          }
-          return GST_PAD_PROBE_OK;
-        },
-        qctx, [](gpointer p) { delete static_cast<ProbeCtx*>(p); });
+    gst_pad_add_probe(queue_sink.get(), kBuffersAndEvents, &Channel::lookahead_probe,
+                      new ProbeCtx(shared_, generation_, token, b->seek, rt), &delete_probe_ctx);
 
     // After the level element: the first buffer that reaches the mixer says when the
-    // item really starts (later than planned if it came too late).
-    auto* fctx = new ProbeCtx();
-    *fctx = {shared_,      generation_, token, b->seek,       rt, {}, GST_CLOCK_TIME_NONE, false,
-             clock_.get(), base_,       ghost, b->last_buffer};
-    gst_segment_init(&fctx->segment, GST_FORMAT_TIME);
-    gst_pad_add_probe(
-        level_src.get(),
-        static_cast<GstPadProbeType>(GST_PAD_PROBE_TYPE_BUFFER |
-                                     GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM),
-        +[](GstPad*, GstPadProbeInfo* info, gpointer data) -> GstPadProbeReturn {
-          auto* ctx = static_cast<ProbeCtx*>(data);
-          if (info->type & GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM) {
-            GstEvent* ev = GST_PAD_PROBE_INFO_EVENT(info);
-            if (GST_EVENT_TYPE(ev) == GST_EVENT_SEGMENT) {
-              const GstSegment* seg = nullptr;
-              gst_event_parse_segment(ev, &seg);
-              gst_segment_copy_into(seg, &ctx->segment);
-            }
-            return GST_PAD_PROBE_OK;
-          }
-          GstBuffer* buf = GST_PAD_PROBE_INFO_BUFFER(info);
-          const GstClockTime now = gst_clock_get_time(ctx->clock);
-          ctx->last_buffer->store(static_cast<gint64>(now));
-          if (ctx->first_sent || !GST_BUFFER_PTS_IS_VALID(buf)) return GST_PAD_PROBE_OK;
-          ctx->first_sent = true;
-          const GstClockTime local = running_time(ctx->segment, GST_BUFFER_PTS(buf));
-          // Too late for its planned place (a stream that took long to connect, an item
-          // asked for "now"): it starts whole a little later instead of losing its head.
-          const GstClockTime earliest = (now > ctx->base ? now - ctx->base : 0) + kMinLead;
-          GstClockTime offset = ctx->offset;
-          if (offset + local < earliest) {
-            offset = earliest - local;
-            gst_pad_set_offset(ctx->ghost, static_cast<gint64>(offset));
-          }
-          post_to(ctx->shared, ctx->generation,
-                  [token = ctx->token, offset, local](Channel& c, std::uint64_t gen) {
-                    if (gen == c.generation_) c.on_first_buffer(token, offset, local);
-                  });
-          return GST_PAD_PROBE_OK;
-        },
-        fctx, [](gpointer p) { delete static_cast<ProbeCtx*>(p); });
+    // item really starts (moved later if it came too late); every buffer feeds the
+    // stall watch.
+    auto* fctx = new ProbeCtx(shared_, generation_, token, b->seek, rt);
+    fctx->clock = clock_.get();
+    fctx->base = base_;
+    fctx->ghost = ghost;
+    fctx->last_buffer = b->last_buffer;
+    gst_pad_add_probe(level_src.get(), kBuffersAndEvents, &Channel::first_buffer_probe, fctx,
+                      &delete_probe_ctx);
     b->ghost = ghost;
   } catch (const std::exception& e) {
     const std::string why = e.what();
@@ -649,6 +574,89 @@ void Channel::attach(std::uint64_t token, const std::filesystem::path& file, Gst
   });
   items_[token] = std::move(b);
   if (stream) watch_streams();
+}
+
+void Channel::on_decoder_pad(GstElement*, GstPad* pad, gpointer data) {
+  auto* ctx = static_cast<DecodeCtx*>(data);
+  GstCaps* c = gst_pad_get_current_caps(pad);
+  if (!c) c = gst_pad_query_caps(pad, nullptr);
+  const bool audio =
+      c && g_str_has_prefix(gst_structure_get_name(gst_caps_get_structure(c, 0)), "audio/");
+  if (c) gst_caps_unref(c);
+  if (!audio) return;  // the picture of a video has no place on a loudspeaker
+  gst::PadPtr sink(gst_element_get_static_pad(ctx->convert, "sink"));
+  if (!gst_pad_is_linked(sink.get())) gst_pad_link(pad, sink.get());
+}
+
+void Channel::on_no_more_pads(GstElement*, gpointer data) {
+  auto* ctx = static_cast<DecodeCtx*>(data);
+  gst::PadPtr sink(gst_element_get_static_pad(ctx->convert, "sink"));
+  if (gst_pad_is_linked(sink.get())) return;
+  post_to(ctx->shared, ctx->generation, [token = ctx->token](Channel& c, std::uint64_t gen) {
+    auto it = c.items_.find(token);
+    if (gen != c.generation_ || it == c.items_.end()) return;
+    c.on_branch_error(*it->second, "the file has no audio stream");
+  });
+}
+
+GstPadProbeReturn Channel::lookahead_probe(GstPad*, GstPadProbeInfo* info, gpointer data) {
+  auto* ctx = static_cast<ProbeCtx*>(data);
+  if (info->type & GST_PAD_PROBE_TYPE_BUFFER) {
+    GstBuffer* buf = GST_PAD_PROBE_INFO_BUFFER(info);
+    if (!GST_BUFFER_PTS_IS_VALID(buf)) return GST_PAD_PROBE_OK;
+    const GstClockTime pts = GST_BUFFER_PTS(buf);
+    const GstClockTime dur = GST_BUFFER_DURATION_IS_VALID(buf) ? GST_BUFFER_DURATION(buf) : 0;
+    if (ctx->seek > 0 && pts + dur <= ctx->seek) return GST_PAD_PROBE_DROP;
+    ctx->last_end = running_time(ctx->segment, pts + dur);
+    return GST_PAD_PROBE_OK;
+  }
+  GstEvent* ev = GST_PAD_PROBE_INFO_EVENT(info);
+  if (GST_EVENT_TYPE(ev) == GST_EVENT_SEGMENT) {
+    ctx->track_segment(ev);
+    if (ctx->seek > 0 && ctx->segment.format == GST_FORMAT_TIME) {
+      ctx->segment.start = std::max<guint64>(ctx->segment.start, ctx->seek);
+      ctx->segment.time = ctx->segment.start;
+      ctx->segment.position = ctx->segment.start;
+      GstEvent* rewritten = gst_event_new_segment(&ctx->segment);
+      gst_event_set_seqnum(rewritten, gst_event_get_seqnum(ev));
+      gst_event_unref(ev);
+      GST_PAD_PROBE_INFO_DATA(info) = rewritten;
+    }
+  } else if (GST_EVENT_TYPE(ev) == GST_EVENT_EOS) {
+    const GstClockTime end = ctx->last_end;  // in the item's own running time
+    post_to(ctx->shared, ctx->generation, [token = ctx->token, end](Channel& c, std::uint64_t gen) {
+      if (gen == c.generation_) c.on_content_end(token, end);
+    });
+  }
+  return GST_PAD_PROBE_OK;
+}
+
+GstPadProbeReturn Channel::first_buffer_probe(GstPad*, GstPadProbeInfo* info, gpointer data) {
+  auto* ctx = static_cast<ProbeCtx*>(data);
+  if (info->type & GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM) {
+    GstEvent* ev = GST_PAD_PROBE_INFO_EVENT(info);
+    if (GST_EVENT_TYPE(ev) == GST_EVENT_SEGMENT) ctx->track_segment(ev);
+    return GST_PAD_PROBE_OK;
+  }
+  GstBuffer* buf = GST_PAD_PROBE_INFO_BUFFER(info);
+  const GstClockTime now = gst_clock_get_time(ctx->clock);
+  ctx->last_buffer->store(static_cast<gint64>(now));
+  if (ctx->first_sent || !GST_BUFFER_PTS_IS_VALID(buf)) return GST_PAD_PROBE_OK;
+  ctx->first_sent = true;
+  const GstClockTime local = running_time(ctx->segment, GST_BUFFER_PTS(buf));
+  // Too late for its planned place (a stream that took long to connect, an item asked
+  // for "now"): it starts whole a little later instead of losing its head.
+  const GstClockTime earliest = (now > ctx->base ? now - ctx->base : 0) + kMinLead;
+  GstClockTime offset = ctx->offset;
+  if (offset + local < earliest) {
+    offset = earliest - local;
+    gst_pad_set_offset(ctx->ghost, static_cast<gint64>(offset));
+  }
+  post_to(ctx->shared, ctx->generation,
+          [token = ctx->token, offset, local](Channel& c, std::uint64_t gen) {
+            if (gen == c.generation_) c.on_first_buffer(token, offset, local);
+          });
+  return GST_PAD_PROBE_OK;
 }
 
 void Channel::on_first_buffer(std::uint64_t token, GstClockTime offset, GstClockTime local) {

@@ -78,6 +78,11 @@ class Channel : public Output {
               std::chrono::milliseconds offset, double gain);
   void attach_waiting(GstClockTime rt);
   void on_message(GstMessage* msg);
+  // Streaming-thread callbacks of an item's branch: they only post to the loop.
+  static void on_decoder_pad(GstElement* decoder, GstPad* pad, gpointer data);
+  static void on_no_more_pads(GstElement* decoder, gpointer data);
+  static GstPadProbeReturn lookahead_probe(GstPad* pad, GstPadProbeInfo* info, gpointer data);
+  static GstPadProbeReturn first_buffer_probe(GstPad* pad, GstPadProbeInfo* info, gpointer data);
   void on_first_buffer(std::uint64_t token, GstClockTime offset, GstClockTime local);
   void on_content_end(std::uint64_t token, GstClockTime local);
   void on_branch_error(Branch& b, const std::string& error);
