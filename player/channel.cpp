@@ -555,7 +555,9 @@ void Channel::attach(std::uint64_t token, const std::filesystem::path& file, Gst
   gst::PadPtr src(gst_element_get_static_pad(b->bin.get(), "src"));
   gst_pad_set_offset(src.get(), static_cast<gint64>(rt));
   if (gst_pad_link(src.get(), b->mixer_pad.get()) != GST_PAD_LINK_OK) {
-    on_branch_error(*b, "cannot link the item to the channel's mixer");
+    Branch& failed = *b;
+    items_[token] = std::move(b);  // so that its failure is reported like any other
+    on_branch_error(failed, "cannot link the item to the channel's mixer");
     return;
   }
   gst_element_sync_state_with_parent(b->bin.get());
