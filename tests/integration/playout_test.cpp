@@ -225,8 +225,37 @@ TEST_F(DaemonTest, ARelayWhoseServerDiesFallsBackAndReconnects) {
   EXPECT_NEAR(zero_crossing_hz(s, k + 4800, k + 2 * 48000), 440.0, 10.0);
 }
 
+// Cuts an MPEG-TS file into an HLS VOD playlist: a new segment at every `pats_per_segment`th
+// PAT packet (PID 0), so every segment opens with PAT and PMT.
+void write_hls(const std::filesystem::path& ts, const std::filesystem::path& dir,
+               const std::string& playlist, int pats_per_segment) {
+  const std::string data = slurp(ts);
+  ASSERT_EQ(data.size() % 188, 0u);
+  std::vector<std::size_t> cuts;
+  int pats = 0;
+  for (std::size_t at = 0; at < data.size(); at += 188) {
+    ASSERT_EQ(data[at], 0x47) << "sync byte at " << at;
+    const int pid = ((static_cast<unsigned char>(data[at + 1]) & 0x1f) << 8) |
+                    static_cast<unsigned char>(data[at + 2]);
+    if (pid == 0 && pats++ % pats_per_segment == 0) cuts.push_back(at);
+  }
+  cuts.push_back(data.size());
+  std::string m3u8 =
+      "#EXTM3U\n#EXT-X-VERSION:3\n#EXT-X-TARGETDURATION:2\n#EXT-X-MEDIA-SEQUENCE:0\n";
+  for (std::size_t i = 0; i + 1 < cuts.size(); ++i) {
+    char name[32];
+    std::snprintf(name, sizeof name, "seg%05zu.ts", i);
+    std::ofstream(dir / name, std::ios::binary) << data.substr(cuts[i], cuts[i + 1] - cuts[i]);
+    m3u8 += "#EXTINF:2.0,\n" + std::string(name) + "\n";
+  }
+  std::ofstream(dir / playlist) << m3u8 << "#EXT-X-ENDLIST\n";
+}
+
 TEST_F(DaemonTest, AnHlsStationRelaysForItsWindowAndEndsCompleted) {
-  // An HLS playlist as provincial radio publishes it: 2 s MPEG-TS segments of MP3.
+  // An HLS playlist as provincial radio publishes it: ~2 s MPEG-TS segments of MP3.
+  // hlssink2 (and splitmuxsink under it) hangs at EOS about one run in ten on GStreamer
+  // 1.22 with audio only, so the stream is muxed whole and cut here at the PAT packets
+  // mpegtsmux writes every 0.1 s: each segment starts with PAT and PMT, as hlssink's do.
   const auto hls = dir.path() / "www" / "hls";
   std::filesystem::create_directories(hls);
   ASSERT_EQ(run({"/usr/bin/gst-launch-1.0",
@@ -248,16 +277,13 @@ TEST_F(DaemonTest, AnHlsStationRelaysForItsWindowAndEndsCompleted) {
                  "!",
                  "mpegaudioparse",
                  "!",
-                 "h.audio",
-                 "hlssink2",
-                 "name=h",
-                 "target-duration=2",
-                 "max-files=0",
-                 "playlist-length=0",
-                 "playlist-location=" + (hls / "dai.m3u8").string(),
-                 "location=" + (hls / "seg%05d.ts").string()})
+                 "mpegtsmux",
+                 "!",
+                 "filesink",
+                 "location=" + (dir.path() / "dai.ts").string()})
                 .code,
             0);
+  write_hls(dir.path() / "dai.ts", hls, "dai.m3u8", 20);
   Nginx station(dir.path(), dir.path() / "www");
   const Instant t = start_in(2s);
   write_config("[[schedule]]\nid = \"dai-tinh\"\nchannel = \"loudspeaker\"\nstream = \"" +
