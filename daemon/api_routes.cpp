@@ -15,6 +15,7 @@ namespace {
 using api::error_response;
 using api::Request;
 using api::Response;
+using api::Role;
 using scheduler::Instant;
 
 std::optional<std::int64_t> query_ms(const Request& r, const std::string& key,
@@ -199,12 +200,244 @@ Response preview(const Request& r, Controller& controller) {
 
 }  // namespace
 
+bool credentials_configured(Controller& controller, store::Store& store) {
+  const auto& api = controller.config().api;
+  return (api && !api->tokens.empty()) || store.access().any_token();
+}
+
+namespace {
+
+std::optional<api::Principal> authenticate(Controller& controller, store::Store& store,
+                                           const std::string& token) {
+  auto principal = [](const std::string& name, const std::string& role) {
+    api::Principal p;
+    p.name = name;
+    p.role = static_cast<Role>(store::role_rank(role));
+    return p;
+  };
+  if (token.empty()) {
+    // A box with no credentials at all listens on loopback only (App refuses anything
+    // else): whoever is on the box is its administrator.
+    if (credentials_configured(controller, store)) return std::nullopt;
+    return principal("local", "admin");
+  }
+  const std::string hash = store::sha256_hex(token);
+  if (const auto& api = controller.config().api) {
+    for (const auto& t : api->tokens) {
+      if (t.sha256 == hash) return principal(t.name, t.role);
+    }
+  }
+  if (auto t = store.access().find(hash, unix_ms(std::chrono::system_clock::now()))) {
+    return principal(t->name, t->role);
+  }
+  return std::nullopt;
+}
+
+// A JSON object body, or a 400 naming what is wrong with it.
+std::optional<boost::json::object> object_body(const Request& r, Response& error,
+                                               const std::string& example) {
+  boost::system::error_code ec;
+  const auto body = boost::json::parse(r.body, ec);
+  if (ec || !body.is_object()) {
+    error = error_response(400, "bad_body",
+                           "the body must be a JSON object such as " + example +
+                               (ec ? " (" + ec.message() + ")" : ""));
+    return std::nullopt;
+  }
+  return body.as_object();
+}
+
+void add_access_routes(api::HttpServer& server, store::Store& store) {
+  server.route("GET", "/api/v1/tokens", Role::admin, [&store](const Request&) {
+    boost::json::array out;
+    for (const auto& t : store.access().tokens()) {
+      boost::json::object o{{"name", t.name},
+                            {"role", t.role},
+                            {"created_at", t.created_at},
+                            {"created_by", t.created_by}};
+      if (t.expires_ms) o["expires_ms"] = *t.expires_ms;
+      out.push_back(std::move(o));
+    }
+    return api::json_response(boost::json::serialize(out) + "\n");
+  });
+  server.route("POST", "/api/v1/tokens", Role::admin, [&store](const Request& r) {
+    Response error;
+    const auto body = object_body(r, error, "{\"name\": \"huyen\", \"role\": \"viewer\"}");
+    if (!body) return error;
+    const auto* name = body->if_contains("name");
+    const auto* role = body->if_contains("role");
+    if (!name || !name->is_string() || !role || !role->is_string()) {
+      return error_response(400, "bad_body", "body.name and body.role (strings) are required");
+    }
+    try {
+      const std::string token = store.access().create_token(std::string(name->as_string()),
+                                                            std::string(role->as_string()), r.who);
+      store.access().audit(
+          r.who, r.remote, "token.create",
+          std::string(name->as_string()) + " (" + std::string(role->as_string()) + ")");
+      boost::json::object out{
+          {"name", name->as_string()}, {"role", role->as_string()}, {"token", token}};
+      return api::json_response(boost::json::serialize(out) + "\n", 201);
+    } catch (const std::invalid_argument& e) {
+      return error_response(400, "bad_input", e.what());
+    }
+  });
+  server.route("DELETE", "/api/v1/tokens/{name}", Role::admin, [&store](const Request& r) {
+    const std::string& name = r.params.at("name");
+    if (!store.access().revoke_token(name)) {
+      return error_response(404, "not_found", "no token named \"" + name + "\"");
+    }
+    store.access().audit(r.who, r.remote, "token.revoke", name);
+    return Response{204, "application/json; charset=utf-8", ""};
+  });
+  server.route("GET", "/api/v1/audit", Role::admin, [&store](const Request& r) {
+    int limit = 500;
+    if (auto it = r.query.find("limit"); it != r.query.end()) {
+      try {
+        limit = std::clamp(std::stoi(it->second), 1, 100000);
+      } catch (const std::exception&) {
+        return error_response(400, "bad_query", "limit: give a number such as 100");
+      }
+    }
+    boost::json::array out;
+    for (const auto& a : store.access().audit_log(limit)) {
+      out.push_back(boost::json::object{{"id", a.id},
+                                        {"at", a.at},
+                                        {"who", a.who},
+                                        {"remote", a.remote},
+                                        {"action", a.action},
+                                        {"detail", a.detail}});
+    }
+    return api::json_response(boost::json::serialize(out) + "\n");
+  });
+}
+
+Response manual_error(const std::exception& e) {
+  if (dynamic_cast<const Controller::NotFound*>(&e)) {
+    return error_response(404, "not_found", e.what());
+  }
+  if (dynamic_cast<const Controller::Refused*>(&e)) {
+    return error_response(409, "refused", e.what());
+  }
+  if (dynamic_cast<const std::invalid_argument*>(&e)) {
+    return error_response(400, "bad_input", e.what());
+  }
+  throw;
+}
+
+// Reads body.content ("media id", "playlist id", "http://...", or body.live = true).
+std::optional<std::string> content_of(const boost::json::object& body, Response& error) {
+  const auto* live = body.if_contains("live");
+  if (live && live->is_bool() && live->as_bool()) return std::string("live");
+  const auto* content = body.if_contains("content");
+  if (!content || !content->is_string() || content->as_string().empty()) {
+    error = error_response(400, "bad_body",
+                           "body.content: give a media id, a playlist id or an http(s):// URL "
+                           "(or \"live\": true for the channel's live input)");
+    return std::nullopt;
+  }
+  return std::string(content->as_string());
+}
+
+Response started(const Controller::ManualStart& m) {
+  boost::json::array ids;
+  for (const auto& id : m.ids) ids.push_back(boost::json::string(id));
+  boost::json::object out{{"schedules", ids}, {"start", m.start}, {"kind", m.kind}};
+  return api::json_response(boost::json::serialize(out) + "\n", 201);
+}
+
+void add_playout_routes(api::HttpServer& server, Controller& controller, store::Store& store) {
+  server.route("POST", "/api/v1/channels/{c}/play", Role::operator_,
+               [&controller, &store](const Request& r) {
+                 Response error;
+                 const auto body =
+                     object_body(r, error, "{\"content\": \"ban-tin-sang\"} or {\"live\": true}");
+                 if (!body) return error;
+                 const auto content = content_of(*body, error);
+                 if (!content) return error;
+                 try {
+                   const auto m =
+                       controller.start_manual({r.params.at("c")}, *content, false, 1, "", r.who);
+                   store.access().audit(r.who, r.remote, "play",
+                                        r.params.at("c") + ": " + *content + " at " + m.start);
+                   return started(m);
+                 } catch (const std::exception& e) {
+                   return manual_error(e);
+                 }
+               });
+  server.route("POST", "/api/v1/channels/{c}/stop", Role::operator_,
+               [&controller, &store](const Request& r) {
+                 try {
+                   const int n = controller.stop_manual(r.params.at("c"), false);
+                   store.access().audit(r.who, r.remote, "stop", r.params.at("c"));
+                   boost::json::object out{{"channel", r.params.at("c")}, {"stopped", n}};
+                   return api::json_response(boost::json::serialize(out) + "\n");
+                 } catch (const std::exception& e) {
+                   return manual_error(e);
+                 }
+               });
+  server.route(
+      "POST", "/api/v1/emergency", Role::operator_, [&controller, &store](const Request& r) {
+        Response error;
+        const auto body = object_body(
+            r, error,
+            "{\"content\": \"canh-bao-bao\", \"channels\": [\"loudspeaker\"], \"repeat\": 3, "
+            "\"text\": \"...\"}");
+        if (!body) return error;
+        const auto content = content_of(*body, error);
+        if (!content) return error;
+        std::vector<std::string> channels;
+        if (const auto* c = body->if_contains("channels")) {
+          if (!c->is_array())
+            return error_response(400, "bad_body", "body.channels: a list of names");
+          for (const auto& v : c->as_array()) {
+            if (!v.is_string()) {
+              return error_response(400, "bad_body", "body.channels: a list of names");
+            }
+            channels.emplace_back(v.as_string());
+          }
+        }
+        int repeat = 1;
+        if (const auto* v = body->if_contains("repeat")) {
+          if (!v->is_int64()) return error_response(400, "bad_body", "body.repeat: a whole number");
+          repeat = static_cast<int>(std::clamp<std::int64_t>(v->as_int64(), -1, 1000));
+        }
+        std::string text;
+        if (const auto* v = body->if_contains("text")) {
+          if (!v->is_string()) return error_response(400, "bad_body", "body.text: a string");
+          text = std::string(v->as_string());
+        }
+        try {
+          const auto m = controller.start_manual(channels, *content, true, repeat, text, r.who);
+          store.access().audit(r.who, r.remote, "emergency.start",
+                               *content + " at " + m.start + (text.empty() ? "" : ": " + text));
+          return started(m);
+        } catch (const std::exception& e) {
+          return manual_error(e);
+        }
+      });
+  server.route(
+      "DELETE", "/api/v1/emergency", Role::operator_, [&controller, &store](const Request& r) {
+        const int n = controller.stop_manual("", true);
+        store.access().audit(r.who, r.remote, "emergency.stop", std::to_string(n) + " stopped");
+        boost::json::object out{{"stopped", n}};
+        return api::json_response(boost::json::serialize(out) + "\n");
+      });
+}
+
+}  // namespace
+
 void add_routes(api::HttpServer& server, Controller& controller, store::Store& store,
                 ProvinceSync* sync) {
-  server.route("GET", "/healthz", [](const Request&) {
+  server.set_authenticator([&controller, &store](const std::string& token) {
+    return authenticate(controller, store, token);
+  });
+  add_access_routes(server, store);
+  add_playout_routes(server, controller, store);
+  server.route("GET", "/healthz", Role::none, [](const Request&) {
     return Response{200, "text/plain; charset=utf-8", "ok\n"};
   });
-  server.route("GET", "/api/v1/status", [&controller, sync](const Request&) {
+  server.route("GET", "/api/v1/status", Role::viewer, [&controller, sync](const Request&) {
     auto out = controller.status();
     if (sync) out["sync"] = sync->status();
     return api::json_response(boost::json::serialize(out) + "\n");
@@ -214,11 +447,11 @@ void add_routes(api::HttpServer& server, Controller& controller, store::Store& s
                           "province sync is not configured on this box ([sync] url and "
                           "public_keys in the config)");
   };
-  server.route("GET", "/api/v1/sync", [sync, no_sync](const Request&) {
+  server.route("GET", "/api/v1/sync", Role::viewer, [sync, no_sync](const Request&) {
     if (!sync) return no_sync();
     return api::json_response(boost::json::serialize(sync->status()) + "\n");
   });
-  server.route("GET", "/api/v1/inbox", [&controller](const Request&) {
+  server.route("GET", "/api/v1/inbox", Role::viewer, [&controller](const Request&) {
     return api::json_response(boost::json::serialize(controller.inbox()) + "\n");
   });
   auto decide = [&controller](const Request& r, bool accept) {
@@ -241,7 +474,7 @@ void add_routes(api::HttpServer& server, Controller& controller, store::Store& s
       }
     }
     try {
-      controller.decide(r.params.at("id"), accept, start, rrule, r.remote);
+      controller.decide(r.params.at("id"), accept, start, rrule, r.who);
     } catch (const std::invalid_argument& e) {
       const bool unknown = std::string(e.what()).rfind("no province bulletin", 0) == 0;
       return error_response(unknown ? 404 : 400, unknown ? "not_found" : "bad_input", e.what());
@@ -253,11 +486,11 @@ void add_routes(api::HttpServer& server, Controller& controller, store::Store& s
     }
     return api::json_response("{}\n");
   };
-  server.route("POST", "/api/v1/inbox/{id}/accept",
+  server.route("POST", "/api/v1/inbox/{id}/accept", Role::operator_,
                [decide](const Request& r) { return decide(r, true); });
-  server.route("POST", "/api/v1/inbox/{id}/reject",
+  server.route("POST", "/api/v1/inbox/{id}/reject", Role::operator_,
                [decide](const Request& r) { return decide(r, false); });
-  server.route("POST", "/api/v1/sync", [sync, no_sync](const Request&) {
+  server.route("POST", "/api/v1/sync", Role::operator_, [sync, no_sync](const Request&) {
     if (!sync) return no_sync();
     sync->poll_now();
     auto out = sync->status();
@@ -266,11 +499,11 @@ void add_routes(api::HttpServer& server, Controller& controller, store::Store& s
     resp.status = 202;
     return resp;
   });
-  server.route("GET", "/api/v1/airtime",
+  server.route("GET", "/api/v1/airtime", Role::viewer,
                [&controller, &store](const Request& r) { return airtime(r, controller, store); });
-  server.route("GET", "/api/v1/reports/airtime",
+  server.route("GET", "/api/v1/reports/airtime", Role::viewer,
                [&controller, &store](const Request& r) { return report(r, controller, store); });
-  server.route("GET", "/api/v1/schedule/preview",
+  server.route("GET", "/api/v1/schedule/preview", Role::viewer,
                [&controller](const Request& r) { return preview(r, controller); });
 }
 

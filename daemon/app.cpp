@@ -43,10 +43,12 @@ int App::run() {
   if (config_.sync) sync_ = std::make_unique<ProvinceSync>(io_, *store_, *controller_, config_);
   add_routes(*server_, *controller_, *store_, sync_.get());
   for (const auto& l : config_.api->listen) {
-    if (!is_loopback(l)) {
-      throw std::runtime_error("api.listen \"" + l +
-                               "\": the API has no authentication yet, so it listens on "
-                               "loopback addresses only (127.0.0.1:PORT)");
+    if (!is_loopback(l) && !credentials_configured(*controller_, *store_)) {
+      throw std::runtime_error(
+          "api.listen \"" + l +
+          "\": no API token is configured, so the API may only listen on loopback "
+          "(127.0.0.1:PORT); add [api] tokens to the config or run `loaxa token create` "
+          "on the box first");
     }
   }
   server_->listen(config_.api->listen);

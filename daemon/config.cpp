@@ -8,6 +8,7 @@
 #include "daemon/config_reader.hpp"
 #include "daemon/store/report.hpp"
 #include "daemon/sync/http_fetch.hpp"
+#include "player/gst/gst_ptr.hpp"
 #include "scheduler/local_time.hpp"
 #include "scheduler/rrule.hpp"
 
@@ -84,6 +85,29 @@ void read_channel(ConfigReader& r, const std::string& name, Config& c) {
   if (auto v = r.string("chime")) ch.chime = resolve(c.file.parent_path(), *v);
   if (auto v = r.number("target_lufs", -40.0, -5.0)) ch.target_lufs = *v;
   if (auto v = r.string("fallback")) ch.fallback = resolve(c.file.parent_path(), *v);
+  if (auto v = r.string("live_source")) {
+    player::gst::ensure_initialised();
+    GError* raw = nullptr;
+    GstElement* bin = gst_parse_bin_from_description(v->c_str(), TRUE, &raw);
+    if (!bin) {
+      r.problem(r.line_of("live_source"),
+                r.where("live_source") + ": \"" + *v + "\" is not a GStreamer source (" +
+                    (raw ? raw->message : "unknown error") +
+                    "); write e.g. \"alsasrc device=hw:1\" (see arecord -l)");
+    } else {
+      GstPad* src = gst_element_get_static_pad(bin, "src");
+      if (!src) {
+        r.problem(r.line_of("live_source"), r.where("live_source") + ": \"" + *v +
+                                                "\" has no output; give a source such as "
+                                                "\"alsasrc device=hw:1\"");
+      } else {
+        gst_object_unref(src);
+        ch.live_source = *v;
+      }
+      gst_object_unref(bin);
+    }
+    if (raw) g_error_free(raw);
+  }
   for (auto [key, field] : {std::pair{"on_air_command", &ch.on_air_command},
                             std::pair{"off_air_command", &ch.off_air_command}}) {
     if (auto v = r.strings(key)) {

@@ -43,6 +43,9 @@ struct ChannelConfig {
   // Played when a relayed stream fails, stalls or sends dead air; the stream is tried
   // again after it, while its block lasts.
   std::optional<std::filesystem::path> fallback;
+  // GStreamer description of the live input for `play --live` and `emergency start
+  // --live` (e.g. "alsasrc device=hw:1"); empty: this channel has none.
+  std::string live_source;
   milliseconds dead_air{10'000};
   milliseconds connect_timeout{10'000};
   milliseconds stall_timeout{5'000};

@@ -54,10 +54,15 @@ player::SinkSpec Controller::sink_for(const ChannelConfig& ch) const {
 
 void Controller::build_channels() {
   for (const auto& [name, ch] : config_.channels) {
-    player::ChannelSettings settings{name, ch.kind, sink_for(ch), ch.volume};
+    player::ChannelSettings settings;
+    settings.name = name;
+    settings.kind = ch.kind;
+    settings.sink = sink_for(ch);
+    settings.volume = ch.volume;
     settings.dead_air = ch.dead_air;
     settings.connect_timeout = ch.connect_timeout;
     settings.stall_timeout = ch.stall_timeout;
+    settings.live_source = ch.live_source;
     auto it = channels_.find(name);
     if (it != channels_.end()) {
       it->second.channel->update(settings);
@@ -267,7 +272,11 @@ std::optional<Controller::Block> Controller::prepare_block(const Planned& e) {
   Block block;
   block.entry = e;
   block.items = block_items(*sched);
-  if (sched->emergency) block.source = "emergency";
+  if (sched->emergency) {
+    block.source = "emergency";
+  } else if (sched->origin == "manual") {
+    block.source = sched->content_kind == "live" ? "live" : "manual";
+  }
   block.item_planned = e.start;
   // Resuming: skip the items that already aired, then start inside the next one.
   milliseconds skip = e.offset;

@@ -12,6 +12,7 @@
 #include <memory>
 #include <optional>
 #include <set>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -44,6 +45,19 @@ struct ControllerOptions {
 
 class Controller : public player::ChannelListener {
  public:
+  // Errors of manual requests the API maps to 404 and 409 (bad input is
+  // std::invalid_argument, 400).
+  struct NotFound : std::runtime_error {
+    using std::runtime_error::runtime_error;
+  };
+  struct Refused : std::runtime_error {
+    using std::runtime_error::runtime_error;
+  };
+  struct ManualStart {
+    std::vector<std::string> ids;  // one schedule per channel
+    std::string start;             // when it sounds (ISO 8601, local offset)
+    std::string kind;              // media | playlist | stream | live
+  };
   Controller(boost::asio::io_context& io, store::Store& store, Config config,
              ControllerOptions options);
   ~Controller() override;
@@ -75,6 +89,20 @@ class Controller : public player::ChannelListener {
   // bulletin; replans. Throws std::invalid_argument (unknown id, bad start or rule).
   void decide(const std::string& schedule_id, bool accept, std::optional<std::string> start,
               std::optional<std::string> rrule, const std::string& by);
+  // Plays `content` (a media or playlist id, an http(s) URL, or "live" for the channel's
+  // live_source) on `channels` about a second from now, above every schedule; with
+  // `emergency`, on every audio channel when none is named, above everything, quiet
+  // hours too, `repeat` times. Throws NotFound, Refused (the plan will not air it, and
+  // why) or std::invalid_argument.
+  ManualStart start_manual(std::vector<std::string> channels, const std::string& content,
+                           bool emergency, int repeat, const std::string& text,
+                           const std::string& by);
+  // `stop --channel C`: whatever plays on C fades out (`stopped`) and manual blocks
+  // there are forgotten. `emergency stop` (emergencies_only, every channel): the local
+  // emergencies stop; province ones are the province's. Returns how many were stopped.
+  int stop_manual(const std::string& channel, bool emergencies_only);
+  // The text of the running local emergency (kiosks show it), empty when none.
+  const std::string& emergency_text() const { return emergency_text_; }
   // The planner's timeline over [from, to): what `schedule preview` shows and playout walks.
   scheduler::Timeline preview(scheduler::Instant from, scheduler::Instant to);
 
@@ -151,7 +179,9 @@ class Controller : public player::ChannelListener {
   std::vector<Item> block_items(const ScheduleConfig& s);
   // Config schedules, then the province's.
   std::vector<const ScheduleConfig*> all_schedules() const;
-  int rank_of(const std::string& schedule_id) const;  // emergency 1000, else its priority
+  int rank_of(const std::string& schedule_id) const;
+  // What a manual request's content names: live, stream, playlist or media.
+  std::string content_kind_of(const std::string& content) const;  // emergency 1000, else its priority
   // Starts the earliest pending block of a channel that has fallen silent.
   void start_pending(ChannelState& cs);
   // Cuts what plays with a fade (status `preempted` or `stopped`); the next pending
@@ -201,6 +231,8 @@ class Controller : public player::ChannelListener {
   std::map<std::string, Item> config_items_;  // by absolute path
   std::optional<sync::Manifest> province_;
   std::vector<ScheduleConfig> province_schedules_;
+  std::vector<ScheduleConfig> manual_schedules_;  // started by hand (API, CLI)
+  std::string emergency_text_;
   std::vector<PlaylistConfig> province_playlists_;
   std::vector<scheduler::LocalDays> holidays_;
   std::vector<std::unique_ptr<Clock::Timer>> block_timers_;

@@ -118,6 +118,13 @@ std::vector<Controller::Item> Controller::resolve(const std::string& kind,
                    "media add`, or check the id)";
     }
     out.push_back(item);
+  } else if (kind == "live") {  // the channel's live_source: a microphone, a line in
+    Item item;
+    item.media_id = "live";
+    item.title = "Trực tiếp / live";
+    item.file = player::kLiveItem;
+    item.stream = true;
+    out.push_back(item);
   } else {  // stream: relayed live for its block's window (max_duration cuts it)
     Item item;
     item.media_id = content;
@@ -155,6 +162,7 @@ std::vector<const ScheduleConfig*> Controller::all_schedules() const {
   std::vector<const ScheduleConfig*> out;
   for (const auto& s : config_.schedules) out.push_back(&s);
   for (const auto& s : province_schedules_) out.push_back(&s);
+  for (const auto& s : manual_schedules_) out.push_back(&s);
   return out;
 }
 

@@ -16,6 +16,17 @@ boost::json::object Controller::status() const {
   out["box"] = {
       {"id", config_.box.id}, {"name", config_.box.name}, {"timezone", config_.box.timezone}};
   out["now"] = zone_.format_iso(clock_.now());
+  // A local emergency running: its notice (kiosks show it; the UI puts it on top).
+  bool emergency_on_air = false;
+  for (const auto& [name, cs] : channels_) {
+    for (const auto& m : manual_schedules_) {
+      emergency_on_air = emergency_on_air ||
+                         (m.emergency && cs.block && cs.block->entry.schedule_id == m.id);
+    }
+  }
+  if (emergency_on_air && !emergency_text_.empty()) {
+    out["emergency"] = {{"text", emergency_text_}};
+  }
   json::array chans;
   for (const auto& [name, cs] : channels_) {
     json::object c;

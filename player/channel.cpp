@@ -209,6 +209,10 @@ struct ProbeCtx {
   GstClock* clock = nullptr;  // the pipeline's, kept alive by the channel
   GstClockTime base = 0;
   GstPad* ghost = nullptr;  // the branch's src pad, which carries the offset
+  // Live input (a microphone) is stamped with the running time it was captured at and
+  // plays with offset 0: what was said before this running time is dropped, so the
+  // operator is heard from the planned instant with no more delay than the mixer's.
+  GstClockTime live_from = GST_CLOCK_TIME_NONE;
   std::shared_ptr<std::atomic<gint64>> last_buffer;  // wall ns of the latest buffer
 };
 
@@ -461,6 +465,9 @@ void Channel::attach_waiting(GstClockTime rt) {
 
 void Channel::attach(std::uint64_t token, const std::filesystem::path& file, GstClockTime rt,
                      milliseconds offset, double gain) {
+  const bool live = file.string() == kLiveItem;
+  const GstClockTime planned_rt = rt;
+  if (live) rt = 0;  // see ProbeCtx::live_from
   auto b = std::make_unique<Branch>();
   b->token = token;
   b->file = file;
@@ -470,16 +477,35 @@ void Channel::attach(std::uint64_t token, const std::filesystem::path& file, Gst
   const std::string name = "item" + std::to_string(token);
   try {
     b->bin = gst::ElementPtr(GST_ELEMENT(gst_object_ref_sink(gst_bin_new(name.c_str()))));
-    auto decode = gst::make_element("uridecodebin");
+    const std::string text = file.string();
+    gst::ElementPtr decode;
+    if (live) {
+      // The operator's microphone: the config's description, never the network's.
+      if (settings_.live_source.empty()) {
+        throw std::runtime_error("the channel has no live_source in the config");
+      }
+      GError* raw = nullptr;
+      GstElement* source =
+          gst_parse_bin_from_description(settings_.live_source.c_str(), TRUE, &raw);
+      gst::ErrorPtr err(raw);
+      if (!source) {
+        throw std::runtime_error("live_source \"" + settings_.live_source +
+                                 "\": " + (err ? err->message : "cannot be built"));
+      }
+      decode = gst::ElementPtr(GST_ELEMENT(gst_object_ref_sink(source)));
+    } else {
+      decode = gst::make_element("uridecodebin");
+    }
     auto convert = gst::make_element("audioconvert");
     auto resample = gst::make_element("audioresample");
     auto caps = make_caps(kMixCaps);
     auto queue = gst::make_element("queue");
     auto volume = gst::make_element("volume");
     auto level = gst::make_element("level");
-    const std::string text = file.string();
-    b->stream = text.starts_with("http://") || text.starts_with("https://");
-    if (b->stream) {
+    b->stream = live || text.starts_with("http://") || text.starts_with("https://");
+    if (live) {
+      // Linked below, once the chain is in the bin.
+    } else if (b->stream) {
       g_object_set(decode.get(), "uri", text.c_str(), nullptr);
       // The HTTP source gives up on a server that does not answer in time.
       g_signal_connect(
@@ -515,13 +541,20 @@ void Channel::attach(std::uint64_t token, const std::filesystem::path& file, Gst
     GstPad* ghost = gst_ghost_pad_new("src", level_src.get());
     gst_element_add_pad(b->bin.get(), ghost);
 
-    // The decoder's audio pad joins the chain when it appears; a file without audio
-    // fails once the decoder says it has no more pads.
-    auto* dctx = new DecodeCtx{shared_, generation_, token, convert.get()};
-    g_signal_connect_data(
-        decode.get(), "pad-added", G_CALLBACK(&Channel::on_decoder_pad), dctx,
-        [](gpointer p, GClosure*) { delete static_cast<DecodeCtx*>(p); }, GConnectFlags{});
-    g_signal_connect(decode.get(), "no-more-pads", G_CALLBACK(&Channel::on_no_more_pads), dctx);
+    if (live) {
+      if (!gst_element_link(decode.get(), convert.get())) {
+        throw std::runtime_error("live_source \"" + settings_.live_source +
+                                 "\" gives no audio the channel can take");
+      }
+    } else {
+      // The decoder's audio pad joins the chain when it appears; a file without audio
+      // fails once the decoder says it has no more pads.
+      auto* dctx = new DecodeCtx{shared_, generation_, token, convert.get()};
+      g_signal_connect_data(
+          decode.get(), "pad-added", G_CALLBACK(&Channel::on_decoder_pad), dctx,
+          [](gpointer p, GClosure*) { delete static_cast<DecodeCtx*>(p); }, GConnectFlags{});
+      g_signal_connect(decode.get(), "no-more-pads", G_CALLBACK(&Channel::on_no_more_pads), dctx);
+    }
 
     // Before the lookahead queue: a resume starts at `seek` (the segment says so and the
     // mixer clips to it), and the item's exact end is seen seconds before it sounds.
@@ -537,6 +570,7 @@ void Channel::attach(std::uint64_t token, const std::filesystem::path& file, Gst
     fctx->base = base_;
     fctx->ghost = ghost;
     fctx->last_buffer = b->last_buffer;
+    if (live) fctx->live_from = planned_rt;
     gst_pad_add_probe(level_src.get(), kBuffersAndEvents, &Channel::first_buffer_probe, fctx,
                       &delete_probe_ctx);
     b->ghost = ghost;
@@ -564,7 +598,7 @@ void Channel::attach(std::uint64_t token, const std::filesystem::path& file, Gst
   // Nothing came in time: the decoder hangs on a file it cannot read.
   const auto wait = b->stream ? settings_.connect_timeout : milliseconds(5000);
   const WallTime deadline =
-      std::max(rendered_at(rt), wall(gst_clock_get_time(clock_.get()))) + wait;
+      std::max(rendered_at(planned_rt), wall(gst_clock_get_time(clock_.get()))) + wait;
   const bool stream = b->stream;
   at(deadline, Kind::end, [this, token, stream, wait] {
     auto it = items_.find(token);
@@ -644,8 +678,11 @@ GstPadProbeReturn Channel::first_buffer_probe(GstPad*, GstPadProbeInfo* info, gp
   const GstClockTime now = gst_clock_get_time(ctx->clock);
   ctx->last_buffer->store(static_cast<gint64>(now));
   if (ctx->first_sent || !GST_BUFFER_PTS_IS_VALID(buf)) return GST_PAD_PROBE_OK;
-  ctx->first_sent = true;
   const GstClockTime local = running_time(ctx->segment, GST_BUFFER_PTS(buf));
+  if (GST_CLOCK_TIME_IS_VALID(ctx->live_from) && local < ctx->live_from) {
+    return GST_PAD_PROBE_DROP;
+  }
+  ctx->first_sent = true;
   // Too late for its planned place (a stream that took long to connect, an item asked
   // for "now"): it starts whole a little later instead of losing its head.
   const GstClockTime earliest = (now > ctx->base ? now - ctx->base : 0) + kMinLead;

@@ -22,6 +22,9 @@ struct SinkSpec {
   bool operator==(const SinkSpec&) const = default;
 };
 
+// The file of an item that plays the channel's live_source (a microphone) instead.
+inline constexpr const char* kLiveItem = "live:";
+
 struct ChannelSettings {
   std::string name;
   std::string kind = "audio";
@@ -35,6 +38,9 @@ struct ChannelSettings {
   // Streams: how long to wait for the first data, and for more data once it flows.
   std::chrono::milliseconds connect_timeout{10'000};
   std::chrono::milliseconds stall_timeout{5'000};
+  // GStreamer description of the live input (e.g. "alsasrc device=hw:1"), from the
+  // box's own config only: nothing from the network becomes a pipeline string.
+  std::string live_source;
 };
 
 enum class EndStatus { completed, stopped, failed };

@@ -1,5 +1,7 @@
 #include "daemon/api/http_server.hpp"
 
+#include <strings.h>
+
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/write.hpp>
@@ -121,6 +123,11 @@ class Session : public std::enable_shared_from_this<Session> {
     res->set(http::field::cache_control, "no-store");
     if (!resp.content_disposition.empty()) {
       res->set(http::field::content_disposition, resp.content_disposition);
+    }
+    if (resp.retry_after_s > 0)
+      res->set(http::field::retry_after, std::to_string(resp.retry_after_s));
+    if (resp.status == 401) {
+      res->set(http::field::www_authenticate, "Bearer realm=\"loaxa\"");
     }
     res->keep_alive(keep_alive);
     res->body() = std::move(resp.body);
@@ -247,8 +254,9 @@ HttpServer::~HttpServer() {
   stop();
 }
 
-void HttpServer::route(const std::string& method, const std::string& path, Handler handler) {
-  routes_[{method, path}] = std::move(handler);
+void HttpServer::route(const std::string& method, const std::string& path, Role role,
+                       Handler handler) {
+  routes_[{method, path}] = Route{role, std::move(handler)};
 }
 
 void HttpServer::listen(const std::vector<std::string>& addresses) {
@@ -317,16 +325,75 @@ bool matches(const std::string& pattern, const std::string& path,
 
 }  // namespace
 
+const char* role_name(Role role) {
+  switch (role) {
+    case Role::admin:
+      return "admin";
+    case Role::operator_:
+      return "operator";
+    case Role::viewer:
+      return "viewer";
+    case Role::none:
+      break;
+  }
+  return "none";
+}
+
+Response HttpServer::authorize_and_run(const Route& route, Request& request) const {
+  if (route.role == Role::none) return route.handler(request);
+  using clock = std::chrono::steady_clock;
+  const auto now = clock::now();
+  auto f = failures_.find(request.remote);
+  if (f != failures_.end() && f->second.locked_until > now) {
+    Response r = error_response(429, "too_many_failures",
+                                "too many requests with a wrong token from " + request.remote +
+                                    "; wait a minute and use a valid token");
+    r.retry_after_s = static_cast<int>(
+        std::chrono::ceil<std::chrono::seconds>(f->second.locked_until - now).count());
+    return r;
+  }
+  std::string token;
+  const std::string& auth = request.authorization;
+  if (auth.size() > 7 && strncasecmp(auth.data(), "Bearer ", 7) == 0) {
+    token = auth.substr(7);
+  } else if (!auth.empty()) {
+    return error_response(401, "unauthorized", "the Authorization header must be \"Bearer TOKEN\"");
+  }
+  const std::optional<Principal> who =
+      authenticator_ ? authenticator_(token) : std::optional<Principal>{};
+  if (!who) {
+    if (failures_.size() > 4096) failures_.clear();  // bounded, whatever the traffic
+    auto& fail = failures_[request.remote];
+    if (now - fail.window > std::chrono::minutes(1)) fail = Failures{0, now, {}};
+    if (++fail.count >= 10) fail.locked_until = now + std::chrono::minutes(1);
+    return error_response(
+        401, "unauthorized",
+        token.empty() ? "this endpoint needs a token: send \"Authorization: Bearer TOKEN\" "
+                        "(loaxa --token TOKEN, or LOAXA_TOKEN)"
+                      : "the token is not known to this box (revoked, expired or mistyped)");
+  }
+  if (who->role < route.role) {
+    return error_response(403, "forbidden",
+                          std::string("this needs the role ") + role_name(route.role) + "; \"" +
+                              who->name + "\" has the role " + role_name(who->role));
+  }
+  request.who = who->name;
+  request.role = who->role;
+  return route.handler(request);
+}
+
 Response HttpServer::dispatch(const Request& request) const {
-  auto it = routes_.find({request.method, request.path});
-  if (it != routes_.end()) return it->second(request);
-  for (const auto& [key, handler] : routes_) {
-    Request with = request;
+  Request with = request;
+  if (auto it = routes_.find({request.method, request.path}); it != routes_.end()) {
+    return authorize_and_run(it->second, with);
+  }
+  for (const auto& [key, route] : routes_) {
+    with.params.clear();
     if (key.first == request.method && matches(key.second, request.path, with.params)) {
-      return handler(with);
+      return authorize_and_run(route, with);
     }
   }
-  for (const auto& [key, handler] : routes_) {
+  for (const auto& [key, route] : routes_) {
     std::map<std::string, std::string> ignored;
     if (matches(key.second, request.path, ignored)) {
       return error_response(405, "method_not_allowed",

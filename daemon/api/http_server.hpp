@@ -3,6 +3,8 @@
 // limits and timeouts; what a route does is the daemon's business.
 
 #include <boost/asio/io_context.hpp>
+#include <chrono>
+#include <optional>
 #include <functional>
 #include <map>
 #include <memory>
@@ -10,6 +12,16 @@
 #include <vector>
 
 namespace loaxa::api {
+
+// What a route needs of its caller: `none` for /healthz and the UI's static pages.
+enum class Role { none = 0, viewer = 1, operator_ = 2, admin = 3 };
+const char* role_name(Role role);
+
+// A caller the authenticator knows.
+struct Principal {
+  std::string name;
+  Role role = Role::none;
+};
 
 struct Request {
   std::string method;  // "GET"
@@ -19,6 +31,8 @@ struct Request {
   std::string authorization;
   std::string body;
   std::string remote;  // peer address
+  std::string who;     // the principal's name once authenticated (for the audit)
+  Role role = Role::none;
 };
 
 struct Response {
@@ -35,6 +49,7 @@ struct Response {
   // constant and playout is never held up for long.
   std::function<bool(std::string& chunk)> stream;
   std::string content_disposition;  // e.g. attachment; filename="bao-cao.xlsx"
+  int retry_after_s = 0;             // 429: when to try again
 };
 
 // {"error": {"code": ..., "message": ...}} with the given HTTP status.
@@ -42,6 +57,8 @@ Response error_response(int status, const std::string& code, const std::string& 
 Response json_response(const std::string& body, int status = 200);
 
 using Handler = std::function<Response(const Request&)>;
+// The principal a bearer token (empty when none was sent) stands for, or nullopt.
+using Authenticator = std::function<std::optional<Principal>(const std::string& token)>;
 
 struct ServerLimits {
   std::size_t max_header_bytes = 8 * 1024;
@@ -58,8 +75,11 @@ class HttpServer {
   HttpServer& operator=(const HttpServer&) = delete;
 
   // `path` may hold {name} segments ("/api/v1/inbox/{id}/accept"): each matches one
-  // non-empty segment, handed over in Request::params.
-  void route(const std::string& method, const std::string& path, Handler handler);
+  // non-empty segment, handed over in Request::params. Before the handler runs, the
+  // caller's token is checked against `role` (401 without a valid one, 403 when its
+  // role is too small), so a handler never sees a caller it should not.
+  void route(const std::string& method, const std::string& path, Role role, Handler handler);
+  void set_authenticator(Authenticator authenticator) { authenticator_ = std::move(authenticator); }
   // Binds every "host:port". Throws std::runtime_error naming the address on failure.
   void listen(const std::vector<std::string>& addresses);
   void stop();
@@ -73,7 +93,21 @@ class HttpServer {
   struct Listener;
   boost::asio::io_context& io_;
   ServerLimits limits_;
-  std::map<std::pair<std::string, std::string>, Handler> routes_;
+  struct Route {
+    Role role;
+    Handler handler;
+  };
+  Response authorize_and_run(const Route& route, Request& request) const;
+  std::map<std::pair<std::string, std::string>, Route> routes_;
+  Authenticator authenticator_;
+  // Failed authentications per address: 10 within a minute lock the address out for
+  // a minute (429), so tokens cannot be guessed at network speed.
+  struct Failures {
+    int count = 0;
+    std::chrono::steady_clock::time_point window{};
+    std::chrono::steady_clock::time_point locked_until{};
+  };
+  mutable std::map<std::string, Failures> failures_;
   std::vector<std::shared_ptr<Listener>> listeners_;
   std::size_t connections_ = 0;
 };

@@ -22,15 +22,20 @@ Args parse_args(int argc, char** argv) {
       a.help = true;
     } else if (arg.starts_with("--")) {
       const auto eq = arg.find('=');
+      const std::string key = arg.substr(2, eq == std::string::npos ? arg.npos : eq - 2);
+      std::string value;
       if (eq != std::string::npos) {
-        a.options[arg.substr(2, eq - 2)] = arg.substr(eq + 1);
-      } else if (is_flag(arg.substr(2))) {
-        a.options[arg.substr(2)] = "1";
+        value = arg.substr(eq + 1);
+      } else if (is_flag(key)) {
+        value = "1";
       } else if (i + 1 < argc) {
-        a.options[arg.substr(2)] = argv[++i];
+        value = argv[++i];
       } else {
         throw BadInput(arg + " needs a value");
       }
+      // A repeated option (--channel A --channel B) collects its values, comma-separated.
+      auto [it, fresh] = a.options.try_emplace(key, value);
+      if (!fresh && !is_flag(key)) it->second.append("," + value);
     } else if (a.verb.empty()) {
       a.verb = arg;
     } else if (a.positional.empty() && has_subverb(a.verb) &&

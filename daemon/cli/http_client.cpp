@@ -1,5 +1,7 @@
 #include "daemon/cli/http_client.hpp"
 
+#include <boost/json.hpp>
+
 #include <boost/asio/connect.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/beast/core.hpp>
@@ -115,6 +117,20 @@ HttpResult http_get(const std::string& base_url, const std::string& target,
 HttpResult http_post(const std::string& base_url, const std::string& target,
                      const std::string& token, const std::string& json_body) {
   return http_request(http::verb::post, base_url, target, token, nullptr, json_body);
+}
+
+HttpResult http_delete(const std::string& base_url, const std::string& target,
+                       const std::string& token) {
+  return http_request(http::verb::delete_, base_url, target, token, nullptr);
+}
+
+std::string error_message(const HttpResult& r) {
+  try {
+    return boost::json::value_to<std::string>(
+        boost::json::parse(r.body).at("error").at("message"));
+  } catch (const std::exception&) {
+    return r.body;
+  }
 }
 
 }  // namespace loaxa::cli

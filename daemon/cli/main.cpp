@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "daemon/cli/args.hpp"
+#include "daemon/cli/control.hpp"
 #include "daemon/cli/http_client.hpp"
 #include "daemon/cli/occurrences.hpp"
 #include "daemon/cli/preview.hpp"
@@ -40,6 +41,11 @@ constexpr const char* kUsage =
     "  verify-log DB          offline: check the airtime log's hash chain\n"
     "  sync now | status      poll the province at once / show the sync state\n"
     "  inbox [accept|reject ID]  the province's normal bulletins awaiting a decision\n"
+    "  play --channel C (MEDIA|PLAYLIST|URL|--live)   play now, above the schedule\n"
+    "  stop --channel C       fade out what plays on a channel\n"
+    "  emergency start|stop   an emergency bulletin on every loudspeaker, or stop it\n"
+    "  token create|list|revoke  API tokens (admin)\n"
+    "  audit                  who did what (admin)\n"
     "  keygen --out PREFIX    make an Ed25519 key pair for signing province manifests\n"
     "  publish SRC --out OUT --key PREFIX.key\n"
     "                         offline: build and sign a province manifest and media tree\n"
@@ -113,14 +119,7 @@ std::string token(const Args& a) {
   return option(a, "token", env ? env : "");
 }
 
-// The words of an API error answer ({"error": {"message": ...}}), else its body.
-std::string error_message(const loaxa::cli::HttpResult& r) {
-  try {
-    return json::value_to<std::string>(json::parse(r.body).at("error").at("message"));
-  } catch (const std::exception&) {
-    return r.body;
-  }
-}
+using loaxa::cli::error_message;
 
 loaxa::cli::HttpResult get(const Args& a, const std::string& target,
                            const loaxa::cli::BodySink& sink = nullptr) {
@@ -328,9 +327,16 @@ int main(int argc, char** argv) {
     }
     if (a.help) {
       auto it = kVerbHelp.find(a.verb);
-      if (it == kVerbHelp.end()) throw BadInput("unknown verb '" + a.verb + "'; see loaxa --help");
+      if (it == kVerbHelp.end()) {
+        it = loaxa::cli::control_help().find(a.verb);
+        if (it == loaxa::cli::control_help().end())
+          throw BadInput("unknown verb '" + a.verb + "'; see loaxa --help");
+      }
       std::cout << it->second;
       return 0;
+    }
+    if (loaxa::cli::is_control_verb(a.verb)) {
+      return loaxa::cli::cmd_control(a, loaxa::cli::Endpoint{base_url(a), token(a)});
     }
     if (a.verb == "status") return cmd_status(a);
     if (a.verb == "publish") return cmd_publish(a);

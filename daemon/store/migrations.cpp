@@ -137,6 +137,28 @@ CREATE TABLE loudness (
   peak_db REAL NOT NULL
 );
 )sql"},
+      {8, R"sql(
+-- API tokens made with `loaxa token create` (the service cannot write its config):
+-- only the SHA-256 of each token is kept. Sessions from a login live here too, with
+-- an expiry.
+CREATE TABLE api_token (
+  name       TEXT PRIMARY KEY,
+  role       TEXT NOT NULL CHECK (role IN ('admin', 'operator', 'viewer')),
+  sha256     TEXT NOT NULL UNIQUE,
+  created_at TEXT NOT NULL,
+  created_by TEXT NOT NULL,
+  expires_ms INTEGER
+);
+-- Who did what: emergencies, manual play and stop, deletions, token changes.
+CREATE TABLE audit (
+  id     INTEGER PRIMARY KEY,
+  at     TEXT NOT NULL,
+  who    TEXT NOT NULL,
+  remote TEXT NOT NULL,
+  action TEXT NOT NULL,
+  detail TEXT NOT NULL
+);
+)sql"},
   };
   return all;
 }

@@ -5,7 +5,7 @@
 namespace loaxa::store {
 
 Store::Store(const std::filesystem::path& db_path)
-    : path_(db_path), db_(db_path), catalog_(db_), airtime_(db_) {
+    : path_(db_path), db_(db_path), catalog_(db_), airtime_(db_), access_(db_) {
   migrate(db_);
 }
 

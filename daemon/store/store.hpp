@@ -5,6 +5,7 @@
 #include <optional>
 #include <string>
 
+#include "daemon/store/access.hpp"
 #include "daemon/store/airtime_log.hpp"
 #include "daemon/store/catalog.hpp"
 #include "daemon/store/sqlite/database.hpp"
@@ -24,6 +25,7 @@ class Store {
   }
   Catalog& catalog() { return catalog_; }
   AirtimeLog& airtime() { return airtime_; }
+  Access& access() { return access_; }
 
   // Key-value facts about the box (table meta).
   std::optional<std::string> meta(const std::string& key);
@@ -34,6 +36,7 @@ class Store {
   sqlite::Database db_;
   Catalog catalog_;
   AirtimeLog airtime_;
+  Access access_;
 };
 
 }  // namespace loaxa::store

@@ -49,7 +49,9 @@ TEST(Loaxad, HelpAndBadArguments) {
 TEST(Loaxa, EveryVerbHasHelp) {
   for (const char* verb :
        {"status", "airtime", "report", "keygen", "occurrences", "schedule preview", "verify-log",
-        "publish", "sync now", "sync status", "inbox", "inbox accept", "inbox reject"}) {
+        "publish", "sync now", "sync status", "inbox", "inbox accept", "inbox reject", "play",
+        "stop", "emergency start", "emergency stop", "token create", "token list",
+        "token revoke", "audit"}) {
     std::vector<std::string> argv{LOAXA_BIN};
     std::string v(verb);
     for (std::size_t sp; (sp = v.find(' ')) != std::string::npos; v.erase(0, sp + 1)) {

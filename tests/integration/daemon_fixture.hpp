@@ -87,6 +87,8 @@ class DaemonTest : public ::testing::Test {
   TempDir dir{"daemon"};
   scheduler::Zone zone{"Asia/Ho_Chi_Minh"};
   int port = free_port();
+  std::string api_extra;  // more keys of [api] (tokens)
+  std::string api_token;  // what the fixture's own requests send
 
   std::filesystem::path config() const { return dir.path() / "loaxa.toml"; }
   std::filesystem::path out() const { return dir.path() / "out.raw"; }
@@ -115,7 +117,8 @@ class DaemonTest : public ::testing::Test {
                             << "[channels.loudspeaker]\n"
                             << "sink = \"" << sink_to(sink_file.value_or(out())) << "\"\n"
                             << "volume = 1.0\n"
-                            << extra << "\n[api]\nlisten = [\"127.0.0.1:" << port << "\"]\n\n"
+                            << extra << "\n[api]\nlisten = [\"127.0.0.1:" << port << "\"]\n"
+                            << api_extra << "\n"
                             << schedules;
   }
 
@@ -142,7 +145,7 @@ class DaemonTest : public ::testing::Test {
   }
 
   boost::json::array airtime() const {
-    const auto r = cli::http_get(url(), "/api/v1/airtime?format=json", "");
+    const auto r = cli::http_get(url(), "/api/v1/airtime?format=json", api_token);
     EXPECT_EQ(r.status, 200) << r.body;
     return boost::json::parse(r.body).as_array();
   }

@@ -1,0 +1,252 @@
+// The API's gate and the operator's hands: tokens and roles on every call, lock-out of
+// guessers, tokens made and revoked from the CLI with an audit trail, manual play,
+// stop, and a live emergency over a schedule, heard at the channel's output.
+
+#include <gtest/gtest.h>
+#include <signal.h>
+
+#include <boost/json.hpp>
+
+#include "daemon/store/sha256.hpp"
+#include "daemon_fixture.hpp"
+#include "process.hpp"
+
+namespace loaxa::test {
+namespace {
+
+using namespace std::chrono_literals;
+using scheduler::Instant;
+
+constexpr const char* kAdmin = "quan-tri-bi-mat-1234";
+constexpr const char* kOperator = "van-hoa-xa-5678";
+constexpr const char* kViewer = "phong-noi-vu-9012";
+
+// Waits until the last second of sound in a channel's output is a tone of `hz`.
+bool wait_for_tail_hz(const std::filesystem::path& file, double hz,
+                      std::chrono::milliseconds timeout) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (std::chrono::steady_clock::now() < deadline) {
+    const auto s = read_raw(file);
+    const auto [first, last] = sounding_span(s);
+    if (last > first + 48000 && last + 480 > s.size() &&
+        std::abs(zero_crossing_hz(s, last - 48000, last) - hz) < 5.0) {
+      return true;
+    }
+    std::this_thread::sleep_for(50ms);  // polling interval, not a wait for an outcome
+  }
+  return false;
+}
+
+class ApiTest : public DaemonTest {
+ protected:
+  ApiTest() {
+    api_extra =
+        "tokens = [\n"
+        "  { name = \"quan-tri\", role = \"admin\", sha256 = \"" +
+        store::sha256_hex(kAdmin) +
+        "\" },\n"
+        "  { name = \"can-bo-vhtt\", role = \"operator\", sha256 = \"" +
+        store::sha256_hex(kOperator) +
+        "\" },\n"
+        "  { name = \"phong-noi-vu\", role = \"viewer\", sha256 = \"" +
+        store::sha256_hex(kViewer) + "\" },\n]\n";
+    api_token = kAdmin;
+  }
+
+  cli::HttpResult get(const std::string& target, const std::string& token) const {
+    return cli::http_get(url(), target, token);
+  }
+  cli::HttpResult post(const std::string& target, const std::string& token,
+                       const std::string& body = "{}") const {
+    return cli::http_post(url(), target, token, body);
+  }
+  RunResult loaxa(std::vector<std::string> args, const std::string& token) const {
+    std::vector<std::string> argv{LOAXA_BIN, "--url", url(), "--token", token};
+    argv.insert(argv.end(), args.begin(), args.end());
+    return run(argv);
+  }
+  static std::string code_of(const cli::HttpResult& r) {
+    try {
+      return std::string(boost::json::parse(r.body).at("error").at("code").as_string());
+    } catch (const std::exception&) {
+      return "";
+    }
+  }
+};
+
+TEST_F(ApiTest, EveryCallIsCheckedForItsRoleBeforeAnythingElse) {
+  write_config("");
+  auto daemon = start_daemon();
+  EXPECT_EQ(get("/healthz", "").status, 200);
+
+  auto r = get("/api/v1/status", "");
+  EXPECT_EQ(r.status, 401);
+  EXPECT_EQ(code_of(r), "unauthorized");
+  EXPECT_EQ(get("/api/v1/status", "not-a-token").status, 401);
+  EXPECT_EQ(get("/api/v1/status", kViewer).status, 200);
+  EXPECT_EQ(get("/api/v1/airtime?format=json", kViewer).status, 200);
+
+  // A viewer gets 403 whatever the body; an operator with a bad body gets 400.
+  r = post("/api/v1/channels/loudspeaker/play", kViewer, "this is not json");
+  EXPECT_EQ(r.status, 403) << r.body;
+  EXPECT_NE(r.body.find("operator"), std::string::npos) << r.body;
+  EXPECT_EQ(post("/api/v1/emergency", kViewer, "{}").status, 403);
+  EXPECT_EQ(post("/api/v1/sync", kViewer).status, 403);
+  r = post("/api/v1/channels/loudspeaker/play", kOperator, "this is not json");
+  EXPECT_EQ(r.status, 400) << r.body;
+  r = post("/api/v1/channels/loudspeaker/play", kOperator, R"({"content": "khong-co"})");
+  EXPECT_EQ(r.status, 404) << r.body;
+  r = post("/api/v1/channels/loa-khac/play", kOperator, R"({"content": "khong-co"})");
+  EXPECT_EQ(r.status, 404) << r.body;
+
+  // Tokens and the audit trail are the administrator's.
+  EXPECT_EQ(get("/api/v1/tokens", kOperator).status, 403);
+  EXPECT_EQ(get("/api/v1/audit", kOperator).status, 403);
+  EXPECT_EQ(get("/api/v1/tokens", kAdmin).status, 200);
+  daemon->signal(SIGTERM);
+  EXPECT_EQ(daemon->wait_exit(5s), 0);
+}
+
+TEST_F(ApiTest, RepeatedWrongTokensLockTheAddressOutForAMinute) {
+  write_config("");
+  auto daemon = start_daemon();
+  for (int i = 0; i < 10; ++i)
+    EXPECT_EQ(get("/api/v1/status", "doan-mo-" + std::to_string(i)).status, 401);
+  // Locked: even the right token waits now, so guessing gains nothing.
+  const auto r = get("/api/v1/status", kViewer);
+  EXPECT_EQ(r.status, 429) << r.body;
+  EXPECT_EQ(code_of(r), "too_many_failures");
+  EXPECT_EQ(get("/healthz", "").status, 200);
+  daemon->signal(SIGTERM);
+  EXPECT_EQ(daemon->wait_exit(5s), 0);
+}
+
+TEST_F(ApiTest, ATokenMadeWithTheCliWorksUntilRevokedAndTheAuditSaysWho) {
+  write_config("");
+  auto daemon = start_daemon();
+  auto made = loaxa({"token", "create", "--name", "huyen-nv", "--role", "viewer"}, kOperator);
+  EXPECT_EQ(made.code, 1) << made.err;  // an operator may not
+  made = loaxa({"token", "create", "--name", "huyen-nv", "--role", "viewer"}, kAdmin);
+  ASSERT_EQ(made.code, 0) << made.err;
+  const std::string token = made.out.substr(0, made.out.find('\n'));
+  ASSERT_GE(token.size(), 40u) << made.out;
+  EXPECT_EQ(get("/api/v1/status", token).status, 200);
+  EXPECT_EQ(post("/api/v1/sync", token).status, 403);
+  EXPECT_EQ(loaxa({"token", "create", "--name", "huyen-nv", "--role", "viewer"}, kAdmin).code, 2);
+  EXPECT_EQ(loaxa({"token", "create", "--name", "x", "--role", "root"}, kAdmin).code, 2);
+
+  const auto list = loaxa({"token", "list"}, kAdmin);
+  EXPECT_NE(list.out.find("huyen-nv"), std::string::npos) << list.out;
+  EXPECT_EQ(list.out.find(token), std::string::npos) << "a token is shown only once";
+
+  ASSERT_EQ(loaxa({"token", "revoke", "huyen-nv"}, kAdmin).code, 0);
+  EXPECT_EQ(get("/api/v1/status", token).status, 401);
+  EXPECT_EQ(loaxa({"token", "revoke", "huyen-nv"}, kAdmin).code, 2);
+
+  const auto audit = loaxa({"audit", "--format", "json"}, kAdmin);
+  ASSERT_EQ(audit.code, 0) << audit.err;
+  const auto entries = boost::json::parse(audit.out).as_array();
+  ASSERT_EQ(entries.size(), 2u) << audit.out;
+  EXPECT_EQ(entries[0].at("action").as_string(), "token.revoke");  // newest first
+  EXPECT_EQ(entries[1].at("action").as_string(), "token.create");
+  EXPECT_EQ(entries[1].at("who").as_string(), "quan-tri");
+  EXPECT_EQ(entries[1].at("remote").as_string(), "127.0.0.1");
+  daemon->signal(SIGTERM);
+  EXPECT_EQ(daemon->wait_exit(5s), 0);
+}
+
+TEST_F(DaemonTest, AnApiOnTheNetworkWithNoTokenRefusesToStart) {
+  std::ofstream(config())
+      << "[box]\nid = \"test-box\"\ntimezone = \"Asia/Ho_Chi_Minh\"\n"
+      << "state_dir = \"state\"\n\n[channels.loudspeaker]\nsink = \"fakesink\"\n"
+      << "\n[api]\nlisten = [\"0.0.0.0:" << port << "\"]\n";
+  Process daemon({LOAXAD_BIN, "--config", config().string()});
+  const auto code = daemon.wait_exit(15s);
+  ASSERT_TRUE(code.has_value());
+  EXPECT_NE(*code, 0);
+  EXPECT_NE(daemon.output().find("loaxa token create"), std::string::npos) << daemon.output();
+}
+
+TEST_F(ApiTest, ManualPlayAirsOnTheSecondItNamesAndLiveInputStopsByHand) {
+  write_tone_wav(dir.path() / "thong-bao.wav", 1.5, 440);
+  write_config("[[playlist]]\nid = \"thong-bao\"\nitems = [\"thong-bao.wav\"]\n",
+               "live_source = \"audiotestsrc is-live=true freq=660 volume=0.5\"\n");
+  auto daemon = start_daemon();
+  auto played = loaxa({"play", "--channel", "loudspeaker", "thong-bao"}, kOperator);
+  ASSERT_EQ(played.code, 0) << played.err;
+  // "Phát lúc / plays at 2026-11-27T22:10:05.000+07:00 (playlist): phat-tay-..."
+  const auto at = played.out.find(" at ");
+  ASSERT_NE(at, std::string::npos) << played.out;
+  const std::string start = played.out.substr(at + 4, played.out.find(' ', at + 4) - at - 4);
+  ASSERT_TRUE(daemon->wait_for_line("ended (completed)", 15s)) << daemon->output();
+
+  ASSERT_EQ(loaxa({"play", "--channel", "loudspeaker", "--live"}, kOperator).code, 0);
+  ASSERT_TRUE(daemon->wait_for_line("started live", 15s)) << daemon->output();
+  ASSERT_TRUE(wait_for_tail_hz(out(), 660.0, 15s)) << "the live input was not heard";
+  ASSERT_EQ(loaxa({"stop", "--channel", "loudspeaker"}, kOperator).code, 0);
+  ASSERT_TRUE(daemon->wait_for_line("ended (stopped)", 10s)) << daemon->output();
+  const auto rows = airtime();
+  const auto audit = get("/api/v1/audit", kAdmin);
+  EXPECT_NE(audit.body.find("\"who\":\"can-bo-vhtt\",\"remote\":\"127.0.0.1\",\"action\":\"stop\""),
+            std::string::npos)
+      << audit.body;
+  daemon->signal(SIGTERM);
+  ASSERT_EQ(daemon->wait_exit(5s), 0);
+
+  ASSERT_EQ(rows.size(), 2u);
+  EXPECT_EQ(field(rows[0], "source"), "manual");
+  EXPECT_EQ(field(rows[0], "status"), "completed");
+  EXPECT_EQ(field(rows[0], "planned_start"), start);
+  const auto off = scheduler::parse_iso_instant(field(rows[0], "actual_start"), zone) -
+                   scheduler::parse_iso_instant(start, zone);
+  EXPECT_LE(std::chrono::abs(off), 20ms) << field(rows[0], "actual_start") << " vs " << start;
+  EXPECT_EQ(field(rows[1], "source"), "live");
+  EXPECT_EQ(field(rows[1], "status"), "stopped");
+  EXPECT_EQ(field(rows[1], "media_id"), "live");
+
+  // What sounded: the 440 Hz announcement, then the 660 Hz "microphone".
+  const auto s = read_raw(out());
+  const auto [first, last] = sounding_span(s);
+  ASSERT_GT(last, first + 3 * 48000);
+  EXPECT_NEAR(zero_crossing_hz(s, first + 4800, first + 60000), 440.0, 5.0);
+  EXPECT_NEAR(zero_crossing_hz(s, last - 38400, last - 4800), 660.0, 5.0);
+
+}
+
+TEST_F(ApiTest, ALiveEmergencyCutsTheScheduleWhichResumesWhenItIsStopped) {
+  write_tone_wav(dir.path() / "sang.wav", 12.0, 440);
+  const Instant t = start_in(2s);
+  write_config(
+      "[[schedule]]\nid = \"sang\"\nchannel = \"loudspeaker\"\nfile = \"sang.wav\"\n"
+      "start = \"" +
+          local(t) + "\"\n",
+      "live_source = \"audiotestsrc is-live=true freq=660 volume=0.5\"\n");
+  auto daemon = start_daemon();
+  ASSERT_TRUE(daemon->wait_for_line("started sang", 15s)) << daemon->output();
+  auto r = loaxa({"emergency", "start", "--live", "--text", "Bão số 5 đổ bộ"}, kOperator);
+  ASSERT_EQ(r.code, 0) << r.err;
+  ASSERT_TRUE(daemon->wait_for_line("ended (preempted)", 10s)) << daemon->output();
+  ASSERT_TRUE(daemon->wait_for_line("started live", 10s)) << daemon->output();
+  const auto status = get("/api/v1/status", kViewer);
+  EXPECT_NE(status.body.find("Bão số 5"), std::string::npos) << status.body;
+  r = loaxa({"emergency", "stop"}, kOperator);
+  ASSERT_EQ(r.code, 0) << r.err;
+  ASSERT_TRUE(daemon->wait_for_line("ended (stopped)", 10s)) << daemon->output();
+  const auto rows = rows_after(*daemon, 1);  // the resumed rest of "sang"
+
+  ASSERT_EQ(rows.size(), 3u);
+  EXPECT_EQ(field(rows[0], "schedule_id"), "sang");
+  EXPECT_EQ(field(rows[0], "status"), "preempted");
+  EXPECT_EQ(field(rows[1], "source"), "emergency");
+  EXPECT_EQ(field(rows[1], "media_id"), "live");
+  EXPECT_EQ(field(rows[1], "status"), "stopped");
+  EXPECT_EQ(field(rows[2], "schedule_id"), "sang");
+  EXPECT_EQ(field(rows[2], "status"), "completed");
+  // The three parts account for the whole file: what aired before plus after.
+  const double total =
+      rows[0].at("duration_s").to_number<double>() + rows[2].at("duration_s").to_number<double>();
+  EXPECT_NEAR(total, 12.0, 0.5);
+}
+
+}  // namespace
+}  // namespace loaxa::test
