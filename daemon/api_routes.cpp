@@ -454,7 +454,7 @@ void add_routes(api::HttpServer& server, Controller& controller, store::Store& s
   server.route("GET", "/api/v1/inbox", Role::viewer, [&controller](const Request&) {
     return api::json_response(boost::json::serialize(controller.inbox()) + "\n");
   });
-  auto decide = [&controller](const Request& r, bool accept) {
+  auto decide = [&controller, &store](const Request& r, bool accept) {
     std::optional<std::string> start, rrule;
     if (!r.body.empty()) {
       boost::system::error_code ec;
@@ -475,6 +475,8 @@ void add_routes(api::HttpServer& server, Controller& controller, store::Store& s
     }
     try {
       controller.decide(r.params.at("id"), accept, start, rrule, r.who);
+      store.access().audit(r.who, r.remote, accept ? "inbox.accept" : "inbox.reject",
+                           r.params.at("id"));
     } catch (const std::invalid_argument& e) {
       const bool unknown = std::string(e.what()).rfind("no province bulletin", 0) == 0;
       return error_response(unknown ? 404 : 400, unknown ? "not_found" : "bad_input", e.what());

@@ -304,6 +304,30 @@ TEST_F(DaemonTest, AnHlsStationRelaysForItsWindowAndEndsCompleted) {
   EXPECT_NEAR(zero_crossing_hz(s, k + 48000, k + 4 * 48000), 440.0, 5.0);
 }
 
+TEST_F(DaemonTest, ADeadSinkIsReopenedWithBackOffAndTheNextBlockPlays) {
+  // The sink's device is gone at start (a directory that does not exist yet stands for
+  // a USB sound card unplugged); it comes back before the block is due.
+  write_tone_wav(dir.path() / "tone.wav", 1.0, 440);
+  const auto later = dir.path() / "card" / "out.raw";
+  const Instant t = start_in(6s);
+  write_config(
+      "[[schedule]]\nid = \"sang\"\nchannel = \"loudspeaker\"\nfile = \"tone.wav\"\n"
+      "start = \"" +
+          local(t) + "\"\n",
+      "", later);
+  auto daemon = start_daemon();
+  ASSERT_TRUE(daemon->wait_for_line("reopening it", 10s)) << daemon->output();
+  std::filesystem::create_directories(later.parent_path());
+  ASSERT_TRUE(daemon->wait_for_line("channel pipeline up", 10s)) << daemon->output();
+  const auto rows = rows_after(*daemon, 1);
+  ASSERT_EQ(rows.size(), 1u);
+  EXPECT_EQ(field(rows[0], "status"), "completed");
+  EXPECT_EQ(scheduler::parse_iso_instant(field(rows[0], "actual_start"), zone), t);
+  const auto s = read_raw(later);
+  const auto [first, last] = sounding_span(s);
+  EXPECT_NEAR(static_cast<double>(last - first), 48000.0, 100.0);
+}
+
 TEST_F(DaemonTest, AmplifierSwitchesOnBeforeABlockAndOffAfterTheHold) {
   write_tone_wav(dir.path() / "tone.wav", 1.0, 440);
   const auto on = dir.path() / "amp-on", off = dir.path() / "amp-off";
