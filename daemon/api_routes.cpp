@@ -13,6 +13,7 @@ namespace loaxa {
 namespace {
 
 using api::error_response;
+using api::object_body;
 using api::Request;
 using api::Response;
 using api::Role;
@@ -233,20 +234,6 @@ std::optional<api::Principal> authenticate(Controller& controller, store::Store&
   return std::nullopt;
 }
 
-// A JSON object body, or a 400 naming what is wrong with it.
-std::optional<boost::json::object> object_body(const Request& r, Response& error,
-                                               const std::string& example) {
-  boost::system::error_code ec;
-  const auto body = boost::json::parse(r.body, ec);
-  if (ec || !body.is_object()) {
-    error = error_response(400, "bad_body",
-                           "the body must be a JSON object such as " + example +
-                               (ec ? " (" + ec.message() + ")" : ""));
-    return std::nullopt;
-  }
-  return body.as_object();
-}
-
 void add_access_routes(api::HttpServer& server, store::Store& store) {
   server.route("GET", "/api/v1/tokens", Role::admin, [&store](const Request&) {
     boost::json::array out;
@@ -434,6 +421,7 @@ void add_routes(api::HttpServer& server, Controller& controller, store::Store& s
   });
   add_access_routes(server, store);
   add_playout_routes(server, controller, store);
+  add_library_routes(server, controller, store);
   server.route("GET", "/healthz", Role::none, [](const Request&) {
     return Response{200, "text/plain; charset=utf-8", "ok\n"};
   });

@@ -13,6 +13,9 @@ namespace loaxa {
 // on loopback, to whoever is on the box, as admin.
 bool credentials_configured(Controller& controller, store::Store& store);
 
+// Media (uploads), playlists and schedules (api_library.cpp).
+void add_library_routes(api::HttpServer& server, Controller& controller, store::Store& store);
+
 // `sync` is null when [sync] is not configured.
 void add_routes(api::HttpServer& server, Controller& controller, store::Store& store,
                 ProvinceSync* sync);

@@ -308,6 +308,16 @@ void read_api(ConfigReader& r, Config& c, std::vector<ConfigProblem>& problems) 
     }
     a.listen = *listen;
   }
+  if (auto v = r.string("max_upload")) {
+    static const std::regex size_re(R"(^(\d{1,6})\s*(MB|GB)$)");
+    std::smatch m;
+    if (!std::regex_match(*v, m, size_re)) {
+      r.problem(r.line_of("max_upload"),
+                "api.max_upload: \"" + *v + "\" is not a size like \"200MB\" or \"1GB\"");
+    } else {
+      a.max_upload = std::stoll(m[1]) << (m[2] == "GB" ? 30 : 20);
+    }
+  }
   if (const toml::array* tokens = r.array("tokens")) {
     for (std::size_t i = 0; i < tokens->size(); ++i) {
       const toml::node& n = *tokens->get(i);

@@ -88,6 +88,8 @@ struct TokenConfig {
 struct ApiConfig {
   std::vector<std::string> listen{"127.0.0.1:8080"};
   std::vector<TokenConfig> tokens;
+  // Largest media upload (PUT /media), streamed to disk, never held in memory.
+  std::int64_t max_upload = std::int64_t{200} << 20;
 };
 
 // [airtime.push]: closed rows go as NDJSON batches in HTTP POSTs.

@@ -111,6 +111,7 @@ void Controller::start() {
                                 " play(s) left open by an unclean stop were closed as interrupted");
   }
   ingest_config();
+  load_local();
   if (auto last = store_.meta("last_alive")) {
     try {
       log_missed(scheduler::parse_iso_instant(*last, zone_), clock_.now() - config_.grace);

@@ -101,6 +101,17 @@ class Controller : public player::ChannelListener {
   // there are forgotten. `emergency stop` (emergencies_only, every channel): the local
   // emergencies stop; province ones are the province's. Returns how many were stopped.
   int stop_manual(const std::string& channel, bool emergencies_only);
+  // The operator's own schedules and playlists (database, origin "local"); each change
+  // replans. Throw std::invalid_argument (bad field, named), NotFound, or Refused (id
+  // taken, not this box's to change, still in use).
+  ScheduleConfig add_schedule(ScheduleConfig s);
+  void remove_schedule(const std::string& id);
+  PlaylistConfig put_playlist(PlaylistConfig p);
+  void remove_playlist(const std::string& id);
+  std::vector<PlaylistConfig> playlists() const;  // config, province, local
+  std::vector<ScheduleConfig> schedules() const;  // every one but manual plays
+  // Whether a schedule or playlist names this media id.
+  bool media_in_use(const std::string& media_id) const;
   // The text of the running local emergency (kiosks show it), empty when none.
   const std::string& emergency_text() const { return emergency_text_; }
   // The planner's timeline over [from, to): what `schedule preview` shows and playout walks.
@@ -232,6 +243,11 @@ class Controller : public player::ChannelListener {
   std::optional<sync::Manifest> province_;
   std::vector<ScheduleConfig> province_schedules_;
   std::vector<ScheduleConfig> manual_schedules_;  // started by hand (API, CLI)
+  std::vector<ScheduleConfig> local_schedules_;   // made through the API, in the database
+  std::vector<PlaylistConfig> local_playlists_;
+  void load_local();
+  void save_local();
+  bool id_taken(const std::string& id) const;
   std::string emergency_text_;
   std::vector<PlaylistConfig> province_playlists_;
   std::vector<scheduler::LocalDays> holidays_;

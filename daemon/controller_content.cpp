@@ -86,6 +86,7 @@ std::vector<Controller::Item> Controller::resolve(const std::string& kind,
     std::vector<const PlaylistConfig*> lists;
     for (const auto& p : config_.playlists) lists.push_back(&p);
     for (const auto& p : province_playlists_) lists.push_back(&p);
+    for (const auto& p : local_playlists_) lists.push_back(&p);
     for (const auto* pl : lists) {
       const auto& p = *pl;
       if (p.id != content) continue;
@@ -162,6 +163,7 @@ std::vector<const ScheduleConfig*> Controller::all_schedules() const {
   std::vector<const ScheduleConfig*> out;
   for (const auto& s : config_.schedules) out.push_back(&s);
   for (const auto& s : province_schedules_) out.push_back(&s);
+  for (const auto& s : local_schedules_) out.push_back(&s);
   for (const auto& s : manual_schedules_) out.push_back(&s);
   return out;
 }

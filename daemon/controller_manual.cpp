@@ -34,6 +34,9 @@ std::string Controller::content_kind_of(const std::string& content) const {
   for (const auto& p : province_playlists_) {
     if (p.id == content) return "playlist";
   }
+  for (const auto& p : local_playlists_) {
+    if (p.id == content) return "playlist";
+  }
   if (store_.catalog().find_media(content)) return "media";
   throw NotFound("no media, playlist or stream \"" + content +
                  "\": give a media id (loaxa media list), a playlist id, an http(s):// URL, "

@@ -8,8 +8,12 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/json/serialize.hpp>
+#include <boost/json/parse.hpp>
 #include <boost/json/value.hpp>
 #include <stdexcept>
+#include <cstring>
+#include <filesystem>
+#include <unistd.h>
 
 namespace loaxa::api {
 
@@ -25,6 +29,19 @@ Response error_response(int status, const std::string& code, const std::string& 
 
 Response json_response(const std::string& body, int status) {
   return Response{status, "application/json; charset=utf-8", body};
+}
+
+std::optional<boost::json::object> object_body(const Request& r, Response& error,
+                                               const std::string& example) {
+  boost::system::error_code ec;
+  const auto body = boost::json::parse(r.body, ec);
+  if (ec || !body.is_object()) {
+    error = error_response(400, "bad_body",
+                           "the body must be a JSON object such as " + example +
+                               (ec ? " (" + ec.message() + ")" : ""));
+    return std::nullopt;
+  }
+  return body.as_object();
 }
 
 bool url_decode(std::string_view in, std::string& out) {
@@ -59,29 +76,101 @@ class Session : public std::enable_shared_from_this<Session> {
 
  private:
   void read() {
-    parser_.emplace();
-    parser_->header_limit(static_cast<std::uint32_t>(server_.limits().max_header_bytes));
-    parser_->body_limit(server_.limits().max_body_bytes);
+    head_.emplace();
+    head_->header_limit(static_cast<std::uint32_t>(server_.limits().max_header_bytes));
     stream_.expires_after(server_.limits().timeout);
+    http::async_read_header(
+        stream_, buffer_, *head_,
+        [self = shared_from_this()](beast::error_code ec, std::size_t) { self->on_header(ec); });
+  }
+
+  // The request line and headers: the caller's role is known before a byte of the
+  // body is read, so an upload nobody may make is refused without receiving it.
+  void on_header(beast::error_code ec) {
+    if (ec == http::error::end_of_stream || ec == beast::error::timeout) return close();
+    if (ec == http::error::header_limit) {
+      return reply(error_response(413, "too_large", "request headers too large"), false);
+    }
+    if (ec) return close();
+    request_ = Request{};
+    if (auto bad = parse_head(head_->get(), request_)) return reply(std::move(*bad), false);
+    if (const auto* upload = server_.upload_for(request_)) {
+      if (auto refused = server_.authorize(upload->role, request_)) {
+        return reply(std::move(*refused), false);  // the body is never read
+      }
+      return read_upload(*upload);
+    }
+    parser_.emplace(std::move(*head_));
+    parser_->body_limit(server_.limits().max_body_bytes);
     http::async_read(
         stream_, buffer_, *parser_,
         [self = shared_from_this()](beast::error_code ec, std::size_t) { self->on_read(ec); });
   }
 
-  void on_read(beast::error_code ec) {
-    if (ec == http::error::end_of_stream || ec == beast::error::timeout) return close();
-    if (ec == http::error::body_limit || ec == http::error::header_limit) {
-      return reply(error_response(413, "too_large", "request too large: " + ec.message()), false);
+  void read_upload(const HttpServer::Upload& upload) {
+    std::string templ = (upload.dir / "upload-XXXXXX").string();
+    std::error_code mk;
+    std::filesystem::create_directories(upload.dir, mk);
+    const int fd = ::mkstemp(templ.data());
+    if (fd < 0) {
+      return reply(error_response(507, "no_space", "cannot store the upload in " +
+                                                       upload.dir.string() + ": " +
+                                                       std::strerror(errno)),
+                   false);
     }
-    if (ec) return close();
-    const auto& req = parser_->get();
-    Request r;
+    ::close(fd);
+    upload_file_ = templ;
+    file_parser_.emplace(std::move(*head_));
+    file_parser_->body_limit(upload.max_bytes);
+    beast::error_code ec;
+    file_parser_->get().body().open(upload_file_.c_str(), beast::file_mode::write, ec);
+    if (ec) {
+      std::filesystem::remove(upload_file_, mk);
+      return reply(error_response(507, "no_space", "cannot write the upload: " + ec.message()),
+                   false);
+    }
+    stream_.expires_after(upload.timeout);
+    http::async_read(stream_, buffer_, *file_parser_,
+                     [self = shared_from_this(), &upload](beast::error_code ec, std::size_t) {
+                       self->on_upload(ec, upload);
+                     });
+  }
+
+  void on_upload(beast::error_code ec, const HttpServer::Upload& upload) {
+    file_parser_->get().body().close();
+    std::error_code rm;
+    if (ec == http::error::body_limit) {
+      std::filesystem::remove(upload_file_, rm);
+      return reply(error_response(413, "too_large",
+                                  "the file is larger than the upload limit of " +
+                                      std::to_string(upload.max_bytes / (1024 * 1024)) +
+                                      " MB ([api] max_upload)"),
+                   false);
+    }
+    if (ec) {
+      std::filesystem::remove(upload_file_, rm);
+      return close();  // the client went away or timed out mid-upload
+    }
+    request_.body_file = upload_file_;
+    beast::error_code ignored;
+    request_.remote = stream_.socket().remote_endpoint(ignored).address().to_string();
+    Response resp;
+    try {
+      resp = upload.handler(request_);
+    } catch (const std::exception& e) {
+      resp = error_response(500, "internal", e.what());
+    }
+    std::filesystem::remove(upload_file_, rm);  // the handler copied what it keeps
+    reply(std::move(resp), file_parser_->get().keep_alive());
+  }
+
+  template <class Header>
+  static std::optional<Response> parse_head(const Header& req, Request& r) {
     r.method = std::string(req.method_string());
     const std::string_view target = req.target();
     const auto q = target.find('?');
     if (!url_decode(target.substr(0, q), r.path)) {
-      return reply(error_response(400, "bad_request", "malformed percent-escape in the path"),
-                   req.keep_alive());
+      return error_response(400, "bad_request", "malformed percent-escape in the path");
     }
     if (q != std::string_view::npos) {
       std::string_view query = target.substr(q + 1);
@@ -92,8 +181,7 @@ class Session : public std::enable_shared_from_this<Session> {
         std::string key, value;
         if (!url_decode(pair.substr(0, eq), key) ||
             !url_decode(eq == std::string_view::npos ? "" : pair.substr(eq + 1), value)) {
-          return reply(error_response(400, "bad_request", "malformed percent-escape in the query"),
-                       req.keep_alive());
+          return error_response(400, "bad_request", "malformed percent-escape in the query");
         }
         if (!key.empty()) r.query[key] = value;
         query = amp == std::string_view::npos ? "" : query.substr(amp + 1);
@@ -102,6 +190,17 @@ class Session : public std::enable_shared_from_this<Session> {
     if (auto it = req.find(http::field::authorization); it != req.end()) {
       r.authorization = std::string(it->value());
     }
+    return std::nullopt;
+  }
+
+  void on_read(beast::error_code ec) {
+    if (ec == http::error::end_of_stream || ec == beast::error::timeout) return close();
+    if (ec == http::error::body_limit || ec == http::error::header_limit) {
+      return reply(error_response(413, "too_large", "request too large: " + ec.message()), false);
+    }
+    if (ec) return close();
+    const auto& req = parser_->get();
+    Request r = request_;
     r.body = req.body();
     beast::error_code ignored;
     r.remote = stream_.socket().remote_endpoint(ignored).address().to_string();
@@ -223,7 +322,11 @@ class Session : public std::enable_shared_from_this<Session> {
 
   beast::tcp_stream stream_;
   beast::flat_buffer buffer_;
+  std::optional<http::request_parser<http::empty_body>> head_;
   std::optional<http::request_parser<http::string_body>> parser_;
+  std::optional<http::request_parser<http::file_body>> file_parser_;
+  Request request_;  // from the header, before the body is read
+  std::string upload_file_;
   HttpServer& server_;
 };
 
@@ -340,7 +443,21 @@ const char* role_name(Role role) {
 }
 
 Response HttpServer::authorize_and_run(const Route& route, Request& request) const {
-  if (route.role == Role::none) return route.handler(request);
+  if (auto refused = authorize(route.role, request)) return std::move(*refused);
+  return route.handler(request);
+}
+
+const HttpServer::Upload* HttpServer::upload_for(const Request& request) const {
+  auto it = uploads_.find({request.method, request.path});
+  return it == uploads_.end() ? nullptr : &it->second;
+}
+
+void HttpServer::upload_route(const std::string& method, const std::string& path, Upload upload) {
+  uploads_[{method, path}] = std::move(upload);
+}
+
+std::optional<Response> HttpServer::authorize(Role role, Request& request) const {
+  if (role == Role::none) return std::nullopt;
   using clock = std::chrono::steady_clock;
   const auto now = clock::now();
   auto f = failures_.find(request.remote);
@@ -372,14 +489,14 @@ Response HttpServer::authorize_and_run(const Route& route, Request& request) con
                         "(loaxa --token TOKEN, or LOAXA_TOKEN)"
                       : "the token is not known to this box (revoked, expired or mistyped)");
   }
-  if (who->role < route.role) {
+  if (who->role < role) {
     return error_response(403, "forbidden",
-                          std::string("this needs the role ") + role_name(route.role) + "; \"" +
+                          std::string("this needs the role ") + role_name(role) + "; \"" +
                               who->name + "\" has the role " + role_name(who->role));
   }
   request.who = who->name;
   request.role = who->role;
-  return route.handler(request);
+  return std::nullopt;
 }
 
 Response HttpServer::dispatch(const Request& request) const {

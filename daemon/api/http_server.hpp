@@ -3,7 +3,9 @@
 // limits and timeouts; what a route does is the daemon's business.
 
 #include <boost/asio/io_context.hpp>
+#include <boost/json/object.hpp>
 #include <chrono>
+#include <filesystem>
 #include <optional>
 #include <functional>
 #include <map>
@@ -30,7 +32,8 @@ struct Request {
   std::map<std::string, std::string> params;  // {name} segments of the route's path
   std::string authorization;
   std::string body;
-  std::string remote;  // peer address
+  std::string body_file;  // uploads: the body, streamed to a temporary file
+  std::string remote;     // peer address
   std::string who;     // the principal's name once authenticated (for the audit)
   Role role = Role::none;
 };
@@ -55,6 +58,10 @@ struct Response {
 // {"error": {"code": ..., "message": ...}} with the given HTTP status.
 Response error_response(int status, const std::string& code, const std::string& message);
 Response json_response(const std::string& body, int status = 200);
+// The request's body as a JSON object; else nullopt with `error` set to a 400 that
+// shows `example`.
+std::optional<boost::json::object> object_body(const Request& r, Response& error,
+                                               const std::string& example);
 
 using Handler = std::function<Response(const Request&)>;
 // The principal a bearer token (empty when none was sent) stands for, or nullopt.
@@ -80,6 +87,21 @@ class HttpServer {
   // role is too small), so a handler never sees a caller it should not.
   void route(const std::string& method, const std::string& path, Role role, Handler handler);
   void set_authenticator(Authenticator authenticator) { authenticator_ = std::move(authenticator); }
+
+  // A route whose body is streamed to a temporary file in `dir` (Request::body_file,
+  // removed after the handler), never held in memory; the role is checked on the
+  // headers, before any of the body is read.
+  struct Upload {
+    Role role = Role::operator_;
+    std::filesystem::path dir;
+    std::uint64_t max_bytes = 0;
+    std::chrono::seconds timeout{600};
+    Handler handler;
+  };
+  void upload_route(const std::string& method, const std::string& path, Upload upload);
+  const Upload* upload_for(const Request& request) const;
+  // nullopt when the caller may; else the 401/403/429 answer.
+  std::optional<Response> authorize(Role role, Request& request) const;
   // Binds every "host:port". Throws std::runtime_error naming the address on failure.
   void listen(const std::vector<std::string>& addresses);
   void stop();
@@ -99,6 +121,7 @@ class HttpServer {
   };
   Response authorize_and_run(const Route& route, Request& request) const;
   std::map<std::pair<std::string, std::string>, Route> routes_;
+  std::map<std::pair<std::string, std::string>, Upload> uploads_;
   Authenticator authenticator_;
   // Failed authentications per address: 10 within a minute lock the address out for
   // a minute (429), so tokens cannot be guessed at network speed.

@@ -134,6 +134,18 @@ std::optional<PlaylistRecord> Catalog::find_playlist(const std::string& id) cons
   return p;
 }
 
+std::vector<PlaylistRecord> Catalog::list_playlists(const std::string& origin) const {
+  std::vector<std::string> ids;
+  auto st = db_.prepare("SELECT id FROM playlists WHERE origin = ? ORDER BY id");
+  st.bind(1, origin);
+  while (st.step()) ids.push_back(st.text(0));
+  std::vector<PlaylistRecord> out;
+  for (const auto& id : ids) {
+    if (auto p = find_playlist(id)) out.push_back(std::move(*p));
+  }
+  return out;
+}
+
 std::vector<ScheduleRecord> Catalog::list_schedules() const {
   std::vector<ScheduleRecord> out;
   auto st = db_.prepare(
@@ -153,6 +165,20 @@ std::vector<ScheduleRecord> Catalog::list_schedules() const {
     s.origin = st.text(9);
     out.push_back(std::move(s));
   }
+  return out;
+}
+
+bool Catalog::remove_media(const std::string& id) {
+  db_.prepare("DELETE FROM media WHERE id = ?").bind(1, id).run();
+  return db_.changes() > 0;
+}
+
+std::vector<std::string> Catalog::playlists_using(const std::string& media_id) const {
+  std::vector<std::string> out;
+  auto st = db_.prepare(
+      "SELECT DISTINCT playlist_id FROM playlist_items WHERE media_id = ? ORDER BY playlist_id");
+  st.bind(1, media_id);
+  while (st.step()) out.push_back(st.text(0));
   return out;
 }
 

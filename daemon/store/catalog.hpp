@@ -66,11 +66,16 @@ class Catalog {
   std::optional<MediaRecord> find_media_by_sha256(const std::string& sha256) const;
   std::vector<MediaRecord> list_media() const;
   void remove_media_with_file(const std::string& file);  // records whose file this is
+  // False when there is no such record.
+  bool remove_media(const std::string& id);
+  // Playlists (of any origin) that name this media id.
+  std::vector<std::string> playlists_using(const std::string& media_id) const;
 
   // Replaces every playlist and schedule of `origin` (e.g. "config" at start and reload).
   void replace_playlists(const std::string& origin, const std::vector<PlaylistRecord>& lists);
   void replace_schedules(const std::string& origin, const std::vector<ScheduleRecord>& rows);
   std::optional<PlaylistRecord> find_playlist(const std::string& id) const;
+  std::vector<PlaylistRecord> list_playlists(const std::string& origin) const;
   std::vector<ScheduleRecord> list_schedules() const;
 
   std::optional<InboxDecision> inbox_decision(const std::string& schedule_id) const;
