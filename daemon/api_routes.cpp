@@ -8,6 +8,7 @@
 #include "daemon/store/airtime_export.hpp"
 #include "daemon/store/report.hpp"
 #include "daemon/store/sha256.hpp"
+#include "daemon/web_assets.hpp"
 
 namespace loaxa {
 namespace {
@@ -420,8 +421,24 @@ void add_routes(api::HttpServer& server, Controller& controller, store::Store& s
     return authenticate(controller, store, token);
   });
   add_access_routes(server, store);
+  server.route("GET", "/api/v1/whoami", Role::viewer, [](const Request& r) {
+    boost::json::object out{{"name", r.who}, {"role", api::role_name(r.role)}};
+    return api::json_response(boost::json::serialize(out) + "\n");
+  });
   add_playout_routes(server, controller, store);
   add_library_routes(server, controller, store);
+  // The web UI: its pages load without a token and ask for one before showing data.
+  server.set_static([](const Request& r) {
+    const std::string path = r.path == "/" ? "/index.html" : r.path;
+    const auto bytes = web_asset(path);
+    if (!bytes) return error_response(404, "not_found", "no such page: " + r.path);
+    std::string type = "application/octet-stream";
+    if (path.ends_with(".html")) type = "text/html; charset=utf-8";
+    if (path.ends_with(".js")) type = "text/javascript; charset=utf-8";
+    if (path.ends_with(".css")) type = "text/css; charset=utf-8";
+    if (path.ends_with(".svg")) type = "image/svg+xml";
+    return Response{200, type, std::string(*bytes)};
+  });
   server.route("GET", "/healthz", Role::none, [](const Request&) {
     return Response{200, "text/plain; charset=utf-8", "ok\n"};
   });

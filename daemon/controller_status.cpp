@@ -17,6 +17,9 @@ boost::json::object Controller::status() const {
       {"id", config_.box.id}, {"name", config_.box.name}, {"timezone", config_.box.timezone}};
   out["now"] = zone_.format_iso(clock_.now());
   // A local emergency running: its notice (kiosks show it; the UI puts it on top).
+  json::array topics;
+  for (const auto& [key, label] : config_.topics) topics.push_back({{"key", key}, {"label", label}});
+  out["topics"] = std::move(topics);
   bool emergency_on_air = false;
   for (const auto& [name, cs] : channels_) {
     for (const auto& m : manual_schedules_) {

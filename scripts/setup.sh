@@ -14,7 +14,12 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev
   espeak-ng sox systemd python3 python3-dateutil python3-openpyxl python3-jsonschema
   nginx-light openssl
+  chromium fonts-noto-core
 )
+# The browser tests run Playwright (npm) on Node.js: Debian's, unless one is there.
+if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
+  packages+=(nodejs npm)
+fi
 
 missing=()
 for p in "${packages[@]}"; do

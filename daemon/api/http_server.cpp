@@ -220,6 +220,9 @@ class Session : public std::enable_shared_from_this<Session> {
     res->set(http::field::server, "loaxad");
     res->set(http::field::content_type, resp.content_type);
     res->set(http::field::cache_control, "no-store");
+    res->set("X-Content-Type-Options", "nosniff");
+    res->set("Content-Security-Policy",
+             "default-src 'self'; img-src 'self' data: blob:; frame-ancestors 'none'");
     if (!resp.content_disposition.empty()) {
       res->set(http::field::content_disposition, resp.content_disposition);
     }
@@ -516,6 +519,10 @@ Response HttpServer::dispatch(const Request& request) const {
       return error_response(405, "method_not_allowed",
                             request.method + " is not allowed on " + request.path);
     }
+  }
+  if (static_ && (request.method == "GET" || request.method == "HEAD") &&
+      !request.path.starts_with("/api/")) {
+    return static_(request);
   }
   return error_response(404, "not_found", "no such endpoint: " + request.path);
 }

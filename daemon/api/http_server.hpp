@@ -87,6 +87,8 @@ class HttpServer {
   // role is too small), so a handler never sees a caller it should not.
   void route(const std::string& method, const std::string& path, Role role, Handler handler);
   void set_authenticator(Authenticator authenticator) { authenticator_ = std::move(authenticator); }
+  // GET of a path no route has, outside /api/: static files (the web UI), no token.
+  void set_static(Handler handler) { static_ = std::move(handler); }
 
   // A route whose body is streamed to a temporary file in `dir` (Request::body_file,
   // removed after the handler), never held in memory; the role is checked on the
@@ -123,6 +125,7 @@ class HttpServer {
   std::map<std::pair<std::string, std::string>, Route> routes_;
   std::map<std::pair<std::string, std::string>, Upload> uploads_;
   Authenticator authenticator_;
+  Handler static_;
   // Failed authentications per address: 10 within a minute lock the address out for
   // a minute (429), so tokens cannot be guessed at network speed.
   struct Failures {

@@ -1,0 +1,343 @@
+// loaxa operator UI: plain ES module, no framework, no network beyond the box.
+// Vietnamese first; the English switch is remembered on this device.
+
+const T = {
+  vi: {
+    lang: 'English', logout: 'Thoát',
+    'nav.overview': 'Tổng quan', 'nav.library': 'Thư viện', 'nav.playlists': 'Danh sách phát',
+    'nav.schedule': 'Lịch phát', 'nav.inbox': 'Hộp thư tỉnh', 'nav.emergency': 'Phát khẩn cấp',
+    'nav.airtime': 'Nhật ký phát', 'nav.report': 'Báo cáo',
+    'login.title': 'Đăng nhập', 'login.help': 'Nhập mã truy cập (token) do quản trị viên cấp.',
+    'login.token': 'Mã truy cập', 'login.submit': 'Đăng nhập', 'login.bad': 'Mã truy cập không đúng.',
+    channel: 'Kênh', kind: 'Loại', state: 'Trạng thái', now: 'Đang phát', next: 'Tiếp theo',
+    idle: 'im lặng', playing: 'đang phát', sync: 'Đồng bộ với tỉnh', disk: 'Ổ đĩa', free: 'trống',
+    title: 'Tiêu đề', topic: 'Chủ đề', duration: 'Thời lượng', loudness: 'Độ to', id: 'Mã',
+    upload: 'Tải tệp lên', uploading: 'Đang tải lên…', uploaded: 'Đã tải lên', file: 'Tệp',
+    delete: 'Xoá', save: 'Lưu', items: 'Các mục (theo thứ tự)', add: 'Thêm', create: 'Tạo',
+    content: 'Nội dung', start: 'Bắt đầu', days: 'Các ngày', time: 'Giờ phát', from: 'Từ ngày',
+    to: 'Đến ngày', priority: 'Mức ưu tiên', rule: 'Lặp lại', origin: 'Nguồn',
+    'sched.add': 'Thêm lịch phát', 'sched.list': 'Các lịch phát', 'sched.timeline': 'Lịch trong ngày',
+    date: 'Ngày', status: 'Trạng thái', reason: 'Lý do', end: 'Kết thúc',
+    mo: 'T2', tu: 'T3', we: 'T4', th: 'T5', fr: 'T6', sa: 'T7', su: 'CN',
+    accept: 'Nhận', reject: 'Từ chối', 'inbox.empty': 'Không có bản tin nào chờ.',
+    'em.title': 'Phát khẩn cấp', 'em.help': 'Phát trên mọi loa, kể cả giờ yên tĩnh, đè lên mọi nội dung.',
+    'em.content': 'Bản tin khẩn cấp', 'em.live': 'Nói trực tiếp qua micrô', 'em.text': 'Dòng chữ hiện trên màn hình',
+    'em.repeat': 'Số lần phát', 'em.start': 'PHÁT KHẨN CẤP', 'em.stop': 'Dừng phát khẩn cấp',
+    'em.confirm': 'Phát khẩn cấp ngay trên mọi loa?', 'em.started': 'Đã phát khẩn cấp lúc',
+    'em.stopped': 'Đã dừng phát khẩn cấp', 'em.on': 'ĐANG PHÁT KHẨN CẤP',
+    filter: 'Lọc', download: 'Tải về', period: 'Kỳ báo cáo', by: 'Theo', plays: 'Số lần',
+    airtime: 'Thời lượng phát', show: 'Xem', saved: 'Đã lưu', deleted: 'Đã xoá', error: 'Lỗi',
+    'by.topic': 'chủ đề', 'by.channel': 'kênh', 'by.day': 'ngày', 'by.schedule': 'lịch', 'by.media': 'bản tin',
+    'viewer': 'Bạn chỉ có quyền xem.', none: '—',
+  },
+  en: {
+    lang: 'Tiếng Việt', logout: 'Log out',
+    'nav.overview': 'Overview', 'nav.library': 'Library', 'nav.playlists': 'Playlists',
+    'nav.schedule': 'Schedule', 'nav.inbox': 'Province inbox', 'nav.emergency': 'Emergency',
+    'nav.airtime': 'Airtime log', 'nav.report': 'Reports',
+    'login.title': 'Log in', 'login.help': 'Enter the access token your administrator gave you.',
+    'login.token': 'Access token', 'login.submit': 'Log in', 'login.bad': 'Wrong access token.',
+    channel: 'Channel', kind: 'Kind', state: 'State', now: 'Now playing', next: 'Next',
+    idle: 'idle', playing: 'playing', sync: 'Province sync', disk: 'Disk', free: 'free',
+    title: 'Title', topic: 'Topic', duration: 'Duration', loudness: 'Loudness', id: 'Id',
+    upload: 'Upload', uploading: 'Uploading…', uploaded: 'Uploaded', file: 'File',
+    delete: 'Delete', save: 'Save', items: 'Items (in order)', add: 'Add', create: 'Create',
+    content: 'Content', start: 'Start', days: 'Days', time: 'Time', from: 'From',
+    to: 'To', priority: 'Priority', rule: 'Repeats', origin: 'Origin',
+    'sched.add': 'Add a schedule', 'sched.list': 'Schedules', 'sched.timeline': 'Day timeline',
+    date: 'Date', status: 'Status', reason: 'Reason', end: 'End',
+    mo: 'Mon', tu: 'Tue', we: 'Wed', th: 'Thu', fr: 'Fri', sa: 'Sat', su: 'Sun',
+    accept: 'Accept', reject: 'Reject', 'inbox.empty': 'No bulletin is waiting.',
+    'em.title': 'Emergency', 'em.help': 'Plays on every loudspeaker, quiet hours too, above everything.',
+    'em.content': 'Emergency bulletin', 'em.live': 'Speak live into the microphone', 'em.text': 'Text shown on screens',
+    'em.repeat': 'Times to play', 'em.start': 'START EMERGENCY', 'em.stop': 'Stop the emergency',
+    'em.confirm': 'Start an emergency on every loudspeaker now?', 'em.started': 'Emergency started at',
+    'em.stopped': 'Emergency stopped', 'em.on': 'EMERGENCY ON AIR',
+    filter: 'Filter', download: 'Download', period: 'Period', by: 'By', plays: 'Plays',
+    airtime: 'Airtime', show: 'Show', saved: 'Saved', deleted: 'Deleted', error: 'Error',
+    'by.topic': 'topic', 'by.channel': 'channel', 'by.day': 'day', 'by.schedule': 'schedule', 'by.media': 'media',
+    'viewer': 'You can only look.', none: '—',
+  },
+};
+let lang = localStorage.getItem('loaxa.lang') || 'vi';
+const t = (k) => (T[lang] && T[lang][k]) || T.vi[k] || k;
+const $ = (sel, root = document) => root.querySelector(sel);
+const page = () => $('#page');
+let me = null;
+
+function h(tag, attrs = {}, ...children) {
+  const e = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs)) {
+    if (k.startsWith('on')) e.addEventListener(k.slice(2), v);
+    else if (v !== false && v !== null && v !== undefined) e.setAttribute(k, v === true ? '' : v);
+  }
+  for (const c of children.flat()) e.append(c instanceof Node ? c : document.createTextNode(c ?? ''));
+  return e;
+}
+
+function toast(text, bad = false) {
+  const el = $('#toast');
+  el.textContent = text;
+  el.className = bad ? 'error' : '';
+  el.hidden = false;
+  clearTimeout(toast.timer);
+  toast.timer = setTimeout(() => { el.hidden = true; }, 5000);
+}
+
+class ApiError extends Error {
+  constructor(status, message) { super(message); this.status = status; }
+}
+
+async function api(method, path, body) {
+  const headers = { Authorization: 'Bearer ' + (localStorage.getItem('loaxa.token') || '') };
+  if (body !== undefined) headers['Content-Type'] = 'application/json';
+  const r = await fetch('/api/v1' + path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+  if (r.status === 401) { showLogin(); throw new ApiError(401, t('login.bad')); }
+  const text = await r.text();
+  const data = text ? JSON.parse(text) : null;
+  if (!r.ok) throw new ApiError(r.status, data && data.error ? data.error.message : r.statusText);
+  return data;
+}
+
+// Runs an action, reporting its outcome in words.
+async function act(fn, done) {
+  try { await fn(); if (done) toast(done); route(); } catch (e) { toast(t('error') + ': ' + e.message, true); }
+}
+
+async function download(path, name) {
+  const r = await fetch('/api/v1' + path, { headers: { Authorization: 'Bearer ' + localStorage.getItem('loaxa.token') } });
+  if (!r.ok) { toast(t('error') + ': ' + r.status, true); return; }
+  const url = URL.createObjectURL(await r.blob());
+  const a = h('a', { href: url, download: name });
+  document.body.append(a); a.click(); a.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 10000);
+}
+
+const fmtDur = (s) => s == null ? t('none') : (s >= 60 ? Math.floor(s / 60) + ' ph ' + Math.round(s % 60) + ' s' : s.toFixed(1) + ' s');
+const pill = (s) => h('span', { class: 'pill ' + s }, s);
+const today = () => new Date(Date.now() + 7 * 3600e3).toISOString().slice(0, 10);
+const table = (head, rows) => h('div', { class: 'scroll' }, h('table', {}, h('thead', {}, h('tr', {}, head.map((x) => h('th', {}, x)))), h('tbody', {}, rows)));
+const canChange = () => me && me.role !== 'viewer';
+// Styles are set through the DOM: the page's CSP allows no inline style attribute.
+const bar = (percent) => { const b = h('div', { class: 'bar' }); b.style.width = percent.toFixed(1) + '%'; return b; };
+
+const pages = {
+  async 'tong-quan'() {
+    const s = await api('GET', '/status');
+    $('#box-name').textContent = s.box.name || s.box.id;
+    const out = [h('h1', {}, t('nav.overview'))];
+    if (s.emergency) out.push(h('div', { class: 'emergency-banner' }, t('em.on') + ': ' + s.emergency.text));
+    out.push(table([t('channel'), t('kind'), t('state'), t('now'), t('next')], s.channels.map((c) => h('tr', {},
+      h('td', {}, c.name), h('td', {}, c.kind), h('td', {}, pill(t(c.state))),
+      h('td', {}, c.now_playing ? c.now_playing.title + ' (' + c.now_playing.media_id + ')' : t('none')),
+      h('td', {}, c.next.map((n) => h('div', {}, n.start.slice(0, 16).replace('T', ' ') + ' · ' + n.schedule_id)))))));
+    const d = s.disk;
+    out.push(h('p', { class: 'card' }, t('disk') + ': ' + (d.free_bytes / 2 ** 30).toFixed(1) + ' GiB ' + t('free') + ' / ' + (d.total_bytes / 2 ** 30).toFixed(1) + ' GiB'));
+    const sy = s.sync;
+    out.push(h('p', { class: 'card' }, t('sync') + ': ' + (sy && sy.state ? sy.state + (sy.last_success ? ' · ' + sy.last_success : '') + (sy.last_error ? ' · ' + sy.last_error : '') : t('none'))));
+    return out;
+  },
+
+  async 'thu-vien'() {
+    const [media, status] = await Promise.all([api('GET', '/media'), api('GET', '/status')]);
+    const bar = h('progress', { max: 100, value: 0, hidden: true });
+    const msg = h('span', { class: 'muted' });
+    const file = h('input', { type: 'file', accept: 'audio/*,video/*,image/*', required: true, id: 'upload-file' });
+    const title = h('input', { id: 'upload-title' });
+    const topic = h('select', { id: 'upload-topic' }, h('option', { value: '' }, t('none')),
+      status.topics.map((tp) => h('option', { value: tp.key }, tp.label)));
+    const form = h('form', { class: 'grid card', onsubmit: (ev) => {
+      ev.preventDefault();
+      const f = file.files[0];
+      if (!f) return;
+      const q = new URLSearchParams({ filename: f.name, title: title.value, topic: topic.value });
+      const x = new XMLHttpRequest();
+      x.open('PUT', '/api/v1/media?' + q);
+      x.setRequestHeader('Authorization', 'Bearer ' + localStorage.getItem('loaxa.token'));
+      bar.hidden = false; msg.textContent = t('uploading');
+      x.upload.onprogress = (e) => { if (e.lengthComputable) bar.value = Math.round(100 * e.loaded / e.total); };
+      x.onload = () => {
+        bar.hidden = true;
+        const data = x.responseText ? JSON.parse(x.responseText) : {};
+        if (x.status === 201) { toast(t('uploaded') + ': ' + data.id); route(); }
+        else { msg.textContent = ''; toast(t('error') + ': ' + (data.error ? data.error.message : x.status), true); }
+      };
+      x.onerror = () => toast(t('error'), true);
+      x.send(f);
+    } },
+    h('label', {}, t('file'), file), h('label', {}, t('title'), title), h('label', {}, t('topic'), topic),
+    h('button', { type: 'submit', disabled: !canChange() }, t('upload')), bar, msg);
+    return [h('h1', {}, t('nav.library')), form,
+      table([t('id'), t('title'), t('topic'), t('kind'), t('duration'), t('loudness'), ''], media.map((m) => h('tr', {},
+        h('td', {}, m.id), h('td', {}, m.title), h('td', {}, m.topic || ''), h('td', {}, m.kind), h('td', {}, fmtDur(m.duration_s)),
+        h('td', {}, m.loudness_lufs == null ? t('none') : m.loudness_lufs.toFixed(1) + ' LUFS'),
+        h('td', {}, m.origin === 'local' && canChange() ? h('button', { class: 'secondary', onclick: () => act(() => api('DELETE', '/media/' + encodeURIComponent(m.id)), t('deleted')) }, t('delete')) : m.origin))))];
+  },
+
+  async 'danh-sach'() {
+    const [lists, media] = await Promise.all([api('GET', '/playlists'), api('GET', '/media')]);
+    const chosen = [];
+    const shown = h('ol', { id: 'pl-items' });
+    const pick = h('select', { id: 'pl-pick' }, media.filter((m) => m.kind === 'audio').map((m) => h('option', { value: m.id }, m.title + ' (' + m.id + ')')));
+    const id = h('input', { id: 'pl-id', required: true, pattern: '[a-z0-9_-]+', placeholder: 'ban-tin-sang' });
+    const title = h('input', { id: 'pl-title' });
+    const redraw = () => shown.replaceChildren(...chosen.map((m, i) => h('li', {}, m + ' ', h('button', { type: 'button', class: 'secondary', onclick: () => { chosen.splice(i, 1); redraw(); } }, '×'))));
+    const form = h('form', { class: 'card', onsubmit: (ev) => {
+      ev.preventDefault();
+      act(() => api('POST', '/playlists', { id: id.value, title: title.value, items: chosen }), t('saved'));
+    } },
+    h('div', { class: 'grid' }, h('label', {}, t('id'), id), h('label', {}, t('title'), title),
+      h('label', {}, t('items'), pick), h('button', { type: 'button', id: 'pl-add', onclick: () => { chosen.push(pick.value); redraw(); } }, t('add'))),
+    shown, h('button', { type: 'submit', disabled: !canChange() }, t('create')));
+    return [h('h1', {}, t('nav.playlists')), form,
+      table([t('id'), t('title'), t('items'), t('origin'), ''], lists.map((p) => h('tr', {}, h('td', {}, p.id), h('td', {}, p.title), h('td', {}, p.items.join(', ')), h('td', {}, p.origin),
+        h('td', {}, p.origin === 'local' && canChange() ? h('button', { class: 'secondary', onclick: () => act(() => api('DELETE', '/playlists/' + encodeURIComponent(p.id)), t('deleted')) }, t('delete')) : ''))))];
+  },
+
+  async lich() {
+    const [lists, media, scheds, status] = await Promise.all([api('GET', '/playlists'), api('GET', '/media'), api('GET', '/schedules'), api('GET', '/status')]);
+    const content = h('select', { id: 'sc-content' },
+      lists.map((p) => h('option', { value: p.id }, '▶ ' + (p.title || p.id))), media.map((m) => h('option', { value: m.id }, m.title + ' (' + m.id + ')')));
+    const channel = h('select', { id: 'sc-channel' }, status.channels.map((c) => h('option', { value: c.name }, c.name)));
+    const codes = ['MO', 'TU', 'WE', 'TH', 'FR', 'SA', 'SU'];
+    const days = codes.map((c) => h('input', { type: 'checkbox', value: c, id: 'sc-day-' + c.toLowerCase(), checked: ['SA', 'SU'].includes(c) ? false : true }));
+    const time = h('input', { type: 'time', id: 'sc-time', value: '06:00', step: 1, required: true });
+    const from = h('input', { type: 'date', id: 'sc-from', value: today(), required: true });
+    const to = h('input', { type: 'date', id: 'sc-to' });
+    const prio = h('input', { type: 'number', id: 'sc-priority', min: 0, max: 100, value: 50 });
+    const form = h('form', { class: 'grid card', onsubmit: (ev) => {
+      ev.preventDefault();
+      const picked = days.filter((d) => d.checked).map((d) => d.value);
+      const hhmmss = time.value.length === 5 ? time.value + ':00' : time.value;
+      const body = { channel: channel.value, content: content.value, start: from.value + 'T' + hhmmss, priority: Number(prio.value) };
+      if (picked.length) body.rrule = 'FREQ=WEEKLY;BYDAY=' + picked.join(',');
+      if (to.value) body.until = to.value;
+      act(() => api('POST', '/schedules', body), t('saved'));
+    } },
+    h('label', {}, t('content'), content), h('label', {}, t('channel'), channel),
+    h('fieldset', { class: 'days' }, h('legend', {}, t('days')), days.map((d, i) => h('label', {}, d, t(codes[i].toLowerCase())))),
+    h('label', {}, t('time'), time), h('label', {}, t('from'), from), h('label', {}, t('to'), to), h('label', {}, t('priority'), prio),
+    h('button', { type: 'submit', disabled: !canChange() }, t('sched.add')));
+    const day = h('input', { type: 'date', id: 'tl-date', value: today() });
+    const timeline = h('div', { id: 'timeline' });
+    const showDay = async () => {
+      const entries = await api('GET', '/schedule/preview?from=' + day.value + '&to=' + day.value + 'T23:59:59');
+      timeline.replaceChildren(table([t('start'), t('end'), t('channel'), t('id'), t('content'), t('status'), t('reason')], entries.map((e) => h('tr', {},
+        h('td', {}, e.start.slice(11, 19)), h('td', {}, e.end.slice(11, 19)), h('td', {}, e.channel), h('td', {}, e.schedule_id), h('td', {}, e.content), h('td', {}, pill(e.status)), h('td', {}, e.reason)))));
+    };
+    day.addEventListener('change', showDay);
+    await showDay();
+    return [h('h1', {}, t('nav.schedule')), h('h2', {}, t('sched.add')), form,
+      h('h2', {}, t('sched.timeline')), h('div', { class: 'card' }, h('label', {}, t('date'), day)), timeline,
+      h('h2', {}, t('sched.list')),
+      table([t('id'), t('channel'), t('content'), t('start'), t('rule'), t('to'), t('priority'), t('origin'), ''], scheds.map((s) => h('tr', {},
+        h('td', {}, s.id), h('td', {}, s.channel), h('td', {}, s.content), h('td', {}, s.start.replace('T', ' ')), h('td', {}, s.rrule || t('none')),
+        h('td', {}, s.until || ''), h('td', {}, String(s.priority)), h('td', {}, s.origin),
+        h('td', {}, s.origin === 'local' && canChange() ? h('button', { class: 'secondary', onclick: () => act(() => api('DELETE', '/schedules/' + encodeURIComponent(s.id)), t('deleted')) }, t('delete')) : ''))))];
+  },
+
+  async 'hop-thu'() {
+    const items = await api('GET', '/inbox');
+    return [h('h1', {}, t('nav.inbox')), items.length === 0 ? h('p', { class: 'card' }, t('inbox.empty')) :
+      table([t('id'), t('title'), t('channel'), t('start'), t('rule'), t('state'), ''], items.map((b) => h('tr', {},
+        h('td', {}, b.id), h('td', {}, b.title), h('td', {}, b.channel), h('td', {}, b.start), h('td', {}, b.rrule || ''), h('td', {}, pill(b.state)),
+        h('td', {}, canChange() ? [h('button', { onclick: () => act(() => api('POST', '/inbox/' + encodeURIComponent(b.id) + '/accept'), t('saved')) }, t('accept')), ' ',
+          h('button', { class: 'secondary', onclick: () => act(() => api('POST', '/inbox/' + encodeURIComponent(b.id) + '/reject'), t('saved')) }, t('reject'))] : '')))) ];
+  },
+
+  async 'khan-cap'() {
+    const [media, status] = await Promise.all([api('GET', '/media'), api('GET', '/status')]);
+    const content = h('select', { id: 'em-content' }, media.filter((m) => m.kind === 'audio').map((m) => h('option', { value: m.id }, m.title + ' (' + m.id + ')')));
+    const live = h('input', { type: 'checkbox', id: 'em-live' });
+    const text = h('input', { id: 'em-text', placeholder: 'Bão số 5 sắp đổ bộ' });
+    const repeat = h('input', { type: 'number', id: 'em-repeat', min: 1, max: 100, value: 1 });
+    const start = h('button', { type: 'button', id: 'em-start', class: 'big-danger', disabled: !canChange(), onclick: () => {
+      if (!confirm(t('em.confirm'))) return;
+      const body = live.checked ? { live: true } : { content: content.value };
+      body.repeat = Number(repeat.value); if (text.value) body.text = text.value;
+      act(async () => { const r = await api('POST', '/emergency', body); toast(t('em.started') + ' ' + r.start.slice(11, 19)); });
+    } }, t('em.start'));
+    const stop = h('button', { type: 'button', id: 'em-stop', class: 'secondary', disabled: !canChange(), onclick: () => act(() => api('DELETE', '/emergency'), t('em.stopped')) }, t('em.stop'));
+    return [h('h1', {}, t('em.title')), status.emergency ? h('div', { class: 'emergency-banner' }, t('em.on') + ': ' + status.emergency.text) : '',
+      h('p', {}, t('em.help')),
+      h('div', { class: 'card grid' }, h('label', {}, t('em.content'), content), h('label', {}, h('span', {}, live, ' ', t('em.live'))),
+        h('label', {}, t('em.text'), text), h('label', {}, t('em.repeat'), repeat)),
+      start, h('p', {}), stop];
+  },
+
+  async 'nhat-ky'() {
+    const from = h('input', { type: 'date', id: 'at-from', value: today() });
+    const to = h('input', { type: 'date', id: 'at-to', value: today() });
+    const list = h('div', { id: 'airtime' });
+    const q = () => 'from=' + from.value + '&to=' + to.value + 'T23:59:59';
+    const show = async () => {
+      const rows = await api('GET', '/airtime?format=json&' + q());
+      list.replaceChildren(table([t('start'), t('channel'), t('title'), t('duration'), t('status'), 'RMS', ''], rows.map((r) => h('tr', {},
+        h('td', {}, (r.actual_start || r.planned_start || '').slice(0, 19).replace('T', ' ')), h('td', {}, r.channel), h('td', {}, r.title || r.media_id),
+        h('td', {}, fmtDur(r.duration_s)), h('td', {}, pill(r.status)), h('td', {}, r.rms_db == null ? '' : r.rms_db.toFixed(1) + ' dB'), h('td', { class: 'muted' }, r.error || '')))));
+    };
+    await show();
+    return [h('h1', {}, t('nav.airtime')), h('form', { class: 'grid card', onsubmit: (ev) => { ev.preventDefault(); show(); } },
+      h('label', {}, t('from'), from), h('label', {}, t('to'), to), h('button', { type: 'submit' }, t('filter')),
+      h('button', { type: 'button', class: 'secondary', onclick: () => download('/airtime?format=csv&excel=1&' + q(), 'nhat-ky-phat.csv') }, t('download') + ' CSV')), list];
+  },
+
+  async 'bao-cao'() {
+    const now = new Date(Date.now() + 7 * 3600e3);
+    const period = h('input', { id: 'rp-period', value: now.getUTCFullYear() + '-Q' + (Math.floor(now.getUTCMonth() / 3) + 1) });
+    const by = h('select', { id: 'rp-by' }, ['topic', 'channel', 'day', 'schedule', 'media'].map((b) => h('option', { value: b }, t('by.' + b))));
+    const out = h('div', { id: 'report' });
+    const show = async () => {
+      const lines = await api('GET', '/reports/airtime?period=' + encodeURIComponent(period.value) + '&by=' + by.value);
+      const max = Math.max(1, ...lines.map((l) => l.airtime_s || 0));
+      out.replaceChildren(table([t('by'), t('plays'), t('airtime'), ''], lines.map((l) => h('tr', {},
+        h('td', {}, l.label || l.key || ''), h('td', {}, String(l.plays ?? '')), h('td', {}, l.airtime_hms || fmtDur(l.airtime_s)),
+        h('td', { class: 'bar-cell' }, bar(100 * (l.airtime_s || 0) / max))))));
+    };
+    await show();
+    return [h('h1', {}, t('nav.report')), h('form', { class: 'grid card', onsubmit: (ev) => { ev.preventDefault(); show(); } },
+      h('label', {}, t('period') + ' (2022-Q3, 2022-H1, 2022)', period), h('label', {}, t('by'), by), h('button', { type: 'submit' }, t('show')),
+      h('button', { type: 'button', class: 'secondary', id: 'rp-xlsx', onclick: () => download('/reports/airtime?format=xlsx&period=' + encodeURIComponent(period.value) + '&by=' + by.value, 'bao-cao-' + period.value + '.xlsx') }, t('download') + ' XLSX')), out];
+  },
+};
+
+function translate() {
+  document.documentElement.lang = lang;
+  for (const el of document.querySelectorAll('[data-i18n]')) el.textContent = t(el.dataset.i18n);
+}
+
+function showLogin() {
+  $('#login').hidden = false;
+  page().replaceChildren();
+  $('#logout').hidden = true;
+}
+
+async function route() {
+  const name = (location.hash || '#tong-quan').slice(1);
+  for (const a of document.querySelectorAll('#nav a')) a.classList.toggle('active', a.getAttribute('href') === '#' + name);
+  if (!localStorage.getItem('loaxa.token')) return showLogin();
+  try {
+    if (!me) me = await api('GET', '/whoami');
+    $('#login').hidden = true;
+    $('#logout').hidden = false;
+    const build = pages[name] || pages['tong-quan'];
+    const content = await build();
+    const out = [content].flat();
+    if (me.role === 'viewer') out.unshift(h('p', { class: 'muted' }, t('viewer')));
+    page().replaceChildren(...out);
+  } catch (e) {
+    if (e.status !== 401) page().replaceChildren(h('p', { class: 'error' }, t('error') + ': ' + e.message));
+  }
+}
+
+$('#login-form').addEventListener('submit', async (ev) => {
+  ev.preventDefault();
+  localStorage.setItem('loaxa.token', $('#token').value.trim());
+  me = null;
+  try { me = await api('GET', '/whoami'); $('#login-error').textContent = ''; route(); } catch (e) { $('#login-error').textContent = e.message; localStorage.removeItem('loaxa.token'); }
+});
+$('#logout').addEventListener('click', () => { localStorage.removeItem('loaxa.token'); me = null; showLogin(); });
+$('#lang').addEventListener('click', () => { lang = lang === 'vi' ? 'en' : 'vi'; localStorage.setItem('loaxa.lang', lang); translate(); route(); });
+window.addEventListener('hashchange', route);
+translate();
+route();
