@@ -11,6 +11,7 @@
 #include <boost/json/parse.hpp>
 #include <boost/json/value.hpp>
 #include <stdexcept>
+#include <array>
 #include <cstring>
 #include <filesystem>
 #include <unistd.h>
@@ -78,6 +79,9 @@ class Session : public std::enable_shared_from_this<Session> {
   void read() {
     head_.emplace();
     head_->header_limit(static_cast<std::uint32_t>(server_.limits().max_header_bytes));
+    // The body's limit depends on the route (an upload or not): set once the header
+    // says which; until then a large Content-Length is no error.
+    head_->body_limit(boost::none);
     stream_.expires_after(server_.limits().timeout);
     http::async_read_header(
         stream_, buffer_, *head_,
@@ -96,9 +100,23 @@ class Session : public std::enable_shared_from_this<Session> {
     if (auto bad = parse_head(head_->get(), request_)) return reply(std::move(*bad), false);
     if (const auto* upload = server_.upload_for(request_)) {
       if (auto refused = server_.authorize(upload->role, request_)) {
-        return reply(std::move(*refused), false);  // the body is never read
+        return refuse_upload(std::move(*refused));  // the body is never kept
+      }
+      if (const auto length = head_->content_length(); length && *length > upload->max_bytes) {
+        return refuse_upload(too_large(*upload));
       }
       return read_upload(*upload);
+    }
+    if (const auto length = head_->content_length();
+        length && *length > server_.limits().max_body_bytes) {
+      // Who asks comes first, even for a body too large to read.
+      if (auto refused = server_.authorize(server_.role_of(request_), request_)) {
+        return refuse_upload(std::move(*refused));
+      }
+      return refuse_upload(error_response(413, "too_large",
+                                          "the body is larger than " +
+                                              std::to_string(server_.limits().max_body_bytes) +
+                                              " bytes"));
     }
     parser_.emplace(std::move(*head_));
     parser_->body_limit(server_.limits().max_body_bytes);
@@ -136,16 +154,19 @@ class Session : public std::enable_shared_from_this<Session> {
                      });
   }
 
+  static Response too_large(const HttpServer::Upload& upload) {
+    return error_response(413, "too_large",
+                          "the file is larger than the upload limit of " +
+                              std::to_string(upload.max_bytes / (1024 * 1024)) +
+                              " MB ([api] max_upload)");
+  }
+
   void on_upload(beast::error_code ec, const HttpServer::Upload& upload) {
     file_parser_->get().body().close();
     std::error_code rm;
     if (ec == http::error::body_limit) {
       std::filesystem::remove(upload_file_, rm);
-      return reply(error_response(413, "too_large",
-                                  "the file is larger than the upload limit of " +
-                                      std::to_string(upload.max_bytes / (1024 * 1024)) +
-                                      " MB ([api] max_upload)"),
-                   false);
+      return refuse_upload(too_large(upload));
     }
     if (ec) {
       std::filesystem::remove(upload_file_, rm);
@@ -213,6 +234,24 @@ class Session : public std::enable_shared_from_this<Session> {
     reply(std::move(resp), req.keep_alive());
   }
 
+  // An upload refused before its body was read: answer, stop sending, then read and
+  // drop what the client is still sending (up to 16 MB or 10 s), so that closing does
+  // not reset the connection and lose the answer before the client has read it.
+  void refuse_upload(Response resp) {
+    drain_ = true;
+    reply(std::move(resp), false);
+  }
+
+  void drain() {
+    if (drained_ > (16u << 20)) return;
+    stream_.expires_after(std::chrono::seconds(10));
+    stream_.async_read_some(asio::buffer(scratch_), [self = shared_from_this()](
+                                                        beast::error_code ec, std::size_t n) {
+      self->drained_ += n;
+      if (!ec) self->drain();
+    });
+  }
+
   void reply(Response resp, bool keep_alive) {
     if (resp.stream) return reply_chunked(std::move(resp), keep_alive);
     auto res = std::make_shared<http::response<http::string_body>>(
@@ -237,7 +276,14 @@ class Session : public std::enable_shared_from_this<Session> {
     http::async_write(
         stream_, *res,
         [self = shared_from_this(), res, keep_alive](beast::error_code ec, std::size_t) {
-          if (ec || !keep_alive) return self->close();
+          if (ec || !keep_alive) {
+            self->close();
+            if (!ec && self->drain_) {
+              self->buffer_.consume(self->buffer_.size());
+              self->drain();
+            }
+            return;
+          }
           self->read();
         });
   }
@@ -330,6 +376,9 @@ class Session : public std::enable_shared_from_this<Session> {
   std::optional<http::request_parser<http::file_body>> file_parser_;
   Request request_;  // from the header, before the body is read
   std::string upload_file_;
+  bool drain_ = false;
+  std::size_t drained_ = 0;
+  std::array<char, 16384> scratch_{};
   HttpServer& server_;
 };
 
@@ -448,6 +497,19 @@ const char* role_name(Role role) {
 Response HttpServer::authorize_and_run(const Route& route, Request& request) const {
   if (auto refused = authorize(route.role, request)) return std::move(*refused);
   return route.handler(request);
+}
+
+Role HttpServer::role_of(const Request& request) const {
+  if (auto it = routes_.find({request.method, request.path}); it != routes_.end()) {
+    return it->second.role;
+  }
+  for (const auto& [key, route] : routes_) {
+    std::map<std::string, std::string> ignored;
+    if (key.first == request.method && matches(key.second, request.path, ignored)) {
+      return route.role;
+    }
+  }
+  return Role::none;
 }
 
 const HttpServer::Upload* HttpServer::upload_for(const Request& request) const {

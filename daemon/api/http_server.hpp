@@ -102,6 +102,8 @@ class HttpServer {
   };
   void upload_route(const std::string& method, const std::string& path, Upload upload);
   const Upload* upload_for(const Request& request) const;
+  // The role the route for this method and path needs (none when there is no route).
+  Role role_of(const Request& request) const;
   // nullopt when the caller may; else the 401/403/429 answer.
   std::optional<Response> authorize(Role role, Request& request) const;
   // Binds every "host:port". Throws std::runtime_error naming the address on failure.

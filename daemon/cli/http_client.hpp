@@ -26,6 +26,9 @@ HttpResult http_get(const std::string& base_url, const std::string& target,
 // POST (actions such as /api/v1/sync); a non-empty body goes as JSON.
 HttpResult http_post(const std::string& base_url, const std::string& target,
                      const std::string& token, const std::string& json_body = "");
+// PUT with a file as the raw body, streamed from disk.
+HttpResult http_put_file(const std::string& base_url, const std::string& target,
+                         const std::string& token, const std::string& file);
 HttpResult http_delete(const std::string& base_url, const std::string& target,
                        const std::string& token);
 // The words of an API error answer ({"error": {"message": ...}}), else its body.

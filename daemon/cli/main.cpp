@@ -11,6 +11,7 @@
 
 #include "daemon/cli/args.hpp"
 #include "daemon/cli/control.hpp"
+#include "daemon/cli/library.hpp"
 #include "daemon/cli/http_client.hpp"
 #include "daemon/cli/occurrences.hpp"
 #include "daemon/cli/preview.hpp"
@@ -41,6 +42,9 @@ constexpr const char* kUsage =
     "  verify-log DB          offline: check the airtime log's hash chain\n"
     "  sync now | status      poll the province at once / show the sync state\n"
     "  inbox [accept|reject ID]  the province's normal bulletins awaiting a decision\n"
+    "  media add|list|rm      the library: upload files (probed, loudness measured)\n"
+    "  playlist import|list|show  playlists; import an M3U from a USB stick\n"
+    "  schedule add|list|rm   schedules kept on the box (RFC 5545 rules)\n"
     "  play --channel C (MEDIA|PLAYLIST|URL|--live)   play now, above the schedule\n"
     "  stop --channel C       fade out what plays on a channel\n"
     "  emergency start|stop   an emergency bulletin on every loudspeaker, or stop it\n"
@@ -326,14 +330,16 @@ int main(int argc, char** argv) {
       return a.help ? 0 : 2;
     }
     if (a.help) {
-      auto it = kVerbHelp.find(a.verb);
-      if (it == kVerbHelp.end()) {
-        it = loaxa::cli::control_help().find(a.verb);
-        if (it == loaxa::cli::control_help().end())
-          throw BadInput("unknown verb '" + a.verb + "'; see loaxa --help");
+      for (const auto* table : {&kVerbHelp, &loaxa::cli::control_help(), &loaxa::cli::library_help()}) {
+        if (auto it = table->find(a.verb); it != table->end()) {
+          std::cout << it->second;
+          return 0;
+        }
       }
-      std::cout << it->second;
-      return 0;
+      throw BadInput("unknown verb '" + a.verb + "'; see loaxa --help");
+    }
+    if (loaxa::cli::is_library_verb(a.verb)) {
+      return loaxa::cli::cmd_library(a, loaxa::cli::Endpoint{base_url(a), token(a)});
     }
     if (loaxa::cli::is_control_verb(a.verb)) {
       return loaxa::cli::cmd_control(a, loaxa::cli::Endpoint{base_url(a), token(a)});

@@ -99,6 +99,12 @@ TEST_F(ApiTest, EveryCallIsCheckedForItsRoleBeforeAnythingElse) {
   r = post("/api/v1/channels/loa-khac/play", kOperator, R"({"content": "khong-co"})");
   EXPECT_EQ(r.status, 404) << r.body;
 
+  // Oversized bodies are refused without being kept, with the role still first.
+  r = post("/api/v1/schedules", kOperator, std::string(2 << 20, '{'));
+  EXPECT_EQ(r.status, 413) << r.body;
+  r = post("/api/v1/schedules", kViewer, std::string(2 << 20, '{'));
+  EXPECT_EQ(r.status, 403) << r.body;
+
   // Tokens and the audit trail are the administrator's.
   EXPECT_EQ(get("/api/v1/tokens", kOperator).status, 403);
   EXPECT_EQ(get("/api/v1/audit", kOperator).status, 403);
@@ -246,6 +252,86 @@ TEST_F(ApiTest, ALiveEmergencyCutsTheScheduleWhichResumesWhenItIsStopped) {
   const double total =
       rows[0].at("duration_s").to_number<double>() + rows[2].at("duration_s").to_number<double>();
   EXPECT_NEAR(total, 12.0, 0.5);
+}
+
+}  // namespace
+}  // namespace loaxa::test
+
+namespace loaxa::test {
+namespace {
+
+TEST_F(ApiTest, AnM3uFromAUsbStickBecomesAPlaylistThatIsScheduledAndAirs) {
+  const auto usb = dir.path() / "usb";
+  std::filesystem::create_directories(usb / "tin");
+  write_tone_wav(usb / "nhac-hieu.wav", 0.5, 440);
+  write_tone_wav(usb / "tin" / "Tin cải cách.wav", 0.75, 660);
+  std::ofstream(usb / "sang.m3u") << "#EXTM3U\r\n#EXTINF:1,Nhạc hiệu\r\nnhac-hieu.wav\r\n"
+                                  << "tin/Tin cải cách.wav\r\n";
+  std::ofstream(usb / "hong.m3u") << "nhac-hieu.wav\n\nkhong-co.wav\n";
+  std::ofstream(usb / "rac.mp3") << std::string(4096, 'x');
+  api_extra += "max_upload = \"1MB\"\n";
+  write_config("");
+  auto daemon = start_daemon();
+
+  auto r = loaxa({"playlist", "import", (usb / "hong.m3u").string()}, kOperator);
+  EXPECT_EQ(r.code, 2);
+  EXPECT_NE(r.err.find("hong.m3u:3:"), std::string::npos) << r.err;
+  r = loaxa({"playlist", "import", (usb / "sang.m3u").string(), "--name", "sang"}, kOperator);
+  ASSERT_EQ(r.code, 0) << r.err;
+  r = loaxa({"playlist", "show", "sang"}, kViewer);
+  EXPECT_NE(r.out.find("1. nhac-hieu"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("2. tin-cai-cach"), std::string::npos) << r.out;
+
+  // Bad uploads say why and keep nothing.
+  r = loaxa({"media", "add", (usb / "rac.mp3").string()}, kOperator);
+  EXPECT_EQ(r.code, 2);
+  EXPECT_NE(r.err.find("rac.mp3: cannot be played"), std::string::npos) << r.err;
+  write_tone_wav(usb / "dai.wav", 12.0, 440);  // 1.1 MB
+  r = loaxa({"media", "add", (usb / "dai.wav").string()}, kOperator);
+  EXPECT_EQ(r.code, 2);
+  EXPECT_NE(r.err.find("upload limit"), std::string::npos) << r.err;
+  r = loaxa({"media", "add", (usb / "nhac-hieu.wav").string()}, kViewer);
+  EXPECT_EQ(r.code, 2);
+  EXPECT_NE(r.err.find("operator"), std::string::npos) << r.err;
+  const auto media = loaxa({"media", "list", "--format", "json"}, kViewer);
+  EXPECT_EQ(boost::json::parse(media.out).as_array().size(), 2u) << media.out;
+
+  const Instant t = start_in(2s);
+  r = loaxa({"schedule", "add", "--channel", "loudspeaker", "--playlist", "sang", "--start",
+             local(t), "--rrule", "FREQ=DAILY", "--until", "2099-12-31"},
+            kOperator);
+  ASSERT_EQ(r.code, 0) << r.err;
+  const std::string id = r.out.substr(0, r.out.find('\n'));
+  EXPECT_EQ(loaxa({"schedule", "add", "--channel", "loudspeaker", "--playlist", "sang",
+                   "--start", "2022-02-30T06:00:00"},
+                  kOperator)
+                .code,
+            2);
+  EXPECT_EQ(loaxa({"media", "rm", "nhac-hieu"}, kOperator).code, 2);  // in a playlist
+  for (int i = 0; i < 2; ++i) {
+    ASSERT_TRUE(daemon->wait_for_line("ended (completed)", 15s)) << daemon->output();
+  }
+  const auto rows = airtime();
+  ASSERT_EQ(rows.size(), 2u);
+  EXPECT_EQ(field(rows[0], "media_id"), "nhac-hieu");
+  EXPECT_EQ(field(rows[1], "media_id"), "tin-cai-cach");
+  EXPECT_EQ(field(rows[1], "playlist_id"), "sang");
+  EXPECT_EQ(field(rows[0], "schedule_id"), id);
+  EXPECT_EQ(scheduler::parse_iso_instant(field(rows[0], "actual_start"), zone), t);
+
+  const auto list = loaxa({"schedule", "list"}, kViewer);
+  EXPECT_NE(list.out.find(id), std::string::npos) << list.out;
+  EXPECT_EQ(loaxa({"schedule", "rm", id}, kOperator).code, 0);
+  EXPECT_EQ(loaxa({"schedule", "rm", id}, kOperator).code, 2);
+  daemon->signal(SIGTERM);
+  EXPECT_EQ(daemon->wait_exit(5s), 0);
+
+  // A restart keeps the box's own library and rules.
+  auto again = start_daemon();
+  const auto lists = loaxa({"playlist", "list", "--format", "json"}, kViewer);
+  EXPECT_NE(lists.out.find("\"sang\""), std::string::npos) << lists.out;
+  again->signal(SIGTERM);
+  EXPECT_EQ(again->wait_exit(5s), 0);
 }
 
 }  // namespace
