@@ -4,6 +4,7 @@
 #include <boost/json.hpp>
 #include <filesystem>
 
+#include "daemon/announce.hpp"
 #include "daemon/api_routes.hpp"
 #include "daemon/ingest.hpp"
 #include "daemon/log.hpp"
@@ -324,12 +325,39 @@ void add_schedule_routes(api::HttpServer& server, Controller& controller, store:
                });
 }
 
+void add_announcement_routes(api::HttpServer& server, Controller& controller, store::Store& store) {
+  server.route(
+      "POST", "/api/v1/announcements", Role::operator_, [&controller, &store](const Request& r) {
+        Response error;
+        const auto body = object_body(
+            r, error, R"({"text": "Kính thưa bà con...", "voice": "vi", "topic": "institutions"})");
+        if (!body) return error;
+        const auto text = string_field(*body, "text", error, true);
+        if (!text) return error;
+        const std::string voice = string_field(*body, "voice", error, false).value_or("");
+        const std::string topic = string_field(*body, "topic", error, false).value_or("");
+        try {
+          const auto a = announce(store, controller.config(), *text, voice, topic);
+          if (!a.ingest.ok) return error_response(422, "tts_failed", a.ingest.error);
+          if (!a.cached) {
+            store.access().audit(r.who, r.remote, "announcement", a.ingest.media.id);
+          }
+          auto out = media_json(a.ingest.media);
+          out["cached"] = a.cached;
+          return api::json_response(boost::json::serialize(out) + "\n", a.cached ? 200 : 201);
+        } catch (const std::invalid_argument& e) {
+          return error_response(400, "bad_input", e.what());
+        }
+      });
+}
+
 }  // namespace
 
 void add_library_routes(api::HttpServer& server, Controller& controller, store::Store& store) {
   add_media_routes(server, controller, store);
   add_playlist_routes(server, controller, store);
   add_schedule_routes(server, controller, store);
+  add_announcement_routes(server, controller, store);
 }
 
 }  // namespace loaxa

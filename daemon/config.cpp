@@ -527,6 +527,25 @@ ConfigResult parse_config(std::string_view text, const std::filesystem::path& fi
     ConfigReader r(*api, "api", problems, file);
     read_api(r, c, problems);
   }
+  if (const toml::table* tts = top.table("tts")) {
+    ConfigReader r(*tts, "tts", problems, file);
+    if (auto v = r.strings("command")) {
+      const bool has_out = std::any_of(v->begin(), v->end(), [](const std::string& a) {
+        return a.find("{out}") != std::string::npos;
+      });
+      if (v->empty() || (*v)[0].empty() || !has_out) {
+        r.problem(r.line_of("command"),
+                  "tts.command must be an argv array with {out} (the WAV it writes) and "
+                  "{text}, e.g. [\"espeak-ng\", \"-v\", \"{voice}\", \"-w\", \"{out}\", "
+                  "\"{text}\"] (never run through a shell)");
+      } else {
+        c.tts.command = *v;
+      }
+    }
+    if (auto v = r.string("voice")) c.tts.voice = *v;
+    if (auto v = r.duration("timeout")) c.tts.timeout = *v;
+    r.finish();
+  }
   if (const toml::table* defaults = top.table("schedule_defaults")) {
     ConfigReader r(*defaults, "schedule_defaults", problems, file);
     if (auto g = r.duration("grace")) c.grace = *g;

@@ -136,6 +136,14 @@ struct ScheduleConfig {
   int line = 0;
 };
 
+// [tts]: text to speech for announcements. argv, never a shell; {text}, {out} (the WAV
+// to write) and {voice} are replaced in each argument.
+struct TtsConfig {
+  std::vector<std::string> command{"espeak-ng", "-v", "{voice}", "-w", "{out}", "{text}"};
+  std::string voice = "vi";
+  milliseconds timeout{60'000};
+};
+
 struct Config {
   std::filesystem::path file;  // where it was read from
   BoxConfig box;
@@ -146,6 +154,7 @@ struct Config {
   std::vector<ScheduleConfig> schedules;
   milliseconds grace{120'000};  // [schedule_defaults] grace
   AirtimeConfig airtime;
+  TtsConfig tts;
   // [topics]: report topic keys and their labels, in order (default: SPEC.md's seven).
   std::vector<std::pair<std::string, std::string>> topics;
 };

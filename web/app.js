@@ -29,6 +29,7 @@ const T = {
     airtime: 'Thời lượng phát', show: 'Xem', saved: 'Đã lưu', deleted: 'Đã xoá', error: 'Lỗi',
     'by.topic': 'chủ đề', 'by.channel': 'kênh', 'by.day': 'ngày', 'by.schedule': 'lịch', 'by.media': 'bản tin',
     'viewer': 'Bạn chỉ có quyền xem.', none: '—',
+    tts: 'Đọc văn bản thành giọng nói', 'tts.go': 'Tạo bản tin đọc',
   },
   en: {
     lang: 'Tiếng Việt', logout: 'Log out',
@@ -57,6 +58,7 @@ const T = {
     airtime: 'Airtime', show: 'Show', saved: 'Saved', deleted: 'Deleted', error: 'Error',
     'by.topic': 'topic', 'by.channel': 'channel', 'by.day': 'day', 'by.schedule': 'schedule', 'by.media': 'media',
     'viewer': 'You can only look.', none: '—',
+    tts: 'Text to speech', 'tts.go': 'Make the announcement',
   },
 };
 let lang = localStorage.getItem('loaxa.lang') || 'vi';
@@ -167,7 +169,12 @@ const pages = {
     } },
     h('label', {}, t('file'), file), h('label', {}, t('title'), title), h('label', {}, t('topic'), topic),
     h('button', { type: 'submit', disabled: !canChange() }, t('upload')), bar, msg);
-    return [h('h1', {}, t('nav.library')), form,
+    const say = h('textarea', { id: 'tts-text', rows: 3, placeholder: 'Kính thưa bà con…' });
+    const tts = h('form', { class: 'card', onsubmit: (ev) => {
+      ev.preventDefault();
+      act(async () => { const m = await api('POST', '/announcements', { text: say.value, topic: topic.value }); toast(t('uploaded') + ': ' + m.id); });
+    } }, h('label', {}, t('tts'), say), h('p', {}), h('button', { type: 'submit', id: 'tts-go', disabled: !canChange() }, t('tts.go')));
+    return [h('h1', {}, t('nav.library')), form, tts,
       table([t('id'), t('title'), t('topic'), t('kind'), t('duration'), t('loudness'), ''], media.map((m) => h('tr', {},
         h('td', {}, m.id), h('td', {}, m.title), h('td', {}, m.topic || ''), h('td', {}, m.kind), h('td', {}, fmtDur(m.duration_s)),
         h('td', {}, m.loudness_lufs == null ? t('none') : m.loudness_lufs.toFixed(1) + ' LUFS'),

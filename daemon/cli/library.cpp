@@ -57,6 +57,12 @@ const std::map<std::string, std::string> kHelp = {
      "  loaxa schedule add --channel loudspeaker --playlist ban-tin-sang \\\n"
      "    --start 2022-07-01T06:00:00 --rrule FREQ=WEEKLY;BYDAY=MO,TU,WE,TH,FR --until 2022-09-30\n"
      "Prints the new schedule id. A stream needs --max-duration (its window, e.g. 30m).\n"},
+    {"announce",
+     "Usage: loaxa announce TEXT [--voice V] [--topic K]\n"
+     "\n"
+     "Turns TEXT into speech with the box's [tts] command (espeak-ng, Vietnamese voice by\n"
+     "default), adds it to the library and prints its media id, ready for `loaxa play` or\n"
+     "`loaxa schedule add --media`. The same text and voice give the same id (cached).\n"},
     {"schedule list",
      "Usage: loaxa schedule list [--format table|json]\n"
      "\n"
@@ -221,6 +227,17 @@ int cmd_library(const Args& a, const Endpoint& ep) {
       }
     }
     return failed == 0 ? 0 : 2;
+  }
+  if (verb == "announce") {
+    allow(a, {"voice", "topic"});
+    if (a.positional.size() != 1) throw BadInput("loaxa announce needs one TEXT (in quotes)");
+    json::object body{{"text", a.positional[0]}};
+    if (a.options.count("voice")) body["voice"] = a.options.at("voice");
+    if (a.options.count("topic")) body["topic"] = a.options.at("topic");
+    const auto r = http_post(ep.url, "/api/v1/announcements", ep.token, json::serialize(body));
+    if (r.status >= 400) return fail(r);
+    std::cout << str(json::parse(r.body).at("id")) << "\n";
+    return 0;
   }
   if (verb == "media list") return list(a, ep, "media");
   if (verb == "media rm") return remove(a, ep, "media");

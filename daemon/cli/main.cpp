@@ -45,6 +45,7 @@ constexpr const char* kUsage =
     "  media add|list|rm      the library: upload files (probed, loudness measured)\n"
     "  playlist import|list|show  playlists; import an M3U from a USB stick\n"
     "  schedule add|list|rm   schedules kept on the box (RFC 5545 rules)\n"
+    "  announce TEXT          text to speech, added to the library\n"
     "  play --channel C (MEDIA|PLAYLIST|URL|--live)   play now, above the schedule\n"
     "  stop --channel C       fade out what plays on a channel\n"
     "  emergency start|stop   an emergency bulletin on every loudspeaker, or stop it\n"

@@ -130,6 +130,9 @@ test('an operator uploads, plans, sees it air and runs an emergency, in Vietname
   await page.waitForSelector('text=thong-bao-lich-tiep-dan');
   assert.match(await page.textContent('#page'), /Thông báo lịch tiếp công dân/);
   assert.match(await page.textContent('#page'), /LUFS/);
+  await page.fill('#tts-text', 'Kính thưa bà con, xã tiếp nhận hồ sơ vào sáng thứ Bảy.');
+  await page.click('#tts-go');
+  await page.waitForSelector('td:text-matches("^thong-bao-")');
   await shot(page, '02-thu-vien');
 
   // Danh sách phát.

@@ -336,3 +336,39 @@ TEST_F(ApiTest, AnM3uFromAUsbStickBecomesAPlaylistThatIsScheduledAndAirs) {
 
 }  // namespace
 }  // namespace loaxa::test
+
+namespace loaxa::test {
+namespace {
+
+TEST_F(ApiTest, AnAnnouncementTypedAsTextIsSpokenCachedAndAired) {
+  write_config("");
+  auto daemon = start_daemon();
+  const std::string text =
+      "Kính thưa bà con, Bộ phận một cửa của xã tiếp nhận hồ sơ vào sáng thứ Bảy hằng tuần.";
+  auto r = loaxa({"announce", text, "--topic", "institutions"}, kOperator);
+  ASSERT_EQ(r.code, 0) << r.err;
+  const std::string id = r.out.substr(0, r.out.find('\n'));
+  EXPECT_TRUE(id.starts_with("thong-bao-")) << id;
+  r = loaxa({"announce", text, "--topic", "institutions"}, kOperator);
+  EXPECT_EQ(r.out.substr(0, r.out.find('\n')), id) << "the same text is spoken once";
+  EXPECT_EQ(loaxa({"announce", "   "}, kOperator).code, 2);
+  EXPECT_EQ(loaxa({"announce", text, "--voice", "vi;rm -rf"}, kOperator).code, 2);
+
+  const auto media = boost::json::parse(loaxa({"media", "list", "--format", "json"}, kViewer).out);
+  ASSERT_EQ(media.as_array().size(), 1u);
+  const auto& m = media.as_array()[0];
+  EXPECT_EQ(m.at("topic").as_string(), "institutions");
+  EXPECT_TRUE(std::string(m.at("title").as_string()).starts_with("Kính thưa bà con"));
+  EXPECT_GT(m.at("duration_s").to_number<double>(), 2.0);
+
+  ASSERT_EQ(loaxa({"play", "--channel", "loudspeaker", id}, kOperator).code, 0);
+  const auto rows = rows_after(*daemon, 1);
+  ASSERT_EQ(rows.size(), 1u);
+  EXPECT_EQ(field(rows[0], "media_id"), id);
+  EXPECT_EQ(field(rows[0], "topic"), "institutions");
+  ASSERT_TRUE(rows[0].at("rms_db").is_number());
+  EXPECT_GT(rows[0].at("rms_db").to_number<double>(), -40.0) << "speech was heard";
+}
+
+}  // namespace
+}  // namespace loaxa::test
