@@ -346,6 +346,33 @@ void read_api(ConfigReader& r, Config& c, std::vector<ConfigProblem>& problems) 
       a.tokens.push_back(tok);
     }
   }
+  if (const toml::array* users = r.array("users")) {
+    for (std::size_t i = 0; i < users->size(); ++i) {
+      const toml::node& n = *users->get(i);
+      const std::string path = "api.users[" + std::to_string(i) + "]";
+      if (!n.is_table()) {
+        r.problem(line_of(n), path + " must be a table { name, role, password }");
+        continue;
+      }
+      ConfigReader u(*n.as_table(), path, problems, r.file());
+      UserConfig user;
+      user.name = u.string("name", true).value_or("");
+      user.role = u.string("role", true).value_or("");
+      if (!user.role.empty() && user.role != "admin" && user.role != "operator" &&
+          user.role != "viewer") {
+        u.problem(u.line_of("role"),
+                  path + ".role must be admin, operator or viewer, not \"" + user.role + "\"");
+      }
+      user.password_hash = u.string("password", true).value_or("");
+      if (!user.password_hash.empty() && !user.password_hash.starts_with("$argon2")) {
+        u.problem(u.line_of("password"),
+                  path + ".password must be a hash made with `loaxa passwd` (it starts with "
+                         "$argon2id$), never the password itself");
+      }
+      u.finish();
+      a.users.push_back(user);
+    }
+  }
   r.finish();
   c.api = a;
 }

@@ -85,9 +85,18 @@ struct TokenConfig {
   std::string sha256;
 };
 
+// A person who logs in with a name and password (the web UI on a phone): the password
+// is kept only as an Argon2id hash (libsodium crypto_pwhash_str; `loaxa passwd`).
+struct UserConfig {
+  std::string name;
+  std::string role;
+  std::string password_hash;
+};
+
 struct ApiConfig {
   std::vector<std::string> listen{"127.0.0.1:8080"};
   std::vector<TokenConfig> tokens;
+  std::vector<UserConfig> users;
   // Largest media upload (PUT /media), streamed to disk, never held in memory.
   std::int64_t max_upload = std::int64_t{200} << 20;
 };

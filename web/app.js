@@ -7,8 +7,8 @@ const T = {
     'nav.overview': 'Tổng quan', 'nav.library': 'Thư viện', 'nav.playlists': 'Danh sách phát',
     'nav.schedule': 'Lịch phát', 'nav.inbox': 'Hộp thư tỉnh', 'nav.emergency': 'Phát khẩn cấp',
     'nav.airtime': 'Nhật ký phát', 'nav.report': 'Báo cáo',
-    'login.title': 'Đăng nhập', 'login.help': 'Nhập mã truy cập (token) do quản trị viên cấp.',
-    'login.token': 'Mã truy cập', 'login.submit': 'Đăng nhập', 'login.bad': 'Mã truy cập không đúng.',
+    'login.title': 'Đăng nhập', 'login.help': 'Đăng nhập bằng tên và mật khẩu, hoặc mã truy cập (token) do quản trị viên cấp.',
+    'login.name': 'Tên đăng nhập', 'login.password': 'Mật khẩu', 'login.token': 'Hoặc mã truy cập', 'login.submit': 'Đăng nhập', 'login.bad': 'Tên đăng nhập, mật khẩu hoặc mã truy cập không đúng.',
     channel: 'Kênh', kind: 'Loại', state: 'Trạng thái', now: 'Đang phát', next: 'Tiếp theo',
     idle: 'im lặng', playing: 'đang phát', sync: 'Đồng bộ với tỉnh', disk: 'Ổ đĩa', free: 'trống',
     title: 'Tiêu đề', topic: 'Chủ đề', duration: 'Thời lượng', loudness: 'Độ to', id: 'Mã',
@@ -36,8 +36,8 @@ const T = {
     'nav.overview': 'Overview', 'nav.library': 'Library', 'nav.playlists': 'Playlists',
     'nav.schedule': 'Schedule', 'nav.inbox': 'Province inbox', 'nav.emergency': 'Emergency',
     'nav.airtime': 'Airtime log', 'nav.report': 'Reports',
-    'login.title': 'Log in', 'login.help': 'Enter the access token your administrator gave you.',
-    'login.token': 'Access token', 'login.submit': 'Log in', 'login.bad': 'Wrong access token.',
+    'login.title': 'Log in', 'login.help': 'Log in with your name and password, or with the access token your administrator gave you.',
+    'login.name': 'Name', 'login.password': 'Password', 'login.token': 'Or an access token', 'login.submit': 'Log in', 'login.bad': 'Wrong name, password or access token.',
     channel: 'Channel', kind: 'Kind', state: 'State', now: 'Now playing', next: 'Next',
     idle: 'idle', playing: 'playing', sync: 'Province sync', disk: 'Disk', free: 'free',
     title: 'Title', topic: 'Topic', duration: 'Duration', loudness: 'Loudness', id: 'Id',
@@ -339,9 +339,27 @@ async function route() {
 
 $('#login-form').addEventListener('submit', async (ev) => {
   ev.preventDefault();
-  localStorage.setItem('loaxa.token', $('#token').value.trim());
   me = null;
-  try { me = await api('GET', '/whoami'); $('#login-error').textContent = ''; route(); } catch (e) { $('#login-error').textContent = e.message; localStorage.removeItem('loaxa.token'); }
+  try {
+    let token = $('#token').value.trim();
+    if (!token) {
+      const r = await fetch('/api/v1/login', { method: 'POST', headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify({ name: $('#name').value.trim(), password: $('#password').value }) });
+      const data = await r.json();
+      if (r.status === 401) throw new Error(t('login.bad'));
+      if (!r.ok) throw new Error(data.error ? data.error.message : r.statusText);
+      token = data.token;
+    }
+    localStorage.setItem('loaxa.token', token);
+    me = await api('GET', '/whoami');
+    $('#login-error').textContent = '';
+    $('#password').value = '';
+    $('#token').value = '';
+    route();
+  } catch (e) {
+    $('#login-error').textContent = e.message;
+    localStorage.removeItem('loaxa.token');
+  }
 });
 $('#logout').addEventListener('click', () => { localStorage.removeItem('loaxa.token'); me = null; showLogin(); });
 $('#lang').addEventListener('click', () => { lang = lang === 'vi' ? 'en' : 'vi'; localStorage.setItem('loaxa.lang', lang); translate(); route(); });

@@ -521,19 +521,29 @@ void HttpServer::upload_route(const std::string& method, const std::string& path
   uploads_[{method, path}] = std::move(upload);
 }
 
+std::optional<Response> HttpServer::locked_out(const std::string& remote) const {
+  const auto now = std::chrono::steady_clock::now();
+  auto f = failures_.find(remote);
+  if (f == failures_.end() || f->second.locked_until <= now) return std::nullopt;
+  Response r = error_response(429, "too_many_failures",
+                              "too many failed logins or wrong tokens from " + remote +
+                                  "; wait a minute and try again");
+  r.retry_after_s = static_cast<int>(
+      std::chrono::ceil<std::chrono::seconds>(f->second.locked_until - now).count());
+  return r;
+}
+
+void HttpServer::note_failure(const std::string& remote) const {
+  const auto now = std::chrono::steady_clock::now();
+  if (failures_.size() > 4096) failures_.clear();  // bounded, whatever the traffic
+  auto& fail = failures_[remote];
+  if (now - fail.window > std::chrono::minutes(1)) fail = Failures{0, now, {}};
+  if (++fail.count >= 10) fail.locked_until = now + std::chrono::minutes(1);
+}
+
 std::optional<Response> HttpServer::authorize(Role role, Request& request) const {
   if (role == Role::none) return std::nullopt;
-  using clock = std::chrono::steady_clock;
-  const auto now = clock::now();
-  auto f = failures_.find(request.remote);
-  if (f != failures_.end() && f->second.locked_until > now) {
-    Response r = error_response(429, "too_many_failures",
-                                "too many requests with a wrong token from " + request.remote +
-                                    "; wait a minute and use a valid token");
-    r.retry_after_s = static_cast<int>(
-        std::chrono::ceil<std::chrono::seconds>(f->second.locked_until - now).count());
-    return r;
-  }
+  if (auto locked = locked_out(request.remote)) return locked;
   std::string token;
   const std::string& auth = request.authorization;
   if (auth.size() > 7 && strncasecmp(auth.data(), "Bearer ", 7) == 0) {
@@ -544,10 +554,7 @@ std::optional<Response> HttpServer::authorize(Role role, Request& request) const
   const std::optional<Principal> who =
       authenticator_ ? authenticator_(token) : std::optional<Principal>{};
   if (!who) {
-    if (failures_.size() > 4096) failures_.clear();  // bounded, whatever the traffic
-    auto& fail = failures_[request.remote];
-    if (now - fail.window > std::chrono::minutes(1)) fail = Failures{0, now, {}};
-    if (++fail.count >= 10) fail.locked_until = now + std::chrono::minutes(1);
+    note_failure(request.remote);
     return error_response(
         401, "unauthorized",
         token.empty() ? "this endpoint needs a token: send \"Authorization: Bearer TOKEN\" "

@@ -104,6 +104,9 @@ class HttpServer {
   const Upload* upload_for(const Request& request) const;
   // The role the route for this method and path needs (none when there is no route).
   Role role_of(const Request& request) const;
+  // Failed logins count like wrong tokens: 10 in a minute lock the address out.
+  std::optional<Response> locked_out(const std::string& remote) const;
+  void note_failure(const std::string& remote) const;
   // nullopt when the caller may; else the 401/403/429 answer.
   std::optional<Response> authorize(Role role, Request& request) const;
   // Binds every "host:port". Throws std::runtime_error naming the address on failure.

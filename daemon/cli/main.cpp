@@ -1,6 +1,7 @@
 // loaxa: the command-line client. Online verbs talk to loaxad's HTTP API; offline
 // verbs work on files.
 
+#include <termios.h>
 #include <unistd.h>
 
 #include <boost/json.hpp>
@@ -19,6 +20,7 @@
 #include "daemon/cli/table.hpp"
 #include "daemon/cli/verify_log.hpp"
 #include "daemon/publish.hpp"
+#include "daemon/store/access.hpp"
 #include "daemon/sync/keys.hpp"
 
 namespace {
@@ -51,6 +53,7 @@ constexpr const char* kUsage =
     "  emergency start|stop   an emergency bulletin on every loudspeaker, or stop it\n"
     "  token create|list|revoke  API tokens (admin)\n"
     "  audit                  who did what (admin)\n"
+    "  passwd                 offline: hash a password for [api] users (web UI login)\n"
     "  keygen --out PREFIX    make an Ed25519 key pair for signing province manifests\n"
     "  publish SRC --out OUT --key PREFIX.key\n"
     "                         offline: build and sign a province manifest and media tree\n"
@@ -107,6 +110,13 @@ const std::map<std::string, std::string> kVerbHelp = {
      "\n"
      "Asks loaxad to poll the province at once (instead of at the next interval) and\n"
      "shows the sync status.\n"},
+    {"passwd",
+     "Usage: loaxa passwd < PASSWORD\n"
+     "\n"
+     "Offline: reads a password (asked twice, unechoed, on a terminal) and prints its\n"
+     "Argon2id hash for [api] users in the config:\n"
+     "  users = [ { name = \"van-hoa-xa\", role = \"operator\", password = \"$argon2id$...\" } ]\n"
+     "The person then logs in to the web UI with the name and the password.\n"},
     {"keygen",
      "Usage: loaxa keygen --out PREFIX\n"
      "\n"
@@ -300,6 +310,37 @@ int cmd_keygen(const Args& a) {
   return 0;
 }
 
+// Reads a line from stdin without echoing it when stdin is a terminal.
+std::string read_secret(const char* prompt) {
+  const bool tty = ::isatty(0);
+  termios old{};
+  if (tty) {
+    std::cerr << prompt << std::flush;
+    ::tcgetattr(0, &old);
+    termios quiet = old;
+    quiet.c_lflag &= ~static_cast<tcflag_t>(ECHO);
+    ::tcsetattr(0, TCSANOW, &quiet);
+  }
+  std::string line;
+  std::getline(std::cin, line);
+  if (tty) {
+    ::tcsetattr(0, TCSANOW, &old);
+    std::cerr << "\n";
+  }
+  return line;
+}
+
+int cmd_passwd(const Args& a) {
+  only_options(a, {});
+  const std::string first = read_secret("Mật khẩu mới / new password: ");
+  if (first.size() < 6) throw BadInput("a password needs at least 6 characters");
+  if (::isatty(0) && read_secret("Nhập lại / again: ") != first) {
+    throw BadInput("the two passwords differ");
+  }
+  std::cout << loaxa::store::hash_password(first) << "\n";
+  return 0;
+}
+
 int cmd_publish(const Args& a) {
   if (a.positional.size() != 1) {
     throw BadInput("loaxa publish needs one SRC_DIR (the folder with province.toml)");
@@ -356,6 +397,7 @@ int main(int argc, char** argv) {
     if (a.verb == "airtime") return loaxa::cli::cmd_airtime(a, getter);
     if (a.verb == "report") return loaxa::cli::cmd_report(a, getter);
     if (a.verb == "keygen") return cmd_keygen(a);
+    if (a.verb == "passwd") return cmd_passwd(a);
     if (a.verb == "occurrences") return loaxa::cli::cmd_occurrences(a);
     if (a.verb == "verify-log") return loaxa::cli::cmd_verify_log(a);
     if (a.verb == "schedule preview") {

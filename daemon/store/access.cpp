@@ -1,6 +1,7 @@
 #include "daemon/store/access.hpp"
 
 #include <openssl/rand.h>
+#include <sodium.h>
 
 #include <chrono>
 #include <ctime>
@@ -42,6 +43,27 @@ std::string random_token() {
 }
 
 }  // namespace
+
+std::string hash_password(const std::string& password) {
+  if (sodium_init() < 0) throw std::runtime_error("libsodium cannot initialise");
+  char out[crypto_pwhash_STRBYTES];
+  if (crypto_pwhash_str(out, password.data(), password.size(), crypto_pwhash_OPSLIMIT_INTERACTIVE,
+                        crypto_pwhash_MEMLIMIT_INTERACTIVE) != 0) {
+    throw std::runtime_error("out of memory hashing a password");
+  }
+  return out;
+}
+
+bool verify_password(const std::string& hash, const std::string& password) {
+  if (sodium_init() < 0 || hash.empty()) return false;
+  return crypto_pwhash_str_verify(hash.c_str(), password.data(), password.size()) == 0;
+}
+
+void Access::drop_expired(std::int64_t now_ms) {
+  db_.prepare("DELETE FROM api_token WHERE expires_ms IS NOT NULL AND expires_ms <= ?")
+      .bind(1, now_ms)
+      .run();
+}
 
 bool valid_role(const std::string& role) {
   return role_rank(role) > 0;

@@ -43,6 +43,8 @@ class Access {
   // The live token with this SHA-256 (lowercase hex), if any; expired sessions are not.
   std::optional<TokenRecord> find(const std::string& sha256_hex, std::int64_t now_ms);
   bool any_token();
+  // Removes login sessions whose time is over.
+  void drop_expired(std::int64_t now_ms);
 
   void audit(const std::string& who, const std::string& remote, const std::string& action,
              const std::string& detail);
@@ -52,6 +54,10 @@ class Access {
  private:
   sqlite::Database& db_;
 };
+
+// Argon2id (libsodium crypto_pwhash_str, interactive limits) of a password, and its check.
+std::string hash_password(const std::string& password);
+bool verify_password(const std::string& hash, const std::string& password);
 
 bool valid_role(const std::string& role);
 // admin 3, operator 2, viewer 1, anything else 0.

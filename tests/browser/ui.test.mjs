@@ -8,7 +8,7 @@
 
 import { test, after, before } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { spawn, execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import net from 'node:net';
@@ -17,6 +17,7 @@ import path from 'node:path';
 import { chromium } from 'playwright-core';
 
 const loaxad = process.argv[2] || process.env.LOAXAD_BIN;
+const loaxa = process.argv[3] || process.env.LOAXA_BIN;
 const artifacts = process.env.ARTIFACTS || path.resolve('browser-artifacts');
 fs.mkdirSync(artifacts, { recursive: true });
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'loaxa-ui-'));
@@ -87,6 +88,7 @@ tokens = [
   { name = "can-bo-vhtt", role = "operator", sha256 = "${sha(OPERATOR)}" },
   { name = "phong-noi-vu", role = "viewer", sha256 = "${sha(VIEWER)}" },
 ]
+users = [ { name = "van-hoa-xa", role = "operator", password = "${execFileSync(loaxa, ['passwd'], { input: 'mat-khau-xa-2022\n' }).toString().trim()}" } ]
 `);
   daemon = spawn(loaxad, ['--config', path.join(dir, 'loaxa.toml')], { stdio: ['ignore', 'ignore', 'pipe'] });
   daemon.stderr.on('data', (d) => { log += d; });
@@ -109,11 +111,14 @@ test('an operator uploads, plans, sees it air and runs an emergency, in Vietname
   assert.equal(await page.textContent('nav a[href="#lich"]'), 'Lịch phát');
   await shot(page, '00-dang-nhap');
 
-  // A wrong token is refused in words.
-  await page.fill('#token', 'sai-ma');
+  // A wrong password is refused in words; then the officer logs in by name.
+  await page.fill('#name', 'van-hoa-xa');
+  await page.fill('#password', 'sai-mat-khau');
   await page.click('#login-form button[type=submit]');
-  await page.waitForFunction(() => document.querySelector('#login-error').textContent.length > 0);
-  await login(page, OPERATOR);
+  await page.waitForFunction(() => document.querySelector('#login-error').textContent.includes('không đúng'));
+  await page.fill('#password', 'mat-khau-xa-2022');
+  await page.click('#login-form button[type=submit]');
+  await page.waitForSelector('#login', { state: 'hidden' });
   await page.waitForSelector('table');
   assert.match(await page.textContent('#page'), /loudspeaker/);
   await shot(page, '01-tong-quan');

@@ -52,7 +52,7 @@ TEST(Loaxa, EveryVerbHasHelp) {
         "publish", "sync now", "sync status", "inbox", "inbox accept", "inbox reject", "play",
         "stop", "emergency start", "emergency stop", "token create", "token list",
         "token revoke", "audit", "media add", "media list", "media rm", "playlist import",
-        "playlist list", "playlist show", "schedule add", "schedule list", "schedule rm", "announce"}) {
+        "playlist list", "playlist show", "schedule add", "schedule list", "schedule rm", "announce", "passwd"}) {
     std::vector<std::string> argv{LOAXA_BIN};
     std::string v(verb);
     for (std::size_t sp; (sp = v.find(' ')) != std::string::npos; v.erase(0, sp + 1)) {
