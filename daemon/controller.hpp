@@ -29,6 +29,8 @@ namespace loaxa {
 
 // Unix milliseconds of an instant.
 std::int64_t unix_ms(scheduler::Instant t);
+// A schedule as the catalog stores it.
+store::ScheduleRecord schedule_record(const ScheduleConfig& s);
 
 struct ControllerOptions {
   // When set, every audio channel renders to DIR/<channel>.s16le instead of its sink

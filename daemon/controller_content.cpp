@@ -62,19 +62,7 @@ void Controller::ingest_config() {
   config_items_ = std::move(items);
   store_.catalog().replace_playlists("config", playlists);
   std::vector<store::ScheduleRecord> schedules;
-  for (const auto& s : config_.schedules) {
-    store::ScheduleRecord r;
-    r.id = s.id;
-    r.channel = s.channel;
-    r.content_kind = s.content_kind;
-    r.content = s.content;
-    r.start = s.start;
-    r.rrule = s.rrule;
-    r.until = s.until;
-    r.priority = s.priority;
-    if (s.max_duration) r.max_duration_ms = s.max_duration->count();
-    schedules.push_back(r);
-  }
+  for (const auto& s : config_.schedules) schedules.push_back(schedule_record(s));
   store_.catalog().replace_schedules("config", schedules);
 }
 

@@ -23,6 +23,20 @@ bool valid_id(const std::string& id) {
 
 }  // namespace
 
+store::ScheduleRecord schedule_record(const ScheduleConfig& s) {
+  store::ScheduleRecord r;
+  r.id = s.id;
+  r.channel = s.channel;
+  r.content_kind = s.content_kind;
+  r.content = s.content;
+  r.start = s.start;
+  r.rrule = s.rrule;
+  r.until = s.until;
+  r.priority = s.priority;
+  if (s.max_duration) r.max_duration_ms = s.max_duration->count();
+  return r;
+}
+
 void Controller::load_local() {
   local_playlists_.clear();
   for (const auto& p : store_.catalog().list_playlists("local")) {
@@ -61,19 +75,7 @@ void Controller::save_local() {
     lists.push_back(std::move(r));
   }
   std::vector<store::ScheduleRecord> rows;
-  for (const auto& s : local_schedules_) {
-    store::ScheduleRecord r;
-    r.id = s.id;
-    r.channel = s.channel;
-    r.content_kind = s.content_kind;
-    r.content = s.content;
-    r.start = s.start;
-    r.rrule = s.rrule;
-    r.until = s.until;
-    r.priority = s.priority;
-    if (s.max_duration) r.max_duration_ms = s.max_duration->count();
-    rows.push_back(std::move(r));
-  }
+  for (const auto& s : local_schedules_) rows.push_back(schedule_record(s));
   store::sqlite::Transaction tx(store_.db());
   store_.catalog().replace_playlists("local", lists);
   store_.catalog().replace_schedules("local", rows);

@@ -53,7 +53,7 @@ std::string option(const Args& a, const std::string& key, const std::string& fal
   return it == a.options.end() ? fallback : it->second;
 }
 
-void only_options(const Args& a, std::initializer_list<const char*> allowed) {
+void allow_options(const Args& a, std::initializer_list<const char*> allowed) {
   for (const auto& [k, v] : a.options) {
     bool ok = k == "url" || k == "token";
     for (const char* x : allowed) ok = ok || k == x;
@@ -62,6 +62,10 @@ void only_options(const Args& a, std::initializer_list<const char*> allowed) {
                      " --help");
     }
   }
+}
+
+void only_options(const Args& a, std::initializer_list<const char*> allowed) {
+  allow_options(a, allowed);
   if (!a.positional.empty()) {
     throw BadInput("loaxa " + a.verb + ": unexpected argument '" + a.positional[0] + "'");
   }

@@ -26,5 +26,7 @@ std::string option(const Args& a, const std::string& key, const std::string& fal
 // Throws BadInput for options other than --url, --token and `allowed`, and for any
 // positional word.
 void only_options(const Args& a, std::initializer_list<const char*> allowed);
+// Throws BadInput for options other than --url, --token and `allowed`.
+void allow_options(const Args& a, std::initializer_list<const char*> allowed);
 
 }  // namespace loaxa::cli

@@ -62,16 +62,8 @@ const std::map<std::string, std::string> kHelp = {
      "Needs an admin token.\n"},
 };
 
-std::string str(const json::value& v) {
-  if (v.is_string()) return std::string(v.as_string());
-  if (v.is_null()) return "";
-  return json::serialize(v);
-}
+std::string str(const json::value& v) { return cell(v); }
 
-int fail(const HttpResult& r) {
-  std::cerr << "loaxa: " << error_message(r) << "\n";
-  return r.status == 400 || r.status == 404 || r.status == 409 ? 2 : 1;
-}
 
 // MEDIA | PLAYLIST | URL as one positional word, or --live.
 json::object content_body(const Args& a) {
@@ -88,13 +80,6 @@ json::object content_body(const Args& a) {
   return body;
 }
 
-void check_options(const Args& a, std::initializer_list<const char*> allowed) {
-  for (const auto& [k, v] : a.options) {
-    bool ok = k == "url" || k == "token";
-    for (const char* x : allowed) ok = ok || k == x;
-    if (!ok) throw BadInput("loaxa " + a.verb + " does not take --" + k);
-  }
-}
 
 int print_started(const HttpResult& r, const char* what) {
   const auto v = json::parse(r.body);
@@ -117,12 +102,12 @@ bool is_control_verb(const std::string& verb) {
 int cmd_control(const Args& a, const Endpoint& ep) {
   const std::string& verb = a.verb;
   if (verb == "play") {
-    check_options(a, {"channel", "live"});
+    allow_options(a, {"channel", "live"});
     const std::string channel = option(a, "channel");
     if (channel.empty()) throw BadInput("loaxa play needs --channel C (see loaxa status)");
     const auto r = http_post(ep.url, "/api/v1/channels/" + url_escape(channel) + "/play", ep.token,
                              json::serialize(content_body(a)));
-    if (r.status >= 400) return fail(r);
+    if (r.status >= 400) return report_failure(r);
     return print_started(r, "Phát lúc / plays at");
   }
   if (verb == "stop") {
@@ -131,13 +116,13 @@ int cmd_control(const Args& a, const Endpoint& ep) {
     if (channel.empty()) throw BadInput("loaxa stop needs --channel C");
     const auto r =
         http_post(ep.url, "/api/v1/channels/" + url_escape(channel) + "/stop", ep.token, "{}");
-    if (r.status >= 400) return fail(r);
+    if (r.status >= 400) return report_failure(r);
     std::cout << "Đã dừng / stopped: " << channel << "\n";
     return 0;
   }
   if (verb == "emergency start") {
     // --channel may repeat (the parser joins the values with commas).
-    check_options(a, {"channel", "live", "repeat", "text"});
+    allow_options(a, {"channel", "live", "repeat", "text"});
     json::object body = content_body(a);
     if (a.options.count("channel")) {
       json::array channels;
@@ -158,18 +143,18 @@ int cmd_control(const Args& a, const Endpoint& ep) {
     }
     if (a.options.count("text")) body["text"] = a.options.at("text");
     const auto r = http_post(ep.url, "/api/v1/emergency", ep.token, json::serialize(body));
-    if (r.status >= 400) return fail(r);
+    if (r.status >= 400) return report_failure(r);
     return print_started(r, "KHẨN CẤP / EMERGENCY at");
   }
   if (verb == "emergency stop") {
     only_options(a, {});
     const auto r = http_delete(ep.url, "/api/v1/emergency", ep.token);
-    if (r.status >= 400) return fail(r);
+    if (r.status >= 400) return report_failure(r);
     std::cout << "Đã dừng khẩn cấp / emergency stopped\n";
     return 0;
   }
   if (verb == "token create") {
-    check_options(a, {"name", "role"});
+    allow_options(a, {"name", "role"});
     if (!a.positional.empty()) throw BadInput("loaxa token create takes --name and --role only");
     const std::string name = option(a, "name"), role = option(a, "role");
     if (name.empty() || role.empty()) {
@@ -177,7 +162,7 @@ int cmd_control(const Args& a, const Endpoint& ep) {
     }
     json::object body{{"name", name}, {"role", role}};
     const auto r = http_post(ep.url, "/api/v1/tokens", ep.token, json::serialize(body));
-    if (r.status >= 400) return fail(r);
+    if (r.status >= 400) return report_failure(r);
     const auto v = json::parse(r.body);
     std::cerr << "token " << name << " (" << role
               << ") made; it is shown only this once, keep it safe:\n";
@@ -185,10 +170,10 @@ int cmd_control(const Args& a, const Endpoint& ep) {
     return 0;
   }
   if (verb == "token revoke") {
-    check_options(a, {});
+    allow_options(a, {});
     if (a.positional.size() != 1) throw BadInput("loaxa token revoke needs one NAME");
     const auto r = http_delete(ep.url, "/api/v1/tokens/" + url_escape(a.positional[0]), ep.token);
-    if (r.status >= 400) return fail(r);
+    if (r.status >= 400) return report_failure(r);
     std::cout << "Đã thu hồi / revoked: " << a.positional[0] << "\n";
     return 0;
   }
@@ -204,7 +189,7 @@ int cmd_control(const Args& a, const Endpoint& ep) {
   const std::string target =
       audit ? "/api/v1/audit?limit=" + url_escape(option(a, "limit", "100")) : "/api/v1/tokens";
   const auto r = http_get(ep.url, target, ep.token);
-  if (r.status >= 400) return fail(r);
+  if (r.status >= 400) return report_failure(r);
   if (format == "json") {
     std::cout << r.body;
     return 0;

@@ -5,6 +5,7 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/json.hpp>
+#include <iostream>
 #include <stdexcept>
 #include <vector>
 
@@ -153,6 +154,12 @@ std::string error_message(const HttpResult& r) {
   } catch (const std::exception&) {
     return r.body;
   }
+}
+
+int report_failure(const HttpResult& r) {
+  std::cerr << "loaxa: " << error_message(r) << "\n";
+  const int s = r.status;
+  return s == 400 || s == 404 || s == 409 || s == 413 || s == 422 ? 2 : 1;
 }
 
 }  // namespace loaxa::cli

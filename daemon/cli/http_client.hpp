@@ -33,5 +33,8 @@ HttpResult http_delete(const std::string& base_url, const std::string& target,
                        const std::string& token);
 // The words of an API error answer ({"error": {"message": ...}}), else its body.
 std::string error_message(const HttpResult& r);
+// Prints the answer's error on stderr; the exit code for it: 2 when the request was
+// wrong (400, 404, 409, 413, 422), 1 otherwise (401, 403, 5xx).
+int report_failure(const HttpResult& r);
 
 }  // namespace loaxa::cli

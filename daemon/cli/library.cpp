@@ -73,31 +73,9 @@ const std::map<std::string, std::string> kHelp = {
      "Deletes a schedule made on the box (config and province ones are changed there).\n"},
 };
 
-std::string str(const json::value& v) {
-  if (v.is_string()) return std::string(v.as_string());
-  if (v.is_null()) return "";
-  if (v.is_double()) {
-    char buf[32];
-    std::snprintf(buf, sizeof buf, "%.1f", v.as_double());
-    return buf;
-  }
-  return json::serialize(v);
-}
+std::string str(const json::value& v) { return cell(v, 1); }
 
-int fail(const HttpResult& r) {
-  std::cerr << "loaxa: " << error_message(r) << "\n";
-  return r.status == 400 || r.status == 404 || r.status == 409 || r.status == 413 || r.status == 422
-             ? 2
-             : 1;
-}
 
-void allow(const Args& a, std::initializer_list<const char*> allowed) {
-  for (const auto& [k, v] : a.options) {
-    bool ok = k == "url" || k == "token";
-    for (const char* x : allowed) ok = ok || k == x;
-    if (!ok) throw BadInput("loaxa " + a.verb + " does not take --" + k);
-  }
-}
 
 std::string format_of(const Args& a) {
   const std::string f = option(a, "format", "table");
@@ -120,10 +98,10 @@ std::optional<std::string> upload(const Endpoint& ep, const std::string& file,
 }
 
 int list(const Args& a, const Endpoint& ep, const std::string& what) {
-  allow(a, {"format"});
+  allow_options(a, {"format"});
   const std::string format = format_of(a);
   const auto r = http_get(ep.url, "/api/v1/" + what, ep.token);
-  if (r.status >= 400) return fail(r);
+  if (r.status >= 400) return report_failure(r);
   if (format == "json") {
     std::cout << r.body;
     return 0;
@@ -160,11 +138,11 @@ int list(const Args& a, const Endpoint& ep, const std::string& what) {
 }
 
 int remove(const Args& a, const Endpoint& ep, const std::string& what) {
-  allow(a, {});
+  allow_options(a, {});
   if (a.positional.size() != 1) throw BadInput("loaxa " + a.verb + " needs one ID");
   const auto r =
       http_delete(ep.url, "/api/v1/" + what + "/" + url_escape(a.positional[0]), ep.token);
-  if (r.status >= 400) return fail(r);
+  if (r.status >= 400) return report_failure(r);
   std::cout << "Đã xoá / deleted: " << a.positional[0] << "\n";
   return 0;
 }
@@ -211,7 +189,7 @@ bool is_library_verb(const std::string& verb) {
 int cmd_library(const Args& a, const Endpoint& ep) {
   const std::string& verb = a.verb;
   if (verb == "media add") {
-    allow(a, {"title", "topic"});
+    allow_options(a, {"title", "topic"});
     if (a.positional.empty()) throw BadInput("loaxa media add needs at least one FILE");
     int failed = 0;
     for (const auto& f : a.positional) {
@@ -229,13 +207,13 @@ int cmd_library(const Args& a, const Endpoint& ep) {
     return failed == 0 ? 0 : 2;
   }
   if (verb == "announce") {
-    allow(a, {"voice", "topic"});
+    allow_options(a, {"voice", "topic"});
     if (a.positional.size() != 1) throw BadInput("loaxa announce needs one TEXT (in quotes)");
     json::object body{{"text", a.positional[0]}};
     if (a.options.count("voice")) body["voice"] = a.options.at("voice");
     if (a.options.count("topic")) body["topic"] = a.options.at("topic");
     const auto r = http_post(ep.url, "/api/v1/announcements", ep.token, json::serialize(body));
-    if (r.status >= 400) return fail(r);
+    if (r.status >= 400) return report_failure(r);
     std::cout << str(json::parse(r.body).at("id")) << "\n";
     return 0;
   }
@@ -245,10 +223,10 @@ int cmd_library(const Args& a, const Endpoint& ep) {
   if (verb == "schedule list") return list(a, ep, "schedules");
   if (verb == "schedule rm") return remove(a, ep, "schedules");
   if (verb == "playlist show") {
-    allow(a, {});
+    allow_options(a, {});
     if (a.positional.size() != 1) throw BadInput("loaxa playlist show needs one ID");
     const auto r = http_get(ep.url, "/api/v1/playlists", ep.token);
-    if (r.status >= 400) return fail(r);
+    if (r.status >= 400) return report_failure(r);
     const json::value v = json::parse(r.body);
     for (const auto& p : v.as_array()) {
       if (str(p.at("id")) != a.positional[0]) continue;
@@ -262,7 +240,7 @@ int cmd_library(const Args& a, const Endpoint& ep) {
     return 2;
   }
   if (verb == "playlist import") {
-    allow(a, {"name", "title"});
+    allow_options(a, {"name", "title"});
     if (a.positional.size() != 1) throw BadInput("loaxa playlist import needs one FILE.m3u");
     const auto entries = read_m3u(a.positional[0]);
     const std::string name = option(a, "name", id_from_filename(a.positional[0]));
@@ -279,12 +257,12 @@ int cmd_library(const Args& a, const Endpoint& ep) {
                       {"title", option(a, "title", fs::path(a.positional[0]).stem().string())},
                       {"items", items}};
     const auto r = http_post(ep.url, "/api/v1/playlists", ep.token, json::serialize(body));
-    if (r.status >= 400) return fail(r);
+    if (r.status >= 400) return report_failure(r);
     std::cout << name << " (" << items.size() << " mục / items)\n";
     return 0;
   }
   // schedule add
-  allow(a, {"channel", "playlist", "media", "stream", "start", "rrule", "until", "priority",
+  allow_options(a, {"channel", "playlist", "media", "stream", "start", "rrule", "until", "priority",
             "max-duration", "id"});
   if (!a.positional.empty()) throw BadInput("loaxa schedule add takes options only");
   json::object body;
@@ -321,7 +299,7 @@ int cmd_library(const Args& a, const Endpoint& ep) {
     }
   }
   const auto r = http_post(ep.url, "/api/v1/schedules", ep.token, json::serialize(body));
-  if (r.status >= 400) return fail(r);
+  if (r.status >= 400) return report_failure(r);
   std::cout << str(json::parse(r.body).at("id")) << "\n";
   return 0;
 }

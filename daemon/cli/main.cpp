@@ -147,16 +147,7 @@ loaxa::cli::HttpResult get(const Args& a, const std::string& target,
   return r;
 }
 
-std::string str(const json::value& v) {
-  if (v.is_string()) return std::string(v.as_string());
-  if (v.is_null()) return "";
-  if (v.is_double()) {
-    char buf[32];
-    std::snprintf(buf, sizeof buf, "%.3f", v.as_double());
-    return buf;
-  }
-  return json::serialize(v);
-}
+std::string str(const json::value& v) { return loaxa::cli::cell(v); }
 
 void print_sync(const json::value& v) {
   if (!v.is_object()) {

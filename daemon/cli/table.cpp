@@ -1,5 +1,8 @@
 #include "daemon/cli/table.hpp"
 
+#include <boost/json/serialize.hpp>
+#include <cstdio>
+
 #include <algorithm>
 
 namespace loaxa::cli {
@@ -41,6 +44,17 @@ std::string render_table(const std::vector<std::string>& header,
   std::string out = line(header);
   for (const auto& row : rows) out += line(row);
   return out;
+}
+
+std::string cell(const boost::json::value& v, int decimals) {
+  if (v.is_string()) return std::string(v.as_string());
+  if (v.is_null()) return "";
+  if (v.is_double()) {
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%.*f", decimals, v.as_double());
+    return buf;
+  }
+  return boost::json::serialize(v);
 }
 
 }  // namespace loaxa::cli

@@ -42,6 +42,17 @@ std::string random_token() {
   return "lx_" + out;
 }
 
+// A row of SELECT name, role, created_at, created_by, expires_ms.
+TokenRecord read_token(const sqlite::Statement& st) {
+  TokenRecord t;
+  t.name = st.text(0);
+  t.role = st.text(1);
+  t.created_at = st.text(2);
+  t.created_by = st.text(3);
+  if (!st.is_null(4)) t.expires_ms = st.int64(4);
+  return t;
+}
+
 }  // namespace
 
 std::string hash_password(const std::string& password) {
@@ -110,15 +121,7 @@ std::vector<TokenRecord> Access::tokens() {
   std::vector<TokenRecord> out;
   auto st = db_.prepare(
       "SELECT name, role, created_at, created_by, expires_ms FROM api_token ORDER BY name");
-  while (st.step()) {
-    TokenRecord t;
-    t.name = st.text(0);
-    t.role = st.text(1);
-    t.created_at = st.text(2);
-    t.created_by = st.text(3);
-    if (!st.is_null(4)) t.expires_ms = st.int64(4);
-    out.push_back(std::move(t));
-  }
+  while (st.step()) out.push_back(read_token(st));
   return out;
 }
 
@@ -127,15 +130,8 @@ std::optional<TokenRecord> Access::find(const std::string& sha256_hex, std::int6
       "SELECT name, role, created_at, created_by, expires_ms FROM api_token WHERE sha256 = ?");
   st.bind(1, sha256_hex);
   if (!st.step()) return std::nullopt;
-  TokenRecord t;
-  t.name = st.text(0);
-  t.role = st.text(1);
-  t.created_at = st.text(2);
-  t.created_by = st.text(3);
-  if (!st.is_null(4)) {
-    t.expires_ms = st.int64(4);
-    if (*t.expires_ms <= now_ms) return std::nullopt;
-  }
+  TokenRecord t = read_token(st);
+  if (t.expires_ms && *t.expires_ms <= now_ms) return std::nullopt;
   return t;
 }
 
