@@ -308,6 +308,21 @@ void read_api(ConfigReader& r, Config& c, std::vector<ConfigProblem>& problems) 
     }
     a.listen = *listen;
   }
+  for (auto [key, field] : {std::pair{"tls_cert", &a.tls_cert}, std::pair{"tls_key", &a.tls_key}}) {
+    if (auto v = r.string(key)) {
+      const auto path = resolve(c.file.parent_path(), *v);
+      if (!std::filesystem::is_regular_file(path)) {
+        r.problem(r.line_of(key), std::string("api.") + key + ": " + path.string() +
+                                      " is not a readable file (PEM)");
+      } else {
+        *field = path.string();
+      }
+    }
+  }
+  if (a.tls_cert.empty() != a.tls_key.empty() && problems.empty()) {
+    r.problem(r.line_of(a.tls_cert.empty() ? "tls_key" : "tls_cert"),
+              "api.tls_cert and api.tls_key go together: give both, or neither");
+  }
   if (auto v = r.string("max_upload")) {
     static const std::regex size_re(R"(^(\d{1,6})\s*(MB|GB)$)");
     std::smatch m;

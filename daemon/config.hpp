@@ -97,6 +97,9 @@ struct ApiConfig {
   std::vector<std::string> listen{"127.0.0.1:8080"};
   std::vector<TokenConfig> tokens;
   std::vector<UserConfig> users;
+  // HTTPS for the addresses other than loopback (office Wi-Fi): PEM files.
+  std::string tls_cert;
+  std::string tls_key;
   // Largest media upload (PUT /media), streamed to disk, never held in memory.
   std::int64_t max_upload = std::int64_t{200} << 20;
 };

@@ -13,7 +13,7 @@ packages=(
   libsystemd-dev libsodium-dev libssl-dev libxlsxwriter-dev zlib1g-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   espeak-ng sox systemd python3 python3-dateutil python3-openpyxl python3-jsonschema
-  nginx-light openssl
+  nginx-light openssl curl
   chromium fonts-noto-core
 )
 # The browser tests run Playwright (npm) on Node.js: Debian's, unless one is there.

@@ -7,6 +7,8 @@
 #include <boost/asio/write.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
+#include <type_traits>
 #include <boost/json/serialize.hpp>
 #include <boost/json/parse.hpp>
 #include <boost/json/value.hpp>
@@ -66,14 +68,35 @@ bool url_decode(std::string_view in, std::string& out) {
 
 namespace {
 
-class Session : public std::enable_shared_from_this<Session> {
+// One connection: plain HTTP (Stream = beast::tcp_stream) or HTTPS
+// (Stream = beast::ssl_stream<beast::tcp_stream>).
+template <class Stream>
+class Session : public std::enable_shared_from_this<Session<Stream>> {
+  static constexpr bool kTls = !std::is_same_v<Stream, beast::tcp_stream>;
+  using std::enable_shared_from_this<Session<Stream>>::shared_from_this;
+
  public:
   Session(tcp::socket socket, HttpServer& server) : stream_(std::move(socket)), server_(server) {
     ++server_.connections();
   }
+  Session(tcp::socket socket, asio::ssl::context& tls, HttpServer& server)
+      : stream_(std::move(socket), tls), server_(server) {
+    ++server_.connections();
+  }
   ~Session() { --server_.connections(); }
 
-  void start() { read(); }
+  void start() {
+    if constexpr (kTls) {
+      lowest().expires_after(server_.limits().timeout);
+      stream_.async_handshake(asio::ssl::stream_base::server,
+                              [self = shared_from_this()](beast::error_code ec) {
+                                if (ec) return self->abort();  // not TLS, or a bad client
+                                self->read();
+                              });
+    } else {
+      read();
+    }
+  }
 
  private:
   void read() {
@@ -82,7 +105,7 @@ class Session : public std::enable_shared_from_this<Session> {
     // The body's limit depends on the route (an upload or not): set once the header
     // says which; until then a large Content-Length is no error.
     head_->body_limit(boost::none);
-    stream_.expires_after(server_.limits().timeout);
+    lowest().expires_after(server_.limits().timeout);
     http::async_read_header(
         stream_, buffer_, *head_,
         [self = shared_from_this()](beast::error_code ec, std::size_t) { self->on_header(ec); });
@@ -147,7 +170,7 @@ class Session : public std::enable_shared_from_this<Session> {
       return reply(error_response(507, "no_space", "cannot write the upload: " + ec.message()),
                    false);
     }
-    stream_.expires_after(upload.timeout);
+    lowest().expires_after(upload.timeout);
     http::async_read(stream_, buffer_, *file_parser_,
                      [self = shared_from_this(), &upload](beast::error_code ec, std::size_t) {
                        self->on_upload(ec, upload);
@@ -174,7 +197,7 @@ class Session : public std::enable_shared_from_this<Session> {
     }
     request_.body_file = upload_file_;
     beast::error_code ignored;
-    request_.remote = stream_.socket().remote_endpoint(ignored).address().to_string();
+    request_.remote = lowest().socket().remote_endpoint(ignored).address().to_string();
     Response resp;
     try {
       resp = upload.handler(request_);
@@ -224,7 +247,7 @@ class Session : public std::enable_shared_from_this<Session> {
     Request r = request_;
     r.body = req.body();
     beast::error_code ignored;
-    r.remote = stream_.socket().remote_endpoint(ignored).address().to_string();
+    r.remote = lowest().socket().remote_endpoint(ignored).address().to_string();
     Response resp;
     try {
       resp = server_.dispatch(r);
@@ -244,7 +267,7 @@ class Session : public std::enable_shared_from_this<Session> {
 
   void drain() {
     if (drained_ > (16u << 20)) return;
-    stream_.expires_after(std::chrono::seconds(10));
+    lowest().expires_after(std::chrono::seconds(10));
     stream_.async_read_some(asio::buffer(scratch_), [self = shared_from_this()](
                                                         beast::error_code ec, std::size_t n) {
       self->drained_ += n;
@@ -278,7 +301,7 @@ class Session : public std::enable_shared_from_this<Session> {
         [self = shared_from_this(), res, keep_alive](beast::error_code ec, std::size_t) {
           if (ec || !keep_alive) {
             self->close();
-            if (!ec && self->drain_) {
+            if (!ec && self->drain_ && !kTls) {
               self->buffer_.consume(self->buffer_.size());
               self->drain();
             }
@@ -306,7 +329,7 @@ class Session : public std::enable_shared_from_this<Session> {
     state->chunk = std::move(resp.body);
     state->keep_alive = keep_alive;
     state->serializer.emplace(state->header);
-    stream_.expires_after(server_.limits().timeout);
+    lowest().expires_after(server_.limits().timeout);
     http::async_write_header(stream_, *state->serializer,
                              [self = shared_from_this(), state](beast::error_code ec, std::size_t) {
                                if (ec) return self->close();
@@ -339,7 +362,7 @@ class Session : public std::enable_shared_from_this<Session> {
         return abort();
       }
     }
-    stream_.expires_after(server_.limits().timeout);
+    lowest().expires_after(server_.limits().timeout);
     if (state->chunk.empty()) {
       return asio::async_write(
           stream_, http::make_chunk_last(),
@@ -361,15 +384,26 @@ class Session : public std::enable_shared_from_this<Session> {
 
   void abort() {
     beast::error_code ec;
-    stream_.socket().close(ec);
+    lowest().socket().close(ec);
   }
 
   void close() {
-    beast::error_code ec;
-    stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
+    if constexpr (kTls) {
+      // close_notify, then the TCP send side; the peer's own close ends the session.
+      lowest().expires_after(std::chrono::seconds(5));
+      stream_.async_shutdown([self = shared_from_this()](beast::error_code) {
+        beast::error_code ec;
+        self->lowest().socket().shutdown(tcp::socket::shutdown_send, ec);
+      });
+    } else {
+      beast::error_code ec;
+      lowest().socket().shutdown(tcp::socket::shutdown_send, ec);
+    }
   }
 
-  beast::tcp_stream stream_;
+  beast::tcp_stream& lowest() { return beast::get_lowest_layer(stream_); }
+
+  Stream stream_;
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::empty_body>> head_;
   std::optional<http::request_parser<http::string_body>> parser_;
@@ -393,7 +427,13 @@ struct HttpServer::Listener : std::enable_shared_from_this<HttpServer::Listener>
         if (self->server.connections() >= self->server.limits().max_connections) {
           socket.close();  // over the cap: refuse rather than queue without bound
         } else {
-          std::make_shared<Session>(std::move(socket), self->server)->start();
+          if (self->tls) {
+            std::make_shared<Session<beast::ssl_stream<beast::tcp_stream>>>(
+                std::move(socket), *self->tls, self->server)
+                ->start();
+          } else {
+            std::make_shared<Session<beast::tcp_stream>>(std::move(socket), self->server)->start();
+          }
         }
       }
       self->accept();
@@ -401,6 +441,7 @@ struct HttpServer::Listener : std::enable_shared_from_this<HttpServer::Listener>
   }
   tcp::acceptor acceptor;
   HttpServer& server;
+  asio::ssl::context* tls = nullptr;  // HTTPS on this address
 };
 
 HttpServer::HttpServer(asio::io_context& io, ServerLimits limits) : io_(io), limits_(limits) {}
@@ -422,6 +463,10 @@ void HttpServer::listen(const std::vector<std::string>& addresses) {
     if (host == "localhost") host = "127.0.0.1";
     const auto port = static_cast<unsigned short>(std::stoi(text.substr(colon + 1)));
     auto l = std::make_shared<Listener>(io_, *this);
+    // With a certificate, addresses other than loopback speak HTTPS; loopback stays
+    // plain HTTP for the CLI on the box itself.
+    const bool loopback = host.starts_with("127.") || host == "::1";
+    if (tls_ && !loopback) l->tls = tls_.get();
     beast::error_code ec;
     const tcp::endpoint ep(asio::ip::make_address(host, ec), port);
     if (ec) throw std::runtime_error("api.listen \"" + text + "\": " + ec.message());
@@ -436,6 +481,19 @@ void HttpServer::listen(const std::vector<std::string>& addresses) {
     l->accept();
     listeners_.push_back(l);
   }
+}
+
+void HttpServer::enable_tls(const std::string& cert_file, const std::string& key_file) {
+  auto ctx = std::make_unique<asio::ssl::context>(asio::ssl::context::tls_server);
+  ctx->set_options(asio::ssl::context::default_workarounds | asio::ssl::context::no_sslv2 |
+                   asio::ssl::context::no_sslv3 | asio::ssl::context::no_tlsv1 |
+                   asio::ssl::context::no_tlsv1_1);
+  beast::error_code ec;
+  ctx->use_certificate_chain_file(cert_file, ec);
+  if (ec) throw std::runtime_error("api.tls_cert \"" + cert_file + "\": " + ec.message());
+  ctx->use_private_key_file(key_file, asio::ssl::context::pem, ec);
+  if (ec) throw std::runtime_error("api.tls_key \"" + key_file + "\": " + ec.message());
+  tls_ = std::move(ctx);
 }
 
 void HttpServer::stop() {

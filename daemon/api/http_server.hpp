@@ -3,6 +3,7 @@
 // limits and timeouts; what a route does is the daemon's business.
 
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/ssl/context.hpp>
 #include <boost/json/object.hpp>
 #include <chrono>
 #include <filesystem>
@@ -112,6 +113,9 @@ class HttpServer {
   // Binds every "host:port". Throws std::runtime_error naming the address on failure.
   void listen(const std::vector<std::string>& addresses);
   void stop();
+  // HTTPS with this PEM certificate chain and key on every address but loopback (call
+  // before listen). Throws std::runtime_error naming the file that is wrong.
+  void enable_tls(const std::string& cert_file, const std::string& key_file);
 
   // Used by sessions.
   Response dispatch(const Request& request) const;
@@ -140,6 +144,7 @@ class HttpServer {
   };
   mutable std::map<std::string, Failures> failures_;
   std::vector<std::shared_ptr<Listener>> listeners_;
+  std::unique_ptr<boost::asio::ssl::context> tls_;
   std::size_t connections_ = 0;
 };
 

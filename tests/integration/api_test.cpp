@@ -372,3 +372,51 @@ TEST_F(ApiTest, AnAnnouncementTypedAsTextIsSpokenCachedAndAired) {
 
 }  // namespace
 }  // namespace loaxa::test
+
+namespace loaxa::test {
+namespace {
+
+TEST_F(ApiTest, OnTheOfficeNetworkTheApiSpeaksHttpsAndLoopbackStaysPlain) {
+  const auto cert = dir.path() / "hop.pem", key = dir.path() / "hop.key";
+  ASSERT_EQ(run({"/usr/bin/openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt",
+                 "ec_paramgen_curve:prime256v1", "-nodes", "-days", "2", "-subj", "/CN=localhost",
+                 "-addext", "subjectAltName=DNS:localhost", "-keyout", key.string(), "-out",
+                 cert.string()})
+                .code,
+            0);
+  const int lan = free_port();
+  api_extra = "tls_cert = \"" + cert.string() + "\"\ntls_key = \"" + key.string() + "\"\n" +
+              api_extra;
+  write_config("");
+  // A second listener, as on the office Wi-Fi (any address: reached here via loopback).
+  {
+    std::ifstream in(config());
+    std::string text((std::istreambuf_iterator<char>(in)), {});
+    const auto at = text.find("listen = [\"127.0.0.1:" + std::to_string(port) + "\"]");
+    ASSERT_NE(at, std::string::npos);
+    text.insert(text.find(']', at), ", \"0.0.0.0:" + std::to_string(lan) + "\"");
+    std::ofstream(config()) << text;
+  }
+  auto daemon = start_daemon();
+  EXPECT_NE(daemon->output().find("listening on https://0.0.0.0:" + std::to_string(lan)),
+            std::string::npos)
+      << daemon->output();
+  const std::string https = "https://localhost:" + std::to_string(lan);
+  auto r = run({"/usr/bin/curl", "-sS", "--cacert", cert.string(), "-H",
+                std::string("Authorization: Bearer ") + kViewer, https + "/api/v1/whoami"});
+  EXPECT_EQ(r.code, 0) << r.err;
+  EXPECT_NE(r.out.find("\"role\":\"viewer\""), std::string::npos) << r.out;
+  // Without the box's certificate the client refuses; plain HTTP there gets nothing.
+  EXPECT_NE(run({"/usr/bin/curl", "-sS", https + "/healthz"}).code, 0);
+  EXPECT_NE(run({"/usr/bin/curl", "-sS", "--max-time", "5",
+                 "http://localhost:" + std::to_string(lan) + "/healthz"})
+                .out,
+            "ok\n");
+  // The CLI on the box keeps using loopback, plain.
+  EXPECT_EQ(get("/api/v1/status", kViewer).status, 200);
+  daemon->signal(SIGTERM);
+  EXPECT_EQ(daemon->wait_exit(5s), 0);
+}
+
+}  // namespace
+}  // namespace loaxa::test
