@@ -30,6 +30,9 @@ const T = {
     'by.topic': 'chủ đề', 'by.channel': 'kênh', 'by.day': 'ngày', 'by.schedule': 'lịch', 'by.media': 'bản tin',
     'viewer': 'Bạn chỉ có quyền xem.', none: '—',
     tts: 'Đọc văn bản thành giọng nói', 'tts.go': 'Tạo bản tin đọc',
+    up: 'Lên', down: 'Xuống', edit: 'Sửa', m3u: 'Nhập danh sách M3U (chọn thư mục USB)', 'm3u.go': 'Nhập',
+    'm3u.none': 'Thư mục không có tệp .m3u', 'm3u.missing': 'không có trong thư mục',
+    span: 'Xem', 'span.day': 'một ngày', 'span.week': 'cả tuần',
   },
   en: {
     lang: 'Tiếng Việt', logout: 'Log out',
@@ -59,6 +62,9 @@ const T = {
     'by.topic': 'topic', 'by.channel': 'channel', 'by.day': 'day', 'by.schedule': 'schedule', 'by.media': 'media',
     'viewer': 'You can only look.', none: '—',
     tts: 'Text to speech', 'tts.go': 'Make the announcement',
+    up: 'Up', down: 'Down', edit: 'Edit', m3u: 'Import an M3U playlist (choose the USB folder)', 'm3u.go': 'Import',
+    'm3u.none': 'The folder has no .m3u file', 'm3u.missing': 'is not in the folder',
+    span: 'Show', 'span.day': 'one day', 'span.week': 'the week',
   },
 };
 let lang = localStorage.getItem('loaxa.lang') || 'vi';
@@ -183,22 +189,64 @@ const pages = {
 
   async 'danh-sach'() {
     const [lists, media] = await Promise.all([api('GET', '/playlists'), api('GET', '/media')]);
-    const chosen = [];
+    let chosen = [];
+    let editing = false;  // PUT an existing playlist instead of creating one
     const shown = h('ol', { id: 'pl-items' });
     const pick = h('select', { id: 'pl-pick' }, media.filter((m) => m.kind === 'audio').map((m) => h('option', { value: m.id }, m.title + ' (' + m.id + ')')));
     const id = h('input', { id: 'pl-id', required: true, pattern: '[a-z0-9_-]+', placeholder: 'ban-tin-sang' });
     const title = h('input', { id: 'pl-title' });
-    const redraw = () => shown.replaceChildren(...chosen.map((m, i) => h('li', {}, m + ' ', h('button', { type: 'button', class: 'secondary', onclick: () => { chosen.splice(i, 1); redraw(); } }, '×'))));
+    const move = (i, by) => { const j = i + by; if (j < 0 || j >= chosen.length) return; [chosen[i], chosen[j]] = [chosen[j], chosen[i]]; redraw(); };
+    const redraw = () => shown.replaceChildren(...chosen.map((m, i) => h('li', {}, m + ' ',
+      h('button', { type: 'button', class: 'secondary', title: t('up'), onclick: () => move(i, -1) }, '↑'), ' ',
+      h('button', { type: 'button', class: 'secondary', title: t('down'), onclick: () => move(i, 1) }, '↓'), ' ',
+      h('button', { type: 'button', class: 'secondary', title: t('delete'), onclick: () => { chosen.splice(i, 1); redraw(); } }, '×'))));
     const form = h('form', { class: 'card', onsubmit: (ev) => {
       ev.preventDefault();
-      act(() => api('POST', '/playlists', { id: id.value, title: title.value, items: chosen }), t('saved'));
+      const body = { id: id.value, title: title.value, items: chosen };
+      act(() => editing ? api('PUT', '/playlists/' + encodeURIComponent(id.value), body) : api('POST', '/playlists', body), t('saved'));
     } },
     h('div', { class: 'grid' }, h('label', {}, t('id'), id), h('label', {}, t('title'), title),
       h('label', {}, t('items'), pick), h('button', { type: 'button', id: 'pl-add', onclick: () => { chosen.push(pick.value); redraw(); } }, t('add'))),
-    shown, h('button', { type: 'submit', disabled: !canChange() }, t('create')));
-    return [h('h1', {}, t('nav.playlists')), form,
+    shown, h('button', { type: 'submit', disabled: !canChange() }, t('save')));
+    // An M3U from a USB stick: choose its folder; the files it names are uploaded, then
+    // the playlist is made in the M3U's order.
+    const folder = h('input', { type: 'file', id: 'm3u-folder', webkitdirectory: true, multiple: true });
+    const progress = h('span', { class: 'muted' });
+    const importForm = h('form', { class: 'card grid', onsubmit: async (ev) => {
+      ev.preventDefault();
+      const files = [...folder.files];
+      const m3u = files.find((f) => /\.m3u8?$/i.test(f.name));
+      if (!m3u) { toast(t('m3u.none'), true); return; }
+      const base = m3u.webkitRelativePath.split('/').slice(0, -1).join('/');
+      const byPath = new Map(files.map((f) => [f.webkitRelativePath, f]));
+      const lines = (await m3u.text()).split(/\r?\n/).map((l) => l.replace(/^\uFEFF/, '').trim());
+      const entries = [];
+      for (const [n, l] of lines.entries()) {
+        if (!l || l.startsWith('#')) continue;
+        const f = byPath.get((base ? base + '/' : '') + l.replaceAll('\\', '/'));
+        if (!f) { toast(m3u.name + ':' + (n + 1) + ': ' + l + ' — ' + t('m3u.missing'), true); return; }
+        entries.push(f);
+      }
+      const ids = [];
+      try {
+        for (const [i, f] of entries.entries()) {
+          progress.textContent = t('uploading') + ' ' + (i + 1) + '/' + entries.length;
+          const r = await fetch('/api/v1/media?' + new URLSearchParams({ filename: f.name }), { method: 'PUT', body: f,
+            headers: { Authorization: 'Bearer ' + localStorage.getItem('loaxa.token') } });
+          const data = await r.json();
+          if (!r.ok) throw new Error(f.name + ': ' + (data.error ? data.error.message : r.status));
+          ids.push(data.id);
+        }
+        const plId = m3u.name.replace(/\.m3u8?$/i, '').normalize('NFD').replace(/[\u0300-\u036f]/g, '').replace(/đ/g, 'd').replace(/Đ/g, 'D').toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '') || 'danh-sach';
+        await api('POST', '/playlists', { id: plId, title: m3u.name.replace(/\.m3u8?$/i, ''), items: ids });
+        toast(t('saved') + ': ' + plId); route();
+      } catch (e) { progress.textContent = ''; toast(t('error') + ': ' + e.message, true); }
+    } }, h('label', {}, t('m3u'), folder), h('button', { type: 'submit', disabled: !canChange() }, t('m3u.go')), progress);
+    return [h('h1', {}, t('nav.playlists')), form, importForm,
       table([t('id'), t('title'), t('items'), t('origin'), ''], lists.map((p) => h('tr', {}, h('td', {}, p.id), h('td', {}, p.title), h('td', {}, p.items.join(', ')), h('td', {}, p.origin),
-        h('td', {}, p.origin === 'local' && canChange() ? h('button', { class: 'secondary', onclick: () => act(() => api('DELETE', '/playlists/' + encodeURIComponent(p.id)), t('deleted')) }, t('delete')) : ''))))];
+        h('td', {}, p.origin === 'local' && canChange() ? [
+          h('button', { class: 'secondary', onclick: () => { editing = true; id.value = p.id; id.readOnly = true; title.value = p.title; chosen = [...p.items]; redraw(); form.scrollIntoView(); } }, t('edit')), ' ',
+          h('button', { class: 'secondary', onclick: () => act(() => api('DELETE', '/playlists/' + encodeURIComponent(p.id)), t('deleted')) }, t('delete'))] : ''))))];
   },
 
   async lich() {
@@ -226,16 +274,20 @@ const pages = {
     h('label', {}, t('time'), time), h('label', {}, t('from'), from), h('label', {}, t('to'), to), h('label', {}, t('priority'), prio),
     h('button', { type: 'submit', disabled: !canChange() }, t('sched.add')));
     const day = h('input', { type: 'date', id: 'tl-date', value: today() });
+    const span = h('select', { id: 'tl-span' }, h('option', { value: '1' }, t('span.day')), h('option', { value: '7' }, t('span.week')));
     const timeline = h('div', { id: 'timeline' });
     const showDay = async () => {
-      const entries = await api('GET', '/schedule/preview?from=' + day.value + '&to=' + day.value + 'T23:59:59');
+      const end = new Date(Date.parse(day.value + 'T00:00:00Z') + (Number(span.value) - 1) * 86400e3).toISOString().slice(0, 10);
+      const entries = await api('GET', '/schedule/preview?from=' + day.value + '&to=' + end + 'T23:59:59');
+      const week = span.value !== '1';
       timeline.replaceChildren(table([t('start'), t('end'), t('channel'), t('id'), t('content'), t('status'), t('reason')], entries.map((e) => h('tr', {},
-        h('td', {}, e.start.slice(11, 19)), h('td', {}, e.end.slice(11, 19)), h('td', {}, e.channel), h('td', {}, e.schedule_id), h('td', {}, e.content), h('td', {}, pill(e.status)), h('td', {}, e.reason)))));
+        h('td', {}, week ? e.start.slice(5, 16).replace('T', ' ') : e.start.slice(11, 19)), h('td', {}, e.end.slice(11, 19)), h('td', {}, e.channel), h('td', {}, e.schedule_id), h('td', {}, e.content), h('td', {}, pill(e.status)), h('td', {}, e.reason)))));
     };
     day.addEventListener('change', showDay);
+    span.addEventListener('change', showDay);
     await showDay();
     return [h('h1', {}, t('nav.schedule')), h('h2', {}, t('sched.add')), form,
-      h('h2', {}, t('sched.timeline')), h('div', { class: 'card' }, h('label', {}, t('date'), day)), timeline,
+      h('h2', {}, t('sched.timeline')), h('div', { class: 'card grid' }, h('label', {}, t('date'), day), h('label', {}, t('span'), span)), timeline,
       h('h2', {}, t('sched.list')),
       table([t('id'), t('channel'), t('content'), t('start'), t('rule'), t('to'), t('priority'), t('origin'), ''], scheds.map((s) => h('tr', {},
         h('td', {}, s.id), h('td', {}, s.channel), h('td', {}, s.content), h('td', {}, s.start.replace('T', ' ')), h('td', {}, s.rrule || t('none')),
@@ -319,7 +371,10 @@ function showLogin() {
   $('#logout').hidden = true;
 }
 
+let routeSeq = 0;
 async function route() {
+  // Only the latest navigation draws: a slow page must not replace a newer one.
+  const seq = ++routeSeq;
   const name = (location.hash || '#tong-quan').slice(1);
   for (const a of document.querySelectorAll('#nav a')) a.classList.toggle('active', a.getAttribute('href') === '#' + name);
   if (!localStorage.getItem('loaxa.token')) return showLogin();
@@ -329,11 +384,12 @@ async function route() {
     $('#logout').hidden = false;
     const build = pages[name] || pages['tong-quan'];
     const content = await build();
+    if (seq !== routeSeq) return;
     const out = [content].flat();
     if (me.role === 'viewer') out.unshift(h('p', { class: 'muted' }, t('viewer')));
     page().replaceChildren(...out);
   } catch (e) {
-    if (e.status !== 401) page().replaceChildren(h('p', { class: 'error' }, t('error') + ': ' + e.message));
+    if (e.status !== 401 && seq === routeSeq) page().replaceChildren(h('p', { class: 'error' }, t('error') + ': ' + e.message));
   }
 }
 

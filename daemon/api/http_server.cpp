@@ -612,7 +612,8 @@ std::optional<Response> HttpServer::authorize(Role role, Request& request) const
   const std::optional<Principal> who =
       authenticator_ ? authenticator_(token) : std::optional<Principal>{};
   if (!who) {
-    note_failure(request.remote);
+    // A wrong token is a guess; no token at all (a first visit of the UI) is not.
+    if (!token.empty()) note_failure(request.remote);
     return error_response(
         401, "unauthorized",
         token.empty() ? "this endpoint needs a token: send \"Authorization: Bearer TOKEN\" "

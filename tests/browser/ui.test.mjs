@@ -149,6 +149,16 @@ test('an operator uploads, plans, sees it air and runs an emergency, in Vietname
   await page.click('#pl-add');
   await page.click('#page form button[type=submit]');
   await page.waitForSelector('td:text-is("tiep-dan")');
+  // An M3U on a USB stick: the folder is chosen, its files uploaded in the list's order.
+  const usb = path.join(dir, 'usb');
+  fs.mkdirSync(path.join(usb, 'tin'), { recursive: true });
+  toneWav(path.join(usb, 'nhac-hieu.wav'), 0.5);
+  toneWav(path.join(usb, 'tin', 'Tin cải cách.wav'), 0.5);
+  fs.writeFileSync(path.join(usb, 'Bản tin chiều.m3u'), '#EXTM3U\r\n#EXTINF:1,Nhạc hiệu\r\nnhac-hieu.wav\r\ntin/Tin cải cách.wav\r\n');
+  await page.setInputFiles('#m3u-folder', usb);
+  await page.click('#page form.card.grid button[type=submit]');
+  await page.waitForSelector('td:text-is("ban-tin-chieu")');
+  assert.match(await page.textContent('#page'), /nhac-hieu, tin-cai-cach/);
   await shot(page, '03-danh-sach-phat');
 
   // Lịch phát: every day of the week, a few seconds from now.
@@ -164,6 +174,8 @@ test('an operator uploads, plans, sees it air and runs an emergency, in Vietname
   await page.fill('#tl-date', at.date);
   await page.dispatchEvent('#tl-date', 'change');
   await page.waitForSelector(`#timeline td:text-is("${at.time}")`);
+  await page.selectOption('#tl-span', '7');
+  await page.waitForSelector(`#timeline td:text-is("${at.date.slice(5)} ${at.time.slice(0, 5)}")`);
   await shot(page, '04-lich-phat');
 
   // Nhật ký phát: the play, once it has aired.
@@ -219,8 +231,12 @@ test('an operator uploads, plans, sees it air and runs an emergency, in Vietname
 test('a viewer sees every page and can change nothing', async () => {
   const page = await browser.newPage();
   await login(page, VIEWER);
-  for (const p of ['tong-quan', 'thu-vien', 'danh-sach', 'lich', 'nhat-ky', 'bao-cao', 'khan-cap']) {
+  // Each page's own element, then the viewer's notice on it.
+  const own = { 'tong-quan': 'table', 'thu-vien': '#upload-file', 'danh-sach': '#pl-id', lich: '#sc-content',
+    'nhat-ky': '#airtime', 'bao-cao': '#report', 'khan-cap': '#em-start' };
+  for (const [p, sel] of Object.entries(own)) {
     await page.goto(`http://127.0.0.1:${port}/#${p}`);
+    await page.waitForSelector(`#page ${sel}`);
     await page.waitForSelector('text=Bạn chỉ có quyền xem.');
   }
   assert.equal(await page.isDisabled('#em-start'), true);

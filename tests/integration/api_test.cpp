@@ -420,3 +420,80 @@ TEST_F(ApiTest, OnTheOfficeNetworkTheApiSpeaksHttpsAndLoopbackStaysPlain) {
 
 }  // namespace
 }  // namespace loaxa::test
+
+namespace loaxa::test {
+namespace {
+
+TEST_F(ApiTest, EveryEndpointRefusesCallersBelowItsRole) {
+  constexpr const char* kAdminToken = kAdmin;
+  write_config("");
+  auto daemon = start_daemon();
+  struct Endpoint {
+    const char* method;
+    const char* path;
+    const char* role;  // the least role that may
+  };
+  const Endpoint all[] = {
+      {"GET", "/api/v1/status", "viewer"},
+      {"GET", "/api/v1/whoami", "viewer"},
+      {"GET", "/api/v1/media", "viewer"},
+      {"PUT", "/api/v1/media?filename=x.wav", "operator"},
+      {"DELETE", "/api/v1/media/x", "operator"},
+      {"GET", "/api/v1/playlists", "viewer"},
+      {"POST", "/api/v1/playlists", "operator"},
+      {"PUT", "/api/v1/playlists/x", "operator"},
+      {"DELETE", "/api/v1/playlists/x", "operator"},
+      {"GET", "/api/v1/schedules", "viewer"},
+      {"POST", "/api/v1/schedules", "operator"},
+      {"DELETE", "/api/v1/schedules/x", "operator"},
+      {"GET", "/api/v1/schedule/preview", "viewer"},
+      {"POST", "/api/v1/channels/loudspeaker/play", "operator"},
+      {"POST", "/api/v1/channels/loudspeaker/stop", "operator"},
+      {"POST", "/api/v1/emergency", "operator"},
+      {"DELETE", "/api/v1/emergency", "operator"},
+      {"POST", "/api/v1/announcements", "operator"},
+      {"GET", "/api/v1/inbox", "viewer"},
+      {"POST", "/api/v1/inbox/x/accept", "operator"},
+      {"POST", "/api/v1/inbox/x/reject", "operator"},
+      {"GET", "/api/v1/airtime", "viewer"},
+      {"GET", "/api/v1/reports/airtime?period=2022", "viewer"},
+      {"GET", "/api/v1/sync", "viewer"},
+      {"POST", "/api/v1/sync", "operator"},
+      {"GET", "/api/v1/tokens", "admin"},
+      {"POST", "/api/v1/tokens", "admin"},
+      {"DELETE", "/api/v1/tokens/x", "admin"},
+      {"GET", "/api/v1/audit", "admin"},
+  };
+  const std::pair<const char*, const char*> callers[] = {
+      {"viewer", kViewer}, {"operator", kOperator}, {"admin", kAdminToken}};
+  auto rank = [](const std::string& role) { return role == "admin" ? 3 : role == "operator" ? 2 : 1; };
+  for (const auto& e : all) {
+    const std::string target = url() + e.path;
+    auto status = [&](const std::string& token) {
+      std::vector<std::string> argv{"/usr/bin/curl", "-s", "-o", "/dev/null", "-w", "%{http_code}",
+                                    "-X", e.method, "-H", "Content-Type: application/json",
+                                    "--data", "{}"};
+      if (!token.empty()) {
+        argv.push_back("-H");
+        argv.push_back("Authorization: Bearer " + token);
+      }
+      argv.push_back(target);
+      return run(argv).out;
+    };
+    EXPECT_EQ(status(""), "401") << e.method << " " << e.path;
+    for (const auto& [role, token] : callers) {
+      const std::string got = status(token);
+      if (rank(role) < rank(e.role)) {
+        EXPECT_EQ(got, "403") << role << " " << e.method << " " << e.path;
+      } else {
+        EXPECT_NE(got, "401") << role << " " << e.method << " " << e.path;
+        EXPECT_NE(got, "403") << role << " " << e.method << " " << e.path;
+      }
+    }
+  }
+  daemon->signal(SIGTERM);
+  EXPECT_EQ(daemon->wait_exit(5s), 0);
+}
+
+}  // namespace
+}  // namespace loaxa::test
