@@ -12,6 +12,7 @@
 
 #include "daemon/cli/args.hpp"
 #include "daemon/cli/control.hpp"
+#include "daemon/cli/doctor.hpp"
 #include "daemon/cli/library.hpp"
 #include "daemon/cli/http_client.hpp"
 #include "daemon/cli/occurrences.hpp"
@@ -53,6 +54,7 @@ constexpr const char* kUsage =
     "  emergency start|stop   an emergency bulletin on every loudspeaker, or stop it\n"
     "  token create|list|revoke  API tokens (admin)\n"
     "  audit                  who did what (admin)\n"
+    "  doctor [--config FILE] offline: check the box and say what to fix\n"
     "  passwd                 offline: hash a password for [api] users (web UI login)\n"
     "  keygen --out PREFIX    make an Ed25519 key pair for signing province manifests\n"
     "  publish SRC --out OUT --key PREFIX.key\n"
@@ -110,6 +112,7 @@ const std::map<std::string, std::string> kVerbHelp = {
      "\n"
      "Asks loaxad to poll the province at once (instead of at the next interval) and\n"
      "shows the sync status.\n"},
+    {"doctor", loaxa::cli::kDoctorHelp},
     {"passwd",
      "Usage: loaxa passwd < PASSWORD\n"
      "\n"
@@ -389,6 +392,7 @@ int main(int argc, char** argv) {
     if (a.verb == "report") return loaxa::cli::cmd_report(a, getter);
     if (a.verb == "keygen") return cmd_keygen(a);
     if (a.verb == "passwd") return cmd_passwd(a);
+    if (a.verb == "doctor") return loaxa::cli::cmd_doctor(a);
     if (a.verb == "occurrences") return loaxa::cli::cmd_occurrences(a);
     if (a.verb == "verify-log") return loaxa::cli::cmd_verify_log(a);
     if (a.verb == "schedule preview") {

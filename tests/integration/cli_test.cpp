@@ -52,7 +52,7 @@ TEST(Loaxa, EveryVerbHasHelp) {
         "publish", "sync now", "sync status", "inbox", "inbox accept", "inbox reject", "play",
         "stop", "emergency start", "emergency stop", "token create", "token list",
         "token revoke", "audit", "media add", "media list", "media rm", "playlist import",
-        "playlist list", "playlist show", "schedule add", "schedule list", "schedule rm", "announce", "passwd"}) {
+        "playlist list", "playlist show", "schedule add", "schedule list", "schedule rm", "announce", "passwd", "doctor"}) {
     std::vector<std::string> argv{LOAXA_BIN};
     std::string v(verb);
     for (std::size_t sp; (sp = v.find(' ')) != std::string::npos; v.erase(0, sp + 1)) {
@@ -139,6 +139,37 @@ TEST(Loaxa, KeygenWritesAPrivateKeyAndNeverOverwrites) {
   r = run({LOAXA_BIN, "keygen", "--out", prefix});
   EXPECT_EQ(r.code, 1);
   EXPECT_NE(r.err.find("exists already"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace loaxa::test
+
+namespace loaxa::test {
+namespace {
+
+TEST(Loaxa, DoctorSaysWhatToFix) {
+  TempDir dir("doctor");
+  const auto keys = run({LOAXA_BIN, "keygen", "--out", (dir.path() / "tinh").string()});
+  ASSERT_EQ(keys.code, 0) << keys.err;
+  std::ifstream pub_in(dir.path() / "tinh.pub");
+  std::string pub;
+  std::getline(pub_in, pub);
+  const auto cfg = dir.path() / "loaxa.toml";
+  std::ofstream(cfg) << "[box]\nid = \"hop\"\nstate_dir = \"" << (dir.path() / "state").string()
+                     << "\"\n[channels.loudspeaker]\nsink = \"fakesink\"\n[sync]\nurl = "
+                        "\"http://127.0.0.1:"
+                     << free_port() << "/manifest.json\"\npublic_keys = [\"" << pub << "\"]\n";
+  auto r = run({LOAXA_BIN, "doctor", "--config", cfg.string()});
+  EXPECT_EQ(r.code, 1) << r.out;
+  EXPECT_NE(r.out.find("[ OK ] cấu hình / config"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("[LỖI] máy chủ tỉnh / province server"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("→ check the network"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("[ OK ] khóa tỉnh / province keys: 1"), std::string::npos) << r.out;
+
+  std::ofstream(cfg) << "[box]\nid = \"hop\"\nbogus = 1\n";
+  r = run({LOAXA_BIN, "doctor", "--config", cfg.string()});
+  EXPECT_EQ(r.code, 1);
+  EXPECT_NE(r.out.find("loaxa.toml:3:"), std::string::npos) << r.out;
 }
 
 }  // namespace
