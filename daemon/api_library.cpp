@@ -28,6 +28,7 @@ boost::json::object media_json(const store::MediaRecord& m) {
                         {"kind", m.kind},
                         {"origin", m.origin},
                         {"sha256", m.sha256},
+                        {"audience", m.audience},
                         {"duration_s", nullptr},
                         {"loudness_lufs", nullptr},
                         {"peak_db", nullptr}};
@@ -151,6 +152,7 @@ void add_media_routes(api::HttpServer& server, Controller& controller, store::St
     if (auto t = r.query.find("title"); t != r.query.end() && !t->second.empty())
       m.title = t->second;
     if (auto t = r.query.find("topic"); t != r.query.end()) m.topic = t->second;
+    if (auto t = r.query.find("audience"); t != r.query.end()) m.audience = t->second;
     store.catalog().upsert_media(m);
     store.access().audit(r.who, r.remote, "media.add", m.id + " (" + name.string() + ")");
     log::info("ingest", "uploaded " + name.string() + " as " + m.id + " by " + r.who);

@@ -492,6 +492,7 @@ void ProvinceSync::apply() {
       rec.kind = media.kind;
       rec.duration_ms = media.duration_ms;
       rec.origin = "province";
+      for (const auto& a : media.audience) rec.audience += (rec.audience.empty() ? "" : ",") + a;
       store_.catalog().upsert_media(rec);
     }
     applied_at_ = now_iso();

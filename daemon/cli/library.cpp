@@ -19,12 +19,13 @@ namespace {
 
 const std::map<std::string, std::string> kHelp = {
     {"media add",
-     "Usage: loaxa media add FILE... [--title T] [--topic K]\n"
+     "Usage: loaxa media add FILE... [--title T] [--topic K] [--audience A]\n"
      "\n"
      "Uploads each file to the box: it is probed, hashed and its loudness measured; a file\n"
      "that cannot play is refused with the reason. Prints the new media ids. --topic is a\n"
      "report topic key (see [topics] in the config; default keys: overview, policy,\n"
-     "institutions, indices, models, results, rights).\n"},
+     "institutions, indices, models, results, rights). --audience names who it is for,\n"
+     "comma-separated (e.g. nguoi-dan,doanh-nghiep).\n"},
     {"media list",
      "Usage: loaxa media list [--format table|json]\n"
      "\n"
@@ -85,10 +86,12 @@ std::string format_of(const Args& a) {
 
 // Uploads one file; its media id, or nullopt after saying why.
 std::optional<std::string> upload(const Endpoint& ep, const std::string& file,
-                                  const std::string& title, const std::string& topic) {
+                                  const std::string& title, const std::string& topic,
+                                  const std::string& audience = "") {
   std::string q = "/api/v1/media?filename=" + url_escape(fs::path(file).filename().string());
   if (!title.empty()) q += "&title=" + url_escape(title);
   if (!topic.empty()) q += "&topic=" + url_escape(topic);
+  if (!audience.empty()) q += "&audience=" + url_escape(audience);
   const auto r = http_put_file(ep.url, q, ep.token, file);
   if (r.status >= 400) {
     std::cerr << "loaxa: " << file << ": " << error_message(r) << "\n";
@@ -189,7 +192,7 @@ bool is_library_verb(const std::string& verb) {
 int cmd_library(const Args& a, const Endpoint& ep) {
   const std::string& verb = a.verb;
   if (verb == "media add") {
-    allow_options(a, {"title", "topic"});
+    allow_options(a, {"title", "topic", "audience"});
     if (a.positional.empty()) throw BadInput("loaxa media add needs at least one FILE");
     int failed = 0;
     for (const auto& f : a.positional) {
@@ -198,7 +201,7 @@ int cmd_library(const Args& a, const Endpoint& ep) {
         ++failed;
         continue;
       }
-      if (auto id = upload(ep, f, option(a, "title"), option(a, "topic"))) {
+      if (auto id = upload(ep, f, option(a, "title"), option(a, "topic"), option(a, "audience"))) {
         std::cout << *id << "\n";
       } else {
         ++failed;

@@ -5,7 +5,8 @@ namespace {
 
 constexpr const char* kMediaSelect =
     "SELECT id, media.sha256, file, title, COALESCE(topic,''), kind, duration_ms, origin, "
-    "loudness.lufs, loudness.peak_db FROM media LEFT JOIN loudness USING (sha256)";
+    "loudness.lufs, loudness.peak_db, COALESCE(audience,'') FROM media LEFT JOIN loudness "
+    "USING (sha256)";
 
 MediaRecord read_media(const sqlite::Statement& st) {
   MediaRecord m;
@@ -19,6 +20,7 @@ MediaRecord read_media(const sqlite::Statement& st) {
   m.origin = st.text(7);
   if (!st.is_null(8)) m.loudness_lufs = st.real(8);
   if (!st.is_null(9)) m.peak_db = st.real(9);
+  m.audience = st.text(10);
   return m;
 }
 
@@ -26,11 +28,11 @@ MediaRecord read_media(const sqlite::Statement& st) {
 
 void Catalog::upsert_media(const MediaRecord& m) {
   db_.prepare(
-         "INSERT INTO media(id, sha256, file, title, topic, kind, duration_ms, origin, added_at) "
-         "VALUES (?,?,?,?,?,?,?,?, strftime('%Y-%m-%dT%H:%M:%fZ','now')) "
+         "INSERT INTO media(id, sha256, file, title, topic, kind, duration_ms, origin, audience, "
+         "added_at) VALUES (?,?,?,?,?,?,?,?,?, strftime('%Y-%m-%dT%H:%M:%fZ','now')) "
          "ON CONFLICT(id) DO UPDATE SET sha256=excluded.sha256, file=excluded.file, "
          "title=excluded.title, topic=excluded.topic, kind=excluded.kind, "
-         "duration_ms=excluded.duration_ms, origin=excluded.origin")
+         "duration_ms=excluded.duration_ms, origin=excluded.origin, audience=excluded.audience")
       .bind(1, m.id)
       .bind(2, m.sha256)
       .bind(3, m.file)
@@ -39,6 +41,7 @@ void Catalog::upsert_media(const MediaRecord& m) {
       .bind(6, m.kind)
       .bind(7, m.duration_ms)
       .bind(8, m.origin)
+      .bind(9, m.audience)
       .run();
 }
 

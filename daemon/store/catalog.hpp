@@ -19,6 +19,7 @@ struct MediaRecord {
   std::string kind = "audio";
   std::optional<std::int64_t> duration_ms;
   std::string origin = "local";
+  std::string audience;  // comma-separated audience keys (the plan's target groups)
   // Measured at ingest, by content (schema v7): unset until measured.
   std::optional<double> loudness_lufs;
   std::optional<double> peak_db;

@@ -295,6 +295,15 @@ TEST_F(ApiTest, AnM3uFromAUsbStickBecomesAPlaylistThatIsScheduledAndAirs) {
   EXPECT_NE(r.err.find("operator"), std::string::npos) << r.err;
   const auto media = loaxa({"media", "list", "--format", "json"}, kViewer);
   EXPECT_EQ(boost::json::parse(media.out).as_array().size(), 2u) << media.out;
+  write_tone_wav(usb / "doanh-nghiep.wav", 0.5, 550);
+  r = loaxa({"media", "add", (usb / "doanh-nghiep.wav").string(), "--topic", "indices",
+             "--audience", "doanh-nghiep,nguoi-dan", "--title", "Chỉ số PCI"},
+            kOperator);
+  ASSERT_EQ(r.code, 0) << r.err;
+  const auto added = loaxa({"media", "list", "--format", "json"}, kViewer);
+  EXPECT_NE(added.out.find(R"("audience":"doanh-nghiep,nguoi-dan")"), std::string::npos)
+      << added.out;
+  EXPECT_NE(added.out.find(R"("title":"Chỉ số PCI")"), std::string::npos) << added.out;
 
   const Instant t = start_in(2s);
   r = loaxa({"schedule", "add", "--channel", "loudspeaker", "--playlist", "sang", "--start",
