@@ -422,42 +422,45 @@ void add_routes(api::HttpServer& server, Controller& controller, store::Store& s
   });
   add_access_routes(server, store);
   // Name and password (the web UI on a phone) for a session token of 12 hours.
-  server.route("POST", "/api/v1/login", Role::none, [&server, &controller, &store](
-                                                        const Request& r) {
-    if (auto locked = server.locked_out(r.remote)) return std::move(*locked);
-    Response error;
-    const auto body = object_body(r, error, R"({"name": "van-hoa-xa", "password": "..."})");
-    if (!body) return error;
-    const auto* name = body->if_contains("name");
-    const auto* password = body->if_contains("password");
-    if (!name || !name->is_string() || !password || !password->is_string()) {
-      return error_response(400, "bad_body", "body.name and body.password (strings) are required");
-    }
-    const std::string who(name->as_string());
-    const std::string pass(password->as_string());
-    const auto& api = controller.config().api;
-    const UserConfig* user = nullptr;
-    if (api) {
-      for (const auto& u : api->users) {
-        if (u.name == who) user = &u;
-      }
-    }
-    // The hash is checked even for an unknown name, so timing does not tell names apart.
-    static const std::string kDummy = store::hash_password("loaxa-dummy-password");
-    const bool ok = store::verify_password(user ? user->password_hash : kDummy, pass) && user;
-    if (!ok) {
-      server.note_failure(r.remote);
-      return error_response(401, "unauthorized", "the name or the password is wrong");
-    }
-    const auto now = unix_ms(std::chrono::system_clock::now());
-    store.access().drop_expired(now);
-    const std::string token = store.access().create_token(
-        "phien-" + who + "-" + std::to_string(now), user->role, who, now + 12 * 3600 * 1000);
-    store.access().audit(who, r.remote, "login", user->role);
-    boost::json::object out{{"token", token}, {"name", who}, {"role", user->role},
-                            {"expires_ms", now + 12 * 3600 * 1000}};
-    return api::json_response(boost::json::serialize(out) + "\n", 201);
-  });
+  server.route(
+      "POST", "/api/v1/login", Role::none, [&server, &controller, &store](const Request& r) {
+        if (auto locked = server.locked_out(r.remote)) return std::move(*locked);
+        Response error;
+        const auto body = object_body(r, error, R"({"name": "van-hoa-xa", "password": "..."})");
+        if (!body) return error;
+        const auto* name = body->if_contains("name");
+        const auto* password = body->if_contains("password");
+        if (!name || !name->is_string() || !password || !password->is_string()) {
+          return error_response(400, "bad_body",
+                                "body.name and body.password (strings) are required");
+        }
+        const std::string who(name->as_string());
+        const std::string pass(password->as_string());
+        const auto& api = controller.config().api;
+        const UserConfig* user = nullptr;
+        if (api) {
+          for (const auto& u : api->users) {
+            if (u.name == who) user = &u;
+          }
+        }
+        // The hash is checked even for an unknown name, so timing does not tell names apart.
+        static const std::string kDummy = store::hash_password("loaxa-dummy-password");
+        const bool ok = store::verify_password(user ? user->password_hash : kDummy, pass) && user;
+        if (!ok) {
+          server.note_failure(r.remote);
+          return error_response(401, "unauthorized", "the name or the password is wrong");
+        }
+        const auto now = unix_ms(std::chrono::system_clock::now());
+        store.access().drop_expired(now);
+        const std::string token = store.access().create_token(
+            "phien-" + who + "-" + std::to_string(now), user->role, who, now + 12 * 3600 * 1000);
+        store.access().audit(who, r.remote, "login", user->role);
+        boost::json::object out{{"token", token},
+                                {"name", who},
+                                {"role", user->role},
+                                {"expires_ms", now + 12 * 3600 * 1000}};
+        return api::json_response(boost::json::serialize(out) + "\n", 201);
+      });
   server.route("GET", "/api/v1/whoami", Role::viewer, [](const Request& r) {
     boost::json::object out{{"name", r.who}, {"role", api::role_name(r.role)}};
     return api::json_response(boost::json::serialize(out) + "\n");

@@ -51,7 +51,8 @@ int App::run() {
           "on the box first");
     }
   }
-  if (!config_.api->tls_cert.empty()) server_->enable_tls(config_.api->tls_cert, config_.api->tls_key);
+  if (!config_.api->tls_cert.empty())
+    server_->enable_tls(config_.api->tls_cert, config_.api->tls_key);
   server_->listen(config_.api->listen);
   for (const auto& l : config_.api->listen) {
     const bool tls = !config_.api->tls_cert.empty() && !is_loopback(l);

@@ -15,6 +15,30 @@
 namespace loaxa {
 namespace {
 
+// A size such as "200MB" or "1GB" under `key`, in bytes; a problem (named by `path`)
+// when it is not one.
+std::optional<std::int64_t> read_size(ConfigReader& r, const char* key, const std::string& path) {
+  const auto v = r.string(key);
+  if (!v) return std::nullopt;
+  static const std::regex size_re(R"(^(\d{1,6})\s*(MB|GB)$)");
+  std::smatch m;
+  if (!std::regex_match(*v, m, size_re)) {
+    r.problem(r.line_of(key), path + ": \"" + *v + "\" is not a size like \"200MB\" or \"1GB\"");
+    return std::nullopt;
+  }
+  return std::stoll(m[1]) << (m[2] == "GB" ? 30 : 20);
+}
+
+// The required `role` of a token or user table at `path`.
+std::string read_role(ConfigReader& r, const std::string& path) {
+  std::string role = r.string("role", true).value_or("");
+  if (!role.empty() && role != "admin" && role != "operator" && role != "viewer") {
+    r.problem(r.line_of("role"),
+              path + ".role must be admin, operator or viewer, not \"" + role + "\"");
+  }
+  return role;
+}
+
 namespace fs = std::filesystem;
 
 const std::regex kIdPattern("^[a-z0-9][a-z0-9_-]{0,63}$");
@@ -281,16 +305,7 @@ void read_sync(ConfigReader& r, Config& c) {
     }
     s.ca_file = path.string();
   }
-  if (auto v = r.string("disk_reserve")) {
-    static const std::regex size_re(R"(^(\d{1,6})\s*(MB|GB)$)");
-    std::smatch m;
-    if (!std::regex_match(*v, m, size_re)) {
-      r.problem(r.line_of("disk_reserve"),
-                "sync.disk_reserve: \"" + *v + "\" is not a size like \"200MB\" or \"1GB\"");
-    } else {
-      s.disk_reserve = std::stoll(m[1]) << (m[2] == "GB" ? 30 : 20);
-    }
-  }
+  if (auto v = read_size(r, "disk_reserve", "sync.disk_reserve")) s.disk_reserve = *v;
   r.finish();
   c.sync = s;
 }
@@ -323,16 +338,7 @@ void read_api(ConfigReader& r, Config& c, std::vector<ConfigProblem>& problems) 
     r.problem(r.line_of(a.tls_cert.empty() ? "tls_key" : "tls_cert"),
               "api.tls_cert and api.tls_key go together: give both, or neither");
   }
-  if (auto v = r.string("max_upload")) {
-    static const std::regex size_re(R"(^(\d{1,6})\s*(MB|GB)$)");
-    std::smatch m;
-    if (!std::regex_match(*v, m, size_re)) {
-      r.problem(r.line_of("max_upload"),
-                "api.max_upload: \"" + *v + "\" is not a size like \"200MB\" or \"1GB\"");
-    } else {
-      a.max_upload = std::stoll(m[1]) << (m[2] == "GB" ? 30 : 20);
-    }
-  }
+  if (auto v = read_size(r, "max_upload", "api.max_upload")) a.max_upload = *v;
   if (const toml::array* tokens = r.array("tokens")) {
     for (std::size_t i = 0; i < tokens->size(); ++i) {
       const toml::node& n = *tokens->get(i);
@@ -344,12 +350,7 @@ void read_api(ConfigReader& r, Config& c, std::vector<ConfigProblem>& problems) 
       ConfigReader t(*n.as_table(), path, problems, r.file());
       TokenConfig tok;
       tok.name = t.string("name", true).value_or("");
-      tok.role = t.string("role", true).value_or("");
-      if (!tok.role.empty() && tok.role != "admin" && tok.role != "operator" &&
-          tok.role != "viewer") {
-        t.problem(t.line_of("role"),
-                  path + ".role must be admin, operator or viewer, not \"" + tok.role + "\"");
-      }
+      tok.role = read_role(t, path);
       tok.sha256 = t.string("sha256", true).value_or("");
       static const std::regex hex("^[0-9a-f]{64}$");
       if (!tok.sha256.empty() && !std::regex_match(tok.sha256, hex)) {
@@ -372,17 +373,13 @@ void read_api(ConfigReader& r, Config& c, std::vector<ConfigProblem>& problems) 
       ConfigReader u(*n.as_table(), path, problems, r.file());
       UserConfig user;
       user.name = u.string("name", true).value_or("");
-      user.role = u.string("role", true).value_or("");
-      if (!user.role.empty() && user.role != "admin" && user.role != "operator" &&
-          user.role != "viewer") {
-        u.problem(u.line_of("role"),
-                  path + ".role must be admin, operator or viewer, not \"" + user.role + "\"");
-      }
+      user.role = read_role(u, path);
       user.password_hash = u.string("password", true).value_or("");
       if (!user.password_hash.empty() && !user.password_hash.starts_with("$argon2")) {
         u.problem(u.line_of("password"),
-                  path + ".password must be a hash made with `loaxa passwd` (it starts with "
-                         "$argon2id$), never the password itself");
+                  path +
+                      ".password must be a hash made with `loaxa passwd` (it starts with "
+                      "$argon2id$), never the password itself");
       }
       u.finish();
       a.users.push_back(user);

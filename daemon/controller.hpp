@@ -194,7 +194,8 @@ class Controller : public player::ChannelListener {
   std::vector<const ScheduleConfig*> all_schedules() const;
   int rank_of(const std::string& schedule_id) const;
   // What a manual request's content names: live, stream, playlist or media.
-  std::string content_kind_of(const std::string& content) const;  // emergency 1000, else its priority
+  std::string content_kind_of(
+      const std::string& content) const;  // emergency 1000, else its priority
   // Starts the earliest pending block of a channel that has fallen silent.
   void start_pending(ChannelState& cs);
   // Cuts what plays with a fade (status `preempted` or `stopped`); the next pending

@@ -18,13 +18,14 @@ boost::json::object Controller::status() const {
   out["now"] = zone_.format_iso(clock_.now());
   // A local emergency running: its notice (kiosks show it; the UI puts it on top).
   json::array topics;
-  for (const auto& [key, label] : config_.topics) topics.push_back({{"key", key}, {"label", label}});
+  for (const auto& [key, label] : config_.topics)
+    topics.push_back({{"key", key}, {"label", label}});
   out["topics"] = std::move(topics);
   bool emergency_on_air = false;
   for (const auto& [name, cs] : channels_) {
     for (const auto& m : manual_schedules_) {
-      emergency_on_air = emergency_on_air ||
-                         (m.emergency && cs.block && cs.block->entry.schedule_id == m.id);
+      emergency_on_air =
+          emergency_on_air || (m.emergency && cs.block && cs.block->entry.schedule_id == m.id);
     }
   }
   if (emergency_on_air && !emergency_text_.empty()) {

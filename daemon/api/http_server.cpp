@@ -1,22 +1,22 @@
 #include "daemon/api/http_server.hpp"
 
 #include <strings.h>
+#include <unistd.h>
 
+#include <array>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
-#include <type_traits>
-#include <boost/json/serialize.hpp>
 #include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
 #include <boost/json/value.hpp>
-#include <stdexcept>
-#include <array>
 #include <cstring>
 #include <filesystem>
-#include <unistd.h>
+#include <stdexcept>
+#include <type_traits>
 
 namespace loaxa::api {
 
@@ -136,10 +136,9 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
       if (auto refused = server_.authorize(server_.role_of(request_), request_)) {
         return refuse_upload(std::move(*refused));
       }
-      return refuse_upload(error_response(413, "too_large",
-                                          "the body is larger than " +
-                                              std::to_string(server_.limits().max_body_bytes) +
-                                              " bytes"));
+      return refuse_upload(error_response(
+          413, "too_large",
+          "the body is larger than " + std::to_string(server_.limits().max_body_bytes) + " bytes"));
     }
     parser_.emplace(std::move(*head_));
     parser_->body_limit(server_.limits().max_body_bytes);
@@ -154,9 +153,9 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     std::filesystem::create_directories(upload.dir, mk);
     const int fd = ::mkstemp(templ.data());
     if (fd < 0) {
-      return reply(error_response(507, "no_space", "cannot store the upload in " +
-                                                       upload.dir.string() + ": " +
-                                                       std::strerror(errno)),
+      return reply(error_response(507, "no_space",
+                                  "cannot store the upload in " + upload.dir.string() + ": " +
+                                      std::strerror(errno)),
                    false);
     }
     ::close(fd);
@@ -268,11 +267,11 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
   void drain() {
     if (drained_ > (16u << 20)) return;
     lowest().expires_after(std::chrono::seconds(10));
-    stream_.async_read_some(asio::buffer(scratch_), [self = shared_from_this()](
-                                                        beast::error_code ec, std::size_t n) {
-      self->drained_ += n;
-      if (!ec) self->drain();
-    });
+    stream_.async_read_some(asio::buffer(scratch_),
+                            [self = shared_from_this()](beast::error_code ec, std::size_t n) {
+                              self->drained_ += n;
+                              if (!ec) self->drain();
+                            });
   }
 
   void reply(Response resp, bool keep_alive) {
@@ -583,9 +582,9 @@ std::optional<Response> HttpServer::locked_out(const std::string& remote) const 
   const auto now = std::chrono::steady_clock::now();
   auto f = failures_.find(remote);
   if (f == failures_.end() || f->second.locked_until <= now) return std::nullopt;
-  Response r = error_response(429, "too_many_failures",
-                              "too many failed logins or wrong tokens from " + remote +
-                                  "; wait a minute and try again");
+  Response r = error_response(
+      429, "too_many_failures",
+      "too many failed logins or wrong tokens from " + remote + "; wait a minute and try again");
   r.retry_after_s = static_cast<int>(
       std::chrono::ceil<std::chrono::seconds>(f->second.locked_until - now).count());
   return r;

@@ -7,10 +7,10 @@
 #include <boost/json/object.hpp>
 #include <chrono>
 #include <filesystem>
-#include <optional>
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -35,7 +35,7 @@ struct Request {
   std::string body;
   std::string body_file;  // uploads: the body, streamed to a temporary file
   std::string remote;     // peer address
-  std::string who;     // the principal's name once authenticated (for the audit)
+  std::string who;        // the principal's name once authenticated (for the audit)
   Role role = Role::none;
 };
 
@@ -53,7 +53,7 @@ struct Response {
   // constant and playout is never held up for long.
   std::function<bool(std::string& chunk)> stream;
   std::string content_disposition;  // e.g. attachment; filename="bao-cao.xlsx"
-  int retry_after_s = 0;             // 429: when to try again
+  int retry_after_s = 0;            // 429: when to try again
 };
 
 // {"error": {"code": ..., "message": ...}} with the given HTTP status.

@@ -62,8 +62,9 @@ const std::map<std::string, std::string> kHelp = {
      "Needs an admin token.\n"},
 };
 
-std::string str(const json::value& v) { return cell(v); }
-
+std::string str(const json::value& v) {
+  return cell(v);
+}
 
 // MEDIA | PLAYLIST | URL as one positional word, or --live.
 json::object content_body(const Args& a) {
@@ -79,7 +80,6 @@ json::object content_body(const Args& a) {
   }
   return body;
 }
-
 
 int print_started(const HttpResult& r, const char* what) {
   const auto v = json::parse(r.body);

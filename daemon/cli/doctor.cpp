@@ -72,7 +72,7 @@ int cmd_doctor(const Args& a) {
     r.bad("thư mục dữ liệu / state_dir " + c.box.state_dir.string() + " is not writable",
           "chown loaxa: " + c.box.state_dir.string() + " (the service user must write there)");
   } else {
-    struct statvfs fsinfo{};
+    struct statvfs fsinfo {};
     if (::statvfs(c.box.state_dir.c_str(), &fsinfo) == 0) {
       const double free_mb =
           static_cast<double>(fsinfo.f_bavail) * static_cast<double>(fsinfo.f_frsize) / (1 << 20);

@@ -74,9 +74,9 @@ const std::map<std::string, std::string> kHelp = {
      "Deletes a schedule made on the box (config and province ones are changed there).\n"},
 };
 
-std::string str(const json::value& v) { return cell(v, 1); }
-
-
+std::string str(const json::value& v) {
+  return cell(v, 1);
+}
 
 std::string format_of(const Args& a) {
   const std::string f = option(a, "format", "table");
@@ -266,7 +266,7 @@ int cmd_library(const Args& a, const Endpoint& ep) {
   }
   // schedule add
   allow_options(a, {"channel", "playlist", "media", "stream", "start", "rrule", "until", "priority",
-            "max-duration", "id"});
+                    "max-duration", "id"});
   if (!a.positional.empty()) throw BadInput("loaxa schedule add takes options only");
   json::object body;
   int contents = 0;

@@ -13,8 +13,8 @@
 #include "daemon/cli/args.hpp"
 #include "daemon/cli/control.hpp"
 #include "daemon/cli/doctor.hpp"
-#include "daemon/cli/library.hpp"
 #include "daemon/cli/http_client.hpp"
+#include "daemon/cli/library.hpp"
 #include "daemon/cli/occurrences.hpp"
 #include "daemon/cli/preview.hpp"
 #include "daemon/cli/report.hpp"
@@ -150,7 +150,9 @@ loaxa::cli::HttpResult get(const Args& a, const std::string& target,
   return r;
 }
 
-std::string str(const json::value& v) { return loaxa::cli::cell(v); }
+std::string str(const json::value& v) {
+  return loaxa::cli::cell(v);
+}
 
 void print_sync(const json::value& v) {
   if (!v.is_object()) {
@@ -366,7 +368,8 @@ int main(int argc, char** argv) {
       return a.help ? 0 : 2;
     }
     if (a.help) {
-      for (const auto* table : {&kVerbHelp, &loaxa::cli::control_help(), &loaxa::cli::library_help()}) {
+      for (const auto* table :
+           {&kVerbHelp, &loaxa::cli::control_help(), &loaxa::cli::library_help()}) {
         if (auto it = table->find(a.verb); it != table->end()) {
           std::cout << it->second;
           return 0;

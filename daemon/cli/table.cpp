@@ -1,9 +1,8 @@
 #include "daemon/cli/table.hpp"
 
+#include <algorithm>
 #include <boost/json/serialize.hpp>
 #include <cstdio>
-
-#include <algorithm>
 
 namespace loaxa::cli {
 

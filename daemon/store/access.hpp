@@ -34,8 +34,7 @@ class Access {
 
   // A fresh random token (32 bytes, base64url) under `name`; only its hash is stored.
   // Throws std::invalid_argument when the name is taken or the role unknown.
-  std::string create_token(const std::string& name, const std::string& role,
-                           const std::string& by,
+  std::string create_token(const std::string& name, const std::string& role, const std::string& by,
                            std::optional<std::int64_t> expires_ms = std::nullopt);
   // False when there is no token of that name.
   bool revoke_token(const std::string& name);

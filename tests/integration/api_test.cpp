@@ -216,7 +216,6 @@ TEST_F(ApiTest, ManualPlayAirsOnTheSecondItNamesAndLiveInputStopsByHand) {
   ASSERT_GT(last, first + 3 * 48000);
   EXPECT_NEAR(zero_crossing_hz(s, first + 4800, first + 60000), 440.0, 5.0);
   EXPECT_NEAR(zero_crossing_hz(s, last - 38400, last - 4800), 660.0, 5.0);
-
 }
 
 TEST_F(ApiTest, ALiveEmergencyCutsTheScheduleWhichResumesWhenItIsStopped) {
@@ -311,8 +310,8 @@ TEST_F(ApiTest, AnM3uFromAUsbStickBecomesAPlaylistThatIsScheduledAndAirs) {
             kOperator);
   ASSERT_EQ(r.code, 0) << r.err;
   const std::string id = r.out.substr(0, r.out.find('\n'));
-  EXPECT_EQ(loaxa({"schedule", "add", "--channel", "loudspeaker", "--playlist", "sang",
-                   "--start", "2022-02-30T06:00:00"},
+  EXPECT_EQ(loaxa({"schedule", "add", "--channel", "loudspeaker", "--playlist", "sang", "--start",
+                   "2022-02-30T06:00:00"},
                   kOperator)
                 .code,
             2);
@@ -394,8 +393,8 @@ TEST_F(ApiTest, OnTheOfficeNetworkTheApiSpeaksHttpsAndLoopbackStaysPlain) {
                 .code,
             0);
   const int lan = free_port();
-  api_extra = "tls_cert = \"" + cert.string() + "\"\ntls_key = \"" + key.string() + "\"\n" +
-              api_extra;
+  api_extra =
+      "tls_cert = \"" + cert.string() + "\"\ntls_key = \"" + key.string() + "\"\n" + api_extra;
   write_config("");
   // A second listener, as on the office Wi-Fi (any address: reached here via loopback).
   {
@@ -475,13 +474,16 @@ TEST_F(ApiTest, EveryEndpointRefusesCallersBelowItsRole) {
   };
   const std::pair<const char*, const char*> callers[] = {
       {"viewer", kViewer}, {"operator", kOperator}, {"admin", kAdminToken}};
-  auto rank = [](const std::string& role) { return role == "admin" ? 3 : role == "operator" ? 2 : 1; };
+  auto rank = [](const std::string& role) {
+    return role == "admin" ? 3 : role == "operator" ? 2 : 1;
+  };
   for (const auto& e : all) {
     const std::string target = url() + e.path;
     auto status = [&](const std::string& token) {
-      std::vector<std::string> argv{"/usr/bin/curl", "-s", "-o", "/dev/null", "-w", "%{http_code}",
-                                    "-X", e.method, "-H", "Content-Type: application/json",
-                                    "--data", "{}"};
+      std::vector<std::string> argv{
+          "/usr/bin/curl", "-s", "-o",     "/dev/null", "-w",
+          "%{http_code}",  "-X", e.method, "-H",        "Content-Type: application/json",
+          "--data",        "{}"};
       if (!token.empty()) {
         argv.push_back("-H");
         argv.push_back("Authorization: Bearer " + token);

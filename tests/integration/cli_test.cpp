@@ -47,12 +47,17 @@ TEST(Loaxad, HelpAndBadArguments) {
 }
 
 TEST(Loaxa, EveryVerbHasHelp) {
-  for (const char* verb :
-       {"status", "airtime", "report", "keygen", "occurrences", "schedule preview", "verify-log",
-        "publish", "sync now", "sync status", "inbox", "inbox accept", "inbox reject", "play",
-        "stop", "emergency start", "emergency stop", "token create", "token list",
-        "token revoke", "audit", "media add", "media list", "media rm", "playlist import",
-        "playlist list", "playlist show", "schedule add", "schedule list", "schedule rm", "announce", "passwd", "doctor"}) {
+  for (const char* verb : {"status",          "airtime",        "report",
+                           "keygen",          "occurrences",    "schedule preview",
+                           "verify-log",      "publish",        "sync now",
+                           "sync status",     "inbox",          "inbox accept",
+                           "inbox reject",    "play",           "stop",
+                           "emergency start", "emergency stop", "token create",
+                           "token list",      "token revoke",   "audit",
+                           "media add",       "media list",     "media rm",
+                           "playlist import", "playlist list",  "playlist show",
+                           "schedule add",    "schedule list",  "schedule rm",
+                           "announce",        "passwd",         "doctor"}) {
     std::vector<std::string> argv{LOAXA_BIN};
     std::string v(verb);
     for (std::size_t sp; (sp = v.find(' ')) != std::string::npos; v.erase(0, sp + 1)) {
