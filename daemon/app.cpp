@@ -1,5 +1,8 @@
 #include "daemon/app.hpp"
 
+#include <cstdlib>
+#include <ctime>
+
 #include <systemd/sd-daemon.h>
 
 #include <csignal>
@@ -27,6 +30,9 @@ App::App(Config config, DaemonOptions options)
 App::~App() = default;
 
 int App::run() {
+  // What GStreamer draws with localtime() (a kiosk's clock) shows the box's time.
+  ::setenv("TZ", config_.box.timezone.c_str(), 1);
+  ::tzset();
   std::filesystem::create_directories(config_.box.state_dir);
   const auto db_path = config_.box.state_dir / "loaxa.db";
   store_ = std::make_unique<store::Store>(db_path);

@@ -167,7 +167,20 @@ void read_channel(ConfigReader& r, const std::string& name, Config& c) {
     }
   }
   if (auto v = r.number("max_gain", 0.0, 30.0)) ch.max_gain = *v;
-  if (auto v = r.duration("image_duration")) ch.image_duration = *v;
+  if (auto v = r.duration("image_duration")) {
+    if (*v < milliseconds(1000) || *v > milliseconds(3'600'000)) {
+      r.problem(r.line_of("image_duration"), r.where("image_duration") +
+                                                 " must be between \"1s\" and \"1h\"");
+    } else {
+      ch.image_duration = *v;
+    }
+  }
+  // Kiosk screens: the picture size and rate, the idle slide, the ticker.
+  if (auto v = r.integer("width", 16, 7680)) ch.width = static_cast<int>(*v);
+  if (auto v = r.integer("height", 16, 4320)) ch.height = static_cast<int>(*v);
+  if (auto v = r.integer("framerate", 1, 60)) ch.framerate = static_cast<int>(*v);
+  if (auto v = r.string("idle_slide")) ch.idle_slide = resolve(c.file.parent_path(), *v);
+  if (auto v = r.string("ticker")) ch.ticker = *v;
   if (auto v = r.duration("fade")) {
     if (*v > std::chrono::seconds(10)) {
       r.problem(r.line_of("fade"), r.where("fade") + " is longer than 10s");

@@ -35,6 +35,9 @@ struct ChannelConfig {
   std::vector<QuietRange> quiet_hours;
   std::optional<std::filesystem::path> chime;
   milliseconds image_duration{10'000};
+  int width = 1280, height = 720, framerate = 25;  // kiosk screens
+  std::optional<std::filesystem::path> idle_slide;  // kiosk: shown when nothing plays
+  std::string ticker;  // kiosk: a standing line scrolled over the picture
   milliseconds fade{300};
   // Integrated loudness every play is brought to (EBU R128, LUFS), from each file's
   // measurement at ingest; at most max_gain dB up, and never past a -1 dBFS peak.

@@ -48,7 +48,9 @@ Controller::~Controller() = default;
 player::SinkSpec Controller::sink_for(const ChannelConfig& ch) const {
   player::SinkSpec spec;
   spec.description = ch.sink;
-  if (options_.render_dir) spec.raw_file = *options_.render_dir / (ch.name + ".s16le");
+  if (options_.render_dir) {
+    spec.raw_file = *options_.render_dir / (ch.name + (ch.kind == "video" ? ".rgb" : ".s16le"));
+  }
   return spec;
 }
 
@@ -63,6 +65,18 @@ void Controller::build_channels() {
     settings.connect_timeout = ch.connect_timeout;
     settings.stall_timeout = ch.stall_timeout;
     settings.live_source = ch.live_source;
+    settings.width = ch.width;
+    settings.height = ch.height;
+    settings.framerate = ch.framerate;
+    settings.image_duration = ch.image_duration;
+    settings.idle_text = config_.box.name.empty() ? config_.box.id : config_.box.name;
+    settings.idle_slide = ch.idle_slide;
+    if (!ch.audio_sink.empty()) {
+      player::SinkSpec audio;
+      audio.description = ch.audio_sink;
+      if (options_.render_dir) audio.raw_file = *options_.render_dir / (name + ".s16le");
+      settings.audio_sink = audio;
+    }
     auto it = channels_.find(name);
     if (it != channels_.end()) {
       it->second.channel->update(settings);
@@ -75,18 +89,21 @@ void Controller::build_channels() {
       cs.amp = std::make_unique<Amplifier>(name, ch.on_air_command, ch.off_air_command);
     }
     channels_.emplace(name, std::move(cs));
-    if (ch.kind == "video") {
-      log::warning("controller", "channel " + name +
-                                     ": kiosk (video) playout is not built yet; its audio only "
-                                     "is played");
-    }
-    if (options_.render_dir) {
+    if (options_.render_dir && ch.kind == "video") {
+      log::notice("controller", "channel " + name + " renders to " +
+                                    (*options_.render_dir / (name + ".rgb")).string() +
+                                    " (raw RGB frames, " + std::to_string(ch.width) + "x" +
+                                    std::to_string(ch.height) + " at " +
+                                    std::to_string(ch.framerate) + " fps) instead of \"" +
+                                    ch.sink + "\"");
+    } else if (options_.render_dir) {
       log::notice("controller", "channel " + name + " renders to " +
                                     (*options_.render_dir / (name + ".s16le")).string() +
                                     " (raw PCM, S16LE 48000 Hz mono) instead of \"" + ch.sink +
                                     "\"");
     }
   }
+  apply_tickers();
   // Channels removed from the config are dropped once idle.
   for (auto it = channels_.begin(); it != channels_.end();) {
     if (!config_.channels.count(it->first) && it->second.channel->idle()) {
@@ -500,6 +517,17 @@ void Controller::on_started(const std::string& channel, std::uint64_t token,
   queue_next(cs);
 }
 
+namespace {
+
+store::PlayLevels levels_of(const player::Evidence& e) {
+  store::PlayLevels l{e.rms_db, e.peak_db, e.silence_s, std::nullopt, std::nullopt};
+  if (e.frames_rendered) l.frames_rendered = static_cast<std::int64_t>(*e.frames_rendered);
+  if (e.frames_dropped) l.frames_dropped = static_cast<std::int64_t>(*e.frames_dropped);
+  return l;
+}
+
+}  // namespace
+
 void Controller::on_ended(const std::string& channel, std::uint64_t token,
                           player::WallTime actual_end, player::EndStatus status,
                           const std::string& error, bool started,
@@ -511,7 +539,7 @@ void Controller::on_ended(const std::string& channel, std::uint64_t token,
     const std::string text =
         status == player::EndStatus::stopped ? f->second.status : player::to_string(status);
     store_.airtime().close(f->second.row_id, zone_.format_iso(end), secs, text, error,
-                           {evidence.rms_db, evidence.peak_db, evidence.silence_s});
+                           levels_of(evidence));
     log::info("player", channel + ": ended (" + text + ") at " + zone_.format_iso(end) + ", " +
                             std::to_string(secs).substr(0, 6) + " s");
     cs.fading.erase(f);
@@ -546,7 +574,7 @@ void Controller::on_ended(const std::string& channel, std::uint64_t token,
   if (started && !cs.row_id.empty()) {
     const double secs = std::chrono::duration<double>(end - cs.row_start).count();
     store_.airtime().close(cs.row_id, zone_.format_iso(end), secs, status_text, error,
-                           {evidence.rms_db, evidence.peak_db, evidence.silence_s});
+                           levels_of(evidence));
     log::info("player", channel + ": ended (" + status_text + ") at " + zone_.format_iso(end) +
                             ", " + std::to_string(secs).substr(0, 6) + " s" +
                             (error.empty() ? "" : ": " + error));
@@ -665,6 +693,7 @@ void Controller::shutdown(std::function<void()> done) {
 }
 
 void Controller::tick() {
+  apply_tickers();  // an API ticker that expired gives way to the config's
   const auto steady = clock_.steady_now();
   const auto offset = clock_.now().time_since_epoch() - steady.time_since_epoch();
   const auto drift = offset - wall_minus_steady_;

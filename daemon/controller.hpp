@@ -27,6 +27,12 @@
 
 namespace loaxa {
 
+// The words a kiosk's emergency notice shows.
+std::string notice_text(const std::string& text);
+// A relay, a microphone or a notice started by hand has no end of its own: it stops
+// when the operator says so, or after this long if nobody does.
+inline constexpr auto kOpenEndedCap = std::chrono::hours(4);
+
 // Unix milliseconds of an instant.
 std::int64_t unix_ms(scheduler::Instant t);
 // A schedule as the catalog stores it.
@@ -114,6 +120,11 @@ class Controller : public player::ChannelListener {
   std::vector<ScheduleConfig> schedules() const;  // every one but manual plays
   // Whether a schedule or playlist names this media id.
   bool media_in_use(const std::string& media_id) const;
+  // The line kiosk screens scroll (`channel` empty: every screen), until `until` (none:
+  // until replaced); empty text removes it. Kept across restarts. Throws NotFound or
+  // std::invalid_argument.
+  void set_ticker(const std::string& channel, const std::string& text,
+                  std::optional<scheduler::Instant> until, const std::string& by);
   // The text of the running local emergency (kiosks show it), empty when none.
   const std::string& emergency_text() const { return emergency_text_; }
   // The planner's timeline over [from, to): what `schedule preview` shows and playout walks.
@@ -136,6 +147,7 @@ class Controller : public player::ChannelListener {
     double gain = 1.0;  // brings its loudness to the channel's target
     std::optional<player::Loudness> loudness;
     bool stream = false;                           // `file` is the URL of a live relay
+    bool image = false;                            // a still: shows for image_duration
     std::optional<scheduler::Instant> not_before;  // a stream retried after a failure
     std::string error;  // why it cannot play; it still gets a `failed` row at its slot
   };
@@ -184,6 +196,13 @@ class Controller : public player::ChannelListener {
   };
 
   void build_channels();
+  // The ticker a kiosk shows now: the API's (until it expires), else the config's.
+  std::string ticker_of(const std::string& channel) const;
+  void apply_tickers();
+  // One schedule per kiosk screen showing an emergency's words for `length`.
+  std::vector<ScheduleConfig> kiosk_notices(const ScheduleConfig& emergency,
+                                            const std::string& text,
+                                            std::chrono::milliseconds length) const;
   void ingest_config();
   void replan();
   std::vector<scheduler::Rule> rules();
@@ -252,6 +271,7 @@ class Controller : public player::ChannelListener {
   void save_local();
   bool id_taken(const std::string& id) const;
   std::string emergency_text_;
+  mutable std::optional<std::string> ticker_saved_;  // the API's ticker (JSON), "" none
   std::vector<PlaylistConfig> province_playlists_;
   std::vector<scheduler::LocalDays> holidays_;
   std::vector<std::unique_ptr<Clock::Timer>> block_timers_;

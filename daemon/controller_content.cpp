@@ -41,6 +41,7 @@ void Controller::ingest_config() {
       item.topic = r.media.topic;
       item.file = media_dir / r.media.file;
       item.duration = milliseconds(r.media.duration_ms.value_or(0));
+      item.image = r.media.kind == "image";
       if (r.media.loudness_lufs && r.media.peak_db) {
         item.loudness = player::Loudness{*r.media.loudness_lufs, *r.media.peak_db};
       }
@@ -98,6 +99,7 @@ std::vector<Controller::Item> Controller::resolve(const std::string& kind,
       item.topic = m->topic;
       item.file = config_.box.state_dir / "media" / m->file;
       item.duration = milliseconds(m->duration_ms.value_or(0));
+      item.image = m->kind == "image";
       if (m->loudness_lufs && m->peak_db) {
         item.loudness = player::Loudness{*m->loudness_lufs, *m->peak_db};
       }
@@ -106,6 +108,13 @@ std::vector<Controller::Item> Controller::resolve(const std::string& kind,
                    "\" in the catalog (add it with `loaxa "
                    "media add`, or check the id)";
     }
+    out.push_back(item);
+  } else if (kind == "notice") {  // a kiosk's full-screen emergency notice
+    Item item;
+    item.media_id = "notice";
+    item.title = content;
+    item.file = player::kNoticeItem + content;
+    item.stream = true;  // lasts its block's window
     out.push_back(item);
   } else if (kind == "live") {  // the channel's live_source: a microphone, a line in
     Item item;
@@ -137,6 +146,9 @@ std::vector<Controller::Item> Controller::block_items(const ScheduleConfig& s) {
   for (int i = 0; i < std::max(1, s.repeat); ++i)
     items.insert(items.end(), content.begin(), content.end());
   apply_gain(items, ch);
+  for (auto& item : items) {
+    if (item.image) item.duration = ch.image_duration;  // a still shows this long
+  }
   return items;
 }
 
@@ -218,12 +230,20 @@ void Controller::set_province(const sync::Manifest& m) {
     for (const auto& [name, ch] : config_.channels) {
       const bool named = std::find(e.channels.begin(), e.channels.end(), name) != e.channels.end();
       const bool all = std::find(e.channels.begin(), e.channels.end(), "*") != e.channels.end();
-      if (!named && !(all && ch.kind == "audio")) continue;
+      if (!named && !all) continue;
       ScheduleConfig c;
       c.id = e.id;
       c.channel = name;
       c.content_kind = "media";
       c.content = e.media;
+      if (ch.kind == "video") {
+        // A screen shows a video or picture emergency, and the words of a spoken one.
+        const auto m = store_.catalog().find_media(e.media);
+        if (!m || m->kind == "audio") {
+          c.content_kind = "notice";
+          c.content = notice_text(e.text);
+        }
+      }
       c.start = scheduler::format_local_datetime(
           std::chrono::floor<std::chrono::seconds>(zone_.to_local_seconds(start)));
       c.max_duration = std::chrono::duration_cast<milliseconds>(until - start);

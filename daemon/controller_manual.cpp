@@ -17,9 +17,6 @@ using std::chrono::milliseconds;
 namespace {
 
 constexpr int kManualPriority = 900;
-// A relay or a microphone started by hand has no end of its own: it stops when the
-// operator says so, or after this long if nobody does.
-constexpr auto kOpenEndedCap = std::chrono::hours(4);
 // How far ahead a manual start is placed: time to open and preroll the item.
 constexpr auto kManualLead = std::chrono::milliseconds(1000);
 
@@ -47,6 +44,7 @@ Controller::ManualStart Controller::start_manual(std::vector<std::string> channe
                                                  const std::string& content, bool emergency,
                                                  int repeat, const std::string& text,
                                                  const std::string& by) {
+  const bool every_channel = channels.empty();
   if (channels.empty()) {
     if (!emergency) throw std::invalid_argument("channel: say which channel plays");
     for (const auto& [name, ch] : config_.channels) {
@@ -78,6 +76,7 @@ Controller::ManualStart Controller::start_manual(std::vector<std::string> channe
   out.start = zone_.format_iso(zone_.to_instant(local));
   out.kind = kind;
   const std::string tag = emergency ? "khan-cap-" : "phat-tay-";
+  std::vector<ScheduleConfig> notices;
   for (const auto& c : channels) {
     ScheduleConfig s;
     s.id = tag + std::to_string(unix_ms(now)) + "-" + c;
@@ -90,8 +89,19 @@ Controller::ManualStart Controller::start_manual(std::vector<std::string> channe
     s.repeat = repeat;
     s.origin = "manual";
     if (kind == "live" || kind == "stream") s.max_duration = kOpenEndedCap;
+    if (emergency && every_channel && notices.empty()) {
+      // Kiosk screens show the words for as long as the loudspeakers sound it.
+      milliseconds length{0};
+      for (const auto& item : block_items(s)) length += item.duration;
+      if (s.max_duration) length = *s.max_duration;
+      notices = kiosk_notices(s, text, std::max(length, milliseconds(5000)));
+    }
     manual_schedules_.push_back(s);
     out.ids.push_back(s.id);
+  }
+  for (auto& n : notices) {
+    manual_schedules_.push_back(n);
+    out.ids.push_back(n.id);
   }
   replan();
   // The plan may still refuse it (quiet hours refuse all but emergencies): say why.

@@ -37,6 +37,7 @@ boost::json::object Controller::status() const {
     c["name"] = name;
     c["kind"] = config_.channels.count(name) ? config_.channels.at(name).kind : "audio";
     c["state"] = cs.channel->idle() ? "idle" : "playing";
+    if (c["kind"] == "video") c["ticker"] = ticker_of(name);
     if (cs.block && !cs.channel->idle() && cs.block->index < cs.block->items.size()) {
       const auto& item = cs.block->items[cs.block->index];
       c["now_playing"] = {{"media_id", item.media_id},

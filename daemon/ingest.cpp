@@ -77,7 +77,7 @@ IngestResult ingest_file(store::Store& store, const fs::path& media_dir, const f
   r.media.kind = probe.kind;
   if (probe.duration) r.media.duration_ms = probe.duration->count();
   r.media.origin = origin;
-  if (probe.kind != "image" && !store.catalog().has_loudness(sha)) {
+  if (probe.has_audio && !store.catalog().has_loudness(sha)) {
     std::string why;
     if (auto l = player::measure_loudness(media_dir / name, why)) {
       store.catalog().set_loudness(sha, l->lufs, l->peak_db);

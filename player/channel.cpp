@@ -13,6 +13,7 @@
 #include <stdexcept>
 
 #include "daemon/log.hpp"
+#include "player/probe.hpp"
 
 namespace loaxa::player {
 namespace {
@@ -60,6 +61,41 @@ gst::ElementPtr make_caps(const char* caps_text) {
   g_object_set(caps.get(), "caps", c, nullptr);
   gst_caps_unref(c);
   return caps;
+}
+
+// How fast the ticker moves: this fraction of the screen's width a second (a line
+// crosses a screen in about seven seconds, slow enough to read).
+constexpr gint64 kTickerPerMille = 150;
+
+// A screen's sink: raw RGB frames appended to a file (no screen here), or the
+// config's description behind a converter.
+gst::ElementPtr make_video_sink(const SinkSpec& spec, int width, int height) {
+  if (spec.raw_file) {
+    auto bin = gst::ElementPtr(GST_ELEMENT(gst_object_ref_sink(gst_bin_new("rawsink"))));
+    auto convert = gst::make_element("videoconvert");
+    auto caps = make_caps(("video/x-raw,format=RGB,width=" + std::to_string(width) +
+                           ",height=" + std::to_string(height))
+                              .c_str());
+    auto file = gst::make_element("filesink");
+    g_object_set(file.get(), "location", spec.raw_file->c_str(), "append", TRUE, nullptr);
+    gst_util_set_object_arg(G_OBJECT(file.get()), "buffer-mode", "unbuffered");
+    gst_bin_add_many(GST_BIN(bin.get()), convert.get(), caps.get(), file.get(), nullptr);
+    gst_element_link_many(convert.get(), caps.get(), file.get(), nullptr);
+    gst::PadPtr target(gst_element_get_static_pad(convert.get(), "sink"));
+    gst_element_add_pad(bin.get(), gst_ghost_pad_new("sink", target.get()));
+    return bin;
+  }
+  const std::string text = "videoconvert ! videoscale ! " + spec.description;
+  GError* raw = nullptr;
+  GstElement* bin = gst_parse_bin_from_description(text.c_str(), TRUE, &raw);
+  gst::ErrorPtr err(raw);
+  if (!bin || err) {
+    if (bin) gst_object_unref(gst_object_ref_sink(bin));
+    throw std::runtime_error(
+        "sink \"" + spec.description +
+        "\" is not a valid GStreamer description: " + (err ? err->message : "unknown error"));
+  }
+  return gst::ElementPtr(GST_ELEMENT(gst_object_ref_sink(bin)));
 }
 
 gst::ElementPtr make_sink(const SinkSpec& spec) {
@@ -158,6 +194,18 @@ struct Channel::Branch {
   std::optional<GstClockTime> first_rt, end_rt;  // mixer running times
   std::optional<GstClockTime> local_end;         // end in the item's own running time
   GstPad* ghost = nullptr;                       // owned by bin
+  GstPad* audio_ghost = nullptr;                 // a video's sound (kiosks), owned by bin
+  gst::PadPtr audio_mixer_pad;
+  GstElement* queue = nullptr;  // the lookahead queue: its sink pad sees the item's end
+  GstElement* tail = nullptr;   // what feeds the ghost pad: its src sees what is rendered
+  GstElement* audio_in = nullptr;  // where the decoder's sound pad links (owned by bin)
+  GstElement* video_in = nullptr;  // ... its picture pad (kiosks)
+  GstElement* drop = nullptr;      // ... or the sound of a video nobody hears
+  std::int64_t image_frames = 0;   // a still image: frames it shows (0: not an image)
+  bool video = false;
+  std::shared_ptr<std::atomic<std::uint64_t>> frames =
+      std::make_shared<std::atomic<std::uint64_t>>(0);
+  std::uint64_t dropped = 0;
   bool stream = false;
   std::shared_ptr<std::atomic<gint64>> last_buffer = std::make_shared<std::atomic<gint64>>(0);
   bool started = false;
@@ -177,6 +225,10 @@ struct Channel::Branch {
       e.peak_db = std::isfinite(peak_db) ? peak_db : -150.0;
     }
     e.silence_s = silence_s;
+    if (video) {
+      e.frames_rendered = frames->load();
+      e.frames_dropped = dropped;
+    }
     return e;
   }
 };
@@ -209,6 +261,8 @@ struct ProbeCtx {
   GstClock* clock = nullptr;  // the pipeline's, kept alive by the channel
   GstClockTime base = 0;
   GstPad* ghost = nullptr;  // the branch's src pad, which carries the offset
+  GstPad* audio_ghost = nullptr;  // a video's sound, moved with it
+  std::shared_ptr<std::atomic<std::uint64_t>> frames;  // buffers given to the mixer
   // Live input (a microphone) is stamped with the running time it was captured at and
   // plays with offset 0: what was said before this running time is dropped, so the
   // operator is heard from the planned instant with no more delay than the mixer's.
@@ -224,7 +278,9 @@ void delete_probe_ctx(gpointer p) {
 struct DecodeCtx {
   std::shared_ptr<Channel::Shared> shared;
   std::uint64_t generation, token;
-  GstElement* convert;
+  GstElement* convert;         // where the sound goes (null: dropped into `drop`)
+  GstElement* video = nullptr;  // where the picture goes (kiosks; null: ignored)
+  GstElement* drop = nullptr;   // a kiosk with no audio_sink drops a video's sound here
 };
 
 constexpr auto kBuffersAndEvents =
@@ -269,10 +325,7 @@ Channel::~Channel() {
   teardown();
 }
 
-void Channel::build() {
-  ++generation_;
-  pipeline_ = gst::ElementPtr(
-      GST_ELEMENT(gst_object_ref_sink(gst_pipeline_new(("channel-" + settings_.name).c_str()))));
+GstElement* Channel::build_audio_output(const SinkSpec& spec) {
   auto silence = gst::make_element("audiotestsrc");
   g_object_set(silence.get(), "is-live", TRUE, "samplesperbuffer", 480, nullptr);
   gst_util_set_object_arg(G_OBJECT(silence.get()), "wave", "silence");
@@ -281,16 +334,140 @@ void Channel::build() {
   auto mix_caps = make_caps(kMixCaps);
   auto master = gst::make_element("volume");
   g_object_set(master.get(), "volume", settings_.volume, nullptr);
-  auto sink = make_sink(settings_.sink);
+  auto sink = make_sink(spec);
   force_sync(sink.get());
-  mixer_ = mixer.get();
+  GstElement* m = mixer.get();
   master_ = master.get();
   gst_bin_add_many(GST_BIN(pipeline_.get()), silence.get(), silence_caps.get(), mixer.get(),
                    mix_caps.get(), master.get(), sink.get(), nullptr);
   if (!gst_element_link_many(silence.get(), silence_caps.get(), mixer.get(), mix_caps.get(),
                              master.get(), sink.get(), nullptr)) {
     pipeline_.reset();
-    throw std::runtime_error("sink \"" + settings_.sink.description + "\" does not take raw audio");
+    throw std::runtime_error("sink \"" + spec.description + "\" does not take raw audio");
+  }
+  return m;
+}
+
+void Channel::build_video_output() {
+  const std::string size = ",width=" + std::to_string(settings_.width) +
+                           ",height=" + std::to_string(settings_.height);
+  const std::string rate = ",framerate=" + std::to_string(settings_.framerate) + "/1";
+  // The idle slide: never a black or frozen screen when nothing plays.
+  auto idle = gst::make_element("videotestsrc");
+  g_object_set(idle.get(), "is-live", TRUE, nullptr);
+  gst_util_set_object_arg(G_OBJECT(idle.get()), "pattern", "solid-color");
+  g_object_set(idle.get(), "foreground-color", 0xff0d3b66u, nullptr);  // deep blue
+  auto idle_caps = make_caps(("video/x-raw,pixel-aspect-ratio=1/1" + size + rate).c_str());
+  std::vector<gst::ElementPtr> chain;
+  chain.push_back(std::move(idle));
+  chain.push_back(std::move(idle_caps));
+  if (settings_.idle_slide) {
+    const auto size = image_size(*settings_.idle_slide);
+    if (!size || size->width <= 0 || size->height <= 0 || size->width > kMaxImageSide ||
+        size->height > kMaxImageSide) {
+      log::warning("player", settings_.name + ": idle_slide " + settings_.idle_slide->string() +
+                                 " is not a readable image of at most " +
+                                 std::to_string(kMaxImageSide) +
+                                 " pixels a side; the idle slide shows the box's name instead");
+    } else {
+      const ImageSize img = *size;
+      // Scaled into the screen with its aspect kept, centred.
+      const double scale = std::min(static_cast<double>(settings_.width) / img.width,
+                                    static_cast<double>(settings_.height) / img.height);
+      const int w = std::max(1, static_cast<int>(img.width * scale));
+      const int h = std::max(1, static_cast<int>(img.height * scale));
+      auto overlay = gst::make_element("gdkpixbufoverlay");
+      g_object_set(overlay.get(), "location", settings_.idle_slide->c_str(), "overlay-width", w,
+                   "overlay-height", h, "offset-x", (settings_.width - w) / 2, "offset-y",
+                   (settings_.height - h) / 2, nullptr);
+      chain.push_back(std::move(overlay));
+    }
+  }
+  auto clock = gst::make_element("clockoverlay");
+  g_object_set(clock.get(), "text", settings_.idle_text.c_str(), "time-format",
+               "\n%H:%M:%S\n%d/%m/%Y", "shaded-background", TRUE, "font-desc",
+               (settings_.font + " Bold 20").c_str(), nullptr);
+  gst_util_set_object_arg(G_OBJECT(clock.get()), "halignment", "center");
+  gst_util_set_object_arg(G_OBJECT(clock.get()), "valignment", "center");
+  gst_util_set_object_arg(G_OBJECT(clock.get()), "line-alignment", "center");
+  chain.push_back(std::move(clock));
+  auto mixer = gst::make_element("compositor");
+  auto out_caps = make_caps(("video/x-raw,pixel-aspect-ratio=1/1" + size + rate).c_str());
+  // The ticker: one line at the bottom, moved by ticker_probe on every frame.
+  auto ticker = gst::make_element("textoverlay");
+  g_object_set(ticker.get(), "text", ticker_text_.c_str(), "silent", ticker_text_.empty(),
+               "shaded-background", TRUE, "auto-resize", FALSE, "wrap-mode", -1, "font-desc",
+               (settings_.font + " " + std::to_string(std::max(8, settings_.height / 24))).c_str(),
+               nullptr);
+  gst_util_set_object_arg(G_OBJECT(ticker.get()), "halignment", "left");
+  gst_util_set_object_arg(G_OBJECT(ticker.get()), "valignment", "bottom");
+  auto sink = make_video_sink(settings_.sink, settings_.width, settings_.height);
+  force_sync(sink.get());
+  mixer_ = mixer.get();
+  ticker_ = ticker.get();
+  for (auto& e : chain) gst_bin_add(GST_BIN(pipeline_.get()), e.get());
+  gst_bin_add_many(GST_BIN(pipeline_.get()), mixer.get(), out_caps.get(), ticker.get(),
+                   sink.get(), nullptr);
+  bool ok = true;
+  for (std::size_t i = 0; i + 1 < chain.size(); ++i) {
+    ok = ok && gst_element_link(chain[i].get(), chain[i + 1].get());
+  }
+  ok = ok && gst_element_link(chain.back().get(), mixer.get()) &&
+       gst_element_link_many(mixer.get(), out_caps.get(), ticker.get(), sink.get(), nullptr);
+  if (!ok) {
+    pipeline_.reset();
+    throw std::runtime_error("sink \"" + settings_.sink.description + "\" does not take video");
+  }
+  // The ticker scrolls with the frames' running time, from the right edge leftwards.
+  struct TickerCtx {
+    int width;
+    std::shared_ptr<std::atomic<gint64>> since;
+  };
+  gst::PadPtr ticker_sink(gst_element_get_static_pad(ticker.get(), "video_sink"));
+  gst_pad_add_probe(
+      ticker_sink.get(), GST_PAD_PROBE_TYPE_BUFFER,
+      [](GstPad* pad, GstPadProbeInfo* info, gpointer data) -> GstPadProbeReturn {
+        auto* ctx = static_cast<TickerCtx*>(data);
+        GstBuffer* buf = GST_PAD_PROBE_INFO_BUFFER(info);
+        if (!GST_BUFFER_PTS_IS_VALID(buf)) return GST_PAD_PROBE_OK;
+        const auto pts = static_cast<gint64>(GST_BUFFER_PTS(buf));
+        gint64 since = ctx->since->load();
+        if (since < 0) {  // a new text: it enters from the right edge now
+          ctx->since->store(pts);
+          since = pts;
+        }
+        gst::ElementPtr overlay(gst_pad_get_parent_element(pad));
+        gint text_width = 0;
+        g_object_get(overlay.get(), "text-width", &text_width, nullptr);
+        const gint64 travelled =
+            (pts - since) / GST_MSECOND * ctx->width * kTickerPerMille / 1000 / 1000;
+        const gint64 lap = ctx->width + std::max(text_width, 1);
+        g_object_set(overlay.get(), "deltax", static_cast<gint>(ctx->width - travelled % lap),
+                     nullptr);
+        return GST_PAD_PROBE_OK;
+      },
+      new TickerCtx{settings_.width, ticker_since_},
+      [](gpointer p) { delete static_cast<TickerCtx*>(p); });
+  if (settings_.audio_sink) audio_mixer_ = build_audio_output(*settings_.audio_sink);
+}
+
+void Channel::set_ticker(const std::string& text) {
+  if (text == ticker_text_) return;
+  ticker_text_ = text;
+  ticker_since_->store(-1);
+  if (!ticker_) return;
+  g_object_set(ticker_, "text", text.c_str(), "silent", text.empty(), nullptr);
+  log::info("player", settings_.name + (text.empty() ? ": ticker removed" : ": ticker: " + text));
+}
+
+void Channel::build() {
+  ++generation_;
+  pipeline_ = gst::ElementPtr(
+      GST_ELEMENT(gst_object_ref_sink(gst_pipeline_new(("channel-" + settings_.name).c_str()))));
+  if (video()) {
+    build_video_output();
+  } else {
+    mixer_ = build_audio_output(settings_.sink);
   }
   // The pipeline's clock is the wall clock and its base time fixed: running time + base
   // is the instant a sample is rendered (plus the latency the sink is told).
@@ -312,7 +489,7 @@ void Channel::build() {
         auto* ctx = static_cast<BusCtx*>(data);
         const auto type = GST_MESSAGE_TYPE(msg);
         if (type == GST_MESSAGE_ERROR || type == GST_MESSAGE_WARNING ||
-            type == GST_MESSAGE_ELEMENT) {
+            type == GST_MESSAGE_ELEMENT || type == GST_MESSAGE_QOS) {
           std::shared_ptr<GstMessage> m(gst_message_ref(msg), gst::MessageUnref{});
           post_to(ctx->shared, ctx->generation, [m](Channel& c, std::uint64_t gen) {
             if (gen == c.generation_) c.on_message(m.get());
@@ -353,7 +530,7 @@ void Channel::teardown() {
   gst_element_set_state(pipeline_.get(), GST_STATE_NULL);
   gst_bus_set_sync_handler(bus.get(), nullptr, nullptr, nullptr);
   pipeline_.reset();
-  mixer_ = master_ = nullptr;
+  mixer_ = master_ = audio_mixer_ = ticker_ = nullptr;
 }
 
 void Channel::schedule_rebuild(const std::string& why) {
@@ -459,8 +636,131 @@ void Channel::attach_waiting(GstClockTime rt) {
   if (waiting_.empty() || !pipeline_) return;
   Waiting w = std::move(waiting_.front());
   waiting_.pop_front();
+  if (auto prev = items_.find(last_token_); prev != items_.end() && prev->second->mixer_pad) {
+    if (prev->second->video) {  // held again until the new one covers it
+      g_object_set(prev->second->mixer_pad.get(), "repeat-after-eos", TRUE, nullptr);
+    }
+  }
   last_token_ = w.token;
   attach(w.token, w.file, std::max(rt, running_now() + kMinLead), w.offset, w.gain);
+}
+
+namespace {
+
+// Adds the elements to the bin and links them in order.
+void add_chain(GstElement* bin, std::initializer_list<GstElement*> chain) {
+  for (auto* e : chain) gst_bin_add(GST_BIN(bin), e);
+  GstElement* prev = nullptr;
+  for (auto* e : chain) {
+    if (prev && !gst_element_link(prev, e)) {
+      throw std::runtime_error(std::string("cannot link ") + GST_ELEMENT_NAME(prev) + " to " +
+                               GST_ELEMENT_NAME(e));
+    }
+    prev = e;
+  }
+}
+
+GstPad* add_ghost(GstElement* bin, GstElement* tail, const char* name) {
+  gst::PadPtr target(gst_element_get_static_pad(tail, "src"));
+  GstPad* ghost = gst_ghost_pad_new(name, target.get());
+  gst_element_add_pad(bin, ghost);
+  return ghost;
+}
+
+}  // namespace
+
+// convert → resample → mixer caps → lookahead queue → volume (gain, fades) → level.
+GstElement* Channel::build_audio_branch(Branch& b, GstElement* decode, bool live) {
+  auto convert = gst::make_element("audioconvert");
+  auto resample = gst::make_element("audioresample");
+  auto caps = make_caps(kMixCaps);
+  auto queue = gst::make_element("queue");
+  auto volume = gst::make_element("volume");
+  auto level = gst::make_element("level");
+  g_object_set(queue.get(), "max-size-time", kLookahead, "max-size-buffers", 0u, "max-size-bytes",
+               0u, nullptr);
+  g_object_set(volume.get(), "volume", b.gain, nullptr);
+  g_object_set(level.get(), "interval", kLevelInterval, "post-messages", TRUE, nullptr);
+  add_chain(b.bin.get(),
+            {convert.get(), resample.get(), caps.get(), queue.get(), volume.get(), level.get()});
+  if (live && !gst_element_link(decode, convert.get())) {
+    throw std::runtime_error("live_source \"" + settings_.live_source +
+                             "\" gives no audio the channel can take");
+  }
+  b.audio_in = b.convert = convert.get();
+  b.volume = volume.get();
+  b.level = level.get();
+  b.queue = queue.get();
+  b.tail = level.get();
+  b.ghost = add_ghost(b.bin.get(), level.get(), "src");
+  return level.get();
+}
+
+// [imagefreeze] → convert → scale with black borders to the screen → caps → queue, and
+// a video's sound to the channel's audio mixer (or dropped). A notice draws its words
+// on the plain picture `decode` makes.
+GstElement* Channel::build_video_branch(Branch& b, GstElement* decode, bool image, bool notice) {
+  const std::string caps_text =
+      "video/x-raw,pixel-aspect-ratio=1/1,width=" + std::to_string(settings_.width) +
+      ",height=" + std::to_string(settings_.height) +
+      (image || notice ? ",framerate=" + std::to_string(settings_.framerate) + "/1" : "");
+  auto convert = gst::make_element("videoconvert");
+  auto scale = gst::make_element("videoscale");
+  g_object_set(scale.get(), "add-borders", TRUE, nullptr);
+  auto caps = make_caps(caps_text.c_str());
+  auto queue = gst::make_element("queue");
+  // A second of pictures at the screen's size: the notice of an item's end that lets
+  // the next one be attached in time (3 s of 1080p would be 230 MB).
+  g_object_set(queue.get(), "max-size-time", GST_SECOND, "max-size-buffers", 0u,
+               "max-size-bytes", 0u, nullptr);
+  GstElement* first = convert.get();
+  if (image) {
+    auto freeze = gst::make_element("imagefreeze");
+    g_object_set(freeze.get(), "num-buffers", static_cast<gint>(b.image_frames), nullptr);
+    first = freeze.get();
+    add_chain(b.bin.get(), {freeze.get(), convert.get(), scale.get(), caps.get(), queue.get()});
+  } else if (notice) {
+    auto words = gst::make_element("textoverlay");
+    const std::string text = b.file.string().substr(std::string_view(kNoticeItem).size());
+    g_object_set(words.get(), "text", text.c_str(), "wrap-mode", 2 /* word-char */,
+                 "auto-resize", FALSE, "font-desc",
+                 (settings_.font + " Bold " + std::to_string(std::max(10, settings_.height / 14)))
+                     .c_str(),
+                 nullptr);
+    gst_util_set_object_arg(G_OBJECT(words.get()), "halignment", "center");
+    gst_util_set_object_arg(G_OBJECT(words.get()), "valignment", "center");
+    gst_util_set_object_arg(G_OBJECT(words.get()), "line-alignment", "center");
+    add_chain(b.bin.get(), {caps.get(), words.get(), convert.get(), scale.get(), queue.get()});
+    if (!gst_element_link(decode, caps.get())) throw std::runtime_error("cannot draw the notice");
+  } else {
+    add_chain(b.bin.get(), {convert.get(), scale.get(), caps.get(), queue.get()});
+  }
+  b.video_in = first;
+  b.queue = queue.get();
+  b.tail = queue.get();
+  b.ghost = add_ghost(b.bin.get(), queue.get(), "src");
+  if (notice || image) return queue.get();
+  if (audio_mixer_) {
+    auto aconvert = gst::make_element("audioconvert");
+    auto resample = gst::make_element("audioresample");
+    auto acaps = make_caps(kMixCaps);
+    auto aqueue = gst::make_element("queue");
+    auto volume = gst::make_element("volume");
+    g_object_set(aqueue.get(), "max-size-time", kLookahead, "max-size-buffers", 0u,
+                 "max-size-bytes", 0u, nullptr);
+    g_object_set(volume.get(), "volume", b.gain, nullptr);
+    add_chain(b.bin.get(),
+              {aconvert.get(), resample.get(), acaps.get(), aqueue.get(), volume.get()});
+    b.audio_in = aconvert.get();
+    b.volume = volume.get();
+    b.audio_ghost = add_ghost(b.bin.get(), volume.get(), "audio");
+  } else {
+    auto drop = gst::make_element("fakesink");
+    g_object_set(drop.get(), "sync", FALSE, "async", FALSE, nullptr);
+    gst_bin_add(GST_BIN(b.bin.get()), drop.get());
+    b.drop = drop.get();
+  }
+  return queue.get();
 }
 
 void Channel::attach(std::uint64_t token, const std::filesystem::path& file, GstClockTime rt,
@@ -493,17 +793,18 @@ void Channel::attach(std::uint64_t token, const std::filesystem::path& file, Gst
                                  "\": " + (err ? err->message : "cannot be built"));
       }
       decode = gst::ElementPtr(GST_ELEMENT(gst_object_ref_sink(source)));
+    } else if (text.starts_with(kNoticeItem)) {
+      // A full-screen notice: a plain red picture the words are drawn on.
+      decode = gst::make_element("videotestsrc");
+      gst_util_set_object_arg(G_OBJECT(decode.get()), "pattern", "solid-color");
+      g_object_set(decode.get(), "foreground-color", 0xffb71c1cu, nullptr);
     } else {
       decode = gst::make_element("uridecodebin");
     }
-    auto convert = gst::make_element("audioconvert");
-    auto resample = gst::make_element("audioresample");
-    auto caps = make_caps(kMixCaps);
-    auto queue = gst::make_element("queue");
-    auto volume = gst::make_element("volume");
-    auto level = gst::make_element("level");
-    b->stream = live || text.starts_with("http://") || text.starts_with("https://");
-    if (live) {
+    const bool notice = text.starts_with(kNoticeItem);
+    b->stream = live || notice || text.starts_with("http://") || text.starts_with("https://");
+    b->video = video();
+    if (live || notice) {
       // Linked below, once the chain is in the bin.
     } else if (b->stream) {
       g_object_set(decode.get(), "uri", text.c_str(), nullptr);
@@ -526,30 +827,26 @@ void Channel::attach(std::uint64_t token, const std::filesystem::path& file, Gst
       if (!uri) throw std::runtime_error("cannot play " + file.string() + ": " + err->message);
       g_object_set(decode.get(), "uri", uri.get(), nullptr);
     }
-    g_object_set(queue.get(), "max-size-time", kLookahead, "max-size-buffers", 0u, "max-size-bytes",
-                 0u, nullptr);
-    g_object_set(volume.get(), "volume", gain, nullptr);
-    g_object_set(level.get(), "interval", kLevelInterval, "post-messages", TRUE, nullptr);
-    b->convert = convert.get();
-    b->volume = volume.get();
-    b->level = level.get();
-    gst_bin_add_many(GST_BIN(b->bin.get()), decode.get(), convert.get(), resample.get(), caps.get(),
-                     queue.get(), volume.get(), level.get(), nullptr);
-    gst_element_link_many(convert.get(), resample.get(), caps.get(), queue.get(), volume.get(),
-                          level.get(), nullptr);
-    gst::PadPtr level_src(gst_element_get_static_pad(level.get(), "src"));
-    GstPad* ghost = gst_ghost_pad_new("src", level_src.get());
-    gst_element_add_pad(b->bin.get(), ghost);
-
-    if (live) {
-      if (!gst_element_link(decode.get(), convert.get())) {
-        throw std::runtime_error("live_source \"" + settings_.live_source +
-                                 "\" gives no audio the channel can take");
+    gst_bin_add(GST_BIN(b->bin.get()), decode.get());
+    if (b->video) {
+      std::string ext = file.extension().string();
+      for (char& c : ext) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+      const bool image = ext == ".png" || ext == ".jpg" || ext == ".jpeg";
+      if (image) {
+        // The still shows for image_duration from where a resume starts.
+        b->seek = 0;
+        b->image_frames = std::max<std::int64_t>(
+            1, (settings_.image_duration - std::min(offset, settings_.image_duration)).count() *
+                   settings_.framerate / 1000);
       }
+      build_video_branch(*b, decode.get(), image, notice);
     } else {
-      // The decoder's audio pad joins the chain when it appears; a file without audio
-      // fails once the decoder says it has no more pads.
-      auto* dctx = new DecodeCtx{shared_, generation_, token, convert.get()};
+      build_audio_branch(*b, decode.get(), live);
+    }
+    if (!live && !notice) {
+      // The decoder's pads join the chains when they appear; a file without what the
+      // channel shows or sounds fails once the decoder says it has no more pads.
+      auto* dctx = new DecodeCtx{shared_, generation_, token, b->audio_in, b->video_in, b->drop};
       g_signal_connect_data(
           decode.get(), "pad-added", G_CALLBACK(&Channel::on_decoder_pad), dctx,
           [](gpointer p, GClosure*) { delete static_cast<DecodeCtx*>(p); }, GConnectFlags{});
@@ -558,22 +855,23 @@ void Channel::attach(std::uint64_t token, const std::filesystem::path& file, Gst
 
     // Before the lookahead queue: a resume starts at `seek` (the segment says so and the
     // mixer clips to it), and the item's exact end is seen seconds before it sounds.
-    gst::PadPtr queue_sink(gst_element_get_static_pad(queue.get(), "sink"));
+    gst::PadPtr queue_sink(gst_element_get_static_pad(b->queue, "sink"));
     gst_pad_add_probe(queue_sink.get(), kBuffersAndEvents, &Channel::lookahead_probe,
                       new ProbeCtx(shared_, generation_, token, b->seek, rt), &delete_probe_ctx);
 
-    // After the level element: the first buffer that reaches the mixer says when the
-    // item really starts (moved later if it came too late); every buffer feeds the
-    // stall watch.
+    // After the chain: the first buffer that reaches the mixer says when the item really
+    // starts (moved later if it came too late); every buffer feeds the stall watch.
     auto* fctx = new ProbeCtx(shared_, generation_, token, b->seek, rt);
     fctx->clock = clock_.get();
     fctx->base = base_;
-    fctx->ghost = ghost;
+    fctx->ghost = b->ghost;
+    fctx->audio_ghost = b->audio_ghost;
     fctx->last_buffer = b->last_buffer;
+    if (b->video) fctx->frames = b->frames;
     if (live) fctx->live_from = planned_rt;
-    gst_pad_add_probe(level_src.get(), kBuffersAndEvents, &Channel::first_buffer_probe, fctx,
+    gst::PadPtr tail_src(gst_element_get_static_pad(b->tail, "src"));
+    gst_pad_add_probe(tail_src.get(), kBuffersAndEvents, &Channel::first_buffer_probe, fctx,
                       &delete_probe_ctx);
-    b->ghost = ghost;
   } catch (const std::exception& e) {
     const std::string why = e.what();
     const WallTime now = wall(gst_clock_get_time(clock_.get()));
@@ -586,8 +884,19 @@ void Channel::attach(std::uint64_t token, const std::filesystem::path& file, Gst
 
   gst_bin_add(GST_BIN(pipeline_.get()), b->bin.get());
   b->mixer_pad = gst::PadPtr(gst_element_request_pad_simple(mixer_, "sink_%u"));
+  if (b->video) {
+    // Each item above the one before; its last frame stays until the next covers it or
+    // it is taken off, so a late next item shows a held frame, never black.
+    g_object_set(b->mixer_pad.get(), "zorder", static_cast<guint>(1 + token % 0xfffffff0u),
+                 "repeat-after-eos", TRUE, nullptr);
+  }
   gst::PadPtr src(gst_element_get_static_pad(b->bin.get(), "src"));
   gst_pad_set_offset(src.get(), static_cast<gint64>(rt));
+  if (b->audio_ghost) {
+    b->audio_mixer_pad = gst::PadPtr(gst_element_request_pad_simple(audio_mixer_, "sink_%u"));
+    gst_pad_set_offset(b->audio_ghost, static_cast<gint64>(rt));
+    gst_pad_link(b->audio_ghost, b->audio_mixer_pad.get());
+  }
   if (gst_pad_link(src.get(), b->mixer_pad.get()) != GST_PAD_LINK_OK) {
     Branch& failed = *b;
     items_[token] = std::move(b);  // so that its failure is reported like any other
@@ -603,8 +912,11 @@ void Channel::attach(std::uint64_t token, const std::filesystem::path& file, Gst
   at(deadline, Kind::end, [this, token, stream, wait] {
     auto it = items_.find(token);
     if (it != items_.end() && !it->second->first_rt) {
-      on_branch_error(*it->second, std::string(stream ? "the stream sent no audio within "
-                                                      : "no audio decoded within ") +
+      const bool pictures = it->second->video;
+      on_branch_error(*it->second,
+                      std::string(stream    ? "the stream sent nothing within "
+                                  : pictures ? "no picture decoded within "
+                                             : "no audio decoded within ") +
                                        std::to_string(wait.count() / 1000.0).substr(0, 4) + " s");
     }
   });
@@ -616,23 +928,32 @@ void Channel::on_decoder_pad(GstElement*, GstPad* pad, gpointer data) {
   auto* ctx = static_cast<DecodeCtx*>(data);
   GstCaps* c = gst_pad_get_current_caps(pad);
   if (!c) c = gst_pad_query_caps(pad, nullptr);
-  const bool audio =
-      c && g_str_has_prefix(gst_structure_get_name(gst_caps_get_structure(c, 0)), "audio/");
+  const char* type = c ? gst_structure_get_name(gst_caps_get_structure(c, 0)) : "";
+  GstElement* target = nullptr;
+  if (g_str_has_prefix(type, "audio/")) {
+    target = ctx->convert ? ctx->convert : ctx->drop;
+  } else if (g_str_has_prefix(type, "video/")) {
+    target = ctx->video;  // the picture of a video has no place on a loudspeaker
+  }
   if (c) gst_caps_unref(c);
-  if (!audio) return;  // the picture of a video has no place on a loudspeaker
-  gst::PadPtr sink(gst_element_get_static_pad(ctx->convert, "sink"));
+  if (!target) return;
+  gst::PadPtr sink(gst_element_get_static_pad(target, "sink"));
   if (!gst_pad_is_linked(sink.get())) gst_pad_link(pad, sink.get());
 }
 
 void Channel::on_no_more_pads(GstElement*, gpointer data) {
   auto* ctx = static_cast<DecodeCtx*>(data);
-  gst::PadPtr sink(gst_element_get_static_pad(ctx->convert, "sink"));
+  GstElement* needed = ctx->video ? ctx->video : ctx->convert;
+  gst::PadPtr sink(gst_element_get_static_pad(needed, "sink"));
   if (gst_pad_is_linked(sink.get())) return;
-  post_to(ctx->shared, ctx->generation, [token = ctx->token](Channel& c, std::uint64_t gen) {
-    auto it = c.items_.find(token);
-    if (gen != c.generation_ || it == c.items_.end()) return;
-    c.on_branch_error(*it->second, "the file has no audio stream");
-  });
+  const bool video = ctx->video != nullptr;
+  post_to(ctx->shared, ctx->generation,
+          [token = ctx->token, video](Channel& c, std::uint64_t gen) {
+            auto it = c.items_.find(token);
+            if (gen != c.generation_ || it == c.items_.end()) return;
+            c.on_branch_error(*it->second, video ? "the file has no picture (video or image)"
+                                                 : "the file has no audio stream");
+          });
 }
 
 GstPadProbeReturn Channel::lookahead_probe(GstPad*, GstPadProbeInfo* info, gpointer data) {
@@ -677,6 +998,7 @@ GstPadProbeReturn Channel::first_buffer_probe(GstPad*, GstPadProbeInfo* info, gp
   GstBuffer* buf = GST_PAD_PROBE_INFO_BUFFER(info);
   const GstClockTime now = gst_clock_get_time(ctx->clock);
   ctx->last_buffer->store(static_cast<gint64>(now));
+  if (ctx->frames) ctx->frames->fetch_add(1);
   if (ctx->first_sent || !GST_BUFFER_PTS_IS_VALID(buf)) return GST_PAD_PROBE_OK;
   const GstClockTime local = running_time(ctx->segment, GST_BUFFER_PTS(buf));
   if (GST_CLOCK_TIME_IS_VALID(ctx->live_from) && local < ctx->live_from) {
@@ -690,6 +1012,7 @@ GstPadProbeReturn Channel::first_buffer_probe(GstPad*, GstPadProbeInfo* info, gp
   if (offset + local < earliest) {
     offset = earliest - local;
     gst_pad_set_offset(ctx->ghost, static_cast<gint64>(offset));
+    if (ctx->audio_ghost) gst_pad_set_offset(ctx->audio_ghost, static_cast<gint64>(offset));
   }
   post_to(ctx->shared, ctx->generation,
           [token = ctx->token, offset, local](Channel& c, std::uint64_t gen) {
@@ -739,6 +1062,11 @@ void Channel::on_content_end(std::uint64_t token, GstClockTime local) {
   }
   const WallTime end = rendered_at(rt);
   at(end, Kind::end, [this, token, end] { finish(token, end, EndStatus::completed, ""); });
+  // A picture nothing follows gives way to the idle slide on its last frame, not a
+  // latency later when it is taken off.
+  if (b.video && b.mixer_pad && token == last_token_ && waiting_.empty()) {
+    g_object_set(b.mixer_pad.get(), "repeat-after-eos", FALSE, nullptr);
+  }
   if (token == last_token_) attach_waiting(rt);
 }
 
@@ -789,6 +1117,19 @@ void Channel::on_message(GstMessage* msg) {
                                    " s of silence in " + owner->file.string());
         if (owner->stream) on_branch_error(*owner, "dead air: the stream sent silence");
       }
+      return;
+    }
+    case GST_MESSAGE_QOS: {
+      // A late frame dropped: charged to the picture on top.
+      GstFormat format = GST_FORMAT_UNDEFINED;
+      guint64 processed = 0, dropped = 0;
+      gst_message_parse_qos_stats(msg, &format, &processed, &dropped);
+      if (format != GST_FORMAT_BUFFERS && format != GST_FORMAT_DEFAULT) return;
+      Branch* top = nullptr;
+      for (auto& [t, b] : items_) {
+        if (b->video && b->started) top = b.get();
+      }
+      if (top) ++top->dropped;
       return;
     }
     case GST_MESSAGE_WARNING:
@@ -850,6 +1191,12 @@ void Channel::fade_out(Branch& b, GstClockTime from_rt, GstClockTime to_rt) {
   auto stream_time = [&](GstClockTime rt) {
     return rt > b.offset ? rt - b.offset + b.seek : b.seek;
   };
+  if (!b.volume) {  // a picture with no sound: cut where the fade would end
+    const std::uint64_t token = b.token;
+    const WallTime end = rendered_at(to_rt);
+    at(end, Kind::end, [this, token, end] { finish(token, end, EndStatus::stopped, ""); });
+    return;
+  }
   GstControlSource* cs = gst_interpolation_control_source_new();
   g_object_set(cs, "mode", GST_INTERPOLATION_MODE_LINEAR, nullptr);
   auto* tv = GST_TIMED_VALUE_CONTROL_SOURCE(cs);
@@ -882,6 +1229,7 @@ void Channel::detach(std::unique_ptr<Branch> b) {
   if (!pipeline_) return;
   // Releasing the mixer's pad first wakes a streaming thread blocked on it.
   if (b->mixer_pad) gst_element_release_request_pad(mixer_, b->mixer_pad.get());
+  if (b->audio_mixer_pad) gst_element_release_request_pad(audio_mixer_, b->audio_mixer_pad.get());
   gst_element_set_state(b->bin.get(), GST_STATE_NULL);
   gst_bin_remove(GST_BIN(pipeline_.get()), b->bin.get());
 }

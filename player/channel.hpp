@@ -13,11 +13,18 @@
 // The branch's queue lets the decoder run a few seconds ahead, so an item's exact end
 // is known before it sounds and the next one is attached in time.
 //
+// A kiosk (kind = "video") is the same machine with pictures: a live idle slide (the
+// box's name and a clock, or a configured image) under a compositor, each item a
+// branch scaled and letterboxed to the screen's size, placed by pad offset and stacked
+// above the one before (its last frame held until the next covers it), a ticker drawn
+// over everything, and a video's sound mixed on the channel's own audio mixer.
+//
 // It knows nothing of schedules or SQLite: it reports started(actual) and
 // ended(actual, status, evidence) to its listener, on the io_context thread.
 
 #include <gst/gst.h>
 
+#include <atomic>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/system_timer.hpp>
 #include <chrono>
@@ -53,6 +60,7 @@ class Channel : public Output {
   void stop(std::chrono::milliseconds fade,
             std::optional<WallTime> silent_at = std::nullopt) override;
   bool idle() const override { return items_.empty() && waiting_.empty(); }
+  void set_ticker(const std::string& text) override;
 
   // The pipeline's latency (what the sink adds to a running time), for tests and logs.
   std::chrono::nanoseconds latency() const { return std::chrono::nanoseconds(latency_); }
@@ -71,6 +79,14 @@ class Channel : public Output {
   };
 
   void build();
+  bool video() const { return settings_.kind == "video"; }
+  // The audio mixer chain (silence → audiomixer → volume → sink) in the pipeline.
+  GstElement* build_audio_output(const SinkSpec& sink);
+  void build_video_output();
+  // The item's own elements, ending in the branch's "src" ghost pad (and "audio" for a
+  // video's sound); returns the element whose src pad the first-buffer probe watches.
+  GstElement* build_audio_branch(Branch& b, GstElement* decode, bool live);
+  GstElement* build_video_branch(Branch& b, GstElement* decode, bool image, bool notice);
   void teardown();
   void schedule_rebuild(const std::string& why);
   // Attaches an item whose first sample is to sound at running time `rt`.
@@ -108,6 +124,10 @@ class Channel : public Output {
   gst::ElementPtr pipeline_;
   GstElement* mixer_ = nullptr;   // owned by the pipeline
   GstElement* master_ = nullptr;  // the channel's volume
+  GstElement* audio_mixer_ = nullptr;  // a kiosk's, when it has an audio_sink
+  GstElement* ticker_ = nullptr;       // a kiosk's textoverlay
+  std::string ticker_text_;
+  std::shared_ptr<std::atomic<gint64>> ticker_since_ = std::make_shared<std::atomic<gint64>>(0);
   gst::ClockPtr clock_;
   GstClockTime base_ = 0;
   GstClockTime latency_ = 0;

@@ -41,7 +41,19 @@ struct ChannelSettings {
   // GStreamer description of the live input (e.g. "alsasrc device=hw:1"), from the
   // box's own config only: nothing from the network becomes a pipeline string.
   std::string live_source;
+
+  // Video channels (kiosk screens) only.
+  int width = 1280, height = 720, framerate = 25;  // what the screen is given
+  std::chrono::milliseconds image_duration{10'000};  // how long a still image shows
+  std::optional<SinkSpec> audio_sink;  // where a video's sound goes; dropped when absent
+  std::string idle_text;               // the idle slide's words (the box's name)
+  std::optional<std::filesystem::path> idle_slide;  // an image shown when nothing plays
+  std::string font = "Noto Sans";                   // idle slide, ticker and notices
 };
+
+// The file of an item that shows a full-screen notice (an emergency on a kiosk) whose
+// words follow the prefix. The words are a property value, never a pipeline string.
+inline constexpr const char* kNoticeItem = "notice:";
 
 enum class EndStatus { completed, stopped, failed };
 const char* to_string(EndStatus s);
@@ -51,6 +63,9 @@ struct Evidence {
   std::optional<double> rms_db;   // mean power over the play, dBFS
   std::optional<double> peak_db;  // highest sample peak, dBFS
   double silence_s = 0.0;         // time spent below ChannelSettings::silence_db
+  // Video: frames the item gave the screen, and frames the screen dropped (late)
+  // while it showed.
+  std::optional<std::uint64_t> frames_rendered, frames_dropped;
 };
 
 class ChannelListener {
@@ -87,6 +102,8 @@ class Output {
   virtual void stop(std::chrono::milliseconds fade,
                     std::optional<WallTime> silent_at = std::nullopt) = 0;
   virtual bool idle() const = 0;
+  // Video channels: the scrolling line over whatever shows; empty removes it.
+  virtual void set_ticker(const std::string& text) { (void)text; }
 };
 
 }  // namespace loaxa::player

@@ -1,10 +1,38 @@
 #include "player/probe.hpp"
 
+#include <gdk-pixbuf/gdk-pixbuf.h>
 #include <gst/pbutils/pbutils.h>
 
 #include "player/gst/gst_ptr.hpp"
 
 namespace loaxa::player {
+
+std::optional<ImageSize> image_size(const std::filesystem::path& file) {
+  ImageSize s;
+  if (!gdk_pixbuf_get_file_info(file.c_str(), &s.width, &s.height)) return std::nullopt;
+  return s;
+}
+
+namespace {
+
+// "H.264 (High Profile) decoder" from the installer details of what is missing.
+std::string missing_plugins(GstDiscovererInfo* info) {
+  std::string out;
+  G_GNUC_BEGIN_IGNORE_DEPRECATIONS
+  const gchar** details = gst_discoverer_info_get_missing_elements_installer_details(info);
+  G_GNUC_END_IGNORE_DEPRECATIONS
+  for (; details && *details; ++details) {
+    // gstreamer|1.0|app|DESCRIPTION|detail
+    std::string d = *details;
+    for (int i = 0; i < 3 && d.find('|') != std::string::npos; ++i) d.erase(0, d.find('|') + 1);
+    d = d.substr(0, d.find('|'));
+    if (!out.empty()) out += ", ";
+    out += d;
+  }
+  return out;
+}
+
+}  // namespace
 
 ProbeResult probe_file(const std::filesystem::path& file, std::chrono::milliseconds timeout) {
   gst::ensure_initialised();
@@ -18,6 +46,15 @@ ProbeResult probe_file(const std::filesystem::path& file, std::chrono::milliseco
   if (std::filesystem::file_size(abs, ec) == 0) {
     r.error = "the file is empty: " + file.string();
     return r;
+  }
+  if (auto size = image_size(abs)) {
+    if (size->width <= 0 || size->height <= 0 || size->width > kMaxImageSide ||
+        size->height > kMaxImageSide) {
+      r.error = "the image is " + std::to_string(size->width) + "×" +
+                std::to_string(size->height) + " pixels; at most " +
+                std::to_string(kMaxImageSide) + " per side is shown (scale it down first)";
+      return r;
+    }
   }
   GError* raw_err = nullptr;
   gst::CharPtr uri(gst_filename_to_uri(abs.c_str(), &raw_err));
@@ -40,7 +77,10 @@ ProbeResult probe_file(const std::filesystem::path& file, std::chrono::milliseco
   if (!info || gst_discoverer_info_get_result(info.get()) != GST_DISCOVERER_OK) {
     r.error = err ? err->message : "GStreamer cannot read it";
     if (info && gst_discoverer_info_get_result(info.get()) == GST_DISCOVERER_MISSING_PLUGINS) {
-      r.error = "no GStreamer plugin can decode it (missing codec)";
+      const std::string what = missing_plugins(info.get());
+      r.error = "no GStreamer plugin on this box can decode it (missing codec" +
+                (what.empty() ? std::string() : ": " + what) +
+                "); install gstreamer1.0-libav for H.264/AAC, or convert it to WebM (VP9)";
     }
     return r;
   }
@@ -52,6 +92,7 @@ ProbeResult probe_file(const std::filesystem::path& file, std::chrono::milliseco
   } else if (audio) {
     r.kind = "audio";
   }
+  r.has_audio = audio != nullptr;
   gst_discoverer_stream_info_list_free(video);
   gst_discoverer_stream_info_list_free(audio);
   if (r.kind.empty()) {

@@ -96,6 +96,10 @@ AirtimeRow airtime_from_json(std::string_view line) {
   r.rms_db = number(o, "rms_db");
   r.peak_db = number(o, "peak_db");
   r.silence_s = number(o, "silence_s");
+  for (const auto& [key, field] : {std::pair{"frames_rendered", &r.frames_rendered},
+                                   std::pair{"frames_dropped", &r.frames_dropped}}) {
+    if (auto n = number(o, key)) *field = static_cast<std::int64_t>(*n);
+  }
   return r;
 }
 

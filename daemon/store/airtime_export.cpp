@@ -77,6 +77,10 @@ void append_csv(std::string& out, const AirtimeRow& r) {
   }
   out += ',';
   append_seconds(out, r.silence_s);
+  for (const auto* n : {&r.frames_rendered, &r.frames_dropped}) {
+    out += ',';
+    if (*n) out += std::to_string(**n);
+  }
   out += "\r\n";
 }
 
@@ -121,6 +125,14 @@ boost::json::object to_json(const AirtimeRow& r) {
   }
   for (const auto& [key, v] : {std::pair{"rms_db", r.rms_db}, std::pair{"peak_db", r.peak_db},
                                std::pair{"silence_s", r.silence_s}}) {
+    if (v) {
+      o[key] = *v;
+    } else {
+      o[key] = nullptr;
+    }
+  }
+  for (const auto& [key, v] : {std::pair{"frames_rendered", r.frames_rendered},
+                               std::pair{"frames_dropped", r.frames_dropped}}) {
     if (v) {
       o[key] = *v;
     } else {

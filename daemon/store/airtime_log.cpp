@@ -12,7 +12,7 @@ namespace {
 constexpr const char* kSelect =
     "SELECT id, box_id, channel, media_id, title, topic, playlist_id, schedule_id, source, "
     "planned_start, actual_start, actual_end, duration_s, status, error, prev_hash, hash, "
-    "clock_synced, planned_s, planned_ms, rms_db, peak_db, silence_s FROM airtime";
+    "clock_synced, planned_s, planned_ms, rms_db, peak_db, silence_s, frames_rendered, frames_dropped FROM airtime";
 
 // Fills r in place: a cursor over a million rows reuses the strings' storage.
 void read_row(const sqlite::Statement& st, AirtimeRow& r) {
@@ -39,6 +39,8 @@ void read_row(const sqlite::Statement& st, AirtimeRow& r) {
   r.rms_db = st.is_null(20) ? std::nullopt : std::optional<double>(st.real(20));
   r.peak_db = st.is_null(21) ? std::nullopt : std::optional<double>(st.real(21));
   r.silence_s = st.is_null(22) ? std::nullopt : std::optional<double>(st.real(22));
+  r.frames_rendered = st.is_null(23) ? std::nullopt : std::optional<std::int64_t>(st.int64(23));
+  r.frames_dropped = st.is_null(24) ? std::nullopt : std::optional<std::int64_t>(st.int64(24));
 }
 
 AirtimeRow read_row(const sqlite::Statement& st) {
@@ -68,7 +70,8 @@ const std::vector<std::string>& airtime_columns() {
       "id",          "box_id",      "channel", "media_id",      "title",        "topic",
       "playlist_id", "schedule_id", "source",  "planned_start", "actual_start", "actual_end",
       "duration_s",  "status",      "error",   "prev_hash",     "hash",         "clock_synced",
-      "planned_s",   "rms_db",      "peak_db", "silence_s"};
+      "planned_s",   "rms_db",      "peak_db", "silence_s",
+      "frames_rendered", "frames_dropped"};
   return cols;
 }
 
@@ -94,7 +97,9 @@ std::vector<std::string> airtime_fields(const AirtimeRow& r) {
           format_seconds(r.planned_s),
           format_db(r.rms_db),
           format_db(r.peak_db),
-          format_seconds(r.silence_s)};
+          format_seconds(r.silence_s),
+          r.frames_rendered ? std::to_string(*r.frames_rendered) : "",
+          r.frames_dropped ? std::to_string(*r.frames_dropped) : ""};
 }
 
 std::string airtime_row_hash(const AirtimeRow& r) {
@@ -112,6 +117,9 @@ std::string airtime_row_hash(const AirtimeRow& r) {
   if (r.rms_db) canonical += "rms_db=" + format_db(r.rms_db) + '\x1f';
   if (r.peak_db) canonical += "peak_db=" + format_db(r.peak_db) + '\x1f';
   if (r.silence_s) canonical += "silence_s=" + format_seconds(r.silence_s) + '\x1f';
+  if (r.frames_rendered)
+    canonical += "frames_rendered=" + std::to_string(*r.frames_rendered) + '\x1f';
+  if (r.frames_dropped) canonical += "frames_dropped=" + std::to_string(*r.frames_dropped) + '\x1f';
   return sha256_hex(canonical);
 }
 
@@ -157,7 +165,8 @@ void AirtimeLog::close_chained(AirtimeRow& row) {
   row.hash = airtime_row_hash(row);
   db_.prepare(
          "UPDATE airtime SET actual_end=?, duration_s=?, status=?, error=?, prev_hash=?, hash=?, "
-         "closed_seq=?, end_ms = start_ms + ?, rms_db=?, peak_db=?, silence_s=? WHERE id=?")
+         "closed_seq=?, end_ms = start_ms + ?, rms_db=?, peak_db=?, silence_s=?, "
+         "frames_rendered=?, frames_dropped=? WHERE id=?")
       .bind(1, row.actual_end)
       .bind(2, row.duration_s)
       .bind(3, row.status)
@@ -169,7 +178,9 @@ void AirtimeLog::close_chained(AirtimeRow& row) {
       .bind(9, row.rms_db)
       .bind(10, row.peak_db)
       .bind(11, row.silence_s)
-      .bind(12, row.id)
+      .bind(12, row.frames_rendered)
+      .bind(13, row.frames_dropped)
+      .bind(14, row.id)
       .run();
 }
 
@@ -187,6 +198,8 @@ bool AirtimeLog::close(const std::string& id, const std::string& actual_end, dou
   row->rms_db = rounded(levels.rms_db, 0.1);
   row->peak_db = rounded(levels.peak_db, 0.1);
   row->silence_s = rounded(levels.silence_s, 0.001);
+  row->frames_rendered = levels.frames_rendered;
+  row->frames_dropped = levels.frames_dropped;
   row->actual_end = actual_end;
   row->duration_s = duration_s;
   row->status = status;

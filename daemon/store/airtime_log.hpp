@@ -39,6 +39,9 @@ struct AirtimeRow {
   std::optional<double> rms_db;     // mean level, dBFS
   std::optional<double> peak_db;    // highest peak, dBFS
   std::optional<double> silence_s;  // seconds below the silence level
+  // Picture evidence (schema v9), kiosk screens only; join the hash when set.
+  std::optional<std::int64_t> frames_rendered;
+  std::optional<std::int64_t> frames_dropped;
   // Not exported: Unix ms of the planned start (reports clip planned time at periods).
   std::optional<std::int64_t> planned_ms;
 };
@@ -48,10 +51,12 @@ struct PlayLevels {
   std::optional<double> rms_db;
   std::optional<double> peak_db;
   std::optional<double> silence_s;
+  std::optional<std::int64_t> frames_rendered;
+  std::optional<std::int64_t> frames_dropped;
 };
 
 // The CSV column order of SPEC.md, then clock_synced, planned_s, rms_db, peak_db and
-// silence_s.
+// silence_s, frames_rendered and frames_dropped.
 const std::vector<std::string>& airtime_columns();
 // The row's fields as text in that order (duration_s with 3 decimals, "" when unset).
 std::vector<std::string> airtime_fields(const AirtimeRow& row);

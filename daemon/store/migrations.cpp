@@ -159,6 +159,12 @@ CREATE TABLE audit (
   detail TEXT NOT NULL
 );
 )sql"},
+      {9, R"sql(
+-- Picture evidence of each play on a kiosk screen: frames given to the screen and
+-- frames it dropped late. NULL for loudspeaker rows and rows before v9.
+ALTER TABLE airtime ADD COLUMN frames_rendered INTEGER;
+ALTER TABLE airtime ADD COLUMN frames_dropped INTEGER;
+)sql"},
   };
   return all;
 }
