@@ -1,0 +1,358 @@
+// Kiosk screens, end to end: loaxad renders a kiosk channel as raw RGB frames into a
+// FIFO (sync=true, so each frame is written when it is shown), a reader stamps each
+// frame's arrival, and the tests classify frames by colour probes: which picture is
+// on screen when, whether a black frame slipped between two items, letterboxing, the
+// emergency notice and the idle slide (../shared/TESTING.md).
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <boost/json.hpp>
+#include <condition_variable>
+#include <fstream>
+#include <functional>
+#include <mutex>
+#include <thread>
+
+#include "daemon/cli/http_client.hpp"
+#include "daemon_fixture.hpp"
+
+namespace loaxa::test {
+namespace {
+
+namespace fs = std::filesystem;
+using namespace std::chrono_literals;
+using Clock = std::chrono::system_clock;
+
+constexpr int kW = 160, kH = 90, kFps = 25;
+constexpr std::size_t kFrameBytes = kW * kH * 3;
+
+struct Rgb {
+  int r, g, b;
+};
+
+class FrameRecorder {
+ public:
+  explicit FrameRecorder(fs::path fifo) : path_(std::move(fifo)) {
+    if (::mkfifo(path_.c_str(), 0600) != 0) throw std::runtime_error("mkfifo failed");
+    thread_ = std::thread([this] { run(); });
+  }
+  ~FrameRecorder() {
+    stop_ = true;
+    const int fd = ::open(path_.c_str(), O_WRONLY | O_NONBLOCK);  // unblocks open()
+    if (fd >= 0) ::close(fd);
+    thread_.join();
+  }
+  struct Frame {
+    Clock::time_point at;
+    std::vector<std::uint8_t> rgb;
+    Rgb at_px(int x, int y) const {
+      const std::size_t o = (static_cast<std::size_t>(y) * kW + x) * 3;
+      return {rgb[o], rgb[o + 1], rgb[o + 2]};
+    }
+  };
+  // Waits until `pred` holds for the frames so far.
+  bool wait_for(const std::function<bool(const std::vector<Frame>&)>& pred,
+                std::chrono::milliseconds timeout) {
+    std::unique_lock lock(mutex_);
+    return cv_.wait_for(lock, timeout, [&] { return pred(frames_); });
+  }
+  std::vector<Frame> frames() const {
+    std::lock_guard lock(mutex_);
+    return frames_;
+  }
+
+ private:
+  void run() {
+    const int fd = ::open(path_.c_str(), O_RDONLY);
+    if (fd < 0) return;
+    std::vector<std::uint8_t> partial;
+    std::vector<std::uint8_t> buf(1 << 16);
+    while (!stop_) {
+      const ssize_t n = ::read(fd, buf.data(), buf.size());
+      if (n <= 0) break;
+      const auto at = Clock::now();
+      partial.insert(partial.end(), buf.begin(), buf.begin() + n);
+      std::lock_guard lock(mutex_);
+      while (partial.size() >= kFrameBytes) {
+        frames_.push_back({at, std::vector<std::uint8_t>(partial.begin(),
+                                                         partial.begin() + kFrameBytes)});
+        partial.erase(partial.begin(), partial.begin() + kFrameBytes);
+      }
+      cv_.notify_all();
+    }
+    ::close(fd);
+  }
+
+  fs::path path_;
+  std::atomic<bool> stop_{false};
+  mutable std::mutex mutex_;
+  std::condition_variable cv_;
+  std::vector<Frame> frames_;
+  std::thread thread_;
+};
+
+// The colour names the tests use, by nearest colour.
+std::string name_of(Rgb c) {
+  static const std::pair<const char*, Rgb> palette[] = {
+      {"red", {255, 0, 0}},      {"green", {0, 255, 0}},   {"blue", {0, 0, 255}},
+      {"yellow", {255, 255, 0}}, {"black", {0, 0, 0}},     {"idle", {0x0d, 0x3b, 0x66}},
+      {"notice", {0xb7, 0x1c, 0x1c}}, {"white", {255, 255, 255}}};
+  const char* best = "";
+  long best_d = -1;
+  for (const auto& [name, p] : palette) {
+    const long d = (c.r - p.r) * (c.r - p.r) + (c.g - p.g) * (c.g - p.g) +
+                   (c.b - p.b) * (c.b - p.b);
+    if (best_d < 0 || d < best_d) {
+      best = name;
+      best_d = d;
+    }
+  }
+  return best;
+}
+
+// A frame's class: the picture's colour at the top centre, "+bars" when the side edge is
+// black while the centre is not (letterboxed).
+std::string classify(const FrameRecorder::Frame& f) {
+  const std::string centre = name_of(f.at_px(kW / 2, 8));  // above any words
+  const std::string edge = name_of(f.at_px(4, kH / 3));
+  if (edge == "black" && centre != "black") return centre + "+bars";
+  return centre;
+}
+
+struct FrameRun {
+  std::string what;
+  std::size_t first, count;
+};
+
+std::vector<FrameRun> runs_of(const std::vector<FrameRecorder::Frame>& frames) {
+  std::vector<FrameRun> runs;
+  for (std::size_t i = 0; i < frames.size(); ++i) {
+    const std::string c = classify(frames[i]);
+    if (!runs.empty() && runs.back().what == c) {
+      ++runs.back().count;
+    } else {
+      runs.push_back({c, i, 1});
+    }
+  }
+  return runs;
+}
+
+std::string describe(const std::vector<FrameRun>& runs) {
+  std::string out;
+  for (const auto& r : runs) out += r.what + "×" + std::to_string(r.count) + " ";
+  return out;
+}
+
+void make_picture(const fs::path& file, const char* colour, int w, int h, const char* encoder) {
+  const auto r = run({"/usr/bin/gst-launch-1.0", "-q", "videotestsrc", "num-buffers=1",
+                      "pattern=solid-color", std::string("foreground-color=") + colour, "!",
+                      "video/x-raw,width=" + std::to_string(w) + ",height=" + std::to_string(h),
+                      "!", encoder, "!", "filesink", "location=" + file.string()});
+  ASSERT_EQ(r.code, 0) << r.err;
+}
+
+// A VP8 WebM clip of one colour, `frames` frames at 25 fps.
+void make_clip(const fs::path& file, const char* colour, int frames) {
+  const auto r =
+      run({"/usr/bin/gst-launch-1.0", "-q", "videotestsrc", "num-buffers=" + std::to_string(frames),
+           "pattern=solid-color", std::string("foreground-color=") + colour, "!",
+           "video/x-raw,width=320,height=180,framerate=25/1", "!", "vp8enc", "deadline=1", "!",
+           "webmmux", "!", "filesink", "location=" + file.string()});
+  ASSERT_EQ(r.code, 0) << r.err;
+}
+
+class KioskTest : public DaemonTest {
+ protected:
+  fs::path fifo() const { return dir.path() / "kiosk.rgb"; }
+  std::string kiosk_channel(const std::string& more = "") const {
+    return "[channels.kiosk]\nkind = \"video\"\nsink = \"video/x-raw,format=RGB,width=" +
+           std::to_string(kW) + ",height=" + std::to_string(kH) + " ! filesink location=" +
+           fifo().string() + " buffer-mode=unbuffered\"\nwidth = " + std::to_string(kW) +
+           "\nheight = " + std::to_string(kH) + "\nframerate = " + std::to_string(kFps) +
+           "\nimage_duration = \"1s\"\n" + more + "\n";
+  }
+  static std::size_t count_of(const std::vector<FrameRun>& runs, const std::string& what) {
+    std::size_t n = 0;
+    for (const auto& r : runs) n += r.what == what ? r.count : 0;
+    return n;
+  }
+};
+
+TEST_F(KioskTest, ASlideshowAndAClipShowOnTheirFramesWithNoBlackFrameBetween) {
+  make_picture(dir.path() / "red.png", "0xffff0000", 320, 180, "pngenc");
+  make_picture(dir.path() / "green.jpg", "0xff00ff00", 320, 180, "jpegenc");
+  make_picture(dir.path() / "blue.png", "0xff0000ff", 180, 180, "pngenc");  // square
+  make_clip(dir.path() / "clip.webm", "0xffffff00", 25);
+  FrameRecorder frames(fifo());
+  const Instant start = start_in(4s);
+  write_config("[[playlist]]\nid = \"slides\"\ntitle = \"Bản tin cải cách hành chính\"\n"
+               "items = [\"red.png\", \"green.jpg\", \"blue.png\", \"clip.webm\"]\n\n"
+               "[[schedule]]\nchannel = \"kiosk\"\nplaylist = \"slides\"\nstart = \"" +
+                   local(start) + "\"\n",
+               kiosk_channel());
+  auto daemon = start_daemon();
+  for (int i = 0; i < 4; ++i) {
+    ASSERT_TRUE(daemon->wait_for_line("ended (completed)", 15s)) << daemon->output();
+  }
+  // The idle slide again for half a second after the last item.
+  ASSERT_TRUE(frames.wait_for(
+      [](const auto& f) {
+        const auto runs = runs_of(f);
+        return runs.size() >= 6 && runs.back().what == "idle" && runs.back().count >= 12;
+      },
+      10s))
+      << describe(runs_of(frames.frames()));
+  const auto rows = airtime();
+  daemon->signal(SIGTERM);
+  EXPECT_EQ(daemon->wait_exit(10s), 0) << daemon->output();
+
+  const auto all = frames.frames();
+  const auto runs = runs_of(all);
+  SCOPED_TRACE(describe(runs));
+  // idle, then each item for exactly its second (25 frames; the last may keep its
+  // final frame one frame longer), then idle: no black or foreign frame anywhere.
+  ASSERT_EQ(runs.size(), 6u);
+  EXPECT_EQ(runs[0].what, "idle");
+  const char* expected[] = {"red", "green", "blue+bars", "yellow"};
+  for (int i = 0; i < 4; ++i) {
+    EXPECT_EQ(runs[1 + i].what, expected[i]);
+    EXPECT_GE(runs[1 + i].count, 25u);
+    EXPECT_LE(runs[1 + i].count, i == 3 ? 26u : 25u);
+  }
+  EXPECT_EQ(runs[5].what, "idle");
+  // The first red frame reached the sink at the planned instant, within a frame.
+  const auto first = all[runs[1].first].at;
+  const auto error_ms =
+      std::chrono::duration_cast<std::chrono::milliseconds>(first - start).count();
+  std::printf("first frame of the slideshow: %+lld ms from the planned instant\n",
+              static_cast<long long>(error_ms));
+  EXPECT_LT(std::abs(error_ms), 1000 / kFps + 20);
+
+  // Evidence: four completed rows on the kiosk with the frames each gave the screen.
+  ASSERT_EQ(rows.size(), 4u);
+  for (const auto& row : rows) {
+    EXPECT_EQ(field(row, "channel"), "kiosk");
+    EXPECT_EQ(field(row, "status"), "completed");
+    ASSERT_TRUE(row.at("frames_rendered").is_int64()) << row;
+    EXPECT_NEAR(row.at("frames_rendered").as_int64(), 25, 2) << row;
+    ASSERT_TRUE(row.at("frames_dropped").is_int64()) << row;
+  }
+  EXPECT_EQ(field(rows[0], "media_id"), "red");
+  EXPECT_EQ(field(rows[3], "media_id"), "clip");
+}
+
+TEST_F(KioskTest, AnEmergencyShowsItsNoticeOnScreensWhileLoudspeakersSoundIt) {
+  write_tone_wav(dir.path() / "bao.wav", 3.0, 440.0);
+  FrameRecorder frames(fifo());
+  write_config("[[playlist]]\nid = \"p\"\nitems = [\"bao.wav\"]\n", kiosk_channel());
+  auto daemon = start_daemon();
+  ASSERT_TRUE(frames.wait_for([](const auto& f) { return f.size() > 5; }, 10s));
+  const auto r = cli::http_post(url(), "/api/v1/emergency", api_token,
+                                R"({"content": "bao", "text": "Bão số 4 đổ bộ, người dân ở trong nhà"})");
+  ASSERT_EQ(r.status, 201) << r.body;
+  // The notice (red with white words) shows for as long as the loudspeaker sounds.
+  ASSERT_TRUE(frames.wait_for(
+      [](const auto& f) {
+        const auto runs = runs_of(f);
+        return runs.size() >= 3 && runs[runs.size() - 2].what == "notice" &&
+               runs.back().what == "idle";
+      },
+      20s))
+      << describe(runs_of(frames.frames())) << daemon->output();
+  const auto all = frames.frames();
+  const auto runs = runs_of(all);
+  SCOPED_TRACE(describe(runs));
+  const FrameRun& notice = runs[runs.size() - 2];
+  EXPECT_GE(notice.count, static_cast<std::size_t>(4.5 * kFps));
+  // Words drawn on it: white pixels in the middle band of a notice frame.
+  const auto& f = all[notice.first + notice.count / 2];
+  int white = 0;
+  for (int y = kH / 4; y < kH * 3 / 4; ++y) {
+    for (int x = 0; x < kW; ++x) white += name_of(f.at_px(x, y)) == "white";
+  }
+  EXPECT_GT(white, 100);
+  ASSERT_TRUE(daemon->wait_for_line("ended (completed)", 10s));
+  const auto rows = airtime();
+  daemon->signal(SIGTERM);
+  EXPECT_EQ(daemon->wait_exit(10s), 0) << daemon->output();
+  bool kiosk_row = false, loudspeaker_row = false;
+  for (const auto& row : rows) {
+    EXPECT_EQ(field(row, "source"), "emergency") << row;
+    kiosk_row = kiosk_row || (field(row, "channel") == "kiosk" && field(row, "media_id") == "notice");
+    loudspeaker_row = loudspeaker_row || (field(row, "channel") == "loudspeaker" &&
+                                          field(row, "media_id") == "bao" &&
+                                          field(row, "status") == "completed");
+  }
+  EXPECT_TRUE(kiosk_row) << boost::json::serialize(rows);
+  EXPECT_TRUE(loudspeaker_row) << boost::json::serialize(rows);
+}
+
+TEST_F(KioskTest, ABrokenClipFailsAndTheNextPictureShowsInItsSlot) {
+  make_clip(dir.path() / "clip.webm", "0xffffff00", 25);
+  make_picture(dir.path() / "red.png", "0xffff0000", 320, 180, "pngenc");
+  FrameRecorder frames(fifo());
+  const Instant start = start_in(5s);
+  write_config("[[playlist]]\nid = \"slides\"\nitems = [\"clip.webm\", \"red.png\"]\n\n"
+               "[[schedule]]\nchannel = \"kiosk\"\nplaylist = \"slides\"\nstart = \"" +
+                   local(start) + "\"\n",
+               kiosk_channel());
+  auto daemon = start_daemon();
+  // Ingested whole; then the stored copy rots before it airs.
+  int rotted = 0;
+  for (const auto& e : fs::directory_iterator(dir.path() / "state" / "media")) {
+    if (e.path().extension() == ".webm") {
+      ++rotted;
+      std::ofstream(e.path(), std::ios::binary | std::ios::trunc)
+          << std::string(4096, '\x5a') << "not a WebM file";
+    }
+  }
+  ASSERT_EQ(rotted, 1);
+  ASSERT_TRUE(daemon->wait_for_line("ended (completed)", 15s)) << daemon->output();
+  const auto rows = airtime();
+  daemon->signal(SIGTERM);
+  EXPECT_EQ(daemon->wait_exit(10s), 0) << daemon->output();
+  ASSERT_EQ(rows.size(), 2u) << boost::json::serialize(rows);
+  EXPECT_EQ(field(rows[0], "media_id"), "clip");
+  EXPECT_EQ(field(rows[0], "status"), "failed");
+  EXPECT_FALSE(field(rows[0], "error").empty());
+  EXPECT_EQ(field(rows[1], "media_id"), "red");
+  EXPECT_EQ(field(rows[1], "status"), "completed");
+  // The picture after it starts in its own slot (a second after the clip's), and the
+  // screen never went black: the idle slide filled the broken clip's second.
+  const auto red_start = scheduler::parse_iso_instant(field(rows[1], "actual_start"), zone);
+  EXPECT_LT(std::chrono::abs(red_start - (start + 1s)), 50ms);
+  const auto runs = runs_of(frames.frames());
+  EXPECT_EQ(count_of(runs, "black"), 0u) << describe(runs);
+  EXPECT_GE(count_of(runs, "red"), 25u) << describe(runs);
+}
+
+TEST_F(KioskTest, AHugeImageIsRefusedFromItsHeaderWithTheReason) {
+  // A PNG whose header says 20000×20000 (1.6 GB decoded): signature and IHDR only.
+  const auto png = dir.path() / "huge.png";
+  const auto r = run({"/usr/bin/python3", "-c",
+                      "import struct,zlib,sys\n"
+                      "ihdr=struct.pack('>IIBBBBB',20000,20000,8,6,0,0,0)\n"
+                      "chunk=lambda t,d: struct.pack('>I',len(d))+t+d+"
+                      "struct.pack('>I',zlib.crc32(t+d))\n"
+                      "idat=zlib.compress(b'\\x00'*100)\n"
+                      "open(sys.argv[1],'wb').write(b'\\x89PNG\\r\\n\\x1a\\n'+chunk(b'IHDR',ihdr)+"
+                      "chunk(b'IDAT',idat)+chunk(b'IEND',b''))",
+                      png.string()});
+  ASSERT_EQ(r.code, 0) << r.err;
+  write_config("", kiosk_channel());
+  auto daemon = start_daemon();
+  const auto add = run({LOAXA_BIN, "--url", url(), "media", "add", png.string()});
+  EXPECT_NE(add.code, 0);
+  EXPECT_NE(add.err.find("20000×20000"), std::string::npos) << add.err << add.out;
+  EXPECT_NE(add.err.find("8192"), std::string::npos) << add.err;
+  // The box is unharmed: it still answers.
+  EXPECT_EQ(cli::http_get(url(), "/api/v1/status", api_token).status, 200);
+  daemon->signal(SIGTERM);
+  EXPECT_EQ(daemon->wait_exit(10s), 0) << daemon->output();
+}
+
+}  // namespace
+}  // namespace loaxa::test
