@@ -399,6 +399,7 @@ void Channel::build_video_output() {
                "shaded-background", TRUE, "auto-resize", FALSE, "wrap-mode", -1, "font-desc",
                (settings_.font + " " + std::to_string(std::max(8, settings_.height / 24))).c_str(),
                nullptr);
+  g_object_set(ticker.get(), "xpad", 0, "ypad", std::max(2, settings_.height / 90), nullptr);
   gst_util_set_object_arg(G_OBJECT(ticker.get()), "halignment", "left");
   gst_util_set_object_arg(G_OBJECT(ticker.get()), "valignment", "bottom");
   auto sink = make_video_sink(settings_.sink, settings_.width, settings_.height);

@@ -8,9 +8,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <boost/json.hpp>
 #include <condition_variable>
+#include <cstring>
 #include <fstream>
 #include <functional>
 #include <mutex>
@@ -350,6 +352,157 @@ TEST_F(KioskTest, AHugeImageIsRefusedFromItsHeaderWithTheReason) {
   EXPECT_NE(add.err.find("8192"), std::string::npos) << add.err;
   // The box is unharmed: it still answers.
   EXPECT_EQ(cli::http_get(url(), "/api/v1/status", api_token).status, 200);
+  daemon->signal(SIGTERM);
+  EXPECT_EQ(daemon->wait_exit(10s), 0) << daemon->output();
+}
+
+
+TEST_F(KioskTest, AVideosSoundGoesToTheKiosksAudioSink) {
+  // Two seconds of yellow with a 440 Hz tone (VP8 and Vorbis in WebM).
+  const auto clip = dir.path() / "clip.webm";
+  const auto r = run({"/usr/bin/gst-launch-1.0", "-q", "webmmux", "name=mux", "!", "filesink",
+                      "location=" + clip.string(), "videotestsrc", "num-buffers=50",
+                      "pattern=solid-color", "foreground-color=0xffffff00", "!",
+                      "video/x-raw,width=320,height=180,framerate=25/1", "!", "vp8enc",
+                      "deadline=1", "!", "mux.", "audiotestsrc", "num-buffers=94", "freq=440",
+                      "volume=0.5", "!", "audio/x-raw,rate=48000,channels=1", "!",
+                      "audioconvert", "!", "vorbisenc", "!", "mux."});
+  ASSERT_EQ(r.code, 0) << r.err;
+  const auto sound = dir.path() / "kiosk.s16le";
+  FrameRecorder frames(fifo());
+  const Instant start = start_in(4s);
+  write_config("[[schedule]]\nchannel = \"kiosk\"\nfile = \"clip.webm\"\nstart = \"" +
+                   local(start) + "\"\n",
+               kiosk_channel("audio_sink = \"" + sink_to(sound) + "\""));
+  auto daemon = start_daemon();
+  ASSERT_TRUE(daemon->wait_for_line("ended (completed)", 15s)) << daemon->output();
+  daemon->signal(SIGTERM);
+  EXPECT_EQ(daemon->wait_exit(10s), 0) << daemon->output();
+  // About two seconds of the tone among the silence the audio mixer writes.
+  std::ifstream in(sound, std::ios::binary);
+  std::vector<char> bytes((std::istreambuf_iterator<char>(in)), {});
+  std::size_t loud = 0;
+  for (std::size_t i = 0; i + 1 < bytes.size(); i += 2) {
+    std::int16_t v;
+    std::memcpy(&v, &bytes[i], 2);
+    loud += std::abs(static_cast<int>(v)) > 1000;
+  }
+  const double seconds = static_cast<double>(loud) / 48000.0;
+  EXPECT_GT(seconds, 1.0) << bytes.size() << " bytes";
+  EXPECT_LT(seconds, 2.1);
+  EXPECT_GE(count_of(runs_of(frames.frames()), "yellow"), 49u);
+}
+
+// The ticker's pixels where bright (the words' fill), in the bottom third.
+std::vector<bool> ink(const std::vector<std::uint8_t>& rgb, int width, int height) {
+  std::vector<bool> out(static_cast<std::size_t>(width) * height, false);
+  for (int y = height * 2 / 3; y < height; ++y) {
+    for (int x = 0; x < width; ++x) {
+      const std::size_t o = (static_cast<std::size_t>(y) * width + x) * 3;
+      out[static_cast<std::size_t>(y) * width + x] = rgb[o] > 200 && rgb[o + 1] > 200 && rgb[o + 2] > 200;
+    }
+  }
+  return out;
+}
+
+// How well a frame's ink matches a wide reference render at the best horizontal
+// shift: intersection over union of the bright pixels.
+double best_match(const std::vector<bool>& frame, const std::vector<bool>& ref, int ref_width) {
+  double best = 0;
+  for (int shift = -kW; shift < ref_width; ++shift) {
+    long both = 0, either = 0;
+    for (int y = kH * 2 / 3; y < kH; ++y) {
+      for (int x = 0; x < kW; ++x) {
+        const int rx = x + shift;
+        const bool a = frame[static_cast<std::size_t>(y) * kW + x];
+        const bool b = rx >= 0 && rx < ref_width && ref[static_cast<std::size_t>(y) * ref_width + rx];
+        both += a && b;
+        either += a || b;
+      }
+    }
+    if (either > 0) best = std::max(best, static_cast<double>(both) / static_cast<double>(either));
+  }
+  return best;
+}
+
+// The same words drawn by textoverlay alone, on a canvas wide enough for all of them.
+std::vector<bool> reference_ink(const fs::path& dir, const std::string& text, int ref_width) {
+  const auto file = dir / "ref.rgb";
+  fs::remove(file);
+  const auto r = run({"/usr/bin/gst-launch-1.0", "-q", "videotestsrc", "num-buffers=1",
+                      "pattern=solid-color", "foreground-color=0xff0d3b66", "!",
+                      "video/x-raw,width=" + std::to_string(ref_width) +
+                          ",height=" + std::to_string(kH),
+                      "!", "textoverlay", "text=" + text, "font-desc=Noto Sans 8",
+                      "auto-resize=false", "halignment=left", "valignment=bottom",
+                      "shaded-background=true", "wrap-mode=-1", "deltax=0", "xpad=0", "ypad=2", "!", "videoconvert",
+                      "!", "video/x-raw,format=RGB", "!", "filesink",
+                      "location=" + file.string()});
+  EXPECT_EQ(r.code, 0) << r.err;
+  std::ifstream in(file, std::ios::binary);
+  std::vector<std::uint8_t> rgb((std::istreambuf_iterator<char>(in)), {});
+  EXPECT_EQ(rgb.size(), static_cast<std::size_t>(ref_width) * kH * 3);
+  rgb.resize(static_cast<std::size_t>(ref_width) * kH * 3);
+  return ink(rgb, ref_width, kH);
+}
+
+TEST_F(KioskTest, TheTickerScrollsVietnameseWordsAsTheReferenceRenderDrawsThem) {
+  FrameRecorder frames(fifo());
+  write_config("", kiosk_channel());
+  auto daemon = start_daemon();
+  const std::string words = "Cải cách hành chính: nộp hồ sơ trực tuyến";
+  const auto r = cli::http_post(url(), "/api/v1/ticker", api_token,
+                                boost::json::serialize(boost::json::object{{"text", words}}));
+  ASSERT_EQ(r.status, 200) << r.body;
+  const auto status = cli::http_get(url(), "/api/v1/status", api_token);
+  EXPECT_NE(status.body.find(words), std::string::npos) << status.body;
+  // Nine seconds of frames with the ticker moving in from the right edge.
+  std::size_t from = 0;
+  ASSERT_TRUE(frames.wait_for(
+      [&](const auto& f) {
+        if (from == 0) from = f.size();
+        return f.size() >= from + 9 * kFps;
+      },
+      10s));
+  const auto all = frames.frames();
+  constexpr int kRefWidth = 700;
+  const auto vi = reference_ink(dir.path(), words, kRefWidth);
+  const auto plain = reference_ink(dir.path(), "Cai cach hanh chinh: nop ho so truc tuyen", kRefWidth);
+  // Frames with a good part of the words in sight: each matches the Vietnamese
+  // reference (exactly, up to the shift) better than the same words without marks.
+  int compared = 0;
+  double worst_vi = 1.0, worst_margin = 1.0, margins = 0.0;
+  for (std::size_t i = from; i < all.size(); i += 5) {
+    const auto f = ink(all[i].rgb, kW, kH);
+    if (std::count(f.begin(), f.end(), true) < 60) continue;  // little of it in sight yet
+    ++compared;
+    const double with_marks = best_match(f, vi, kRefWidth);
+    const double without = best_match(f, plain, kRefWidth);
+    worst_vi = std::min(worst_vi, with_marks);
+    worst_margin = std::min(worst_margin, with_marks - without);
+    margins += with_marks - without;
+  }
+  std::printf("ticker: %d frames compared; worst match with the Vietnamese reference %.3f, "
+              "lead over the same words without diacritics: smallest %.3f, mean %.3f\n",
+              compared, worst_vi, worst_margin, margins / std::max(compared, 1));
+  EXPECT_GE(compared, 5);
+  EXPECT_GE(worst_vi, 0.95);
+  EXPECT_GT(worst_margin, 0.0);
+  EXPECT_GE(margins / std::max(compared, 1), 0.05);
+  // It moves: the ink of two frames half a second apart differs.
+  EXPECT_NE(ink(all[all.size() - 1].rgb, kW, kH), ink(all[all.size() - 1 - kFps].rgb, kW, kH));
+  // Removed, the bottom of the screen is the idle slide again.
+  ASSERT_EQ(cli::http_delete(url(), "/api/v1/ticker", api_token).status, 200);
+  std::size_t after = 0;
+  ASSERT_TRUE(frames.wait_for(
+      [&](const auto& f) {
+        if (after == 0) after = f.size() + kFps / 2;  // what was already on its way
+        return f.size() >= after + 5;
+      },
+      10s));
+  const auto later = frames.frames();
+  const auto last = ink(later.back().rgb, kW, kH);
+  EXPECT_EQ(std::count(last.begin(), last.end(), true), 0);
   daemon->signal(SIGTERM);
   EXPECT_EQ(daemon->wait_exit(10s), 0) << daemon->output();
 }
