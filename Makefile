@@ -4,7 +4,7 @@ BUILD ?= build
 JOBS ?= 2
 CMAKE_FLAGS ?=
 
-.PHONY: setup build demo test test-asan clean
+.PHONY: setup build demo test test-asan fuzz clean
 
 setup:
 	bash scripts/setup.sh
@@ -22,6 +22,15 @@ test: setup
 	cmake --build $(BUILD) -j$(JOBS)
 	cd $(BUILD) && ctest --output-on-failure -j$(JOBS) --timeout 300
 	$(MAKE) test-asan
+	$(MAKE) fuzz FUZZ_SECONDS=15
+
+# libFuzzer targets built with clang-14 (ASan+UBSan), each run FUZZ_SECONDS on its
+# seed corpus in fuzz/corpus; CI runs a short smoke.
+FUZZ_SECONDS ?= 300
+fuzz: setup
+	CC=clang-14 CXX=clang++-14 cmake -S . -B $(BUILD)-fuzz -DLOAXA_FUZZ=ON -DLOAXA_TESTS=OFF -DLOAXA_BENCH=OFF -DCMAKE_BUILD_TYPE=RelWithDebInfo $(CMAKE_FLAGS)
+	cmake --build $(BUILD)-fuzz -j$(JOBS) --target fuzz_manifest fuzz_config fuzz_rrule fuzz_m3u
+	bash fuzz/run.sh $(BUILD)-fuzz $(FUZZ_SECONDS)
 
 test-asan: setup
 	cmake -S . -B $(BUILD)-asan -DLOAXA_WERROR=ON -DLOAXA_SANITIZE=ON -DLOAXA_BENCH=OFF $(CMAKE_FLAGS)

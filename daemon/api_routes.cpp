@@ -1,10 +1,14 @@
 #include "daemon/api_routes.hpp"
 
+#include <sys/statvfs.h>
+
 #include <boost/json.hpp>
 #include <cctype>
 #include <filesystem>
 #include <fstream>
 
+#include "daemon/clock.hpp"
+#include "daemon/metrics.hpp"
 #include "daemon/store/airtime_export.hpp"
 #include "daemon/store/report.hpp"
 #include "daemon/store/sha256.hpp"
@@ -533,6 +537,44 @@ void add_routes(api::HttpServer& server, Controller& controller, store::Store& s
   });
   server.route("GET", "/healthz", Role::none, [](const Request&) {
     return Response{200, "text/plain; charset=utf-8", "ok\n"};
+  });
+  // Ready: the database answers and every channel's output runs.
+  server.route("GET", "/readyz", Role::none, [&controller, &store](const Request&) {
+    std::string why;
+    try {
+      (void)store.meta("box_id");
+    } catch (const std::exception& e) {
+      why += std::string("database: ") + e.what() + "\n";
+    }
+    if (!controller.channels_up()) why += "a channel's output is being reopened after a failure\n";
+    if (why.empty()) return Response{200, "text/plain; charset=utf-8", "ready\n"};
+    return Response{503, "text/plain; charset=utf-8", why};
+  });
+  server.route("GET", "/metrics", Role::viewer, [&controller, sync](const Request&) {
+    std::string out;
+    controller.write_metrics(out);
+    if (sync) sync->write_metrics(out);
+    const auto& state = controller.config().box.state_dir;
+    struct statvfs vfs {};
+    metrics::family(out, "loaxa_disk_free_bytes", "gauge",
+                    "Free bytes for the daemon on the file system of state_dir.");
+    if (::statvfs(state.c_str(), &vfs) == 0) {
+      metrics::sample(out, "loaxa_disk_free_bytes", {},
+                      static_cast<double>(vfs.f_bavail) * static_cast<double>(vfs.f_frsize));
+    }
+    metrics::family(out, "loaxa_database_bytes", "gauge",
+                    "Size of loaxa.db and its write-ahead log.");
+    std::error_code ec;
+    double db = 0;
+    for (const char* f : {"loaxa.db", "loaxa.db-wal"}) {
+      const auto n = std::filesystem::file_size(state / f, ec);
+      if (!ec) db += static_cast<double>(n);
+    }
+    metrics::sample(out, "loaxa_database_bytes", {}, db);
+    metrics::family(out, "loaxa_clock_synchronized", "gauge",
+                    "1 when the system clock is synchronised (NTP).");
+    metrics::sample(out, "loaxa_clock_synchronized", {}, system_clock_synchronized() ? 1 : 0);
+    return Response{200, "text/plain; version=0.0.4; charset=utf-8", std::move(out)};
   });
   server.route("GET", "/api/v1/status", Role::viewer, [&controller, sync](const Request&) {
     auto out = controller.status();

@@ -6,6 +6,7 @@
 #include "daemon/ingest.hpp"
 #include "daemon/log.hpp"
 #include "daemon/store/airtime_chain.hpp"
+#include "daemon/store/sha256.hpp"
 
 namespace loaxa {
 
@@ -376,7 +377,10 @@ void Controller::log_unplayable(ChannelState& cs, const Item& item) {
   row.duration_s = 0.0;
   row.status = "failed";
   row.error = item.error;
-  store_.airtime().insert_closed(row, unix_ms(cs.block->item_planned));
+  write([this, row, ms = unix_ms(cs.block->item_planned)] {
+    store_.airtime().insert_closed(row, ms);
+  });
+  ++counters_.plays[{row.channel, row.status}];
   log::error("player", cs.channel->name() + ": " + item.media_id + " failed: " + item.error);
 }
 
@@ -402,7 +406,10 @@ void Controller::apply_retention() {
 }
 
 void Controller::mark_alive() {
-  store_.set_meta("last_alive", zone_.format_iso(clock_.now()));
+  try {
+    store_.set_meta("last_alive", zone_.format_iso(clock_.now()));
+  } catch (const std::exception& e) {  // rewritten next time; a full disk is logged by write()
+  }
 }
 
 void Controller::log_missed(Instant from, Instant to) {
@@ -433,7 +440,8 @@ void Controller::log_missed(Instant from, Instant to) {
         "not aired: its start passed while the box was off or its clock was behind, "
         "more than the grace of " +
         scheduler::format_duration(config_.grace) + " ago";
-    store_.airtime().insert_closed(row, unix_ms(e.planned_start));
+    write([this, row, ms = unix_ms(e.planned_start)] { store_.airtime().insert_closed(row, ms); });
+    ++counters_.plays[{row.channel, row.status}];
     ++missed;
   }
   if (missed > 0) {
@@ -508,9 +516,13 @@ void Controller::on_started(const std::string& channel, std::uint64_t token,
   store::AirtimeRow row = item_row(cs, item);
   const Instant start{actual.time_since_epoch()};
   row.actual_start = zone_.format_iso(start);
-  cs.row_id = store_.airtime().open(row, unix_ms(start));
+  row.id = store::uuid_v7();
+  cs.row_id = row.id;
+  write([this, row, ms = unix_ms(start)] { store_.airtime().open(row, ms); });
   cs.row_start = start;
   const auto error_ms = unix_ms(start) - unix_ms(cs.block->item_planned);
+  counters_.start_error[channel].observe(
+      std::abs(std::chrono::duration<double>(start - cs.block->item_planned).count()));
   log::info("player", channel + ": started " + item.media_id + " at " + row.actual_start +
                           " (planned " + row.planned_start + ", " + std::to_string(error_ms) +
                           " ms)");
@@ -538,8 +550,11 @@ void Controller::on_ended(const std::string& channel, std::uint64_t token,
     const double secs = std::chrono::duration<double>(end - f->second.row_start).count();
     const std::string text =
         status == player::EndStatus::stopped ? f->second.status : player::to_string(status);
-    store_.airtime().close(f->second.row_id, zone_.format_iso(end), secs, text, error,
-                           levels_of(evidence));
+    write([this, id = f->second.row_id, at = zone_.format_iso(end), secs, text, error,
+           levels = levels_of(evidence)] {
+      store_.airtime().close(id, at, secs, text, error, levels);
+    });
+    ++counters_.plays[{channel, text}];
     log::info("player", channel + ": ended (" + text + ") at " + zone_.format_iso(end) + ", " +
                             std::to_string(secs).substr(0, 6) + " s");
     cs.fading.erase(f);
@@ -573,8 +588,11 @@ void Controller::on_ended(const std::string& channel, std::uint64_t token,
   }
   if (started && !cs.row_id.empty()) {
     const double secs = std::chrono::duration<double>(end - cs.row_start).count();
-    store_.airtime().close(cs.row_id, zone_.format_iso(end), secs, status_text, error,
-                           levels_of(evidence));
+    write([this, id = cs.row_id, at = zone_.format_iso(end), secs, status_text, error,
+           levels = levels_of(evidence)] {
+      store_.airtime().close(id, at, secs, status_text, error, levels);
+    });
+    ++counters_.plays[{channel, status_text}];
     log::info("player", channel + ": ended (" + status_text + ") at " + zone_.format_iso(end) +
                             ", " + std::to_string(secs).substr(0, 6) + " s" +
                             (error.empty() ? "" : ": " + error));
@@ -692,7 +710,43 @@ void Controller::shutdown(std::function<void()> done) {
   }
 }
 
+void Controller::write(std::function<void()> op) {
+  if (pending_writes_.empty()) {
+    try {
+      op();
+      return;
+    } catch (const std::exception& e) {
+      storage_error_ = e.what();
+      log::error("airtime", "the database refuses writes (" + storage_error_ +
+                                "); playout goes on, and the log rows wait in memory until "
+                                "it accepts them (free space in " +
+                                config_.box.state_dir.string() + ")");
+    }
+  }
+  pending_writes_.push_back(std::move(op));
+}
+
+void Controller::flush_writes() {
+  std::size_t written = 0;
+  while (!pending_writes_.empty()) {
+    try {
+      pending_writes_.front()();
+    } catch (const std::exception& e) {
+      storage_error_ = e.what();
+      return;
+    }
+    pending_writes_.pop_front();
+    ++written;
+  }
+  if (!storage_error_.empty()) {
+    log::notice("airtime", "the database accepts writes again; " + std::to_string(written) +
+                               " waiting write(s) done");
+    storage_error_.clear();
+  }
+}
+
 void Controller::tick() {
+  flush_writes();
   apply_tickers();  // an API ticker that expired gives way to the config's
   const auto steady = clock_.steady_now();
   const auto offset = clock_.now().time_since_epoch() - steady.time_since_epoch();
@@ -719,8 +773,10 @@ void Controller::tick() {
     last_checkpoint_ = steady;
     mark_alive();
     for (auto& [name, cs] : channels_) {
-      if (!cs.row_id.empty()) {
+      if (cs.row_id.empty() || !pending_writes_.empty()) continue;  // not written yet
+      try {
         store_.airtime().checkpoint(cs.row_id, unix_ms(clock_.now()) - unix_ms(cs.row_start));
+      } catch (const std::exception&) {  // a position only; the next one will do
       }
     }
   }

@@ -7,6 +7,7 @@
 #include <boost/json/array.hpp>
 #include <boost/json/object.hpp>
 #include <filesystem>
+#include <deque>
 #include <functional>
 #include <map>
 #include <memory>
@@ -19,6 +20,7 @@
 #include "daemon/amplifier.hpp"
 #include "daemon/clock.hpp"
 #include "daemon/config.hpp"
+#include "daemon/metrics.hpp"
 #include "daemon/store/store.hpp"
 #include "daemon/sync/manifest.hpp"
 #include "player/channel.hpp"
@@ -82,6 +84,10 @@ class Controller : public player::ChannelListener {
   const Config& config() const { return config_; }
   const scheduler::Zone& zone() const { return zone_; }
   boost::json::object status() const;
+  // Prometheus text: channel states, dead air, plays by status, start error histogram.
+  void write_metrics(std::string& out) const;
+  // Whether every channel's output pipeline runs (GET /readyz).
+  bool channels_up() const;
   // The province's applied manifest (verified by the sync client): its priority (and,
   // with auto_accept_normal, normal) schedules join the plan, its playlists and
   // holidays with them. Replans.
@@ -271,6 +277,13 @@ class Controller : public player::ChannelListener {
   void save_local();
   bool id_taken(const std::string& id) const;
   std::string emergency_text_;
+  metrics::PlayCounters counters_;
+  // Airtime writes go through write(): one the database refuses (a full disk, an I/O
+  // error) waits here, in order, and is retried each tick, while playout goes on.
+  void write(std::function<void()> op);
+  void flush_writes();
+  std::deque<std::function<void()>> pending_writes_;
+  std::string storage_error_;  // why the last write failed, while writes wait
   mutable std::optional<std::string> ticker_saved_;  // the API's ticker (JSON), "" none
   std::vector<PlaylistConfig> province_playlists_;
   std::vector<scheduler::LocalDays> holidays_;

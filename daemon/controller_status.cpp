@@ -31,6 +31,13 @@ boost::json::object Controller::status() const {
   if (emergency_on_air && !emergency_text_.empty()) {
     out["emergency"] = {{"text", emergency_text_}};
   }
+  if (!pending_writes_.empty()) {
+    out["storage"] = {{"ok", false},
+                      {"error", storage_error_},
+                      {"waiting_writes", pending_writes_.size()}};
+  } else {
+    out["storage"] = {{"ok", true}};
+  }
   json::array chans;
   for (const auto& [name, cs] : channels_) {
     json::object c;
@@ -71,6 +78,40 @@ boost::json::object Controller::status() const {
                  {"free_bytes", ec ? 0 : static_cast<std::int64_t>(space.available)},
                  {"total_bytes", ec ? 0 : static_cast<std::int64_t>(space.capacity)}};
   return out;
+}
+
+void Controller::write_metrics(std::string& out) const {
+  metrics::family(out, "loaxa_channel_playing", "gauge", "1 while the channel airs something.");
+  for (const auto& [name, cs] : channels_) {
+    const auto it = config_.channels.find(name);
+    metrics::sample(out, "loaxa_channel_playing",
+                    {{"channel", name}, {"kind", it != config_.channels.end() ? it->second.kind : ""}},
+                    cs.channel->idle() ? 0 : 1);
+  }
+  metrics::family(out, "loaxa_channel_up", "gauge",
+                  "1 while the channel's output pipeline runs (0: being reopened after a failure).");
+  for (const auto& [name, cs] : channels_) {
+    metrics::sample(out, "loaxa_channel_up", {{"channel", name}}, cs.channel->up() ? 1 : 0);
+  }
+  metrics::family(out, "loaxa_dead_air_total", "counter",
+                  "Times a play fell silent for the channel's dead_air since start.");
+  for (const auto& [name, cs] : channels_) {
+    metrics::sample(out, "loaxa_dead_air_total", {{"channel", name}},
+                    static_cast<double>(cs.channel->dead_air_count()));
+  }
+  counters_.write(out);
+  metrics::family(out, "loaxa_storage_ok", "gauge",
+                  "0 while the database refuses writes (full disk); log rows wait in memory.");
+  metrics::sample(out, "loaxa_storage_ok", {}, pending_writes_.empty() ? 1 : 0);
+  metrics::family(out, "loaxa_waiting_writes", "gauge", "Airtime writes waiting for the disk.");
+  metrics::sample(out, "loaxa_waiting_writes", {}, static_cast<double>(pending_writes_.size()));
+}
+
+bool Controller::channels_up() const {
+  for (const auto& [name, cs] : channels_) {
+    if (!cs.channel->up()) return false;
+  }
+  return true;
 }
 
 }  // namespace loaxa

@@ -8,6 +8,7 @@
 #include <set>
 
 #include "daemon/clock.hpp"
+#include "daemon/metrics.hpp"
 #include "daemon/log.hpp"
 #include "daemon/store/durable.hpp"
 #include "daemon/store/sha256.hpp"
@@ -580,6 +581,7 @@ void ProvinceSync::collect_garbage() {
 void ProvinceSync::failed(const std::string& what) {
   busy_ = false;
   ++failures_;
+  ++failures_total_;
   if (what != last_error_ || failures_ == 1 || failures_ % 10 == 0) log::error("sync", what);
   last_error_ = what;
   // The interval, doubling, to 30 min; with jitter so a hundred boxes do not knock at once.
@@ -595,10 +597,33 @@ void ProvinceSync::succeeded() {
   collect_garbage();
   failures_ = 0;
   last_success_ = now_iso();
+  last_success_steady_ = std::chrono::steady_clock::now();
   if (refused_sequence_ == 0) last_error_.clear();
   std::uniform_real_distribution<double> jitter(0.8, 1.2);
   wait(milliseconds(
       static_cast<std::int64_t>(static_cast<double>(sync_.interval.count()) * jitter(rng_))));
+}
+
+void ProvinceSync::write_metrics(std::string& out) const {
+  metrics::family(out, "loaxa_sync_age_seconds", "gauge",
+                  "Seconds since the province server last answered (absent: never since start).");
+  if (last_success_steady_) {
+    metrics::sample(out, "loaxa_sync_age_seconds", {},
+                    std::chrono::duration<double>(std::chrono::steady_clock::now() -
+                                                  *last_success_steady_)
+                        .count());
+  }
+  metrics::family(out, "loaxa_sync_failures", "gauge", "Failed polls in a row.");
+  metrics::sample(out, "loaxa_sync_failures", {}, failures_);
+  metrics::family(out, "loaxa_sync_failures_total", "counter", "Failed polls since start.");
+  metrics::sample(out, "loaxa_sync_failures_total", {}, static_cast<double>(failures_total_));
+  metrics::family(out, "loaxa_sync_download_bytes_total", "counter",
+                  "Media bytes downloaded from the province since start.");
+  metrics::sample(out, "loaxa_sync_download_bytes_total", {},
+                  static_cast<double>(downloaded_bytes_));
+  metrics::family(out, "loaxa_sync_applied_sequence", "gauge",
+                  "Sequence number of the province manifest in force.");
+  metrics::sample(out, "loaxa_sync_applied_sequence", {}, static_cast<double>(applied_sequence_));
 }
 
 boost::json::object ProvinceSync::status() const {

@@ -36,6 +36,8 @@ class ProvinceSync {
   // Polls at once (API POST /sync, `loaxa sync now`) unless a poll is running.
   void poll_now();
   boost::json::object status() const;
+  // Prometheus text: sync age, failures, downloaded bytes.
+  void write_metrics(std::string& out) const;
   std::int64_t applied_sequence() const { return applied_sequence_; }
 
  private:
@@ -95,6 +97,8 @@ class ProvinceSync {
   bool busy_ = false;
   bool stopped_ = false;
   int failures_ = 0;
+  std::uint64_t failures_total_ = 0;
+  std::optional<std::chrono::steady_clock::time_point> last_success_steady_;
 
   std::int64_t applied_sequence_ = 0;
   std::optional<sync::Manifest> applied_;

@@ -65,7 +65,8 @@ class Channel : public Output {
   // The pipeline's latency (what the sink adds to a running time), for tests and logs.
   std::chrono::nanoseconds latency() const { return std::chrono::nanoseconds(latency_); }
   // Times dead air was detected (for metrics).
-  std::uint64_t dead_air_count() const { return dead_air_count_; }
+  std::uint64_t dead_air_count() const override { return dead_air_count_; }
+  bool up() const override { return pipeline_ != nullptr; }
 
   struct Branch;  // one item on the mixer (channel.cpp)
   struct Shared;  // what streaming threads may reach, kept alive by them

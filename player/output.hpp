@@ -102,6 +102,10 @@ class Output {
   virtual void stop(std::chrono::milliseconds fade,
                     std::optional<WallTime> silent_at = std::nullopt) = 0;
   virtual bool idle() const = 0;
+  // Whether the output pipeline runs (false while it is reopened after a failure).
+  virtual bool up() const { return true; }
+  // Times dead air was detected since start.
+  virtual std::uint64_t dead_air_count() const { return 0; }
   // Video channels: the scrolling line over whatever shows; empty removes it.
   virtual void set_ticker(const std::string& text) { (void)text; }
 };

@@ -18,23 +18,30 @@ sed -e "s|^start = \"[^\"]*\".*# demo:.*|start = \"$start\"|" \
 "$bin/loaxad" --config "$run_config" --check >/dev/null
 
 args=(--config "$run_config")
+no_sound=0; no_screen=0
 if ! ls /dev/snd/pcm* >/dev/null 2>&1 && [ -z "${PULSE_SERVER:-}" ] && [ ! -S "${XDG_RUNTIME_DIR:-/nonexistent}/pulse/native" ]; then
-  args+=(--render-to-files)
-  echo "demo: no sound device here: the loudspeaker channel renders to $state/out/loudspeaker.s16le (raw PCM S16LE 48000 Hz mono; listen with: aplay -f S16_LE -r 48000 -c 1 FILE)"
+  no_sound=1
 fi
-rm -f "$state/out/loudspeaker.s16le"
+if [ -z "${DISPLAY:-}" ] && [ -z "${WAYLAND_DISPLAY:-}" ]; then no_screen=1; fi
+if [ $no_sound = 1 ] || [ $no_screen = 1 ]; then
+  args+=(--render-to-files)
+  echo "demo: no sound device or screen here: the loudspeaker channel renders to $state/out/loudspeaker.s16le (raw PCM S16LE 48000 Hz mono; listen with: aplay -f S16_LE -r 48000 -c 1 FILE)"
+  echo "demo: and the kiosk screen to $state/out/kiosk.rgb (raw RGB 640x360 at 10 fps; snapshots follow as PNG)"
+fi
+rm -f "$state/out/loudspeaker.s16le" "$state/out/kiosk.rgb" "$state"/out/kiosk-*.png
 
 "$bin/loaxad" "${args[@]}" &
 pid=$!
 trap 'kill -TERM $pid 2>/dev/null || true; rm -f "$run_config"' EXIT
-echo "demo: loaxad started (pid $pid); the block \"ban-tin-demo\" airs at $start (Asia/Ho_Chi_Minh)"
+echo "demo: loaxad started (pid $pid); the blocks \"ban-tin-demo\" (loudspeaker) and \"man-hinh-demo\" (kiosk) air at $start (Asia/Ho_Chi_Minh)"
 
-# Wait for both items (chime, announcement) of this run to be logged, at most 60 s.
+# Wait for the five items (chime, announcement; three slides) of this run to be logged,
+# at most 60 s.
 cli="$bin/cli/loaxa"
 for _ in $(seq 1 600); do
   done_rows=$("$cli" --url "http://127.0.0.1:$port" airtime --from "$start" --format csv 2>/dev/null |
     grep -c ',completed,\|,failed,' || true)
-  [ "${done_rows:-0}" -ge 2 ] && break
+  [ "${done_rows:-0}" -ge 5 ] && break
   kill -0 $pid 2>/dev/null || { echo "demo: loaxad exited early" >&2; exit 1; }
   sleep 0.1
 done
@@ -53,4 +60,13 @@ if [ -f "$state/out/loudspeaker.s16le" ]; then
   bytes=$(stat -c %s "$state/out/loudspeaker.s16le")
   echo
   echo "demo: rendered $(awk "BEGIN{printf \"%.2f\", $bytes/96000}") s of audio to $state/out/loudspeaker.s16le"
+fi
+if [ -f "$state/out/kiosk.rgb" ]; then
+  bytes=$(stat -c %s "$state/out/kiosk.rgb")
+  # One snapshot every two seconds of what the screen showed.
+  gst-launch-1.0 -q filesrc location="$state/out/kiosk.rgb" ! \
+    rawvideoparse width=640 height=360 format=rgb framerate=10/1 ! videorate ! \
+    video/x-raw,framerate=1/2 ! videoconvert ! pngenc ! \
+    multifilesink location="$state/out/kiosk-%02d.png" >/dev/null 2>&1 || true
+  echo "demo: the kiosk screen rendered $((bytes / 691200)) frames ($(awk "BEGIN{printf \"%.1f\", $bytes/6912000}") s) to $state/out/kiosk.rgb; snapshots: $state/out/kiosk-*.png"
 fi

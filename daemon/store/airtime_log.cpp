@@ -13,6 +13,7 @@ constexpr const char* kSelect =
     "SELECT id, box_id, channel, media_id, title, topic, playlist_id, schedule_id, source, "
     "planned_start, actual_start, actual_end, duration_s, status, error, prev_hash, hash, "
     "clock_synced, planned_s, planned_ms, rms_db, peak_db, silence_s, frames_rendered, frames_dropped FROM airtime";
+constexpr int kSelectColumns = 25;
 
 // Fills r in place: a cursor over a million rows reuses the strings' storage.
 void read_row(const sqlite::Statement& st, AirtimeRow& r) {
@@ -308,7 +309,7 @@ int AirtimeLog::closed_after(
   int n = 0;
   while (st.step()) {
     read_row(st, row);
-    visit(st.int64(23), row);  // after kSelect's 23 columns
+    visit(st.int64(kSelectColumns), row);  // after kSelect's columns
     ++n;
   }
   return n;

@@ -6,6 +6,7 @@
 #include <signal.h>
 
 #include <boost/json.hpp>
+#include <sstream>
 
 #include "daemon/store/sha256.hpp"
 #include "daemon_fixture.hpp"
@@ -459,6 +460,9 @@ TEST_F(ApiTest, EveryEndpointRefusesCallersBelowItsRole) {
       {"POST", "/api/v1/channels/loudspeaker/stop", "operator"},
       {"POST", "/api/v1/emergency", "operator"},
       {"DELETE", "/api/v1/emergency", "operator"},
+      {"POST", "/api/v1/ticker", "operator"},
+      {"DELETE", "/api/v1/ticker", "operator"},
+      {"GET", "/metrics", "viewer"},
       {"POST", "/api/v1/announcements", "operator"},
       {"GET", "/api/v1/inbox", "viewer"},
       {"POST", "/api/v1/inbox/x/accept", "operator"},
@@ -507,4 +511,45 @@ TEST_F(ApiTest, EveryEndpointRefusesCallersBelowItsRole) {
 }
 
 }  // namespace
+
+TEST_F(ApiTest, ReadyzAndPrometheusMetricsSayWhatTheBoxDoes) {
+  write_tone_wav(dir.path() / "tone.wav", 1.0, 440.0);
+  const Instant start = start_in(3s);
+  write_config("[[schedule]]\nchannel = \"loudspeaker\"\nfile = \"tone.wav\"\nstart = \"" +
+               local(start) + "\"\n");
+  auto daemon = start_daemon();
+  auto r = get("/readyz", "");
+  EXPECT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(get("/metrics", "").status, 401);
+  ASSERT_TRUE(daemon->wait_for_line("ended (completed)", 15s)) << daemon->output();
+  r = get("/metrics", kViewer);
+  ASSERT_EQ(r.status, 200) << r.body;
+  const auto has = [&](const std::string& line) {
+    EXPECT_NE(r.body.find(line), std::string::npos) << "no \"" << line << "\" in\n" << r.body;
+  };
+  has("# TYPE loaxa_plays_total counter");
+  has("loaxa_plays_total{channel=\"loudspeaker\",status=\"completed\"} 1\n");
+  has("loaxa_start_error_seconds_count{channel=\"loudspeaker\"} 1\n");
+  has("loaxa_start_error_seconds_bucket{channel=\"loudspeaker\",le=\"+Inf\"} 1\n");
+  has("loaxa_start_error_seconds_bucket{channel=\"loudspeaker\",le=\"0.01\"} 1\n");
+  has("loaxa_channel_up{channel=\"loudspeaker\"} 1\n");
+  has("loaxa_channel_playing{channel=\"loudspeaker\",kind=\"audio\"} 0\n");
+  has("loaxa_dead_air_total{channel=\"loudspeaker\"} 0\n");
+  has("loaxa_disk_free_bytes ");
+  has("loaxa_database_bytes ");
+  has("loaxa_clock_synchronized ");
+  // Every sample line is NAME{labels} VALUE or NAME VALUE, VALUE a number.
+  std::istringstream lines(r.body);
+  for (std::string line; std::getline(lines, line);) {
+    if (line.empty() || line[0] == '#') continue;
+    const auto space = line.rfind(' ');
+    ASSERT_NE(space, std::string::npos) << line;
+    const std::string value = line.substr(space + 1);
+    EXPECT_TRUE(value == "+Inf" || std::strtod(value.c_str(), nullptr) == std::strtod(value.c_str(), nullptr)) << line;
+    EXPECT_EQ(line.rfind("loaxa_", 0), 0u) << line;
+  }
+  daemon->signal(SIGTERM);
+  EXPECT_EQ(daemon->wait_exit(10s), 0) << daemon->output();
+}
+
 }  // namespace loaxa::test
