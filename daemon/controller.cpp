@@ -209,7 +209,11 @@ void Controller::arm(const Planned& e) {
   }
   armed_.insert(key);
   block_timers_.push_back(clock_.at(e.start - options_.preroll_lead, [this, e] {
-    if (!shutting_down_) begin_block(e);
+    if (shutting_down_) return;
+    // Woken long after its start: the wall clock jumped over it (tick() notices the jump,
+    // logs it missed and re-plans). It does not air late by more than the grace.
+    if (clock_.now() > e.start + config_.grace) return;
+    begin_block(e);
   }));
   if (auto ch = config_.channels.find(e.channel);
       ch != config_.channels.end() && !ch->second.on_air_command.empty()) {

@@ -32,8 +32,8 @@ constexpr GstClockTime kStartMargin = 150 * GST_MSECOND;
 constexpr guint64 kLookahead = 3 * GST_SECOND;
 constexpr GstClockTime kLevelInterval = 100 * GST_MSECOND;
 
-WallTime wall(GstClockTime t) {
-  return WallTime{std::chrono::nanoseconds(t)};
+WallTime now_wall() {
+  return WallTime{std::chrono::system_clock::now().time_since_epoch()};
 }
 
 // A channel renders in real time whatever its sink: file and fake sinks default to
@@ -470,10 +470,10 @@ void Channel::build() {
   } else {
     mixer_ = build_audio_output(settings_.sink);
   }
-  // The pipeline's clock is the wall clock and its base time fixed: running time + base
-  // is the instant a sample is rendered (plus the latency the sink is told).
+  // The pipeline's clock is the monotonic clock and its base time fixed: running time +
+  // base is the moment a sample is rendered (plus the latency the sink is told).
   clock_ = gst::ClockPtr(GST_CLOCK(gst_object_ref_sink(
-      g_object_new(GST_TYPE_SYSTEM_CLOCK, "clock-type", GST_CLOCK_TYPE_REALTIME, nullptr))));
+      g_object_new(GST_TYPE_SYSTEM_CLOCK, "clock-type", GST_CLOCK_TYPE_MONOTONIC, nullptr))));
   gst_pipeline_use_clock(GST_PIPELINE(pipeline_.get()), clock_.get());
   gst_element_set_start_time(pipeline_.get(), GST_CLOCK_TIME_NONE);
   base_ = gst_clock_get_time(clock_.get());
@@ -538,7 +538,7 @@ void Channel::schedule_rebuild(const std::string& why) {
   log::error("player", settings_.name + ": output failed (" + why + "); reopening it");
   std::vector<std::uint64_t> tokens;
   for (auto& [token, b] : items_) tokens.push_back(token);
-  const WallTime now = wall(gst_clock_get_time(clock_.get()));
+  const WallTime now = now_wall();
   for (auto t : tokens) finish(t, now, EndStatus::failed, "the output failed: " + why);
   for (const auto& w : waiting_) {
     boost::asio::post(io_, [this, s = shared_, t = w.token, now, why] {
@@ -579,13 +579,30 @@ GstClockTime Channel::running_now() const {
   return now > base_ ? now - base_ : 0;
 }
 
+// The pipeline runs on the monotonic clock, so a wall-clock jump (NTP setting the time
+// at boot) neither stalls it nor makes it race; wall instants are converted at the
+// moment they are asked for.
+gint64 Channel::wall_minus_mono() const {
+  const gint64 now = (now_wall().time_since_epoch()).count() -
+                     static_cast<gint64>(gst_clock_get_time(clock_.get()));
+  // The same instant converts the same way (an item's end and the next one's start
+  // are one instant); a jump or slewed drift past 5 ms is taken up.
+  if (!have_offset_ || std::abs(now - wall_minus_mono_) > 5'000'000) {
+    wall_minus_mono_ = now;
+    have_offset_ = true;
+  }
+  return wall_minus_mono_;
+}
+
 WallTime Channel::rendered_at(GstClockTime rt) const {
-  return wall(base_ + rt + latency_);
+  return WallTime{std::chrono::nanoseconds(static_cast<gint64>(base_ + rt + latency_) +
+                                           wall_minus_mono())};
 }
 
 GstClockTime Channel::rt_for(WallTime at) const {
-  const auto t = static_cast<GstClockTime>(at.time_since_epoch().count());
-  return t > base_ + latency_ ? t - base_ - latency_ : 0;
+  const gint64 mono = at.time_since_epoch().count() - wall_minus_mono();
+  const auto zero = static_cast<gint64>(base_ + latency_);
+  return mono > zero ? static_cast<GstClockTime>(mono - zero) : 0;
 }
 
 void Channel::play(std::uint64_t token, const std::filesystem::path& file, WallTime at,
@@ -595,7 +612,7 @@ void Channel::play(std::uint64_t token, const std::filesystem::path& file, WallT
   for (auto& [t, b] : items_) {
     if (!b->fading) stop_now.push_back(t);
   }
-  const WallTime now = wall(gst_clock_get_time(clock_.get()));
+  const WallTime now = now_wall();
   for (auto t : stop_now) finish(t, now, EndStatus::stopped, "replaced by the next item");
   for (const auto& w : waiting_) {
     boost::asio::post(io_, [this, s = shared_, t = w.token, now] {
@@ -875,7 +892,7 @@ void Channel::attach(std::uint64_t token, const std::filesystem::path& file, Gst
                       &delete_probe_ctx);
   } catch (const std::exception& e) {
     const std::string why = e.what();
-    const WallTime now = wall(gst_clock_get_time(clock_.get()));
+    const WallTime now = now_wall();
     boost::asio::post(io_, [this, s = shared_, token, now, why] {
       if (s->owner)
         listener_.on_ended(settings_.name, token, now, EndStatus::failed, why, false, {});
@@ -908,7 +925,7 @@ void Channel::attach(std::uint64_t token, const std::filesystem::path& file, Gst
   // Nothing came in time: the decoder hangs on a file it cannot read.
   const auto wait = b->stream ? settings_.connect_timeout : milliseconds(5000);
   const WallTime deadline =
-      std::max(rendered_at(planned_rt), wall(gst_clock_get_time(clock_.get()))) + wait;
+      std::max(rendered_at(planned_rt), now_wall()) + wait;
   const bool stream = b->stream;
   at(deadline, Kind::end, [this, token, stream, wait] {
     auto it = items_.find(token);
@@ -1074,7 +1091,7 @@ void Channel::on_content_end(std::uint64_t token, GstClockTime local) {
 void Channel::on_branch_error(Branch& b, const std::string& error) {
   const std::uint64_t token = b.token;
   const bool was_last = token == last_token_;
-  const WallTime now = wall(gst_clock_get_time(clock_.get()));
+  const WallTime now = now_wall();
   finish(token, now, EndStatus::failed, error);
   // What was queued behind it plays at once.
   if (was_last) attach_waiting(running_now() + kStartMargin);
@@ -1152,7 +1169,7 @@ void Channel::on_message(GstMessage* msg) {
 }
 
 void Channel::stop(milliseconds fade, std::optional<WallTime> silent_at) {
-  const WallTime now = wall(gst_clock_get_time(clock_.get()));
+  const WallTime now = now_wall();
   // The mixer works on about `running_now()`; a fade must begin after that.
   const GstClockTime earliest = running_now() + 20 * GST_MSECOND;
   const auto fade_ns = static_cast<GstClockTime>(fade.count()) * GST_MSECOND;
@@ -1265,7 +1282,12 @@ void Channel::watch_streams() {
 }
 
 void Channel::at(WallTime when, Kind kind, std::function<void()> fn) {
-  events_.emplace(std::make_tuple(when, static_cast<int>(kind), event_seq_++), std::move(fn));
+  // Kept on the pipeline's (monotonic) clock: a wall-clock jump moves no event.
+  const gint64 mono = when.time_since_epoch().count() - wall_minus_mono();
+  events_.emplace(
+      std::make_tuple(static_cast<GstClockTime>(std::max<gint64>(mono, 0)),
+                      static_cast<int>(kind), event_seq_++),
+      std::move(fn));
   arm();
 }
 
@@ -1274,14 +1296,13 @@ void Channel::arm() {
     timer_.cancel();
     return;
   }
-  const WallTime first = std::get<0>(events_.begin()->first);
-  timer_.expires_at(std::chrono::system_clock::time_point(
-      std::chrono::duration_cast<std::chrono::system_clock::duration>(first.time_since_epoch())));
+  const GstClockTime first = std::get<0>(events_.begin()->first);
+  const GstClockTime now = gst_clock_get_time(clock_.get());
+  timer_.expires_after(std::chrono::nanoseconds(first > now ? first - now : 0));
   timer_.async_wait([this](const boost::system::error_code& ec) {
     if (ec) return;
-    const auto now = std::chrono::system_clock::now();
-    while (!events_.empty() &&
-           std::get<0>(events_.begin()->first) <= WallTime{now.time_since_epoch()}) {
+    const GstClockTime now = gst_clock_get_time(clock_.get());
+    while (!events_.empty() && std::get<0>(events_.begin()->first) <= now) {
       auto fn = std::move(events_.begin()->second);
       events_.erase(events_.begin());
       fn();

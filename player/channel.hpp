@@ -5,8 +5,9 @@
 //   item branch ── pad offset ────┤ audiomixer → volume → audioconvert → sink
 //   item branch ── pad offset ────┘
 //
-// The pipeline's clock is CLOCK_REALTIME and its base time a fixed instant, so a
-// running time is a wall-clock instant. Each item is a branch (uridecodebin →
+// The pipeline's clock is CLOCK_MONOTONIC and its base time a fixed instant; a wall
+// instant is converted to a running time when it is asked for, so a wall-clock jump
+// neither stalls nor races the output. Each item is a branch (uridecodebin →
 // convert/resample → queue → volume → level) attached ahead of time whose pad offset
 // places its first sample at the planned instant: the mixer is sample-accurate, so
 // an item queued behind another starts on the sample after the other's last one.
@@ -26,6 +27,7 @@
 
 #include <atomic>
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/system_timer.hpp>
 #include <chrono>
 #include <cstdint>
@@ -110,6 +112,8 @@ class Channel : public Output {
   GstClockTime running_now() const;
   WallTime rendered_at(GstClockTime rt) const;
   GstClockTime rt_for(WallTime at) const;
+  // Wall clock minus the pipeline's clock (ns), kept steady between jumps.
+  gint64 wall_minus_mono() const;
   // Events run in (time, kind) order: an item's end before the next one's start.
   enum class Kind { end = 0, start = 1 };
   void at(WallTime when, Kind kind, std::function<void()> fn);
@@ -132,17 +136,19 @@ class Channel : public Output {
   gst::ClockPtr clock_;
   GstClockTime base_ = 0;
   GstClockTime latency_ = 0;
+  mutable gint64 wall_minus_mono_ = 0;
+  mutable bool have_offset_ = false;
   std::map<std::uint64_t, std::unique_ptr<Branch>> items_;  // by token
   std::deque<Waiting> waiting_;
   std::uint64_t last_token_ = 0;  // the item `queue` follows
   std::uint64_t generation_ = 0;  // a rebuilt pipeline ignores the old one's messages
   int rebuild_failures_ = 0;
   std::uint64_t dead_air_count_ = 0;
-  std::map<std::tuple<WallTime, int, std::uint64_t>, std::function<void()>> events_;
+  std::map<std::tuple<GstClockTime, int, std::uint64_t>, std::function<void()>> events_;
   std::uint64_t event_seq_ = 0;
-  boost::asio::system_timer timer_;
-  boost::asio::system_timer rebuild_timer_;
-  boost::asio::system_timer watch_timer_{io_};
+  boost::asio::steady_timer timer_;
+  boost::asio::steady_timer rebuild_timer_;
+  boost::asio::steady_timer watch_timer_{io_};
 };
 
 }  // namespace loaxa::player

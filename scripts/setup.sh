@@ -15,7 +15,7 @@ packages=(
   espeak-ng sox systemd python3 python3-dateutil python3-openpyxl python3-jsonschema
   nginx-light openssl curl
   chromium fonts-noto-core
-  gstreamer1.0-x libgdk-pixbuf-2.0-dev
+  gstreamer1.0-x libgdk-pixbuf-2.0-dev faketime
 )
 # The browser tests run Playwright (npm) on Node.js: Debian's, unless one is there.
 if ! command -v node >/dev/null || ! command -v npm >/dev/null; then

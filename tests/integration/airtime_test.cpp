@@ -9,6 +9,7 @@
 #include <regex>
 #include <set>
 
+#include "daemon/cli/http_client.hpp"
 #include "daemon/store/airtime_chain.hpp"
 #include "daemon/store/store.hpp"
 #include "daemon_fixture.hpp"
@@ -328,6 +329,74 @@ TEST_F(AirtimeDaemonTest, PushSendsEveryRowAndResumesAfterFailuresAndAKill) {
   EXPECT_LE(ids.size() - unique.size(), 100u);
   EXPECT_EQ(st.airtime().push_cursor("http://127.0.0.1:" + port + "/nhat-ky"), 3000);
   receiver.signal(SIGTERM);
+}
+
+// A full disk: writes fail cleanly, playout goes on, the rows wait in memory and reach
+// the database once space returns; nothing is lost and the chain verifies. The state
+// folder is a small tmpfs (root only: skipped elsewhere).
+TEST_F(AirtimeDaemonTest, AFullDiskStopsNoPlayAndLosesNoRow) {
+  const auto state = dir.path() / "state";
+  std::filesystem::create_directories(state);
+  if (run({"/usr/bin/mount", "-t", "tmpfs", "-o", "size=24m", "tmpfs", state.string()}).code !=
+      0) {
+    GTEST_SKIP() << "cannot mount a tmpfs here (needs root)";
+  }
+  struct Unmount {
+    std::filesystem::path p;
+    ~Unmount() { run({"/usr/bin/umount", "-l", p.string()}); }
+  } unmount{state};
+  write_tone_wav(dir.path() / "tone.wav", 1.0, 440);
+  std::string seconds;
+  for (int s = 0; s < 60; s += 2) seconds += (seconds.empty() ? "" : ",") + std::to_string(s);
+  write_config(
+      "[[schedule]]\nid = \"moi-2-giay\"\nchannel = \"loudspeaker\"\nfile = \"tone.wav\"\n"
+      "start = \"" +
+          local(start_in(1s)) + "\"\nrrule = \"FREQ=MINUTELY;BYSECOND=" + seconds + "\"\n",
+      "\n[airtime]\ncheckpoint = \"1s\"\n");
+  auto daemon = start_daemon();
+  for (int i = 0; i < 2; ++i) ASSERT_TRUE(daemon->wait_for_line("ended (completed)", 10s));
+
+  // Fill the disk to the last byte.
+  const auto filler = state / "filler";
+  {
+    std::ofstream out(filler, std::ios::binary);
+    const std::string chunk(64 * 1024, 'x');
+    while (out.write(chunk.data(), static_cast<std::streamsize>(chunk.size())) && out.flush()) {
+    }
+  }
+  ASSERT_TRUE(daemon->wait_for_line("the database refuses writes", 15s)) << daemon->output();
+  // Playout goes on, and the box says what is wrong.
+  for (int i = 0; i < 3; ++i) {
+    ASSERT_TRUE(daemon->wait_for_line("ended (completed)", 10s)) << daemon->output();
+  }
+  const auto status = cli::http_get(url(), "/api/v1/status", api_token);
+  EXPECT_NE(status.body.find("\"storage\":{\"ok\":false"), std::string::npos) << status.body;
+
+  // Space returns: the waiting rows are written, by themselves.
+  std::filesystem::remove(filler);
+  ASSERT_TRUE(daemon->wait_for_line("the database accepts writes again", 15s)) << daemon->output();
+  ASSERT_TRUE(daemon->wait_for_line("ended (completed)", 10s));
+  daemon->signal(SIGTERM);
+  ASSERT_EQ(daemon->wait_exit(10s), 0) << daemon->output();
+
+  // Every play the daemon announced has its row, closed, and the chain verifies.
+  const std::regex started_re("started [^ ]+ at ([^ ]+) ");
+  const auto started = matches(daemon->output(), started_re);
+  const auto db = state / "loaxa.db";
+  std::set<std::string> rows;
+  {
+    store::Store st(db);
+    st.airtime().for_each({}, [&](const store::AirtimeRow& r) {
+      EXPECT_NE(r.status, "playing") << r.id;
+      rows.insert(r.actual_start);
+    });
+  }
+  for (const auto& t : started) EXPECT_TRUE(rows.count(t)) << "no row for the play at " << t;
+  EXPECT_GE(started.size(), 6u);
+  const auto verify = run({LOAXA_BIN, "verify-log", db.string()});
+  EXPECT_EQ(verify.code, 0) << verify.out << verify.err;
+  const auto check = run({"/usr/bin/sqlite3", db.string(), "PRAGMA integrity_check"});
+  EXPECT_EQ(check.out, "ok\n") << check.err;
 }
 
 }  // namespace

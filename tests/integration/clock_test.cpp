@@ -1,0 +1,95 @@
+// Wall-clock jumps on a real loaxad: libfaketime (Debian's faketime package) shifts the
+// daemon's wall clock through a file it rereads on every call, leaving the monotonic
+// clock alone, as NTP does when it sets a box's clock at boot. A forward jump must log
+// the blocks it skipped as missed and still air the ones that are due; a backward
+// jump must not air again a block that already aired.
+
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <stdlib.h>
+
+#include <filesystem>
+#include <fstream>
+#include <map>
+
+#include "daemon_fixture.hpp"
+#include "process.hpp"
+
+namespace loaxa::test {
+namespace {
+
+using namespace std::chrono_literals;
+
+constexpr const char* kFaketime = "/usr/lib/x86_64-linux-gnu/faketime/libfaketimeMT.so.1";
+
+class ClockJumpTest : public DaemonTest {
+ protected:
+  std::filesystem::path offset_file() const { return dir.path() / "faketime"; }
+  void set_offset(const std::string& offset) const {
+    // Written whole, then renamed: the daemon never reads half an offset.
+    const auto tmp = dir.path() / "faketime.tmp";
+    std::ofstream(tmp) << offset << "\n";
+    std::filesystem::rename(tmp, offset_file());
+  }
+  std::unique_ptr<Process> start_faked_daemon() {
+    set_offset("+0");
+    ::setenv("LD_PRELOAD", kFaketime, 1);
+    ::setenv("FAKETIME_TIMESTAMP_FILE", offset_file().c_str(), 1);
+    ::setenv("FAKETIME_NO_CACHE", "1", 1);
+    ::setenv("FAKETIME_DONT_FAKE_MONOTONIC", "1", 1);
+    auto p = start_daemon();
+    for (const char* v : {"LD_PRELOAD", "FAKETIME_TIMESTAMP_FILE", "FAKETIME_NO_CACHE",
+                          "FAKETIME_DONT_FAKE_MONOTONIC"}) {
+      ::unsetenv(v);
+    }
+    return p;
+  }
+  static std::string block(const std::string& id, Instant at, const ClockJumpTest& t) {
+    return "[[schedule]]\nid = \"" + id +
+           "\"\nchannel = \"loudspeaker\"\nfile = \"tone.wav\"\nstart = \"" + t.local(at) +
+           "\"\n";
+  }
+};
+
+TEST_F(ClockJumpTest, AForwardJumpLogsWhatItSkippedAndABackwardOneReplaysNothing) {
+  if (!std::filesystem::exists(kFaketime)) GTEST_SKIP() << "libfaketime is not installed";
+  write_tone_wav(dir.path() / "tone.wav", 1.0, 440);
+  const Instant t0 = start_in(4s);
+  write_config(block("a", t0, *this) + block("b-skipped", t0 + 30min, *this) +
+               block("c-after-jump", t0 + 1h + 9s, *this) +
+               block("d-once", t0 + 1h + 14s, *this));
+  auto daemon = start_faked_daemon();
+  ASSERT_TRUE(daemon->wait_for_line("ended (completed)", 15s)) << daemon->output();  // a
+
+  // NTP sets the clock an hour ahead: b (half an hour ago now) did not air.
+  set_offset("+3600");
+  ASSERT_TRUE(daemon->wait_for_line("the wall clock jumped by 3", 10s)) << daemon->output();
+  ASSERT_TRUE(daemon->wait_for_line("ended (completed)", 20s)) << daemon->output();  // c
+  ASSERT_TRUE(daemon->wait_for_line("ended (completed)", 20s)) << daemon->output();  // d
+
+  // Then ten seconds back: d's start is ahead again, and it must not air twice.
+  set_offset("+3590");
+  ASSERT_TRUE(daemon->wait_for_line("the wall clock jumped by -", 10s)) << daemon->output();
+  EXPECT_FALSE(daemon->wait_for_line(": started ", 14s)) << daemon->output();
+  const auto rows = airtime();
+  daemon->signal(SIGTERM);
+  EXPECT_EQ(daemon->wait_exit(10s), 0) << daemon->output();
+
+  std::map<std::string, std::vector<std::string>> by_schedule;
+  for (const auto& r : rows) by_schedule[field(r, "schedule_id")].push_back(field(r, "status"));
+  EXPECT_EQ(by_schedule["a"], std::vector<std::string>{"completed"});
+  EXPECT_EQ(by_schedule["b-skipped"], std::vector<std::string>{"missed"});
+  EXPECT_EQ(by_schedule["c-after-jump"], std::vector<std::string>{"completed"});
+  EXPECT_EQ(by_schedule["d-once"], std::vector<std::string>{"completed"});
+  EXPECT_EQ(rows.size(), 4u) << boost::json::serialize(rows);
+  // c aired at its planned instant on the new clock (the pipeline kept its own time).
+  for (const auto& r : rows) {
+    if (field(r, "schedule_id") != "c-after-jump") continue;
+    const auto planned = scheduler::parse_iso_instant(field(r, "planned_start"), zone);
+    const auto actual = scheduler::parse_iso_instant(field(r, "actual_start"), zone);
+    EXPECT_LT(std::chrono::abs(actual - planned), 100ms) << r;
+  }
+}
+
+}  // namespace
+}  // namespace loaxa::test
