@@ -29,7 +29,7 @@ test: setup
 FUZZ_SECONDS ?= 300
 fuzz: setup
 	CC=clang-14 CXX=clang++-14 cmake -S . -B $(BUILD)-fuzz -DLOAXA_FUZZ=ON -DLOAXA_TESTS=OFF -DLOAXA_BENCH=OFF -DCMAKE_BUILD_TYPE=RelWithDebInfo $(CMAKE_FLAGS)
-	cmake --build $(BUILD)-fuzz -j$(JOBS) --target fuzz_manifest fuzz_config fuzz_rrule fuzz_m3u
+	cmake --build $(BUILD)-fuzz -j$(JOBS) --target fuzz_manifest fuzz_config fuzz_rrule fuzz_m3u fuzz_http
 	bash fuzz/run.sh $(BUILD)-fuzz $(FUZZ_SECONDS)
 
 test-asan: setup

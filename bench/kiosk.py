@@ -24,7 +24,7 @@ ap.add_argument("--items", type=int, default=12)
 ap.add_argument("--soak", type=int, default=0)
 ap.add_argument("--clip-seconds", type=int, default=10)
 args = ap.parse_args()
-loaxad = os.path.join(args.build, "daemon", "loaxad")
+loaxad = os.path.abspath(os.path.join(args.build, "daemon", "loaxad"))
 tz = timezone(timedelta(hours=7))
 tmp = tempfile.mkdtemp(prefix="loaxa-kiosk-bench-")
 W, H, FPS = 320, 180, 25

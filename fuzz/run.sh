@@ -5,7 +5,7 @@ set -euo pipefail
 build=$1; seconds=${2:-60}
 root=$(cd "$(dirname "$0")" && pwd)
 status=0
-for t in manifest config rrule m3u; do
+for t in manifest config rrule m3u http; do
   work=$(mktemp -d /tmp/loaxa-fuzz-$t-XXXXXX)
   cp -r "$root/corpus/$t/." "$work/"
   mkdir -p "$work/findings"

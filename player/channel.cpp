@@ -357,7 +357,10 @@ void Channel::build_video_output() {
   g_object_set(idle.get(), "is-live", TRUE, nullptr);
   gst_util_set_object_arg(G_OBJECT(idle.get()), "pattern", "solid-color");
   g_object_set(idle.get(), "foreground-color", 0xff0d3b66u, nullptr);  // deep blue
-  auto idle_caps = make_caps(("video/x-raw,pixel-aspect-ratio=1/1" + size + rate).c_str());
+  // I420 throughout: the compositor blends it natively and skips the slide beneath a
+  // full-screen item; nothing is converted unless the sink wants another format.
+  auto idle_caps =
+      make_caps(("video/x-raw,format=I420,pixel-aspect-ratio=1/1" + size + rate).c_str());
   std::vector<gst::ElementPtr> chain;
   chain.push_back(std::move(idle));
   chain.push_back(std::move(idle_caps));
@@ -392,7 +395,8 @@ void Channel::build_video_output() {
   gst_util_set_object_arg(G_OBJECT(clock.get()), "line-alignment", "center");
   chain.push_back(std::move(clock));
   auto mixer = gst::make_element("compositor");
-  auto out_caps = make_caps(("video/x-raw,pixel-aspect-ratio=1/1" + size + rate).c_str());
+  auto out_caps =
+      make_caps(("video/x-raw,format=I420,pixel-aspect-ratio=1/1" + size + rate).c_str());
   // The ticker: one line at the bottom, moved by ticker_probe on every frame.
   auto ticker = gst::make_element("textoverlay");
   g_object_set(ticker.get(), "text", ticker_text_.c_str(), "silent", ticker_text_.empty(),
@@ -719,7 +723,7 @@ GstElement* Channel::build_audio_branch(Branch& b, GstElement* decode, bool live
 // on the plain picture `decode` makes.
 GstElement* Channel::build_video_branch(Branch& b, GstElement* decode, bool image, bool notice) {
   const std::string caps_text =
-      "video/x-raw,pixel-aspect-ratio=1/1,width=" + std::to_string(settings_.width) +
+      "video/x-raw,format=I420,pixel-aspect-ratio=1/1,width=" + std::to_string(settings_.width) +
       ",height=" + std::to_string(settings_.height) +
       (image || notice ? ",framerate=" + std::to_string(settings_.framerate) + "/1" : "");
   auto convert = gst::make_element("videoconvert");
@@ -727,16 +731,17 @@ GstElement* Channel::build_video_branch(Branch& b, GstElement* decode, bool imag
   g_object_set(scale.get(), "add-borders", TRUE, nullptr);
   auto caps = make_caps(caps_text.c_str());
   auto queue = gst::make_element("queue");
-  // A second of pictures at the screen's size: the notice of an item's end that lets
-  // the next one be attached in time (3 s of 1080p would be 230 MB).
+  // About a second of decoded pictures, before they are scaled: the notice of an item's
+  // end that lets the next one be attached in time (3 s of 1080p would be 230 MB), at
+  // most 64 MB whatever the source's size.
   g_object_set(queue.get(), "max-size-time", GST_SECOND, "max-size-buffers", 0u,
-               "max-size-bytes", 0u, nullptr);
+               "max-size-bytes", 64u << 20, nullptr);
   GstElement* first = convert.get();
   if (image) {
     auto freeze = gst::make_element("imagefreeze");
     g_object_set(freeze.get(), "num-buffers", static_cast<gint>(b.image_frames), nullptr);
     first = freeze.get();
-    add_chain(b.bin.get(), {freeze.get(), convert.get(), scale.get(), caps.get(), queue.get()});
+    add_chain(b.bin.get(), {freeze.get(), queue.get(), convert.get(), scale.get(), caps.get()});
   } else if (notice) {
     auto words = gst::make_element("textoverlay");
     const std::string text = b.file.string().substr(std::string_view(kNoticeItem).size());
@@ -751,13 +756,15 @@ GstElement* Channel::build_video_branch(Branch& b, GstElement* decode, bool imag
     add_chain(b.bin.get(), {caps.get(), words.get(), convert.get(), scale.get(), queue.get()});
     if (!gst_element_link(decode, caps.get())) throw std::runtime_error("cannot draw the notice");
   } else {
-    add_chain(b.bin.get(), {convert.get(), scale.get(), caps.get(), queue.get()});
+    first = queue.get();
+    add_chain(b.bin.get(), {queue.get(), convert.get(), scale.get(), caps.get()});
   }
+  GstElement* tail = notice ? queue.get() : caps.get();
   b.video_in = first;
   b.queue = queue.get();
-  b.tail = queue.get();
-  b.ghost = add_ghost(b.bin.get(), queue.get(), "src");
-  if (notice || image) return queue.get();
+  b.tail = tail;
+  b.ghost = add_ghost(b.bin.get(), tail, "src");
+  if (notice || image) return tail;
   if (audio_mixer_) {
     auto aconvert = gst::make_element("audioconvert");
     auto resample = gst::make_element("audioresample");
@@ -778,7 +785,7 @@ GstElement* Channel::build_video_branch(Branch& b, GstElement* decode, bool imag
     gst_bin_add(GST_BIN(b.bin.get()), drop.get());
     b.drop = drop.get();
   }
-  return queue.get();
+  return tail;
 }
 
 void Channel::attach(std::uint64_t token, const std::filesystem::path& file, GstClockTime rt,

@@ -66,6 +66,29 @@ bool url_decode(std::string_view in, std::string& out) {
   return true;
 }
 
+std::optional<Response> parse_target(std::string_view target, Request& r) {
+  const auto q = target.find('?');
+  if (!url_decode(target.substr(0, q), r.path)) {
+    return error_response(400, "bad_request", "malformed percent-escape in the path");
+  }
+  if (q != std::string_view::npos) {
+    std::string_view query = target.substr(q + 1);
+    while (!query.empty()) {
+      const auto amp = query.find('&');
+      const std::string_view pair = query.substr(0, amp);
+      const auto eq = pair.find('=');
+      std::string key, value;
+      if (!url_decode(pair.substr(0, eq), key) ||
+          !url_decode(eq == std::string_view::npos ? "" : pair.substr(eq + 1), value)) {
+        return error_response(400, "bad_request", "malformed percent-escape in the query");
+      }
+      if (!key.empty()) r.query[key] = value;
+      query = amp == std::string_view::npos ? "" : query.substr(amp + 1);
+    }
+  }
+  return std::nullopt;
+}
+
 namespace {
 
 // One connection: plain HTTP (Stream = beast::tcp_stream) or HTTPS
@@ -210,26 +233,7 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
   template <class Header>
   static std::optional<Response> parse_head(const Header& req, Request& r) {
     r.method = std::string(req.method_string());
-    const std::string_view target = req.target();
-    const auto q = target.find('?');
-    if (!url_decode(target.substr(0, q), r.path)) {
-      return error_response(400, "bad_request", "malformed percent-escape in the path");
-    }
-    if (q != std::string_view::npos) {
-      std::string_view query = target.substr(q + 1);
-      while (!query.empty()) {
-        const auto amp = query.find('&');
-        const std::string_view pair = query.substr(0, amp);
-        const auto eq = pair.find('=');
-        std::string key, value;
-        if (!url_decode(pair.substr(0, eq), key) ||
-            !url_decode(eq == std::string_view::npos ? "" : pair.substr(eq + 1), value)) {
-          return error_response(400, "bad_request", "malformed percent-escape in the query");
-        }
-        if (!key.empty()) r.query[key] = value;
-        query = amp == std::string_view::npos ? "" : query.substr(amp + 1);
-      }
-    }
+    if (auto error = parse_target(req.target(), r)) return error;
     if (auto it = req.find(http::field::authorization); it != req.end()) {
       r.authorization = std::string(it->value());
     }

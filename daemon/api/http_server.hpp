@@ -64,6 +64,10 @@ Response json_response(const std::string& body, int status = 200);
 std::optional<boost::json::object> object_body(const Request& r, Response& error,
                                                const std::string& example);
 
+// A request target ("/api/v1/airtime?from=..."): the decoded path and query into `r`;
+// a 400 answer when a percent-escape is malformed.
+std::optional<Response> parse_target(std::string_view target, Request& r);
+
 using Handler = std::function<Response(const Request&)>;
 // The principal a bearer token (empty when none was sent) stands for, or nullopt.
 using Authenticator = std::function<std::optional<Principal>(const std::string& token)>;

@@ -399,7 +399,9 @@ std::vector<bool> ink(const std::vector<std::uint8_t>& rgb, int width, int heigh
   for (int y = height * 2 / 3; y < height; ++y) {
     for (int x = 0; x < width; ++x) {
       const std::size_t o = (static_cast<std::size_t>(y) * width + x) * 3;
-      out[static_cast<std::size_t>(y) * width + x] = rgb[o] > 200 && rgb[o + 1] > 200 && rgb[o + 2] > 200;
+      // Luma: full resolution in I420, unlike the colour, which is shared by 2×2 pixels.
+      const int luma = (299 * rgb[o] + 587 * rgb[o + 1] + 114 * rgb[o + 2]) / 1000;
+      out[static_cast<std::size_t>(y) * width + x] = luma > 190;
     }
   }
   return out;
@@ -425,13 +427,14 @@ double best_match(const std::vector<bool>& frame, const std::vector<bool>& ref, 
   return best;
 }
 
-// The same words drawn by textoverlay alone, on a canvas wide enough for all of them.
+// The same words drawn by textoverlay alone, on a canvas wide enough for all of them,
+// in the screen's format (I420).
 std::vector<bool> reference_ink(const fs::path& dir, const std::string& text, int ref_width) {
   const auto file = dir / "ref.rgb";
   fs::remove(file);
   const auto r = run({"/usr/bin/gst-launch-1.0", "-q", "videotestsrc", "num-buffers=1",
                       "pattern=solid-color", "foreground-color=0xff0d3b66", "!",
-                      "video/x-raw,width=" + std::to_string(ref_width) +
+                      "video/x-raw,format=I420,width=" + std::to_string(ref_width) +
                           ",height=" + std::to_string(kH),
                       "!", "textoverlay", "text=" + text, "font-desc=Noto Sans 8",
                       "auto-resize=false", "halignment=left", "valignment=bottom",
