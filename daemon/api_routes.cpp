@@ -416,51 +416,50 @@ void add_playout_routes(api::HttpServer& server, Controller& controller, store::
         return api::json_response(boost::json::serialize(out) + "\n");
       });
   // The line kiosk screens scroll: {text, until?, channel?}; DELETE removes it.
-  server.route(
-      "POST", "/api/v1/ticker", Role::operator_, [&controller, &store](const Request& r) {
-        Response error;
-        const auto body = object_body(
-            r, error,
-            "{\"text\": \"Tiếp nhận hồ sơ trực tuyến tại dichvucong.gov.vn\", \"until\": "
-            "\"2022-07-01T17:00:00+07:00\", \"channel\": \"kiosk\"}");
-        if (!body) return error;
-        std::string fields[2];  // text, channel
-        const char* names[2] = {"text", "channel"};
-        for (int i = 0; i < 2; ++i) {
-          if (const auto* v = body->if_contains(names[i])) {
-            if (!v->is_string()) {
-              return error_response(400, "bad_body", std::string("body.") + names[i] + ": a string");
-            }
-            fields[i] = std::string(v->as_string());
-          }
+  server.route("POST", "/api/v1/ticker", Role::operator_, [&controller, &store](const Request& r) {
+    Response error;
+    const auto body =
+        object_body(r, error,
+                    "{\"text\": \"Tiếp nhận hồ sơ trực tuyến tại dichvucong.gov.vn\", \"until\": "
+                    "\"2022-07-01T17:00:00+07:00\", \"channel\": \"kiosk\"}");
+    if (!body) return error;
+    std::string fields[2];  // text, channel
+    const char* names[2] = {"text", "channel"};
+    for (int i = 0; i < 2; ++i) {
+      if (const auto* v = body->if_contains(names[i])) {
+        if (!v->is_string()) {
+          return error_response(400, "bad_body", std::string("body.") + names[i] + ": a string");
         }
-        if (fields[0].empty()) {
-          return error_response(400, "bad_body",
-                                "body.text: the words to scroll (DELETE /api/v1/ticker removes it)");
-        }
-        std::optional<scheduler::Instant> until;
-        std::string until_text;
-        if (const auto* v = body->if_contains("until")) {
-          try {
-            if (!v->is_string()) throw std::invalid_argument("");
-            until_text = std::string(v->as_string());
-            until = scheduler::parse_iso_instant(until_text, controller.zone());
-          } catch (const std::exception&) {
-            return error_response(400, "bad_body",
-                                  "body.until: an ISO-8601 time such as "
-                                  "\"2022-07-01T17:00:00+07:00\"");
-          }
-        }
-        try {
-          controller.set_ticker(fields[1], fields[0], until, r.who);
-        } catch (const std::exception& e) {
-          return manual_error(e);
-        }
-        store.access().audit(r.who, r.remote, "ticker.set",
-                             fields[0] + (until_text.empty() ? "" : " until " + until_text));
-        boost::json::object out{{"text", fields[0]}, {"channel", fields[1]}, {"until", until_text}};
-        return api::json_response(boost::json::serialize(out) + "\n");
-      });
+        fields[i] = std::string(v->as_string());
+      }
+    }
+    if (fields[0].empty()) {
+      return error_response(400, "bad_body",
+                            "body.text: the words to scroll (DELETE /api/v1/ticker removes it)");
+    }
+    std::optional<scheduler::Instant> until;
+    std::string until_text;
+    if (const auto* v = body->if_contains("until")) {
+      try {
+        if (!v->is_string()) throw std::invalid_argument("");
+        until_text = std::string(v->as_string());
+        until = scheduler::parse_iso_instant(until_text, controller.zone());
+      } catch (const std::exception&) {
+        return error_response(400, "bad_body",
+                              "body.until: an ISO-8601 time such as "
+                              "\"2022-07-01T17:00:00+07:00\"");
+      }
+    }
+    try {
+      controller.set_ticker(fields[1], fields[0], until, r.who);
+    } catch (const std::exception& e) {
+      return manual_error(e);
+    }
+    store.access().audit(r.who, r.remote, "ticker.set",
+                         fields[0] + (until_text.empty() ? "" : " until " + until_text));
+    boost::json::object out{{"text", fields[0]}, {"channel", fields[1]}, {"until", until_text}};
+    return api::json_response(boost::json::serialize(out) + "\n");
+  });
   server.route("DELETE", "/api/v1/ticker", Role::operator_,
                [&controller, &store](const Request& r) {
                  controller.set_ticker("", "", std::nullopt, r.who);

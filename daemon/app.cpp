@@ -1,11 +1,10 @@
 #include "daemon/app.hpp"
 
-#include <cstdlib>
-#include <ctime>
-
 #include <systemd/sd-daemon.h>
 
 #include <csignal>
+#include <cstdlib>
+#include <ctime>
 
 #include "daemon/api_routes.hpp"
 #include "daemon/log.hpp"

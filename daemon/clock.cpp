@@ -5,13 +5,12 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <boost/asio/system_timer.hpp>
 #include <cerrno>
 #include <chrono>
 #include <cstdint>
 #include <limits>
 #include <optional>
-
-#include <boost/asio/system_timer.hpp>
 
 namespace loaxa {
 namespace {
@@ -43,10 +42,9 @@ std::optional<bool> timedated_synchronized() {
   if (sd_bus_open_system(&bus) < 0) return std::nullopt;
   int value = 0;
   sd_bus_error error = SD_BUS_ERROR_NULL;
-  const int r = sd_bus_get_property_trivial(bus, "org.freedesktop.timedate1",
-                                            "/org/freedesktop/timedate1",
-                                            "org.freedesktop.timedate1", "NTPSynchronized",
-                                            &error, 'b', &value);
+  const int r = sd_bus_get_property_trivial(
+      bus, "org.freedesktop.timedate1", "/org/freedesktop/timedate1", "org.freedesktop.timedate1",
+      "NTPSynchronized", &error, 'b', &value);
   sd_bus_error_free(&error);
   sd_bus_flush_close_unref(bus);
   if (r < 0) return std::nullopt;

@@ -169,8 +169,8 @@ void read_channel(ConfigReader& r, const std::string& name, Config& c) {
   if (auto v = r.number("max_gain", 0.0, 30.0)) ch.max_gain = *v;
   if (auto v = r.duration("image_duration")) {
     if (*v < milliseconds(1000) || *v > milliseconds(3'600'000)) {
-      r.problem(r.line_of("image_duration"), r.where("image_duration") +
-                                                 " must be between \"1s\" and \"1h\"");
+      r.problem(r.line_of("image_duration"),
+                r.where("image_duration") + " must be between \"1s\" and \"1h\"");
     } else {
       ch.image_duration = *v;
     }

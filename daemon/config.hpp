@@ -35,7 +35,7 @@ struct ChannelConfig {
   std::vector<QuietRange> quiet_hours;
   std::optional<std::filesystem::path> chime;
   milliseconds image_duration{10'000};
-  int width = 1280, height = 720, framerate = 25;  // kiosk screens
+  int width = 1280, height = 720, framerate = 25;   // kiosk screens
   std::optional<std::filesystem::path> idle_slide;  // kiosk: shown when nothing plays
   std::string ticker;  // kiosk: a standing line scrolled over the picture
   milliseconds fade{300};

@@ -91,12 +91,11 @@ void Controller::build_channels() {
     }
     channels_.emplace(name, std::move(cs));
     if (options_.render_dir && ch.kind == "video") {
-      log::notice("controller", "channel " + name + " renders to " +
-                                    (*options_.render_dir / (name + ".rgb")).string() +
-                                    " (raw RGB frames, " + std::to_string(ch.width) + "x" +
-                                    std::to_string(ch.height) + " at " +
-                                    std::to_string(ch.framerate) + " fps) instead of \"" +
-                                    ch.sink + "\"");
+      log::notice("controller",
+                  "channel " + name + " renders to " +
+                      (*options_.render_dir / (name + ".rgb")).string() + " (raw RGB frames, " +
+                      std::to_string(ch.width) + "x" + std::to_string(ch.height) + " at " +
+                      std::to_string(ch.framerate) + " fps) instead of \"" + ch.sink + "\"");
     } else if (options_.render_dir) {
       log::notice("controller", "channel " + name + " renders to " +
                                     (*options_.render_dir / (name + ".s16le")).string() +

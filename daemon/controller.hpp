@@ -6,8 +6,8 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/json/array.hpp>
 #include <boost/json/object.hpp>
-#include <filesystem>
 #include <deque>
+#include <filesystem>
 #include <functional>
 #include <map>
 #include <memory>
@@ -283,7 +283,7 @@ class Controller : public player::ChannelListener {
   void write(std::function<void()> op);
   void flush_writes();
   std::deque<std::function<void()>> pending_writes_;
-  std::string storage_error_;  // why the last write failed, while writes wait
+  std::string storage_error_;                        // why the last write failed, while writes wait
   mutable std::optional<std::string> ticker_saved_;  // the API's ticker (JSON), "" none
   std::vector<PlaylistConfig> province_playlists_;
   std::vector<scheduler::LocalDays> holidays_;

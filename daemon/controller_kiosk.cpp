@@ -18,8 +18,9 @@ void Controller::set_ticker(const std::string& channel, const std::string& text,
     auto it = config_.channels.find(channel);
     if (it == config_.channels.end()) throw NotFound("no channel \"" + channel + "\" on this box");
     if (it->second.kind != "video") {
-      throw std::invalid_argument("channel: " + channel + " is a loudspeaker; a ticker shows on "
-                                                          "kiosk screens (kind = \"video\")");
+      throw std::invalid_argument("channel: " + channel +
+                                  " is a loudspeaker; a ticker shows on "
+                                  "kiosk screens (kind = \"video\")");
     }
   }
   if (text.size() > 1000) throw std::invalid_argument("text: at most 1000 bytes");
@@ -28,10 +29,12 @@ void Controller::set_ticker(const std::string& channel, const std::string& text,
   }
   if (until && *until <= clock_.now()) throw std::invalid_argument("until: already past");
   json::object o{{"channel", channel}, {"text", text}, {"by", by}};
-  if (until) o["until_ms"] = std::chrono::duration_cast<milliseconds>(until->time_since_epoch()).count();
+  if (until)
+    o["until_ms"] = std::chrono::duration_cast<milliseconds>(until->time_since_epoch()).count();
   ticker_saved_ = json::serialize(o);
   store_.set_meta("ticker", *ticker_saved_);
-  log::notice("controller", "ticker " + (text.empty() ? "removed" : "\"" + text + "\"") + " by " + by);
+  log::notice("controller",
+              "ticker " + (text.empty() ? "removed" : "\"" + text + "\"") + " by " + by);
   apply_tickers();
 }
 
@@ -44,8 +47,9 @@ std::string Controller::ticker_of(const std::string& channel) const {
       const auto v = json::parse(*ticker_saved_);
       const auto& o = v.as_object();
       const std::string for_channel(o.at("channel").as_string());
-      const bool live = !o.contains("until_ms") ||
-                        clock_.now() < Instant{milliseconds(o.at("until_ms").to_number<std::int64_t>())};
+      const bool live =
+          !o.contains("until_ms") ||
+          clock_.now() < Instant{milliseconds(o.at("until_ms").to_number<std::int64_t>())};
       if (live && (for_channel.empty() || for_channel == channel)) {
         return std::string(o.at("text").as_string());
       }

@@ -32,9 +32,8 @@ boost::json::object Controller::status() const {
     out["emergency"] = {{"text", emergency_text_}};
   }
   if (!pending_writes_.empty()) {
-    out["storage"] = {{"ok", false},
-                      {"error", storage_error_},
-                      {"waiting_writes", pending_writes_.size()}};
+    out["storage"] = {
+        {"ok", false}, {"error", storage_error_}, {"waiting_writes", pending_writes_.size()}};
   } else {
     out["storage"] = {{"ok", true}};
   }
@@ -84,12 +83,14 @@ void Controller::write_metrics(std::string& out) const {
   metrics::family(out, "loaxa_channel_playing", "gauge", "1 while the channel airs something.");
   for (const auto& [name, cs] : channels_) {
     const auto it = config_.channels.find(name);
-    metrics::sample(out, "loaxa_channel_playing",
-                    {{"channel", name}, {"kind", it != config_.channels.end() ? it->second.kind : ""}},
-                    cs.channel->idle() ? 0 : 1);
+    metrics::sample(
+        out, "loaxa_channel_playing",
+        {{"channel", name}, {"kind", it != config_.channels.end() ? it->second.kind : ""}},
+        cs.channel->idle() ? 0 : 1);
   }
-  metrics::family(out, "loaxa_channel_up", "gauge",
-                  "1 while the channel's output pipeline runs (0: being reopened after a failure).");
+  metrics::family(
+      out, "loaxa_channel_up", "gauge",
+      "1 while the channel's output pipeline runs (0: being reopened after a failure).");
   for (const auto& [name, cs] : channels_) {
     metrics::sample(out, "loaxa_channel_up", {{"channel", name}}, cs.channel->up() ? 1 : 0);
   }

@@ -8,8 +8,8 @@
 #include <set>
 
 #include "daemon/clock.hpp"
-#include "daemon/metrics.hpp"
 #include "daemon/log.hpp"
+#include "daemon/metrics.hpp"
 #include "daemon/store/durable.hpp"
 #include "daemon/store/sha256.hpp"
 
@@ -608,10 +608,10 @@ void ProvinceSync::write_metrics(std::string& out) const {
   metrics::family(out, "loaxa_sync_age_seconds", "gauge",
                   "Seconds since the province server last answered (absent: never since start).");
   if (last_success_steady_) {
-    metrics::sample(out, "loaxa_sync_age_seconds", {},
-                    std::chrono::duration<double>(std::chrono::steady_clock::now() -
-                                                  *last_success_steady_)
-                        .count());
+    metrics::sample(
+        out, "loaxa_sync_age_seconds", {},
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - *last_success_steady_)
+            .count());
   }
   metrics::family(out, "loaxa_sync_failures", "gauge", "Failed polls in a row.");
   metrics::sample(out, "loaxa_sync_failures", {}, failures_);

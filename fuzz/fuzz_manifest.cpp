@@ -9,8 +9,7 @@
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   try {
-    (void)loaxa::sync::parse_manifest(
-        std::string_view(reinterpret_cast<const char*>(data), size));
+    (void)loaxa::sync::parse_manifest(std::string_view(reinterpret_cast<const char*>(data), size));
   } catch (const std::exception&) {
   }
   return 0;

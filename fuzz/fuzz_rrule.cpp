@@ -11,8 +11,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   try {
     loaxa::scheduler::RecurrenceSet r;
     r.dtstart = loaxa::scheduler::parse_local_datetime("2022-07-01T06:00:00");
-    r.rule = loaxa::scheduler::parse_rrule(
-        std::string_view(reinterpret_cast<const char*>(data), size));
+    r.rule =
+        loaxa::scheduler::parse_rrule(std::string_view(reinterpret_cast<const char*>(data), size));
     (void)loaxa::scheduler::expand_local(r, r.dtstart, r.dtstart + std::chrono::days(366), 500);
   } catch (const std::exception&) {
   }

@@ -67,15 +67,15 @@ gst::ElementPtr make_caps(const char* caps_text) {
 // crosses a screen in about seven seconds, slow enough to read).
 constexpr gint64 kTickerPerMille = 150;
 
-// A screen's sink: raw RGB frames appended to a file (no screen here), or the
-// config's description behind a converter.
-gst::ElementPtr make_video_sink(const SinkSpec& spec, int width, int height) {
+// A channel's sink: with a raw file, `convert ! caps ! filesink` appending to it,
+// unbuffered so a reader sees each sample or frame when it is rendered (no sound
+// device or screen here); else the config's description behind `converters`.
+gst::ElementPtr make_sink(const SinkSpec& spec, const char* convert_name,
+                          const std::string& raw_caps, const std::string& converters) {
   if (spec.raw_file) {
     auto bin = gst::ElementPtr(GST_ELEMENT(gst_object_ref_sink(gst_bin_new("rawsink"))));
-    auto convert = gst::make_element("videoconvert");
-    auto caps = make_caps(("video/x-raw,format=RGB,width=" + std::to_string(width) +
-                           ",height=" + std::to_string(height))
-                              .c_str());
+    auto convert = gst::make_element(convert_name);
+    auto caps = make_caps(raw_caps.c_str());
     auto file = gst::make_element("filesink");
     g_object_set(file.get(), "location", spec.raw_file->c_str(), "append", TRUE, nullptr);
     gst_util_set_object_arg(G_OBJECT(file.get()), "buffer-mode", "unbuffered");
@@ -85,7 +85,7 @@ gst::ElementPtr make_video_sink(const SinkSpec& spec, int width, int height) {
     gst_element_add_pad(bin.get(), gst_ghost_pad_new("sink", target.get()));
     return bin;
   }
-  const std::string text = "videoconvert ! videoscale ! " + spec.description;
+  const std::string text = converters + " ! " + spec.description;
   GError* raw = nullptr;
   GstElement* bin = gst_parse_bin_from_description(text.c_str(), TRUE, &raw);
   gst::ErrorPtr err(raw);
@@ -98,33 +98,19 @@ gst::ElementPtr make_video_sink(const SinkSpec& spec, int width, int height) {
   return gst::ElementPtr(GST_ELEMENT(gst_object_ref_sink(bin)));
 }
 
+// A loudspeaker's: raw S16LE 48 kHz mono, or whatever the description wants, converted
+// from the mixer's format.
 gst::ElementPtr make_sink(const SinkSpec& spec) {
-  if (spec.raw_file) {
-    auto bin = gst::ElementPtr(GST_ELEMENT(gst_object_ref_sink(gst_bin_new("rawsink"))));
-    auto convert = gst::make_element("audioconvert");
-    auto caps = make_caps("audio/x-raw,format=S16LE,rate=48000,channels=1");
-    auto file = gst::make_element("filesink");
-    g_object_set(file.get(), "location", spec.raw_file->c_str(), "append", TRUE, nullptr);
-    // Written as rendered, so a reader sees each sample when it sounds.
-    gst_util_set_object_arg(G_OBJECT(file.get()), "buffer-mode", "unbuffered");
-    gst_bin_add_many(GST_BIN(bin.get()), convert.get(), caps.get(), file.get(), nullptr);
-    gst_element_link_many(convert.get(), caps.get(), file.get(), nullptr);
-    gst::PadPtr target(gst_element_get_static_pad(convert.get(), "sink"));
-    gst_element_add_pad(bin.get(), gst_ghost_pad_new("sink", target.get()));
-    return bin;
-  }
-  // Whatever the description wants, it gets it converted from the mixer's format.
-  const std::string text = "audioconvert ! audioresample ! " + spec.description;
-  GError* raw = nullptr;
-  GstElement* bin = gst_parse_bin_from_description(text.c_str(), TRUE, &raw);
-  gst::ErrorPtr err(raw);
-  if (!bin || err) {
-    if (bin) gst_object_unref(gst_object_ref_sink(bin));
-    throw std::runtime_error(
-        "sink \"" + spec.description +
-        "\" is not a valid GStreamer description: " + (err ? err->message : "unknown error"));
-  }
-  return gst::ElementPtr(GST_ELEMENT(gst_object_ref_sink(bin)));
+  return make_sink(spec, "audioconvert", "audio/x-raw,format=S16LE,rate=48000,channels=1",
+                   "audioconvert ! audioresample");
+}
+
+// A screen's: raw RGB frames of its size, or the description behind a converter.
+gst::ElementPtr make_video_sink(const SinkSpec& spec, int width, int height) {
+  return make_sink(
+      spec, "videoconvert",
+      "video/x-raw,format=RGB,width=" + std::to_string(width) + ",height=" + std::to_string(height),
+      "videoconvert ! videoscale");
 }
 
 // The text of an ERROR or WARNING message.
@@ -196,8 +182,8 @@ struct Channel::Branch {
   GstPad* ghost = nullptr;                       // owned by bin
   GstPad* audio_ghost = nullptr;                 // a video's sound (kiosks), owned by bin
   gst::PadPtr audio_mixer_pad;
-  GstElement* queue = nullptr;  // the lookahead queue: its sink pad sees the item's end
-  GstElement* tail = nullptr;   // what feeds the ghost pad: its src sees what is rendered
+  GstElement* queue = nullptr;     // the lookahead queue: its sink pad sees the item's end
+  GstElement* tail = nullptr;      // what feeds the ghost pad: its src sees what is rendered
   GstElement* audio_in = nullptr;  // where the decoder's sound pad links (owned by bin)
   GstElement* video_in = nullptr;  // ... its picture pad (kiosks)
   GstElement* drop = nullptr;      // ... or the sound of a video nobody hears
@@ -260,7 +246,7 @@ struct ProbeCtx {
   // it can still start whole.
   GstClock* clock = nullptr;  // the pipeline's, kept alive by the channel
   GstClockTime base = 0;
-  GstPad* ghost = nullptr;  // the branch's src pad, which carries the offset
+  GstPad* ghost = nullptr;        // the branch's src pad, which carries the offset
   GstPad* audio_ghost = nullptr;  // a video's sound, moved with it
   std::shared_ptr<std::atomic<std::uint64_t>> frames;  // buffers given to the mixer
   // Live input (a microphone) is stamped with the running time it was captured at and
@@ -278,7 +264,7 @@ void delete_probe_ctx(gpointer p) {
 struct DecodeCtx {
   std::shared_ptr<Channel::Shared> shared;
   std::uint64_t generation, token;
-  GstElement* convert;         // where the sound goes (null: dropped into `drop`)
+  GstElement* convert;          // where the sound goes (null: dropped into `drop`)
   GstElement* video = nullptr;  // where the picture goes (kiosks; null: ignored)
   GstElement* drop = nullptr;   // a kiosk with no audio_sink drops a video's sound here
 };
@@ -349,8 +335,8 @@ GstElement* Channel::build_audio_output(const SinkSpec& spec) {
 }
 
 void Channel::build_video_output() {
-  const std::string size = ",width=" + std::to_string(settings_.width) +
-                           ",height=" + std::to_string(settings_.height);
+  const std::string size =
+      ",width=" + std::to_string(settings_.width) + ",height=" + std::to_string(settings_.height);
   const std::string rate = ",framerate=" + std::to_string(settings_.framerate) + "/1";
   // The idle slide: never a black or frozen screen when nothing plays.
   auto idle = gst::make_element("videotestsrc");
@@ -411,8 +397,8 @@ void Channel::build_video_output() {
   mixer_ = mixer.get();
   ticker_ = ticker.get();
   for (auto& e : chain) gst_bin_add(GST_BIN(pipeline_.get()), e.get());
-  gst_bin_add_many(GST_BIN(pipeline_.get()), mixer.get(), out_caps.get(), ticker.get(),
-                   sink.get(), nullptr);
+  gst_bin_add_many(GST_BIN(pipeline_.get()), mixer.get(), out_caps.get(), ticker.get(), sink.get(),
+                   nullptr);
   bool ok = true;
   for (std::size_t i = 0; i + 1 < chain.size(); ++i) {
     ok = ok && gst_element_link(chain[i].get(), chain[i + 1].get());
@@ -599,8 +585,8 @@ gint64 Channel::wall_minus_mono() const {
 }
 
 WallTime Channel::rendered_at(GstClockTime rt) const {
-  return WallTime{std::chrono::nanoseconds(static_cast<gint64>(base_ + rt + latency_) +
-                                           wall_minus_mono())};
+  return WallTime{
+      std::chrono::nanoseconds(static_cast<gint64>(base_ + rt + latency_) + wall_minus_mono())};
 }
 
 GstClockTime Channel::rt_for(WallTime at) const {
@@ -734,8 +720,8 @@ GstElement* Channel::build_video_branch(Branch& b, GstElement* decode, bool imag
   // About a second of decoded pictures, before they are scaled: the notice of an item's
   // end that lets the next one be attached in time (3 s of 1080p would be 230 MB), at
   // most 64 MB whatever the source's size.
-  g_object_set(queue.get(), "max-size-time", GST_SECOND, "max-size-buffers", 0u,
-               "max-size-bytes", 64u << 20, nullptr);
+  g_object_set(queue.get(), "max-size-time", GST_SECOND, "max-size-buffers", 0u, "max-size-bytes",
+               64u << 20, nullptr);
   GstElement* first = convert.get();
   if (image) {
     auto freeze = gst::make_element("imagefreeze");
@@ -745,11 +731,11 @@ GstElement* Channel::build_video_branch(Branch& b, GstElement* decode, bool imag
   } else if (notice) {
     auto words = gst::make_element("textoverlay");
     const std::string text = b.file.string().substr(std::string_view(kNoticeItem).size());
-    g_object_set(words.get(), "text", text.c_str(), "wrap-mode", 2 /* word-char */,
-                 "auto-resize", FALSE, "font-desc",
-                 (settings_.font + " Bold " + std::to_string(std::max(10, settings_.height / 14)))
-                     .c_str(),
-                 nullptr);
+    g_object_set(
+        words.get(), "text", text.c_str(), "wrap-mode", 2 /* word-char */, "auto-resize", FALSE,
+        "font-desc",
+        (settings_.font + " Bold " + std::to_string(std::max(10, settings_.height / 14))).c_str(),
+        nullptr);
     gst_util_set_object_arg(G_OBJECT(words.get()), "halignment", "center");
     gst_util_set_object_arg(G_OBJECT(words.get()), "valignment", "center");
     gst_util_set_object_arg(G_OBJECT(words.get()), "line-alignment", "center");
@@ -931,17 +917,15 @@ void Channel::attach(std::uint64_t token, const std::filesystem::path& file, Gst
   gst_element_sync_state_with_parent(b->bin.get());
   // Nothing came in time: the decoder hangs on a file it cannot read.
   const auto wait = b->stream ? settings_.connect_timeout : milliseconds(5000);
-  const WallTime deadline =
-      std::max(rendered_at(planned_rt), now_wall()) + wait;
+  const WallTime deadline = std::max(rendered_at(planned_rt), now_wall()) + wait;
   const bool stream = b->stream;
   at(deadline, Kind::end, [this, token, stream, wait] {
     auto it = items_.find(token);
     if (it != items_.end() && !it->second->first_rt) {
       const bool pictures = it->second->video;
-      on_branch_error(*it->second,
-                      std::string(stream    ? "the stream sent nothing within "
-                                  : pictures ? "no picture decoded within "
-                                             : "no audio decoded within ") +
+      on_branch_error(*it->second, std::string(stream     ? "the stream sent nothing within "
+                                               : pictures ? "no picture decoded within "
+                                                          : "no audio decoded within ") +
                                        std::to_string(wait.count() / 1000.0).substr(0, 4) + " s");
     }
   });
@@ -972,13 +956,12 @@ void Channel::on_no_more_pads(GstElement*, gpointer data) {
   gst::PadPtr sink(gst_element_get_static_pad(needed, "sink"));
   if (gst_pad_is_linked(sink.get())) return;
   const bool video = ctx->video != nullptr;
-  post_to(ctx->shared, ctx->generation,
-          [token = ctx->token, video](Channel& c, std::uint64_t gen) {
-            auto it = c.items_.find(token);
-            if (gen != c.generation_ || it == c.items_.end()) return;
-            c.on_branch_error(*it->second, video ? "the file has no picture (video or image)"
-                                                 : "the file has no audio stream");
-          });
+  post_to(ctx->shared, ctx->generation, [token = ctx->token, video](Channel& c, std::uint64_t gen) {
+    auto it = c.items_.find(token);
+    if (gen != c.generation_ || it == c.items_.end()) return;
+    c.on_branch_error(*it->second, video ? "the file has no picture (video or image)"
+                                         : "the file has no audio stream");
+  });
 }
 
 GstPadProbeReturn Channel::lookahead_probe(GstPad*, GstPadProbeInfo* info, gpointer data) {
@@ -1291,10 +1274,9 @@ void Channel::watch_streams() {
 void Channel::at(WallTime when, Kind kind, std::function<void()> fn) {
   // Kept on the pipeline's (monotonic) clock: a wall-clock jump moves no event.
   const gint64 mono = when.time_since_epoch().count() - wall_minus_mono();
-  events_.emplace(
-      std::make_tuple(static_cast<GstClockTime>(std::max<gint64>(mono, 0)),
-                      static_cast<int>(kind), event_seq_++),
-      std::move(fn));
+  events_.emplace(std::make_tuple(static_cast<GstClockTime>(std::max<gint64>(mono, 0)),
+                                  static_cast<int>(kind), event_seq_++),
+                  std::move(fn));
   arm();
 }
 

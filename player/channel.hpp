@@ -127,8 +127,8 @@ class Channel : public Output {
   ChannelListener& listener_;
   std::shared_ptr<Shared> shared_;
   gst::ElementPtr pipeline_;
-  GstElement* mixer_ = nullptr;   // owned by the pipeline
-  GstElement* master_ = nullptr;  // the channel's volume
+  GstElement* mixer_ = nullptr;        // owned by the pipeline
+  GstElement* master_ = nullptr;       // the channel's volume
   GstElement* audio_mixer_ = nullptr;  // a kiosk's, when it has an audio_sink
   GstElement* ticker_ = nullptr;       // a kiosk's textoverlay
   std::string ticker_text_;

@@ -43,7 +43,7 @@ struct ChannelSettings {
   std::string live_source;
 
   // Video channels (kiosk screens) only.
-  int width = 1280, height = 720, framerate = 25;  // what the screen is given
+  int width = 1280, height = 720, framerate = 25;    // what the screen is given
   std::chrono::milliseconds image_duration{10'000};  // how long a still image shows
   std::optional<SinkSpec> audio_sink;  // where a video's sound goes; dropped when absent
   std::string idle_text;               // the idle slide's words (the box's name)

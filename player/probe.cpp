@@ -50,9 +50,9 @@ ProbeResult probe_file(const std::filesystem::path& file, std::chrono::milliseco
   if (auto size = image_size(abs)) {
     if (size->width <= 0 || size->height <= 0 || size->width > kMaxImageSide ||
         size->height > kMaxImageSide) {
-      r.error = "the image is " + std::to_string(size->width) + "×" +
-                std::to_string(size->height) + " pixels; at most " +
-                std::to_string(kMaxImageSide) + " per side is shown (scale it down first)";
+      r.error = "the image is " + std::to_string(size->width) + "×" + std::to_string(size->height) +
+                " pixels; at most " + std::to_string(kMaxImageSide) +
+                " per side is shown (scale it down first)";
       return r;
     }
   }

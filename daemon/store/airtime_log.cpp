@@ -12,7 +12,8 @@ namespace {
 constexpr const char* kSelect =
     "SELECT id, box_id, channel, media_id, title, topic, playlist_id, schedule_id, source, "
     "planned_start, actual_start, actual_end, duration_s, status, error, prev_hash, hash, "
-    "clock_synced, planned_s, planned_ms, rms_db, peak_db, silence_s, frames_rendered, frames_dropped FROM airtime";
+    "clock_synced, planned_s, planned_ms, rms_db, peak_db, silence_s, frames_rendered, "
+    "frames_dropped FROM airtime";
 constexpr int kSelectColumns = 25;
 
 // Fills r in place: a cursor over a million rows reuses the strings' storage.
@@ -68,11 +69,11 @@ std::string format_db(std::optional<double> db) {
 
 const std::vector<std::string>& airtime_columns() {
   static const std::vector<std::string> cols = {
-      "id",          "box_id",      "channel", "media_id",      "title",        "topic",
-      "playlist_id", "schedule_id", "source",  "planned_start", "actual_start", "actual_end",
-      "duration_s",  "status",      "error",   "prev_hash",     "hash",         "clock_synced",
-      "planned_s",   "rms_db",      "peak_db", "silence_s",
-      "frames_rendered", "frames_dropped"};
+      "id",           "box_id",      "channel",         "media_id",      "title",
+      "topic",        "playlist_id", "schedule_id",     "source",        "planned_start",
+      "actual_start", "actual_end",  "duration_s",      "status",        "error",
+      "prev_hash",    "hash",        "clock_synced",    "planned_s",     "rms_db",
+      "peak_db",      "silence_s",   "frames_rendered", "frames_dropped"};
   return cols;
 }
 

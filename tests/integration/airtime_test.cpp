@@ -94,17 +94,24 @@ TEST(AirtimeCrash, FiftyKillsDuringWritesLoseNoRowAndKeepTheChain) {
             << interrupted << " caught open by a kill\n";
 }
 
-class AirtimeDaemonTest : public DaemonTest {};
+class AirtimeDaemonTest : public DaemonTest {
+ protected:
+  // A one-second tone every two seconds, from a second from now; positions
+  // checkpointed every second.
+  void write_every_two_seconds() {
+    write_tone_wav(dir.path() / "tone.wav", 1.0, 440);
+    std::string seconds;
+    for (int s = 0; s < 60; s += 2) seconds += (seconds.empty() ? "" : ",") + std::to_string(s);
+    write_config(
+        "[[schedule]]\nid = \"moi-2-giay\"\nchannel = \"loudspeaker\"\nfile = \"tone.wav\"\n"
+        "start = \"" +
+            local(start_in(1s)) + "\"\nrrule = \"FREQ=MINUTELY;BYSECOND=" + seconds + "\"\n",
+        "\n[airtime]\ncheckpoint = \"1s\"\n");
+  }
+};
 
 TEST_F(AirtimeDaemonTest, FiftyKillsDuringPlayLoseNoRowAndKeepTheChain) {
-  write_tone_wav(dir.path() / "tone.wav", 1.0, 440);
-  std::string seconds;
-  for (int s = 0; s < 60; s += 2) seconds += (seconds.empty() ? "" : ",") + std::to_string(s);
-  write_config(
-      "[[schedule]]\nid = \"moi-2-giay\"\nchannel = \"loudspeaker\"\nfile = \"tone.wav\"\n"
-      "start = \"" +
-          local(start_in(1s)) + "\"\nrrule = \"FREQ=MINUTELY;BYSECOND=" + seconds + "\"\n",
-      "\n[airtime]\ncheckpoint = \"1s\"\n");
+  write_every_two_seconds();
   std::mt19937 rng(20222);
   std::set<std::string> started;  // actual_start of every play the daemon said began
   const std::regex started_re("started [^ ]+ at ([^ ]+) ");
@@ -337,22 +344,14 @@ TEST_F(AirtimeDaemonTest, PushSendsEveryRowAndResumesAfterFailuresAndAKill) {
 TEST_F(AirtimeDaemonTest, AFullDiskStopsNoPlayAndLosesNoRow) {
   const auto state = dir.path() / "state";
   std::filesystem::create_directories(state);
-  if (run({"/usr/bin/mount", "-t", "tmpfs", "-o", "size=24m", "tmpfs", state.string()}).code !=
-      0) {
+  if (run({"/usr/bin/mount", "-t", "tmpfs", "-o", "size=24m", "tmpfs", state.string()}).code != 0) {
     GTEST_SKIP() << "cannot mount a tmpfs here (needs root)";
   }
   struct Unmount {
     std::filesystem::path p;
     ~Unmount() { run({"/usr/bin/umount", "-l", p.string()}); }
   } unmount{state};
-  write_tone_wav(dir.path() / "tone.wav", 1.0, 440);
-  std::string seconds;
-  for (int s = 0; s < 60; s += 2) seconds += (seconds.empty() ? "" : ",") + std::to_string(s);
-  write_config(
-      "[[schedule]]\nid = \"moi-2-giay\"\nchannel = \"loudspeaker\"\nfile = \"tone.wav\"\n"
-      "start = \"" +
-          local(start_in(1s)) + "\"\nrrule = \"FREQ=MINUTELY;BYSECOND=" + seconds + "\"\n",
-      "\n[airtime]\ncheckpoint = \"1s\"\n");
+  write_every_two_seconds();
   auto daemon = start_daemon();
   for (int i = 0; i < 2; ++i) ASSERT_TRUE(daemon->wait_for_line("ended (completed)", 10s));
 

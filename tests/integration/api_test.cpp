@@ -545,7 +545,9 @@ TEST_F(ApiTest, ReadyzAndPrometheusMetricsSayWhatTheBoxDoes) {
     const auto space = line.rfind(' ');
     ASSERT_NE(space, std::string::npos) << line;
     const std::string value = line.substr(space + 1);
-    EXPECT_TRUE(value == "+Inf" || std::strtod(value.c_str(), nullptr) == std::strtod(value.c_str(), nullptr)) << line;
+    EXPECT_TRUE(value == "+Inf" ||
+                std::strtod(value.c_str(), nullptr) == std::strtod(value.c_str(), nullptr))
+        << line;
     EXPECT_EQ(line.rfind("loaxa_", 0), 0u) << line;
   }
   daemon->signal(SIGTERM);

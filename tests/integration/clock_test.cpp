@@ -46,8 +46,7 @@ class ClockJumpTest : public DaemonTest {
   }
   static std::string block(const std::string& id, Instant at, const ClockJumpTest& t) {
     return "[[schedule]]\nid = \"" + id +
-           "\"\nchannel = \"loudspeaker\"\nfile = \"tone.wav\"\nstart = \"" + t.local(at) +
-           "\"\n";
+           "\"\nchannel = \"loudspeaker\"\nfile = \"tone.wav\"\nstart = \"" + t.local(at) + "\"\n";
   }
 };
 
@@ -56,8 +55,7 @@ TEST_F(ClockJumpTest, AForwardJumpLogsWhatItSkippedAndABackwardOneReplaysNothing
   write_tone_wav(dir.path() / "tone.wav", 1.0, 440);
   const Instant t0 = start_in(4s);
   write_config(block("a", t0, *this) + block("b-skipped", t0 + 30min, *this) +
-               block("c-after-jump", t0 + 1h + 9s, *this) +
-               block("d-once", t0 + 1h + 14s, *this));
+               block("c-after-jump", t0 + 1h + 9s, *this) + block("d-once", t0 + 1h + 14s, *this));
   auto daemon = start_faked_daemon();
   ASSERT_TRUE(daemon->wait_for_line("ended (completed)", 15s)) << daemon->output();  // a
 

@@ -79,8 +79,8 @@ class FrameRecorder {
       partial.insert(partial.end(), buf.begin(), buf.begin() + n);
       std::lock_guard lock(mutex_);
       while (partial.size() >= kFrameBytes) {
-        frames_.push_back({at, std::vector<std::uint8_t>(partial.begin(),
-                                                         partial.begin() + kFrameBytes)});
+        frames_.push_back(
+            {at, std::vector<std::uint8_t>(partial.begin(), partial.begin() + kFrameBytes)});
         partial.erase(partial.begin(), partial.begin() + kFrameBytes);
       }
       cv_.notify_all();
@@ -99,14 +99,14 @@ class FrameRecorder {
 // The colour names the tests use, by nearest colour.
 std::string name_of(Rgb c) {
   static const std::pair<const char*, Rgb> palette[] = {
-      {"red", {255, 0, 0}},      {"green", {0, 255, 0}},   {"blue", {0, 0, 255}},
-      {"yellow", {255, 255, 0}}, {"black", {0, 0, 0}},     {"idle", {0x0d, 0x3b, 0x66}},
+      {"red", {255, 0, 0}},           {"green", {0, 255, 0}},    {"blue", {0, 0, 255}},
+      {"yellow", {255, 255, 0}},      {"black", {0, 0, 0}},      {"idle", {0x0d, 0x3b, 0x66}},
       {"notice", {0xb7, 0x1c, 0x1c}}, {"white", {255, 255, 255}}};
   const char* best = "";
   long best_d = -1;
   for (const auto& [name, p] : palette) {
-    const long d = (c.r - p.r) * (c.r - p.r) + (c.g - p.g) * (c.g - p.g) +
-                   (c.b - p.b) * (c.b - p.b);
+    const long d =
+        (c.r - p.r) * (c.r - p.r) + (c.g - p.g) * (c.g - p.g) + (c.b - p.b) * (c.b - p.b);
     if (best_d < 0 || d < best_d) {
       best = name;
       best_d = d;
@@ -171,8 +171,9 @@ class KioskTest : public DaemonTest {
   fs::path fifo() const { return dir.path() / "kiosk.rgb"; }
   std::string kiosk_channel(const std::string& more = "") const {
     return "[channels.kiosk]\nkind = \"video\"\nsink = \"video/x-raw,format=RGB,width=" +
-           std::to_string(kW) + ",height=" + std::to_string(kH) + " ! filesink location=" +
-           fifo().string() + " buffer-mode=unbuffered\"\nwidth = " + std::to_string(kW) +
+           std::to_string(kW) + ",height=" + std::to_string(kH) +
+           " ! filesink location=" + fifo().string() +
+           " buffer-mode=unbuffered\"\nwidth = " + std::to_string(kW) +
            "\nheight = " + std::to_string(kH) + "\nframerate = " + std::to_string(kFps) +
            "\nimage_duration = \"1s\"\n" + more + "\n";
   }
@@ -190,11 +191,12 @@ TEST_F(KioskTest, ASlideshowAndAClipShowOnTheirFramesWithNoBlackFrameBetween) {
   make_clip(dir.path() / "clip.webm", "0xffffff00", 25);
   FrameRecorder frames(fifo());
   const Instant start = start_in(4s);
-  write_config("[[playlist]]\nid = \"slides\"\ntitle = \"Bản tin cải cách hành chính\"\n"
-               "items = [\"red.png\", \"green.jpg\", \"blue.png\", \"clip.webm\"]\n\n"
-               "[[schedule]]\nchannel = \"kiosk\"\nplaylist = \"slides\"\nstart = \"" +
-                   local(start) + "\"\n",
-               kiosk_channel());
+  write_config(
+      "[[playlist]]\nid = \"slides\"\ntitle = \"Bản tin cải cách hành chính\"\n"
+      "items = [\"red.png\", \"green.jpg\", \"blue.png\", \"clip.webm\"]\n\n"
+      "[[schedule]]\nchannel = \"kiosk\"\nplaylist = \"slides\"\nstart = \"" +
+          local(start) + "\"\n",
+      kiosk_channel());
   auto daemon = start_daemon();
   for (int i = 0; i < 4; ++i) {
     ASSERT_TRUE(daemon->wait_for_line("ended (completed)", 15s)) << daemon->output();
@@ -252,8 +254,9 @@ TEST_F(KioskTest, AnEmergencyShowsItsNoticeOnScreensWhileLoudspeakersSoundIt) {
   write_config("[[playlist]]\nid = \"p\"\nitems = [\"bao.wav\"]\n", kiosk_channel());
   auto daemon = start_daemon();
   ASSERT_TRUE(frames.wait_for([](const auto& f) { return f.size() > 5; }, 10s));
-  const auto r = cli::http_post(url(), "/api/v1/emergency", api_token,
-                                R"({"content": "bao", "text": "Bão số 4 đổ bộ, người dân ở trong nhà"})");
+  const auto r =
+      cli::http_post(url(), "/api/v1/emergency", api_token,
+                     R"({"content": "bao", "text": "Bão số 4 đổ bộ, người dân ở trong nhà"})");
   ASSERT_EQ(r.status, 201) << r.body;
   // The notice (red with white words) shows for as long as the loudspeaker sounds.
   ASSERT_TRUE(frames.wait_for(
@@ -283,10 +286,11 @@ TEST_F(KioskTest, AnEmergencyShowsItsNoticeOnScreensWhileLoudspeakersSoundIt) {
   bool kiosk_row = false, loudspeaker_row = false;
   for (const auto& row : rows) {
     EXPECT_EQ(field(row, "source"), "emergency") << row;
-    kiosk_row = kiosk_row || (field(row, "channel") == "kiosk" && field(row, "media_id") == "notice");
-    loudspeaker_row = loudspeaker_row || (field(row, "channel") == "loudspeaker" &&
-                                          field(row, "media_id") == "bao" &&
-                                          field(row, "status") == "completed");
+    kiosk_row =
+        kiosk_row || (field(row, "channel") == "kiosk" && field(row, "media_id") == "notice");
+    loudspeaker_row =
+        loudspeaker_row || (field(row, "channel") == "loudspeaker" &&
+                            field(row, "media_id") == "bao" && field(row, "status") == "completed");
   }
   EXPECT_TRUE(kiosk_row) << boost::json::serialize(rows);
   EXPECT_TRUE(loudspeaker_row) << boost::json::serialize(rows);
@@ -297,10 +301,11 @@ TEST_F(KioskTest, ABrokenClipFailsAndTheNextPictureShowsInItsSlot) {
   make_picture(dir.path() / "red.png", "0xffff0000", 320, 180, "pngenc");
   FrameRecorder frames(fifo());
   const Instant start = start_in(5s);
-  write_config("[[playlist]]\nid = \"slides\"\nitems = [\"clip.webm\", \"red.png\"]\n\n"
-               "[[schedule]]\nchannel = \"kiosk\"\nplaylist = \"slides\"\nstart = \"" +
-                   local(start) + "\"\n",
-               kiosk_channel());
+  write_config(
+      "[[playlist]]\nid = \"slides\"\nitems = [\"clip.webm\", \"red.png\"]\n\n"
+      "[[schedule]]\nchannel = \"kiosk\"\nplaylist = \"slides\"\nstart = \"" +
+          local(start) + "\"\n",
+      kiosk_channel());
   auto daemon = start_daemon();
   // Ingested whole; then the stored copy rots before it airs.
   int rotted = 0;
@@ -356,24 +361,46 @@ TEST_F(KioskTest, AHugeImageIsRefusedFromItsHeaderWithTheReason) {
   EXPECT_EQ(daemon->wait_exit(10s), 0) << daemon->output();
 }
 
-
 TEST_F(KioskTest, AVideosSoundGoesToTheKiosksAudioSink) {
   // Two seconds of yellow with a 440 Hz tone (VP8 and Vorbis in WebM).
   const auto clip = dir.path() / "clip.webm";
-  const auto r = run({"/usr/bin/gst-launch-1.0", "-q", "webmmux", "name=mux", "!", "filesink",
-                      "location=" + clip.string(), "videotestsrc", "num-buffers=50",
-                      "pattern=solid-color", "foreground-color=0xffffff00", "!",
-                      "video/x-raw,width=320,height=180,framerate=25/1", "!", "vp8enc",
-                      "deadline=1", "!", "mux.", "audiotestsrc", "num-buffers=94", "freq=440",
-                      "volume=0.5", "!", "audio/x-raw,rate=48000,channels=1", "!",
-                      "audioconvert", "!", "vorbisenc", "!", "mux."});
+  const auto r = run({"/usr/bin/gst-launch-1.0",
+                      "-q",
+                      "webmmux",
+                      "name=mux",
+                      "!",
+                      "filesink",
+                      "location=" + clip.string(),
+                      "videotestsrc",
+                      "num-buffers=50",
+                      "pattern=solid-color",
+                      "foreground-color=0xffffff00",
+                      "!",
+                      "video/x-raw,width=320,height=180,framerate=25/1",
+                      "!",
+                      "vp8enc",
+                      "deadline=1",
+                      "!",
+                      "mux.",
+                      "audiotestsrc",
+                      "num-buffers=94",
+                      "freq=440",
+                      "volume=0.5",
+                      "!",
+                      "audio/x-raw,rate=48000,channels=1",
+                      "!",
+                      "audioconvert",
+                      "!",
+                      "vorbisenc",
+                      "!",
+                      "mux."});
   ASSERT_EQ(r.code, 0) << r.err;
   const auto sound = dir.path() / "kiosk.s16le";
   FrameRecorder frames(fifo());
   const Instant start = start_in(4s);
-  write_config("[[schedule]]\nchannel = \"kiosk\"\nfile = \"clip.webm\"\nstart = \"" +
-                   local(start) + "\"\n",
-               kiosk_channel("audio_sink = \"" + sink_to(sound) + "\""));
+  write_config(
+      "[[schedule]]\nchannel = \"kiosk\"\nfile = \"clip.webm\"\nstart = \"" + local(start) + "\"\n",
+      kiosk_channel("audio_sink = \"" + sink_to(sound) + "\""));
   auto daemon = start_daemon();
   ASSERT_TRUE(daemon->wait_for_line("ended (completed)", 15s)) << daemon->output();
   daemon->signal(SIGTERM);
@@ -417,7 +444,8 @@ double best_match(const std::vector<bool>& frame, const std::vector<bool>& ref, 
       for (int x = 0; x < kW; ++x) {
         const int rx = x + shift;
         const bool a = frame[static_cast<std::size_t>(y) * kW + x];
-        const bool b = rx >= 0 && rx < ref_width && ref[static_cast<std::size_t>(y) * ref_width + rx];
+        const bool b =
+            rx >= 0 && rx < ref_width && ref[static_cast<std::size_t>(y) * ref_width + rx];
         both += a && b;
         either += a || b;
       }
@@ -432,14 +460,33 @@ double best_match(const std::vector<bool>& frame, const std::vector<bool>& ref, 
 std::vector<bool> reference_ink(const fs::path& dir, const std::string& text, int ref_width) {
   const auto file = dir / "ref.rgb";
   fs::remove(file);
-  const auto r = run({"/usr/bin/gst-launch-1.0", "-q", "videotestsrc", "num-buffers=1",
-                      "pattern=solid-color", "foreground-color=0xff0d3b66", "!",
+  const auto r = run({"/usr/bin/gst-launch-1.0",
+                      "-q",
+                      "videotestsrc",
+                      "num-buffers=1",
+                      "pattern=solid-color",
+                      "foreground-color=0xff0d3b66",
+                      "!",
                       "video/x-raw,format=I420,width=" + std::to_string(ref_width) +
                           ",height=" + std::to_string(kH),
-                      "!", "textoverlay", "text=" + text, "font-desc=Noto Sans 8",
-                      "auto-resize=false", "halignment=left", "valignment=bottom",
-                      "shaded-background=true", "wrap-mode=-1", "deltax=0", "xpad=0", "ypad=2", "!", "videoconvert",
-                      "!", "video/x-raw,format=RGB", "!", "filesink",
+                      "!",
+                      "textoverlay",
+                      "text=" + text,
+                      "font-desc=Noto Sans 8",
+                      "auto-resize=false",
+                      "halignment=left",
+                      "valignment=bottom",
+                      "shaded-background=true",
+                      "wrap-mode=-1",
+                      "deltax=0",
+                      "xpad=0",
+                      "ypad=2",
+                      "!",
+                      "videoconvert",
+                      "!",
+                      "video/x-raw,format=RGB",
+                      "!",
+                      "filesink",
                       "location=" + file.string()});
   EXPECT_EQ(r.code, 0) << r.err;
   std::ifstream in(file, std::ios::binary);
@@ -470,7 +517,8 @@ TEST_F(KioskTest, TheTickerScrollsVietnameseWordsAsTheReferenceRenderDrawsThem) 
   const auto all = frames.frames();
   constexpr int kRefWidth = 700;
   const auto vi = reference_ink(dir.path(), words, kRefWidth);
-  const auto plain = reference_ink(dir.path(), "Cai cach hanh chinh: nop ho so truc tuyen", kRefWidth);
+  const auto plain =
+      reference_ink(dir.path(), "Cai cach hanh chinh: nop ho so truc tuyen", kRefWidth);
   // Frames with a good part of the words in sight: each matches the Vietnamese
   // reference (exactly, up to the shift) better than the same words without marks.
   int compared = 0;
@@ -485,9 +533,10 @@ TEST_F(KioskTest, TheTickerScrollsVietnameseWordsAsTheReferenceRenderDrawsThem) 
     worst_margin = std::min(worst_margin, with_marks - without);
     margins += with_marks - without;
   }
-  std::printf("ticker: %d frames compared; worst match with the Vietnamese reference %.3f, "
-              "lead over the same words without diacritics: smallest %.3f, mean %.3f\n",
-              compared, worst_vi, worst_margin, margins / std::max(compared, 1));
+  std::printf(
+      "ticker: %d frames compared; worst match with the Vietnamese reference %.3f, "
+      "lead over the same words without diacritics: smallest %.3f, mean %.3f\n",
+      compared, worst_vi, worst_margin, margins / std::max(compared, 1));
   EXPECT_GE(compared, 5);
   EXPECT_GE(worst_vi, 0.95);
   EXPECT_GT(worst_margin, 0.0);
