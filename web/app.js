@@ -25,6 +25,8 @@ const T = {
     'em.repeat': 'Số lần phát', 'em.start': 'PHÁT KHẨN CẤP', 'em.stop': 'Dừng phát khẩn cấp',
     'em.confirm': 'Phát khẩn cấp ngay trên mọi loa?', 'em.started': 'Đã phát khẩn cấp lúc',
     'em.stopped': 'Đã dừng phát khẩn cấp', 'em.on': 'ĐANG PHÁT KHẨN CẤP',
+    'tk.title': 'Dòng chữ chạy trên màn hình', 'tk.text': 'Nội dung', 'tk.until': 'Hiện đến (bỏ trống: đến khi gỡ)',
+    'tk.set': 'Đặt dòng chữ chạy', 'tk.clear': 'Gỡ dòng chữ', 'tk.now': 'Đang chạy', 'tk.none': '(không có)',
     filter: 'Lọc', download: 'Tải về', period: 'Kỳ báo cáo', by: 'Theo', plays: 'Số lần',
     airtime: 'Thời lượng phát', show: 'Xem', saved: 'Đã lưu', deleted: 'Đã xoá', error: 'Lỗi',
     'by.topic': 'chủ đề', 'by.channel': 'kênh', 'by.day': 'ngày', 'by.schedule': 'lịch', 'by.media': 'bản tin',
@@ -57,6 +59,8 @@ const T = {
     'em.repeat': 'Times to play', 'em.start': 'START EMERGENCY', 'em.stop': 'Stop the emergency',
     'em.confirm': 'Start an emergency on every loudspeaker now?', 'em.started': 'Emergency started at',
     'em.stopped': 'Emergency stopped', 'em.on': 'EMERGENCY ON AIR',
+    'tk.title': 'Ticker on the screens', 'tk.text': 'Text', 'tk.until': 'Shown until (empty: until removed)',
+    'tk.set': 'Set the ticker', 'tk.clear': 'Remove the ticker', 'tk.now': 'Now scrolling', 'tk.none': '(none)',
     filter: 'Filter', download: 'Download', period: 'Period', by: 'By', plays: 'Plays',
     airtime: 'Airtime', show: 'Show', saved: 'Saved', deleted: 'Deleted', error: 'Error',
     'by.topic': 'topic', 'by.channel': 'channel', 'by.day': 'day', 'by.schedule': 'schedule', 'by.media': 'media',
@@ -317,11 +321,27 @@ const pages = {
       act(async () => { const r = await api('POST', '/emergency', body); toast(t('em.started') + ' ' + r.start.slice(11, 19)); });
     } }, t('em.start'));
     const stop = h('button', { type: 'button', id: 'em-stop', class: 'secondary', disabled: !canChange(), onclick: () => act(() => api('DELETE', '/emergency'), t('em.stopped')) }, t('em.stop'));
+    // Kiosk screens: the scrolling line (POST/DELETE /ticker), shown when the box has one.
+    const screens = (status.channels || []).filter((c) => c.kind === 'video');
+    let ticker = '';
+    if (screens.length > 0) {
+      const tkText = h('input', { id: 'tk-text', maxlength: 300, placeholder: 'Tiếp nhận hồ sơ trực tuyến tại dichvucong.gov.vn' });
+      const tkUntil = h('input', { id: 'tk-until', type: 'datetime-local' });
+      const set = h('button', { type: 'button', id: 'tk-set', disabled: !canChange(), onclick: () => {
+        const body = { text: tkText.value };
+        if (tkUntil.value) body.until = tkUntil.value + ':00+07:00';
+        act(() => api('POST', '/ticker', body), t('saved'));
+      } }, t('tk.set'));
+      const clear = h('button', { type: 'button', id: 'tk-clear', class: 'secondary', disabled: !canChange(), onclick: () => act(() => api('DELETE', '/ticker'), t('deleted')) }, t('tk.clear'));
+      ticker = h('div', { class: 'card' }, h('h2', {}, t('tk.title')),
+        h('p', { id: 'tk-now' }, t('tk.now') + ': ' + (screens.map((c) => c.ticker).filter((x) => x)[0] || t('tk.none'))),
+        h('div', { class: 'grid' }, h('label', {}, t('tk.text'), tkText), h('label', {}, t('tk.until'), tkUntil)), set, ' ', clear);
+    }
     return [h('h1', {}, t('em.title')), status.emergency ? h('div', { class: 'emergency-banner' }, t('em.on') + ': ' + status.emergency.text) : '',
       h('p', {}, t('em.help')),
       h('div', { class: 'card grid' }, h('label', {}, t('em.content'), content), h('label', {}, h('span', {}, live, ' ', t('em.live'))),
         h('label', {}, t('em.text'), text), h('label', {}, t('em.repeat'), repeat)),
-      start, h('p', {}), stop];
+      start, h('p', {}), stop, h('p', {}), ticker];
   },
 
   async 'nhat-ky'() {

@@ -82,6 +82,13 @@ state_dir = "state"
 [channels.loudspeaker]
 sink = "audioconvert ! audioresample ! audio/x-raw,format=S16LE,rate=48000,channels=1 ! filesink location=${dir}/out.raw append=true buffer-mode=unbuffered"
 
+[channels.man-hinh]
+kind = "video"
+sink = "fakesink"
+width = 320
+height = 180
+framerate = 5
+
 [api]
 listen = ["127.0.0.1:${port}"]
 tokens = [
@@ -210,6 +217,16 @@ test('an operator uploads, plans, sees it air and runs an emergency, in Vietname
   await page.waitForSelector('#toast:text("Đã dừng phát khẩn cấp")');
   await waitFor('the emergency row closed as stopped', () => log.includes('ended (stopped)'));
   await shot(page, '07-khan-cap');
+
+  // The kiosk's ticker, set from the same page (Vietnamese words kept as typed).
+  await page.fill('#tk-text', 'Tiếp nhận hồ sơ trực tuyến tại dichvucong.gov.vn');
+  await page.click('#tk-set');
+  await page.waitForSelector('#toast:text("Đã lưu")');
+  await page.waitForSelector('#tk-now:text("Đang chạy: Tiếp nhận hồ sơ trực tuyến tại dichvucong.gov.vn")');
+  await waitFor('the screen to scroll it', () => log.includes('man-hinh: ticker: Tiếp nhận hồ sơ trực tuyến'));
+  await shot(page, '07b-dong-chu-chay');
+  await page.click('#tk-clear');
+  await page.waitForSelector('#tk-now:text("Đang chạy: (không có)")');
 
   // Hộp thư tỉnh and Báo cáo render in Vietnamese.
   await page.goto(`http://127.0.0.1:${port}/#hop-thu`);
