@@ -3,6 +3,10 @@
 BUILD ?= build
 JOBS ?= 2
 CMAKE_FLAGS ?=
+# ccache hits from any clone of the tree (paths taken relative to it, the working
+# directory left out of the hash), so a fresh clone in CI reuses the last build's work.
+export CCACHE_BASEDIR := $(CURDIR)
+export CCACHE_NOHASHDIR := true
 
 .PHONY: setup build demo test test-asan fuzz clean
 
