@@ -283,8 +283,12 @@ class Controller : public player::ChannelListener {
   void write(std::function<void()> op);
   void flush_writes();
   std::deque<std::function<void()>> pending_writes_;
-  std::string storage_error_;                        // why the last write failed, while writes wait
-  mutable std::optional<std::string> ticker_saved_;  // the API's ticker (JSON), "" none
+  std::string storage_error_;   // why the last write failed, while writes wait
+  struct SavedTicker {          // the API's ticker (also in the database's meta table)
+    std::string channel, text;  // channel "": every screen; text "": none
+    std::optional<scheduler::Instant> until;
+  };
+  mutable std::optional<SavedTicker> ticker_saved_;
   std::vector<PlaylistConfig> province_playlists_;
   std::vector<scheduler::LocalDays> holidays_;
   std::vector<std::unique_ptr<Clock::Timer>> block_timers_;

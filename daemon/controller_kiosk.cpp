@@ -31,8 +31,8 @@ void Controller::set_ticker(const std::string& channel, const std::string& text,
   json::object o{{"channel", channel}, {"text", text}, {"by", by}};
   if (until)
     o["until_ms"] = std::chrono::duration_cast<milliseconds>(until->time_since_epoch()).count();
-  ticker_saved_ = json::serialize(o);
-  store_.set_meta("ticker", *ticker_saved_);
+  store_.set_meta("ticker", json::serialize(o));
+  ticker_saved_ = SavedTicker{channel, text, until};
   log::notice("controller",
               "ticker " + (text.empty() ? "removed" : "\"" + text + "\"") + " by " + by);
   apply_tickers();
@@ -41,21 +41,25 @@ void Controller::set_ticker(const std::string& channel, const std::string& text,
 std::string Controller::ticker_of(const std::string& channel) const {
   const auto it = config_.channels.find(channel);
   if (it == config_.channels.end() || it->second.kind != "video") return "";
-  if (!ticker_saved_) ticker_saved_ = store_.meta("ticker").value_or("");
-  if (!ticker_saved_->empty()) {
+  if (!ticker_saved_) {  // read once from the database: a restart keeps the API's line
+    ticker_saved_ = SavedTicker{};
     try {
-      const auto v = json::parse(*ticker_saved_);
-      const auto& o = v.as_object();
-      const std::string for_channel(o.at("channel").as_string());
-      const bool live =
-          !o.contains("until_ms") ||
-          clock_.now() < Instant{milliseconds(o.at("until_ms").to_number<std::int64_t>())};
-      if (live && (for_channel.empty() || for_channel == channel)) {
-        return std::string(o.at("text").as_string());
+      if (auto text = store_.meta("ticker")) {
+        const auto v = json::parse(*text);
+        const auto& o = v.as_object();
+        ticker_saved_->channel = std::string(o.at("channel").as_string());
+        ticker_saved_->text = std::string(o.at("text").as_string());
+        if (o.contains("until_ms")) {
+          ticker_saved_->until = Instant{milliseconds(o.at("until_ms").to_number<std::int64_t>())};
+        }
       }
     } catch (const std::exception&) {
+      ticker_saved_ = SavedTicker{};
     }
   }
+  const auto& t = *ticker_saved_;
+  const bool live = !t.until || clock_.now() < *t.until;
+  if (live && !t.text.empty() && (t.channel.empty() || t.channel == channel)) return t.text;
   return it->second.ticker;
 }
 

@@ -352,8 +352,7 @@ void Channel::build_video_output() {
   chain.push_back(std::move(idle_caps));
   if (settings_.idle_slide) {
     const auto size = image_size(*settings_.idle_slide);
-    if (!size || size->width <= 0 || size->height <= 0 || size->width > kMaxImageSide ||
-        size->height > kMaxImageSide) {
+    if (!size || !showable(*size)) {
       log::warning("player", settings_.name + ": idle_slide " + settings_.idle_slide->string() +
                                  " is not a readable image of at most " +
                                  std::to_string(kMaxImageSide) +

@@ -48,8 +48,7 @@ ProbeResult probe_file(const std::filesystem::path& file, std::chrono::milliseco
     return r;
   }
   if (auto size = image_size(abs)) {
-    if (size->width <= 0 || size->height <= 0 || size->width > kMaxImageSide ||
-        size->height > kMaxImageSide) {
+    if (!showable(*size)) {
       r.error = "the image is " + std::to_string(size->width) + "×" + std::to_string(size->height) +
                 " pixels; at most " + std::to_string(kMaxImageSide) +
                 " per side is shown (scale it down first)";

@@ -26,6 +26,10 @@ inline constexpr int kMaxImageSide = 8192;
 // The size of a still image, read from its header alone (no decoder touches it); none
 // when the file is not an image gdk-pixbuf knows.
 std::optional<ImageSize> image_size(const std::filesystem::path& file);
+// Whether loaxa shows an image of this size (1 to kMaxImageSide pixels a side).
+inline bool showable(const ImageSize& s) {
+  return s.width > 0 && s.height > 0 && s.width <= kMaxImageSide && s.height <= kMaxImageSide;
+}
 
 // Probes the file. A still image larger than kMaxImageSide is refused from its header,
 // before any decoder allocates its frame.

@@ -254,12 +254,6 @@ TEST_F(ApiTest, ALiveEmergencyCutsTheScheduleWhichResumesWhenItIsStopped) {
   EXPECT_NEAR(total, 12.0, 0.5);
 }
 
-}  // namespace
-}  // namespace loaxa::test
-
-namespace loaxa::test {
-namespace {
-
 TEST_F(ApiTest, AnM3uFromAUsbStickBecomesAPlaylistThatIsScheduledAndAirs) {
   const auto usb = dir.path() / "usb";
   std::filesystem::create_directories(usb / "tin");
@@ -343,12 +337,6 @@ TEST_F(ApiTest, AnM3uFromAUsbStickBecomesAPlaylistThatIsScheduledAndAirs) {
   EXPECT_EQ(again->wait_exit(5s), 0);
 }
 
-}  // namespace
-}  // namespace loaxa::test
-
-namespace loaxa::test {
-namespace {
-
 TEST_F(ApiTest, AnAnnouncementTypedAsTextIsSpokenCachedAndAired) {
   write_config("");
   auto daemon = start_daemon();
@@ -378,12 +366,6 @@ TEST_F(ApiTest, AnAnnouncementTypedAsTextIsSpokenCachedAndAired) {
   ASSERT_TRUE(rows[0].at("rms_db").is_number());
   EXPECT_GT(rows[0].at("rms_db").to_number<double>(), -40.0) << "speech was heard";
 }
-
-}  // namespace
-}  // namespace loaxa::test
-
-namespace loaxa::test {
-namespace {
 
 TEST_F(ApiTest, OnTheOfficeNetworkTheApiSpeaksHttpsAndLoopbackStaysPlain) {
   const auto cert = dir.path() / "hop.pem", key = dir.path() / "hop.key";
@@ -426,12 +408,6 @@ TEST_F(ApiTest, OnTheOfficeNetworkTheApiSpeaksHttpsAndLoopbackStaysPlain) {
   daemon->signal(SIGTERM);
   EXPECT_EQ(daemon->wait_exit(5s), 0);
 }
-
-}  // namespace
-}  // namespace loaxa::test
-
-namespace loaxa::test {
-namespace {
 
 TEST_F(ApiTest, EveryEndpointRefusesCallersBelowItsRole) {
   constexpr const char* kAdminToken = kAdmin;
@@ -510,8 +486,6 @@ TEST_F(ApiTest, EveryEndpointRefusesCallersBelowItsRole) {
   EXPECT_EQ(daemon->wait_exit(5s), 0);
 }
 
-}  // namespace
-
 TEST_F(ApiTest, ReadyzAndPrometheusMetricsSayWhatTheBoxDoes) {
   write_tone_wav(dir.path() / "tone.wav", 1.0, 440.0);
   const Instant start = start_in(3s);
@@ -554,4 +528,5 @@ TEST_F(ApiTest, ReadyzAndPrometheusMetricsSayWhatTheBoxDoes) {
   EXPECT_EQ(daemon->wait_exit(10s), 0) << daemon->output();
 }
 
+}  // namespace
 }  // namespace loaxa::test
