@@ -19,7 +19,10 @@ AirtimePusher::AirtimePusher(boost::asio::io_context& io, store::Store& store, P
     : io_(io), store_(store), config_(std::move(config)), box_id_(std::move(box_id)), timer_(io) {}
 
 AirtimePusher::~AirtimePusher() {
-  stop();
+  try {
+    stop();
+  } catch (...) {  // nothing may leave a destructor; stop() only cancels and logs
+  }
 }
 
 void AirtimePusher::start() {
@@ -74,11 +77,11 @@ void AirtimePusher::send() {
   request.timeout = kRequestTimeout;
   request.body_limit = 64 * 1024;
   try {
-    call_ =
-        sync::async_http(io_, std::move(request), [this, last, rows](sync::HttpResponse answer) {
-          call_.reset();
-          on_answer(last, rows, answer);
-        });
+    call_ = sync::async_http(io_, std::move(request),
+                             [this, last, rows](const sync::HttpResponse& answer) {
+                               call_.reset();
+                               on_answer(last, rows, answer);
+                             });
   } catch (const std::exception& e) {
     sync::HttpResponse failed;
     failed.error = e.what();

@@ -6,6 +6,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <system_error>
 
 #include "daemon/log.hpp"
 
@@ -40,13 +41,14 @@ void Amplifier::switch_off() {
 void Amplifier::run(const std::vector<std::string>& argv, const char* what) {
   if (argv.empty()) return;
   std::vector<char*> args;
+  args.reserve(argv.size() + 1);
   for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
   args.push_back(nullptr);
   pid_t pid = 0;
   const int rc = ::posix_spawn(&pid, args[0], nullptr, nullptr, args.data(), environ);
   if (rc != 0) {
     log::error("amplifier", channel_ + ": " + what + " " + argv[0] +
-                                " could not be started: " + std::strerror(rc));
+                                " could not be started: " + std::generic_category().message(rc));
     return;
   }
   children_.push_back({pid, std::string(what) + " " + argv[0], std::chrono::steady_clock::now()});

@@ -10,6 +10,7 @@
 #include <cstring>
 #include <filesystem>
 #include <stdexcept>
+#include <system_error>
 #include <thread>
 
 #include "daemon/log.hpp"
@@ -47,11 +48,14 @@ std::string replace_all(std::string s, const std::string& from, const std::strin
 // Runs argv (PATH lookup, no shell) and waits up to `timeout`; "" on success, else why.
 std::string run(const std::vector<std::string>& argv, std::chrono::milliseconds timeout) {
   std::vector<char*> args;
+  args.reserve(argv.size() + 1);
   for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
   args.push_back(nullptr);
   pid_t pid = 0;
   const int rc = ::posix_spawnp(&pid, args[0], nullptr, nullptr, args.data(), environ);
-  if (rc != 0) return argv[0] + ": cannot be started (" + std::strerror(rc) + "); is it installed?";
+  if (rc != 0)
+    return argv[0] + ": cannot be started (" + std::generic_category().message(rc) +
+           "); is it installed?";
   const auto deadline = std::chrono::steady_clock::now() + timeout;
   int status = 0;
   while (::waitpid(pid, &status, WNOHANG) == 0) {

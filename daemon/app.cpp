@@ -30,6 +30,7 @@ App::~App() = default;
 
 int App::run() {
   // What GStreamer draws with localtime() (a kiosk's clock) shows the box's time.
+  // NOLINTNEXTLINE(concurrency-mt-unsafe): before any thread of ours or GStreamer's runs
   ::setenv("TZ", config_.box.timezone.c_str(), 1);
   ::tzset();
   std::filesystem::create_directories(config_.box.state_dir);

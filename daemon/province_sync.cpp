@@ -66,7 +66,10 @@ ProvinceSync::ProvinceSync(boost::asio::io_context& io, store::Store& store, Con
       timer_(io) {}
 
 ProvinceSync::~ProvinceSync() {
-  stop();
+  try {
+    stop();
+  } catch (...) {  // nothing may leave a destructor; stop() only cancels and logs
+  }
 }
 
 void ProvinceSync::start() {
@@ -151,7 +154,7 @@ void ProvinceSync::poll() {
   req.headers.emplace_back("Accept-Encoding", "gzip");
   if (!etag_.empty()) req.headers.emplace_back("If-None-Match", etag_);
   if (!last_modified_.empty()) req.headers.emplace_back("If-Modified-Since", last_modified_);
-  call([this](sync::HttpResponse r) { on_manifest(r); }, std::move(req));
+  call([this](const sync::HttpResponse& r) { on_manifest(r); }, std::move(req));
 }
 
 void ProvinceSync::note_server_date(const sync::HttpResponse& r) {
@@ -206,7 +209,7 @@ void ProvinceSync::on_manifest(const sync::HttpResponse& r) {
   req.body_limit = 4096;
   req.headers = who_is_asking();
   call(
-      [this, bytes = std::move(bytes), etag, modified](sync::HttpResponse s) mutable {
+      [this, bytes = std::move(bytes), etag, modified](const sync::HttpResponse& s) mutable {
         etag_ = etag;
         last_modified_ = modified;
         on_signature(std::move(bytes), s);
@@ -408,8 +411,8 @@ void ProvinceSync::start_download(const sync::ManifestMedia& m) {
   req.pace = [this](std::size_t bytes) { return pace(bytes); };
   const sync::ManifestMedia* mp = &m;
   try {
-    d->call = sync::async_http(io_, std::move(req),
-                               [this, mp](sync::HttpResponse r) { on_download_done(*mp, r); });
+    d->call = sync::async_http(
+        io_, std::move(req), [this, mp](const sync::HttpResponse& r) { on_download_done(*mp, r); });
   } catch (const std::exception& e) {
     downloads_failed(e.what());
   }

@@ -305,10 +305,13 @@ Channel::Channel(boost::asio::io_context& io, ChannelSettings settings, ChannelL
 
 Channel::~Channel() {
   shared_->owner = nullptr;
-  timer_.cancel();
-  rebuild_timer_.cancel();
-  watch_timer_.cancel();
-  teardown();
+  try {
+    timer_.cancel();
+    rebuild_timer_.cancel();
+    watch_timer_.cancel();
+    teardown();
+  } catch (...) {  // nothing may leave a destructor; teardown() only stops GStreamer and logs
+  }
 }
 
 GstElement* Channel::build_audio_output(const SinkSpec& spec) {
@@ -507,7 +510,8 @@ void Channel::build() {
   }
   gst_query_unref(q);
   log::info("player", settings_.name + ": channel pipeline up, latency " +
-                          std::to_string(latency_ / GST_USECOND / 1000.0).substr(0, 5) + " ms");
+                          std::to_string(static_cast<double>(latency_) / GST_MSECOND).substr(0, 5) +
+                          " ms");
 }
 
 void Channel::teardown() {

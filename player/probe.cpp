@@ -25,7 +25,7 @@ std::string missing_plugins(GstDiscovererInfo* info) {
     // gstreamer|1.0|app|DESCRIPTION|detail
     std::string d = *details;
     for (int i = 0; i < 3 && d.find('|') != std::string::npos; ++i) d.erase(0, d.find('|') + 1);
-    d = d.substr(0, d.find('|'));
+    if (const auto bar = d.find('|'); bar != std::string::npos) d.resize(bar);
     if (!out.empty()) out += ", ";
     out += d;
   }

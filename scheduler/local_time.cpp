@@ -178,13 +178,8 @@ Instant Zone::to_instant(LocalSeconds local) const {
     sys_cache = {zone_, info.first.begin.time_since_epoch().count(),
                  info.first.end.time_since_epoch().count(), info.first.offset};
   }
-  switch (info.result) {
-    case date::local_info::unique:
-    case date::local_info::ambiguous:  // the first of the two occurrences
-      return Instant{local.time_since_epoch() - info.first.offset};
-    case date::local_info::nonexistent:  // interpreted with the offset before the gap
-      return Instant{local.time_since_epoch() - info.first.offset};
-  }
+  // Unique; ambiguous: the first of the two occurrences; nonexistent: interpreted with
+  // the offset before the gap. All three take info.first's offset.
   return Instant{local.time_since_epoch() - info.first.offset};
 }
 

@@ -250,7 +250,8 @@ int pack_keys(const std::vector<Candidate>& list, Instant base,
   keys.clear();
   if (list.empty()) return 1;
   std::int64_t max_t = 0;
-  int min_p = list[0].priority, max_p = list[0].priority;
+  int min_p = list[0].priority;
+  int max_p = min_p;
   std::uint32_t max_r = 0;
   bool whole_seconds = true;
   for (const Candidate& x : list) {

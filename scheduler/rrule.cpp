@@ -104,14 +104,14 @@ class Expander {
       if (t >= from) return emit(t);
       return true;
     };
-    const int64_t I = r_.interval;
+    const int64_t every = r_.interval;
     switch (r_.freq) {
       case Frequency::yearly: {
-        int64_t k = window_skip
-                        ? std::max<int64_t>(0, (floor_div(from, kDay * 366) + 1970 - y0_) / I - 1)
-                        : 0;
+        int64_t k = window_skip ? std::max<int64_t>(
+                                      0, (floor_div(from, kDay * 366) + 1970 - y0_) / every - 1)
+                                : 0;
         for (;; ++k) {
-          const int y = static_cast<int>(y0_ + k * I);
+          const int y = static_cast<int>(y0_ + k * every);
           if (y > 9999 || days_of(y, 1, 1) * kDay >= to) return;
           days_.clear();
           for (unsigned m = 1; m <= 12; ++m) {
@@ -131,10 +131,10 @@ class Expander {
           const date::year_month_day f{date::sys_days{date::days{floor_div(from, kDay)}}};
           const int64_t fm = static_cast<int64_t>(static_cast<int>(f.year())) * 12 +
                              (static_cast<unsigned>(f.month()) - 1);
-          k = std::max<int64_t>(0, (fm - month0) / I - 1);
+          k = std::max<int64_t>(0, (fm - month0) / every - 1);
         }
         for (;; ++k) {
-          const int64_t mi = month0 + k * I;
+          const int64_t mi = month0 + k * every;
           const int y = static_cast<int>(floor_div(mi, 12));
           const unsigned m = static_cast<unsigned>(mi - int64_t{y} * 12 + 1);
           if (y > 9999 || days_of(y, m, 1) * kDay >= to) return;
@@ -151,7 +151,7 @@ class Expander {
       case Frequency::weekly:
       case Frequency::daily: {
         const bool weekly = r_.freq == Frequency::weekly;
-        const int64_t step = (weekly ? 7 : 1) * I;
+        const int64_t step = (weekly ? 7 : 1) * every;
         const int64_t base =
             weekly ? start_day_ - ((weekday_of(start_day_) + 7 - r_.wkst) % 7) : start_day_;
         int64_t k =
@@ -172,11 +172,11 @@ class Expander {
         const int64_t unit = hourly ? 3600 : 60;
         const int64_t origin = floor_div(dtstart_, unit);
         int64_t k =
-            window_skip ? std::max<int64_t>(0, (floor_div(from, unit) - origin) / I - 1) : 0;
+            window_skip ? std::max<int64_t>(0, (floor_div(from, unit) - origin) / every - 1) : 0;
         int64_t checked_day = INT64_MIN;
         bool day_ok = false;
         for (;; ++k) {
-          const int64_t t0 = (origin + k * I) * unit;
+          const int64_t t0 = (origin + k * every) * unit;
           if (t0 >= to) return;
           const int64_t dn = floor_div(t0, kDay);
           if (dn > 2932896) return;
@@ -186,7 +186,7 @@ class Expander {
           }
           if (!day_ok) {  // jump to the first period of the next day
             const int64_t next = (dn + 1) * kDay / unit;
-            k = std::max(k, (next - origin + I - 1) / I - 1);
+            k = std::max(k, (next - origin + every - 1) / every - 1);
             continue;
           }
           const int hour = static_cast<int>((t0 - dn * kDay) / 3600);

@@ -57,7 +57,7 @@ long long write_bytes() {
   std::cerr << "loaxa-airtime-fill: " << why
             << "\nusage: loaxa-airtime-fill DB ROWS [--from DATE] [--years N] [--channels N] "
                "[--batch N] [--durable] [--print] [--recover] [--seed N]\n";
-  std::exit(2);
+  std::exit(2);  // NOLINT(concurrency-mt-unsafe): before any thread starts
 }
 
 Options parse(int argc, char** argv) {

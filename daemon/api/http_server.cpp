@@ -16,6 +16,7 @@
 #include <cstring>
 #include <filesystem>
 #include <stdexcept>
+#include <system_error>
 #include <type_traits>
 
 namespace loaxa::api {
@@ -176,9 +177,10 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     std::filesystem::create_directories(upload.dir, mk);
     const int fd = ::mkstemp(templ.data());
     if (fd < 0) {
+      const int err = errno;
       return reply(error_response(507, "no_space",
                                   "cannot store the upload in " + upload.dir.string() + ": " +
-                                      std::strerror(errno)),
+                                      std::generic_category().message(err)),
                    false);
     }
     ::close(fd);
@@ -447,7 +449,8 @@ struct HttpServer::Listener : std::enable_shared_from_this<HttpServer::Listener>
   asio::ssl::context* tls = nullptr;  // HTTPS on this address
 };
 
-HttpServer::HttpServer(asio::io_context& io, ServerLimits limits) : io_(io), limits_(limits) {}
+HttpServer::HttpServer(asio::io_context& io, ServerLimits limits)
+    : io_(io), limits_(std::move(limits)) {}
 
 HttpServer::~HttpServer() {
   stop();

@@ -131,7 +131,7 @@ class HttpServer {
   boost::asio::io_context& io_;
   ServerLimits limits_;
   struct Route {
-    Role role;
+    Role role{};
     Handler handler;
   };
   Response authorize_and_run(const Route& route, Request& request) const;

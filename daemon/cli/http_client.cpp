@@ -43,7 +43,7 @@ HttpResult http_request(http::verb method, const std::string& base_url, const st
   std::string path_prefix;
   if (auto slash = rest.find('/'); slash != std::string::npos) {
     path_prefix = rest.substr(slash);
-    rest = rest.substr(0, slash);
+    rest.resize(slash);
   }
   while (!path_prefix.empty() && path_prefix.back() == '/') path_prefix.pop_back();
   std::string host = rest, port = "80";

@@ -79,7 +79,7 @@ std::string str(const json::value& v) {
 }
 
 std::string format_of(const Args& a) {
-  const std::string f = option(a, "format", "table");
+  std::string f = option(a, "format", "table");
   if (f != "table" && f != "json") throw BadInput("--format must be table or json");
   return f;
 }

@@ -65,8 +65,8 @@ int cmd_schedule_preview(const Args& a, const std::function<HttpResult(const std
     return 0;
   }
   const boost::json::value parsed = boost::json::parse(r.body);
-  static const char* kFields[] = {"channel", "start",    "end",    "schedule_id",
-                                  "content", "priority", "status", "reason"};
+  static const char* const kFields[] = {"channel", "start",    "end",    "schedule_id",
+                                        "content", "priority", "status", "reason"};
   if (format == "csv") {
     std::string out = "channel,start,end,schedule_id,content,priority,status,reason\r\n";
     for (const auto& v : parsed.as_array()) {

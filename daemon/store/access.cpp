@@ -103,7 +103,7 @@ std::string Access::create_token(const std::string& name, const std::string& rol
                                   "\" exists; revoke it first or choose another name");
     }
   }
-  const std::string token = random_token();
+  std::string token = random_token();
   auto st = db_.prepare(
       "INSERT INTO api_token(name, role, sha256, created_at, created_by, expires_ms) "
       "VALUES (?, ?, ?, ?, ?, ?)");

@@ -36,8 +36,11 @@ void write_durably(const fs::path& to, const std::function<void(std::ostream&)>&
   const fs::path tmp = to.string() + ".part";
   {
     std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    if (!out)
-      throw std::runtime_error("cannot create " + tmp.string() + ": " + std::strerror(errno));
+    if (!out) {
+      const int err = errno;
+      throw std::runtime_error("cannot create " + tmp.string() + ": " +
+                               std::generic_category().message(err));
+    }
     fill(out);
     out.flush();
     if (!out) throw std::runtime_error("cannot write " + tmp.string() + " (disk full?)");

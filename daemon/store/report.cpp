@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <boost/json.hpp>
 #include <charconv>
+#include <cmath>
 #include <cstdio>
 #include <map>
 #include <stdexcept>
@@ -129,7 +130,7 @@ const char* to_string(ReportBy by) {
 }
 
 const TopicLabels& default_topics() {
-  static const TopicLabels topics = {
+  static const TopicLabels kTopics = {
       {"overview", "Tầm quan trọng, mục tiêu, kết quả CCHC (Chương trình tổng thể 2021–2030)"},
       {"policy", "Quan điểm, chủ trương của Đảng, chính sách, pháp luật về CCHC"},
       {"institutions", "Cải cách thể chế, TTHC, một cửa, bộ máy, công vụ, chính quyền số"},
@@ -138,7 +139,7 @@ const TopicLabels& default_topics() {
       {"results", "Kết quả, tồn tại, hạn chế"},
       {"rights", "Quan hệ Nhà nước – Nhân dân; quyền giám sát CCHC"},
   };
-  return topics;
+  return kTopics;
 }
 
 std::optional<double> ReportLine::compliance() const {
@@ -195,8 +196,8 @@ void tally(ReportLine& line, const std::string& status, bool counts) {
     line.preempted++;
 }
 
-const char* kVietnameseWeekday[] = {"Chủ nhật", "Thứ Hai", "Thứ Ba", "Thứ Tư",
-                                    "Thứ Năm",  "Thứ Sáu", "Thứ Bảy"};
+const char* const kVietnameseWeekday[] = {"Chủ nhật", "Thứ Hai", "Thứ Ba", "Thứ Tư",
+                                          "Thứ Năm",  "Thứ Sáu", "Thứ Bảy"};
 
 }  // namespace
 
@@ -241,8 +242,7 @@ Report build_report(sqlite::Database& db, const Period& period, ReportBy by,
     const std::int64_t end = st.int64(7);
     const bool has_plan = !st.is_null(8) && !st.is_null(9);
     const std::int64_t p0 = has_plan ? st.int64(8) : 0;
-    const std::int64_t p1 =
-        has_plan ? p0 + static_cast<std::int64_t>(st.real(9) * 1000.0 + 0.5) : 0;
+    const std::int64_t p1 = has_plan ? p0 + std::llround(st.real(9) * 1000.0) : 0;
     const bool counts = start >= from && start < to;
     if (!counts && end <= from && (!has_plan || p1 <= from)) continue;
     const std::string status = st.text(5);
@@ -346,25 +346,25 @@ ReportLine report_total(const std::vector<ReportLine>& lines) {
 }
 
 const std::vector<std::string>& report_columns() {
-  static const std::vector<std::string> cols = {
+  static const std::vector<std::string> kCols = {
       "key",       "label",     "plays",       "completed", "failed",    "missed",
       "preempted", "airtime_s", "airtime_hms", "planned_s", "compliance"};
-  return cols;
+  return kCols;
 }
 
 const std::vector<std::string>& report_headers() {
-  static const std::vector<std::string> cols = {"Mã / key",
-                                                "Nội dung / label",
-                                                "Lượt phát / plays",
-                                                "Trọn vẹn / completed",
-                                                "Lỗi / failed",
-                                                "Bỏ lỡ / missed",
-                                                "Bị ngắt / pre-empted",
-                                                "Thời lượng (giây) / airtime (s)",
-                                                "Thời lượng / airtime (h:mm:ss)",
-                                                "Kế hoạch (giây) / planned (s)",
-                                                "Tỷ lệ thực hiện / compliance"};
-  return cols;
+  static const std::vector<std::string> kCols = {"Mã / key",
+                                                 "Nội dung / label",
+                                                 "Lượt phát / plays",
+                                                 "Trọn vẹn / completed",
+                                                 "Lỗi / failed",
+                                                 "Bỏ lỡ / missed",
+                                                 "Bị ngắt / pre-empted",
+                                                 "Thời lượng (giây) / airtime (s)",
+                                                 "Thời lượng / airtime (h:mm:ss)",
+                                                 "Kế hoạch (giây) / planned (s)",
+                                                 "Tỷ lệ thực hiện / compliance"};
+  return kCols;
 }
 
 namespace {
@@ -465,9 +465,9 @@ std::vector<ReportLine> report_lines_from_json(std::string_view text) {
     l.failed = static_cast<std::int64_t>(num("failed"));
     l.missed = static_cast<std::int64_t>(num("missed"));
     l.preempted = static_cast<std::int64_t>(num("preempted"));
-    l.airtime_ms = static_cast<std::int64_t>(num("airtime_s") * 1000.0 + 0.5);
-    l.planned_ms = static_cast<std::int64_t>(num("planned_s") * 1000.0 + 0.5);
-    l.planned_aired_ms = static_cast<std::int64_t>(num("planned_aired_s") * 1000.0 + 0.5);
+    l.airtime_ms = std::llround(num("airtime_s") * 1000.0);
+    l.planned_ms = std::llround(num("planned_s") * 1000.0);
+    l.planned_aired_ms = std::llround(num("planned_aired_s") * 1000.0);
     lines.push_back(std::move(l));
   }
   return lines;

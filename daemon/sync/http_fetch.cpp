@@ -269,7 +269,7 @@ class Call : public HttpCall, public std::enable_shared_from_this<Call> {
   http::request<http::string_body> req_;
   http::response_parser<http::buffer_body> parser_;
   HttpResponse response_;
-  char chunk_[64 * 1024];
+  char chunk_[64 * 1024]{};
   std::function<void(HttpResponse)> done_;
 };
 

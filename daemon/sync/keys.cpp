@@ -9,6 +9,7 @@
 #include <fstream>
 #include <iterator>
 #include <stdexcept>
+#include <system_error>
 #include <vector>
 
 namespace loaxa::sync {
@@ -17,10 +18,11 @@ namespace {
 void write_new_file(const std::filesystem::path& path, const std::string& text, mode_t mode) {
   const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode);
   if (fd < 0) {
+    const int err = errno;
     throw std::runtime_error("cannot create " + path.string() +
-                             (errno == EEXIST ? ": it exists already (keys are never overwritten; "
-                                                "choose another --out)"
-                                              : std::string(": ") + std::strerror(errno)));
+                             (err == EEXIST ? ": it exists already (keys are never overwritten; "
+                                              "choose another --out)"
+                                            : ": " + std::generic_category().message(err)));
   }
   const bool ok = ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size()) &&
                   ::fsync(fd) == 0;
@@ -71,10 +73,11 @@ std::string generate_keypair(const std::filesystem::path& prefix) {
   unsigned char pk[crypto_sign_PUBLICKEYBYTES];
   unsigned char sk[crypto_sign_SECRETKEYBYTES];
   crypto_sign_keypair(pk, sk);
-  const std::string pub = base64_encode(pk, sizeof pk);
-  const std::string sec = base64_encode(sk, sizeof sk);
+  std::string pub = base64_encode(pk, sizeof pk);
+  std::string sec = base64_encode(sk, sizeof sk) + "\n";
   sodium_memzero(sk, sizeof sk);
-  write_new_file(prefix.string() + ".key", sec + "\n", 0600);
+  write_new_file(prefix.string() + ".key", sec, 0600);
+  sodium_memzero(sec.data(), sec.size());
   write_new_file(prefix.string() + ".pub", pub + "\n", 0644);
   return pub;
 }
