@@ -42,6 +42,30 @@ inline std::pair<std::size_t, std::size_t> sounding_span(const std::vector<std::
   return {first, last};
 }
 
+// Index of the first sample whose magnitude is above `floor`, from `from`.
+inline std::size_t first_above(const std::vector<std::int16_t>& s, int floor,
+                               std::size_t from = 0) {
+  for (std::size_t i = from; i < s.size(); ++i) {
+    if (std::abs(s[i]) > floor) return i;
+  }
+  return s.size();
+}
+
+// RSS (KiB) and open descriptors of a process.
+inline std::pair<long, std::size_t> footprint(pid_t pid) {
+  long rss = 0;
+  std::ifstream status("/proc/" + std::to_string(pid) + "/status");
+  for (std::string line; std::getline(status, line);) {
+    if (line.rfind("VmRSS:", 0) == 0) rss = std::stol(line.substr(6));
+  }
+  std::size_t fds = 0;
+  for ([[maybe_unused]] const auto& e :
+       std::filesystem::directory_iterator("/proc/" + std::to_string(pid) + "/fd")) {
+    ++fds;
+  }
+  return {rss, fds};
+}
+
 inline double zero_crossing_hz(const std::vector<std::int16_t>& s, std::size_t from,
                                std::size_t to) {
   int crossings = 0;
