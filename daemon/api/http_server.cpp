@@ -100,14 +100,15 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
   using std::enable_shared_from_this<Session<Stream>>::shared_from_this;
 
  public:
-  Session(tcp::socket socket, HttpServer& server) : stream_(std::move(socket)), server_(server) {
-    ++server_.connections();
+  Session(tcp::socket socket, HttpServer& server)
+      : stream_(std::move(socket)), server_(server), connections_(server.connections()) {
+    ++*connections_;
   }
   Session(tcp::socket socket, asio::ssl::context& tls, HttpServer& server)
-      : stream_(std::move(socket), tls), server_(server) {
-    ++server_.connections();
+      : stream_(std::move(socket), tls), server_(server), connections_(server.connections()) {
+    ++*connections_;
   }
-  ~Session() { --server_.connections(); }
+  ~Session() { --*connections_; }
 
   void start() {
     if constexpr (kTls) {
@@ -418,7 +419,8 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
   bool drain_ = false;
   std::size_t drained_ = 0;
   std::array<char, 16384> scratch_{};
-  HttpServer& server_;
+  HttpServer& server_;  // used only while the io_context runs, so while the server lives
+  std::shared_ptr<std::size_t> connections_;
 };
 
 }  // namespace
@@ -429,7 +431,7 @@ struct HttpServer::Listener : std::enable_shared_from_this<HttpServer::Listener>
     acceptor.async_accept([self = shared_from_this()](beast::error_code ec, tcp::socket socket) {
       if (ec == asio::error::operation_aborted) return;
       if (!ec) {
-        if (self->server.connections() >= self->server.limits().max_connections) {
+        if (*self->server.connections() >= self->server.limits().max_connections) {
           socket.close();  // over the cap: refuse rather than queue without bound
         } else {
           if (self->tls) {

@@ -124,7 +124,9 @@ class HttpServer {
   // Used by sessions.
   Response dispatch(const Request& request) const;
   const ServerLimits& limits() const { return limits_; }
-  std::size_t& connections() { return connections_; }
+  // Open connections, shared with each session: a session's handler may be destroyed
+  // with the io_context, after the server (at shutdown), and still counts itself out.
+  const std::shared_ptr<std::size_t>& connections() { return connections_; }
 
  private:
   struct Listener;
@@ -149,7 +151,7 @@ class HttpServer {
   mutable std::map<std::string, Failures> failures_;
   std::vector<std::shared_ptr<Listener>> listeners_;
   std::unique_ptr<boost::asio::ssl::context> tls_;
-  std::size_t connections_ = 0;
+  std::shared_ptr<std::size_t> connections_ = std::make_shared<std::size_t>(0);
 };
 
 // "a%20b" -> "a b"; false on a malformed escape.

@@ -198,7 +198,7 @@ TEST_F(AirtimeDaemonTest, QuarterReportOpensInASpreadsheetWithTotalsFromTheRawRo
   EXPECT_EQ(api.status, 400);
   EXPECT_NE(api.body.find("\"bad_report\""), std::string::npos) << api.body;
   daemon->signal(SIGTERM);
-  EXPECT_EQ(daemon->wait_exit(5s), 0);
+  EXPECT_EQ(daemon->wait_exit(5s), 0) << daemon->output();
 }
 
 TEST_F(AirtimeDaemonTest, ExportStreamsEveryRowWithFilters) {
@@ -240,7 +240,7 @@ TEST_F(AirtimeDaemonTest, ExportStreamsEveryRowWithFilters) {
   ASSERT_EQ(r.code, 0) << r.err;
   EXPECT_GT(boost::json::parse(r.out).as_array().size(), 0u);
   daemon->signal(SIGTERM);
-  EXPECT_EQ(daemon->wait_exit(5s), 0);
+  EXPECT_EQ(daemon->wait_exit(5s), 0) << daemon->output();
 }
 
 TEST_F(AirtimeDaemonTest, RetentionArchivesOldRowsAndVerifyLogWalksTheArchive) {

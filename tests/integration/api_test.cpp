@@ -111,7 +111,7 @@ TEST_F(ApiTest, EveryCallIsCheckedForItsRoleBeforeAnythingElse) {
   EXPECT_EQ(get("/api/v1/audit", kOperator).status, 403);
   EXPECT_EQ(get("/api/v1/tokens", kAdmin).status, 200);
   daemon->signal(SIGTERM);
-  EXPECT_EQ(daemon->wait_exit(5s), 0);
+  EXPECT_EQ(daemon->wait_exit(5s), 0) << daemon->output();
 }
 
 TEST_F(ApiTest, RepeatedWrongTokensLockTheAddressOutForAMinute) {
@@ -125,7 +125,7 @@ TEST_F(ApiTest, RepeatedWrongTokensLockTheAddressOutForAMinute) {
   EXPECT_EQ(code_of(r), "too_many_failures");
   EXPECT_EQ(get("/healthz", "").status, 200);
   daemon->signal(SIGTERM);
-  EXPECT_EQ(daemon->wait_exit(5s), 0);
+  EXPECT_EQ(daemon->wait_exit(5s), 0) << daemon->output();
 }
 
 TEST_F(ApiTest, ATokenMadeWithTheCliWorksUntilRevokedAndTheAuditSaysWho) {
@@ -159,7 +159,7 @@ TEST_F(ApiTest, ATokenMadeWithTheCliWorksUntilRevokedAndTheAuditSaysWho) {
   EXPECT_EQ(entries[1].at("who").as_string(), "quan-tri");
   EXPECT_EQ(entries[1].at("remote").as_string(), "127.0.0.1");
   daemon->signal(SIGTERM);
-  EXPECT_EQ(daemon->wait_exit(5s), 0);
+  EXPECT_EQ(daemon->wait_exit(5s), 0) << daemon->output();
 }
 
 TEST_F(DaemonTest, AnApiOnTheNetworkWithNoTokenRefusesToStart) {
@@ -327,7 +327,7 @@ TEST_F(ApiTest, AnM3uFromAUsbStickBecomesAPlaylistThatIsScheduledAndAirs) {
   EXPECT_EQ(loaxa({"schedule", "rm", id}, kOperator).code, 0);
   EXPECT_EQ(loaxa({"schedule", "rm", id}, kOperator).code, 2);
   daemon->signal(SIGTERM);
-  EXPECT_EQ(daemon->wait_exit(5s), 0);
+  EXPECT_EQ(daemon->wait_exit(5s), 0) << daemon->output();
 
   // A restart keeps the box's own library and rules.
   auto again = start_daemon();
@@ -406,7 +406,7 @@ TEST_F(ApiTest, OnTheOfficeNetworkTheApiSpeaksHttpsAndLoopbackStaysPlain) {
   // The CLI on the box keeps using loopback, plain.
   EXPECT_EQ(get("/api/v1/status", kViewer).status, 200);
   daemon->signal(SIGTERM);
-  EXPECT_EQ(daemon->wait_exit(5s), 0);
+  EXPECT_EQ(daemon->wait_exit(5s), 0) << daemon->output();
 }
 
 TEST_F(ApiTest, EveryEndpointRefusesCallersBelowItsRole) {
@@ -483,7 +483,7 @@ TEST_F(ApiTest, EveryEndpointRefusesCallersBelowItsRole) {
     }
   }
   daemon->signal(SIGTERM);
-  EXPECT_EQ(daemon->wait_exit(5s), 0);
+  EXPECT_EQ(daemon->wait_exit(5s), 0) << daemon->output();
 }
 
 TEST_F(ApiTest, ReadyzAndPrometheusMetricsSayWhatTheBoxDoes) {

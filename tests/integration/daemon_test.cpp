@@ -122,7 +122,7 @@ TEST_F(DaemonTest, KilledDaemonsOpenRowIsClosedAsInterruptedAtNextStart) {
   // The block already started once: it is not aired again after the restart.
   EXPECT_FALSE(daemon->wait_for_line("started long", 3s)) << daemon->output();
   daemon->signal(SIGTERM);
-  EXPECT_EQ(daemon->wait_exit(5s), 0);
+  EXPECT_EQ(daemon->wait_exit(5s), 0) << daemon->output();
 }
 
 TEST_F(DaemonTest, UnplayableItemKeepsItsSlotAndTheNextOnePlays) {
@@ -143,7 +143,7 @@ TEST_F(DaemonTest, UnplayableItemKeepsItsSlotAndTheNextOnePlays) {
   EXPECT_EQ(field(rows[1], "media_id"), "tone");
   EXPECT_EQ(field(rows[1], "status"), "completed");
   daemon->signal(SIGTERM);
-  EXPECT_EQ(daemon->wait_exit(5s), 0);
+  EXPECT_EQ(daemon->wait_exit(5s), 0) << daemon->output();
 }
 
 TEST_F(DaemonTest, SighupReloadsAndRefusesABadConfig) {
@@ -179,7 +179,7 @@ TEST_F(DaemonTest, SighupReloadsAndRefusesABadConfig) {
   ASSERT_TRUE(daemon->wait_for_line("reloaded", 5s)) << daemon->output();
   EXPECT_EQ(next_ids(), "second;");
   daemon->signal(SIGTERM);
-  EXPECT_EQ(daemon->wait_exit(5s), 0);
+  EXPECT_EQ(daemon->wait_exit(5s), 0) << daemon->output();
 }
 
 // The scheduler issue's example through the real daemon and CLI: a province rule (60)
@@ -219,7 +219,7 @@ TEST_F(DaemonTest, SchedulePreviewShowsCutResumeAndBlocked) {
   EXPECT_EQ(table.code, 0);
   EXPECT_NE(table.out.find("TRẠNG THÁI/STATUS"), std::string::npos);
   daemon->signal(SIGTERM);
-  EXPECT_EQ(daemon->wait_exit(5s), 0);
+  EXPECT_EQ(daemon->wait_exit(5s), 0) << daemon->output();
 }
 
 // The box was off for an hour: a block half an hour ago is logged `missed`; one 5 s ago
@@ -253,7 +253,7 @@ TEST_F(DaemonTest, BlocksMissedWhileOffAreLoggedAndRecentOnesStartLate) {
   EXPECT_EQ(field(rows[1], "status"), "completed");
   EXPECT_NEAR(rows[1].at("duration_s").to_number<double>(), 1.0, 0.05);
   daemon->signal(SIGTERM);
-  EXPECT_EQ(daemon->wait_exit(5s), 0);
+  EXPECT_EQ(daemon->wait_exit(5s), 0) << daemon->output();
 }
 
 TEST_F(DaemonTest, ApiAnswersHealthAndErrorsAsJson) {
@@ -273,7 +273,7 @@ TEST_F(DaemonTest, ApiAnswersHealthAndErrorsAsJson) {
   EXPECT_EQ(r.status, 200);
   EXPECT_EQ(r.body.rfind("id,box_id,channel,", 0), 0u);
   daemon->signal(SIGTERM);
-  EXPECT_EQ(daemon->wait_exit(5s), 0);
+  EXPECT_EQ(daemon->wait_exit(5s), 0) << daemon->output();
 }
 
 }  // namespace

@@ -202,7 +202,7 @@ TEST_F(SyncTest, ACutDownloadResumesWhereItStopped) {
   std::cout << "cut at " << kept << " of " << size << " bytes; re-downloaded "
             << (size - std::stoull(m[1]) - kept) << " bytes\n";
   daemon->signal(SIGTERM);
-  EXPECT_EQ(daemon->wait_exit(5s), 0);
+  EXPECT_EQ(daemon->wait_exit(5s), 0) << daemon->output();
 }
 
 TEST_F(SyncTest, AnEmergencyPublishedWhileLocalContentPlaysAirsWithinOneInterval) {
