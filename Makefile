@@ -71,4 +71,4 @@ lint: cppcheck
 	  > $(BUILD)/clang-tidy.log 2>&1 || { grep -E 'warning:|error:' $(BUILD)/clang-tidy.log; exit 1; }
 
 clean:
-	rm -rf $(BUILD) $(BUILD)-asan
+	rm -rf $(BUILD) $(BUILD)-asan $(BUILD)-tsan $(BUILD)-fuzz

@@ -38,7 +38,7 @@ struct Report {
 
 bool on_path(const std::string& program) {
   if (program.find('/') != std::string::npos) return ::access(program.c_str(), X_OK) == 0;
-  const char* path = std::getenv("PATH");  // NOLINT(concurrency-mt-unsafe): the CLI has one thread
+  const char* path = std::getenv("PATH");
   std::string dirs = path ? path : "/usr/bin:/bin";
   for (std::size_t at = 0; at <= dirs.size();) {
     const auto colon = std::min(dirs.find(':', at), dirs.size());
@@ -52,8 +52,7 @@ bool on_path(const std::string& program) {
 
 int cmd_doctor(const Args& a) {
   only_options(a, {"config"});
-  const char* env =
-      std::getenv("LOAXA_CONFIG");  // NOLINT(concurrency-mt-unsafe): the CLI has one thread
+  const char* env = std::getenv("LOAXA_CONFIG");
   const fs::path file = option(a, "config", env ? env : "/etc/loaxa/loaxa.toml");
   Report r;
   const auto loaded = load_config(file);

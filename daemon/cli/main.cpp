@@ -128,14 +128,12 @@ const std::map<std::string, std::string> kVerbHelp = {
 };
 
 std::string base_url(const Args& a) {
-  const char* env =
-      std::getenv("LOAXA_URL");  // NOLINT(concurrency-mt-unsafe): the CLI has one thread
+  const char* env = std::getenv("LOAXA_URL");
   return option(a, "url", env ? env : "http://127.0.0.1:8080");
 }
 
 std::string token(const Args& a) {
-  const char* env =
-      std::getenv("LOAXA_TOKEN");  // NOLINT(concurrency-mt-unsafe): the CLI has one thread
+  const char* env = std::getenv("LOAXA_TOKEN");
   return option(a, "token", env ? env : "");
 }
 

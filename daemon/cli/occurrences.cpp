@@ -23,7 +23,6 @@ const char* const kOccurrencesHelp =
 namespace {
 
 std::string system_zone() {
-  // NOLINTNEXTLINE(concurrency-mt-unsafe): the CLI has one thread
   if (const char* tz = std::getenv("TZ"); tz && *tz) return *tz == ':' ? tz + 1 : tz;
   try {
     return date::current_zone()->name();
