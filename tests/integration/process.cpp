@@ -28,7 +28,13 @@ std::vector<char*> c_args(const std::vector<std::string>& argv) {
 
 }  // namespace
 
+// Between fork() and execv() the child calls only async-signal-safe functions: the
+// test process has threads (frame and FIFO readers), and one of them may hold the
+// allocator's lock at the fork, so a malloc in the child could wait forever (the
+// likely cause of a daemon that never started, under ASan, in CI: no output at all).
+// Everything the child needs is built before the fork.
 Process::Process(std::vector<std::string> argv) {
+  auto args = c_args(argv);
   int fds[2];
   if (::pipe2(fds, O_CLOEXEC) != 0) throw std::runtime_error("pipe");
   pid_ = ::fork();
@@ -37,7 +43,6 @@ Process::Process(std::vector<std::string> argv) {
     const int devnull = ::open("/dev/null", O_RDWR);
     ::dup2(devnull, 0);
     ::dup2(devnull, 1);
-    auto args = c_args(argv);
     ::execv(args[0], args.data());
     ::_exit(127);
   }
@@ -101,6 +106,7 @@ std::optional<int> Process::wait_exit(std::chrono::milliseconds timeout) {
 }
 
 RunResult run(const std::vector<std::string>& argv) {
+  auto args = c_args(argv);  // before the fork: see Process::Process
   int out[2], err[2];
   if (::pipe2(out, O_CLOEXEC) != 0 || ::pipe2(err, O_CLOEXEC) != 0)
     throw std::runtime_error("pipe");
@@ -108,7 +114,6 @@ RunResult run(const std::vector<std::string>& argv) {
   if (pid == 0) {
     ::dup2(out[1], 1);
     ::dup2(err[1], 2);
-    auto args = c_args(argv);
     ::execv(args[0], args.data());
     ::_exit(127);
   }
