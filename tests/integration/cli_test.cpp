@@ -3,13 +3,31 @@
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 
+#include <chrono>
 #include <fstream>
+#include <thread>
 
 #include "daemon/store/store.hpp"
 #include "process.hpp"
 
 namespace loaxa::test {
 namespace {
+
+// The harness itself: a child that says nothing is described by what it runs and
+// where each of its threads waits, so a daemon that never started can be diagnosed.
+TEST(TestHarness, ASilentChildIsDescribedByItsProgramAndThreads) {
+  Process p({"/usr/bin/sleep", "30"});
+  std::string what;
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (std::chrono::steady_clock::now() < deadline) {
+    what = p.describe();
+    if (what.find("(sleep) S") != std::string::npos) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));  // polling for exec
+  }
+  EXPECT_NE(what.find("program /usr/bin/sleep"), std::string::npos) << what;
+  EXPECT_NE(what.find("(sleep) S waiting in "), std::string::npos) << what;
+  EXPECT_FALSE(p.wait_for_line("anything", std::chrono::milliseconds(50)));
+}
 
 TEST(Loaxad, CheckNamesFileAndLineOfAnUnknownKey) {
   TempDir dir("check");

@@ -149,7 +149,7 @@ class DaemonTest : public ::testing::Test {
   std::unique_ptr<Process> start_daemon() {
     auto p = std::make_unique<Process>(
         std::vector<std::string>{LOAXAD_BIN, "--config", config().string()});
-    EXPECT_TRUE(p->wait_for_line("loaxad: box ", 15s)) << p->output();
+    EXPECT_TRUE(p->wait_for_line("loaxad: box ", 15s)) << p->output() << p->describe();
     return p;
   }
 

@@ -84,6 +84,22 @@ std::optional<std::string> Process::wait_for_line(const std::string& needle,
   }
 }
 
+std::string Process::describe() const {
+  namespace fs = std::filesystem;
+  const fs::path proc = "/proc/" + std::to_string(pid_);
+  std::error_code ec;
+  std::string out = "pid " + std::to_string(pid_) + ": program " +
+                    fs::read_symlink(proc / "exe", ec).string() + (ec ? "(gone)" : "") + "\n";
+  for (const auto& task : fs::directory_iterator(proc / "task", ec)) {
+    std::string stat, wchan;
+    std::getline(std::ifstream(task.path() / "stat"), stat);
+    std::getline(std::ifstream(task.path() / "wchan"), wchan);
+    std::string comm = stat.substr(0, stat.rfind(')') + 3);  // "tid (name) S"
+    out += "  " + comm + " waiting in " + (wchan.empty() || wchan == "0" ? "-" : wchan) + "\n";
+  }
+  return out;
+}
+
 void Process::signal(int signo) {
   ::kill(pid_, signo);
 }

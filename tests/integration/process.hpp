@@ -27,6 +27,9 @@ class Process {
   // Waits for exit; returns the exit code (128+signal when killed), nullopt on timeout.
   std::optional<int> wait_exit(std::chrono::milliseconds timeout);
   const std::string& output() const { return output_; }  // all stderr read so far
+  // What a child that has said nothing is doing: its program (the test binary itself
+  // if it never reached execv) and each thread's state and kernel wait channel.
+  std::string describe() const;
   pid_t pid() const { return pid_; }
 
  private:
