@@ -55,6 +55,58 @@ boost::json::object schedule_json(const ScheduleConfig& s) {
   return o;
 }
 
+// A playlist's items as the API shows them: media ids, and {"media": id, "duration":
+// "20s"} where the playlist gives a still its own duration.
+boost::json::array items_json(const PlaylistConfig& p) {
+  boost::json::array out;
+  for (std::size_t k = 0; k < p.items.size(); ++k) {
+    if (auto d = p.durations.find(k); d != p.durations.end()) {
+      out.push_back(boost::json::object{{"media", p.items[k]},
+                                        {"duration", scheduler::format_duration(d->second)}});
+    } else {
+      out.push_back(boost::json::string(p.items[k]));
+    }
+  }
+  return out;
+}
+
+// Reads body.items into `p`; an error response when it is not what items_json writes.
+std::optional<Response> read_items(const boost::json::object& body, PlaylistConfig& p) {
+  const auto* items = body.if_contains("items");
+  if (!items || !items->is_array()) {
+    return error_response(400, "bad_body", "body.items: a list of media ids, in playing order");
+  }
+  const auto& list = items->as_array();
+  for (std::size_t k = 0; k < list.size(); ++k) {
+    const std::string at = "body.items[" + std::to_string(k) + "]";
+    const auto& v = list[k];
+    if (v.is_string()) {
+      p.items.emplace_back(v.as_string());
+      continue;
+    }
+    const auto* o = v.if_object();
+    const auto* media = o ? o->if_contains("media") : nullptr;
+    if (!media || !media->is_string()) {
+      return error_response(400, "bad_body",
+                            at + ": a media id, or {\"media\": \"id\", \"duration\": \"20s\"}");
+    }
+    if (const auto* d = o->if_contains("duration"); d && !d->is_null()) {
+      std::optional<std::chrono::milliseconds> shows;
+      try {
+        if (d->is_string()) shows = scheduler::parse_duration(std::string(d->as_string()));
+      } catch (const std::invalid_argument&) {
+      }
+      if (!shows || *shows < std::chrono::seconds(1) || *shows > std::chrono::hours(1)) {
+        return error_response(400, "bad_body",
+                              at + ".duration: a duration from \"1s\" to \"1h\", e.g. \"20s\"");
+      }
+      p.durations[p.items.size()] = *shows;
+    }
+    p.items.emplace_back(media->as_string());
+  }
+  return std::nullopt;
+}
+
 Response failure(const std::exception& e) {
   if (dynamic_cast<const Controller::NotFound*>(&e))
     return error_response(404, "not_found", e.what());
@@ -196,12 +248,10 @@ void add_playlist_routes(api::HttpServer& server, Controller& controller, store:
   server.route("GET", "/api/v1/playlists", Role::viewer, [&controller, &store](const Request&) {
     boost::json::array out;
     for (const auto& p : controller.playlists()) {
-      boost::json::array items;
-      for (const auto& i : p.items) items.push_back(boost::json::string(i));
       const auto rec = store.catalog().find_playlist(p.id);
       out.push_back(boost::json::object{{"id", p.id},
                                         {"title", p.title},
-                                        {"items", items},
+                                        {"items", items_json(p)},
                                         {"origin", rec ? rec->origin : "province"}});
     }
     return api::json_response(boost::json::serialize(out) + "\n");
@@ -220,23 +270,14 @@ void add_playlist_routes(api::HttpServer& server, Controller& controller, store:
     PlaylistConfig p;
     p.id = id;
     p.title = string_field(*body, "title", error, false).value_or("");
-    const auto* items = body->if_contains("items");
-    if (!items || !items->is_array()) {
-      return error_response(400, "bad_body", "body.items: a list of media ids, in playing order");
-    }
-    for (const auto& v : items->as_array()) {
-      if (!v.is_string()) return error_response(400, "bad_body", "body.items: media ids (strings)");
-      p.items.emplace_back(v.as_string());
-    }
+    if (auto bad = read_items(*body, p)) return *bad;
     try {
       const bool fresh = !store.catalog().find_playlist(id);
       controller.put_playlist(p);
       store.access().audit(r.who, r.remote, fresh ? "playlist.create" : "playlist.update", id);
-      boost::json::array out_items;
-      for (const auto& i : p.items) out_items.push_back(boost::json::string(i));
       return api::json_response(
           boost::json::serialize(boost::json::object{
-              {"id", p.id}, {"title", p.title}, {"items", out_items}, {"origin", "local"}}) +
+              {"id", p.id}, {"title", p.title}, {"items", items_json(p)}, {"origin", "local"}}) +
               "\n",
           fresh ? 201 : 200);
     } catch (const std::exception& e) {

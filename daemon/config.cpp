@@ -424,10 +424,37 @@ void read_playlists(ConfigReader& top, Config& c, std::vector<ConfigProblem>& pr
       r.problem(r.line_of("id"), path + ".id \"" + p.id + "\" is used by an earlier playlist");
     }
     p.title = r.string("title").value_or(p.id);
-    if (auto items = r.strings("items")) {
-      for (const auto& item : *items) {
-        p.items.push_back(looks_like_path(item) ? resolve(c.file.parent_path(), item).string()
-                                                : item);
+    // Each item: "id-or-path", or { media = "id-or-path", duration = "20s" } for a still
+    // that shows longer or shorter than the channel's image_duration.
+    if (const toml::array* items = r.array("items")) {
+      for (std::size_t k = 0; k < items->size(); ++k) {
+        const toml::node& n = *items->get(k);
+        const std::string where = path + ".items[" + std::to_string(k) + "]";
+        std::optional<std::string> item;
+        std::optional<milliseconds> shows;
+        if (n.is_string()) {
+          item = n.as_string()->get();
+        } else if (n.is_table()) {
+          ConfigReader ir(*n.as_table(), where, problems, top.file());
+          item = ir.string("media", true);
+          if (auto d = ir.duration("duration")) {
+            if (*d < std::chrono::seconds(1) || *d > std::chrono::hours(1)) {
+              ir.problem(ir.line_of("duration"),
+                         ir.where("duration") + " must be between \"1s\" and \"1h\"");
+            } else {
+              shows = *d;
+            }
+          }
+          ir.finish();
+        } else {
+          r.problem(line_of(n), where + " must be a media id or path, or a table like { media = "
+                                        "\"slide.png\", duration = \"20s\" }, not " +
+                                    type_name(n));
+        }
+        if (!item) continue;
+        if (shows) p.durations[p.items.size()] = *shows;
+        p.items.push_back(looks_like_path(*item) ? resolve(c.file.parent_path(), *item).string()
+                                                 : *item);
       }
     }
     if (p.items.empty()) r.problem(r.line(), path + ".items must list at least one item");

@@ -129,6 +129,9 @@ struct PlaylistConfig {
   // Each item is a media id, or a path (anything with '/' or '.') resolved against the
   // config file's folder and ingested at start.
   std::vector<std::string> items;
+  // Position in `items` → how long the still image there shows (a slide of the
+  // newsletter that needs longer); positions not here use the channel's image_duration.
+  std::map<std::size_t, milliseconds> durations;
   int line = 0;
 };
 

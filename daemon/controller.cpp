@@ -474,7 +474,7 @@ void Controller::play_current(ChannelState& cs) {
   if (item.not_before) at = std::max(at, *item.not_before);
   cs.block->item_offset = std::exchange(cs.block->first_offset, milliseconds(0));
   cs.channel->play(cs.token, item.file, player::WallTime{at.time_since_epoch()},
-                   cs.block->item_offset, item.gain);
+                   cs.block->item_offset, item.gain, still_length(item));
 }
 
 void Controller::queue_next(ChannelState& cs) {
@@ -488,7 +488,7 @@ void Controller::queue_next(ChannelState& cs) {
   if (!item.error.empty()) return;  // logged at its slot when the current one ends
   if (item.stream) return;          // a relay connects when its turn comes, not seconds before
   cs.queued_token = next_token_++;
-  cs.channel->queue(cs.queued_token, item.file, item.gain, milliseconds(0));
+  cs.channel->queue(cs.queued_token, item.file, item.gain, milliseconds(0), still_length(item));
 }
 
 void Controller::queue_next_block(ChannelState& cs) {
@@ -507,7 +507,8 @@ void Controller::queue_next_block(ChannelState& cs) {
   if (!first.error.empty()) return;  // logged at its slot by the usual path
   cs.pending.erase(cs.pending.begin());
   cs.queued_token = next_token_++;
-  cs.channel->queue(cs.queued_token, first.file, first.gain, block->first_offset);
+  cs.channel->queue(cs.queued_token, first.file, first.gain, block->first_offset,
+                    still_length(first));
   cs.next_block = std::move(block);
 }
 

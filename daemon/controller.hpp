@@ -153,10 +153,16 @@ class Controller : public player::ChannelListener {
     double gain = 1.0;  // brings its loudness to the channel's target
     std::optional<player::Loudness> loudness;
     bool stream = false;                           // `file` is the URL of a live relay
-    bool image = false;                            // a still: shows for image_duration
+    bool image = false;  // a still: shows for `duration` (its own, or image_duration)
+    // How long the playlist says this still shows (overrides the channel's image_duration).
+    std::optional<std::chrono::milliseconds> still;
     std::optional<scheduler::Instant> not_before;  // a stream retried after a failure
     std::string error;  // why it cannot play; it still gets a `failed` row at its slot
   };
+  // What the output is told a still shows for (zero for everything else).
+  static std::chrono::milliseconds still_length(const Item& item) {
+    return item.image ? item.duration : std::chrono::milliseconds(0);
+  }
   // One timeline entry that is to air, copied out of the timeline.
   struct Planned {
     std::string schedule_id;

@@ -54,7 +54,7 @@ void Controller::ingest_config() {
     items[path] = item;
   }
   for (const auto& p : config_.playlists) {
-    store::PlaylistRecord rec{p.id, p.title, "config", {}};
+    store::PlaylistRecord rec{p.id, p.title, "config", {}, p.durations};
     for (const auto& item : p.items) {
       rec.items.push_back(items.count(item) ? items[item].media_id : item);
     }
@@ -79,8 +79,12 @@ std::vector<Controller::Item> Controller::resolve(const std::string& kind,
     for (const auto* pl : lists) {
       const auto& p = *pl;
       if (p.id != content) continue;
-      for (const auto& entry : p.items) {
+      for (std::size_t k = 0; k < p.items.size(); ++k) {
+        const auto& entry = p.items[k];
         auto items = resolve(fs::path(entry).is_absolute() ? "file" : "media", entry, p.id);
+        if (auto d = p.durations.find(k); d != p.durations.end()) {
+          for (auto& item : items) item.still = d->second;  // used if it is a still
+        }
         out.insert(out.end(), items.begin(), items.end());
       }
     }
@@ -147,7 +151,7 @@ std::vector<Controller::Item> Controller::block_items(const ScheduleConfig& s) {
     items.insert(items.end(), content.begin(), content.end());
   apply_gain(items, ch);
   for (auto& item : items) {
-    if (item.image) item.duration = ch.image_duration;  // a still shows this long
+    if (item.image) item.duration = item.still.value_or(ch.image_duration);  // a still shows this long
   }
   return items;
 }
@@ -176,6 +180,7 @@ void Controller::set_province(const sync::Manifest& m) {
     pc.id = p.id;
     pc.title = p.title;
     pc.items = p.items;
+    pc.durations = p.durations;
     province_playlists_.push_back(pc);
   }
   province_schedules_.clear();

@@ -43,6 +43,7 @@ void Controller::load_local() {
     pc.id = p.id;
     pc.title = p.title;
     pc.items = p.items;
+    pc.durations = p.durations;
     local_playlists_.push_back(std::move(pc));
   }
   local_schedules_.clear();
@@ -71,6 +72,7 @@ void Controller::save_local() {
     r.title = p.title;
     r.origin = "local";
     r.items = p.items;
+    r.durations = p.durations;
     lists.push_back(std::move(r));
   }
   std::vector<store::ScheduleRecord> rows;

@@ -46,6 +46,32 @@ void copy_strings(json::object& o, const char* key, const std::vector<std::strin
   o[key] = std::move(a);
 }
 
+// A playlist's items: media ids, and { media = "id", duration = "20s" } for a still
+// with its own duration, as the manifest writes them.
+void copy_items(ConfigReader& r, json::object& o) {
+  const toml::array* items = r.array("items");
+  if (!items) return;
+  json::array a;
+  for (std::size_t k = 0; k < items->size(); ++k) {
+    const toml::node& n = *items->get(k);
+    const std::string where = r.where("items") + "[" + std::to_string(k) + "]";
+    if (n.is_string()) {
+      a.emplace_back(n.as_string()->get());
+    } else if (n.is_table()) {
+      ConfigReader ir(*n.as_table(), where, r.problems(), r.file());
+      json::object item;
+      if (auto v = ir.string("media", true)) item["media"] = *v;
+      if (auto v = ir.string("duration")) item["duration"] = *v;
+      ir.finish();
+      a.emplace_back(std::move(item));
+    } else {
+      r.problem(line_of(n), where + " must be a media id or a table like { media = \"id\", "
+                                    "duration = \"20s\" }, not " + type_name(n));
+    }
+  }
+  o["items"] = std::move(a);
+}
+
 }  // namespace
 
 PublishResult publish(const fs::path& src, const fs::path& out, const fs::path& key_file) {
@@ -138,6 +164,7 @@ PublishResult publish(const fs::path& src, const fs::path& out, const fs::path& 
       for (const char* k : list_keys) {
         if (auto v = r.strings(k)) copy_strings(o, k, *v);
       }
+      if (std::string(toml_key) == "playlist") copy_items(r, o);
       for (const char* k : int_keys) {
         if (auto v = r.integer(k, 0, 1000)) o[k] = *v;
       }
@@ -152,7 +179,7 @@ PublishResult publish(const fs::path& src, const fs::path& out, const fs::path& 
     }
     m[json_key] = std::move(rows);
   };
-  copy_table_list("playlist", "playlists", {"id", "title"}, {"items"}, {}, {});
+  copy_table_list("playlist", "playlists", {"id", "title"}, {}, {}, {});
   copy_table_list(
       "schedule", "schedules",
       {"id", "channel", "playlist", "media", "level", "start", "rrule", "until", "max_duration"},

@@ -599,7 +599,7 @@ GstClockTime Channel::rt_for(WallTime at) const {
 }
 
 void Channel::play(std::uint64_t token, const std::filesystem::path& file, WallTime at,
-                   milliseconds offset, double gain) {
+                   milliseconds offset, double gain, milliseconds still) {
   // What is not fading out stops now; what is queued is dropped.
   std::vector<std::uint64_t> stop_now;
   for (auto& [t, b] : items_) {
@@ -629,12 +629,12 @@ void Channel::play(std::uint64_t token, const std::filesystem::path& file, WallT
   }
   const GstClockTime rt = std::max(rt_for(at), running_now() + kStartMargin);
   last_token_ = token;
-  attach(token, file, rt, offset, gain);
+  attach(token, file, rt, offset, gain, still);
 }
 
 void Channel::queue(std::uint64_t token, const std::filesystem::path& file, double gain,
-                    milliseconds offset) {
-  waiting_.push_back({token, file, gain, offset});
+                    milliseconds offset, milliseconds still) {
+  waiting_.push_back({token, file, gain, offset, still});
   auto it = items_.find(last_token_);
   if (it == items_.end()) {
     attach_waiting(running_now() + kStartMargin);  // nothing to follow: at once
@@ -653,7 +653,7 @@ void Channel::attach_waiting(GstClockTime rt) {
     }
   }
   last_token_ = w.token;
-  attach(w.token, w.file, std::max(rt, running_now() + kMinLead), w.offset, w.gain);
+  attach(w.token, w.file, std::max(rt, running_now() + kMinLead), w.offset, w.gain, w.still);
 }
 
 namespace {
@@ -778,7 +778,7 @@ GstElement* Channel::build_video_branch(Branch& b, GstElement* decode, bool imag
 }
 
 void Channel::attach(std::uint64_t token, const std::filesystem::path& file, GstClockTime rt,
-                     milliseconds offset, double gain) {
+                     milliseconds offset, double gain, milliseconds still) {
   const bool live = file.string() == kLiveItem;
   const GstClockTime planned_rt = rt;
   if (live) rt = 0;  // see ProbeCtx::live_from
@@ -847,11 +847,12 @@ void Channel::attach(std::uint64_t token, const std::filesystem::path& file, Gst
       for (char& c : ext) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
       const bool image = ext == ".png" || ext == ".jpg" || ext == ".jpeg";
       if (image) {
-        // The still shows for image_duration from where a resume starts.
+        // The still shows for its own duration (or image_duration) from where a
+        // resume starts.
+        const milliseconds shows = still.count() > 0 ? still : settings_.image_duration;
         b->seek = 0;
         b->image_frames = std::max<std::int64_t>(
-            1, (settings_.image_duration - std::min(offset, settings_.image_duration)).count() *
-                   settings_.framerate / 1000);
+            1, (shows - std::min(offset, shows)).count() * settings_.framerate / 1000);
       }
       build_video_branch(*b, decode.get(), image, notice);
     } else {

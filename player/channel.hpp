@@ -56,9 +56,10 @@ class Channel : public Output {
   const ChannelSettings& settings() const { return settings_; }
   void update(ChannelSettings settings) override;
   void play(std::uint64_t token, const std::filesystem::path& file, WallTime at,
-            std::chrono::milliseconds offset, double gain) override;
+            std::chrono::milliseconds offset, double gain,
+            std::chrono::milliseconds still) override;
   void queue(std::uint64_t token, const std::filesystem::path& file, double gain,
-             std::chrono::milliseconds offset) override;
+             std::chrono::milliseconds offset, std::chrono::milliseconds still) override;
   void stop(std::chrono::milliseconds fade,
             std::optional<WallTime> silent_at = std::nullopt) override;
   bool idle() const override { return items_.empty() && waiting_.empty(); }
@@ -79,6 +80,7 @@ class Channel : public Output {
     std::filesystem::path file;
     double gain;
     std::chrono::milliseconds offset;
+    std::chrono::milliseconds still;
   };
 
   void build();
@@ -94,7 +96,7 @@ class Channel : public Output {
   void schedule_rebuild(const std::string& why);
   // Attaches an item whose first sample is to sound at running time `rt`.
   void attach(std::uint64_t token, const std::filesystem::path& file, GstClockTime rt,
-              std::chrono::milliseconds offset, double gain);
+              std::chrono::milliseconds offset, double gain, std::chrono::milliseconds still);
   void attach_waiting(GstClockTime rt);
   void on_message(GstMessage* msg);
   // Streaming-thread callbacks of an item's branch: they only post to the loop.

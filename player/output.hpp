@@ -89,13 +89,16 @@ class Output {
   // Sounds `file` from `offset`, with `gain` (linear), its first sample at `at` (at once
   // if `at` has passed). A `file` that is an http:// or https:// URL is a stream
   // relayed live (offset ignored). What plays and is not already fading out is stopped at once,
-  // and what was queued is dropped.
+  // and what was queued is dropped. A still image shows for `still` (counted from the
+  // start of the item, so a resume at `offset` shows the rest); zero means the
+  // channel's image_duration. Other items ignore `still`.
   virtual void play(std::uint64_t token, const std::filesystem::path& file, WallTime at,
-                    std::chrono::milliseconds offset, double gain) = 0;
+                    std::chrono::milliseconds offset, double gain,
+                    std::chrono::milliseconds still) = 0;
   // Sounds `file` from `offset` right after the last item played or queued ends, with
   // no added or lost sample between them; at once when nothing plays.
   virtual void queue(std::uint64_t token, const std::filesystem::path& file, double gain,
-                     std::chrono::milliseconds offset) = 0;
+                     std::chrono::milliseconds offset, std::chrono::milliseconds still) = 0;
   // Fades what plays out over `fade` and ends it as `stopped`; drops what is queued.
   // With `silent_at`, the fade ends there (a cut at a planned instant), else as soon as
   // it can.

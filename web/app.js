@@ -200,7 +200,10 @@ const pages = {
     const id = h('input', { id: 'pl-id', required: true, pattern: '[a-z0-9_-]+', placeholder: 'ban-tin-sang' });
     const title = h('input', { id: 'pl-title' });
     const move = (i, by) => { const j = i + by; if (j < 0 || j >= chosen.length) return; [chosen[i], chosen[j]] = [chosen[j], chosen[i]]; redraw(); };
-    const redraw = () => shown.replaceChildren(...chosen.map((m, i) => h('li', {}, m + ' ',
+    // An item is a media id, or { media, duration } for a slide with its own duration
+    // (kept as it is when the playlist is edited and saved again).
+    const itemText = (m) => typeof m === 'string' ? m : m.media + ' (' + m.duration + ')';
+    const redraw = () => shown.replaceChildren(...chosen.map((m, i) => h('li', {}, itemText(m) + ' ',
       h('button', { type: 'button', class: 'secondary', title: t('up'), onclick: () => move(i, -1) }, '↑'), ' ',
       h('button', { type: 'button', class: 'secondary', title: t('down'), onclick: () => move(i, 1) }, '↓'), ' ',
       h('button', { type: 'button', class: 'secondary', title: t('delete'), onclick: () => { chosen.splice(i, 1); redraw(); } }, '×'))));
@@ -247,7 +250,7 @@ const pages = {
       } catch (e) { progress.textContent = ''; toast(t('error') + ': ' + e.message, true); }
     } }, h('label', {}, t('m3u'), folder), h('button', { type: 'submit', disabled: !canChange() }, t('m3u.go')), progress);
     return [h('h1', {}, t('nav.playlists')), form, importForm,
-      table([t('id'), t('title'), t('items'), t('origin'), ''], lists.map((p) => h('tr', {}, h('td', {}, p.id), h('td', {}, p.title), h('td', {}, p.items.join(', ')), h('td', {}, p.origin),
+      table([t('id'), t('title'), t('items'), t('origin'), ''], lists.map((p) => h('tr', {}, h('td', {}, p.id), h('td', {}, p.title), h('td', {}, p.items.map(itemText).join(', ')), h('td', {}, p.origin),
         h('td', {}, p.origin === 'local' && canChange() ? [
           h('button', { class: 'secondary', onclick: () => { editing = true; id.value = p.id; id.readOnly = true; title.value = p.title; chosen = [...p.items]; redraw(); form.scrollIntoView(); } }, t('edit')), ' ',
           h('button', { class: 'secondary', onclick: () => act(() => api('DELETE', '/playlists/' + encodeURIComponent(p.id)), t('deleted')) }, t('delete'))] : ''))))];

@@ -100,6 +100,15 @@ std::optional<std::string> upload(const Endpoint& ep, const std::string& file,
   return str(json::parse(r.body).at("id"));
 }
 
+// A playlist item: a media id, or {"media": id, "duration": "20s"} (a slide with its
+// own duration), shown as "id (20s)".
+std::string item_text(const json::value& v) {
+  if (const auto* o = v.if_object(); o && o->contains("media")) {
+    return str(o->at("media")) + (o->contains("duration") ? " (" + str(o->at("duration")) + ")" : "");
+  }
+  return str(v);
+}
+
 int list(const Args& a, const Endpoint& ep, const std::string& what) {
   allow_options(a, {"format"});
   const std::string format = format_of(a);
@@ -118,7 +127,8 @@ int list(const Args& a, const Endpoint& ep, const std::string& what) {
                       str(o.at("duration_s")), str(o.at("loudness_lufs")), str(o.at("origin"))});
     } else if (what == "playlists") {
       std::string items;
-      for (const auto& i : o.at("items").as_array()) items += (items.empty() ? "" : ", ") + str(i);
+      for (const auto& i : o.at("items").as_array())
+        items += (items.empty() ? "" : ", ") + item_text(i);
       rows.push_back({str(o.at("id")), str(o.at("title")), items, str(o.at("origin"))});
     } else {
       rows.push_back({str(o.at("id")), str(o.at("channel")), str(o.at("content")),
@@ -236,7 +246,7 @@ int cmd_library(const Args& a, const Endpoint& ep) {
       std::cout << str(p.at("id")) << "  " << str(p.at("title")) << "\n";
       int i = 0;
       for (const auto& item : p.at("items").as_array())
-        std::cout << "  " << ++i << ". " << str(item) << "\n";
+        std::cout << "  " << ++i << ". " << item_text(item) << "\n";
       return 0;
     }
     std::cerr << "loaxa: no playlist \"" << a.positional[0] << "\"\n";

@@ -92,11 +92,17 @@ void Catalog::replace_playlists(const std::string& origin,
         .run();
     db_.prepare("DELETE FROM playlist_items WHERE playlist_id = ?").bind(1, p.id).run();
     auto ins =
-        db_.prepare("INSERT INTO playlist_items(playlist_id, position, media_id) VALUES (?,?,?)");
-    int pos = 0;
-    for (const auto& item : p.items) {
+        db_.prepare("INSERT INTO playlist_items(playlist_id, position, media_id, duration_ms) "
+                    "VALUES (?,?,?,?)");
+    for (std::size_t pos = 0; pos < p.items.size(); ++pos) {
+      std::optional<std::int64_t> shows;
+      if (auto d = p.durations.find(pos); d != p.durations.end()) shows = d->second.count();
       ins.reset();
-      ins.bind(1, p.id).bind(2, pos++).bind(3, item).run();
+      ins.bind(1, p.id)
+          .bind(2, static_cast<std::int64_t>(pos))
+          .bind(3, p.items[pos])
+          .bind(4, shows)
+          .run();
     }
   }
   tx.commit();
@@ -129,11 +135,14 @@ std::optional<PlaylistRecord> Catalog::find_playlist(const std::string& id) cons
   auto st = db_.prepare("SELECT id, title, origin FROM playlists WHERE id = ?");
   st.bind(1, id);
   if (!st.step()) return std::nullopt;
-  PlaylistRecord p{st.text(0), st.text(1), st.text(2), {}};
-  auto items =
-      db_.prepare("SELECT media_id FROM playlist_items WHERE playlist_id = ? ORDER BY position");
+  PlaylistRecord p{st.text(0), st.text(1), st.text(2), {}, {}};
+  auto items = db_.prepare(
+      "SELECT media_id, duration_ms FROM playlist_items WHERE playlist_id = ? ORDER BY position");
   items.bind(1, id);
-  while (items.step()) p.items.push_back(items.text(0));
+  while (items.step()) {
+    if (!items.is_null(1)) p.durations[p.items.size()] = std::chrono::milliseconds(items.int64(1));
+    p.items.push_back(items.text(0));
+  }
   return p;
 }
 

@@ -1,7 +1,9 @@
 #pragma once
 // Media, playlists and schedules as the store keeps them.
 
+#include <chrono>
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -30,6 +32,8 @@ struct PlaylistRecord {
   std::string title;
   std::string origin = "local";
   std::vector<std::string> items;  // media ids in order
+  // Position in `items` → how long the still image there shows (kiosks).
+  std::map<std::size_t, std::chrono::milliseconds> durations;
 };
 
 struct ScheduleRecord {

@@ -165,6 +165,11 @@ CREATE TABLE audit (
 ALTER TABLE airtime ADD COLUMN frames_rendered INTEGER;
 ALTER TABLE airtime ADD COLUMN frames_dropped INTEGER;
 )sql"},
+      {10, R"sql(
+-- How long a still image at this position of the playlist shows on a kiosk, when the
+-- playlist says so; NULL: the channel's image_duration.
+ALTER TABLE playlist_items ADD COLUMN duration_ms INTEGER;
+)sql"},
   };
   return all;
 }

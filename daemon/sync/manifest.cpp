@@ -378,7 +378,37 @@ Manifest parse_manifest(std::string_view bytes) {
       if (!playlist_ids.insert(p.id).second)
         throw ManifestError(r.at("id"), "\"" + p.id + "\" is used twice");
       p.title = r.str("title", false, 500).value_or(p.id);
-      p.items = r.strings("items", 1000, 64);
+      // Each item: a media id, or {"media": id, "duration": "20s"} for a still that
+      // shows longer or shorter than the kiosk's image_duration.
+      if (const auto* items = r.array("items", false, 1000)) {
+        for (std::size_t k = 0; k < items->size(); ++k) {
+          const auto& v = (*items)[k];
+          const std::string at = r.at("items") + "[" + std::to_string(k) + "]";
+          if (v.is_string()) {
+            if (v.as_string().size() > 64) throw ManifestError(at, "is too long");
+            p.items.emplace_back(v.as_string());
+            continue;
+          }
+          if (!v.is_object()) {
+            throw ManifestError(at, "must be a media id or an object {\"media\": id, "
+                                    "\"duration\": \"20s\"}, not " + type_name(v));
+          }
+          const Reader ir(v, at);
+          p.items.push_back(ir.id("media"));
+          if (auto text = ir.str("duration", false, 32)) {
+            std::chrono::milliseconds d{0};
+            try {
+              d = scheduler::parse_duration(*text);
+            } catch (const std::invalid_argument& e) {
+              throw ManifestError(ir.at("duration"), e.what());
+            }
+            if (d < std::chrono::seconds(1) || d > std::chrono::hours(1)) {
+              throw ManifestError(ir.at("duration"), "\"" + *text + "\" must be between 1s and 1h");
+            }
+            p.durations[k] = d;
+          }
+        }
+      }
       if (p.items.empty()) throw ManifestError(r.at("items"), "is required and must not be empty");
       for (std::size_t k = 0; k < p.items.size(); ++k) {
         if (!m.find_media(p.items[k])) {

@@ -4,7 +4,9 @@
 // field validated. Errors name the field path ("media[3].sha256") and say what is
 // expected. Nothing here touches the network or the disk.
 
+#include <chrono>
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -47,6 +49,9 @@ struct ManifestPlaylist {
   std::string id;
   std::string title;
   std::vector<std::string> items;  // media ids
+  // Position in `items` → how long the still image there shows on a kiosk
+  // ({"media": id, "duration": "20s"} in the JSON); others show image_duration.
+  std::map<std::size_t, std::chrono::milliseconds> durations;
 };
 
 struct ManifestSchedule {

@@ -55,7 +55,7 @@ std::chrono::milliseconds duration_of(const std::filesystem::path& file) {
 }  // namespace
 
 void FakeOutput::play(std::uint64_t token, const std::filesystem::path& file, player::WallTime at,
-                      std::chrono::milliseconds offset, double) {
+                      std::chrono::milliseconds offset, double, std::chrono::milliseconds) {
   if (playing_) end(player::EndStatus::stopped);
   if (queued_) {
     listener_.on_ended(settings_.name, queued_->token,
@@ -68,7 +68,7 @@ void FakeOutput::play(std::uint64_t token, const std::filesystem::path& file, pl
 
 // Like the real channel: right after the current item, on the next sample.
 void FakeOutput::queue(std::uint64_t token, const std::filesystem::path& file, double,
-                       std::chrono::milliseconds offset) {
+                       std::chrono::milliseconds offset, std::chrono::milliseconds) {
   if (!playing_) {
     start(token, file, clock_.now(), offset);
     return;

@@ -296,6 +296,95 @@ TEST_F(KioskTest, AnEmergencyShowsItsNoticeOnScreensWhileLoudspeakersSoundIt) {
   EXPECT_TRUE(loudspeaker_row) << boost::json::serialize(rows);
 }
 
+TEST_F(KioskTest, ASlideWithItsOwnDurationShowsThatLongAndTheNextFollowsOnItsFrame) {
+  // The newsletter's cover for the channel's second, its dense page for three, the
+  // back page for the channel's second again.
+  make_picture(dir.path() / "red.png", "0xffff0000", 320, 180, "pngenc");
+  make_picture(dir.path() / "green.png", "0xff00ff00", 320, 180, "pngenc");
+  make_picture(dir.path() / "yellow.png", "0xffffff00", 320, 180, "pngenc");
+  FrameRecorder frames(fifo());
+  const Instant start = start_in(4s);
+  write_config(
+      "[[playlist]]\nid = \"ban-tin\"\ntitle = \"Bản tin cải cách hành chính quý III\"\n"
+      "items = [\"red.png\", { media = \"green.png\", duration = \"3s\" }, \"yellow.png\"]\n\n"
+      "[[schedule]]\nchannel = \"kiosk\"\nplaylist = \"ban-tin\"\nstart = \"" +
+          local(start) + "\"\n",
+      kiosk_channel());
+  auto daemon = start_daemon();
+  for (int i = 0; i < 3; ++i) {
+    ASSERT_TRUE(daemon->wait_for_line("ended (completed)", 15s)) << daemon->output();
+  }
+  ASSERT_TRUE(frames.wait_for(
+      [](const auto& f) {
+        const auto runs = runs_of(f);
+        return runs.size() >= 5 && runs.back().what == "idle" && runs.back().count >= 5;
+      },
+      10s))
+      << describe(runs_of(frames.frames()));
+  const auto rows = airtime();
+  daemon->signal(SIGTERM);
+  EXPECT_EQ(daemon->wait_exit(10s), 0) << daemon->output();
+
+  const auto runs = runs_of(frames.frames());
+  SCOPED_TRACE(describe(runs));
+  ASSERT_EQ(runs.size(), 5u);
+  const char* expected[] = {"idle", "red", "green", "yellow", "idle"};
+  const std::size_t frames_of[] = {0, 25, 75, 25, 0};
+  for (int i = 0; i < 5; ++i) {
+    EXPECT_EQ(runs[i].what, expected[i]);
+    if (frames_of[i] == 0) continue;
+    EXPECT_GE(runs[i].count, frames_of[i]);
+    EXPECT_LE(runs[i].count, frames_of[i] + (i == 3 ? 1 : 0));  // the last may hold one more
+  }
+  // The rows say the same: each starts where the one before ended, the planned instants
+  // follow from the durations (0, 1 s, 4 s), and every row is completed.
+  ASSERT_EQ(rows.size(), 3u) << boost::json::serialize(rows);
+  const std::chrono::milliseconds at[] = {0ms, 1000ms, 4000ms};
+  for (int i = 0; i < 3; ++i) {
+    EXPECT_EQ(field(rows[i], "status"), "completed");
+    const auto actual = scheduler::parse_iso_instant(field(rows[i], "actual_start"), zone);
+    EXPECT_LT(std::chrono::abs(actual - (start + at[i])), 50ms) << field(rows[i], "actual_start");
+  }
+  EXPECT_EQ(field(rows[1], "media_id"), "green");
+  EXPECT_NEAR(rows[1].at("duration_s").to_number<double>(), 3.0, 0.05);
+}
+
+TEST_F(KioskTest, APlaylistMadeThroughTheApiKeepsItsSlideDurationsAcrossARestart) {
+  make_picture(dir.path() / "bia.png", "0xffff0000", 320, 180, "pngenc");
+  make_picture(dir.path() / "trang-2.png", "0xff00ff00", 320, 180, "pngenc");
+  write_config("", kiosk_channel());
+  auto daemon = start_daemon();
+  for (const char* f : {"bia.png", "trang-2.png"}) {
+    const auto r = run({LOAXA_BIN, "--url", url(), "media", "add", (dir.path() / f).string()});
+    ASSERT_EQ(r.code, 0) << r.err;
+  }
+  const auto post = [&](const std::string& items) {
+    return cli::http_post(url(), "/api/v1/playlists", api_token,
+                          R"({"id": "ban-tin", "title": "Bản tin quý III", "items": )" + items +
+                              "}");
+  };
+  // Refused with the item's path and what would do, and nothing is kept.
+  auto r = post(R"(["bia", {"media": "trang-2", "duration": "2h"}])");
+  EXPECT_EQ(r.status, 400);
+  EXPECT_NE(r.body.find("body.items[1].duration: a duration from"), std::string::npos) << r.body;
+  r = post(R"([{"duration": "20s"}])");
+  EXPECT_EQ(r.status, 400);
+  EXPECT_NE(r.body.find("body.items[0]: a media id, or"), std::string::npos) << r.body;
+  EXPECT_EQ(cli::http_get(url(), "/api/v1/playlists", api_token).body, "[]\n");
+
+  r = post(R"(["bia", {"media": "trang-2", "duration": "20s"}])");
+  ASSERT_EQ(r.status, 201) << r.body;
+  daemon->signal(SIGTERM);
+  ASSERT_EQ(daemon->wait_exit(10s), 0) << daemon->output();
+  daemon = start_daemon();
+  const auto lists = boost::json::parse(cli::http_get(url(), "/api/v1/playlists", api_token).body);
+  ASSERT_EQ(lists.as_array().size(), 1u) << lists;
+  EXPECT_EQ(lists.at(0).at("items"),
+            boost::json::parse(R"(["bia", {"media": "trang-2", "duration": "20s"}])"));
+  const auto show = run({LOAXA_BIN, "--url", url(), "playlist", "show", "ban-tin"});
+  EXPECT_NE(show.out.find("  2. trang-2 (20s)\n"), std::string::npos) << show.out << show.err;
+}
+
 TEST_F(KioskTest, ABrokenClipFailsAndTheNextPictureShowsInItsSlot) {
   make_clip(dir.path() / "clip.webm", "0xffffff00", 25);
   make_picture(dir.path() / "red.png", "0xffff0000", 320, 180, "pngenc");

@@ -60,6 +60,9 @@ class SyncTest : public DaemonTest {
         << "title = \"Bản tin cải cách hành chính tháng 7\"\ntopic = \"institutions\"\n\n"
         << extra_media
         << "[[playlist]]\nid = \"sang\"\ntitle = \"Bản tin sáng\"\nitems = [\"cchc-2022-07\"]\n\n"
+        // For kiosks: an item with its own duration (what a still image would show for).
+        << "[[playlist]]\nid = \"man-hinh\"\ntitle = \"Màn hình một cửa\"\n"
+        << "items = [\"cchc-2022-07\", { media = \"cchc-2022-07\", duration = \"20s\" }]\n\n"
         << "[[schedule]]\nid = \"tinh-sang\"\nchannel = \"loudspeaker\"\nplaylist = \"sang\"\n"
         << "level = \"priority\"\nstart = \"" << start << "\"\n";
   }
@@ -122,6 +125,16 @@ TEST_F(SyncTest, PublishedScheduleSyncsAirsAndAnUnchangedPollIsOne304) {
              (www() / "manifest.json").string(), "--invalid", (dir.path() / "bad.json").string()});
     EXPECT_EQ(check.code, 0) << check.out << check.err;
   }
+  // An item with its own duration is published as an object and applied as one.
+  const auto item = json::parse(R"({"media": "cchc-2022-07", "duration": "20s"})");
+  EXPECT_EQ(json::parse(slurp(www() / "manifest.json")).at("playlists").at(1).at("items").at(1),
+            item);
+  const auto lists = json::parse(cli::http_get(url(), "/api/v1/playlists", "").body);
+  bool has_item = false;
+  for (const auto& p : lists.as_array()) {
+    if (p.at("id") == "man-hinh") has_item = p.at("items").at(1) == item;
+  }
+  EXPECT_TRUE(has_item) << lists;
 
   // The province's schedule is in the plan, above local content.
   const auto r = cli::http_get(url(), "/api/v1/schedule/preview", "");

@@ -166,6 +166,34 @@ TEST(Config, ReferencesBetweenSectionsAreChecked) {
   EXPECT_NE(text.find(":11: schedule[2]: a stream needs max_duration"), std::string::npos) << text;
 }
 
+TEST(Config, APlaylistItemMayGiveItsSlideADuration) {
+  const auto r = parse(
+      "[box]\nid = \"a\"\n[channels.kiosk]\nkind = \"video\"\n"
+      "[[playlist]]\nid = \"so-1\"\n"
+      "items = [\"bia.png\", { media = \"trang-2.png\", duration = \"20s\" }, \"clip-id\"]\n");
+  ASSERT_TRUE(r.config) << all(r);
+  const auto& p = r.config->playlists.at(0);
+  ASSERT_EQ(p.items.size(), 3u);
+  EXPECT_EQ(p.items[1], "/etc/loaxa/trang-2.png");
+  EXPECT_EQ(p.durations, (std::map<std::size_t, std::chrono::milliseconds>{{1, std::chrono::seconds(20)}}));
+
+  const auto bad = parse(
+      "[box]\nid = \"a\"\n[[playlist]]\nid = \"p\"\nitems = [\n"
+      "  { media = \"a.png\", duration = \"2h\" },\n"
+      "  { duration = \"5s\" },\n"
+      "  { media = \"b.png\", secs = 5 },\n"
+      "  7,\n]\n");
+  ASSERT_FALSE(bad.config);
+  const std::string text = all(bad);
+  EXPECT_NE(text.find(":6: playlist[0].items[0].duration must be between \"1s\" and \"1h\""),
+            std::string::npos) << text;
+  EXPECT_NE(text.find(":7: playlist[0].items[1].media is required"), std::string::npos) << text;
+  EXPECT_NE(text.find(":8: unknown key 'secs' in [playlist[0].items[2]]"), std::string::npos)
+      << text;
+  EXPECT_NE(text.find(":9: playlist[0].items[3] must be a media id or path, or a table"),
+            std::string::npos) << text;
+}
+
 TEST(Config, BoxIdIsRequired) {
   const auto r = parse("[box]\nname = \"x\"\n");
   ASSERT_FALSE(r.config);

@@ -68,6 +68,19 @@ TEST(Manifest, TheSpecExampleParses) {
   EXPECT_FALSE(m.targets_box("dn-bien-hoa"));
 }
 
+TEST(Manifest, APlaylistItemMayGiveItsSlideADuration) {
+  auto j = example();
+  j["playlists"].as_array()[0].as_object()["items"] = json::array{
+      "cchc-2022-07-01", json::object{{"media", "bao-so-4-2022"}, {"duration", "1m30s"}}};
+  const Manifest m = parse_manifest(json::serialize(j));
+  ASSERT_EQ(m.playlists.size(), 1u);
+  EXPECT_EQ(m.playlists[0].items, (std::vector<std::string>{"cchc-2022-07-01", "bao-so-4-2022"}));
+  EXPECT_EQ(m.playlists[0].durations,
+            (std::map<std::size_t, std::chrono::milliseconds>{{1, std::chrono::seconds(90)}}));
+  EXPECT_EQ(m.media_of_schedule(m.schedules[0]),
+            (std::vector<std::string>{"cchc-2022-07-01", "bao-so-4-2022"}));
+}
+
 TEST(Manifest, EveryBadFieldIsNamedByItsPath) {
   struct Case {
     const char* want;
@@ -97,6 +110,23 @@ TEST(Manifest, EveryBadFieldIsNamedByItsPath) {
        [](auto& m) { m["media"].as_array()[0].as_object()["kind"] = "script"; }},
       {"playlists[0].items[0]: \"nope\" is not the id",
        [](auto& m) { m["playlists"].as_array()[0].as_object()["items"] = json::array{"nope"}; }},
+      {"playlists[0].items[0].duration: \"2h\" must be between 1s and 1h",
+       [](auto& m) {
+         m["playlists"].as_array()[0].as_object()["items"] =
+             json::array{json::object{{"media", "cchc-2022-07-01"}, {"duration", "2h"}}};
+       }},
+      {"playlists[0].items[0].duration: ",
+       [](auto& m) {
+         m["playlists"].as_array()[0].as_object()["items"] =
+             json::array{json::object{{"media", "cchc-2022-07-01"}, {"duration", "soon"}}};
+       }},
+      {"playlists[0].items[0].media: is required",
+       [](auto& m) {
+         m["playlists"].as_array()[0].as_object()["items"] =
+             json::array{json::object{{"duration", "5s"}}};
+       }},
+      {"playlists[0].items[0]: must be a media id or an object",
+       [](auto& m) { m["playlists"].as_array()[0].as_object()["items"] = json::array{7}; }},
       {"schedules[0].playlist: \"chieu\" is not the id",
        [](auto& m) { m["schedules"].as_array()[0].as_object()["playlist"] = "chieu"; }},
       {"schedules[0].rrule:",
