@@ -447,8 +447,9 @@ void read_playlists(ConfigReader& top, Config& c, std::vector<ConfigProblem>& pr
           }
           ir.finish();
         } else {
-          r.problem(line_of(n), where + " must be a media id or path, or a table like { media = "
-                                        "\"slide.png\", duration = \"20s\" }, not " +
+          r.problem(line_of(n), where +
+                                    " must be a media id or path, or a table like { media = "
+                                    "\"slide.png\", duration = \"20s\" }, not " +
                                     type_name(n));
         }
         if (!item) continue;

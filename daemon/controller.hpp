@@ -152,8 +152,8 @@ class Controller : public player::ChannelListener {
     std::chrono::milliseconds duration{0};
     double gain = 1.0;  // brings its loudness to the channel's target
     std::optional<player::Loudness> loudness;
-    bool stream = false;                           // `file` is the URL of a live relay
-    bool image = false;  // a still: shows for `duration` (its own, or image_duration)
+    bool stream = false;  // `file` is the URL of a live relay
+    bool image = false;   // a still: shows for `duration` (its own, or image_duration)
     // How long the playlist says this still shows (overrides the channel's image_duration).
     std::optional<std::chrono::milliseconds> still;
     std::optional<scheduler::Instant> not_before;  // a stream retried after a failure

@@ -151,7 +151,8 @@ std::vector<Controller::Item> Controller::block_items(const ScheduleConfig& s) {
     items.insert(items.end(), content.begin(), content.end());
   apply_gain(items, ch);
   for (auto& item : items) {
-    if (item.image) item.duration = item.still.value_or(ch.image_duration);  // a still shows this long
+    if (item.image)
+      item.duration = item.still.value_or(ch.image_duration);  // a still shows this long
   }
   return items;
 }

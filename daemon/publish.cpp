@@ -65,8 +65,10 @@ void copy_items(ConfigReader& r, json::object& o) {
       ir.finish();
       a.emplace_back(std::move(item));
     } else {
-      r.problem(line_of(n), where + " must be a media id or a table like { media = \"id\", "
-                                    "duration = \"20s\" }, not " + type_name(n));
+      r.problem(line_of(n), where +
+                                " must be a media id or a table like { media = \"id\", "
+                                "duration = \"20s\" }, not " +
+                                type_name(n));
     }
   }
   o["items"] = std::move(a);

@@ -104,7 +104,8 @@ std::optional<std::string> upload(const Endpoint& ep, const std::string& file,
 // own duration), shown as "id (20s)".
 std::string item_text(const json::value& v) {
   if (const auto* o = v.if_object(); o && o->contains("media")) {
-    return str(o->at("media")) + (o->contains("duration") ? " (" + str(o->at("duration")) + ")" : "");
+    return str(o->at("media")) +
+           (o->contains("duration") ? " (" + str(o->at("duration")) + ")" : "");
   }
   return str(v);
 }

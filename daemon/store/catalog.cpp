@@ -91,9 +91,9 @@ void Catalog::replace_playlists(const std::string& origin,
         .bind(3, origin)
         .run();
     db_.prepare("DELETE FROM playlist_items WHERE playlist_id = ?").bind(1, p.id).run();
-    auto ins =
-        db_.prepare("INSERT INTO playlist_items(playlist_id, position, media_id, duration_ms) "
-                    "VALUES (?,?,?,?)");
+    auto ins = db_.prepare(
+        "INSERT INTO playlist_items(playlist_id, position, media_id, duration_ms) "
+        "VALUES (?,?,?,?)");
     for (std::size_t pos = 0; pos < p.items.size(); ++pos) {
       std::optional<std::int64_t> shows;
       if (auto d = p.durations.find(pos); d != p.durations.end()) shows = d->second.count();

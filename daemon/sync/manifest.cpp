@@ -390,8 +390,10 @@ Manifest parse_manifest(std::string_view bytes) {
             continue;
           }
           if (!v.is_object()) {
-            throw ManifestError(at, "must be a media id or an object {\"media\": id, "
-                                    "\"duration\": \"20s\"}, not " + type_name(v));
+            throw ManifestError(at,
+                                "must be a media id or an object {\"media\": id, "
+                                "\"duration\": \"20s\"}, not " +
+                                    type_name(v));
           }
           const Reader ir(v, at);
           p.items.push_back(ir.id("media"));

@@ -61,7 +61,8 @@ class FakeOutput : public player::Output {
   const std::string& name() const override { return settings_.name; }
   void update(player::ChannelSettings settings) override { settings_ = std::move(settings); }
   void play(std::uint64_t token, const std::filesystem::path& file, player::WallTime at,
-            std::chrono::milliseconds offset, double gain, std::chrono::milliseconds still) override;
+            std::chrono::milliseconds offset, double gain,
+            std::chrono::milliseconds still) override;
   void queue(std::uint64_t token, const std::filesystem::path& file, double gain,
              std::chrono::milliseconds offset, std::chrono::milliseconds still) override;
   void stop(std::chrono::milliseconds fade,

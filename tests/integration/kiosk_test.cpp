@@ -359,9 +359,9 @@ TEST_F(KioskTest, APlaylistMadeThroughTheApiKeepsItsSlideDurationsAcrossARestart
     ASSERT_EQ(r.code, 0) << r.err;
   }
   const auto post = [&](const std::string& items) {
-    return cli::http_post(url(), "/api/v1/playlists", api_token,
-                          R"({"id": "ban-tin", "title": "Bản tin quý III", "items": )" + items +
-                              "}");
+    return cli::http_post(
+        url(), "/api/v1/playlists", api_token,
+        R"({"id": "ban-tin", "title": "Bản tin quý III", "items": )" + items + "}");
   };
   // Refused with the item's path and what would do, and nothing is kept.
   auto r = post(R"(["bia", {"media": "trang-2", "duration": "2h"}])");

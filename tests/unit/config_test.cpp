@@ -175,7 +175,8 @@ TEST(Config, APlaylistItemMayGiveItsSlideADuration) {
   const auto& p = r.config->playlists.at(0);
   ASSERT_EQ(p.items.size(), 3u);
   EXPECT_EQ(p.items[1], "/etc/loaxa/trang-2.png");
-  EXPECT_EQ(p.durations, (std::map<std::size_t, std::chrono::milliseconds>{{1, std::chrono::seconds(20)}}));
+  EXPECT_EQ(p.durations,
+            (std::map<std::size_t, std::chrono::milliseconds>{{1, std::chrono::seconds(20)}}));
 
   const auto bad = parse(
       "[box]\nid = \"a\"\n[[playlist]]\nid = \"p\"\nitems = [\n"
@@ -186,12 +187,14 @@ TEST(Config, APlaylistItemMayGiveItsSlideADuration) {
   ASSERT_FALSE(bad.config);
   const std::string text = all(bad);
   EXPECT_NE(text.find(":6: playlist[0].items[0].duration must be between \"1s\" and \"1h\""),
-            std::string::npos) << text;
+            std::string::npos)
+      << text;
   EXPECT_NE(text.find(":7: playlist[0].items[1].media is required"), std::string::npos) << text;
   EXPECT_NE(text.find(":8: unknown key 'secs' in [playlist[0].items[2]]"), std::string::npos)
       << text;
   EXPECT_NE(text.find(":9: playlist[0].items[3] must be a media id or path, or a table"),
-            std::string::npos) << text;
+            std::string::npos)
+      << text;
 }
 
 TEST(Config, BoxIdIsRequired) {
