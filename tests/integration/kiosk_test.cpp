@@ -182,6 +182,45 @@ class KioskTest : public DaemonTest {
     for (const auto& r : runs) n += r.what == what ? r.count : 0;
     return n;
   }
+
+  // Airs playlist `items` (a TOML array) on the kiosk once, at `start`; waits for its
+  // `plays` to end and for the idle slide to be back (the `runs`-th run of frames, at
+  // least `idle_frames` long); stops the daemon. The rows and the frames, in runs.
+  struct Aired {
+    boost::json::array rows;
+    std::vector<FrameRecorder::Frame> frames;
+  };
+  Aired air_playlist(FrameRecorder& frames, Instant start, const std::string& items, int plays,
+                     std::size_t runs, std::size_t idle_frames) {
+    write_config(
+        "[[playlist]]\nid = \"ban-tin\"\ntitle = \"Bản tin cải cách hành chính\"\n"
+        "items = " +
+            items +
+            "\n\n"
+            "[[schedule]]\nchannel = \"kiosk\"\nplaylist = \"ban-tin\"\nstart = \"" +
+            local(start) + "\"\n",
+        kiosk_channel());
+    auto daemon = start_daemon();
+    Aired out;
+    for (int i = 0; i < plays; ++i) {
+      if (!daemon->wait_for_line("ended (completed)", 15s)) {
+        ADD_FAILURE() << "play " << i + 1 << " did not end\n" << daemon->output();
+        return out;
+      }
+    }
+    EXPECT_TRUE(frames.wait_for(
+        [&](const auto& f) {
+          const auto r = runs_of(f);
+          return r.size() >= runs && r.back().what == "idle" && r.back().count >= idle_frames;
+        },
+        10s))
+        << describe(runs_of(frames.frames()));
+    out.rows = airtime();
+    daemon->signal(SIGTERM);
+    EXPECT_EQ(daemon->wait_exit(10s), 0) << daemon->output();
+    out.frames = frames.frames();
+    return out;
+  }
 };
 
 TEST_F(KioskTest, ASlideshowAndAClipShowOnTheirFramesWithNoBlackFrameBetween) {
@@ -191,29 +230,11 @@ TEST_F(KioskTest, ASlideshowAndAClipShowOnTheirFramesWithNoBlackFrameBetween) {
   make_clip(dir.path() / "clip.webm", "0xffffff00", 25);
   FrameRecorder frames(fifo());
   const Instant start = start_in(4s);
-  write_config(
-      "[[playlist]]\nid = \"slides\"\ntitle = \"Bản tin cải cách hành chính\"\n"
-      "items = [\"red.png\", \"green.jpg\", \"blue.png\", \"clip.webm\"]\n\n"
-      "[[schedule]]\nchannel = \"kiosk\"\nplaylist = \"slides\"\nstart = \"" +
-          local(start) + "\"\n",
-      kiosk_channel());
-  auto daemon = start_daemon();
-  for (int i = 0; i < 4; ++i) {
-    ASSERT_TRUE(daemon->wait_for_line("ended (completed)", 15s)) << daemon->output();
-  }
-  // The idle slide again for half a second after the last item.
-  ASSERT_TRUE(frames.wait_for(
-      [](const auto& f) {
-        const auto runs = runs_of(f);
-        return runs.size() >= 6 && runs.back().what == "idle" && runs.back().count >= 12;
-      },
-      10s))
-      << describe(runs_of(frames.frames()));
-  const auto rows = airtime();
-  daemon->signal(SIGTERM);
-  EXPECT_EQ(daemon->wait_exit(10s), 0) << daemon->output();
-
-  const auto all = frames.frames();
+  // Then the idle slide again for half a second after the last item.
+  const auto aired =
+      air_playlist(frames, start, R"(["red.png", "green.jpg", "blue.png", "clip.webm"])", 4, 6, 12);
+  const auto& rows = aired.rows;
+  const auto& all = aired.frames;
   const auto runs = runs_of(all);
   SCOPED_TRACE(describe(runs));
   // idle, then each item for exactly its second (25 frames; the last may keep its
@@ -304,28 +325,11 @@ TEST_F(KioskTest, ASlideWithItsOwnDurationShowsThatLongAndTheNextFollowsOnItsFra
   make_picture(dir.path() / "yellow.png", "0xffffff00", 320, 180, "pngenc");
   FrameRecorder frames(fifo());
   const Instant start = start_in(4s);
-  write_config(
-      "[[playlist]]\nid = \"ban-tin\"\ntitle = \"Bản tin cải cách hành chính quý III\"\n"
-      "items = [\"red.png\", { media = \"green.png\", duration = \"3s\" }, \"yellow.png\"]\n\n"
-      "[[schedule]]\nchannel = \"kiosk\"\nplaylist = \"ban-tin\"\nstart = \"" +
-          local(start) + "\"\n",
-      kiosk_channel());
-  auto daemon = start_daemon();
-  for (int i = 0; i < 3; ++i) {
-    ASSERT_TRUE(daemon->wait_for_line("ended (completed)", 15s)) << daemon->output();
-  }
-  ASSERT_TRUE(frames.wait_for(
-      [](const auto& f) {
-        const auto runs = runs_of(f);
-        return runs.size() >= 5 && runs.back().what == "idle" && runs.back().count >= 5;
-      },
-      10s))
-      << describe(runs_of(frames.frames()));
-  const auto rows = airtime();
-  daemon->signal(SIGTERM);
-  EXPECT_EQ(daemon->wait_exit(10s), 0) << daemon->output();
-
-  const auto runs = runs_of(frames.frames());
+  const auto aired = air_playlist(
+      frames, start, R"(["red.png", { media = "green.png", duration = "3s" }, "yellow.png"])", 3, 5,
+      5);
+  const auto& rows = aired.rows;
+  const auto runs = runs_of(aired.frames);
   SCOPED_TRACE(describe(runs));
   ASSERT_EQ(runs.size(), 5u);
   const char* expected[] = {"idle", "red", "green", "yellow", "idle"};
