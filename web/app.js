@@ -33,6 +33,8 @@ const T = {
     'viewer': 'Bạn chỉ có quyền xem.', none: '—',
     tts: 'Đọc văn bản thành giọng nói', 'tts.go': 'Tạo bản tin đọc',
     up: 'Lên', down: 'Xuống', edit: 'Sửa', m3u: 'Nhập danh sách M3U (chọn thư mục USB)', 'm3u.go': 'Nhập',
+    'pl.still': 'Ảnh hiện trong (để trống: mặc định của màn hình)',
+    'kind.audio': 'âm thanh', 'kind.video': 'video', 'kind.image': 'ảnh',
     'm3u.none': 'Thư mục không có tệp .m3u', 'm3u.missing': 'không có trong thư mục',
     span: 'Xem', 'span.day': 'một ngày', 'span.week': 'cả tuần',
   },
@@ -67,6 +69,8 @@ const T = {
     'viewer': 'You can only look.', none: '—',
     tts: 'Text to speech', 'tts.go': 'Make the announcement',
     up: 'Up', down: 'Down', edit: 'Edit', m3u: 'Import an M3U playlist (choose the USB folder)', 'm3u.go': 'Import',
+    'pl.still': 'A picture shows for (empty: the screen\'s default)',
+    'kind.audio': 'sound', 'kind.video': 'video', 'kind.image': 'picture',
     'm3u.none': 'The folder has no .m3u file', 'm3u.missing': 'is not in the folder',
     span: 'Show', 'span.day': 'one day', 'span.week': 'the week',
   },
@@ -196,7 +200,15 @@ const pages = {
     let chosen = [];
     let editing = false;  // PUT an existing playlist instead of creating one
     const shown = h('ol', { id: 'pl-items' });
-    const pick = h('select', { id: 'pl-pick' }, media.filter((m) => m.kind === 'audio').map((m) => h('option', { value: m.id }, m.title + ' (' + m.id + ')')));
+    // Sounds for loudspeakers; videos and pictures for screens. A picture may be given
+    // its own duration (e.g. a newsletter page with more to read).
+    const pick = h('select', { id: 'pl-pick' }, media.map((m) => h('option', { value: m.id }, m.title + ' (' + m.id + ', ' + t('kind.' + m.kind) + ')')));
+    const still = h('input', { id: 'pl-still', placeholder: '20s', pattern: '([0-9]+h)?([0-9]+m)?([0-9]+s)?', size: 8 });
+    const addItem = () => {
+      const m = media.find((x) => x.id === pick.value);
+      chosen.push(m && m.kind === 'image' && still.value ? { media: pick.value, duration: still.value } : pick.value);
+      redraw();
+    };
     const id = h('input', { id: 'pl-id', required: true, pattern: '[a-z0-9_-]+', placeholder: 'ban-tin-sang' });
     const title = h('input', { id: 'pl-title' });
     const move = (i, by) => { const j = i + by; if (j < 0 || j >= chosen.length) return; [chosen[i], chosen[j]] = [chosen[j], chosen[i]]; redraw(); };
@@ -213,7 +225,7 @@ const pages = {
       act(() => editing ? api('PUT', '/playlists/' + encodeURIComponent(id.value), body) : api('POST', '/playlists', body), t('saved'));
     } },
     h('div', { class: 'grid' }, h('label', {}, t('id'), id), h('label', {}, t('title'), title),
-      h('label', {}, t('items'), pick), h('button', { type: 'button', id: 'pl-add', onclick: () => { chosen.push(pick.value); redraw(); } }, t('add'))),
+      h('label', {}, t('items'), pick), h('label', {}, t('pl.still'), still), h('button', { type: 'button', id: 'pl-add', onclick: addItem }, t('add'))),
     shown, h('button', { type: 'submit', disabled: !canChange() }, t('save')));
     // An M3U from a USB stick: choose its folder; the files it names are uploaded, then
     // the playlist is made in the M3U's order.

@@ -156,6 +156,29 @@ test('an operator uploads, plans, sees it air and runs an emergency, in Vietname
   await page.click('#pl-add');
   await page.click('#page form button[type=submit]');
   await page.waitForSelector('td:text-is("tiep-dan")');
+  // For the one-stop-shop screen: a newsletter page (a picture) that shows 30 s, kept
+  // as the item's own duration.
+  const page2 = path.join(dir, 'Bản tin trang 2.png');
+  execFileSync('/usr/bin/gst-launch-1.0', ['-q', 'videotestsrc', 'num-buffers=1', '!',
+    'video/x-raw,width=320,height=180', '!', 'pngenc', '!', 'filesink', 'location=' + page2]);
+  await page.goto(`http://127.0.0.1:${port}/#thu-vien`);
+  await page.waitForSelector('#upload-file');
+  await page.setInputFiles('#upload-file', page2);
+  await page.fill('#upload-title', 'Bản tin CCHC quý III, trang 2');
+  await page.click('#page form button[type=submit]');
+  await page.waitForSelector('text=ban-tin-trang-2');
+  await page.goto(`http://127.0.0.1:${port}/#danh-sach`);
+  await page.waitForSelector('#pl-id');
+  await page.fill('#pl-id', 'man-hinh');
+  await page.fill('#pl-title', 'Màn hình một cửa');
+  await page.selectOption('#pl-pick', 'ban-tin-trang-2');
+  await page.fill('#pl-still', '30s');
+  await page.click('#pl-add');
+  await page.selectOption('#pl-pick', 'thong-bao-lich-tiep-dan');
+  await page.click('#pl-add');
+  await page.click('#page form button[type=submit]');
+  await page.waitForSelector('td:text-is("man-hinh")');
+  assert.match(await page.textContent('#page'), /ban-tin-trang-2 \(30s\), thong-bao-lich-tiep-dan/);
   // An M3U on a USB stick: the folder is chosen, its files uploaded in the list's order.
   const usb = path.join(dir, 'usb');
   fs.mkdirSync(path.join(usb, 'tin'), { recursive: true });
