@@ -8,6 +8,7 @@
 #include "daemon/api_routes.hpp"
 #include "daemon/ingest.hpp"
 #include "daemon/log.hpp"
+#include "player/output.hpp"
 #include "scheduler/local_time.hpp"
 
 namespace loaxa {
@@ -96,7 +97,7 @@ std::optional<Response> read_items(const boost::json::object& body, PlaylistConf
         if (d->is_string()) shows = scheduler::parse_duration(std::string(d->as_string()));
       } catch (const std::invalid_argument&) {
       }
-      if (!shows || *shows < std::chrono::seconds(1) || *shows > std::chrono::hours(1)) {
+      if (!shows || !player::valid_still(*shows)) {
         return error_response(400, "bad_body",
                               at + ".duration: a duration from \"1s\" to \"1h\", e.g. \"20s\"");
       }

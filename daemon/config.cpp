@@ -9,6 +9,7 @@
 #include "daemon/store/report.hpp"
 #include "daemon/sync/http_fetch.hpp"
 #include "player/gst/gst_ptr.hpp"
+#include "player/output.hpp"
 #include "scheduler/local_time.hpp"
 #include "scheduler/rrule.hpp"
 
@@ -168,7 +169,7 @@ void read_channel(ConfigReader& r, const std::string& name, Config& c) {
   }
   if (auto v = r.number("max_gain", 0.0, 30.0)) ch.max_gain = *v;
   if (auto v = r.duration("image_duration")) {
-    if (*v < milliseconds(1000) || *v > milliseconds(3'600'000)) {
+    if (!player::valid_still(*v)) {
       r.problem(r.line_of("image_duration"),
                 r.where("image_duration") + " must be between \"1s\" and \"1h\"");
     } else {
@@ -428,34 +429,12 @@ void read_playlists(ConfigReader& top, Config& c, std::vector<ConfigProblem>& pr
     // that shows longer or shorter than the channel's image_duration.
     if (const toml::array* items = r.array("items")) {
       for (std::size_t k = 0; k < items->size(); ++k) {
-        const toml::node& n = *items->get(k);
-        const std::string where = path + ".items[" + std::to_string(k) + "]";
-        std::optional<std::string> item;
-        std::optional<milliseconds> shows;
-        if (n.is_string()) {
-          item = n.as_string()->get();
-        } else if (n.is_table()) {
-          ConfigReader ir(*n.as_table(), where, problems, top.file());
-          item = ir.string("media", true);
-          if (auto d = ir.duration("duration")) {
-            if (*d < std::chrono::seconds(1) || *d > std::chrono::hours(1)) {
-              ir.problem(ir.line_of("duration"),
-                         ir.where("duration") + " must be between \"1s\" and \"1h\"");
-            } else {
-              shows = *d;
-            }
-          }
-          ir.finish();
-        } else {
-          r.problem(line_of(n), where +
-                                    " must be a media id or path, or a table like { media = "
-                                    "\"slide.png\", duration = \"20s\" }, not " +
-                                    type_name(n));
-        }
+        auto item = read_playlist_item(r, *items->get(k), k);
         if (!item) continue;
-        if (shows) p.durations[p.items.size()] = *shows;
-        p.items.push_back(looks_like_path(*item) ? resolve(c.file.parent_path(), *item).string()
-                                                 : *item);
+        if (item->duration) p.durations[p.items.size()] = *item->duration;
+        p.items.push_back(looks_like_path(item->media)
+                              ? resolve(c.file.parent_path(), item->media).string()
+                              : item->media);
       }
     }
     if (p.items.empty()) r.problem(r.line(), path + ".items must list at least one item");

@@ -53,22 +53,13 @@ void copy_items(ConfigReader& r, json::object& o) {
   if (!items) return;
   json::array a;
   for (std::size_t k = 0; k < items->size(); ++k) {
-    const toml::node& n = *items->get(k);
-    const std::string where = r.where("items") + "[" + std::to_string(k) + "]";
-    if (n.is_string()) {
-      a.emplace_back(n.as_string()->get());
-    } else if (n.is_table()) {
-      ConfigReader ir(*n.as_table(), where, r.problems(), r.file());
-      json::object item;
-      if (auto v = ir.string("media", true)) item["media"] = *v;
-      if (auto v = ir.string("duration")) item["duration"] = *v;
-      ir.finish();
-      a.emplace_back(std::move(item));
+    const auto item = read_playlist_item(r, *items->get(k), k);
+    if (!item) continue;
+    if (item->duration) {
+      a.emplace_back(json::object{{"media", item->media},
+                                  {"duration", scheduler::format_duration(*item->duration)}});
     } else {
-      r.problem(line_of(n), where +
-                                " must be a media id or a table like { media = \"id\", "
-                                "duration = \"20s\" }, not " +
-                                type_name(n));
+      a.emplace_back(item->media);
     }
   }
   o["items"] = std::move(a);

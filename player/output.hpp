@@ -22,6 +22,13 @@ struct SinkSpec {
   bool operator==(const SinkSpec&) const = default;
 };
 
+// How long a still image may show: a channel's image_duration and a playlist item's
+// own duration alike.
+inline constexpr std::chrono::milliseconds kShortestStill{1'000}, kLongestStill{3'600'000};
+inline bool valid_still(std::chrono::milliseconds d) {
+  return d >= kShortestStill && d <= kLongestStill;
+}
+
 // The file of an item that plays the channel's live_source (a microphone) instead.
 inline constexpr const char* kLiveItem = "live:";
 

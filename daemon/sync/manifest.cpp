@@ -9,6 +9,7 @@
 #include <set>
 
 #include "daemon/sync/keys.hpp"
+#include "player/output.hpp"
 #include "scheduler/local_time.hpp"
 #include "scheduler/rrule.hpp"
 
@@ -404,7 +405,7 @@ Manifest parse_manifest(std::string_view bytes) {
             } catch (const std::invalid_argument& e) {
               throw ManifestError(ir.at("duration"), e.what());
             }
-            if (d < std::chrono::seconds(1) || d > std::chrono::hours(1)) {
+            if (!player::valid_still(d)) {
               throw ManifestError(ir.at("duration"), "\"" + *text + "\" must be between 1s and 1h");
             }
             p.durations[k] = d;
