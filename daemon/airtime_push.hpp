@@ -22,6 +22,8 @@ class AirtimePusher {
   ~AirtimePusher();
   void start();
   void stop();
+  // A reloaded [airtime.push]: the next batch goes where and as it says.
+  void update(PushConfig config) { config_ = std::move(config); }
 
  private:
   void wait(std::chrono::milliseconds delay);

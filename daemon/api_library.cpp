@@ -20,6 +20,17 @@ using api::Request;
 using api::Response;
 using api::Role;
 
+Response error_answer(const std::exception& e) {
+  if (dynamic_cast<const Controller::NotFound*>(&e))
+    return error_response(404, "not_found", e.what());
+  if (dynamic_cast<const Controller::Refused*>(&e)) return error_response(409, "refused", e.what());
+  if (dynamic_cast<const std::invalid_argument*>(&e))
+    return error_response(400, "bad_input", e.what());
+  return error_response(500, "internal",
+                        std::string("the box could not do it: ") + e.what() +
+                            " (the daemon's log says more)");
+}
+
 namespace {
 
 boost::json::object media_json(const store::MediaRecord& m) {
@@ -108,12 +119,6 @@ std::optional<Response> read_items(const boost::json::object& body, PlaylistConf
   return std::nullopt;
 }
 
-Response failure(const std::exception& e) {
-  if (dynamic_cast<const Controller::NotFound*>(&e))
-    return error_response(404, "not_found", e.what());
-  if (dynamic_cast<const Controller::Refused*>(&e)) return error_response(409, "refused", e.what());
-  return error_response(400, "bad_input", e.what());
-}
 
 std::optional<std::string> string_field(const boost::json::object& o, const char* key,
                                         Response& error, bool required) {
@@ -282,7 +287,7 @@ void add_playlist_routes(api::HttpServer& server, Controller& controller, store:
               "\n",
           fresh ? 201 : 200);
     } catch (const std::exception& e) {
-      return failure(e);
+      return error_answer(e);
     }
   };
   server.route("POST", "/api/v1/playlists", Role::operator_,
@@ -296,7 +301,7 @@ void add_playlist_routes(api::HttpServer& server, Controller& controller, store:
                    store.access().audit(r.who, r.remote, "playlist.delete", r.params.at("id"));
                    return Response{204, "application/json; charset=utf-8", ""};
                  } catch (const std::exception& e) {
-                   return failure(e);
+                   return error_answer(e);
                  }
                });
 }
@@ -354,7 +359,7 @@ void add_schedule_routes(api::HttpServer& server, Controller& controller, store:
                                (added.rrule ? " " + *added.rrule : ""));
       return api::json_response(boost::json::serialize(schedule_json(added)) + "\n", 201);
     } catch (const std::exception& e) {
-      return failure(e);
+      return error_answer(e);
     }
   });
   server.route("DELETE", "/api/v1/schedules/{id}", Role::operator_,
@@ -364,7 +369,7 @@ void add_schedule_routes(api::HttpServer& server, Controller& controller, store:
                    store.access().audit(r.who, r.remote, "schedule.delete", r.params.at("id"));
                    return Response{204, "application/json; charset=utf-8", ""};
                  } catch (const std::exception& e) {
-                   return failure(e);
+                   return error_answer(e);
                  }
                });
 }

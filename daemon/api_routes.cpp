@@ -304,20 +304,6 @@ void add_access_routes(api::HttpServer& server, store::Store& store) {
   });
 }
 
-Response manual_error(const std::exception& e) {
-  if (dynamic_cast<const Controller::NotFound*>(&e)) {
-    return error_response(404, "not_found", e.what());
-  }
-  if (dynamic_cast<const Controller::Refused*>(&e)) {
-    return error_response(409, "refused", e.what());
-  }
-  if (dynamic_cast<const std::invalid_argument*>(&e)) {
-    return error_response(400, "bad_input", e.what());
-  }
-  // Only ever called in a catch block: anything else goes on to the server's 500.
-  // cppcheck-suppress rethrowNoCurrentException
-  throw;
-}
 
 // Reads body.content ("media id", "playlist id", "http://...", or body.live = true).
 std::optional<std::string> content_of(const boost::json::object& body, Response& error) {
@@ -356,7 +342,7 @@ void add_playout_routes(api::HttpServer& server, Controller& controller, store::
                                         r.params.at("c") + ": " + *content + " at " + m.start);
                    return started(m);
                  } catch (const std::exception& e) {
-                   return manual_error(e);
+                   return error_answer(e);
                  }
                });
   server.route("POST", "/api/v1/channels/{c}/stop", Role::operator_,
@@ -367,7 +353,7 @@ void add_playout_routes(api::HttpServer& server, Controller& controller, store::
                    boost::json::object out{{"channel", r.params.at("c")}, {"stopped", n}};
                    return api::json_response(boost::json::serialize(out) + "\n");
                  } catch (const std::exception& e) {
-                   return manual_error(e);
+                   return error_answer(e);
                  }
                });
   server.route(
@@ -407,7 +393,7 @@ void add_playout_routes(api::HttpServer& server, Controller& controller, store::
                                *content + " at " + m.start + (text.empty() ? "" : ": " + text));
           return started(m);
         } catch (const std::exception& e) {
-          return manual_error(e);
+          return error_answer(e);
         }
       });
   server.route(
@@ -455,7 +441,7 @@ void add_playout_routes(api::HttpServer& server, Controller& controller, store::
     try {
       controller.set_ticker(fields[1], fields[0], until, r.who);
     } catch (const std::exception& e) {
-      return manual_error(e);
+      return error_answer(e);
     }
     store.access().audit(r.who, r.remote, "ticker.set",
                          fields[0] + (until_text.empty() ? "" : " until " + until_text));

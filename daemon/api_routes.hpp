@@ -13,6 +13,12 @@ namespace loaxa {
 // on loopback, to whoever is on the box, as admin.
 bool credentials_configured(Controller& controller, store::Store& store);
 
+// The one mapping from an error to an HTTP answer, for every route that catches: the
+// caller's mistakes are 4xx (std::invalid_argument 400 bad_input, Controller::NotFound
+// 404, Controller::Refused 409); anything else is the box's own failure (a database I/O
+// error, a full disk): 500 internal, with what failed.
+api::Response error_answer(const std::exception& e);
+
 // Media (uploads), playlists and schedules (api_library.cpp).
 void add_library_routes(api::HttpServer& server, Controller& controller, store::Store& store);
 

@@ -6,7 +6,10 @@
 #include <cstdlib>
 #include <ctime>
 
+#include <boost/json.hpp>
+
 #include "daemon/api_routes.hpp"
+#include "daemon/guard.hpp"
 #include "daemon/log.hpp"
 
 namespace loaxa {
@@ -77,7 +80,17 @@ int App::run() {
   schedule_tick();
   sd_notify(0, "READY=1\nSTATUS=playing the schedule");
   log::notice("loaxad", "box " + config_.box.id + " ready (" + config_.file.string() + ")");
-  io_.run();
+  // The last line of defence: a handler that threw past its own guard is logged and
+  // the loop goes on with the rest.
+  for (;;) {
+    try {
+      io_.run();
+      break;
+    } catch (const std::exception& e) {
+      log::error("loaxad", std::string("an event-loop handler failed (") + e.what() +
+                               "); the loop goes on");
+    }
+  }
   log::notice("loaxad", "stopped");
   return 0;
 }
@@ -85,7 +98,7 @@ int App::run() {
 void App::wait_signal() {
   signals_.async_wait([this](const boost::system::error_code& ec, int signo) {
     if (ec) return;
-    on_signal(signo);
+    guarded("loaxad", [&] { on_signal(signo); });
     if (!stopping_) wait_signal();
   });
 }
@@ -122,21 +135,88 @@ void App::stop() {
   });
 }
 
+namespace {
+
+// Keys of the running config a reload cannot apply while loaxad runs.
+std::vector<std::string> needs_restart(const Config& now, const Config& next) {
+  std::vector<std::string> keys;
+  if (now.sync.has_value() != next.sync.has_value()) keys.emplace_back("[sync]");
+  if (now.airtime.push.has_value() != next.airtime.push.has_value())
+    keys.emplace_back("[airtime.push]");
+  const ApiConfig a = now.api.value_or(ApiConfig{}), b = next.api.value_or(ApiConfig{});
+  if (a.listen != b.listen) keys.emplace_back("api.listen");
+  if (a.tls_cert != b.tls_cert || a.tls_key != b.tls_key) keys.emplace_back("api.tls_cert/tls_key");
+  if (a.max_upload != b.max_upload) keys.emplace_back("api.max_upload");
+  if (now.box.timezone != next.box.timezone)
+    keys.emplace_back("box.timezone (the kiosk clock; the schedule follows it at once)");
+  return keys;
+}
+
+std::string joined(const std::vector<std::string>& parts, const char* sep) {
+  std::string out;
+  for (const auto& p : parts) out += (out.empty() ? "" : sep) + p;
+  return out;
+}
+
+}  // namespace
+
 void App::reload() {
   sd_notify(0, "RELOADING=1");
+  boost::json::object report{{"file", options_.config_file.string()},
+                             {"at", controller_->zone().format_iso(std::chrono::system_clock::now())}};
+  std::vector<std::string> problems;
   auto result = load_config(options_.config_file);
-  if (!result.config) {
-    for (const auto& p : result.problems) log::error("config", p.to_string());
-    log::error("config", "the new config was refused; the running one stays in force");
-  } else if (result.config->box.state_dir != config_.box.state_dir) {
-    log::error("config",
-               "box.state_dir changed; restart loaxad to move the database. The new "
-               "config was refused; the running one stays in force");
-  } else {
-    config_ = *result.config;
-    controller_->apply(config_);
-    log::notice("config", "reloaded " + options_.config_file.string());
+  for (const auto& p : result.problems) problems.push_back(p.to_string());
+  if (result.config && result.config->box.state_dir != config_.box.state_dir) {
+    problems.emplace_back(
+        "box.state_dir changed; restart loaxad to move the database");
   }
+  if (problems.empty()) {
+    for (auto& p : controller_->check(*result.config)) problems.push_back(std::move(p));
+  }
+  std::vector<std::string> restart;
+  if (problems.empty()) {
+    restart = needs_restart(config_, *result.config);
+    Config previous = config_;
+    try {
+      config_ = *result.config;
+      controller_->apply(config_);
+    } catch (const std::exception& e) {
+      problems.emplace_back(std::string("applying it failed: ") + e.what());
+      config_ = previous;
+      try {
+        controller_->apply(config_);
+      } catch (const std::exception& again) {
+        log::error("config", std::string("restoring the running config failed too: ") +
+                                 again.what());
+      }
+    }
+  }
+  if (problems.empty()) {
+    if (sync_ && config_.sync) sync_->update(*config_.sync);
+    if (pusher_ && config_.airtime.push) pusher_->update(*config_.airtime.push);
+    log::notice("config", "reloaded " + options_.config_file.string());
+    if (!restart.empty()) {
+      log::warning("config", "khởi động lại để áp dụng / restart loaxad to apply: " +
+                                 joined(restart, ", "));
+    }
+    boost::json::array keys;
+    for (const auto& k : restart) keys.emplace_back(k);
+    report["result"] = "applied";
+    report["restart_needed"] = std::move(keys);
+    if (!restart.empty())
+      report["message"] = "khởi động lại để áp dụng: " + joined(restart, ", ");
+  } else {
+    for (const auto& p : problems) log::error("config", p);
+    log::error("config", "the new config was refused; the running one stays in force");
+    boost::json::array list;
+    for (const auto& p : problems) list.emplace_back(p);
+    report["result"] = "refused";
+    report["problems"] = std::move(list);
+    report["message"] = "cấu hình mới bị từ chối, cấu hình đang chạy vẫn giữ nguyên: " +
+                        joined(problems, "; ");
+  }
+  controller_->set_reload_report(std::move(report));
   sd_notify(0, "READY=1");
 }
 
@@ -144,7 +224,10 @@ void App::schedule_tick() {
   ticker_.expires_after(std::chrono::milliseconds(500));
   ticker_.async_wait([this](const boost::system::error_code& ec) {
     if (ec || stopping_) return;
-    controller_->tick();
+    guarded("controller", [this] {
+      inject_fault("timer");
+      controller_->tick();
+    });
     const auto now = std::chrono::steady_clock::now();
     if (watchdog_.count() > 0 && now - last_ping_ > watchdog_ / 3) {
       sd_notify(0, "WATCHDOG=1");

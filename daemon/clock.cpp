@@ -1,5 +1,7 @@
 #include "daemon/clock.hpp"
 
+#include "daemon/guard.hpp"
+
 #include <sys/timex.h>
 #include <systemd/sd-bus.h>
 #include <unistd.h>
@@ -22,7 +24,7 @@ class AsioTimer : public Clock::Timer {
     timer_.expires_at(std::chrono::system_clock::time_point(
         std::chrono::duration_cast<std::chrono::system_clock::duration>(at.time_since_epoch())));
     timer_.async_wait([fn = std::move(fn)](const boost::system::error_code& ec) {
-      if (!ec) fn();
+      if (!ec) guarded("timer", fn);
     });
   }
   void cancel() override { timer_.cancel(); }

@@ -1,5 +1,7 @@
 #include "daemon/config.hpp"
 
+#include "daemon/id.hpp"
+
 #include <fstream>
 #include <regex>
 #include <set>
@@ -42,8 +44,7 @@ std::string read_role(ConfigReader& r, const std::string& path) {
 
 namespace fs = std::filesystem;
 
-const std::regex kIdPattern("^[a-z0-9][a-z0-9_-]{0,63}$");
-constexpr const char* kIdHint = "use lowercase letters, digits, '-' and '_' (e.g. \"bp-tan-phu\")";
+constexpr const char* kIdHint = kIdRule;
 
 fs::path resolve(const fs::path& base, const std::string& p) {
   fs::path path(p);
@@ -56,7 +57,7 @@ bool looks_like_path(const std::string& item) {
 
 void read_box(ConfigReader& r, Config& c) {
   if (auto id = r.string("id", true)) {
-    if (!std::regex_match(*id, kIdPattern)) {
+    if (!valid_id(*id)) {
       r.problem(r.line_of("id"), "box.id \"" + *id + "\" is not a valid id; " + kIdHint);
     }
     c.box.id = *id;
@@ -78,7 +79,7 @@ void read_channel(ConfigReader& r, const std::string& name, Config& c) {
   ChannelConfig ch;
   ch.name = name;
   ch.line = r.line();
-  if (!std::regex_match(name, kIdPattern)) {
+  if (!valid_id(name)) {
     r.problem(r.line(), "channel name \"" + name + "\" is not valid; " + kIdHint);
   }
   if (auto v = r.string("kind")) {
@@ -418,7 +419,7 @@ void read_playlists(ConfigReader& top, Config& c, std::vector<ConfigProblem>& pr
     PlaylistConfig p;
     p.line = r.line();
     p.id = r.string("id", true).value_or("");
-    if (!p.id.empty() && !std::regex_match(p.id, kIdPattern)) {
+    if (!p.id.empty() && !valid_id(p.id)) {
       r.problem(r.line_of("id"), path + ".id \"" + p.id + "\" is not valid; " + kIdHint);
     }
     if (!p.id.empty() && !ids.insert(p.id).second) {
@@ -458,7 +459,7 @@ void read_schedules(ConfigReader& top, Config& c, std::vector<ConfigProblem>& pr
     ScheduleConfig s;
     s.line = r.line();
     s.id = r.string("id").value_or("config-" + std::to_string(i + 1));
-    if (!std::regex_match(s.id, kIdPattern)) {
+    if (!valid_id(s.id)) {
       r.problem(r.line_of("id"), path + ".id \"" + s.id + "\" is not valid; " + kIdHint);
     }
     if (!ids.insert(s.id).second) {

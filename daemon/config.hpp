@@ -18,12 +18,14 @@ struct BoxConfig {
   std::string name;
   std::string timezone = "Asia/Ho_Chi_Minh";
   std::filesystem::path state_dir = "/var/lib/loaxa";
+  bool operator==(const BoxConfig&) const = default;
 };
 
 struct QuietRange {
   std::chrono::seconds from{0};
   std::chrono::seconds to{0};
   std::string text;  // as written, "21:30-05:00"
+  bool operator==(const QuietRange&) const = default;
 };
 
 struct ChannelConfig {
@@ -62,6 +64,7 @@ struct ChannelConfig {
   // arrives while the channel is busy): resume | restart | drop.
   std::string resume_policy = "resume";
   int line = 0;
+  bool operator==(const ChannelConfig&) const = default;
 };
 
 struct SyncConfig {
@@ -80,12 +83,14 @@ struct SyncConfig {
   std::optional<std::int64_t> max_rate_on_air;
   // Media no manifest refers to any more are removed after this long.
   milliseconds media_grace{24 * 3600 * 1000};
+  bool operator==(const SyncConfig&) const = default;
 };
 
 struct TokenConfig {
   std::string name;
   std::string role;  // admin | operator | viewer
   std::string sha256;
+  bool operator==(const TokenConfig&) const = default;
 };
 
 // A person who logs in with a name and password (the web UI on a phone): the password
@@ -94,6 +99,7 @@ struct UserConfig {
   std::string name;
   std::string role;
   std::string password_hash;
+  bool operator==(const UserConfig&) const = default;
 };
 
 struct ApiConfig {
@@ -105,6 +111,7 @@ struct ApiConfig {
   std::string tls_key;
   // Largest media upload (PUT /media), streamed to disk, never held in memory.
   std::int64_t max_upload = std::int64_t{200} << 20;
+  bool operator==(const ApiConfig&) const = default;
 };
 
 // [airtime.push]: closed rows go as NDJSON batches in HTTP POSTs.
@@ -112,6 +119,7 @@ struct PushConfig {
   std::string url;  // http:// (https:// once the sync client lands)
   milliseconds interval{60'000};
   int batch = 500;  // rows per POST
+  bool operator==(const PushConfig&) const = default;
 };
 
 struct AirtimeConfig {
@@ -160,6 +168,7 @@ struct TtsConfig {
   std::vector<std::string> command{"espeak-ng", "-v", "{voice}", "-w", "{out}", "{text}"};
   std::string voice = "vi";
   milliseconds timeout{60'000};
+  bool operator==(const TtsConfig&) const = default;
 };
 
 struct Config {

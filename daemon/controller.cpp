@@ -55,29 +55,58 @@ player::SinkSpec Controller::sink_for(const ChannelConfig& ch) const {
   return spec;
 }
 
+const ChannelConfig* Controller::channel_config(const std::string& name) const {
+  auto it = config_.channels.find(name);
+  return it == config_.channels.end() ? nullptr : &it->second;
+}
+
+milliseconds Controller::fade_of(const std::string& name) const {
+  const auto* ch = channel_config(name);
+  return ch ? ch->fade : ChannelConfig{}.fade;
+}
+
+player::ChannelSettings Controller::settings_for(const Config& config,
+                                                const ChannelConfig& ch) const {
+  player::ChannelSettings settings;
+  settings.name = ch.name;
+  settings.kind = ch.kind;
+  settings.sink = sink_for(ch);
+  settings.volume = ch.volume;
+  settings.dead_air = ch.dead_air;
+  settings.connect_timeout = ch.connect_timeout;
+  settings.stall_timeout = ch.stall_timeout;
+  settings.live_source = ch.live_source;
+  settings.width = ch.width;
+  settings.height = ch.height;
+  settings.framerate = ch.framerate;
+  settings.image_duration = ch.image_duration;
+  settings.idle_text = config.box.name.empty() ? config.box.id : config.box.name;
+  settings.idle_slide = ch.idle_slide;
+  if (!ch.audio_sink.empty()) {
+    player::SinkSpec audio;
+    audio.description = ch.audio_sink;
+    if (options_.render_dir) audio.raw_file = *options_.render_dir / (ch.name + ".s16le");
+    settings.audio_sink = audio;
+  }
+  return settings;
+}
+
+std::vector<std::string> Controller::check(const Config& next) const {
+  std::vector<std::string> problems;
+  if (options_.make_output) return problems;  // tests' fake outputs build anything
+  for (const auto& [name, ch] : next.channels) {
+    const auto settings = settings_for(next, ch);
+    if (const auto* now = channel_config(name); now && *now == ch) continue;  // unchanged
+    if (auto why = player::check_settings(settings); !why.empty()) {
+      problems.push_back("channels." + name + ": " + why);
+    }
+  }
+  return problems;
+}
+
 void Controller::build_channels() {
   for (const auto& [name, ch] : config_.channels) {
-    player::ChannelSettings settings;
-    settings.name = name;
-    settings.kind = ch.kind;
-    settings.sink = sink_for(ch);
-    settings.volume = ch.volume;
-    settings.dead_air = ch.dead_air;
-    settings.connect_timeout = ch.connect_timeout;
-    settings.stall_timeout = ch.stall_timeout;
-    settings.live_source = ch.live_source;
-    settings.width = ch.width;
-    settings.height = ch.height;
-    settings.framerate = ch.framerate;
-    settings.image_duration = ch.image_duration;
-    settings.idle_text = config_.box.name.empty() ? config_.box.id : config_.box.name;
-    settings.idle_slide = ch.idle_slide;
-    if (!ch.audio_sink.empty()) {
-      player::SinkSpec audio;
-      audio.description = ch.audio_sink;
-      if (options_.render_dir) audio.raw_file = *options_.render_dir / (name + ".s16le");
-      settings.audio_sink = audio;
-    }
+    const auto settings = settings_for(config_, ch);
     auto it = channels_.find(name);
     if (it != channels_.end()) {
       it->second.channel->update(settings);
@@ -115,14 +144,20 @@ void Controller::build_channels() {
 }
 
 void Controller::start() {
-  const int closed =
-      store_.airtime().close_interrupted([this](const std::string& start, std::int64_t pos) {
+  positions_ = std::make_unique<store::PositionFile>(config_.box.state_dir / "positions");
+  const int closed = store_.airtime().close_interrupted(
+      [this](const std::string& start, std::int64_t pos) {
         try {
           return zone_.format_iso(scheduler::parse_iso_instant(start, zone_) + milliseconds(pos));
         } catch (const std::exception&) {
           return start;
         }
-      });
+      },
+      positions_->read());
+  {
+    std::error_code ec;  // what it said is in the rows now
+    fs::resize_file(config_.box.state_dir / "positions", 0, ec);
+  }
   if (closed > 0) {
     log::warning("airtime", std::to_string(closed) +
                                 " play(s) left open by an unclean stop were closed as interrupted");
@@ -150,6 +185,8 @@ void Controller::apply(Config config) {
   zone_ = scheduler::Zone(config_.box.timezone);
   build_channels();
   ingest_config();
+  // The province's schedules again for the channels the box has now.
+  if (province_) set_province(*province_);
   replan();
 }
 
@@ -264,13 +301,14 @@ void Controller::begin_block(const Planned& e) {
     // its own start.
     if (cs.block && cs.block->entry.end > e.start &&
         rank_of(e.schedule_id) > rank_of(cs.block->entry.schedule_id)) {
-      const milliseconds fade = config_.channels.at(e.channel).fade;
+      const milliseconds fade = fade_of(e.channel);
       const std::string name = e.channel;
       if (cs.cut_timer) cs.cut_timer->cancel();
       const Instant silent = std::max(e.start, clock_.now() + fade + kCutLead);
       cs.cut_timer = clock_.at(silent - fade - kCutLead, [this, name, fade, silent] {
-        auto& state = channels_.at(name);
-        if (!state.block) return;
+        auto it = channels_.find(name);
+        if (it == channels_.end() || !it->second.block) return;
+        auto& state = it->second;
         log::notice("controller",
                     name + ": " + state.block->entry.schedule_id + " pre-empted by " +
                         (state.pending.empty() ? "?" : state.pending.front().schedule_id));
@@ -333,21 +371,23 @@ void Controller::activate_block(ChannelState& cs, Block block) {
   cs.block = std::move(block);
   if (e.cut) {
     // The fade ends where the plan cuts the block.
-    const milliseconds fade = config_.channels.at(e.channel).fade;
+    const milliseconds fade = fade_of(e.channel);
     const std::string name = e.channel;
     const bool preempted = e.preempted;
     const Instant silent = e.end;
     cs.cut_timer = clock_.at(e.end - fade - kCutLead, [this, name, preempted, fade, silent] {
-      cut(channels_.at(name), preempted ? "preempted" : "stopped", fade, silent);
+      auto it = channels_.find(name);
+      if (it != channels_.end()) cut(it->second, preempted ? "preempted" : "stopped", fade, silent);
     });
   } else if (std::any_of(cs.block->items.begin(), cs.block->items.end(),
                          [](const Item& i) { return i.stream; })) {
     // A relay has no end of its own: its window closes it, with a fade, as completed.
-    const milliseconds fade = config_.channels.at(e.channel).fade;
+    const milliseconds fade = fade_of(e.channel);
     const std::string name = e.channel;
     const Instant silent = e.end;
     cs.cut_timer = clock_.at(e.end - fade - kCutLead, [this, name, fade, silent] {
-      cut(channels_.at(name), "completed", fade, silent);
+      auto it = channels_.find(name);
+      if (it != channels_.end()) cut(it->second, "completed", fade, silent);
     });
   }
 }
@@ -514,7 +554,9 @@ void Controller::queue_next_block(ChannelState& cs) {
 
 void Controller::on_started(const std::string& channel, std::uint64_t token,
                             player::WallTime actual) {
-  auto& cs = channels_.at(channel);
+  auto found = channels_.find(channel);
+  if (found == channels_.end()) return;
+  auto& cs = found->second;
   if (token != cs.token || !cs.block) return;
   const Item& item = cs.block->items[cs.block->index];
   store::AirtimeRow row = item_row(cs, item);
@@ -548,7 +590,9 @@ void Controller::on_ended(const std::string& channel, std::uint64_t token,
                           player::WallTime actual_end, player::EndStatus status,
                           const std::string& error, bool started,
                           const player::Evidence& evidence) {
-  auto& cs = channels_.at(channel);
+  auto found = channels_.find(channel);
+  if (found == channels_.end()) return;
+  auto& cs = found->second;
   if (auto f = cs.fading.find(token); f != cs.fading.end()) {
     const Instant end{actual_end.time_since_epoch()};
     const double secs = std::chrono::duration<double>(end - f->second.row_start).count();
@@ -649,10 +693,12 @@ void Controller::amp_on(const std::string& channel, const std::string& why) {
 void Controller::amp_idle(ChannelState& cs) {
   if (!cs.amp || !cs.amp->is_on() || cs.block || !cs.pending.empty() || !cs.channel->idle()) return;
   const std::string name = cs.channel->name();
-  const auto hold =
-      config_.channels.count(name) ? config_.channels.at(name).amp_hold : milliseconds(0);
+  const auto* ch = channel_config(name);
+  const auto hold = ch ? ch->amp_hold : milliseconds(0);
   cs.amp_off_timer = clock_.at(clock_.now() + hold, [this, name] {
-    auto& state = channels_.at(name);
+    auto it = channels_.find(name);
+    if (it == channels_.end()) return;
+    auto& state = it->second;
     if (!state.block && state.pending.empty() && state.channel->idle()) state.amp->switch_off();
   });
 }
@@ -660,7 +706,8 @@ void Controller::amp_idle(ChannelState& cs) {
 void Controller::relay_failed(ChannelState& cs, const std::string& error) {
   const Item cur = cs.block->items[cs.block->index];
   if (!cur.stream || clock_.now() + std::chrono::seconds(1) >= cs.block->entry.end) return;
-  const auto& ch = config_.channels.at(cs.channel->name());
+  const auto* found = channel_config(cs.channel->name());
+  const ChannelConfig ch = found ? *found : ChannelConfig{};
   std::vector<Item> next;
   if (ch.fallback) {
     auto fb = resolve("file", ch.fallback->string(), "");
@@ -703,8 +750,7 @@ void Controller::shutdown(std::function<void()> done) {
     if (cs.cut_timer) cs.cut_timer->cancel();
     if (!cs.channel->idle()) {
       all_idle = false;
-      cs.channel->stop(config_.channels.count(name) ? config_.channels.at(name).fade
-                                                    : milliseconds(300));
+      cs.channel->stop(fade_of(name));
     }
   }
   if (all_idle) {
@@ -773,6 +819,7 @@ void Controller::tick() {
   }
   if (steady - last_replan_ > kReplanEvery) replan();
   if (steady - last_retention_ > kRetentionEvery) apply_retention();
+  keep_positions();
   if (steady - last_checkpoint_ > config_.airtime.checkpoint) {
     last_checkpoint_ = steady;
     mark_alive();
@@ -784,6 +831,19 @@ void Controller::tick() {
       }
     }
   }
+}
+
+void Controller::keep_positions() {
+  if (!positions_) return;
+  std::map<std::string, std::int64_t> now;
+  const auto at = unix_ms(clock_.now());
+  for (const auto& [name, cs] : channels_) {
+    if (!cs.row_id.empty()) now[cs.row_id] = std::max<std::int64_t>(0, at - unix_ms(cs.row_start));
+    for (const auto& [token, f] : cs.fading) {
+      now[f.row_id] = std::max<std::int64_t>(0, at - unix_ms(f.row_start));
+    }
+  }
+  positions_->write(now);
 }
 
 }  // namespace loaxa

@@ -21,6 +21,7 @@
 #include "daemon/clock.hpp"
 #include "daemon/config.hpp"
 #include "daemon/metrics.hpp"
+#include "daemon/store/positions.hpp"
 #include "daemon/store/store.hpp"
 #include "daemon/sync/manifest.hpp"
 #include "player/channel.hpp"
@@ -74,8 +75,14 @@ class Controller : public player::ChannelListener {
 
   // Closes rows a crash left open, ingests the config's media, plans and arms timers.
   void start();
-  // A new, already validated config (SIGHUP): channels, playlists and schedules.
+  // What would refuse a new, already validated config as a whole before anything
+  // changes (SIGHUP): a new or changed channel whose sink or live source does not build.
+  std::vector<std::string> check(const Config& next) const;
+  // A new, validated and checked config (SIGHUP): channels, playlists and schedules.
+  // Schedules naming a channel it no longer has stay, shown blocked, until it is back.
   void apply(Config config);
+  // The outcome of the last reload, shown in status() under "reload".
+  void set_reload_report(boost::json::object report) { reload_report_ = std::move(report); }
   // Fades out what plays, closes its rows as `stopped`, then calls `done`.
   void shutdown(std::function<void()> done);
   // Called about once a second: checkpoints, clock-jump detection.
@@ -263,6 +270,12 @@ class Controller : public player::ChannelListener {
   // [airtime] retention: archives closed rows older than the retention, a slice per call.
   void apply_retention();
   player::SinkSpec sink_for(const ChannelConfig& ch) const;
+  player::ChannelSettings settings_for(const Config& config, const ChannelConfig& ch) const;
+  // The config of a channel, or null when the config no longer has it (a reload
+  // removed it while something still plays or a schedule still names it).
+  const ChannelConfig* channel_config(const std::string& name) const;
+  // Its fade, or the default fade of a channel the config no longer has.
+  std::chrono::milliseconds fade_of(const std::string& name) const;
   std::string key_of(const Planned& e) const;
 
   boost::asio::io_context& io_;
@@ -283,6 +296,7 @@ class Controller : public player::ChannelListener {
   void save_local();
   bool id_taken(const std::string& id) const;
   std::string emergency_text_;
+  boost::json::object reload_report_;
   metrics::PlayCounters counters_;
   // Airtime writes go through write(): one the database refuses (a full disk, an I/O
   // error) waits here, in order, and is retried each tick, while playout goes on.
@@ -305,6 +319,9 @@ class Controller : public player::ChannelListener {
   std::function<void()> shutdown_done_;
   std::chrono::nanoseconds wall_minus_steady_{0};
   std::chrono::steady_clock::time_point last_checkpoint_{};
+  // Each open row's position, every tick, in the page cache (a crash loses < 1 s).
+  std::unique_ptr<store::PositionFile> positions_;
+  void keep_positions();
   std::chrono::steady_clock::time_point last_replan_{};
   std::chrono::steady_clock::time_point last_retention_{};
 };

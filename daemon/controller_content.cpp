@@ -141,7 +141,10 @@ std::vector<Controller::Item> Controller::resolve(const std::string& kind,
 
 std::vector<Controller::Item> Controller::block_items(const ScheduleConfig& s) {
   std::vector<Item> items;
-  const auto& ch = config_.channels.at(s.channel);
+  // A channel the config no longer has: the content alone (the block cannot air, but
+  // preview shows how long it would be).
+  const auto* found = channel_config(s.channel);
+  const ChannelConfig ch = found ? *found : ChannelConfig{};
   if (ch.chime) {
     auto chime = resolve("file", ch.chime->string(), "");
     items.insert(items.end(), chime.begin(), chime.end());
@@ -280,7 +283,7 @@ void Controller::set_province(const sync::Manifest& m) {
                                   " withdrawn by the province; stopping it");
     cs.block.reset();
     cs.end_status_override = "stopped";
-    cs.channel->stop(config_.channels.at(name).fade);
+    cs.channel->stop(fade_of(name));
   }
 }
 
@@ -302,7 +305,12 @@ std::vector<scheduler::Rule> Controller::rules() {
     }
     if (s.until) r.until = scheduler::parse_date(*s.until);
     r.priority = s.priority;
-    const std::string& policy = config_.channels.at(s.channel).resume_policy;
+    const auto* ch = channel_config(s.channel);
+    if (!ch) {
+      r.unavailable = "kênh " + s.channel + " không còn trong cấu hình (channel " + s.channel +
+                      " is no longer in the config; it airs again when the channel is back)";
+    }
+    const std::string policy = ch ? ch->resume_policy : "resume";
     r.policy = policy == "drop"      ? scheduler::OverlapPolicy::drop
                : policy == "restart" ? scheduler::OverlapPolicy::restart
                                      : scheduler::OverlapPolicy::resume;

@@ -5,22 +5,13 @@
 #include <stdexcept>
 
 #include "daemon/controller.hpp"
+#include "daemon/id.hpp"
 #include "daemon/log.hpp"
 #include "scheduler/rrule.hpp"
 
 namespace loaxa {
 
 using std::chrono::milliseconds;
-
-namespace {
-
-bool valid_id(const std::string& id) {
-  return !id.empty() && id.size() <= 64 && std::all_of(id.begin(), id.end(), [](char c) {
-    return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_';
-  });
-}
-
-}  // namespace
 
 store::ScheduleRecord schedule_record(const ScheduleConfig& s) {
   store::ScheduleRecord r;
@@ -102,8 +93,7 @@ bool Controller::id_taken(const std::string& id) const {
 ScheduleConfig Controller::add_schedule(ScheduleConfig s) {
   if (s.id.empty()) s.id = "lich-" + std::to_string(unix_ms(clock_.now()));
   if (!valid_id(s.id)) {
-    throw std::invalid_argument(
-        "id: use a-z, 0-9, '-' and '_' (at most 64), e.g. \"sang-thu-hai\"");
+    throw std::invalid_argument(std::string("id: ") + kIdRule);
   }
   if (id_taken(s.id)) throw Refused("id \"" + s.id + "\" is taken; choose another");
   if (!config_.channels.count(s.channel)) {
@@ -166,8 +156,7 @@ void Controller::remove_schedule(const std::string& id) {
 
 PlaylistConfig Controller::put_playlist(PlaylistConfig p) {
   if (!valid_id(p.id)) {
-    throw std::invalid_argument(
-        "id: use a-z, 0-9, '-' and '_' (at most 64), e.g. \"ban-tin-sang\"");
+    throw std::invalid_argument(std::string("id: ") + kIdRule);
   }
   auto own = std::find_if(local_playlists_.begin(), local_playlists_.end(),
                           [&](const PlaylistConfig& l) { return l.id == p.id; });

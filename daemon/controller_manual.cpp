@@ -138,7 +138,7 @@ int Controller::stop_manual(const std::string& channel, bool emergencies_only) {
   for (auto& s : manual_schedules_) {
     if ((!channel.empty() && s.channel != channel) || (emergencies_only && !s.emergency)) continue;
     const Instant start = zone_.to_instant(scheduler::parse_local_datetime(s.start));
-    const milliseconds fade = config_.channels.at(s.channel).fade;
+    const milliseconds fade = fade_of(s.channel);
     const auto played = std::chrono::duration_cast<milliseconds>(now + fade - start);
     if (s.max_duration && *s.max_duration <= played) continue;  // over already
     stopped_ids.insert(s.id);
@@ -159,7 +159,7 @@ int Controller::stop_manual(const std::string& channel, bool emergencies_only) {
     if (!cs.block) continue;
     // `stop --channel` stops whatever plays there; `emergency stop` only what it started.
     if (emergencies_only && !stopped_ids.count(cs.block->entry.schedule_id)) continue;
-    const milliseconds fade = config_.channels.at(name).fade;
+    const milliseconds fade = fade_of(name);
     if (cs.cut_timer) cs.cut_timer->cancel();
     log::notice("controller", name + ": " + cs.block->entry.schedule_id + " stopped by hand");
     cut(cs, "stopped", fade, now + fade);

@@ -37,6 +37,7 @@ boost::json::object Controller::status() const {
   } else {
     out["storage"] = {{"ok", true}};
   }
+  if (!reload_report_.empty()) out["reload"] = reload_report_;
   json::array chans;
   for (const auto& [name, cs] : channels_) {
     json::object c;

@@ -36,7 +36,7 @@ int main(int argc, char** argv) {
       std::cout << kUsage;
       return 0;
     } else if (arg == "--version") {
-      std::cout << "loaxad 0.1.0\n";
+      std::cout << "loaxad " << LOAXA_VERSION << "\n";
       return 0;
     } else if (arg == "--check" || arg == "-t") {
       check = true;

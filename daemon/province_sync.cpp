@@ -333,8 +333,9 @@ std::chrono::milliseconds ProvinceSync::pace(std::size_t bytes) {
 
 void ProvinceSync::start_download(const sync::ManifestMedia& m) {
   const fs::path part = media_dir() / (m.store_name() + ".part");
-  auto owned = std::make_unique<Download>();
-  Download* d = owned.get();
+  auto owned = std::make_shared<Download>();
+  Download* d = owned.get();  // for the set-up below only; callbacks hold `weak`
+  const std::weak_ptr<Download> weak = owned;
   active_[&m] = std::move(owned);
   d->media_id = m.id;
   d->size = m.size;
@@ -362,7 +363,9 @@ void ProvinceSync::start_download(const sync::ManifestMedia& m) {
     }
     req.headers.emplace_back("Range", "bytes=" + std::to_string(d->have) + "-");
   }
-  req.on_headers = [d, part](unsigned status, const std::map<std::string, std::string>& h) {
+  req.on_headers = [weak, part](unsigned status, const std::map<std::string, std::string>& h) {
+    const auto d = weak.lock();
+    if (!d) return false;
     if (status == 206) {
       const auto cr = h.count("content-range") ? h.at("content-range") : "";
       if (cr.rfind("bytes " + std::to_string(d->have) + "-", 0) != 0) {
@@ -390,7 +393,9 @@ void ProvinceSync::start_download(const sync::ManifestMedia& m) {
     }
     return true;
   };
-  req.sink = [this, d](std::string_view piece) {
+  req.sink = [this, weak](std::string_view piece) {
+    const auto d = weak.lock();
+    if (!d) return false;
     if (d->have + static_cast<std::int64_t>(piece.size()) > d->size) {
       d->ok = false;
       d->error =
@@ -412,7 +417,9 @@ void ProvinceSync::start_download(const sync::ManifestMedia& m) {
   const sync::ManifestMedia* mp = &m;
   try {
     d->call = sync::async_http(
-        io_, std::move(req), [this, mp](const sync::HttpResponse& r) { on_download_done(*mp, r); });
+        io_, std::move(req), [this, mp, weak](const sync::HttpResponse& r) {
+          if (!weak.expired()) on_download_done(*mp, r);
+        });
   } catch (const std::exception& e) {
     downloads_failed(e.what());
   }

@@ -33,6 +33,8 @@ class ProvinceSync {
   // Hands the applied manifest (from the database) to the controller, then polls.
   void start();
   void stop();
+  // A reloaded [sync]: the next poll and download use it.
+  void update(const SyncConfig& sync) { sync_ = sync; }
   // Polls at once (API POST /sync, `loaxa sync now`) unless a poll is running.
   void poll_now();
   boost::json::object status() const;
@@ -106,7 +108,9 @@ class ProvinceSync {
   std::string etag_, last_modified_;   // of the manifest last fetched
   std::string manifest_url_;           // where it was, after redirects
   std::optional<Pending> pending_;
-  std::map<const sync::ManifestMedia*, std::unique_ptr<Download>> active_;
+  // Shared with nothing but weakly seen by its request's callbacks: once a download
+  // leaves this map (done, failed, or a sibling's failure clearing it) they find nothing.
+  std::map<const sync::ManifestMedia*, std::shared_ptr<Download>> active_;
   std::chrono::steady_clock::time_point pace_since_{}, pace_last_{};
   std::int64_t pace_bytes_ = 0;
 

@@ -13,6 +13,7 @@
 #include <stdexcept>
 
 #include "daemon/log.hpp"
+#include "daemon/guard.hpp"
 #include "player/probe.hpp"
 
 namespace loaxa::player {
@@ -139,6 +140,35 @@ double first_double(const GstStructure* s, const char* field) {
 }
 
 }  // namespace
+
+std::string check_settings(const ChannelSettings& settings) {
+  gst::ensure_initialised();
+  try {
+    if (!settings.sink.raw_file) {
+      if (settings.kind == "video") {
+        make_video_sink(settings.sink, settings.width, settings.height);
+      } else {
+        make_sink(settings.sink);
+      }
+    }
+    if (settings.audio_sink && !settings.audio_sink->raw_file) make_sink(*settings.audio_sink);
+    if (!settings.live_source.empty()) {
+      GError* raw = nullptr;
+      GstElement* source =
+          gst_parse_bin_from_description(settings.live_source.c_str(), TRUE, &raw);
+      gst::ErrorPtr err(raw);
+      if (source) gst_object_unref(gst_object_ref_sink(source));
+      if (!source || err) {
+        return "live_source \"" + settings.live_source +
+               "\" is not a valid GStreamer description: " +
+               (err ? err->message : "cannot be built");
+      }
+    }
+  } catch (const std::exception& e) {
+    return e.what();
+  }
+  return "";
+}
 
 const char* to_string(EndStatus s) {
   switch (s) {
@@ -280,7 +310,7 @@ constexpr GstClockTime kMinLead = 20 * GST_MSECOND;
 template <typename F>
 void post_to(const std::shared_ptr<Channel::Shared>& shared, std::uint64_t generation, F fn) {
   boost::asio::post(shared->io, [shared, generation, fn = std::move(fn)]() mutable {
-    if (shared->owner) fn(*shared->owner, generation);
+    if (shared->owner) guarded("player", [&] { fn(*shared->owner, generation); });
   });
 }
 
@@ -485,6 +515,7 @@ void Channel::build() {
             type == GST_MESSAGE_ELEMENT || type == GST_MESSAGE_QOS) {
           std::shared_ptr<GstMessage> m(gst_message_ref(msg), gst::MessageUnref{});
           post_to(ctx->shared, ctx->generation, [m](Channel& c, std::uint64_t gen) {
+            inject_fault("bus");
             if (gen == c.generation_) c.on_message(m.get());
           });
         }
@@ -557,14 +588,36 @@ void Channel::schedule_rebuild(const std::string& why) {
 }
 
 void Channel::update(ChannelSettings settings) {
-  const bool sink_changed = !(settings.sink == settings_.sink);
+  // What each item reads when it starts applies at once; what the pipeline is built
+  // from (sink, size, idle slide) when the channel is silent: now, or after what plays.
+  const bool rebuild = !(settings.sink == settings_.sink) || settings.kind != settings_.kind ||
+                       settings.width != settings_.width || settings.height != settings_.height ||
+                       settings.framerate != settings_.framerate ||
+                       !(settings.audio_sink == settings_.audio_sink) ||
+                       settings.idle_slide != settings_.idle_slide ||
+                       settings.idle_text != settings_.idle_text || settings.font != settings_.font;
   settings_.volume = settings.volume;
   settings_.silence_db = settings.silence_db;
+  settings_.dead_air = settings.dead_air;
+  settings_.connect_timeout = settings.connect_timeout;
+  settings_.stall_timeout = settings.stall_timeout;
+  settings_.live_source = settings.live_source;
+  settings_.image_duration = settings.image_duration;
   if (master_) g_object_set(master_, "volume", settings_.volume, nullptr);
-  if (sink_changed) {
-    pending_settings_ = std::move(settings);
-    pending_sink_ = true;
+  if (!rebuild) return;
+  if (items_.empty() && waiting_.empty()) {
+    settings_ = std::move(settings);
+    pending_sink_ = false;
+    teardown();
+    try {
+      build();
+    } catch (const std::exception& e) {
+      schedule_rebuild(e.what());  // checked before the reload; kept trying if it fails now
+    }
+    return;
   }
+  pending_settings_ = std::move(settings);
+  pending_sink_ = true;
 }
 
 GstClockTime Channel::running_now() const {

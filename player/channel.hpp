@@ -44,6 +44,11 @@
 
 namespace loaxa::player {
 
+// Whether a channel with these settings would build its sink, its audio sink and its
+// live source: empty when they do, else what is wrong (for refusing a reload whole
+// before anything changes).
+std::string check_settings(const ChannelSettings& settings);
+
 class Channel : public Output {
  public:
   // Builds and starts the pipeline; throws std::runtime_error for a bad sink.

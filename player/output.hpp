@@ -90,8 +90,9 @@ class Output {
  public:
   virtual ~Output() = default;
   virtual const std::string& name() const = 0;
-  // New settings from a reloaded config: the volume applies at once, a new sink once
-  // the channel is idle.
+  // New settings from a reloaded config: levels, timeouts and the live source apply at
+  // once; a new sink, size or idle slide rebuilds the output when the channel is silent
+  // (at once when it is).
   virtual void update(ChannelSettings settings) = 0;
   // Sounds `file` from `offset`, with `gain` (linear), its first sample at `at` (at once
   // if `at` has passed). A `file` that is an http:// or https:// URL is a stream

@@ -356,15 +356,16 @@ Timeline plan(std::vector<Rule> rules, const PlanOptions& options, const Zone& z
         length = *r.max_duration;
         max_cut = true;
       }
-      if (r.skip_holidays &&
-          std::binary_search(holidays.begin(), holidays.end(),
-                             date::floor<date::days>(zone.to_local_seconds(at)))) {
+      const bool holiday =
+          r.skip_holidays && std::binary_search(holidays.begin(), holidays.end(),
+                                                date::floor<date::days>(zone.to_local_seconds(at)));
+      if (holiday || !r.unavailable.empty()) {
         TimelineEntry e;
         e.rule = static_cast<std::uint32_t>(i);
         e.planned_start = e.start = at;
         e.end = at + length;
         e.status = EntryStatus::blocked;
-        e.why = Why::holiday;
+        e.why = r.unavailable.empty() ? Why::holiday : Why::unavailable;
         tl.entries.push_back(e);
         continue;
       }
@@ -492,6 +493,9 @@ std::string Timeline::reason(const TimelineEntry& e, const Zone& zone) const {
     case Why::holiday:
       s += "; skipped: province holiday " +
            date::format("%Y-%m-%d", date::floor<date::days>(zone.to_local_seconds(e.start)));
+      break;
+    case Why::unavailable:
+      s += "; blocked: " + r.unavailable;
       break;
     case Why::overlap:
       s += "; dropped: overlaps " + name(e.other) + " and its policy is drop";

@@ -42,6 +42,9 @@ struct Rule {
   std::chrono::milliseconds duration{0};  // length of the block from its items
   std::optional<std::chrono::milliseconds> max_duration;
   OverlapPolicy policy = OverlapPolicy::resume;
+  // Set when the rule cannot air at all (its channel left the config): every
+  // occurrence is shown `blocked` with these words, and none airs.
+  std::string unavailable;
 };
 
 // Quiet hours of one channel: local [from, to) times of day; to < from crosses midnight.
@@ -65,6 +68,7 @@ enum class Why : std::uint8_t {
   holiday,          // a province holiday, skip_holidays
   overlap,          // dropped: `other` holds the channel and the policy is drop
   waited_too_long,  // dropped: waited more than max_wait for `other`
+  unavailable,      // blocked: Rule::unavailable says why
 };
 
 struct TimelineEntry {

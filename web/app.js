@@ -237,15 +237,22 @@ const pages = {
       const m3u = files.find((f) => /\.m3u8?$/i.test(f.name));
       if (!m3u) { toast(t('m3u.none'), true); return; }
       const base = m3u.webkitRelativePath.split('/').slice(0, -1).join('/');
-      const byPath = new Map(files.map((f) => [f.webkitRelativePath, f]));
+      // Names as the office PC meant them: '\\' or '/', NFC or NFD (a Mac), and any
+      // letter case when only one file fits (FAT sticks). Every missing line at once.
+      const nfc = (p) => p.normalize('NFC');
+      const byPath = new Map(files.map((f) => [nfc(f.webkitRelativePath), f]));
+      const byFolded = new Map();
+      for (const f of files) { const k = nfc(f.webkitRelativePath).toLowerCase(); byFolded.set(k, byFolded.has(k) ? null : f); }
       const lines = (await m3u.text()).split(/\r?\n/).map((l) => l.replace(/^\uFEFF/, '').trim());
-      const entries = [];
+      const entries = [], missing = [];
       for (const [n, l] of lines.entries()) {
         if (!l || l.startsWith('#')) continue;
-        const f = byPath.get((base ? base + '/' : '') + l.replaceAll('\\', '/'));
-        if (!f) { toast(m3u.name + ':' + (n + 1) + ': ' + l + ' — ' + t('m3u.missing'), true); return; }
+        const want = nfc((base ? base + '/' : '') + l.replaceAll('\\', '/'));
+        const f = byPath.get(want) || byFolded.get(want.toLowerCase());
+        if (!f) { missing.push(m3u.name + ':' + (n + 1) + ': ' + l); continue; }
         entries.push(f);
       }
+      if (missing.length) { toast(missing.join('; ') + ' — ' + t('m3u.missing'), true); return; }
       const ids = [];
       try {
         for (const [i, f] of entries.entries()) {

@@ -1,5 +1,7 @@
 #include "daemon/api/http_server.hpp"
 
+#include "daemon/guard.hpp"
+
 #include <strings.h>
 #include <unistd.h>
 
@@ -227,6 +229,7 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     try {
       resp = upload.handler(request_);
     } catch (const std::exception& e) {
+      log::error("api", request_.method + " " + request_.path + ": " + e.what() + " (answered 500)");
       resp = error_response(500, "internal", e.what());
     }
     std::filesystem::remove(upload_file_, rm);  // the handler copied what it keeps
@@ -256,8 +259,10 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     r.remote = lowest().socket().remote_endpoint(ignored).address().to_string();
     Response resp;
     try {
+      inject_fault("route");
       resp = server_.dispatch(r);
     } catch (const std::exception& e) {
+      log::error("api", r.method + " " + r.path + ": " + e.what() + " (answered 500)");
       resp = error_response(500, "internal", e.what());
     }
     reply(std::move(resp), req.keep_alive());
@@ -281,19 +286,26 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
                             });
   }
 
+  // What every answer carries, whole or chunked: no sniffing, no framing, nothing but
+  // this origin's own scripts.
+  template <class Header>
+  static void common_headers(Header& h, const Response& resp) {
+    h.set(http::field::server, "loaxad");
+    h.set(http::field::content_type, resp.content_type);
+    h.set(http::field::cache_control, "no-store");
+    h.set("X-Content-Type-Options", "nosniff");
+    h.set("Content-Security-Policy",
+          "default-src 'self'; img-src 'self' data: blob:; frame-ancestors 'none'");
+    if (!resp.content_disposition.empty()) {
+      h.set(http::field::content_disposition, resp.content_disposition);
+    }
+  }
+
   void reply(Response resp, bool keep_alive) {
     if (resp.stream) return reply_chunked(std::move(resp), keep_alive);
     auto res = std::make_shared<http::response<http::string_body>>(
         static_cast<http::status>(resp.status), 11);
-    res->set(http::field::server, "loaxad");
-    res->set(http::field::content_type, resp.content_type);
-    res->set(http::field::cache_control, "no-store");
-    res->set("X-Content-Type-Options", "nosniff");
-    res->set("Content-Security-Policy",
-             "default-src 'self'; img-src 'self' data: blob:; frame-ancestors 'none'");
-    if (!resp.content_disposition.empty()) {
-      res->set(http::field::content_disposition, resp.content_disposition);
-    }
+    common_headers(*res, resp);
     if (resp.retry_after_s > 0)
       res->set(http::field::retry_after, std::to_string(resp.retry_after_s));
     if (resp.status == 401) {
@@ -323,12 +335,7 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     auto state = std::make_shared<Chunked>();
     state->header.result(static_cast<http::status>(resp.status));
     state->header.version(11);
-    state->header.set(http::field::server, "loaxad");
-    state->header.set(http::field::content_type, resp.content_type);
-    state->header.set(http::field::cache_control, "no-store");
-    if (!resp.content_disposition.empty()) {
-      state->header.set(http::field::content_disposition, resp.content_disposition);
-    }
+    common_headers(state->header, resp);
     state->header.keep_alive(keep_alive);
     state->header.chunked(true);
     state->produce = std::move(resp.stream);

@@ -6,6 +6,7 @@
 #include <iostream>
 
 #include "daemon/cli/http_client.hpp"
+#include "daemon/cli/playlist_file.hpp"
 #include "daemon/cli/table.hpp"
 #include "daemon/ingest.hpp"
 #include "scheduler/local_time.hpp"
@@ -36,11 +37,14 @@ const std::map<std::string, std::string> kHelp = {
      "Deletes an uploaded media file. Refused while a playlist or schedule names it, while\n"
      "it is on air, or when it came from the config or the province.\n"},
     {"playlist import",
-     "Usage: loaxa playlist import FILE.m3u [--name N] [--title T]\n"
+     "Usage: loaxa playlist import (FILE.m3u|FILE.m3u8|FILE.pls|FILE.xspf|FOLDER) [--name N]\n"
+     "                             [--title T]\n"
      "\n"
-     "Reads an M3U/M3U8 playlist (paths relative to it, as a USB stick holds them), uploads\n"
-     "every file and makes playlist N (default: the file's name as an id). Nothing is\n"
-     "uploaded when an entry is missing or is a URL: the error names file and line.\n"},
+     "Reads a playlist as a USB stick holds it (paths relative to it; '\\' or '/' between\n"
+     "folders; names matched in any Unicode form and, when only one file fits, any letter\n"
+     "case), or a folder (its sound, video and picture files in name order), uploads every\n"
+     "file and makes playlist N (default: the file's name as an id). Nothing is uploaded\n"
+     "when an entry is missing or is a URL: every such entry is named with its line.\n"},
     {"playlist list",
      "Usage: loaxa playlist list [--format table|json]\n"
      "\n"
@@ -163,35 +167,6 @@ int remove(const Args& a, const Endpoint& ep, const std::string& what) {
 
 }  // namespace
 
-std::vector<M3uEntry> read_m3u(const std::string& file) {
-  std::ifstream in(file);
-  if (!in) throw BadInput(file + ": cannot be read");
-  std::vector<M3uEntry> out;
-  std::string line;
-  int n = 0;
-  const fs::path base = fs::path(file).parent_path();
-  while (std::getline(in, line)) {
-    ++n;
-    if (n == 1 && line.starts_with("\xEF\xBB\xBF")) line.erase(0, 3);  // UTF-8 BOM
-    while (!line.empty() && (line.back() == '\r' || line.back() == ' ')) line.pop_back();
-    if (line.empty() || line[0] == '#') continue;
-    if (line.find("://") != std::string::npos) {
-      throw BadInput(file + ":" + std::to_string(n) + ": \"" + line +
-                     "\" is a URL; a playlist holds files (schedule a stream with "
-                     "`loaxa schedule add --stream URL`)");
-    }
-    fs::path p = line;
-    if (p.is_relative()) p = base / p;
-    if (!fs::is_regular_file(p)) {
-      throw BadInput(file + ":" + std::to_string(n) + ": " + p.string() +
-                     " does not exist (paths are relative to the playlist's folder)");
-    }
-    out.push_back({p.string(), n});
-  }
-  if (out.empty()) throw BadInput(file + ": no entries (one file path per line)");
-  return out;
-}
-
 const std::map<std::string, std::string>& library_help() {
   return kHelp;
 }
@@ -255,9 +230,14 @@ int cmd_library(const Args& a, const Endpoint& ep) {
   }
   if (verb == "playlist import") {
     allow_options(a, {"name", "title"});
-    if (a.positional.size() != 1) throw BadInput("loaxa playlist import needs one FILE.m3u");
-    const auto entries = read_m3u(a.positional[0]);
-    const std::string name = option(a, "name", id_from_filename(a.positional[0]));
+    if (a.positional.size() != 1) {
+      throw BadInput("loaxa playlist import needs one playlist file (.m3u, .m3u8, .pls, .xspf) "
+                     "or folder");
+    }
+    const auto entries = read_playlist(a.positional[0]);
+    fs::path source = fs::path(a.positional[0]).lexically_normal();
+    if (!source.has_filename()) source = source.parent_path();
+    const std::string name = option(a, "name", id_from_filename(source.string()));
     json::array items;
     for (const auto& e : entries) {
       const auto id = upload(ep, e.path, "", "");
@@ -268,7 +248,7 @@ int cmd_library(const Args& a, const Endpoint& ep) {
       items.push_back(json::string(*id));
     }
     json::object body{{"id", name},
-                      {"title", option(a, "title", fs::path(a.positional[0]).stem().string())},
+                      {"title", option(a, "title", source.stem().string())},
                       {"items", items}};
     const auto r = http_post(ep.url, "/api/v1/playlists", ep.token, json::serialize(body));
     if (r.status >= 400) return report_failure(r);

@@ -1,5 +1,5 @@
 #pragma once
-// Online verbs for the operator's library: media, playlists (M3U import) and schedules.
+// Online verbs for the operator's library: media, playlists (imported from M3U, PLS, XSPF or a folder) and schedules.
 
 #include <map>
 #include <string>
@@ -13,13 +13,5 @@ const std::map<std::string, std::string>& library_help();
 bool is_library_verb(const std::string& verb);
 int cmd_library(const Args& a, const Endpoint& endpoint);
 
-// The entries of an M3U/M3U8 playlist: absolute paths (relative ones resolved against
-// the playlist's folder), in order, with their line numbers. Throws BadInput naming the
-// file and line of an entry that is a URL or does not exist.
-struct M3uEntry {
-  std::string path;
-  int line = 0;
-};
-std::vector<M3uEntry> read_m3u(const std::string& file);
 
 }  // namespace loaxa::cli

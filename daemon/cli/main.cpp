@@ -46,7 +46,7 @@ constexpr const char* kUsage =
     "  sync now | status      poll the province at once / show the sync state\n"
     "  inbox [accept|reject ID]  the province's normal bulletins awaiting a decision\n"
     "  media add|list|rm      the library: upload files (probed, loudness measured)\n"
-    "  playlist import|list|show  playlists; import an M3U from a USB stick\n"
+    "  playlist import|list|show  playlists; import an M3U, PLS, XSPF or folder from a USB stick\n"
     "  schedule add|list|rm   schedules kept on the box (RFC 5545 rules)\n"
     "  announce TEXT          text to speech, added to the library\n"
     "  play --channel C (MEDIA|PLAYLIST|URL|--live)   play now, above the schedule\n"

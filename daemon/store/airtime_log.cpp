@@ -230,20 +230,22 @@ void AirtimeLog::checkpoint(const std::string& id, std::int64_t position_ms) {
 }
 
 int AirtimeLog::close_interrupted(
-    const std::function<std::string(const std::string&, std::int64_t)>& end_of) {
+    const std::function<std::string(const std::string&, std::int64_t)>& end_of,
+    const std::map<std::string, std::int64_t>& newer) {
   sqlite::Transaction tx(db_);
   auto st = db_.prepare(
       "SELECT id, position_ms, actual_start FROM airtime WHERE status='playing' ORDER BY seq");
   std::vector<std::tuple<std::string, std::int64_t, std::string>> pending;
   while (st.step()) pending.emplace_back(st.text(0), st.int64(1), st.text(2));
   for (auto& [id, pos, start] : pending) {
+    if (auto it = newer.find(id); it != newer.end() && it->second > pos) pos = it->second;
     auto row = find(id);
     row->actual_end = end_of(start, pos);
     row->duration_s = static_cast<double>(pos) / 1000.0;
     row->status = "interrupted";
     row->error =
         "the daemon stopped while this played (crash or power cut); duration is the "
-        "last checkpoint";
+        "last position it kept";
     close_chained(*row);
   }
   tx.commit();

@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -91,8 +92,11 @@ class AirtimeLog {
   std::string insert_closed(AirtimeRow row, std::int64_t start_ms);
   void checkpoint(const std::string& id, std::int64_t position_ms);
   // Closes every row left open by a crash as `interrupted`, with the last checkpointed
-  // duration. `end_of` turns (actual_start, position_ms) into the actual_end text.
-  int close_interrupted(const std::function<std::string(const std::string&, std::int64_t)>& end_of);
+  // duration, or the later position in `newer` (row id -> ms: what the daemon kept in
+  // the page cache each second, which survives a crash of the process but not of the
+  // power). `end_of` turns (actual_start, position_ms) into the actual_end text.
+  int close_interrupted(const std::function<std::string(const std::string&, std::int64_t)>& end_of,
+                        const std::map<std::string, std::int64_t>& newer = {});
 
   void for_each(const AirtimeFilter& filter,
                 const std::function<void(const AirtimeRow&)>& visit) const;

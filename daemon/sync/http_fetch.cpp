@@ -1,5 +1,7 @@
 #include "daemon/sync/http_fetch.hpp"
 
+#include "daemon/guard.hpp"
+
 #include <openssl/ssl.h>
 #include <openssl/x509v3.h>
 #include <zlib.h>
@@ -108,13 +110,20 @@ class Call : public HttpCall, public std::enable_shared_from_this<Call> {
     auto self = shared_from_this();
     resolver_.async_resolve(
         url_.host, url_.port, [self](beast::error_code ec, const tcp::resolver::results_type& r) {
+          if (self->cancelled_) return;
           if (ec) return self->fail("cannot resolve " + self->url_.host, ec);
           self->tcp().async_connect(
-              r, [self](beast::error_code ec2, const tcp::endpoint&) { self->on_tcp(ec2); });
+              r, [self](beast::error_code ec2, const tcp::endpoint&) {
+                if (!self->cancelled_) self->on_tcp(ec2);
+              });
         });
   }
 
+  // After cancel() nothing of the request's is called again: not done, not on_headers,
+  // not the sink, not pace, even for a read that had already completed and waits in the
+  // loop's queue (every handler checks cancelled_ first).
   void cancel() override {
+    cancelled_ = true;
     done_ = nullptr;
     resolver_.cancel();
     pace_timer_.cancel();
@@ -151,6 +160,7 @@ class Call : public HttpCall, public std::enable_shared_from_this<Call> {
     if (request_.sink) tcp().expires_after(request_.timeout);
     auto self = shared_from_this();
     tls_->async_handshake(ssl::stream_base::client, [self](beast::error_code ec2) {
+      if (self->cancelled_) return;
       if (ec2) {
         const long verify = SSL_get_verify_result(self->tls_->native_handle());
         std::string why = ec2.message();
@@ -170,12 +180,15 @@ class Call : public HttpCall, public std::enable_shared_from_this<Call> {
     if (request_.sink) tcp().expires_after(request_.timeout);
     on_stream([&](auto& stream) {
       http::async_write(stream, req_, [self](beast::error_code ec2, std::size_t) {
+        if (self->cancelled_) return;
         if (ec2) return self->fail("sending the request failed", ec2);
         if (self->request_.sink) self->tcp().expires_after(self->request_.timeout);
         self->on_stream([&](auto& s) {
           http::async_read_header(
               s, self->buffer_, self->parser_,
-              [self](beast::error_code ec3, std::size_t) { self->on_header(ec3); });
+              [self](beast::error_code ec3, std::size_t) {
+                if (!self->cancelled_) self->on_header(ec3);
+              });
         });
       });
     });
@@ -198,6 +211,7 @@ class Call : public HttpCall, public std::enable_shared_from_this<Call> {
     if (request_.on_headers && !request_.on_headers(response_.status, response_.headers)) {
       return close_and_finish();
     }
+    if (cancelled_) return;  // on_headers cancelled it
     read_body();
   }
 
@@ -209,12 +223,14 @@ class Call : public HttpCall, public std::enable_shared_from_this<Call> {
     auto self = shared_from_this();
     on_stream([&](auto& stream) {
       http::async_read_some(stream, buffer_, parser_, [self](beast::error_code ec, std::size_t) {
+        if (self->cancelled_) return;  // a read that completed after cancel() delivers nothing
         if (ec == http::error::need_buffer) ec = {};
         if (ec) return self->fail("reading the response failed", ec);
         const std::size_t n = sizeof self->chunk_ - self->parser_.get().body().size;
         const std::string_view piece(self->chunk_, n);
         if (self->request_.sink) {
           if (n > 0 && !self->request_.sink(piece)) return self->close_and_finish();
+          if (self->cancelled_) return;  // the sink cancelled it
         } else {
           if (self->response_.body.size() + n > self->request_.body_limit) {
             HttpResponse r;
@@ -226,10 +242,11 @@ class Call : public HttpCall, public std::enable_shared_from_this<Call> {
         }
         const auto delay =
             self->request_.pace ? self->request_.pace(n) : std::chrono::milliseconds(0);
+        if (self->cancelled_) return;  // pace cancelled it
         if (delay.count() <= 0) return self->read_body();
         self->pace_timer_.expires_after(delay);
         self->pace_timer_.async_wait([self](const beast::error_code& e) {
-          if (!e) self->read_body();
+          if (!e && !self->cancelled_) self->read_body();
         });
       });
     });
@@ -252,7 +269,7 @@ class Call : public HttpCall, public std::enable_shared_from_this<Call> {
   }
 
   void finish(HttpResponse r) {
-    if (!done_) return;
+    if (cancelled_ || !done_) return;
     auto done = std::move(done_);
     done_ = nullptr;
     done(std::move(r));
@@ -271,6 +288,7 @@ class Call : public HttpCall, public std::enable_shared_from_this<Call> {
   HttpResponse response_;
   char chunk_[64 * 1024]{};
   std::function<void(HttpResponse)> done_;
+  bool cancelled_ = false;
 };
 
 // Follows redirects (at most HttpRequest::max_redirects, never from https to http),
@@ -296,13 +314,14 @@ class Chain : public HttpCall, public std::enable_shared_from_this<Chain> {
   }
 
   void cancel() override {
+    cancelled_ = true;
     done_ = nullptr;
     if (current_) current_->cancel();
   }
 
  private:
   void on_done(const std::string& url, HttpResponse r) {
-    if (!done_) return;
+    if (cancelled_ || !done_) return;
     const unsigned st = r.status;
     if (r.error.empty() && (st == 301 || st == 302 || st == 303 || st == 307 || st == 308) &&
         r.headers.count("location")) {
@@ -333,7 +352,12 @@ class Chain : public HttpCall, public std::enable_shared_from_this<Chain> {
     auto done = std::move(done_);
     done_ = nullptr;
     current_.reset();
-    if (done) done(std::move(r));
+    if (done) {
+      guarded("sync", [&] {
+        inject_fault("download");
+        done(std::move(r));
+      });
+    }
   }
 
   boost::asio::io_context& io_;
@@ -341,6 +365,7 @@ class Chain : public HttpCall, public std::enable_shared_from_this<Chain> {
   std::function<void(HttpResponse)> done_;
   std::shared_ptr<Call> current_;
   int hops_ = 0;
+  bool cancelled_ = false;
 };
 
 }  // namespace

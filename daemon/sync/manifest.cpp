@@ -8,6 +8,7 @@
 #include <regex>
 #include <set>
 
+#include "daemon/id.hpp"
 #include "daemon/sync/keys.hpp"
 #include "player/output.hpp"
 #include "scheduler/local_time.hpp"
@@ -18,17 +19,6 @@ namespace loaxa::sync {
 namespace json = boost::json;
 
 namespace {
-
-bool valid_id(std::string_view s) {
-  if (s.empty() || s.size() > 64) return false;
-  for (std::size_t i = 0; i < s.size(); ++i) {
-    const char c = s[i];
-    const bool ok =
-        (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || (i > 0 && (c == '-' || c == '_'));
-    if (!ok) return false;
-  }
-  return true;
-}
 
 std::string type_name(const json::value& v) {
   switch (v.kind()) {
