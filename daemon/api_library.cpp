@@ -26,9 +26,9 @@ Response error_answer(const std::exception& e) {
   if (dynamic_cast<const Controller::Refused*>(&e)) return error_response(409, "refused", e.what());
   if (dynamic_cast<const std::invalid_argument*>(&e))
     return error_response(400, "bad_input", e.what());
-  return error_response(500, "internal",
-                        std::string("the box could not do it: ") + e.what() +
-                            " (the daemon's log says more)");
+  return error_response(
+      500, "internal",
+      std::string("the box could not do it: ") + e.what() + " (the daemon's log says more)");
 }
 
 namespace {
@@ -118,7 +118,6 @@ std::optional<Response> read_items(const boost::json::object& body, PlaylistConf
   }
   return std::nullopt;
 }
-
 
 std::optional<std::string> string_field(const boost::json::object& o, const char* key,
                                         Response& error, bool required) {

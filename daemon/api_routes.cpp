@@ -304,7 +304,6 @@ void add_access_routes(api::HttpServer& server, store::Store& store) {
   });
 }
 
-
 // Reads body.content ("media id", "playlist id", "http://...", or body.live = true).
 std::optional<std::string> content_of(const boost::json::object& body, Response& error) {
   const auto* live = body.if_contains("live");

@@ -2,11 +2,10 @@
 
 #include <systemd/sd-daemon.h>
 
+#include <boost/json.hpp>
 #include <csignal>
 #include <cstdlib>
 #include <ctime>
-
-#include <boost/json.hpp>
 
 #include "daemon/api_routes.hpp"
 #include "daemon/guard.hpp"
@@ -87,8 +86,8 @@ int App::run() {
       io_.run();
       break;
     } catch (const std::exception& e) {
-      log::error("loaxad", std::string("an event-loop handler failed (") + e.what() +
-                               "); the loop goes on");
+      log::error("loaxad",
+                 std::string("an event-loop handler failed (") + e.what() + "); the loop goes on");
     }
   }
   log::notice("loaxad", "stopped");
@@ -162,14 +161,14 @@ std::string joined(const std::vector<std::string>& parts, const char* sep) {
 
 void App::reload() {
   sd_notify(0, "RELOADING=1");
-  boost::json::object report{{"file", options_.config_file.string()},
-                             {"at", controller_->zone().format_iso(std::chrono::system_clock::now())}};
+  boost::json::object report{
+      {"file", options_.config_file.string()},
+      {"at", controller_->zone().format_iso(std::chrono::system_clock::now())}};
   std::vector<std::string> problems;
   auto result = load_config(options_.config_file);
   for (const auto& p : result.problems) problems.push_back(p.to_string());
   if (result.config && result.config->box.state_dir != config_.box.state_dir) {
-    problems.emplace_back(
-        "box.state_dir changed; restart loaxad to move the database");
+    problems.emplace_back("box.state_dir changed; restart loaxad to move the database");
   }
   if (problems.empty()) {
     for (auto& p : controller_->check(*result.config)) problems.push_back(std::move(p));
@@ -187,8 +186,8 @@ void App::reload() {
       try {
         controller_->apply(config_);
       } catch (const std::exception& again) {
-        log::error("config", std::string("restoring the running config failed too: ") +
-                                 again.what());
+        log::error("config",
+                   std::string("restoring the running config failed too: ") + again.what());
       }
     }
   }
@@ -197,15 +196,14 @@ void App::reload() {
     if (pusher_ && config_.airtime.push) pusher_->update(*config_.airtime.push);
     log::notice("config", "reloaded " + options_.config_file.string());
     if (!restart.empty()) {
-      log::warning("config", "khởi động lại để áp dụng / restart loaxad to apply: " +
-                                 joined(restart, ", "));
+      log::warning("config",
+                   "khởi động lại để áp dụng / restart loaxad to apply: " + joined(restart, ", "));
     }
     boost::json::array keys;
     for (const auto& k : restart) keys.emplace_back(k);
     report["result"] = "applied";
     report["restart_needed"] = std::move(keys);
-    if (!restart.empty())
-      report["message"] = "khởi động lại để áp dụng: " + joined(restart, ", ");
+    if (!restart.empty()) report["message"] = "khởi động lại để áp dụng: " + joined(restart, ", ");
   } else {
     for (const auto& p : problems) log::error("config", p);
     log::error("config", "the new config was refused; the running one stays in force");
@@ -213,8 +211,8 @@ void App::reload() {
     for (const auto& p : problems) list.emplace_back(p);
     report["result"] = "refused";
     report["problems"] = std::move(list);
-    report["message"] = "cấu hình mới bị từ chối, cấu hình đang chạy vẫn giữ nguyên: " +
-                        joined(problems, "; ");
+    report["message"] =
+        "cấu hình mới bị từ chối, cấu hình đang chạy vẫn giữ nguyên: " + joined(problems, "; ");
   }
   controller_->set_reload_report(std::move(report));
   sd_notify(0, "READY=1");

@@ -1,7 +1,5 @@
 #include "daemon/clock.hpp"
 
-#include "daemon/guard.hpp"
-
 #include <sys/timex.h>
 #include <systemd/sd-bus.h>
 #include <unistd.h>
@@ -13,6 +11,8 @@
 #include <cstdint>
 #include <limits>
 #include <optional>
+
+#include "daemon/guard.hpp"
 
 namespace loaxa {
 namespace {

@@ -1,13 +1,12 @@
 #include "daemon/config.hpp"
 
-#include "daemon/id.hpp"
-
 #include <fstream>
 #include <regex>
 #include <set>
 #include <sstream>
 
 #include "daemon/config_reader.hpp"
+#include "daemon/id.hpp"
 #include "daemon/store/report.hpp"
 #include "daemon/sync/http_fetch.hpp"
 #include "player/gst/gst_ptr.hpp"

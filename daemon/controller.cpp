@@ -66,7 +66,7 @@ milliseconds Controller::fade_of(const std::string& name) const {
 }
 
 player::ChannelSettings Controller::settings_for(const Config& config,
-                                                const ChannelConfig& ch) const {
+                                                 const ChannelConfig& ch) const {
   player::ChannelSettings settings;
   settings.name = ch.name;
   settings.kind = ch.kind;

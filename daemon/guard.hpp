@@ -28,8 +28,9 @@ void guarded(std::string_view where, F&& fn) noexcept {
     log::error(where, std::string("a handler failed and was stopped at the event loop's edge (") +
                           e.what() + "); playout goes on");
   } catch (...) {
-    log::error(where, "a handler failed with an unknown exception at the event loop's edge; "
-                      "playout goes on");
+    log::error(where,
+               "a handler failed with an unknown exception at the event loop's edge; "
+               "playout goes on");
   }
 }
 

@@ -416,10 +416,9 @@ void ProvinceSync::start_download(const sync::ManifestMedia& m) {
   req.pace = [this](std::size_t bytes) { return pace(bytes); };
   const sync::ManifestMedia* mp = &m;
   try {
-    d->call = sync::async_http(
-        io_, std::move(req), [this, mp, weak](const sync::HttpResponse& r) {
-          if (!weak.expired()) on_download_done(*mp, r);
-        });
+    d->call = sync::async_http(io_, std::move(req), [this, mp, weak](const sync::HttpResponse& r) {
+      if (!weak.expired()) on_download_done(*mp, r);
+    });
   } catch (const std::exception& e) {
     downloads_failed(e.what());
   }

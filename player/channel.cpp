@@ -12,8 +12,8 @@
 #include <optional>
 #include <stdexcept>
 
-#include "daemon/log.hpp"
 #include "daemon/guard.hpp"
+#include "daemon/log.hpp"
 #include "player/probe.hpp"
 
 namespace loaxa::player {
@@ -154,8 +154,7 @@ std::string check_settings(const ChannelSettings& settings) {
     if (settings.audio_sink && !settings.audio_sink->raw_file) make_sink(*settings.audio_sink);
     if (!settings.live_source.empty()) {
       GError* raw = nullptr;
-      GstElement* source =
-          gst_parse_bin_from_description(settings.live_source.c_str(), TRUE, &raw);
+      GstElement* source = gst_parse_bin_from_description(settings.live_source.c_str(), TRUE, &raw);
       gst::ErrorPtr err(raw);
       if (source) gst_object_unref(gst_object_ref_sink(source));
       if (!source || err) {

@@ -1,7 +1,5 @@
 #include "daemon/api/http_server.hpp"
 
-#include "daemon/guard.hpp"
-
 #include <strings.h>
 #include <unistd.h>
 
@@ -20,6 +18,8 @@
 #include <stdexcept>
 #include <system_error>
 #include <type_traits>
+
+#include "daemon/guard.hpp"
 
 namespace loaxa::api {
 
@@ -229,7 +229,8 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     try {
       resp = upload.handler(request_);
     } catch (const std::exception& e) {
-      log::error("api", request_.method + " " + request_.path + ": " + e.what() + " (answered 500)");
+      log::error("api",
+                 request_.method + " " + request_.path + ": " + e.what() + " (answered 500)");
       resp = error_response(500, "internal", e.what());
     }
     std::filesystem::remove(upload_file_, rm);  // the handler copied what it keeps

@@ -231,8 +231,9 @@ int cmd_library(const Args& a, const Endpoint& ep) {
   if (verb == "playlist import") {
     allow_options(a, {"name", "title"});
     if (a.positional.size() != 1) {
-      throw BadInput("loaxa playlist import needs one playlist file (.m3u, .m3u8, .pls, .xspf) "
-                     "or folder");
+      throw BadInput(
+          "loaxa playlist import needs one playlist file (.m3u, .m3u8, .pls, .xspf) "
+          "or folder");
     }
     const auto entries = read_playlist(a.positional[0]);
     fs::path source = fs::path(a.positional[0]).lexically_normal();
@@ -247,9 +248,8 @@ int cmd_library(const Args& a, const Endpoint& ep) {
       }
       items.push_back(json::string(*id));
     }
-    json::object body{{"id", name},
-                      {"title", option(a, "title", source.stem().string())},
-                      {"items", items}};
+    json::object body{
+        {"id", name}, {"title", option(a, "title", source.stem().string())}, {"items", items}};
     const auto r = http_post(ep.url, "/api/v1/playlists", ep.token, json::serialize(body));
     if (r.status >= 400) return report_failure(r);
     std::cout << name << " (" << items.size() << " mục / items)\n";

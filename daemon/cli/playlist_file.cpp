@@ -139,9 +139,9 @@ std::string lower(std::string s) {
   return s;
 }
 
-const std::set<std::string> kMediaExtensions = {
-    ".wav", ".mp3", ".ogg", ".oga",  ".opus", ".flac", ".m4a", ".aac", ".mp4",
-    ".m4v", ".webm", ".mkv", ".mov", ".png",  ".jpg",  ".jpeg", ".webp"};
+const std::set<std::string> kMediaExtensions = {".wav", ".mp3", ".ogg", ".oga",  ".opus", ".flac",
+                                                ".m4a", ".aac", ".mp4", ".m4v",  ".webm", ".mkv",
+                                                ".mov", ".png", ".jpg", ".jpeg", ".webp"};
 
 }  // namespace
 
@@ -154,8 +154,8 @@ std::optional<fs::path> find_entry(const fs::path& base, const std::string& writ
   }
   std::replace(written.begin(), written.end(), '\\', '/');
   // "/C:/Users/..." (a file URI of a Windows PC) and "C:/Users/...".
-  if (written.size() > 2 && written[0] == '/' && std::isalpha(static_cast<unsigned char>(written[1])) &&
-      written[2] == ':')
+  if (written.size() > 2 && written[0] == '/' &&
+      std::isalpha(static_cast<unsigned char>(written[1])) && written[2] == ':')
     written.erase(0, 1);
   const bool drive = written.size() > 1 && std::isalpha(static_cast<unsigned char>(written[0])) &&
                      written[1] == ':';

@@ -1,7 +1,5 @@
 #include "daemon/sync/http_fetch.hpp"
 
-#include "daemon/guard.hpp"
-
 #include <openssl/ssl.h>
 #include <openssl/x509v3.h>
 #include <zlib.h>
@@ -16,6 +14,8 @@
 #include <filesystem>
 #include <optional>
 #include <stdexcept>
+
+#include "daemon/guard.hpp"
 
 namespace loaxa::sync {
 
@@ -112,10 +112,9 @@ class Call : public HttpCall, public std::enable_shared_from_this<Call> {
         url_.host, url_.port, [self](beast::error_code ec, const tcp::resolver::results_type& r) {
           if (self->cancelled_) return;
           if (ec) return self->fail("cannot resolve " + self->url_.host, ec);
-          self->tcp().async_connect(
-              r, [self](beast::error_code ec2, const tcp::endpoint&) {
-                if (!self->cancelled_) self->on_tcp(ec2);
-              });
+          self->tcp().async_connect(r, [self](beast::error_code ec2, const tcp::endpoint&) {
+            if (!self->cancelled_) self->on_tcp(ec2);
+          });
         });
   }
 
@@ -184,11 +183,10 @@ class Call : public HttpCall, public std::enable_shared_from_this<Call> {
         if (ec2) return self->fail("sending the request failed", ec2);
         if (self->request_.sink) self->tcp().expires_after(self->request_.timeout);
         self->on_stream([&](auto& s) {
-          http::async_read_header(
-              s, self->buffer_, self->parser_,
-              [self](beast::error_code ec3, std::size_t) {
-                if (!self->cancelled_) self->on_header(ec3);
-              });
+          http::async_read_header(s, self->buffer_, self->parser_,
+                                  [self](beast::error_code ec3, std::size_t) {
+                                    if (!self->cancelled_) self->on_header(ec3);
+                                  });
         });
       });
     });

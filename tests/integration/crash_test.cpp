@@ -23,10 +23,11 @@ TEST_F(DaemonTest, ASigkillMidPlayLosesAtMostASecondOfTheRow) {
   std::vector<double> rendered;  // seconds of tone at the sink before each kill
   for (int i = 0; i <= kKills; ++i) {
     const bool last = i == kKills;  // one more start closes the last kill's row
-    write_config(last ? "" : "[[schedule]]\nid = \"s" + std::to_string(i) +
-                                 "\"\nchannel = \"loudspeaker\"\nfile = \"tone.wav\"\n"
-                                 "start = \"" +
-                                 local(start_in(2s)) + "\"\n");
+    write_config(last ? ""
+                      : "[[schedule]]\nid = \"s" + std::to_string(i) +
+                            "\"\nchannel = \"loudspeaker\"\nfile = \"tone.wav\"\n"
+                            "start = \"" +
+                            local(start_in(2s)) + "\"\n");
     std::error_code ec;
     const auto before = std::filesystem::file_size(out(), ec);
     auto daemon = start_daemon();

@@ -20,9 +20,7 @@ namespace {
 class ReloadTest : public DaemonTest {
  protected:
   std::filesystem::path loa2_out() const { return dir.path() / "loa2.raw"; }
-  std::string loa2() const {
-    return "\n[channels.loa2]\nsink = \"" + sink_to(loa2_out()) + "\"\n";
-  }
+  std::string loa2() const { return "\n[channels.loa2]\nsink = \"" + sink_to(loa2_out()) + "\"\n"; }
   // The config's own playlist makes `tone` a media id the API can schedule.
   static std::string playlist() { return "[[playlist]]\nid = \"p\"\nitems = [\"tone.wav\"]\n"; }
 
@@ -38,7 +36,8 @@ class ReloadTest : public DaemonTest {
     std::vector<std::string> out;
     const auto entries = boost::json::parse(r.body);
     for (const auto& e : entries.as_array()) {
-      if (field(e, "schedule_id") == id) out.push_back(field(e, "status") + "|" + field(e, "reason"));
+      if (field(e, "schedule_id") == id)
+        out.push_back(field(e, "status") + "|" + field(e, "reason"));
     }
     return out;
   }
@@ -51,9 +50,9 @@ TEST_F(ReloadTest, AReloadThatRemovesAChannelKeepsItsScheduleBlockedUntilTheChan
   write_config(playlist(), loa2());
   auto daemon = start_daemon();
   const std::string at = local(start_in(1800s));
-  auto r = cli::http_post(url(), "/api/v1/schedules", api_token,
-                          R"({"id": "tren-loa2", "channel": "loa2", "content": "p", "start": ")" +
-                              at + R"("})");
+  auto r = cli::http_post(
+      url(), "/api/v1/schedules", api_token,
+      R"({"id": "tren-loa2", "channel": "loa2", "content": "p", "start": ")" + at + R"("})");
   ASSERT_EQ(r.status, 201) << r.body;
   ASSERT_EQ(preview_of("tren-loa2").size(), 1u);
   EXPECT_EQ(preview_of("tren-loa2")[0].substr(0, 5), "airs|");
@@ -84,9 +83,10 @@ TEST_F(ReloadTest, AReloadThatRemovesAChannelKeepsItsScheduleBlockedUntilTheChan
 // in /api/v1/status, and what played goes on.
 TEST_F(ReloadTest, AReloadWithASinkThatDoesNotBuildIsRefusedWholeAndPlayoutGoesOn) {
   write_tone_wav(dir.path() / "tone.wav", 4.0, 440);
-  write_config("[[schedule]]\nid = \"dang-phat\"\nchannel = \"loudspeaker\"\nfile = \"tone.wav\"\n"
-               "start = \"" +
-               local(start_in(2s)) + "\"\n");
+  write_config(
+      "[[schedule]]\nid = \"dang-phat\"\nchannel = \"loudspeaker\"\nfile = \"tone.wav\"\n"
+      "start = \"" +
+      local(start_in(2s)) + "\"\n");
   auto daemon = start_daemon();
   ASSERT_TRUE(daemon->wait_for_line("started tone", 15s)) << daemon->output();
   std::ofstream(config(), std::ios::app)
@@ -135,14 +135,15 @@ TEST_F(ReloadTest, AnExceptionInAnyHandlerIsStoppedAtTheLoopsEdgeAndTheBoxStaysO
   write_tone_wav(dir.path() / "tone.wav", 2.0, 440);
   const int closed = free_port();  // nobody listens: the push fails at once
   const Instant start = start_in(3s);
-  write_config("[[schedule]]\nid = \"sang\"\nchannel = \"loudspeaker\"\nfile = \"tone.wav\"\n"
-               "start = \"" +
-                   local(start) + "\"\n",
-               "\n[airtime.push]\nurl = \"http://127.0.0.1:" + std::to_string(closed) +
-                   "/ingest\"\ninterval = \"1s\"\n");
-  auto daemon = std::make_unique<Process>(std::vector<std::string>{
-      "/usr/bin/env", "LOAXA_FAULT=timer,bus,route,download", LOAXAD_BIN, "--config",
-      config().string()});
+  write_config(
+      "[[schedule]]\nid = \"sang\"\nchannel = \"loudspeaker\"\nfile = \"tone.wav\"\n"
+      "start = \"" +
+          local(start) + "\"\n",
+      "\n[airtime.push]\nurl = \"http://127.0.0.1:" + std::to_string(closed) +
+          "/ingest\"\ninterval = \"1s\"\n");
+  auto daemon = std::make_unique<Process>(
+      std::vector<std::string>{"/usr/bin/env", "LOAXA_FAULT=timer,bus,route,download", LOAXAD_BIN,
+                               "--config", config().string()});
   ASSERT_TRUE(daemon->wait_for_line("loaxad: box ", 15s)) << daemon->output();
   const auto first = cli::http_get(url(), "/api/v1/status", api_token);
   EXPECT_EQ(first.status, 500) << first.body;  // the route that threw

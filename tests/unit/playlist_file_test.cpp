@@ -53,7 +53,8 @@ class PlaylistFile : public ::testing::Test {
 TEST_F(PlaylistFile, AWindowsM3u8WithBackslashesImports) {
   touch("Ban tin/tin-sang.wav");
   touch("nhac-hieu.wav");
-  const auto list = write("Bản tin.m3u8", "\xEF\xBB\xBF#EXTM3U\r\nnhac-hieu.wav\r\nBan tin\\tin-sang.wav\r\n");
+  const auto list =
+      write("Bản tin.m3u8", "\xEF\xBB\xBF#EXTM3U\r\nnhac-hieu.wav\r\nBan tin\\tin-sang.wav\r\n");
   const auto entries = read_playlist(list.string());
   ASSERT_EQ(entries.size(), 2u);
   EXPECT_EQ(entries[1].path, (dir_ / "Ban tin" / "tin-sang.wav").string());
@@ -94,9 +95,9 @@ TEST_F(PlaylistFile, LetterCaseIsIgnoredOnlyWhenExactlyOneFileFits) {
 
 TEST_F(PlaylistFile, EveryMissingEntryIsNamedAtOnceWithItsLine) {
   touch("co.wav");
-  const auto list =
-      write("hong.m3u", "#EXTM3U\nco.wav\nkhong-co-1.wav\nco.wav\nthu-muc\\khong-co-2.wav\n"
-                        "http://dai.example/luong\n");
+  const auto list = write("hong.m3u",
+                          "#EXTM3U\nco.wav\nkhong-co-1.wav\nco.wav\nthu-muc\\khong-co-2.wav\n"
+                          "http://dai.example/luong\n");
   try {
     read_playlist(list.string());
     FAIL() << "no error";
@@ -125,17 +126,18 @@ TEST_F(PlaylistFile, PlsEntriesGoInTheirNumbersOrder) {
 TEST_F(PlaylistFile, XspfLocationsAreUrisRelativeOrFile) {
   touch("Ban tin/tin sáng.wav");
   touch("nhac-hieu.wav");
-  const auto list = write("list.xspf",
-                          "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
-                          "<playlist version=\"1\" xmlns=\"http://xspf.org/ns/0/\">\n"
-                          "  <trackList>\n"
-                          "    <track><location>nhac-hieu.wav</location></track>\n"
-                          "    <track><title>Tin</title>\n"
-                          "      <location>file:///C:/Users/x/Ban%20tin/tin%20s%C3%A1ng.wav</location>\n"
-                          "    </track>\n"
-                          "    <track><location>khong-co.wav</location></track>\n"
-                          "  </trackList>\n"
-                          "</playlist>\n");
+  const auto list =
+      write("list.xspf",
+            "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+            "<playlist version=\"1\" xmlns=\"http://xspf.org/ns/0/\">\n"
+            "  <trackList>\n"
+            "    <track><location>nhac-hieu.wav</location></track>\n"
+            "    <track><title>Tin</title>\n"
+            "      <location>file:///C:/Users/x/Ban%20tin/tin%20s%C3%A1ng.wav</location>\n"
+            "    </track>\n"
+            "    <track><location>khong-co.wav</location></track>\n"
+            "  </trackList>\n"
+            "</playlist>\n");
   try {
     read_playlist(list.string());
     FAIL() << "no error";
@@ -145,7 +147,8 @@ TEST_F(PlaylistFile, XspfLocationsAreUrisRelativeOrFile) {
   }
   touch("khong-co.wav");
   const auto entries = read_playlist(list.string());
-  EXPECT_EQ(names(entries), (std::vector<std::string>{"nhac-hieu.wav", "tin sáng.wav", "khong-co.wav"}));
+  EXPECT_EQ(names(entries),
+            (std::vector<std::string>{"nhac-hieu.wav", "tin sáng.wav", "khong-co.wav"}));
   EXPECT_EQ(entries[1].line, 6);
 
   try {
