@@ -2,6 +2,9 @@
 // The daemon's HTTP endpoints, wired onto the server: health, status, airtime, reports,
 // preview, sync, tokens and the audit trail; every one checks its caller's role.
 
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/thread_pool.hpp>
+
 #include "daemon/api/http_server.hpp"
 #include "daemon/controller.hpp"
 #include "daemon/province_sync.hpp"
@@ -22,8 +25,15 @@ api::Response error_answer(const std::exception& e);
 // Media (uploads), playlists and schedules (api_library.cpp).
 void add_library_routes(api::HttpServer& server, Controller& controller, store::Store& store);
 
+// Work that must not hold up the event loop (password hashing) runs on `pool`; its
+// result comes back to `io`.
+struct OffLoop {
+  boost::asio::io_context& io;
+  boost::asio::thread_pool& pool;
+};
+
 // `sync` is null when [sync] is not configured.
 void add_routes(api::HttpServer& server, Controller& controller, store::Store& store,
-                ProvinceSync* sync);
+                ProvinceSync* sync, OffLoop off_loop);
 
 }  // namespace loaxa

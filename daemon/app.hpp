@@ -5,6 +5,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <boost/asio/thread_pool.hpp>
 #include <filesystem>
 #include <memory>
 
@@ -39,6 +40,8 @@ class App {
   Config config_;
   DaemonOptions options_;
   boost::asio::io_context io_;
+  // Work kept off the event loop (password hashing); joined before io_ goes.
+  boost::asio::thread_pool workers_{1};
   boost::asio::signal_set signals_;
   boost::asio::steady_timer ticker_;
   boost::asio::steady_timer stop_deadline_;

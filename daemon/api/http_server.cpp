@@ -266,6 +266,15 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
       log::error("api", r.method + " " + r.path + ": " + e.what() + " (answered 500)");
       resp = error_response(500, "internal", e.what());
     }
+    if (resp.later) {
+      // The connection waits (its read is not re-armed) until the work is done.
+      auto later = std::move(resp.later);
+      later([self = this->shared_from_this(), keep = req.keep_alive()](Response answer) {
+        answer.later = nullptr;
+        self->reply(std::move(answer), keep);
+      });
+      return;
+    }
     reply(std::move(resp), req.keep_alive());
   }
 

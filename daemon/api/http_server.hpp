@@ -54,6 +54,10 @@ struct Response {
   std::function<bool(std::string& chunk)> stream;
   std::string content_disposition;  // e.g. attachment; filename="bao-cao.xlsx"
   int retry_after_s = 0;            // 429: when to try again
+  // An answer that takes work off the event loop (a password hash): when set, the
+  // session hands `later` the function that sends the real answer, which must be called
+  // once, on the event loop; nothing else of this Response is sent.
+  std::function<void(std::function<void(Response)> answer)> later;
 };
 
 // {"error": {"code": ..., "message": ...}} with the given HTTP status.
