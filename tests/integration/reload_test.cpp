@@ -9,6 +9,7 @@
 
 #include <boost/json.hpp>
 #include <fstream>
+#include <random>
 
 #include "daemon/cli/http_client.hpp"
 #include "daemon_fixture.hpp"
@@ -167,6 +168,98 @@ TEST_F(ReloadTest, AnExceptionInAnyHandlerIsStoppedAtTheLoopsEdgeAndTheBoxStaysO
   const auto [from, to] = sounding_span(samples);
   ASSERT_LT(from, to);
   EXPECT_NEAR(static_cast<double>(to - from) / kRate, 2.0, 0.05);
+}
+
+}  // namespace
+}  // namespace loaxa::test
+
+namespace loaxa::test {
+namespace {
+
+// 200 reloads, valid and invalid at random, while a block plays and API schedules
+// exist (one on a channel the reloads add and remove): the daemon never exits, each
+// reload is applied or refused with its reason, and the block is heard whole.
+TEST_F(ReloadTest, TwoHundredRandomReloadsWhileABlockPlays) {
+  write_tone_wav(dir.path() / "tone.wav", 30.0, 440);
+  const Instant start = start_in(2s);
+  const std::string schedule = "[[schedule]]\nid = \"dang-phat\"\nchannel = \"loudspeaker\"\n"
+                               "file = \"tone.wav\"\nstart = \"" +
+                               local(start) + "\"\n";
+  write_config(playlist() + schedule, loa2());
+  auto daemon = start_daemon();
+  const std::string later = local(start_in(3600s));
+  for (const char* ch : {"loudspeaker", "loa2"}) {
+    const auto r = cli::http_post(url(), "/api/v1/schedules", api_token,
+                                  std::string(R"({"channel": ")") + ch +
+                                      R"(", "content": "p", "start": ")" + later + R"("})");
+    ASSERT_EQ(r.status, 201) << r.body;
+  }
+  ASSERT_TRUE(daemon->wait_for_line("started tone", 15s)) << daemon->output();
+
+  std::mt19937 random(16);
+  const auto pick = [&](int n) { return std::uniform_int_distribution<int>(0, n - 1)(random); };
+  // Each breaks the file in its own way; the reason the log gives contains `why`.
+  const std::vector<std::pair<std::string, std::string>> breakers = {
+      {"\nvolum = 3\n", "unknown key"},
+      {"\n[channels.loa3]\nsink = \"khong-co-phan-tu ! fakesink\"\n", "channels.loa3"},
+      {"\n[[schedule]]\nid = \"sai\"\nchannel = \"loudspeaker\"\nfile = \"tone.wav\"\n"
+       "start = \"2022-07-01T06:00:00\"\nrrule = \"FREQ=SOMETIMES\"\n",
+       "rrule"},
+      {"\n[[schedule]]\nid = \"-sai\"\nchannel = \"loudspeaker\"\nfile = \"tone.wav\"\n"
+       "start = \"2022-07-01T06:00:00\"\n",
+       "id"},
+      {"\n[channels.loa4\n", "loaxa.toml:"},
+      {"\n[[schedule]]\nid = \"khong-kenh\"\nchannel = \"khong-co\"\nfile = \"tone.wav\"\n"
+       "start = \"2022-07-01T06:00:00\"\n",
+       "khong-co"},
+  };
+  int applied = 0, refused = 0;
+  for (int i = 0; i < 200; ++i) {
+    const bool valid = pick(3) != 0;
+    std::string extra;
+    if (pick(2)) extra += loa2();
+    if (pick(3) == 0) extra += "\n[channels.loa5]\nsink = \"fakesink\"\nvolume = 0.5\n";
+    std::string loudspeaker = "dead_air = \"" + std::to_string(5 + pick(20)) + "s\"\nfade = \"" +
+                              std::to_string(100 + 50 * pick(8)) + "ms\"\n";
+    std::string why;
+    if (!valid) {
+      const auto& b = breakers[static_cast<std::size_t>(pick(static_cast<int>(breakers.size())))];
+      extra += b.first;
+      why = b.second;
+    }
+    write_config(playlist() + schedule, loudspeaker + extra);
+    daemon->signal(SIGHUP);
+    const auto line = daemon->wait_for_line(valid ? "config: reloaded" : "the new config was refused",
+                                            10s);
+    ASSERT_TRUE(line) << "reload " << i << " (" << (valid ? "valid" : why) << ")\n"
+                      << daemon->output();
+    const auto reload = status().at("reload");
+    EXPECT_EQ(field(reload, "result"), valid ? "applied" : "refused") << i;
+    if (!valid) {
+      EXPECT_NE(field(reload, "message").find(why), std::string::npos)
+          << i << ": " << field(reload, "message");
+      ++refused;
+    } else {
+      ++applied;
+    }
+  }
+  std::cout << applied << " reloads applied, " << refused << " refused while the block played\n";
+  ASSERT_TRUE(daemon->wait_for_line("ended (completed)", 45s)) << daemon->output();
+  const auto rows = rows_after(*daemon, 0);
+  ASSERT_FALSE(rows.empty());
+  EXPECT_EQ(field(rows[0], "status"), "completed");
+  EXPECT_NEAR(rows[0].at("duration_s").to_number<double>(), 30.0, 0.05);
+  // Heard whole at the sink: 30 s of tone with no silent stretch inside.
+  const auto samples = read_raw(out());
+  const auto [from, to] = sounding_span(samples);
+  ASSERT_LT(from, to);
+  EXPECT_NEAR(static_cast<double>(to - from) / kRate, 30.0, 0.05);
+  std::size_t longest_quiet = 0, quiet = 0;
+  for (std::size_t i = from; i < to; ++i) {
+    quiet = std::abs(samples[i]) < 200 ? quiet + 1 : 0;
+    longest_quiet = std::max(longest_quiet, quiet);
+  }
+  EXPECT_LT(longest_quiet, 48u) << "a silent stretch of " << longest_quiet << " samples";
 }
 
 }  // namespace
