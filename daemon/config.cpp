@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "daemon/config_reader.hpp"
+#include "daemon/api/http_server.hpp"
 #include "daemon/id.hpp"
 #include "daemon/store/report.hpp"
 #include "daemon/sync/http_fetch.hpp"
@@ -337,20 +338,28 @@ void read_api(ConfigReader& r, Config& c, std::vector<ConfigProblem>& problems) 
     }
     a.listen = *listen;
   }
+  int given = 0, readable = 0;
   for (auto [key, field] : {std::pair{"tls_cert", &a.tls_cert}, std::pair{"tls_key", &a.tls_key}}) {
     if (auto v = r.string(key)) {
+      ++given;
       const auto path = resolve(c.file.parent_path(), *v);
       if (!std::filesystem::is_regular_file(path)) {
         r.problem(r.line_of(key), std::string("api.") + key + ": " + path.string() +
                                       " is not a readable file (PEM)");
       } else {
         *field = path.string();
+        ++readable;
       }
     }
   }
-  if (a.tls_cert.empty() != a.tls_key.empty() && problems.empty()) {
-    r.problem(r.line_of(a.tls_cert.empty() ? "tls_key" : "tls_cert"),
+  // Said whatever else is wrong in the file: every problem at once.
+  if (given == 1) {
+    r.problem(r.line_of(r.string("tls_cert") ? "tls_cert" : "tls_key"),
               "api.tls_cert and api.tls_key go together: give both, or neither");
+  } else if (readable == 2) {
+    if (auto why = api::check_tls_pair(a.tls_cert, a.tls_key); !why.empty()) {
+      r.problem(r.line_of(why.starts_with("api.tls_cert") ? "tls_cert" : "tls_key"), why);
+    }
   }
   if (auto v = read_size(r, "max_upload", "api.max_upload")) a.max_upload = *v;
   if (const toml::array* tokens = r.array("tokens")) {

@@ -508,7 +508,13 @@ void HttpServer::listen(const std::vector<std::string>& addresses) {
   }
 }
 
-void HttpServer::enable_tls(const std::string& cert_file, const std::string& key_file) {
+namespace {
+
+// A TLS server context with this certificate chain and key; throws naming the key
+// (api.tls_cert / api.tls_key) that is wrong, a key that does not match its
+// certificate included.
+std::unique_ptr<asio::ssl::context> tls_context(const std::string& cert_file,
+                                                const std::string& key_file) {
   auto ctx = std::make_unique<asio::ssl::context>(asio::ssl::context::tls_server);
   ctx->set_options(asio::ssl::context::default_workarounds | asio::ssl::context::no_sslv2 |
                    asio::ssl::context::no_sslv3 | asio::ssl::context::no_tlsv1 |
@@ -517,8 +523,26 @@ void HttpServer::enable_tls(const std::string& cert_file, const std::string& key
   ctx->use_certificate_chain_file(cert_file, ec);
   if (ec) throw std::runtime_error("api.tls_cert \"" + cert_file + "\": " + ec.message());
   ctx->use_private_key_file(key_file, asio::ssl::context::pem, ec);
-  if (ec) throw std::runtime_error("api.tls_key \"" + key_file + "\": " + ec.message());
-  tls_ = std::move(ctx);
+  if (ec) {
+    throw std::runtime_error("api.tls_key \"" + key_file + "\": " + ec.message() +
+                             " (is it the key of api.tls_cert?)");
+  }
+  return ctx;
+}
+
+}  // namespace
+
+std::string check_tls_pair(const std::string& cert_file, const std::string& key_file) {
+  try {
+    tls_context(cert_file, key_file);
+  } catch (const std::exception& e) {
+    return e.what();
+  }
+  return "";
+}
+
+void HttpServer::enable_tls(const std::string& cert_file, const std::string& key_file) {
+  tls_ = tls_context(cert_file, key_file);
 }
 
 void HttpServer::stop() {

@@ -158,6 +158,10 @@ class HttpServer {
   std::shared_ptr<std::size_t> connections_ = std::make_shared<std::size_t>(0);
 };
 
+// Whether a PEM certificate chain and key make a TLS server (readable, and the key is
+// the certificate's): empty when they do, else what is wrong. `--check` asks it.
+std::string check_tls_pair(const std::string& cert_file, const std::string& key_file);
+
 // "a%20b" -> "a b"; false on a malformed escape.
 bool url_decode(std::string_view in, std::string& out);
 

@@ -29,6 +29,13 @@ TEST(TestHarness, ASilentChildIsDescribedByItsProgramAndThreads) {
   EXPECT_FALSE(p.wait_for_line("anything", std::chrono::milliseconds(50)));
 }
 
+// It printed a hard-coded "0.1.0" whatever the project's version was.
+TEST(Loaxad, VersionIsTheProjects) {
+  const auto r = run({LOAXAD_BIN, "--version"});
+  EXPECT_EQ(r.code, 0);
+  EXPECT_EQ(r.out, std::string("loaxad ") + LOAXA_PROJECT_VERSION + "\n");
+}
+
 TEST(Loaxad, CheckNamesFileAndLineOfAnUnknownKey) {
   TempDir dir("check");
   const auto bad = dir.path() / "bad.toml";

@@ -1,6 +1,10 @@
 #include "daemon/config.hpp"
 
 #include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <filesystem>
 
 namespace loaxa {
 namespace {
@@ -225,5 +229,40 @@ TEST(Config, ShippedConfigsAreValid) {
   }
 }
 
+// A certificate without its key was reported only when nothing else was wrong; now with
+// the rest, and a key that is not the certificate's is found by --check, not at start.
+TEST(Config, TlsProblemsAreReportedWithTheRest) {
+  auto r = parse("[box]\nid = \"a\"\n\n[channels.loudspeaker]\nvolum = 0.5\n\n[api]\n"
+                 "tls_key = \"/etc/hostname\"\n");
+  ASSERT_FALSE(r.config);
+  EXPECT_NE(all(r).find("t.toml:5: unknown key 'volum'"), std::string::npos) << all(r);
+  EXPECT_NE(all(r).find("t.toml:8: api.tls_cert and api.tls_key go together"), std::string::npos)
+      << all(r);
+
+  const auto dir = std::filesystem::temp_directory_path() /
+                   ("loaxa-tls-" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  for (const char* name : {"a", "b"}) {
+    const std::string cmd = "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes "
+                            "-days 1 -subj /CN=loaxa -keyout " +
+                            (dir / name).string() + ".key -out " + (dir / name).string() +
+                            ".crt 2>/dev/null";
+    ASSERT_EQ(std::system(cmd.c_str()), 0);  // NOLINT(cert-env33-c): the test's own tool
+  }
+  const auto with = [&](const char* cert, const char* key) {
+    return parse_config(std::string("[box]\nid = \"a\"\n\n[api]\ntls_cert = \"") + cert +
+                            std::string(".crt\"\ntls_key = \"") + key + ".key\"\n",
+                        dir / "t.toml");
+  };
+  EXPECT_TRUE(with("a", "a").config) << all(with("a", "a"));
+  r = with("a", "b");
+  ASSERT_FALSE(r.config);
+  ASSERT_EQ(r.problems.size(), 1u) << all(r);
+  EXPECT_EQ(r.problems[0].line, 6);
+  EXPECT_NE(r.problems[0].message.find("api.tls_key"), std::string::npos) << all(r);
+  std::filesystem::remove_all(dir);
+}
+
 }  // namespace
 }  // namespace loaxa
+
