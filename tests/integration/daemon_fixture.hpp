@@ -106,6 +106,22 @@ inline bool wait_for_sound(const std::filesystem::path& file, double seconds,
   return false;
 }
 
+// Waits until the last second of sound in a channel's output is a tone of `hz`.
+inline bool wait_for_tail_hz(const std::filesystem::path& file, double hz,
+                      std::chrono::milliseconds timeout) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (std::chrono::steady_clock::now() < deadline) {
+    const auto s = read_raw(file);
+    const auto [first, last] = sounding_span(s);
+    if (last > first + 48000 && last + 480 > s.size() &&
+        std::abs(zero_crossing_hz(s, last - 48000, last) - hz) < 5.0) {
+      return true;
+    }
+    std::this_thread::sleep_for(50ms);  // polling interval, not a wait for an outcome
+  }
+  return false;
+}
+
 class DaemonTest : public ::testing::Test {
  protected:
   TempDir dir{"daemon"};

@@ -130,6 +130,25 @@ TEST_F(ReloadTest, AReloadSaysWhichKeysNeedARestart) {
   EXPECT_EQ(daemon->wait_exit(5s), 0) << daemon->output();
 }
 
+// Reload used to apply a channel's volume and silence level only: a new live_source
+// waited for a restart without a word, and `play --live` failed.
+TEST_F(ReloadTest, AReloadAppliesANewLiveSourceAtOnce) {
+  write_config("");
+  auto daemon = start_daemon();
+  write_config("", "live_source = \"audiotestsrc is-live=true freq=660 volume=0.5\"\n"
+                   "dead_air = \"20s\"\nstall_timeout = \"3s\"\n");
+  daemon->signal(SIGHUP);
+  ASSERT_TRUE(daemon->wait_for_line("config: reloaded", 10s)) << daemon->output();
+  const auto r = run({LOAXA_BIN, "--url", url(), "play", "--channel", "loudspeaker", "--live"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  ASSERT_TRUE(daemon->wait_for_line("started live", 15s)) << daemon->output();
+  EXPECT_TRUE(wait_for_tail_hz(out(), 660.0, 15s)) << "the new live input was not heard";
+  EXPECT_EQ(run({LOAXA_BIN, "--url", url(), "stop", "--channel", "loudspeaker"}).code, 0);
+  ASSERT_TRUE(daemon->wait_for_line("ended (stopped)", 10s)) << daemon->output();
+  daemon->signal(SIGTERM);
+  EXPECT_EQ(daemon->wait_exit(5s), 0) << daemon->output();
+}
+
 // Each kind of handler the loop runs throws once (LOAXA_FAULT): the daemon logs it at
 // the loop's edge, answers the API, and the block airs whole on its planned instant.
 TEST_F(ReloadTest, AnExceptionInAnyHandlerIsStoppedAtTheLoopsEdgeAndTheBoxStaysOnAir) {
