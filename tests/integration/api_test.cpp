@@ -6,6 +6,7 @@
 #include <signal.h>
 
 #include <boost/json.hpp>
+#include <cmath>
 #include <sstream>
 
 #include "daemon/store/sha256.hpp"
@@ -503,8 +504,11 @@ TEST_F(ApiTest, ReadyzAndPrometheusMetricsSayWhatTheBoxDoes) {
     const auto space = line.rfind(' ');
     ASSERT_NE(space, std::string::npos) << line;
     const std::string value = line.substr(space + 1);
+    // The whole value parses as a finite number (Prometheus' text format), or +Inf.
+    char* end = nullptr;
+    const double number = std::strtod(value.c_str(), &end);
     EXPECT_TRUE(value == "+Inf" ||
-                std::strtod(value.c_str(), nullptr) == std::strtod(value.c_str(), nullptr))
+                (!value.empty() && end == value.c_str() + value.size() && std::isfinite(number)))
         << line;
     EXPECT_EQ(line.rfind("loaxa_", 0), 0u) << line;
   }
