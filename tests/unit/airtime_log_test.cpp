@@ -4,6 +4,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <set>
 
 #include "daemon/store/airtime_chain.hpp"
 #include "daemon/store/airtime_export.hpp"
@@ -58,6 +59,43 @@ TEST_F(AirtimeLogTest, HashCoversEveryField) {
   r = *log.find(id);
   r.title += " ";
   EXPECT_NE(airtime_row_hash(r), original);
+}
+
+// Known answers, computed outside this code (Python's hashlib over the format
+// docs/api.md describes), so the hash is checked against the documented format and not
+// only against itself.
+TEST(AirtimeHash, KnownAnswers) {
+  AirtimeRow a;
+  a.id = "018f0000-0000-7000-8000-000000000001";
+  a.box_id = "bp-dong-xoai-tan-phu";
+  a.channel = "loudspeaker";
+  a.media_id = "tin-sang";
+  a.title = "Thông báo cải cách hành chính";
+  a.topic = "thu-tuc-hanh-chinh";
+  a.playlist_id = "ban-tin-sang";
+  a.schedule_id = "sang-thu-hai";
+  a.source = "schedule";
+  a.planned_start = "2022-07-04T06:00:00.000+07:00";
+  a.actual_start = "2022-07-04T06:00:00.001+07:00";
+  a.actual_end = "2022-07-04T06:02:00.001+07:00";
+  a.duration_s = 120.0;
+  a.status = "completed";
+  EXPECT_EQ(airtime_row_hash(a), "a95b53df40ceedf8c5dacf49c30d6ab029b556cb59de75ce38c8dd8afa35359d");
+
+  AirtimeRow b = a;
+  b.id = "018f0000-0000-7000-8000-000000000002";
+  b.duration_s = 95.5;
+  b.status = "stopped";
+  b.error = "dừng tay / stopped by hand";
+  b.prev_hash = "a95b53df40ceedf8c5dacf49c30d6ab029b556cb59de75ce38c8dd8afa35359d";
+  b.clock_synced = true;
+  b.planned_s = 120.0;
+  b.rms_db = -18.3;
+  b.peak_db = -1.2;
+  b.silence_s = 3.021;
+  b.frames_rendered = 2389;
+  b.frames_dropped = 7;
+  EXPECT_EQ(airtime_row_hash(b), "df4966bdd8aa0c6f269b1cd8525ff6778e038da3af4073f5d8686f58e5406f9f");
 }
 
 TEST_F(AirtimeLogTest, OpenRowsAreClosedAsInterruptedWithCheckpoint) {
@@ -153,21 +191,27 @@ TEST_F(AirtimeLogTest, EditingAnyFieldBreaksTheChainAtThatRow) {
     r.clock_synced = i % 2 == 0;
     r.planned_s = 2.0;
     ids.push_back(log.open(r, 1000 + i));
-    log.close(ids.back(), "2022-07-01T06:00:02.000+07:00", 2.0, "completed", "");
+    log.close(ids.back(), "2022-07-01T06:00:02.000+07:00", 2.0, "completed", "",
+              PlayLevels{-18.0, -1.0, 0.5, 50, 1});
   }
   std::int64_t checked = 0;
   EXPECT_FALSE(log.verify(checked));
   EXPECT_EQ(checked, 5);
   for (const char* column : {"box_id", "channel", "media_id", "title", "schedule_id", "source",
                              "planned_start", "actual_start", "actual_end", "duration_s", "status",
-                             "error", "topic", "playlist_id", "clock_synced", "planned_s"}) {
+                             "error", "topic", "playlist_id", "clock_synced", "planned_s",
+                             "rms_db", "peak_db", "silence_s", "frames_rendered",
+                             "frames_dropped"}) {
     sqlite::Database& db = store_->db();
     db.exec(std::string("CREATE TEMP TABLE saved AS SELECT * FROM airtime WHERE id='") + ids[2] +
             "'");
     db.exec(std::string("UPDATE airtime SET ") + column + " = " +
-            (std::string(column) == "duration_s" || std::string(column) == "planned_s" ? "2.5"
-             : std::string(column) == "clock_synced"                                   ? "0"
-                                                                                       : "'x'") +
+            (std::set<std::string>{"duration_s", "planned_s", "rms_db", "peak_db", "silence_s",
+                                   "frames_rendered", "frames_dropped"}
+                     .count(column)
+                 ? "2.5"
+             : std::string(column) == "clock_synced" ? "0"
+                                                     : "'x'") +
             " WHERE id='" + ids[2] + "'");
     const auto broken = log.verify(checked);
     ASSERT_TRUE(broken) << column;
