@@ -440,6 +440,36 @@ void Channel::build_video_output() {
     pipeline_.reset();
     throw std::runtime_error("sink \"" + settings_.sink.description + "\" does not take video");
   }
+  // The compositor is live: when the idle slide's first frame is late (a loaded box, a
+  // large idle image to scale), it times out and sends frames of its bare background, a
+  // white flash on the screen. Frames that end before the slide's first one are dropped,
+  // so the first frame shown is the slide.
+  auto idle_from = std::make_shared<std::atomic<gint64>>(-1);  // its first running time
+  using Shared = std::shared_ptr<std::atomic<gint64>>;
+  gst::PadPtr idle_src(gst_element_get_static_pad(chain.back().get(), "src"));
+  gst_pad_add_probe(
+      idle_src.get(), GST_PAD_PROBE_TYPE_BUFFER,
+      [](GstPad*, GstPadProbeInfo* info, gpointer data) -> GstPadProbeReturn {
+        GstBuffer* buf = GST_PAD_PROBE_INFO_BUFFER(info);
+        if (!GST_BUFFER_PTS_IS_VALID(buf)) return GST_PAD_PROBE_OK;
+        (*static_cast<Shared*>(data))->store(static_cast<gint64>(GST_BUFFER_PTS(buf)));
+        return GST_PAD_PROBE_REMOVE;
+      },
+      new Shared(idle_from), [](gpointer p) { delete static_cast<Shared*>(p); });
+  gst::PadPtr mixer_src(gst_element_get_static_pad(mixer.get(), "src"));
+  gst_pad_add_probe(
+      mixer_src.get(), GST_PAD_PROBE_TYPE_BUFFER,
+      [](GstPad*, GstPadProbeInfo* info, gpointer data) -> GstPadProbeReturn {
+        const gint64 from = (*static_cast<Shared*>(data))->load();
+        GstBuffer* buf = GST_PAD_PROBE_INFO_BUFFER(info);
+        if (from < 0) return GST_PAD_PROBE_DROP;
+        if (GST_BUFFER_PTS_IS_VALID(buf) && GST_BUFFER_DURATION_IS_VALID(buf) &&
+            static_cast<gint64>(GST_BUFFER_PTS(buf) + GST_BUFFER_DURATION(buf)) <= from) {
+          return GST_PAD_PROBE_DROP;
+        }
+        return GST_PAD_PROBE_REMOVE;
+      },
+      new Shared(idle_from), [](gpointer p) { delete static_cast<Shared*>(p); });
   // The ticker scrolls with the frames' running time, from the right edge leftwards.
   struct TickerCtx {
     int width;

@@ -429,6 +429,26 @@ TEST_F(KioskTest, ABrokenClipFailsAndTheNextPictureShowsInItsSlot) {
   EXPECT_GE(count_of(runs, "red"), 25u) << describe(runs);
 }
 
+// The screen's first frame is the idle slide, even when the slide is slow to come: the
+// compositor used to time out and send its bare background first, a white flash at
+// every start (seen under ASan, and here with a large idle image to scale).
+TEST_F(KioskTest, TheFirstFrameIsTheIdleSlideNeverTheBareBackground) {
+  make_picture(dir.path() / "slide.jpg", "0xff00ff00", 7680, 4320, "jpegenc");
+  for (int attempt = 0; attempt < 3; ++attempt) {
+    FrameRecorder frames(fifo());
+    write_config("", kiosk_channel("idle_slide = \"slide.jpg\""));
+    auto daemon = start_daemon();
+    ASSERT_TRUE(frames.wait_for([](const auto& f) { return f.size() >= 20; }, 15s))
+        << daemon->output();
+    daemon->signal(SIGTERM);
+    EXPECT_EQ(daemon->wait_exit(10s), 0) << daemon->output();
+    const auto runs = runs_of(frames.frames());
+    ASSERT_FALSE(runs.empty());
+    EXPECT_EQ(runs[0].what, "green") << "start " << attempt << ": " << describe(runs);
+    std::filesystem::remove(fifo());
+  }
+}
+
 TEST_F(KioskTest, AHugeImageIsRefusedFromItsHeaderWithTheReason) {
   // A PNG whose header says 20000×20000 (1.6 GB decoded): signature and IHDR only.
   const auto png = dir.path() / "huge.png";
