@@ -43,7 +43,7 @@ quiet_hours = ["21:30-05:00"]
 id = "sang"
 channel = "loudspeaker"
 file = "sang.wav"
-start = "2022-07-04T06:00:00"
+start = "2022-07-04T06:00:07"
 rrule = "FREQ=DAILY"
 priority = 40
 
@@ -51,7 +51,7 @@ priority = 40
 id = "tinh"
 channel = "loudspeaker"
 file = "tinh.wav"
-start = "2022-07-04T06:01:00"
+start = "2022-07-04T06:01:13"
 rrule = "FREQ=WEEKLY;BYDAY=MO,TH"
 priority = 60
 
@@ -59,14 +59,14 @@ priority = 60
 id = "chieu"
 channel = "loudspeaker"
 file = "chieu.wav"
-start = "2022-07-04T17:00:00"
-rrule = "FREQ=DAILY;BYHOUR=17;BYMINUTE=0,30"
+start = "2022-07-04T17:00:11"
+rrule = "FREQ=DAILY;BYHOUR=17;BYMINUTE=0,30;BYSECOND=11"
 
 [[schedule]]
 id = "toi"
 channel = "loudspeaker"
 file = "chieu.wav"
-start = "2022-07-04T22:00:00"
+start = "2022-07-04T22:00:19"
 rrule = "FREQ=DAILY"
 )";
     auto result = load_config(dir.path() / "loaxa.toml");
@@ -84,7 +84,9 @@ rrule = "FREQ=DAILY"
 
   Instant local(const char* t) { return zone.to_instant(scheduler::parse_local_datetime(t)); }
 
-  // Drives the controller as the daemon does: ticks twice a minute of fake time.
+  // Drives the controller as the daemon does: ticks twice a minute of fake time. The
+  // schedules start off the ticks (06:00:07, 17:00:11), so a start that waited for a
+  // tick instead of its own timer shows.
   void run_until(Instant end) {
     for (Instant t = clock.now(); t < end; t += 30s) {
       clock.advance_to(t);
@@ -124,20 +126,20 @@ TEST_F(WeekTest, EveryBlockStartsAtItsPlannedInstantForAWeek) {
     EXPECT_EQ(p.started, p.requested) << name(p) << " at " << zone.format_iso(p.started);
     const auto tod = zone.format_iso(p.started, false).substr(11, 8);
     if (name(p) == "sang.wav" && p.offset.count() == 0) {
-      EXPECT_EQ(tod, "06:00:00");
+      EXPECT_EQ(tod, "06:00:07");
     }
     if (name(p) == "tinh.wav") {
-      EXPECT_EQ(tod, "06:01:00");
+      EXPECT_EQ(tod, "06:01:13");
     }
     if (name(p) == "chieu.wav") {
-      EXPECT_TRUE(tod == "17:00:00" || tod == "17:30:00") << tod;
+      EXPECT_TRUE(tod == "17:00:11" || tod == "17:30:11") << tod;
     }
     if (p.offset.count() > 0) {
       ++resumed;
       EXPECT_EQ(name(p), "sang.wav");
-      EXPECT_EQ(p.offset, 60s);
-      EXPECT_EQ(tod, "06:01:30");
-      EXPECT_EQ(p.ended - p.started, 60s);  // the rest of the 120 s block
+      EXPECT_EQ(p.offset, 66s);
+      EXPECT_EQ(tod, "06:01:43");
+      EXPECT_EQ(p.ended - p.started, 54s);  // the rest of the 120 s block
     }
   }
   EXPECT_EQ(resumed, 2);
@@ -146,11 +148,11 @@ TEST_F(WeekTest, EveryBlockStartsAtItsPlannedInstantForAWeek) {
   const auto r = rows();
   ASSERT_EQ(r.size(), 25u);
   EXPECT_EQ(r[0],
-            std::make_pair(std::string("sang 2022-07-04T06:00:00"), std::string("preempted")));
+            std::make_pair(std::string("sang 2022-07-04T06:00:07"), std::string("preempted")));
   EXPECT_EQ(r[1],
-            std::make_pair(std::string("tinh 2022-07-04T06:01:00"), std::string("completed")));
+            std::make_pair(std::string("tinh 2022-07-04T06:01:13"), std::string("completed")));
   EXPECT_EQ(r[2],
-            std::make_pair(std::string("sang 2022-07-04T06:01:30"), std::string("completed")));
+            std::make_pair(std::string("sang 2022-07-04T06:01:43"), std::string("completed")));
   for (const auto& [key, status] : r) EXPECT_EQ(key.find("toi"), std::string::npos) << key;
 }
 
@@ -165,10 +167,10 @@ TEST_F(WeekTest, AWallClockJumpLogsWhatItSkippedAsMissedAndReplans) {
   for (std::size_t i = before; i < plays.size(); ++i) {
     after.push_back(name(plays[i]) + " " + zone.format_iso(plays[i].started, false).substr(11, 8));
   }
-  EXPECT_EQ(after, (std::vector<std::string>{"chieu.wav 17:00:00", "chieu.wav 17:30:00"}));
+  EXPECT_EQ(after, (std::vector<std::string>{"chieu.wav 17:00:11", "chieu.wav 17:30:11"}));
   bool missed = false;
   for (const auto& [key, status] : rows()) {
-    if (key == "sang 2022-07-05T06:00:00") {
+    if (key == "sang 2022-07-05T06:00:07") {
       EXPECT_EQ(status, "missed");
       missed = true;
     }
@@ -182,7 +184,7 @@ TEST_F(WeekTest, AWallClockJumpLogsWhatItSkippedAsMissedAndReplans) {
 
 TEST_F(WeekTest, ARestartNeverAirsABlockTwice) {
   controller->start();
-  run_until(local("2022-07-05T06:00:30"));  // Tuesday: sang is on air, nothing pre-empts it
+  run_until(local("2022-07-05T06:00:37"));  // Tuesday: sang is on air, nothing pre-empts it
   ASSERT_EQ(name(plays.back()), "sang.wav");
   // The daemon restarts (same database) while sang is still within its grace.
   plays.clear();
@@ -198,7 +200,7 @@ TEST_F(WeekTest, ARestartNeverAirsABlockTwice) {
   for (const auto& p : plays) EXPECT_NE(name(p), "sang.wav") << zone.format_iso(p.started);
   bool interrupted = false;
   for (const auto& [key, status] : rows()) {
-    interrupted = interrupted || (key == "sang 2022-07-05T06:00:00" && status == "interrupted");
+    interrupted = interrupted || (key == "sang 2022-07-05T06:00:07" && status == "interrupted");
   }
   EXPECT_TRUE(interrupted);
 }
