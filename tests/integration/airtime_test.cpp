@@ -5,6 +5,9 @@
 #include <signal.h>
 
 #include <fstream>
+#include <thread>
+#include <mutex>
+#include <atomic>
 #include <random>
 #include <regex>
 #include <set>
@@ -149,6 +152,77 @@ TEST_F(AirtimeDaemonTest, FiftyKillsDuringPlayLoseNoRowAndKeepTheChain) {
   EXPECT_GE(started.size(), 50u);
   std::cout << started.size() << " plays started, " << interrupted
             << " closed as interrupted after a kill\n";
+}
+
+// The kills above hit the fill tool or a daemon writing one row a second. Here loaxad
+// itself dies while its own writes queue: a block of twenty 0.1 s items every three
+// seconds (ten rows a second) while an operator adds playlists through the API. No
+// started play and no playlist the API acknowledged may be lost, and the chain holds.
+TEST_F(AirtimeDaemonTest, TwentyKillsWhileItsOwnWritesQueueLoseNoRowAndNoAcknowledgedEdit) {
+  write_level_wav(dir.path() / "ngan.wav", 4800, 8000);
+  std::string items, seconds;
+  for (int i = 0; i < 20; ++i) items += std::string(i ? ", " : "") + "\"ngan.wav\"";
+  for (int s = 0; s < 60; s += 3) seconds += (seconds.empty() ? "" : ",") + std::to_string(s);
+  write_config("[[playlist]]\nid = \"chuoi\"\nitems = [" + items +
+               "]\n\n[[schedule]]\nid = \"moi-3-giay\"\nchannel = \"loudspeaker\"\n"
+               "playlist = \"chuoi\"\nstart = \"" +
+               local(start_in(1s)) + "\"\nrrule = \"FREQ=MINUTELY;BYSECOND=" + seconds +
+               ";COUNT=200\"\n");  // ten minutes' worth: a replan stays quick
+  std::mt19937 rng(16);
+  std::set<std::string> started;
+  std::set<std::string> acknowledged;  // playlists the API answered 201 for
+  const std::regex started_re("started [^ ]+ at ([^ ]+) ");
+  int edit = 0;
+  for (int round = 0; round < 20; ++round) {
+    auto daemon = start_daemon();
+    ASSERT_TRUE(daemon->wait_for_line(": started ", 10s)) << daemon->output();
+    std::atomic<bool> stop{false};
+    std::mutex mutex;
+    std::thread editor([&] {
+      while (!stop) {
+        const std::string id = "ds-" + std::to_string(round) + "-" + std::to_string(edit++);
+        try {
+          const auto r = cli::http_post(url(), "/api/v1/playlists", api_token,
+                                        R"({"id": ")" + id + R"(", "items": ["ngan"]})");
+          std::lock_guard lock(mutex);
+          if (r.status == 201) acknowledged.insert(id);
+        } catch (const std::exception&) {  // the daemon is gone
+          return;
+        }
+      }
+    });
+    std::this_thread::sleep_for(std::chrono::milliseconds(rng() % 1500));  // the moment
+    daemon->signal(SIGKILL);
+    ASSERT_TRUE(daemon->wait_exit(5s));
+    stop = true;
+    editor.join();
+    daemon->wait_for_line("(read to the end)", 2s);  // what it said before it died
+    for (const auto& t : matches(daemon->output(), started_re)) started.insert(t);
+  }
+  auto daemon = start_daemon();  // closes the last round's open rows
+  const auto playlists = cli::http_get(url(), "/api/v1/playlists", api_token);
+  daemon->signal(SIGTERM);
+  ASSERT_EQ(daemon->wait_exit(10s), 0) << daemon->output();
+  for (const auto& t : matches(daemon->output(), started_re)) started.insert(t);
+
+  const auto db = dir.path() / "state" / "loaxa.db";
+  EXPECT_EQ(integrity_check(db), "ok");
+  const auto verify = run({LOAXA_BIN, "verify-log", db.string()});
+  EXPECT_EQ(verify.code, 0) << verify.err;
+  store::Store st(db);
+  std::set<std::string> logged;
+  st.airtime().for_each({}, [&](const store::AirtimeRow& r) {
+    EXPECT_NE(r.status, "playing");
+    if (!r.actual_start.empty()) logged.insert(r.actual_start);
+  });
+  for (const auto& t : started) EXPECT_TRUE(logged.count(t)) << "play started at " << t << " lost";
+  for (const auto& id : acknowledged) {
+    EXPECT_NE(playlists.body.find("\"" + id + "\""), std::string::npos)
+        << "playlist " << id << " was acknowledged and lost";
+  }
+  EXPECT_GE(started.size(), 40u);
+  std::cout << started.size() << " plays started, " << acknowledged.size()
+            << " playlists acknowledged, across 20 kills of loaxad\n";
 }
 
 TEST_F(AirtimeDaemonTest, QuarterReportOpensInASpreadsheetWithTotalsFromTheRawRows) {
