@@ -1,6 +1,11 @@
 #!/usr/bin/env python3
 """Compares `loaxa occurrences` with python-dateutil on many generated rules.
 
+The rules run in turn in UTC, Asia/Ho_Chi_Minh (the boxes' zone) and two zones with
+daylight saving (Europe/Berlin, America/New_York). dateutil expands local wall times;
+in a DST zone a time that does not exist is expected where RFC 5545 puts it (shifted
+by the gap: 02:30 becomes 03:30), and rules finer than a day are not generated there.
+
 Usage: compare_dateutil.py LOAXA_BIN [N_RULES] [SEED]
 Exit 0 when every rule agrees (and the properties hold: sorted, unique, within UNTIL,
 at most COUNT, EXDATEs absent), 1 otherwise, printing each disagreement.
@@ -8,21 +13,33 @@ at most COUNT, EXDATEs absent), 1 otherwise, printing each disagreement.
 import random, subprocess, sys
 from datetime import datetime, timedelta
 from dateutil.rrule import rrulestr, rruleset
+from zoneinfo import ZoneInfo
 
 loaxa = sys.argv[1]
 n_rules = int(sys.argv[2]) if len(sys.argv) > 2 else 300
 rnd = random.Random(int(sys.argv[3]) if len(sys.argv) > 3 else 20220701)
 END = datetime(2030, 1, 1)
 DAYS = ["MO", "TU", "WE", "TH", "FR", "SA", "SU"]
+ZONES = ["UTC", "Asia/Ho_Chi_Minh", "Europe/Berlin", "America/New_York"]
+DST_ZONES = ("Europe/Berlin", "America/New_York")
+UTC = ZoneInfo("UTC")
+
+
+def as_rfc5545_places_it(naive, zone):
+    """The local wall time a naive occurrence airs at in `zone` (RFC 5545 3.3.5: a time
+    in a DST gap is interpreted with the offset before the gap, i.e. moved forward by it)."""
+    z = ZoneInfo(zone)
+    aware = naive.replace(tzinfo=z, fold=0)
+    return aware.astimezone(UTC).astimezone(z).replace(tzinfo=None)
 
 
 def sample(pool, k_max):
     return sorted(rnd.sample(pool, rnd.randint(1, k_max)), key=lambda x: (str(type(x)), x))
 
 
-def make_rule():
+def make_rule(dst):
     freq = rnd.choice(["YEARLY"] * 3 + ["MONTHLY"] * 4 + ["WEEKLY"] * 4 + ["DAILY"] * 4 +
-                      ["HOURLY", "MINUTELY"])
+                      ([] if dst else ["HOURLY", "MINUTELY"]))
     parts = [f"FREQ={freq}"]
     if rnd.random() < 0.4:
         parts.append(f"INTERVAL={rnd.randint(2, 4)}")
@@ -70,10 +87,16 @@ def make_rule():
 
 
 failures = 0
+moved = 0  # occurrences a DST gap moved, among those compared
 for i in range(n_rules):
-    rule, until = make_rule()
+    zone = ZONES[i % len(ZONES)]
+    rule, until = make_rule(zone in DST_ZONES)
     dtstart = datetime(2022, 1, 1) + timedelta(days=rnd.randint(0, 364), hours=rnd.randint(0, 23),
                                                minutes=rnd.choice([0, 15, 30, 45]))
+    if zone in DST_ZONES and rnd.random() < 0.5:
+        # In the hour the clocks skip or repeat, weeks before a change, so it is crossed.
+        dtstart = rnd.choice([datetime(2022, 2, 20), datetime(2022, 10, 10)]) + timedelta(
+            days=rnd.randint(0, 30), hours=rnd.choice([1, 2]), minutes=rnd.choice([0, 15, 30, 45]))
     # dateutil walks every minute of a MINUTELY rule: keep its window short.
     end = dtstart + timedelta(days=10) if "HOURLY" in rule or "MINUTELY" in rule else END
     s = rruleset()
@@ -95,10 +118,12 @@ for i in range(n_rules):
     if count is not None:  # COUNT counts before EXDATEs are removed
         kept = [x for x in expected_all[:count]]
         before = [x for x in before if x in kept]
-    expected = [x.strftime("%Y-%m-%dT%H:%M:%S") for x in before][:60]
+    placed = [as_rfc5545_places_it(x, zone) for x in before]
+    moved += sum(1 for a, b in zip(before[:60], placed[:60]) if a != b)
+    expected = [x.strftime("%Y-%m-%dT%H:%M:%S") for x in sorted(set(placed))][:60]
     args = [loaxa, "occurrences", "--dtstart", dtstart.strftime("%Y-%m-%dT%H:%M:%S"),
             "--rrule", rule, "--count", "60", "--until",
-            (end - timedelta(seconds=1)).strftime("%Y-%m-%dT%H:%M:%S"), "--tz", "UTC"]
+            (end - timedelta(seconds=1)).strftime("%Y-%m-%dT%H:%M:%S"), "--tz", zone]
     if exdates:
         args += ["--exdate", ",".join(x.strftime("%Y-%m-%dT%H:%M:%S") for x in exdates)]
     p = subprocess.run(args, capture_output=True, text=True)
@@ -116,8 +141,9 @@ for i in range(n_rules):
         problems.append("an EXDATE occurs")
     if problems:
         failures += 1
-        print(f"rule {i}: DTSTART {dtstart} RRULE {rule}")
+        print(f"rule {i}: DTSTART {dtstart} RRULE {rule} in {zone}")
         for pr in problems:
             print("  " + pr)
-print(f"{n_rules - failures} of {n_rules} rules agree with python-dateutil")
+print(f"{n_rules - failures} of {n_rules} rules agree with python-dateutil "
+      f"(in {', '.join(ZONES)} in turn; {moved} occurrence(s) moved by a DST gap)")
 sys.exit(1 if failures else 0)
