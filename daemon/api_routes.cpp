@@ -505,30 +505,30 @@ void add_routes(api::HttpServer& server, Controller& controller, store::Store& s
             static const std::string kDummy = store::hash_password("loaxa-dummy-password");
             const bool ok = store::verify_password(user ? user->password_hash : kDummy, pass) &&
                             user.has_value();
-            boost::asio::post(off_loop.io, [&server, &store, who, user, remote, ok,
-                                            answer = std::move(answer)] {
-              --in_flight;
-              if (!ok) {
-                server.note_failure(remote);
-                return answer(
-                    error_response(401, "unauthorized", "the name or the password is wrong"));
-              }
-              try {
-                const auto now = unix_ms(std::chrono::system_clock::now());
-                store.access().drop_expired(now);
-                const std::string token =
-                    store.access().create_token("phien-" + who + "-" + std::to_string(now),
-                                                user->role, who, now + 12 * 3600 * 1000);
-                store.access().audit(who, remote, "login", user->role);
-                boost::json::object out{{"token", token},
-                                        {"name", who},
-                                        {"role", user->role},
-                                        {"expires_ms", now + 12 * 3600 * 1000}};
-                answer(api::json_response(boost::json::serialize(out) + "\n", 201));
-              } catch (const std::exception& e) {
-                answer(error_answer(e));
-              }
-            });
+            boost::asio::post(
+                off_loop.io, [&server, &store, who, user, remote, ok, answer = std::move(answer)] {
+                  --in_flight;
+                  if (!ok) {
+                    server.note_failure(remote);
+                    return answer(
+                        error_response(401, "unauthorized", "the name or the password is wrong"));
+                  }
+                  try {
+                    const auto now = unix_ms(std::chrono::system_clock::now());
+                    store.access().drop_expired(now);
+                    const std::string token =
+                        store.access().create_token("phien-" + who + "-" + std::to_string(now),
+                                                    user->role, who, now + 12 * 3600 * 1000);
+                    store.access().audit(who, remote, "login", user->role);
+                    boost::json::object out{{"token", token},
+                                            {"name", who},
+                                            {"role", user->role},
+                                            {"expires_ms", now + 12 * 3600 * 1000}};
+                    answer(api::json_response(boost::json::serialize(out) + "\n", 201));
+                  } catch (const std::exception& e) {
+                    answer(error_answer(e));
+                  }
+                });
           });
         };
         return later;

@@ -5,8 +5,8 @@
 #include <set>
 #include <sstream>
 
-#include "daemon/config_reader.hpp"
 #include "daemon/api/http_server.hpp"
+#include "daemon/config_reader.hpp"
 #include "daemon/id.hpp"
 #include "daemon/store/report.hpp"
 #include "daemon/sync/http_fetch.hpp"

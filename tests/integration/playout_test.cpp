@@ -4,10 +4,10 @@
 #include <gtest/gtest.h>
 #include <signal.h>
 
+#include <atomic>
 #include <boost/json.hpp>
 #include <cmath>
 #include <cstdlib>
-#include <atomic>
 #include <fstream>
 #include <thread>
 
@@ -163,9 +163,9 @@ TEST_F(DaemonTest, AHigherPriorityBlockFadesTheLowerOutPlaysAndTheLowerResumes) 
   };
   EXPECT_LT(std::chrono::abs(start_of(1) - (t + 2s)), 5ms);
   EXPECT_LT(std::chrono::abs(start_of(2) - (t + 3s)), 5ms);
-  RecordProperty("resume_error_ms",
-                 std::to_string(std::chrono::duration<double, std::milli>(start_of(2) - (t + 3s))
-                                    .count()));
+  RecordProperty(
+      "resume_error_ms",
+      std::to_string(std::chrono::duration<double, std::milli>(start_of(2) - (t + 3s)).count()));
   for (const auto& r : rows) {
     EXPECT_LT(r.at("rms_db").to_number<double>(), -10.0);
     EXPECT_GT(r.at("rms_db").to_number<double>(), -25.0);
@@ -501,4 +501,3 @@ TEST_F(DaemonTest, LoginsInALoopLeaveTheAudioGapFreeAndOnTime) {
 
 }  // namespace
 }  // namespace loaxa::test
-

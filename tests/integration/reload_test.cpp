@@ -135,8 +135,9 @@ TEST_F(ReloadTest, AReloadSaysWhichKeysNeedARestart) {
 TEST_F(ReloadTest, AReloadAppliesANewLiveSourceAtOnce) {
   write_config("");
   auto daemon = start_daemon();
-  write_config("", "live_source = \"audiotestsrc is-live=true freq=660 volume=0.5\"\n"
-                   "dead_air = \"20s\"\nstall_timeout = \"3s\"\n");
+  write_config("",
+               "live_source = \"audiotestsrc is-live=true freq=660 volume=0.5\"\n"
+               "dead_air = \"20s\"\nstall_timeout = \"3s\"\n");
   daemon->signal(SIGHUP);
   ASSERT_TRUE(daemon->wait_for_line("config: reloaded", 10s)) << daemon->output();
   const auto r = run({LOAXA_BIN, "--url", url(), "play", "--channel", "loudspeaker", "--live"});
@@ -201,9 +202,10 @@ namespace {
 TEST_F(ReloadTest, TwoHundredRandomReloadsWhileABlockPlays) {
   write_tone_wav(dir.path() / "tone.wav", 30.0, 440);
   const Instant start = start_in(2s);
-  const std::string schedule = "[[schedule]]\nid = \"dang-phat\"\nchannel = \"loudspeaker\"\n"
-                               "file = \"tone.wav\"\nstart = \"" +
-                               local(start) + "\"\n";
+  const std::string schedule =
+      "[[schedule]]\nid = \"dang-phat\"\nchannel = \"loudspeaker\"\n"
+      "file = \"tone.wav\"\nstart = \"" +
+      local(start) + "\"\n";
   write_config(playlist() + schedule, loa2());
   auto daemon = start_daemon();
   const std::string later = local(start_in(3600s));
@@ -248,8 +250,8 @@ TEST_F(ReloadTest, TwoHundredRandomReloadsWhileABlockPlays) {
     }
     write_config(playlist() + schedule, loudspeaker + extra);
     daemon->signal(SIGHUP);
-    const auto line = daemon->wait_for_line(valid ? "config: reloaded" : "the new config was refused",
-                                            10s);
+    const auto line =
+        daemon->wait_for_line(valid ? "config: reloaded" : "the new config was refused", 10s);
     ASSERT_TRUE(line) << "reload " << i << " (" << (valid ? "valid" : why) << ")\n"
                       << daemon->output();
     const auto reload = status().at("reload");

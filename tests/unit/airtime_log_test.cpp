@@ -80,7 +80,8 @@ TEST(AirtimeHash, KnownAnswers) {
   a.actual_end = "2022-07-04T06:02:00.001+07:00";
   a.duration_s = 120.0;
   a.status = "completed";
-  EXPECT_EQ(airtime_row_hash(a), "a95b53df40ceedf8c5dacf49c30d6ab029b556cb59de75ce38c8dd8afa35359d");
+  EXPECT_EQ(airtime_row_hash(a),
+            "a95b53df40ceedf8c5dacf49c30d6ab029b556cb59de75ce38c8dd8afa35359d");
 
   AirtimeRow b = a;
   b.id = "018f0000-0000-7000-8000-000000000002";
@@ -95,7 +96,8 @@ TEST(AirtimeHash, KnownAnswers) {
   b.silence_s = 3.021;
   b.frames_rendered = 2389;
   b.frames_dropped = 7;
-  EXPECT_EQ(airtime_row_hash(b), "df4966bdd8aa0c6f269b1cd8525ff6778e038da3af4073f5d8686f58e5406f9f");
+  EXPECT_EQ(airtime_row_hash(b),
+            "df4966bdd8aa0c6f269b1cd8525ff6778e038da3af4073f5d8686f58e5406f9f");
 }
 
 TEST_F(AirtimeLogTest, OpenRowsAreClosedAsInterruptedWithCheckpoint) {
@@ -197,11 +199,11 @@ TEST_F(AirtimeLogTest, EditingAnyFieldBreaksTheChainAtThatRow) {
   std::int64_t checked = 0;
   EXPECT_FALSE(log.verify(checked));
   EXPECT_EQ(checked, 5);
-  for (const char* column : {"box_id", "channel", "media_id", "title", "schedule_id", "source",
-                             "planned_start", "actual_start", "actual_end", "duration_s", "status",
-                             "error", "topic", "playlist_id", "clock_synced", "planned_s",
-                             "rms_db", "peak_db", "silence_s", "frames_rendered",
-                             "frames_dropped"}) {
+  for (const char* column :
+       {"box_id",        "channel",         "media_id",      "title",      "schedule_id", "source",
+        "planned_start", "actual_start",    "actual_end",    "duration_s", "status",      "error",
+        "topic",         "playlist_id",     "clock_synced",  "planned_s",  "rms_db",      "peak_db",
+        "silence_s",     "frames_rendered", "frames_dropped"}) {
     sqlite::Database& db = store_->db();
     db.exec(std::string("CREATE TEMP TABLE saved AS SELECT * FROM airtime WHERE id='") + ids[2] +
             "'");

@@ -232,21 +232,22 @@ TEST(Config, ShippedConfigsAreValid) {
 // A certificate without its key was reported only when nothing else was wrong; now with
 // the rest, and a key that is not the certificate's is found by --check, not at start.
 TEST(Config, TlsProblemsAreReportedWithTheRest) {
-  auto r = parse("[box]\nid = \"a\"\n\n[channels.loudspeaker]\nvolum = 0.5\n\n[api]\n"
-                 "tls_key = \"/etc/hostname\"\n");
+  auto r = parse(
+      "[box]\nid = \"a\"\n\n[channels.loudspeaker]\nvolum = 0.5\n\n[api]\n"
+      "tls_key = \"/etc/hostname\"\n");
   ASSERT_FALSE(r.config);
   EXPECT_NE(all(r).find("t.toml:5: unknown key 'volum'"), std::string::npos) << all(r);
   EXPECT_NE(all(r).find("t.toml:8: api.tls_cert and api.tls_key go together"), std::string::npos)
       << all(r);
 
-  const auto dir = std::filesystem::temp_directory_path() /
-                   ("loaxa-tls-" + std::to_string(::getpid()));
+  const auto dir =
+      std::filesystem::temp_directory_path() / ("loaxa-tls-" + std::to_string(::getpid()));
   std::filesystem::create_directories(dir);
   for (const char* name : {"a", "b"}) {
-    const std::string cmd = "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes "
-                            "-days 1 -subj /CN=loaxa -keyout " +
-                            (dir / name).string() + ".key -out " + (dir / name).string() +
-                            ".crt 2>/dev/null";
+    const std::string cmd =
+        "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes "
+        "-days 1 -subj /CN=loaxa -keyout " +
+        (dir / name).string() + ".key -out " + (dir / name).string() + ".crt 2>/dev/null";
     ASSERT_EQ(std::system(cmd.c_str()), 0);  // NOLINT(cert-env33-c): the test's own tool
   }
   const auto with = [&](const char* cert, const char* key) {
@@ -265,4 +266,3 @@ TEST(Config, TlsProblemsAreReportedWithTheRest) {
 
 }  // namespace
 }  // namespace loaxa
-
