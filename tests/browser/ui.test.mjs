@@ -105,7 +105,14 @@ users = [ { name = "van-hoa-xa", role = "operator", password = "${execFileSync(l
 
 after(async () => {
   if (browser) await browser.close();
-  if (daemon) daemon.kill('SIGTERM');
+  if (daemon) {
+    // The daemon must stop cleanly: under ASan a leak or an error report makes its exit
+    // status non-zero, and that fails this test too.
+    const exited = new Promise((resolve) => daemon.on('exit', (code, signal) => resolve({ code, signal })));
+    daemon.kill('SIGTERM');
+    const { code, signal } = await exited;
+    assert.equal(code, 0, `loaxad exited with ${code ?? signal}:\n${log.slice(-4000)}`);
+  }
   fs.rmSync(dir, { recursive: true, force: true });
 });
 
