@@ -424,6 +424,39 @@ TEST_F(DaemonTest, SigtermInTheMiddleOfAChainOfShortItemsStopsCleanly) {
   EXPECT_LE(static_cast<double>(sounding) / 48000.0, rows * 0.1 + 0.01);
 }
 
+// Silence inside a play is measured, not only ever found to be zero: 3 s of it in the
+// middle of a 7 s file are the row's silence_s, and with dead_air = "2s" they are dead
+// air once (a warning and the metric).
+TEST_F(DaemonTest, ThreeSecondsOfSilenceInAPlayAreItsSilenceAndDeadAir) {
+  write_tone_wav(dir.path() / "tone.wav", 2.0, 440);
+  ASSERT_EQ(run({"/usr/bin/sox", "-n", "-r", "48000", "-c", "1", "-b", "16",
+                 (dir.path() / "quiet.wav").string(), "trim", "0", "3"})
+                .code,
+            0);
+  ASSERT_EQ(run({"/usr/bin/sox", (dir.path() / "tone.wav").string(),
+                 (dir.path() / "quiet.wav").string(), (dir.path() / "tone.wav").string(),
+                 (dir.path() / "lang.wav").string()})
+                .code,
+            0);
+  write_config("[[schedule]]\nid = \"lang\"\nchannel = \"loudspeaker\"\nfile = \"lang.wav\"\n"
+               "start = \"" +
+                   local(start_in(2s)) + "\"\n",
+               "dead_air = \"2s\"\n");
+  auto daemon = start_daemon();
+  ASSERT_TRUE(daemon->wait_for_line("ended (completed)", 20s)) << daemon->output();
+  const auto metrics = cli::http_get(url(), "/metrics", api_token);
+  const auto rows = airtime();
+  daemon->signal(SIGTERM);
+  EXPECT_EQ(daemon->wait_exit(5s), 0) << daemon->output();
+  ASSERT_EQ(rows.size(), 1u);
+  EXPECT_NEAR(rows[0].at("duration_s").to_number<double>(), 7.0, 0.05);
+  EXPECT_NEAR(rows[0].at("silence_s").to_number<double>(), 3.0, 0.15);
+  EXPECT_NE(daemon->output().find("dead air"), std::string::npos) << daemon->output();
+  EXPECT_NE(metrics.body.find("loaxa_dead_air_total{channel=\"loudspeaker\"} 1\n"),
+            std::string::npos)
+      << metrics.body;
+}
+
 // Password logins (Argon2id, ~0.1 s each) used to run on the event loop that also
 // queues each item behind the one that plays: four clients logging in without pause
 // held it up long enough for the next short item to come late, a gap on air. The hash
