@@ -265,7 +265,10 @@ TEST_F(ReloadTest, TwoHundredRandomReloadsWhileABlockPlays) {
     }
   }
   std::cout << applied << " reloads applied, " << refused << " refused while the block played\n";
-  ASSERT_TRUE(daemon->wait_for_line("ended (completed)", 45s)) << daemon->output();
+  // Under a sanitizer the reloads may outlast the block: its end may already be read.
+  if (daemon->output().find("ended (completed)") == std::string::npos) {
+    ASSERT_TRUE(daemon->wait_for_line("ended (completed)", 45s)) << daemon->output();
+  }
   const auto rows = rows_after(*daemon, 0);
   ASSERT_FALSE(rows.empty());
   EXPECT_EQ(field(rows[0], "status"), "completed");
