@@ -23,6 +23,10 @@ using std::chrono::milliseconds;
 // Horizon of planning; it rolls forward on every replan.
 constexpr auto kHorizon = std::chrono::hours(36);
 constexpr auto kReplanEvery = std::chrono::hours(1);
+// Timers are armed for the blocks that start this soon; the hourly replan arms the
+// next ones. A rule every few seconds plans tens of thousands of blocks in the horizon,
+// and arming each (a timer and a look in the log) held the event loop for seconds.
+constexpr auto kArmAhead = 2 * kReplanEvery;
 // A cut is handed to the channel this long before its fade begins, so the fade ends
 // on the planned instant and the next block is placed there ahead of time.
 constexpr auto kCutLead = std::chrono::milliseconds(300);
@@ -213,6 +217,7 @@ void Controller::replan() {
     // A block whose start passed within the grace starts late from its beginning; a
     // resumed part whose time is over is gone.
     if (e.offset.count() > 0 && e.end <= now) continue;
+    if (e.start > now + kArmAhead) continue;
     Planned p;
     p.schedule_id = timeline_.rule_of(e).id;
     p.channel = timeline_.rule_of(e).channel;
@@ -227,7 +232,8 @@ void Controller::replan() {
   }
   log::info("controller", "planned " + std::to_string(timeline_.entries.size()) +
                               " block(s) in the next " + std::to_string(kHorizon.count()) + " h, " +
-                              std::to_string(armed) + " to air");
+                              std::to_string(armed) + " to air in the next " +
+                              std::to_string(kArmAhead.count()) + " h");
 }
 
 void Controller::arm(const Planned& e) {

@@ -278,7 +278,7 @@ TEST_F(SyncTest, RedirectsAreFollowedBoundedAndTheManifestMayComeGzipped) {
   ASSERT_TRUE(std::regex_search(log, m, plain)) << log;
   EXPECT_LT(std::stoull(m[1]), fs::file_size(www() / "manifest.json"));  // sent gzipped
   daemon->signal(SIGTERM);
-  ASSERT_EQ(daemon->wait_exit(5s), 0);
+  ASSERT_EQ(daemon->wait_exit(5s), 0) << daemon->describe() << daemon->output();
 
   write_sync_config(nginx.url("/loop/manifest.json"));
   daemon = start_daemon();
