@@ -182,7 +182,8 @@ struct Config {
   milliseconds grace{120'000};  // [schedule_defaults] grace
   AirtimeConfig airtime;
   TtsConfig tts;
-  // [topics]: report topic keys and their labels, in order (default: SPEC.md's seven).
+  // [topics]: report topic keys and their labels, in order (default: store::default_topics(), the
+  // plan's seven).
   std::vector<std::pair<std::string, std::string>> topics;
 };
 

@@ -99,9 +99,8 @@ std::vector<std::string> Controller::check(const Config& next) const {
   std::vector<std::string> problems;
   if (options_.make_output) return problems;  // tests' fake outputs build anything
   for (const auto& [name, ch] : next.channels) {
-    const auto settings = settings_for(next, ch);
     if (const auto* now = channel_config(name); now && *now == ch) continue;  // unchanged
-    if (auto why = player::check_settings(settings); !why.empty()) {
+    if (auto why = player::check_settings(settings_for(next, ch)); !why.empty()) {
       problems.push_back("channels." + name + ": " + why);
     }
   }
@@ -189,9 +188,13 @@ void Controller::apply(Config config) {
   zone_ = scheduler::Zone(config_.box.timezone);
   build_channels();
   ingest_config();
-  // The province's schedules again for the channels the box has now.
-  if (province_) set_province(*province_);
-  replan();
+  // The province's schedules again for the channels the box has now (set_province
+  // replans), or just the new plan.
+  if (province_) {
+    set_province(*province_);
+  } else {
+    replan();
+  }
 }
 
 std::string Controller::key_of(const Planned& e) const {

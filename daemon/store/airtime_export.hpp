@@ -1,5 +1,5 @@
 #pragma once
-// Airtime rows as CSV (RFC 4180, UTF-8) and JSON, columns in SPEC.md's order.
+// Airtime rows as CSV (RFC 4180, UTF-8) and JSON, columns in docs/api.md's order.
 
 #include <boost/json/object.hpp>
 #include <string>

@@ -106,7 +106,7 @@ std::vector<std::string> airtime_fields(const AirtimeRow& r) {
 
 std::string airtime_row_hash(const AirtimeRow& r) {
   auto fields = airtime_fields(r);
-  fields.resize(16);  // SPEC.md's columns up to prev_hash: everything but the hash
+  fields.resize(16);  // docs/api.md's columns up to prev_hash: everything but the hash
   std::string canonical;
   for (const auto& f : fields) {
     canonical += f;

@@ -31,7 +31,7 @@ struct AirtimeRow {
   std::string error;
   std::string prev_hash;
   std::string hash;
-  // Columns after SPEC.md's list (schema v4). Both join the hash when set; rows
+  // Columns after docs/api.md's list (schema v4). Both join the hash when set; rows
   // closed before v4 have neither, so their hashes still verify.
   std::optional<bool> clock_synced;  // system clock synchronised when the row was opened
   std::optional<double> planned_s;   // what the planner meant to air; unset for manual plays
@@ -56,7 +56,7 @@ struct PlayLevels {
   std::optional<std::int64_t> frames_dropped;
 };
 
-// The CSV column order of SPEC.md, then clock_synced, planned_s, rms_db, peak_db and
+// The CSV column order of docs/api.md, then clock_synced, planned_s, rms_db, peak_db and
 // silence_s, frames_rendered and frames_dropped.
 const std::vector<std::string>& airtime_columns();
 // The row's fields as text in that order (duration_s with 3 decimals, "" when unset).

@@ -108,7 +108,7 @@ inline bool wait_for_sound(const std::filesystem::path& file, double seconds,
 
 // Waits until the last second of sound in a channel's output is a tone of `hz`.
 inline bool wait_for_tail_hz(const std::filesystem::path& file, double hz,
-                      std::chrono::milliseconds timeout) {
+                             std::chrono::milliseconds timeout) {
   const auto deadline = std::chrono::steady_clock::now() + timeout;
   while (std::chrono::steady_clock::now() < deadline) {
     const auto s = read_raw(file);

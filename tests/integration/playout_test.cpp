@@ -433,15 +433,16 @@ TEST_F(DaemonTest, ThreeSecondsOfSilenceInAPlayAreItsSilenceAndDeadAir) {
                  (dir.path() / "quiet.wav").string(), "trim", "0", "3"})
                 .code,
             0);
-  ASSERT_EQ(run({"/usr/bin/sox", (dir.path() / "tone.wav").string(),
-                 (dir.path() / "quiet.wav").string(), (dir.path() / "tone.wav").string(),
-                 (dir.path() / "lang.wav").string()})
-                .code,
-            0);
-  write_config("[[schedule]]\nid = \"lang\"\nchannel = \"loudspeaker\"\nfile = \"lang.wav\"\n"
-               "start = \"" +
-                   local(start_in(2s)) + "\"\n",
-               "dead_air = \"2s\"\n");
+  ASSERT_EQ(
+      run({"/usr/bin/sox", (dir.path() / "tone.wav").string(), (dir.path() / "quiet.wav").string(),
+           (dir.path() / "tone.wav").string(), (dir.path() / "lang.wav").string()})
+          .code,
+      0);
+  write_config(
+      "[[schedule]]\nid = \"lang\"\nchannel = \"loudspeaker\"\nfile = \"lang.wav\"\n"
+      "start = \"" +
+          local(start_in(2s)) + "\"\n",
+      "dead_air = \"2s\"\n");
   auto daemon = start_daemon();
   ASSERT_TRUE(daemon->wait_for_line("ended (completed)", 20s)) << daemon->output();
   const auto metrics = cli::http_get(url(), "/metrics", api_token);
