@@ -121,7 +121,7 @@ def main():
     args = ap.parse_args()
 
     fill_tool = os.path.join(args.build, "tools", "loaxa-airtime-fill")
-    loaxa = os.path.join(args.build, "daemon", "cli", "loaxa")
+    loaxa = os.path.join(args.build, "cli", "loaxa")
     work = args.work or os.path.join(args.build, "bench-airtime")
     shutil.rmtree(work, ignore_errors=True)
     os.makedirs(work)

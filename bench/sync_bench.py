@@ -151,7 +151,7 @@ def main():
     ap.add_argument("--mb", type=int, default=500)
     ap.add_argument("--keep", action="store_true")
     args = ap.parse_args()
-    loaxa = os.path.abspath(os.path.join(args.build, "daemon", "cli", "loaxa"))
+    loaxa = os.path.abspath(os.path.join(args.build, "cli", "loaxa"))
     loaxad = os.path.abspath(os.path.join(args.build, "daemon", "loaxad"))
     work = os.path.abspath(os.path.join(args.build, "bench-sync"))
     shutil.rmtree(work, ignore_errors=True)

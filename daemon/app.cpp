@@ -7,9 +7,9 @@
 #include <cstdlib>
 #include <ctime>
 
-#include "daemon/api_routes.hpp"
-#include "daemon/guard.hpp"
-#include "daemon/log.hpp"
+#include "common/guard.hpp"
+#include "common/log.hpp"
+#include "daemon/api/routes.hpp"
 
 namespace loaxa {
 namespace {

@@ -9,12 +9,12 @@
 #include <filesystem>
 #include <memory>
 
-#include "daemon/airtime_push.hpp"
-#include "daemon/api/http_server.hpp"
-#include "daemon/config.hpp"
-#include "daemon/controller.hpp"
-#include "daemon/province_sync.hpp"
-#include "daemon/store/store.hpp"
+#include "daemon/config/config.hpp"
+#include "daemon/playout/controller.hpp"
+#include "daemon/province/airtime_push.hpp"
+#include "daemon/province/province_sync.hpp"
+#include "http/server.hpp"
+#include "store/store.hpp"
 
 namespace loaxa {
 

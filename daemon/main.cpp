@@ -3,9 +3,9 @@
 #include <cstring>
 #include <iostream>
 
+#include "common/log.hpp"
 #include "daemon/app.hpp"
-#include "daemon/config.hpp"
-#include "daemon/log.hpp"
+#include "daemon/config/config.hpp"
 
 namespace {
 

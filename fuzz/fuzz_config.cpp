@@ -4,7 +4,7 @@
 #include <exception>
 #include <string_view>
 
-#include "daemon/config.hpp"
+#include "daemon/config/config.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   try {

@@ -9,7 +9,7 @@
 #include <exception>
 #include <memory>
 
-#include "daemon/api/http_server.hpp"
+#include "http/server.hpp"
 
 namespace {
 

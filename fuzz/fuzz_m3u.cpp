@@ -7,7 +7,7 @@
 #include <fstream>
 #include <string>
 
-#include "daemon/cli/playlist_file.hpp"
+#include "cli/playlist_file.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   static const std::string file = "/tmp/loaxa-fuzz-" + std::to_string(::getpid()) + ".m3u";

@@ -5,7 +5,7 @@
 #include <exception>
 #include <string_view>
 
-#include "daemon/sync/manifest.hpp"
+#include "sync/manifest.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   try {

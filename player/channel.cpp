@@ -12,8 +12,8 @@
 #include <optional>
 #include <stdexcept>
 
-#include "daemon/guard.hpp"
-#include "daemon/log.hpp"
+#include "common/guard.hpp"
+#include "common/log.hpp"
 #include "player/probe.hpp"
 
 namespace loaxa::player {

@@ -37,7 +37,7 @@ echo "demo: loaxad started (pid $pid); the blocks \"ban-tin-demo\" (loudspeaker)
 
 # Wait for the five items (chime, announcement; three slides) of this run to be logged,
 # at most 60 s.
-cli="$bin/cli/loaxa"
+cli="$root/$build/cli/loaxa"
 for _ in $(seq 1 600); do
   done_rows=$("$cli" --url "http://127.0.0.1:$port" airtime --from "$start" --format csv 2>/dev/null |
     grep -c ',completed,\|,failed,' || true)

@@ -20,9 +20,9 @@
 #include <random>
 #include <string>
 
-#include "daemon/store/report.hpp"
-#include "daemon/store/store.hpp"
 #include "scheduler/local_time.hpp"
+#include "store/report.hpp"
+#include "store/store.hpp"
 
 namespace {
 

@@ -11,7 +11,7 @@
 #include <string>
 #include <vector>
 
-#include "daemon/clock.hpp"
+#include "daemon/playout/clock.hpp"
 #include "player/output.hpp"
 
 namespace loaxa::test {

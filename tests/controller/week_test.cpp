@@ -8,8 +8,8 @@
 #include <boost/asio/io_context.hpp>
 #include <fstream>
 
-#include "daemon/controller.hpp"
-#include "daemon/store/sha256.hpp"
+#include "common/sha256.hpp"
+#include "daemon/playout/controller.hpp"
 #include "fakes.hpp"
 #include "process.hpp"
 

@@ -13,11 +13,11 @@
 #include <set>
 #include <thread>
 
-#include "daemon/cli/http_client.hpp"
-#include "daemon/store/airtime_chain.hpp"
-#include "daemon/store/store.hpp"
+#include "cli/http_client.hpp"
 #include "daemon_fixture.hpp"
 #include "process.hpp"
+#include "store/airtime_chain.hpp"
+#include "store/store.hpp"
 
 namespace loaxa::test {
 namespace {

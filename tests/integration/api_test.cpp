@@ -9,7 +9,7 @@
 #include <cmath>
 #include <sstream>
 
-#include "daemon/store/sha256.hpp"
+#include "common/sha256.hpp"
 #include "daemon_fixture.hpp"
 #include "process.hpp"
 

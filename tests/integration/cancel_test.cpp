@@ -12,9 +12,9 @@
 #include <fstream>
 #include <random>
 
-#include "daemon/sync/http_fetch.hpp"
 #include "nginx.hpp"
 #include "process.hpp"
+#include "sync/http_fetch.hpp"
 
 namespace loaxa::test {
 namespace {

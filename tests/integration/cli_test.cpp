@@ -7,8 +7,8 @@
 #include <fstream>
 #include <thread>
 
-#include "daemon/store/store.hpp"
 #include "process.hpp"
+#include "store/store.hpp"
 
 namespace loaxa::test {
 namespace {

@@ -11,7 +11,7 @@
 #include <fstream>
 #include <thread>
 
-#include "daemon/cli/http_client.hpp"
+#include "cli/http_client.hpp"
 #include "process.hpp"
 #include "scheduler/local_time.hpp"
 

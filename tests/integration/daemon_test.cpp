@@ -9,12 +9,12 @@
 #include <fstream>
 #include <thread>
 
-#include "daemon/cli/http_client.hpp"
-#include "daemon/clock.hpp"
-#include "daemon/store/store.hpp"
+#include "cli/http_client.hpp"
+#include "daemon/playout/clock.hpp"
 #include "daemon_fixture.hpp"
 #include "process.hpp"
 #include "scheduler/local_time.hpp"
+#include "store/store.hpp"
 
 namespace loaxa::test {
 namespace {

@@ -2,7 +2,7 @@
 // FIFO (sync=true, so each frame is written when it is shown), a reader stamps each
 // frame's arrival, and the tests classify frames by colour probes: which picture is
 // on screen when, whether a black frame slipped between two items, letterboxing, the
-// emergency notice and the idle slide (../shared/TESTING.md).
+// emergency notice and the idle slide.
 
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -18,7 +18,7 @@
 #include <mutex>
 #include <thread>
 
-#include "daemon/cli/http_client.hpp"
+#include "cli/http_client.hpp"
 #include "daemon_fixture.hpp"
 
 namespace loaxa::test {

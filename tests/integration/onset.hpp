@@ -2,7 +2,7 @@
 // Timing a channel with no speaker: its sink writes raw S16LE 48 kHz mono into a FIFO
 // as each buffer is rendered (sync=true, unbuffered), and a reader stamps the wall
 // clock at every read. A sample's rendering time is the stamp of the read that
-// brought it plus its place in that write (../shared/TESTING.md).
+// brought it plus its place in that write.
 
 #include <fcntl.h>
 #include <sys/stat.h>

@@ -11,13 +11,13 @@
 #include <fstream>
 #include <thread>
 
-#include "daemon/store/access.hpp"
-#include "daemon/store/sha256.hpp"
-#include "daemon/store/store.hpp"
+#include "common/sha256.hpp"
 #include "daemon_fixture.hpp"
 #include "nginx.hpp"
 #include "onset.hpp"
 #include "process.hpp"
+#include "store/access.hpp"
+#include "store/store.hpp"
 
 namespace loaxa::test {
 namespace {

@@ -11,7 +11,7 @@
 #include <fstream>
 #include <random>
 
-#include "daemon/cli/http_client.hpp"
+#include "cli/http_client.hpp"
 #include "daemon_fixture.hpp"
 #include "process.hpp"
 

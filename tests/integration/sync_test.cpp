@@ -14,11 +14,11 @@
 #include <regex>
 #include <sstream>
 
-#include "daemon/store/store.hpp"
-#include "daemon/sync/keys.hpp"
 #include "daemon_fixture.hpp"
 #include "nginx.hpp"
 #include "process.hpp"
+#include "store/store.hpp"
+#include "sync/keys.hpp"
 
 namespace loaxa::test {
 namespace {

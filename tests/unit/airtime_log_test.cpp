@@ -1,4 +1,4 @@
-#include "daemon/store/airtime_log.hpp"
+#include "store/airtime_log.hpp"
 
 #include <gtest/gtest.h>
 
@@ -6,10 +6,10 @@
 #include <fstream>
 #include <set>
 
-#include "daemon/store/airtime_chain.hpp"
-#include "daemon/store/airtime_export.hpp"
-#include "daemon/store/sha256.hpp"
-#include "daemon/store/store.hpp"
+#include "common/sha256.hpp"
+#include "store/airtime_chain.hpp"
+#include "store/airtime_export.hpp"
+#include "store/store.hpp"
 #include "store_fixture.hpp"
 
 namespace loaxa::store {

@@ -1,4 +1,4 @@
-#include "daemon/config.hpp"
+#include "daemon/config/config.hpp"
 
 #include <gtest/gtest.h>
 #include <unistd.h>

@@ -1,4 +1,4 @@
-#include "daemon/sync/http_fetch.hpp"
+#include "sync/http_fetch.hpp"
 
 #include <gtest/gtest.h>
 #include <zlib.h>

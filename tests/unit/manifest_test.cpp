@@ -1,11 +1,11 @@
-#include "daemon/sync/manifest.hpp"
+#include "sync/manifest.hpp"
 
 #include <gtest/gtest.h>
 #include <sodium.h>
 
 #include <boost/json.hpp>
 
-#include "daemon/sync/keys.hpp"
+#include "sync/keys.hpp"
 
 namespace loaxa::sync {
 namespace {

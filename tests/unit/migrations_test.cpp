@@ -1,10 +1,10 @@
-#include "daemon/store/migrations.hpp"
+#include "store/migrations.hpp"
 
 #include <gtest/gtest.h>
 
 #include <filesystem>
 
-#include "daemon/store/store.hpp"
+#include "store/store.hpp"
 
 namespace loaxa::store {
 namespace {

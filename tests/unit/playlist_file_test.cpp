@@ -2,7 +2,7 @@
 // absolute paths), names a Mac wrote in NFD, FAT sticks that ignore case, PLS, XSPF and
 // plain folders. Every missing entry is named at once, with its line.
 
-#include "daemon/cli/playlist_file.hpp"
+#include "cli/playlist_file.hpp"
 
 #include <glib.h>
 #include <gtest/gtest.h>
@@ -10,7 +10,7 @@
 
 #include <fstream>
 
-#include "daemon/cli/args.hpp"
+#include "cli/args.hpp"
 
 namespace loaxa::cli {
 namespace {

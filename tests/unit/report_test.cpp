@@ -1,10 +1,10 @@
-#include "daemon/store/report.hpp"
+#include "store/report.hpp"
 
 #include <gtest/gtest.h>
 
 #include <filesystem>
 
-#include "daemon/store/store.hpp"
+#include "store/store.hpp"
 #include "store_fixture.hpp"
 
 namespace loaxa::store {

@@ -7,7 +7,7 @@
 #include <filesystem>
 #include <memory>
 
-#include "daemon/store/store.hpp"
+#include "store/store.hpp"
 
 namespace loaxa::store {
 

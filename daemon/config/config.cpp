@@ -1,0 +1,657 @@
+#include "daemon/config/config.hpp"
+
+#include <fstream>
+#include <regex>
+#include <set>
+#include <sstream>
+
+#include "common/id.hpp"
+#include "daemon/config/config_reader.hpp"
+#include "http/server.hpp"
+#include "player/gst/gst_ptr.hpp"
+#include "player/output.hpp"
+#include "scheduler/local_time.hpp"
+#include "scheduler/rrule.hpp"
+#include "store/report.hpp"
+#include "sync/http_fetch.hpp"
+
+namespace loaxa {
+namespace {
+
+// A size such as "200MB" or "1GB" under `key`, in bytes; a problem (named by `path`)
+// when it is not one.
+std::optional<std::int64_t> read_size(ConfigReader& r, const char* key, const std::string& path) {
+  const auto v = r.string(key);
+  if (!v) return std::nullopt;
+  static const std::regex size_re(R"(^(\d{1,6})\s*(MB|GB)$)");
+  std::smatch m;
+  if (!std::regex_match(*v, m, size_re)) {
+    r.problem(r.line_of(key), path + ": \"" + *v + "\" is not a size like \"200MB\" or \"1GB\"");
+    return std::nullopt;
+  }
+  return std::stoll(m[1]) << (m[2] == "GB" ? 30 : 20);
+}
+
+// The required `role` of a token or user table at `path`.
+std::string read_role(ConfigReader& r, const std::string& path) {
+  std::string role = r.string("role", true).value_or("");
+  if (!role.empty() && role != "admin" && role != "operator" && role != "viewer") {
+    r.problem(r.line_of("role"),
+              path + ".role must be admin, operator or viewer, not \"" + role + "\"");
+  }
+  return role;
+}
+
+namespace fs = std::filesystem;
+
+constexpr const char* kIdHint = kIdRule;
+
+fs::path resolve(const fs::path& base, const std::string& p) {
+  fs::path path(p);
+  return path.is_absolute() ? path : (base / path).lexically_normal();
+}
+
+bool looks_like_path(const std::string& item) {
+  return item.find('/') != std::string::npos || item.find('.') != std::string::npos;
+}
+
+void read_box(ConfigReader& r, Config& c) {
+  if (auto id = r.string("id", true)) {
+    if (!valid_id(*id)) {
+      r.problem(r.line_of("id"), "box.id \"" + *id + "\" is not a valid id; " + kIdHint);
+    }
+    c.box.id = *id;
+  }
+  if (auto v = r.string("name")) c.box.name = *v;
+  if (auto v = r.string("timezone")) {
+    try {
+      scheduler::Zone zone(*v);
+      c.box.timezone = *v;
+    } catch (const std::invalid_argument& e) {
+      r.problem(r.line_of("timezone"), std::string("box.timezone: ") + e.what());
+    }
+  }
+  if (auto v = r.string("state_dir")) c.box.state_dir = resolve(c.file.parent_path(), *v);
+  r.finish();
+}
+
+void read_channel(ConfigReader& r, const std::string& name, Config& c) {
+  ChannelConfig ch;
+  ch.name = name;
+  ch.line = r.line();
+  if (!valid_id(name)) {
+    r.problem(r.line(), "channel name \"" + name + "\" is not valid; " + kIdHint);
+  }
+  if (auto v = r.string("kind")) {
+    if (*v != "audio" && *v != "video") {
+      r.problem(r.line_of("kind"),
+                r.where("kind") + " must be \"audio\" or \"video\", not \"" + *v + "\"");
+    } else {
+      ch.kind = *v;
+    }
+  }
+  ch.sink = r.string("sink").value_or(ch.kind == "video" ? "autovideosink" : "autoaudiosink");
+  if (ch.sink.empty()) r.problem(r.line_of("sink"), r.where("sink") + " must not be empty");
+  if (auto v = r.string("audio_sink")) ch.audio_sink = *v;
+  if (auto v = r.number("volume", 0.0, 10.0)) ch.volume = *v;
+  if (auto ranges = r.strings("quiet_hours")) {
+    for (const auto& text : *ranges) {
+      const auto dash = text.find('-');
+      try {
+        if (dash == std::string::npos) throw std::invalid_argument("");
+        QuietRange q{scheduler::parse_time_of_day(text.substr(0, dash)),
+                     scheduler::parse_time_of_day(text.substr(dash + 1)), text};
+        ch.quiet_hours.push_back(q);
+      } catch (const std::invalid_argument&) {
+        r.problem(r.line_of("quiet_hours"), r.where("quiet_hours") + ": \"" + text +
+                                                "\" is not a range; write \"21:30-05:00\"");
+      }
+    }
+  }
+  if (auto v = r.string("chime")) ch.chime = resolve(c.file.parent_path(), *v);
+  if (auto v = r.number("target_lufs", -40.0, -5.0)) ch.target_lufs = *v;
+  if (auto v = r.string("fallback")) ch.fallback = resolve(c.file.parent_path(), *v);
+  if (auto v = r.string("live_source")) {
+    player::gst::ensure_initialised();
+    GError* raw = nullptr;
+    GstElement* bin = gst_parse_bin_from_description(v->c_str(), TRUE, &raw);
+    if (!bin) {
+      r.problem(r.line_of("live_source"),
+                r.where("live_source") + ": \"" + *v + "\" is not a GStreamer source (" +
+                    (raw ? raw->message : "unknown error") +
+                    "); write e.g. \"alsasrc device=hw:1\" (see arecord -l)");
+    } else {
+      GstPad* src = gst_element_get_static_pad(bin, "src");
+      if (!src) {
+        r.problem(r.line_of("live_source"), r.where("live_source") + ": \"" + *v +
+                                                "\" has no output; give a source such as "
+                                                "\"alsasrc device=hw:1\"");
+      } else {
+        gst_object_unref(src);
+        ch.live_source = *v;
+      }
+      gst_object_unref(bin);
+    }
+    if (raw) g_error_free(raw);
+  }
+  for (auto [key, field] : {std::pair{"on_air_command", &ch.on_air_command},
+                            std::pair{"off_air_command", &ch.off_air_command}}) {
+    if (auto v = r.strings(key)) {
+      if (v->empty() || (*v)[0].empty() || (*v)[0][0] != '/') {
+        r.problem(r.line_of(key), r.where(key) +
+                                      " must be an argv array whose first element is an "
+                                      "absolute path, e.g. [\"/usr/bin/gpioset\", \"gpiochip0\", "
+                                      "\"17=1\"] (it is never run through a shell)");
+      } else {
+        *field = *v;
+      }
+    }
+  }
+  for (auto [key, field] :
+       {std::pair{"amp_lead", &ch.amp_lead}, std::pair{"amp_hold", &ch.amp_hold}}) {
+    if (auto v = r.duration(key)) {
+      if (*v > milliseconds(3'600'000)) {
+        r.problem(r.line_of(key), r.where(key) + " must be at most \"1h\"");
+      } else {
+        *field = *v;
+      }
+    }
+  }
+  for (auto [key, field] :
+       {std::pair{"dead_air", &ch.dead_air}, std::pair{"connect_timeout", &ch.connect_timeout},
+        std::pair{"stall_timeout", &ch.stall_timeout}}) {
+    if (auto v = r.duration(key)) {
+      if (*v < milliseconds(1000) || *v > milliseconds(600'000)) {
+        r.problem(r.line_of(key), r.where(key) + " must be between \"1s\" and \"10m\"");
+      } else {
+        *field = *v;
+      }
+    }
+  }
+  if (auto v = r.number("max_gain", 0.0, 30.0)) ch.max_gain = *v;
+  if (auto v = r.duration("image_duration")) {
+    if (!player::valid_still(*v)) {
+      r.problem(r.line_of("image_duration"),
+                r.where("image_duration") + " must be between \"1s\" and \"1h\"");
+    } else {
+      ch.image_duration = *v;
+    }
+  }
+  // Kiosk screens: the picture size and rate, the idle slide, the ticker.
+  if (auto v = r.integer("width", 16, 7680)) ch.width = static_cast<int>(*v);
+  if (auto v = r.integer("height", 16, 4320)) ch.height = static_cast<int>(*v);
+  if (auto v = r.integer("framerate", 1, 60)) ch.framerate = static_cast<int>(*v);
+  if (auto v = r.string("idle_slide")) ch.idle_slide = resolve(c.file.parent_path(), *v);
+  if (auto v = r.string("ticker")) ch.ticker = *v;
+  if (auto v = r.duration("fade")) {
+    if (*v > std::chrono::seconds(10)) {
+      r.problem(r.line_of("fade"), r.where("fade") + " is longer than 10s");
+    } else {
+      ch.fade = *v;
+    }
+  }
+  if (auto v = r.string("resume_policy")) {
+    if (*v != "resume" && *v != "restart" && *v != "drop") {
+      r.problem(r.line_of("resume_policy"), r.where("resume_policy") +
+                                                " must be \"resume\", \"restart\" or \"drop\", "
+                                                "not \"" +
+                                                *v + "\"");
+    } else {
+      ch.resume_policy = *v;
+    }
+  }
+  r.finish();
+  c.channels[name] = ch;
+}
+
+void read_airtime(ConfigReader& r, Config& c) {
+  if (auto v = r.duration("checkpoint")) {
+    if (*v < milliseconds(1000) || *v > milliseconds(600'000)) {
+      r.problem(r.line_of("checkpoint"),
+                "airtime.checkpoint must be between \"1s\" and \"10m\" (a crash loses at most "
+                "this much of a play's recorded duration)");
+    } else {
+      c.airtime.checkpoint = *v;
+    }
+  }
+  if (auto v = r.duration("retention")) {
+    if (*v < std::chrono::hours(24 * 30)) {
+      r.problem(r.line_of("retention"),
+                "airtime.retention must be at least \"30d\" (reports need a year or more; leave "
+                "it out to keep every row)");
+    } else {
+      c.airtime.retention = *v;
+    }
+  }
+  if (const toml::table* push = r.table("push")) {
+    ConfigReader p(*push, "airtime.push", r.problems(), r.file());
+    PushConfig pc;
+    if (auto v = p.string("url", true)) {
+      try {
+        sync::parse_http_url(*v);
+      } catch (const std::invalid_argument& e) {
+        p.problem(p.line_of("url"), std::string("airtime.push.url ") + e.what());
+      }
+      pc.url = *v;
+    }
+    if (auto v = p.duration("interval")) {
+      if (*v < milliseconds(1000)) {
+        p.problem(p.line_of("interval"), "airtime.push.interval must be at least \"1s\"");
+      } else {
+        pc.interval = *v;
+      }
+    }
+    if (auto v = p.integer("batch", 1, 10000)) pc.batch = static_cast<int>(*v);
+    p.finish();
+    c.airtime.push = pc;
+  }
+  r.finish();
+}
+
+void read_topics(ConfigReader& r, const toml::table& t, Config& c) {
+  c.topics.clear();
+  static const std::regex key_re("^[a-z][a-z0-9_-]{0,31}$");
+  for (const auto& [k, node] : t) {
+    const std::string key(k.str());
+    if (!std::regex_match(key, key_re)) {
+      r.problem(line_of(node), "topics." + key +
+                                   ": a topic key is 1-32 lowercase ASCII letters, digits, - or _ "
+                                   "(e.g. indices)");
+    }
+    if (const auto* label = node.as_string()) {
+      c.topics.emplace_back(key, label->get());
+    } else {
+      r.problem(line_of(node),
+                "topics." + key + " must be a string (the topic's Vietnamese label)");
+    }
+    r.string(key);  // known
+  }
+  if (t.empty()) r.problem(r.line(), "[topics] is empty; leave it out to use the default topics");
+}
+
+void read_sync(ConfigReader& r, Config& c) {
+  SyncConfig s;
+  if (auto v = r.string("url", true)) {
+    try {
+      sync::parse_http_url(*v);
+    } catch (const std::invalid_argument& e) {
+      r.problem(r.line_of("url"), std::string("sync.url ") + e.what());
+    }
+    s.url = *v;
+  }
+  if (auto keys = r.strings("public_keys")) {
+    static const std::regex b64("^[A-Za-z0-9+/]{43}=$");  // 32 bytes in base64
+    for (const auto& k : *keys) {
+      if (!std::regex_match(k, b64)) {
+        r.problem(r.line_of("public_keys"),
+                  "sync.public_keys: \"" + k +
+                      "\" is not a base64 Ed25519 public key (44 characters, as written by "
+                      "`loaxa keygen` into PREFIX.pub)");
+      }
+    }
+    s.public_keys = *keys;
+  }
+  if (auto v = r.duration("interval")) {
+    if (*v < std::chrono::seconds(5)) {
+      r.problem(r.line_of("interval"), "sync.interval must be at least 5s");
+    } else {
+      s.interval = *v;
+    }
+  }
+  if (auto v = r.boolean("auto_accept_normal")) s.auto_accept_normal = *v;
+  if (auto v = r.duration("media_grace")) s.media_grace = *v;
+  if (auto v = r.integer("parallel_downloads", 1, 8)) s.parallel_downloads = static_cast<int>(*v);
+  if (auto v = r.string("max_rate_on_air")) {
+    static const std::regex rate_re(R"(^(\d{1,7})\s*(KB|MB)/s$)");
+    std::smatch m;
+    if (!std::regex_match(*v, m, rate_re) || std::stoll(m[1]) == 0) {
+      r.problem(r.line_of("max_rate_on_air"),
+                "sync.max_rate_on_air: \"" + *v + "\" is not a rate like \"256KB/s\" or \"2MB/s\"");
+    } else {
+      s.max_rate_on_air = std::stoll(m[1]) << (m[2] == "MB" ? 20 : 10);
+    }
+  }
+  if (auto v = r.string("ca_file")) {
+    const auto path = resolve(c.file.parent_path(), *v);
+    if (!std::filesystem::exists(path)) {
+      r.problem(r.line_of("ca_file"), "sync.ca_file " + path.string() +
+                                          " does not exist (a PEM file of the CA certificates "
+                                          "that sign the province server's certificate)");
+    }
+    s.ca_file = path.string();
+  }
+  if (auto v = read_size(r, "disk_reserve", "sync.disk_reserve")) s.disk_reserve = *v;
+  r.finish();
+  c.sync = s;
+}
+
+void read_api(ConfigReader& r, Config& c, std::vector<ConfigProblem>& problems) {
+  ApiConfig a;
+  if (auto listen = r.strings("listen")) {
+    static const std::regex addr(R"(^(\[[0-9a-fA-F:]+\]|[0-9.]+|localhost):([0-9]{1,5})$)");
+    for (const auto& l : *listen) {
+      std::smatch m;
+      if (!std::regex_match(l, m, addr) || std::stoi(m[2]) == 0 || std::stoi(m[2]) > 65535) {
+        r.problem(r.line_of("listen"),
+                  "api.listen: \"" + l + "\" is not an address; write \"127.0.0.1:8080\"");
+      }
+    }
+    a.listen = *listen;
+  }
+  int given = 0, readable = 0;
+  for (auto [key, field] : {std::pair{"tls_cert", &a.tls_cert}, std::pair{"tls_key", &a.tls_key}}) {
+    if (auto v = r.string(key)) {
+      ++given;
+      const auto path = resolve(c.file.parent_path(), *v);
+      if (!std::filesystem::is_regular_file(path)) {
+        r.problem(r.line_of(key), std::string("api.") + key + ": " + path.string() +
+                                      " is not a readable file (PEM)");
+      } else {
+        *field = path.string();
+        ++readable;
+      }
+    }
+  }
+  // Said whatever else is wrong in the file: every problem at once.
+  if (given == 1) {
+    r.problem(r.line_of(r.string("tls_cert") ? "tls_cert" : "tls_key"),
+              "api.tls_cert and api.tls_key go together: give both, or neither");
+  } else if (readable == 2) {
+    if (auto why = api::check_tls_pair(a.tls_cert, a.tls_key); !why.empty()) {
+      r.problem(r.line_of(why.starts_with("api.tls_cert") ? "tls_cert" : "tls_key"), why);
+    }
+  }
+  if (auto v = read_size(r, "max_upload", "api.max_upload")) a.max_upload = *v;
+  if (const toml::array* tokens = r.array("tokens")) {
+    for (std::size_t i = 0; i < tokens->size(); ++i) {
+      const toml::node& n = *tokens->get(i);
+      const std::string path = "api.tokens[" + std::to_string(i) + "]";
+      if (!n.is_table()) {
+        r.problem(line_of(n), path + " must be a table { name, role, sha256 }");
+        continue;
+      }
+      ConfigReader t(*n.as_table(), path, problems, r.file());
+      TokenConfig tok;
+      tok.name = t.string("name", true).value_or("");
+      tok.role = read_role(t, path);
+      tok.sha256 = t.string("sha256", true).value_or("");
+      static const std::regex hex("^[0-9a-f]{64}$");
+      if (!tok.sha256.empty() && !std::regex_match(tok.sha256, hex)) {
+        t.problem(t.line_of("sha256"), path +
+                                           ".sha256 must be 64 lowercase hex digits (the SHA-256 "
+                                           "of the token: printf %s TOKEN | sha256sum)");
+      }
+      t.finish();
+      a.tokens.push_back(tok);
+    }
+  }
+  if (const toml::array* users = r.array("users")) {
+    for (std::size_t i = 0; i < users->size(); ++i) {
+      const toml::node& n = *users->get(i);
+      const std::string path = "api.users[" + std::to_string(i) + "]";
+      if (!n.is_table()) {
+        r.problem(line_of(n), path + " must be a table { name, role, password }");
+        continue;
+      }
+      ConfigReader u(*n.as_table(), path, problems, r.file());
+      UserConfig user;
+      user.name = u.string("name", true).value_or("");
+      user.role = read_role(u, path);
+      user.password_hash = u.string("password", true).value_or("");
+      if (!user.password_hash.empty() && !user.password_hash.starts_with("$argon2")) {
+        u.problem(u.line_of("password"),
+                  path +
+                      ".password must be a hash made with `loaxa passwd` (it starts with "
+                      "$argon2id$), never the password itself");
+      }
+      u.finish();
+      a.users.push_back(user);
+    }
+  }
+  r.finish();
+  c.api = a;
+}
+
+void read_playlists(ConfigReader& top, Config& c, std::vector<ConfigProblem>& problems) {
+  const toml::array* arr = top.array("playlist");
+  if (!arr) return;
+  std::set<std::string> ids;
+  for (std::size_t i = 0; i < arr->size(); ++i) {
+    const toml::node& n = *arr->get(i);
+    const std::string path = "playlist[" + std::to_string(i) + "]";
+    if (!n.is_table()) {
+      top.problem(line_of(n), path + " must be a table ([[playlist]])");
+      continue;
+    }
+    ConfigReader r(*n.as_table(), path, problems, top.file());
+    PlaylistConfig p;
+    p.line = r.line();
+    p.id = r.string("id", true).value_or("");
+    if (!p.id.empty() && !valid_id(p.id)) {
+      r.problem(r.line_of("id"), path + ".id \"" + p.id + "\" is not valid; " + kIdHint);
+    }
+    if (!p.id.empty() && !ids.insert(p.id).second) {
+      r.problem(r.line_of("id"), path + ".id \"" + p.id + "\" is used by an earlier playlist");
+    }
+    p.title = r.string("title").value_or(p.id);
+    // Each item: "id-or-path", or { media = "id-or-path", duration = "20s" } for a still
+    // that shows longer or shorter than the channel's image_duration.
+    if (const toml::array* items = r.array("items")) {
+      for (std::size_t k = 0; k < items->size(); ++k) {
+        auto item = read_playlist_item(r, *items->get(k), k);
+        if (!item) continue;
+        if (item->duration) p.durations[p.items.size()] = *item->duration;
+        p.items.push_back(looks_like_path(item->media)
+                              ? resolve(c.file.parent_path(), item->media).string()
+                              : item->media);
+      }
+    }
+    if (p.items.empty()) r.problem(r.line(), path + ".items must list at least one item");
+    r.finish();
+    c.playlists.push_back(p);
+  }
+}
+
+void read_schedules(ConfigReader& top, Config& c, std::vector<ConfigProblem>& problems) {
+  const toml::array* arr = top.array("schedule");
+  if (!arr) return;
+  std::set<std::string> ids;
+  for (std::size_t i = 0; i < arr->size(); ++i) {
+    const toml::node& n = *arr->get(i);
+    const std::string path = "schedule[" + std::to_string(i) + "]";
+    if (!n.is_table()) {
+      top.problem(line_of(n), path + " must be a table ([[schedule]])");
+      continue;
+    }
+    ConfigReader r(*n.as_table(), path, problems, top.file());
+    ScheduleConfig s;
+    s.line = r.line();
+    s.id = r.string("id").value_or("config-" + std::to_string(i + 1));
+    if (!valid_id(s.id)) {
+      r.problem(r.line_of("id"), path + ".id \"" + s.id + "\" is not valid; " + kIdHint);
+    }
+    if (!ids.insert(s.id).second) {
+      r.problem(r.line_of("id"), path + ".id \"" + s.id + "\" is used by an earlier schedule");
+    }
+    s.channel = r.string("channel", true).value_or("");
+    if (!s.channel.empty() && !c.channels.count(s.channel)) {
+      r.problem(r.line_of("channel"), path + ".channel \"" + s.channel +
+                                          "\" is not a configured channel ([channels." + s.channel +
+                                          "] is missing)");
+    }
+    int kinds = 0;
+    for (const char* kind : {"playlist", "media", "file", "stream"}) {
+      if (auto v = r.string(kind)) {
+        ++kinds;
+        s.content_kind = kind;
+        s.content = *v;
+      }
+    }
+    if (kinds != 1) {
+      r.problem(r.line(), path + " needs exactly one of playlist, media, file or stream");
+    } else if (s.content_kind == "playlist") {
+      bool found = false;
+      for (const auto& p : c.playlists) found = found || p.id == s.content;
+      if (!found) {
+        r.problem(r.line_of("playlist"), path + ".playlist \"" + s.content +
+                                             "\" is not defined by a [[playlist]] in this file");
+      }
+    } else if (s.content_kind == "file") {
+      s.content = resolve(c.file.parent_path(), s.content).string();
+    } else if (s.content_kind == "stream" && !s.content.starts_with("http://") &&
+               !s.content.starts_with("https://")) {
+      r.problem(r.line_of("stream"), path + ".stream must be an http:// or https:// URL");
+    }
+    if (auto v = r.string("start", true)) {
+      try {
+        scheduler::parse_local_datetime(*v);
+        s.start = *v;
+      } catch (const std::invalid_argument& e) {
+        r.problem(r.line_of("start"), path + ".start: " + e.what());
+      }
+    }
+    if (auto v = r.string("rrule")) {
+      try {
+        scheduler::parse_rrule(*v);
+        s.rrule = *v;
+      } catch (const std::invalid_argument& e) {
+        r.problem(r.line_of("rrule"), path + ".rrule: " + e.what());
+      }
+    }
+    if (auto v = r.string("until")) {
+      try {
+        scheduler::parse_date(*v);
+        s.until = *v;
+      } catch (const std::invalid_argument& e) {
+        r.problem(r.line_of("until"), path + ".until: " + e.what());
+      }
+    }
+    for (const char* key : {"exdate", "rdate"}) {
+      if (auto list = r.strings(key)) {
+        for (const auto& t : *list) {
+          try {
+            scheduler::parse_local_datetime(t);
+            (std::string(key) == "exdate" ? s.exdates : s.rdates).push_back(t);
+          } catch (const std::invalid_argument& e) {
+            r.problem(r.line_of(key), path + "." + key + ": " + e.what());
+          }
+        }
+      }
+    }
+    if (auto v = r.integer("priority", 0, 100)) s.priority = static_cast<int>(*v);
+    s.max_duration = r.duration("max_duration");
+    s.skip_holidays = r.boolean("skip_holidays").value_or(false);
+    if (s.content_kind == "stream" && !s.max_duration) {
+      r.problem(r.line(), path + ": a stream needs max_duration (e.g. \"30m\")");
+    }
+    r.finish();
+    c.schedules.push_back(s);
+  }
+}
+
+}  // namespace
+
+std::string ConfigProblem::to_string() const {
+  return file.string() + ":" + std::to_string(line) + ": " + message;
+}
+
+ConfigResult parse_config(std::string_view text, const std::filesystem::path& file) {
+  ConfigResult result;
+  toml::table root;
+  try {
+    root = toml::parse(text, file.string());
+  } catch (const toml::parse_error& e) {
+    result.problems.push_back({file, static_cast<int>(e.source().begin.line),
+                               "TOML syntax error: " + std::string(e.description())});
+    return result;
+  }
+  Config c;
+  c.file = std::filesystem::absolute(file).lexically_normal();
+  auto& problems = result.problems;
+  ConfigReader top(root, "", problems, file);
+
+  if (const toml::table* box = top.table("box")) {
+    ConfigReader r(*box, "box", problems, file);
+    read_box(r, c);
+  } else {
+    problems.push_back({file, 1, "[box] is required (with at least id = \"...\")"});
+  }
+  if (const toml::table* channels = top.table("channels")) {
+    for (const auto& [name, node] : *channels) {
+      const std::string n(name.str());
+      if (!node.is_table()) {
+        problems.push_back({file, line_of(node), "channels." + n + " must be a table"});
+        continue;
+      }
+      ConfigReader r(*node.as_table(), "channels." + n, problems, file);
+      read_channel(r, n, c);
+    }
+  }
+  if (const toml::table* sync = top.table("sync")) {
+    ConfigReader r(*sync, "sync", problems, file);
+    read_sync(r, c);
+  }
+  if (const toml::table* api = top.table("api")) {
+    ConfigReader r(*api, "api", problems, file);
+    read_api(r, c, problems);
+  }
+  if (const toml::table* tts = top.table("tts")) {
+    ConfigReader r(*tts, "tts", problems, file);
+    if (auto v = r.strings("command")) {
+      const bool has_out = std::any_of(v->begin(), v->end(), [](const std::string& a) {
+        return a.find("{out}") != std::string::npos;
+      });
+      if (v->empty() || (*v)[0].empty() || !has_out) {
+        r.problem(r.line_of("command"),
+                  "tts.command must be an argv array with {out} (the WAV it writes) and "
+                  "{text}, e.g. [\"espeak-ng\", \"-v\", \"{voice}\", \"-w\", \"{out}\", "
+                  "\"{text}\"] (never run through a shell)");
+      } else {
+        c.tts.command = *v;
+      }
+    }
+    if (auto v = r.string("voice")) c.tts.voice = *v;
+    if (auto v = r.duration("timeout")) c.tts.timeout = *v;
+    r.finish();
+  }
+  if (const toml::table* defaults = top.table("schedule_defaults")) {
+    ConfigReader r(*defaults, "schedule_defaults", problems, file);
+    if (auto g = r.duration("grace")) c.grace = *g;
+    r.finish();
+  }
+  if (const toml::table* airtime = top.table("airtime")) {
+    ConfigReader r(*airtime, "airtime", problems, file);
+    read_airtime(r, c);
+  }
+  c.topics = store::default_topics();
+  if (const toml::table* topics = top.table("topics")) {
+    ConfigReader r(*topics, "topics", problems, file);
+    read_topics(r, *topics, c);
+    r.finish();
+  }
+  read_playlists(top, c, problems);
+  read_schedules(top, c, problems);
+  top.finish();
+
+  std::stable_sort(problems.begin(), problems.end(),
+                   [](const ConfigProblem& a, const ConfigProblem& b) { return a.line < b.line; });
+  if (problems.empty()) {
+    if (!c.api) c.api = ApiConfig{};
+    result.config = std::move(c);
+  }
+  return result;
+}
+
+ConfigResult load_config(const std::filesystem::path& file) {
+  std::ifstream in(file, std::ios::binary);
+  if (!in) {
+    ConfigResult r;
+    r.problems.push_back({file, 0, "cannot read the config file (does it exist? is it readable?)"});
+    return r;
+  }
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  return parse_config(ss.str(), file);
+}
+
+}  // namespace loaxa

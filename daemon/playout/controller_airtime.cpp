@@ -1,0 +1,169 @@
+// The controller's airtime recorder: the row of an item, rows for what could not play
+// or was missed while the box was down, retention, the write queue to SQLite and the
+// positions file that keeps a crash to less than a second of a row.
+
+#include "common/log.hpp"
+#include "daemon/playout/controller.hpp"
+#include "store/airtime_chain.hpp"
+
+namespace loaxa {
+
+namespace {
+
+using scheduler::Instant;
+
+constexpr std::int64_t kRetentionSlice = 20'000;  // rows archived per call
+
+}  // namespace
+
+store::AirtimeRow Controller::item_row(const ChannelState& cs, const Item& item) const {
+  store::AirtimeRow row;
+  row.box_id = config_.box.id;
+  row.channel = cs.channel->name();
+  row.media_id = item.media_id;
+  row.title = item.title;
+  row.topic = item.topic;
+  row.playlist_id = item.playlist_id;
+  row.schedule_id = cs.block->entry.schedule_id;
+  row.source = cs.block->source;
+  row.planned_start = zone_.format_iso(cs.block->item_planned);
+  row.clock_synced = clock_.synchronized();
+  if (row.source == "schedule") {  // what the planner meant to air of this item
+    const Instant planned = cs.block->item_planned;
+    const Instant end = item.stream ? cs.block->entry.end
+                                    : std::min(planned + item.duration - cs.block->item_offset,
+                                               cs.block->entry.end);
+    row.planned_s = std::max(0.0, std::chrono::duration<double>(end - planned).count());
+    row.planned_ms = unix_ms(planned);
+  }
+  return row;
+}
+
+void Controller::log_unplayable(ChannelState& cs, const Item& item) {
+  store::AirtimeRow row = item_row(cs, item);
+  row.duration_s = 0.0;
+  row.status = "failed";
+  row.error = item.error;
+  write([this, row, ms = unix_ms(cs.block->item_planned)] {
+    store_.airtime().insert_closed(row, ms);
+  });
+  ++counters_.plays[{row.channel, row.status}];
+  log::error("player", cs.channel->name() + ": " + item.media_id + " failed: " + item.error);
+}
+
+void Controller::apply_retention() {
+  last_retention_ = clock_.steady_now();
+  if (!config_.airtime.retention) return;
+  const auto cutoff = unix_ms(clock_.now()) - config_.airtime.retention->count();
+  try {
+    // Rows a push receiver has not acknowledged stay until it has.
+    const std::int64_t pushed =
+        config_.airtime.push ? store_.airtime().push_cursor(config_.airtime.push->url) : INT64_MAX;
+    const auto done = store::archive_airtime(store_.db(), config_.box.state_dir / "archive", cutoff,
+                                             kRetentionSlice, pushed);
+    if (done.rows > 0) {
+      log::info("airtime", "retention: archived " + std::to_string(done.rows) +
+                               " row(s) older than " +
+                               scheduler::format_duration(*config_.airtime.retention) + " to " +
+                               done.file.string());
+    }
+  } catch (const std::exception& e) {
+    log::error("airtime", std::string("retention: archiving failed, rows kept: ") + e.what());
+  }
+}
+
+void Controller::mark_alive() {
+  try {
+    store_.set_meta("last_alive", zone_.format_iso(clock_.now()));
+  } catch (const std::exception& e) {  // rewritten next time; a full disk is logged by write()
+  }
+}
+
+void Controller::log_missed(Instant from, Instant to) {
+  if (to <= from) return;
+  const auto tl = preview(from, to);
+  int missed = 0;
+  for (const auto& e : tl.entries) {
+    if (e.status != scheduler::EntryStatus::airs && e.status != scheduler::EntryStatus::cut) {
+      continue;
+    }
+    if (e.offset.count() > 0 || e.start < from || e.start >= to) continue;
+    const auto& rule = tl.rule_of(e);
+    const std::string planned = zone_.format_iso(e.planned_start);
+    if (store_.airtime().has_row(rule.id, planned)) continue;
+    store::AirtimeRow row;
+    row.box_id = config_.box.id;
+    row.channel = rule.channel;
+    row.media_id = rule.content;
+    row.schedule_id = rule.id;
+    row.source = "schedule";
+    row.planned_start = planned;
+    row.clock_synced = clock_.synchronized();
+    row.planned_s = std::chrono::duration<double>(e.end - e.start).count();
+    row.planned_ms = unix_ms(e.start);
+    row.duration_s = 0.0;
+    row.status = "missed";
+    row.error =
+        "not aired: its start passed while the box was off or its clock was behind, "
+        "more than the grace of " +
+        scheduler::format_duration(config_.grace) + " ago";
+    write([this, row, ms = unix_ms(e.planned_start)] { store_.airtime().insert_closed(row, ms); });
+    ++counters_.plays[{row.channel, row.status}];
+    ++missed;
+  }
+  if (missed > 0) {
+    log::warning("controller", std::to_string(missed) + " block(s) missed between " +
+                                   zone_.format_iso(from, false) + " and " +
+                                   zone_.format_iso(to, false) + " were logged as missed");
+  }
+}
+
+void Controller::write(std::function<void()> op) {
+  if (pending_writes_.empty()) {
+    try {
+      op();
+      return;
+    } catch (const std::exception& e) {
+      storage_error_ = e.what();
+      log::error("airtime", "the database refuses writes (" + storage_error_ +
+                                "); playout goes on, and the log rows wait in memory until "
+                                "it accepts them (free space in " +
+                                config_.box.state_dir.string() + ")");
+    }
+  }
+  pending_writes_.push_back(std::move(op));
+}
+
+void Controller::flush_writes() {
+  std::size_t written = 0;
+  while (!pending_writes_.empty()) {
+    try {
+      pending_writes_.front()();
+    } catch (const std::exception& e) {
+      storage_error_ = e.what();
+      return;
+    }
+    pending_writes_.pop_front();
+    ++written;
+  }
+  if (!storage_error_.empty()) {
+    log::notice("airtime", "the database accepts writes again; " + std::to_string(written) +
+                               " waiting write(s) done");
+    storage_error_.clear();
+  }
+}
+
+void Controller::keep_positions() {
+  if (!positions_) return;
+  std::map<std::string, std::int64_t> now;
+  const auto at = unix_ms(clock_.now());
+  for (const auto& [name, cs] : channels_) {
+    if (!cs.row_id.empty()) now[cs.row_id] = std::max<std::int64_t>(0, at - unix_ms(cs.row_start));
+    for (const auto& [token, f] : cs.fading) {
+      now[f.row_id] = std::max<std::int64_t>(0, at - unix_ms(f.row_start));
+    }
+  }
+  positions_->write(now);
+}
+
+}  // namespace loaxa

@@ -1,0 +1,418 @@
+// The controller's content: config media ingested into the store, schedules resolved
+// into items, and the planner's rules built from the config.
+
+#include <filesystem>
+
+#include "common/log.hpp"
+#include "daemon/library/ingest.hpp"
+#include "daemon/playout/controller.hpp"
+#include "scheduler/rrule.hpp"
+
+namespace loaxa {
+
+namespace fs = std::filesystem;
+using scheduler::Instant;
+using std::chrono::milliseconds;
+
+void Controller::ingest_config() {
+  const fs::path media_dir = config_.box.state_dir / "media";
+  std::vector<std::string> paths;
+  for (const auto& p : config_.playlists) {
+    for (const auto& item : p.items) {
+      if (fs::path(item).is_absolute()) paths.push_back(item);
+    }
+  }
+  for (const auto& s : config_.schedules) {
+    if (s.content_kind == "file") paths.push_back(s.content);
+  }
+  for (const auto& [name, ch] : config_.channels) {
+    if (ch.chime) paths.push_back(ch.chime->string());
+    if (ch.fallback) paths.push_back(ch.fallback->string());
+  }
+  std::map<std::string, Item> items;
+  std::vector<store::PlaylistRecord> playlists;
+  for (const auto& path : paths) {
+    if (items.count(path)) continue;
+    Item item;
+    const auto r = ingest_file(store_, media_dir, path, "", "config");
+    if (r.ok) {
+      item.media_id = r.media.id;
+      item.title = r.media.title;
+      item.topic = r.media.topic;
+      item.file = media_dir / r.media.file;
+      item.duration = milliseconds(r.media.duration_ms.value_or(0));
+      item.image = r.media.kind == "image";
+      if (r.media.loudness_lufs && r.media.peak_db) {
+        item.loudness = player::Loudness{*r.media.loudness_lufs, *r.media.peak_db};
+      }
+    } else {
+      item.media_id = id_from_filename(path);
+      item.title = fs::path(path).filename().string();
+      item.error = r.error;
+      log::error("ingest", r.error);
+    }
+    items[path] = item;
+  }
+  for (const auto& p : config_.playlists) {
+    store::PlaylistRecord rec{p.id, p.title, "config", {}, p.durations};
+    for (const auto& item : p.items) {
+      rec.items.push_back(items.count(item) ? items[item].media_id : item);
+    }
+    playlists.push_back(rec);
+  }
+  config_items_ = std::move(items);
+  store_.catalog().replace_playlists("config", playlists);
+  std::vector<store::ScheduleRecord> schedules;
+  for (const auto& s : config_.schedules) schedules.push_back(schedule_record(s));
+  store_.catalog().replace_schedules("config", schedules);
+}
+
+std::vector<Controller::Item> Controller::resolve(const std::string& kind,
+                                                  const std::string& content,
+                                                  const std::string& playlist_id) {
+  std::vector<Item> out;
+  if (kind == "playlist") {
+    std::vector<const PlaylistConfig*> lists;
+    for (const auto& p : config_.playlists) lists.push_back(&p);
+    for (const auto& p : province_playlists_) lists.push_back(&p);
+    for (const auto& p : local_playlists_) lists.push_back(&p);
+    for (const auto* pl : lists) {
+      const auto& p = *pl;
+      if (p.id != content) continue;
+      for (std::size_t k = 0; k < p.items.size(); ++k) {
+        const auto& entry = p.items[k];
+        auto items = resolve(fs::path(entry).is_absolute() ? "file" : "media", entry, p.id);
+        if (auto d = p.durations.find(k); d != p.durations.end()) {
+          for (auto& item : items) item.still = d->second;  // used if it is a still
+        }
+        out.insert(out.end(), items.begin(), items.end());
+      }
+    }
+  } else if (kind == "file") {
+    auto it = config_items_.find(content);
+    Item item = it != config_items_.end() ? it->second : Item{};
+    if (it == config_items_.end()) item.error = content + " was not ingested";
+    item.playlist_id = playlist_id;
+    out.push_back(item);
+  } else if (kind == "media") {
+    Item item;
+    item.media_id = content;
+    item.playlist_id = playlist_id;
+    if (auto m = store_.catalog().find_media(content)) {
+      item.title = m->title;
+      item.topic = m->topic;
+      item.file = config_.box.state_dir / "media" / m->file;
+      item.duration = milliseconds(m->duration_ms.value_or(0));
+      item.image = m->kind == "image";
+      if (m->loudness_lufs && m->peak_db) {
+        item.loudness = player::Loudness{*m->loudness_lufs, *m->peak_db};
+      }
+    } else {
+      item.error = "no media with id \"" + content +
+                   "\" in the catalog (add it with `loaxa "
+                   "media add`, or check the id)";
+    }
+    out.push_back(item);
+  } else if (kind == "notice") {  // a kiosk's full-screen emergency notice
+    Item item;
+    item.media_id = "notice";
+    item.title = content;
+    item.file = player::kNoticeItem + content;
+    item.stream = true;  // lasts its block's window
+    out.push_back(item);
+  } else if (kind == "live") {  // the channel's live_source: a microphone, a line in
+    Item item;
+    item.media_id = "live";
+    item.title = "Trực tiếp / live";
+    item.file = player::kLiveItem;
+    item.stream = true;
+    out.push_back(item);
+  } else {  // stream: relayed live for its block's window (max_duration cuts it)
+    Item item;
+    item.media_id = content;
+    item.title = content;
+    item.file = content;
+    item.stream = true;
+    item.playlist_id = playlist_id;
+    out.push_back(item);
+  }
+  return out;
+}
+
+std::vector<Controller::Item> Controller::block_items(const ScheduleConfig& s) {
+  std::vector<Item> items;
+  // A channel the config no longer has: the content alone (the block cannot air, but
+  // preview shows how long it would be).
+  const auto* found = channel_config(s.channel);
+  const ChannelConfig ch = found ? *found : ChannelConfig{};
+  if (ch.chime) {
+    auto chime = resolve("file", ch.chime->string(), "");
+    items.insert(items.end(), chime.begin(), chime.end());
+  }
+  auto content = resolve(s.content_kind, s.content, "");
+  for (int i = 0; i < std::max(1, s.repeat); ++i)
+    items.insert(items.end(), content.begin(), content.end());
+  apply_gain(items, ch);
+  for (auto& item : items) {
+    if (item.image)
+      item.duration = item.still.value_or(ch.image_duration);  // a still shows this long
+  }
+  return items;
+}
+
+void Controller::apply_gain(std::vector<Item>& items, const ChannelConfig& ch) const {
+  for (auto& item : items) {
+    if (item.loudness)
+      item.gain = player::loudness_gain(*item.loudness, ch.target_lufs, ch.max_gain);
+  }
+}
+
+std::vector<const ScheduleConfig*> Controller::all_schedules() const {
+  std::vector<const ScheduleConfig*> out;
+  for (const auto& s : config_.schedules) out.push_back(&s);
+  for (const auto& s : province_schedules_) out.push_back(&s);
+  for (const auto& s : local_schedules_) out.push_back(&s);
+  for (const auto& s : manual_schedules_) out.push_back(&s);
+  return out;
+}
+
+void Controller::set_province(const sync::Manifest& m) {
+  if (!province_ || &*province_ != &m) province_ = m;
+  province_playlists_.clear();
+  for (const auto& p : m.playlists) {
+    PlaylistConfig pc;
+    pc.id = p.id;
+    pc.title = p.title;
+    pc.items = p.items;
+    pc.durations = p.durations;
+    province_playlists_.push_back(pc);
+  }
+  province_schedules_.clear();
+  const bool accept_normal = config_.sync && config_.sync->auto_accept_normal;
+  int skipped = 0, waiting = 0;
+  for (const auto& s : m.schedules) {
+    if (!config_.channels.count(s.channel)) {
+      ++skipped;  // a manifest serves boxes with different channels
+      continue;
+    }
+    std::optional<store::InboxDecision> decision;
+    if (s.level == "normal") {
+      decision = store_.catalog().inbox_decision(s.id);
+      if (decision && decision->decision == "rejected") continue;
+      if (!decision && !accept_normal) {
+        ++waiting;  // the operator decides (inbox)
+        continue;
+      }
+    }
+    ScheduleConfig c;
+    c.id = s.id;
+    c.channel = s.channel;
+    c.content_kind = s.content_kind;
+    c.content = s.content;
+    c.start = decision && decision->start ? *decision->start : s.start;
+    c.rrule = decision && decision->rrule ? decision->rrule : s.rrule;
+    c.until = s.until;
+    c.exdates = s.exdates;
+    c.priority = s.effective_priority();
+    if (s.max_duration_ms) c.max_duration = milliseconds(*s.max_duration_ms);
+    c.skip_holidays = s.skip_holidays;
+    c.origin = "province";
+    province_schedules_.push_back(c);
+  }
+  // Emergencies air at once on receipt (or at valid_from), until valid_until, on every
+  // channel they name ("*": every loudspeaker). The start is remembered, so a restart
+  // neither airs one twice nor forgets it.
+  const Instant now = clock_.now();
+  int emergencies = 0;
+  for (const auto& e : m.emergencies) {
+    const Instant until{std::chrono::milliseconds(e.valid_until_ms)};
+    if (until <= now) continue;
+    const std::string key = "emergency." + std::to_string(m.sequence) + "." + e.id;
+    Instant start;
+    if (auto known = store_.meta(key)) {
+      start = Instant{std::chrono::milliseconds(std::stoll(*known))};
+    } else {
+      start = std::max(Instant{std::chrono::milliseconds(e.valid_from_ms)},
+                       Instant{std::chrono::ceil<std::chrono::seconds>(now.time_since_epoch())});
+      store_.set_meta(key, std::to_string(unix_ms(start)));
+    }
+    for (const auto& [name, ch] : config_.channels) {
+      const bool named = std::find(e.channels.begin(), e.channels.end(), name) != e.channels.end();
+      const bool all = std::find(e.channels.begin(), e.channels.end(), "*") != e.channels.end();
+      if (!named && !all) continue;
+      ScheduleConfig c;
+      c.id = e.id;
+      c.channel = name;
+      c.content_kind = "media";
+      c.content = e.media;
+      if (ch.kind == "video") {
+        // A screen shows a video or picture emergency, and the words of a spoken one.
+        const auto m = store_.catalog().find_media(e.media);
+        if (!m || m->kind == "audio") {
+          c.content_kind = "notice";
+          c.content = notice_text(e.text);
+        }
+      }
+      c.start = scheduler::format_local_datetime(
+          std::chrono::floor<std::chrono::seconds>(zone_.to_local_seconds(start)));
+      c.max_duration = std::chrono::duration_cast<milliseconds>(until - start);
+      c.emergency = true;
+      c.repeat = e.repeat;
+      c.origin = "province";
+      province_schedules_.push_back(c);
+      ++emergencies;
+    }
+  }
+  holidays_.clear();
+  for (const auto& d : m.holidays) holidays_.push_back(scheduler::parse_date(d));
+  log::info("controller", "province manifest " + std::to_string(m.sequence) + ": " +
+                              std::to_string(province_schedules_.size()) +
+                              " schedule(s) in the plan, " + std::to_string(waiting) +
+                              " normal bulletin(s) waiting for the operator, " +
+                              std::to_string(skipped) + " for channels this box does not have, " +
+                              std::to_string(emergencies) + " emergency block(s)");
+  replan();
+  // An emergency that left the manifest stops now.
+  for (auto& [name, cs] : channels_) {
+    if (!cs.block || cs.block->source != "emergency") continue;
+    bool still = false;
+    for (const auto* s : all_schedules())
+      still = still || (s->emergency && s->id == cs.block->entry.schedule_id);
+    if (still) continue;
+    log::notice("controller", name + ": emergency " + cs.block->entry.schedule_id +
+                                  " withdrawn by the province; stopping it");
+    cs.block.reset();
+    cs.end_status_override = "stopped";
+    cs.channel->stop(fade_of(name));
+  }
+}
+
+std::vector<scheduler::Rule> Controller::rules() {
+  std::vector<scheduler::Rule> out;
+  for (const auto* sp : all_schedules()) {
+    const auto& s = *sp;
+    scheduler::Rule r;
+    r.id = s.id;
+    r.channel = s.channel;
+    r.content = s.content_kind == "file" ? fs::path(s.content).filename().string() : s.content;
+    r.recurrence.dtstart = scheduler::parse_local_datetime(s.start);
+    if (s.rrule) r.recurrence.rule = scheduler::parse_rrule(*s.rrule);
+    for (const auto& t : s.exdates) {
+      r.recurrence.exdates.push_back(scheduler::parse_local_datetime(t));
+    }
+    for (const auto& t : s.rdates) {
+      r.recurrence.rdates.push_back(scheduler::parse_local_datetime(t));
+    }
+    if (s.until) r.until = scheduler::parse_date(*s.until);
+    r.priority = s.priority;
+    const auto* ch = channel_config(s.channel);
+    if (!ch) {
+      r.unavailable = "kênh " + s.channel + " không còn trong cấu hình (channel " + s.channel +
+                      " is no longer in the config; it airs again when the channel is back)";
+    }
+    const std::string policy = ch ? ch->resume_policy : "resume";
+    r.policy = policy == "drop"      ? scheduler::OverlapPolicy::drop
+               : policy == "restart" ? scheduler::OverlapPolicy::restart
+                                     : scheduler::OverlapPolicy::resume;
+    bool relay = false;
+    for (const auto& item : block_items(s)) {
+      r.duration += item.duration;
+      relay = relay || item.stream;
+    }
+    // A relay lasts its window: max_duration (which the config requires of streams).
+    if (relay && s.max_duration) r.duration = *s.max_duration;
+    r.max_duration = s.max_duration;
+    r.skip_holidays = s.skip_holidays;
+    r.emergency = s.emergency;
+    out.push_back(std::move(r));
+  }
+  return out;
+}
+
+scheduler::Timeline Controller::preview(Instant from, Instant to) {
+  scheduler::PlanOptions options;
+  options.holidays = holidays_;
+  for (const auto& [name, ch] : config_.channels) {
+    for (const auto& q : ch.quiet_hours) options.quiet.push_back({name, q.from, q.to, q.text});
+  }
+  return scheduler::plan(rules(), options, zone_, from, to);
+}
+
+bool Controller::uses_file(const fs::path& file) const {
+  for (const auto& [name, cs] : channels_) {
+    for (const auto* block :
+         {cs.block ? &*cs.block : nullptr, cs.next_block ? &*cs.next_block : nullptr}) {
+      if (!block) continue;
+      for (const auto& item : block->items) {
+        if (item.file == file) return true;
+      }
+    }
+  }
+  return false;
+}
+
+bool Controller::on_air() const {
+  for (const auto& [name, cs] : channels_) {
+    if (cs.block || !cs.channel->idle()) return true;
+  }
+  return false;
+}
+
+boost::json::array Controller::inbox() const {
+  boost::json::array out;
+  if (!province_) return out;
+  for (const auto& s : province_->schedules) {
+    if (s.level != "normal" || !config_.channels.count(s.channel)) continue;
+    const auto d = store_.catalog().inbox_decision(s.id);
+    std::string title = s.content;
+    for (const auto& p : province_->playlists) {
+      if (p.id == s.content) title = p.title;
+    }
+    if (const auto* media = province_->find_media(s.content)) title = media->title;
+    const bool auto_accepted = !d && config_.sync && config_.sync->auto_accept_normal;
+    out.push_back(boost::json::object{{"id", s.id},
+                                      {"channel", s.channel},
+                                      {"title", title},
+                                      {"content", s.content},
+                                      {"start", d && d->start ? *d->start : s.start},
+                                      {"rrule", d && d->rrule ? *d->rrule : s.rrule.value_or("")},
+                                      {"state", d               ? d->decision
+                                                : auto_accepted ? "accepted"
+                                                                : "waiting"},
+                                      {"decided_at", d ? d->decided_at : ""},
+                                      {"decided_by", d ? d->decided_by : ""},
+                                      {"sequence", province_->sequence}});
+  }
+  return out;
+}
+
+void Controller::decide(const std::string& schedule_id, bool accept,
+                        std::optional<std::string> start, std::optional<std::string> rrule,
+                        const std::string& by) {
+  const sync::ManifestSchedule* found = nullptr;
+  if (province_) {
+    for (const auto& s : province_->schedules) {
+      if (s.id == schedule_id && s.level == "normal") found = &s;
+    }
+  }
+  if (!found) {
+    throw std::invalid_argument("no province bulletin \"" + schedule_id +
+                                "\" waits in the inbox (see `loaxa inbox`)");
+  }
+  if (start) scheduler::parse_local_datetime(*start);  // throws with what is wrong
+  if (rrule) scheduler::parse_rrule(*rrule);
+  store::InboxDecision d;
+  d.schedule_id = schedule_id;
+  d.decision = accept ? "accepted" : "rejected";
+  d.start = accept ? start : std::nullopt;
+  d.rrule = accept ? rrule : std::nullopt;
+  d.decided_at = zone_.format_iso(clock_.now());
+  d.decided_by = by;
+  store_.catalog().set_inbox_decision(d);
+  log::notice("controller", "province bulletin " + schedule_id + " " + d.decision +
+                                (by.empty() ? "" : " by " + by));
+  const sync::Manifest m = *province_;
+  set_province(m);
+}
+
+}  // namespace loaxa
