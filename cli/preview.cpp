@@ -3,9 +3,9 @@
 #include <boost/json.hpp>
 #include <iostream>
 
+#include "airtime/export.hpp"
 #include "cli/table.hpp"
 #include "scheduler/local_time.hpp"
-#include "store/airtime_export.hpp"
 
 namespace loaxa::cli {
 
@@ -72,7 +72,7 @@ int cmd_schedule_preview(const Args& a, const std::function<HttpResult(const std
     for (const auto& v : parsed.as_array()) {
       bool first = true;
       for (const char* f : kFields) {
-        out += (first ? "" : ",") + store::csv_field(text(v.at(f)));
+        out += (first ? "" : ",") + airtime::csv_field(text(v.at(f)));
         first = false;
       }
       out += "\r\n";

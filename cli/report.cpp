@@ -8,9 +8,9 @@
 #include <fstream>
 #include <iostream>
 
+#include "airtime/export.hpp"
 #include "cli/table.hpp"
 #include "common/durable.hpp"
-#include "store/airtime_export.hpp"
 #include "store/report.hpp"
 #include "store/sqlite/database.hpp"
 #include "store/store.hpp"
@@ -91,7 +91,7 @@ void write_out(const Args& a, const std::string& bytes) {
     std::cout << bytes;
     return;
   }
-  store::write_durably(out, [&](std::ostream& o) { o << bytes; });
+  write_durably(out, [&](std::ostream& o) { o << bytes; });
   std::cerr << "wrote " << out << " (" << bytes.size() << " bytes)\n";
 }
 

@@ -9,7 +9,7 @@
 #include <stdexcept>
 #include <system_error>
 
-namespace loaxa::store {
+namespace loaxa {
 
 namespace fs = std::filesystem;
 
@@ -54,4 +54,4 @@ void copy_durably(const fs::path& from, const fs::path& to) {
   publish(tmp, to);
 }
 
-}  // namespace loaxa::store
+}  // namespace loaxa

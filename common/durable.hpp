@@ -6,7 +6,7 @@
 #include <functional>
 #include <ostream>
 
-namespace loaxa::store {
+namespace loaxa {
 
 // Writes `to` through `fill` (which streams into the file). Throws on any I/O error;
 // the final name then does not exist or holds its previous content.
@@ -15,4 +15,4 @@ void write_durably(const std::filesystem::path& to, const std::function<void(std
 void copy_durably(const std::filesystem::path& from, const std::filesystem::path& to);
 void fsync_path(const std::filesystem::path& path);
 
-}  // namespace loaxa::store
+}  // namespace loaxa

@@ -10,7 +10,7 @@
 #include <memory>
 #include <stdexcept>
 
-namespace loaxa::store {
+namespace loaxa {
 namespace {
 
 struct CtxFree {
@@ -108,4 +108,4 @@ std::string uuid_v7() {
   return out;
 }
 
-}  // namespace loaxa::store
+}  // namespace loaxa

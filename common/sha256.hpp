@@ -5,7 +5,7 @@
 #include <string>
 #include <string_view>
 
-namespace loaxa::store {
+namespace loaxa {
 
 std::string sha256_hex(std::string_view data);
 // Hashes a file in chunks. Throws std::runtime_error when it cannot be read.
@@ -30,4 +30,4 @@ class Sha256 {
 // A fresh UUIDv7 (RFC 9562): time-ordered, globally unique, for airtime row ids.
 std::string uuid_v7();
 
-}  // namespace loaxa::store
+}  // namespace loaxa

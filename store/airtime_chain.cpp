@@ -7,100 +7,20 @@
 #include <stdexcept>
 #include <vector>
 
+#include "airtime/export.hpp"
 #include "common/durable.hpp"
 #include "common/sha256.hpp"
 #include "scheduler/local_time.hpp"
-#include "store/airtime_export.hpp"
 
 namespace loaxa::store {
 
 namespace json = boost::json;
-
-std::optional<ChainBreak> ChainWalker::feed(const AirtimeRow& r) {
-  ++position_;
-  if (r.prev_hash != previous_) {
-    return ChainBreak{position_, r.id,
-                      "prev_hash does not match the hash of the row closed before it "
-                      "(a row was removed, inserted or reordered)"};
-  }
-  if (airtime_row_hash(r) != r.hash) {
-    return ChainBreak{position_, r.id,
-                      "hash does not match the row's fields (a field was changed)"};
-  }
-  previous_ = r.hash;
-  return std::nullopt;
-}
 
 std::optional<ChainAnchor> chain_anchor(sqlite::Database& db) {
   auto st = db.prepare(
       "SELECT file, last_seq, last_hash FROM airtime_archive ORDER BY last_seq DESC LIMIT 1");
   if (!st.step()) return std::nullopt;
   return ChainAnchor{st.text(0), st.int64(1), st.text(2)};
-}
-
-namespace {
-
-const json::value& field(const json::object& o, const char* name) {
-  auto it = o.find(name);
-  if (it == o.end()) throw std::invalid_argument(std::string("missing field \"") + name + "\"");
-  return it->value();
-}
-
-std::string text(const json::object& o, const char* name) {
-  const auto& v = field(o, name);
-  if (!v.is_string()) throw std::invalid_argument(std::string("\"") + name + "\" must be a string");
-  return std::string(v.get_string());
-}
-
-std::optional<double> number(const json::object& o, const char* name) {
-  auto it = o.find(name);
-  if (it == o.end() || it->value().is_null()) return std::nullopt;
-  if (!it->value().is_number()) {
-    throw std::invalid_argument(std::string("\"") + name + "\" must be a number or null");
-  }
-  return it->value().to_number<double>();
-}
-
-}  // namespace
-
-AirtimeRow airtime_from_json(std::string_view line) {
-  json::error_code ec;
-  json::value v = json::parse(line, ec);
-  if (ec) throw std::invalid_argument("not JSON: " + ec.message());
-  if (!v.is_object()) throw std::invalid_argument("a row must be a JSON object");
-  const json::object& o = v.get_object();
-  AirtimeRow r;
-  r.id = text(o, "id");
-  r.box_id = text(o, "box_id");
-  r.channel = text(o, "channel");
-  r.media_id = text(o, "media_id");
-  r.title = text(o, "title");
-  r.topic = text(o, "topic");
-  r.playlist_id = text(o, "playlist_id");
-  r.schedule_id = text(o, "schedule_id");
-  r.source = text(o, "source");
-  r.planned_start = text(o, "planned_start");
-  r.actual_start = text(o, "actual_start");
-  r.actual_end = text(o, "actual_end");
-  r.duration_s = number(o, "duration_s");
-  r.status = text(o, "status");
-  r.error = text(o, "error");
-  r.prev_hash = text(o, "prev_hash");
-  r.hash = text(o, "hash");
-  if (auto it = o.find("clock_synced"); it != o.end() && !it->value().is_null()) {
-    if (!it->value().is_bool())
-      throw std::invalid_argument("\"clock_synced\" must be true, false or null");
-    r.clock_synced = it->value().get_bool();
-  }
-  r.planned_s = number(o, "planned_s");
-  r.rms_db = number(o, "rms_db");
-  r.peak_db = number(o, "peak_db");
-  r.silence_s = number(o, "silence_s");
-  for (const auto& [key, field] : {std::pair{"frames_rendered", &r.frames_rendered},
-                                   std::pair{"frames_dropped", &r.frames_dropped}}) {
-    if (auto n = number(o, key)) *field = static_cast<std::int64_t>(*n);
-  }
-  return r;
 }
 
 ArchiveResult archive_airtime(sqlite::Database& db, const std::filesystem::path& dir,

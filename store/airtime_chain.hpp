@@ -15,19 +15,8 @@
 
 namespace loaxa::store {
 
-// Checks rows fed in closing order.
-class ChainWalker {
- public:
-  explicit ChainWalker(std::string previous = "", std::int64_t position = 0)
-      : previous_(std::move(previous)), position_(position) {}
-  std::optional<ChainBreak> feed(const AirtimeRow& row);
-  const std::string& last_hash() const { return previous_; }
-  std::int64_t position() const { return position_; }
-
- private:
-  std::string previous_;
-  std::int64_t position_;
-};
+using airtime::airtime_from_json;
+using airtime::ChainWalker;
 
 // Where the database's chain starts when retention archived its head.
 struct ChainAnchor {
@@ -36,10 +25,6 @@ struct ChainAnchor {
   std::string last_hash;
 };
 std::optional<ChainAnchor> chain_anchor(sqlite::Database& db);
-
-// A row as the archive files and NDJSON export hold it; throws std::invalid_argument
-// naming the field that is missing or of the wrong type.
-AirtimeRow airtime_from_json(std::string_view line);
 
 struct ArchiveResult {
   std::int64_t rows = 0;

@@ -51,79 +51,7 @@ AirtimeRow read_row(const sqlite::Statement& st) {
   return r;
 }
 
-std::string format_seconds(std::optional<double> s) {
-  if (!s) return "";
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%.3f", *s);
-  return buf;
-}
-
-std::string format_db(std::optional<double> db) {
-  if (!db) return "";
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%.1f", *db);
-  return buf;
-}
-
 }  // namespace
-
-const std::vector<std::string>& airtime_columns() {
-  static const std::vector<std::string> cols = {
-      "id",           "box_id",      "channel",         "media_id",      "title",
-      "topic",        "playlist_id", "schedule_id",     "source",        "planned_start",
-      "actual_start", "actual_end",  "duration_s",      "status",        "error",
-      "prev_hash",    "hash",        "clock_synced",    "planned_s",     "rms_db",
-      "peak_db",      "silence_s",   "frames_rendered", "frames_dropped"};
-  return cols;
-}
-
-std::vector<std::string> airtime_fields(const AirtimeRow& r) {
-  return {r.id,
-          r.box_id,
-          r.channel,
-          r.media_id,
-          r.title,
-          r.topic,
-          r.playlist_id,
-          r.schedule_id,
-          r.source,
-          r.planned_start,
-          r.actual_start,
-          r.actual_end,
-          format_seconds(r.duration_s),
-          r.status,
-          r.error,
-          r.prev_hash,
-          r.hash,
-          r.clock_synced ? (*r.clock_synced ? "true" : "false") : "",
-          format_seconds(r.planned_s),
-          format_db(r.rms_db),
-          format_db(r.peak_db),
-          format_seconds(r.silence_s),
-          r.frames_rendered ? std::to_string(*r.frames_rendered) : "",
-          r.frames_dropped ? std::to_string(*r.frames_dropped) : ""};
-}
-
-std::string airtime_row_hash(const AirtimeRow& r) {
-  auto fields = airtime_fields(r);
-  fields.resize(16);  // docs/api.md's columns up to prev_hash: everything but the hash
-  std::string canonical;
-  for (const auto& f : fields) {
-    canonical += f;
-    canonical += '\x1f';
-  }
-  // Later columns join as name=value, only when set (rows closed before they existed).
-  if (r.clock_synced)
-    canonical += std::string("clock_synced=") + (*r.clock_synced ? "1" : "0") + '\x1f';
-  if (r.planned_s) canonical += "planned_s=" + format_seconds(r.planned_s) + '\x1f';
-  if (r.rms_db) canonical += "rms_db=" + format_db(r.rms_db) + '\x1f';
-  if (r.peak_db) canonical += "peak_db=" + format_db(r.peak_db) + '\x1f';
-  if (r.silence_s) canonical += "silence_s=" + format_seconds(r.silence_s) + '\x1f';
-  if (r.frames_rendered)
-    canonical += "frames_rendered=" + std::to_string(*r.frames_rendered) + '\x1f';
-  if (r.frames_dropped) canonical += "frames_dropped=" + std::to_string(*r.frames_dropped) + '\x1f';
-  return sha256_hex(canonical);
-}
 
 std::string AirtimeLog::open(AirtimeRow row, std::int64_t start_ms) {
   if (row.id.empty()) row.id = uuid_v7();

@@ -9,7 +9,7 @@
 #include <stdexcept>
 #include <unordered_map>
 
-#include "store/airtime_export.hpp"
+#include "airtime/export.hpp"
 
 namespace loaxa::store {
 
@@ -423,7 +423,7 @@ std::string report_csv(const Report& r, bool excel_bom) {
   auto row = [&](const std::vector<std::string>& cells) {
     for (std::size_t i = 0; i < cells.size(); ++i) {
       if (i) out += ',';
-      out += csv_field(cells[i]);
+      out += airtime::csv_field(cells[i]);
     }
     out += "\r\n";
   };

@@ -122,7 +122,7 @@ PublishResult publish(const fs::path& src, const fs::path& out, const fs::path& 
             {file, r.line_of("file"), path.string() + ": cannot be played: " + probe.error});
         continue;
       }
-      const std::string sha = store::sha256_file_hex(path);
+      const std::string sha = sha256_file_hex(path);
       std::string ext = path.extension().string();
       for (char& c : ext) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
       const std::string name = "media/" + sha + ext;
@@ -204,17 +204,17 @@ PublishResult publish(const fs::path& src, const fs::path& out, const fs::path& 
     ++result.media;
     std::error_code ec;
     if (fs::exists(to, ec) && fs::file_size(to) == fs::file_size(from)) continue;
-    store::copy_durably(from, to);
+    copy_durably(from, to);
     ++result.copied;
   }
   // The media first, then the signature and the manifest: a box polling in between
   // sees the old pair or a pair whose media are all there. (The .sig is written before
   // the manifest; a box that reads a new .sig with the old manifest refuses once and
   // takes the pair at its next poll.)
-  store::write_durably(out / "manifest.json.sig", [&](std::ostream& o) { o << signature; });
+  write_durably(out / "manifest.json.sig", [&](std::ostream& o) { o << signature; });
   std::error_code ec;
   const auto old_mtime = fs::last_write_time(out / "manifest.json", ec);
-  store::write_durably(out / "manifest.json", [&](std::ostream& o) { o << bytes; });
+  write_durably(out / "manifest.json", [&](std::ostream& o) { o << bytes; });
   // Web servers derive ETag and Last-Modified from the file's mtime (and size): a
   // republish within the same second must still look new to a conditional GET.
   if (!ec && fs::last_write_time(out / "manifest.json") <= old_mtime + std::chrono::seconds(1)) {

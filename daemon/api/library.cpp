@@ -185,7 +185,7 @@ void add_media_routes(api::HttpServer& server, Controller& controller, store::St
     } cleanup{file};
     std::string sha;
     try {
-      sha = store::sha256_file_hex(file);
+      sha = sha256_file_hex(file);
     } catch (const std::exception& e) {
       return error_response(500, "internal", e.what());
     }

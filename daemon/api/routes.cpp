@@ -8,11 +8,11 @@
 #include <filesystem>
 #include <fstream>
 
+#include "airtime/export.hpp"
 #include "common/sha256.hpp"
 #include "daemon/playout/clock.hpp"
 #include "daemon/playout/metrics.hpp"
 #include "daemon/web_assets.hpp"
-#include "store/airtime_export.hpp"
 #include "store/report.hpp"
 
 namespace loaxa {
@@ -49,7 +49,7 @@ store::ReportHeader report_header(Controller& controller) {
                              controller.zone().format_iso(now, false)};
 }
 
-Response airtime(const Request& r, Controller& controller, store::Store& store) {
+Response airtime_rows(const Request& r, Controller& controller, store::Store& store) {
   store::AirtimeFilter f;
   try {
     f.from_ms = query_ms(r, "from", controller.zone());
@@ -152,7 +152,7 @@ Response report(const Request& r, Controller& controller, store::Store& store) {
   // libxlsxwriter writes files: one under state_dir/tmp, read back and removed.
   const auto dir = controller.config().box.state_dir / "tmp";
   std::filesystem::create_directories(dir);
-  const auto file = dir / (store::uuid_v7() + ".xlsx");
+  const auto file = dir / (uuid_v7() + ".xlsx");
   std::string bytes;
   try {
     store::report_xlsx(rep, file.string());
@@ -228,7 +228,7 @@ std::optional<api::Principal> authenticate(Controller& controller, store::Store&
     if (credentials_configured(controller, store)) return std::nullopt;
     return principal("local", "admin");
   }
-  const std::string hash = store::sha256_hex(token);
+  const std::string hash = sha256_hex(token);
   if (const auto& api = controller.config().api) {
     for (const auto& t : api->tokens) {
       if (t.sha256 == hash) return principal(t.name, t.role);
@@ -656,8 +656,9 @@ void add_routes(api::HttpServer& server, Controller& controller, store::Store& s
     resp.status = 202;
     return resp;
   });
-  server.route("GET", "/api/v1/airtime", Role::viewer,
-               [&controller, &store](const Request& r) { return airtime(r, controller, store); });
+  server.route("GET", "/api/v1/airtime", Role::viewer, [&controller, &store](const Request& r) {
+    return airtime_rows(r, controller, store);
+  });
   server.route("GET", "/api/v1/reports/airtime", Role::viewer,
                [&controller, &store](const Request& r) { return report(r, controller, store); });
   server.route("GET", "/api/v1/schedule/preview", Role::viewer,

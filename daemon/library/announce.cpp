@@ -88,7 +88,7 @@ Announcement announce(store::Store& store, const Config& config, const std::stri
       })) {
     throw std::invalid_argument("voice: a voice name such as \"vi\" (espeak-ng --voices=vi)");
   }
-  const std::string hash = store::sha256_hex(voice + "\x1f" + text);
+  const std::string hash = sha256_hex(voice + "\x1f" + text);
   const std::string id = "thong-bao-" + hash.substr(0, 12);
   Announcement out;
   if (auto m = store.catalog().find_media(id)) {

@@ -21,7 +21,7 @@ IngestResult ingest_file(store::Store& store, const fs::path& media_dir, const f
   }
   std::string sha;
   try {
-    sha = store::sha256_file_hex(file);
+    sha = sha256_file_hex(file);
   } catch (const std::exception& e) {
     r.error = e.what();
     return r;
@@ -33,7 +33,7 @@ IngestResult ingest_file(store::Store& store, const fs::path& media_dir, const f
   std::error_code ec;
   fs::create_directories(media_dir, ec);
   try {
-    if (!fs::exists(media_dir / name)) store::copy_durably(file, media_dir / name);
+    if (!fs::exists(media_dir / name)) copy_durably(file, media_dir / name);
   } catch (const std::exception& e) {
     r.error = "cannot copy " + file.string() + " into " + media_dir.string() + ": " + e.what();
     return r;

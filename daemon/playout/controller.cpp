@@ -468,7 +468,7 @@ void Controller::on_started(const std::string& channel, std::uint64_t token,
   store::AirtimeRow row = item_row(cs, item);
   const Instant start{actual.time_since_epoch()};
   row.actual_start = zone_.format_iso(start);
-  row.id = store::uuid_v7();
+  row.id = uuid_v7();
   cs.row_id = row.id;
   write([this, row, ms = unix_ms(start)] { store_.airtime().open(row, ms); });
   cs.row_start = start;

@@ -2,8 +2,8 @@
 
 #include <boost/json/serialize.hpp>
 
+#include "airtime/export.hpp"
 #include "common/log.hpp"
-#include "store/airtime_export.hpp"
 
 namespace loaxa {
 

@@ -373,13 +373,13 @@ void ProvinceSync::start_download(const sync::ManifestMedia& m) {
         d->error = "the server answered a different range (" + cr + ")";
         return false;
       }
-      d->sha = std::make_unique<store::Sha256>();
+      d->sha = std::make_unique<Sha256>();
       d->sha->update_file(part);  // the bytes kept from before the cut
       d->out.open(part, std::ios::binary | std::ios::app);
     } else if (status == 200) {
       d->have = 0;  // the server ignored the range: the whole file comes again
       d->resumed_at = 0;
-      d->sha = std::make_unique<store::Sha256>();
+      d->sha = std::make_unique<Sha256>();
       d->out.open(part, std::ios::binary | std::ios::trunc);
     } else {
       d->ok = false;
@@ -454,7 +454,7 @@ void ProvinceSync::on_download_done(const sync::ManifestMedia& m, const sync::Ht
   }
   if (d->out.is_open()) d->out.close();
   // Hashed as it arrived (or, for a .part already complete, read once now).
-  const std::string sha = d->sha ? d->sha->hex() : store::sha256_file_hex(part);
+  const std::string sha = d->sha ? d->sha->hex() : sha256_file_hex(part);
   if (sha != m.sha256) {
     std::error_code ec;
     fs::remove(part, ec);
@@ -474,9 +474,9 @@ void ProvinceSync::on_download_done(const sync::ManifestMedia& m, const sync::Ht
     return failed(message);
   }
   try {
-    store::fsync_path(part);
+    fsync_path(part);
     fs::rename(part, final_path);
-    store::fsync_path(media_dir());
+    fsync_path(media_dir());
   } catch (const std::exception& e) {
     return downloads_failed(what + ": " + e.what());
   }

@@ -56,7 +56,7 @@ class ProvinceSync {
     std::int64_t have = 0;        // bytes in the .part file
     std::int64_t resumed_at = 0;  // where this request started
     std::ofstream out;
-    std::unique_ptr<store::Sha256> sha;  // over every byte of the file, as it arrives
+    std::unique_ptr<Sha256> sha;  // over every byte of the file, as it arrives
     std::shared_ptr<sync::HttpCall> call;
     bool ok = true;
     std::string error;

@@ -27,7 +27,7 @@ class WeekTest : public ::testing::Test {
     write_tone_wav(dir.path() / "chieu.wav", 10.0, 550);
     // The store keeps media by content (SHA-256); plays are reported by those names.
     for (const char* name : {"sang.wav", "tinh.wav", "chieu.wav"}) {
-      names[store::sha256_file_hex(dir.path() / name) + ".wav"] = name;
+      names[sha256_file_hex(dir.path() / name) + ".wav"] = name;
     }
     std::ofstream(dir.path() / "loaxa.toml") << R"(
 [box]

@@ -29,13 +29,13 @@ class ApiTest : public DaemonTest {
     api_extra =
         "tokens = [\n"
         "  { name = \"quan-tri\", role = \"admin\", sha256 = \"" +
-        store::sha256_hex(kAdmin) +
+        sha256_hex(kAdmin) +
         "\" },\n"
         "  { name = \"can-bo-vhtt\", role = \"operator\", sha256 = \"" +
-        store::sha256_hex(kOperator) +
+        sha256_hex(kOperator) +
         "\" },\n"
         "  { name = \"phong-noi-vu\", role = \"viewer\", sha256 = \"" +
-        store::sha256_hex(kViewer) + "\" },\n]\n";
+        sha256_hex(kViewer) + "\" },\n]\n";
     api_token = kAdmin;
   }
 

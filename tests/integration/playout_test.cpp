@@ -472,8 +472,7 @@ TEST_F(DaemonTest, LoginsInALoopLeaveTheAudioGapFreeAndOnTime) {
     items += std::string(i ? ", " : "") + "\"l" + std::to_string(i) + ".wav\"";
   }
   const std::string token = "quan-tri-bi-mat-1234";
-  api_extra = "tokens = [{ name = \"quan-tri\", role = \"admin\", sha256 = \"" +
-              store::sha256_hex(token) +
+  api_extra = "tokens = [{ name = \"quan-tri\", role = \"admin\", sha256 = \"" + sha256_hex(token) +
               "\" }]\n"
               "users = [{ name = \"van-hoa-xa\", role = \"viewer\", password = \"" +
               store::hash_password("mat-khau-xa-1") + "\" }]\n";

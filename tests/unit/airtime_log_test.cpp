@@ -6,9 +6,9 @@
 #include <fstream>
 #include <set>
 
+#include "airtime/export.hpp"
 #include "common/sha256.hpp"
 #include "store/airtime_chain.hpp"
-#include "store/airtime_export.hpp"
 #include "store/store.hpp"
 #include "store_fixture.hpp"
 

@@ -5,9 +5,9 @@
 #include <string>
 #include <string_view>
 
-#include "store/airtime_log.hpp"
+#include "airtime/row.hpp"
 
-namespace loaxa::store {
+namespace loaxa::airtime {
 
 std::string csv_field(std::string_view value);
 void append_csv_field(std::string& out, std::string_view value);
@@ -16,4 +16,4 @@ std::string to_csv(const AirtimeRow& row);                 // with CRLF
 void append_csv(std::string& out, const AirtimeRow& row);  // the same, onto out: no copies
 boost::json::object to_json(const AirtimeRow& row);
 
-}  // namespace loaxa::store
+}  // namespace loaxa::airtime

@@ -1,9 +1,9 @@
-#include "store/airtime_export.hpp"
+#include "airtime/export.hpp"
 
 #include <charconv>
 #include <cstdio>
 
-namespace loaxa::store {
+namespace loaxa::airtime {
 
 void append_csv_field(std::string& out, std::string_view v) {
   bool quote = false;
@@ -142,4 +142,4 @@ boost::json::object to_json(const AirtimeRow& r) {
   return o;
 }
 
-}  // namespace loaxa::store
+}  // namespace loaxa::airtime
