@@ -374,10 +374,15 @@ void Channel::on_message(GstMessage* msg) {
       return;
     }
     case GST_MESSAGE_WARNING:
-      log::warning("player", settings_.name + ": " + message_text(msg));
+      log::warning("player", settings_.name + ": " + element_path(src) + ": " + message_text(msg));
       return;
     case GST_MESSAGE_ERROR: {
       const std::string text = message_text(msg);
+      // Which element said it, and (GST_DEBUG_DUMP_DOT_DIR set) the whole graph as it
+      // was: what a maintainer needs to read a sink or decoder failure from the field.
+      log::warning("player", settings_.name + ": error from " + element_path(src) + ": " + text);
+      GST_DEBUG_BIN_TO_DOT_FILE_WITH_TS(GST_BIN(pipeline_.get()), GST_DEBUG_GRAPH_SHOW_ALL,
+                                        ("loaxa-" + settings_.name + "-error").c_str());
       if (owner) {
         on_branch_error(*owner, text);
       } else if (src == GST_OBJECT(pipeline_.get()) ||

@@ -117,6 +117,13 @@ inline gst::ElementPtr make_video_sink(const SinkSpec& spec, int width, int heig
       "videoconvert ! videoscale");
 }
 
+// "/GstPipeline:channel-loudspeaker/GstFileSink:filesink0": where a message came from.
+inline std::string element_path(GstObject* object) {
+  if (!object) return "(unknown element)";
+  gst::CharPtr path(gst_object_get_path_string(object));
+  return path ? path.get() : "(unknown element)";
+}
+
 // The text of an ERROR or WARNING message.
 inline std::string message_text(GstMessage* msg) {
   GError* raw = nullptr;

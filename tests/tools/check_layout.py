@@ -18,7 +18,7 @@ MAY_INCLUDE = {
     "scheduler": {"common"},
     "player": {"common"},
     "http": {"common"},
-    "airtime": {"common"},
+    "airtime": {"common", "scheduler"},
     "sync": {"common", "scheduler"},
     "store": {"airtime", "common", "scheduler"},
     "daemon": {"airtime", "common", "scheduler", "player", "http", "sync", "store"},

@@ -213,3 +213,48 @@ TEST_F(ReportTest, CsvHasTheColumnsAndATotalAndExcelGetsABom) {
 
 }  // namespace
 }  // namespace loaxa::store
+
+namespace loaxa::airtime {
+namespace {
+
+// The counting rules with no database at all: rows handed to the builder as the province
+// hub will hand them (from several boxes, in any order).
+TEST(ReportBuilder, CountsRowsFedWithoutADatabase) {
+  const scheduler::Zone vn("Asia/Ho_Chi_Minh");
+  const Period q3 = parse_period("2022-Q3", vn);
+  ReportBuilder builder(q3, ReportBy::topic, vn, {{"results", "Kết quả CCHC"}});
+  ReportRow row;
+  row.topic = "results";
+  row.status = "completed";
+  // 23:50 on 30 September (Hà Nội time) for 20 minutes: 10 of them in Q3.
+  row.start_ms = q3.to_ms - 600'000;
+  row.end_ms = q3.to_ms + 600'000;
+  row.planned_ms = row.start_ms;
+  row.planned_s = 1200.0;
+  row.clock_synced = false;
+  builder.add(row);
+  // One from another box, earlier in the quarter, no plan (a manual play).
+  row.start_ms = q3.from_ms + 3'600'000;
+  row.end_ms = row.start_ms + 60'000;
+  row.planned_ms.reset();
+  row.planned_s.reset();
+  row.clock_synced = true;
+  builder.add(row);
+  // One that ended before the quarter: not counted at all.
+  row.start_ms = q3.from_ms - 7'200'000;
+  row.end_ms = q3.from_ms - 3'600'000;
+  builder.add(row);
+  const Report r = std::move(builder).finish();
+  ASSERT_EQ(r.lines.size(), 1u);
+  EXPECT_EQ(r.lines[0].label, "Kết quả CCHC");
+  EXPECT_EQ(r.lines[0].plays, 2);
+  EXPECT_EQ(r.lines[0].completed, 2);
+  EXPECT_EQ(r.lines[0].airtime_ms, 600'000 + 60'000);
+  EXPECT_EQ(r.lines[0].planned_ms, 600'000);
+  EXPECT_EQ(r.lines[0].planned_aired_ms, 600'000);
+  EXPECT_EQ(r.unsynced_plays, 1);
+  EXPECT_EQ(r.total.airtime_ms, 660'000);
+}
+
+}  // namespace
+}  // namespace loaxa::airtime

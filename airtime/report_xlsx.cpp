@@ -8,9 +8,9 @@
 #include <memory>
 #include <stdexcept>
 
-#include "store/report.hpp"
+#include "airtime/report.hpp"
 
-namespace loaxa::store {
+namespace loaxa::airtime {
 namespace {
 
 const char* by_label(ReportBy by) {
@@ -166,4 +166,4 @@ void report_xlsx(const Report& r, const std::string& path) {
   check(workbook_close(wb), ("writing " + path).c_str());
 }
 
-}  // namespace loaxa::store
+}  // namespace loaxa::airtime
