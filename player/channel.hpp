@@ -89,7 +89,7 @@ class Channel : public Output {
   };
 
   void build();
-  bool video() const { return settings_.kind == "video"; }
+  bool video() const { return settings_.kind == ChannelKind::video; }
   // The audio mixer chain (silence → audiomixer → volume → sink) in the pipeline.
   GstElement* build_audio_output(const SinkSpec& sink);
   void build_video_output();

@@ -6,7 +6,7 @@ std::string check_settings(const ChannelSettings& settings) {
   gst::ensure_initialised();
   try {
     if (!settings.sink.raw_file) {
-      if (settings.kind == "video") {
+      if (settings.kind == ChannelKind::video) {
         make_video_sink(settings.sink, settings.width, settings.height);
       } else {
         make_sink(settings.sink);

@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <optional>
 #include <string>
+#include <string_view>
 
 namespace loaxa::player {
 
@@ -32,9 +33,21 @@ inline bool valid_still(std::chrono::milliseconds d) {
 // The file of an item that plays the channel's live_source (a microphone) instead.
 inline constexpr const char* kLiveItem = "live:";
 
+// What a channel is: a loudspeaker (audio) or a kiosk screen (video). Read from the
+// config's `kind`, written as the same words in the API.
+enum class ChannelKind { audio, video };
+inline const char* to_string(ChannelKind k) {
+  return k == ChannelKind::video ? "video" : "audio";
+}
+inline std::optional<ChannelKind> parse_channel_kind(std::string_view s) {
+  if (s == "audio") return ChannelKind::audio;
+  if (s == "video") return ChannelKind::video;
+  return std::nullopt;
+}
+
 struct ChannelSettings {
   std::string name;
-  std::string kind = "audio";
+  ChannelKind kind = ChannelKind::audio;
   SinkSpec sink;
   double volume = 1.0;
   // Below this level (dBFS, RMS over 100 ms) a play counts as silent.

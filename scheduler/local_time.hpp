@@ -11,6 +11,8 @@
 #include <string>
 #include <string_view>
 
+#include "common/duration.hpp"
+
 namespace loaxa::scheduler {
 
 using Clock = std::chrono::system_clock;
@@ -18,10 +20,9 @@ using Instant = std::chrono::time_point<Clock, std::chrono::nanoseconds>;
 using LocalSeconds = date::local_seconds;
 using LocalDays = date::local_days;
 
-// "5s", "90s", "10m", "1h30m", "250ms", "2d". Throws std::invalid_argument.
-std::chrono::milliseconds parse_duration(std::string_view text);
-// "1h30m" style, shortest exact form ("0s" for zero).
-std::string format_duration(std::chrono::milliseconds d);
+// Durations are common/'s ("5s", "1h30m"); the scheduler names them too.
+using loaxa::format_duration;
+using loaxa::parse_duration;
 
 // "21:30" or "21:30:15" -> time since midnight. Throws std::invalid_argument.
 std::chrono::seconds parse_time_of_day(std::string_view text);

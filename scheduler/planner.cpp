@@ -10,6 +10,14 @@
 
 namespace loaxa::scheduler {
 
+std::optional<OverlapPolicy> parse_overlap_policy(std::string_view text) {
+  if (text == "resume") return OverlapPolicy::resume;
+  if (text == "restart") return OverlapPolicy::restart;
+  if (text == "drop") return OverlapPolicy::drop;
+  return std::nullopt;
+}
+
+
 using std::chrono::milliseconds;
 
 const char* to_string(EntryStatus s) {

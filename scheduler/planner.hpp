@@ -15,6 +15,7 @@
 #include <limits>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "scheduler/local_time.hpp"
@@ -28,6 +29,9 @@ enum class OverlapPolicy {
   restart,  // pre-empted: starts again from its beginning; arriving while busy: waits
   drop,     // pre-empted: the rest is dropped; arriving while busy: dropped
 };
+// The config's resume_policy words, as to_string writes them: "resume", "restart", "drop".
+std::optional<OverlapPolicy> parse_overlap_policy(std::string_view text);
+
 const char* to_string(OverlapPolicy p);
 
 struct Rule {

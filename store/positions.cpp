@@ -1,6 +1,7 @@
 #include "store/positions.hpp"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <fstream>
@@ -8,7 +9,14 @@
 
 namespace loaxa::store {
 
-PositionFile::PositionFile(std::filesystem::path file) : file_(std::move(file)) {}
+PositionFile::PositionFile(std::filesystem::path file) : file_(std::move(file)) {
+  // Opened once, at start: the descriptor count stays flat from the first minute, and a
+  // state_dir that cannot take the file is seen at start. What the last run left stays
+  // for read(); the first write pads over all of it.
+  fd_ = ::open(file_.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0640);
+  struct stat st {};
+  if (fd_ >= 0 && ::fstat(fd_, &st) == 0) written_ = static_cast<std::size_t>(st.st_size);
+}
 
 PositionFile::~PositionFile() {
   if (fd_ >= 0) ::close(fd_);
@@ -29,10 +37,7 @@ std::map<std::string, std::int64_t> PositionFile::read() const {
 
 void PositionFile::write(const std::map<std::string, std::int64_t>& positions) {
   if (positions.empty() && written_ == 0) return;  // nothing kept, nothing to clear
-  if (fd_ < 0) {
-    fd_ = ::open(file_.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0640);
-    if (fd_ < 0) return;
-  }
+  if (fd_ < 0) return;
   std::string text;
   for (const auto& [id, ms] : positions) text += id + " " + std::to_string(ms) + "\n";
   // One pwrite at offset 0, padded with newlines over what a longer write left: a

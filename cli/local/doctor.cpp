@@ -112,7 +112,7 @@ int cmd_doctor(const Args& a) {
 
   // Sound devices for channels that play to ALSA.
   for (const auto& [name, ch] : c.channels) {
-    if (ch.kind != "audio") continue;
+    if (ch.kind != player::ChannelKind::audio) continue;
     const bool alsa = ch.sink.find("alsasink") != std::string::npos ||
                       ch.sink.find("autoaudiosink") != std::string::npos;
     if (!alsa) {

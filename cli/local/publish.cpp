@@ -7,7 +7,8 @@
 
 #include "common/durable.hpp"
 #include "common/sha256.hpp"
-#include "daemon/config/config_reader.hpp"
+#include "common/toml_reader.hpp"
+#include "daemon/config/playlist_item.hpp"
 #include "player/probe.hpp"
 #include "scheduler/local_time.hpp"
 #include "sync/keys.hpp"

@@ -6,7 +6,8 @@
 #include <sstream>
 
 #include "common/id.hpp"
-#include "daemon/config/config_reader.hpp"
+#include "common/toml_reader.hpp"
+#include "daemon/config/playlist_item.hpp"
 #include "http/server.hpp"
 #include "player/gst/gst_ptr.hpp"
 #include "player/output.hpp"
@@ -83,14 +84,15 @@ void read_channel(ConfigReader& r, const std::string& name, Config& c) {
     r.problem(r.line(), "channel name \"" + name + "\" is not valid; " + kIdHint);
   }
   if (auto v = r.string("kind")) {
-    if (*v != "audio" && *v != "video") {
+    if (auto kind = player::parse_channel_kind(*v)) {
+      ch.kind = *kind;
+    } else {
       r.problem(r.line_of("kind"),
                 r.where("kind") + " must be \"audio\" or \"video\", not \"" + *v + "\"");
-    } else {
-      ch.kind = *v;
     }
   }
-  ch.sink = r.string("sink").value_or(ch.kind == "video" ? "autovideosink" : "autoaudiosink");
+  ch.sink = r.string("sink").value_or(ch.kind == player::ChannelKind::video ? "autovideosink"
+                                                                            : "autoaudiosink");
   if (ch.sink.empty()) r.problem(r.line_of("sink"), r.where("sink") + " must not be empty");
   if (auto v = r.string("audio_sink")) ch.audio_sink = *v;
   if (auto v = r.number("volume", 0.0, 10.0)) ch.volume = *v;
@@ -191,13 +193,13 @@ void read_channel(ConfigReader& r, const std::string& name, Config& c) {
     }
   }
   if (auto v = r.string("resume_policy")) {
-    if (*v != "resume" && *v != "restart" && *v != "drop") {
+    if (auto policy = scheduler::parse_overlap_policy(*v)) {
+      ch.resume_policy = *policy;
+    } else {
       r.problem(r.line_of("resume_policy"), r.where("resume_policy") +
                                                 " must be \"resume\", \"restart\" or \"drop\", "
                                                 "not \"" +
                                                 *v + "\"");
-    } else {
-      ch.resume_policy = *v;
     }
   }
   r.finish();
@@ -550,10 +552,6 @@ void read_schedules(ConfigReader& top, Config& c, std::vector<ConfigProblem>& pr
 }
 
 }  // namespace
-
-std::string ConfigProblem::to_string() const {
-  return file.string() + ":" + std::to_string(line) + ": " + message;
-}
 
 ConfigResult parse_config(std::string_view text, const std::filesystem::path& file) {
   ConfigResult result;

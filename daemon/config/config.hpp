@@ -9,6 +9,10 @@
 #include <string>
 #include <vector>
 
+#include "common/toml_reader.hpp"
+#include "player/output.hpp"
+#include "scheduler/planner.hpp"
+
 namespace loaxa {
 
 using std::chrono::milliseconds;
@@ -30,9 +34,9 @@ struct QuietRange {
 
 struct ChannelConfig {
   std::string name;
-  std::string kind = "audio";  // audio | video
-  std::string sink;            // gst-launch description; default by kind
-  std::string audio_sink;      // video channels: where a video's sound goes
+  player::ChannelKind kind = player::ChannelKind::audio;
+  std::string sink;        // gst-launch description; default by kind
+  std::string audio_sink;  // video channels: where a video's sound goes
   double volume = 1.0;
   std::vector<QuietRange> quiet_hours;
   std::optional<std::filesystem::path> chime;
@@ -62,7 +66,7 @@ struct ChannelConfig {
   milliseconds amp_hold{60'000};
   // What a block on this channel does when a higher priority pre-empts it (or it
   // arrives while the channel is busy): resume | restart | drop.
-  std::string resume_policy = "resume";
+  scheduler::OverlapPolicy resume_policy = scheduler::OverlapPolicy::resume;
   int line = 0;
   bool operator==(const ChannelConfig&) const = default;
 };
@@ -185,13 +189,6 @@ struct Config {
   // [topics]: report topic keys and their labels, in order (default: store::default_topics(), the
   // plan's seven).
   std::vector<std::pair<std::string, std::string>> topics;
-};
-
-struct ConfigProblem {
-  std::filesystem::path file;
-  int line = 0;
-  std::string message;
-  std::string to_string() const;  // "FILE:LINE: message"
 };
 
 struct ConfigResult {

@@ -53,7 +53,8 @@ player::SinkSpec Controller::sink_for(const ChannelConfig& ch) const {
   player::SinkSpec spec;
   spec.description = ch.sink;
   if (options_.render_dir) {
-    spec.raw_file = *options_.render_dir / (ch.name + (ch.kind == "video" ? ".rgb" : ".s16le"));
+    spec.raw_file = *options_.render_dir /
+                    (ch.name + (ch.kind == player::ChannelKind::video ? ".rgb" : ".s16le"));
   }
   return spec;
 }
@@ -121,7 +122,7 @@ void Controller::build_channels() {
       cs.amp = std::make_unique<Amplifier>(name, ch.on_air_command, ch.off_air_command);
     }
     channels_.emplace(name, std::move(cs));
-    if (options_.render_dir && ch.kind == "video") {
+    if (options_.render_dir && ch.kind == player::ChannelKind::video) {
       log::notice("controller",
                   "channel " + name + " renders to " +
                       (*options_.render_dir / (name + ".rgb")).string() + " (raw RGB frames, " +

@@ -245,7 +245,7 @@ void Controller::set_province(const sync::Manifest& m) {
       c.channel = name;
       c.content_kind = "media";
       c.content = e.media;
-      if (ch.kind == "video") {
+      if (ch.kind == player::ChannelKind::video) {
         // A screen shows a video or picture emergency, and the words of a spoken one.
         const auto m = store_.catalog().find_media(e.media);
         if (!m || m->kind == "audio") {
@@ -310,10 +310,7 @@ std::vector<scheduler::Rule> Controller::rules() {
       r.unavailable = "kênh " + s.channel + " không còn trong cấu hình (channel " + s.channel +
                       " is no longer in the config; it airs again when the channel is back)";
     }
-    const std::string policy = ch ? ch->resume_policy : "resume";
-    r.policy = policy == "drop"      ? scheduler::OverlapPolicy::drop
-               : policy == "restart" ? scheduler::OverlapPolicy::restart
-                                     : scheduler::OverlapPolicy::resume;
+    r.policy = ch ? ch->resume_policy : scheduler::OverlapPolicy::resume;
     bool relay = false;
     for (const auto& item : block_items(s)) {
       r.duration += item.duration;

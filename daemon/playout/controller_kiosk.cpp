@@ -17,7 +17,7 @@ void Controller::set_ticker(const std::string& channel, const std::string& text,
   if (!channel.empty()) {
     auto it = config_.channels.find(channel);
     if (it == config_.channels.end()) throw NotFound("no channel \"" + channel + "\" on this box");
-    if (it->second.kind != "video") {
+    if (it->second.kind != player::ChannelKind::video) {
       throw std::invalid_argument("channel: " + channel +
                                   " is a loudspeaker; a ticker shows on "
                                   "kiosk screens (kind = \"video\")");
@@ -40,7 +40,7 @@ void Controller::set_ticker(const std::string& channel, const std::string& text,
 
 std::string Controller::ticker_of(const std::string& channel) const {
   const auto it = config_.channels.find(channel);
-  if (it == config_.channels.end() || it->second.kind != "video") return "";
+  if (it == config_.channels.end() || it->second.kind != player::ChannelKind::video) return "";
   if (!ticker_saved_) {  // read once from the database: a restart keeps the API's line
     ticker_saved_ = SavedTicker{};
     try {
@@ -76,7 +76,7 @@ std::vector<ScheduleConfig> Controller::kiosk_notices(const ScheduleConfig& emer
                                                       milliseconds length) const {
   std::vector<ScheduleConfig> out;
   for (const auto& [name, ch] : config_.channels) {
-    if (ch.kind != "video") continue;
+    if (ch.kind != player::ChannelKind::video) continue;
     ScheduleConfig s = emergency;
     s.id = emergency.id + "-" + name;
     s.channel = name;

@@ -48,7 +48,7 @@ Controller::ManualStart Controller::start_manual(std::vector<std::string> channe
   if (channels.empty()) {
     if (!emergency) throw std::invalid_argument("channel: say which channel plays");
     for (const auto& [name, ch] : config_.channels) {
-      if (ch.kind == "audio") channels.push_back(name);
+      if (ch.kind == player::ChannelKind::audio) channels.push_back(name);
     }
   }
   for (const auto& c : channels) {

@@ -42,7 +42,8 @@ boost::json::object Controller::status() const {
   for (const auto& [name, cs] : channels_) {
     json::object c;
     c["name"] = name;
-    c["kind"] = config_.channels.count(name) ? config_.channels.at(name).kind : "audio";
+    c["kind"] =
+        config_.channels.count(name) ? player::to_string(config_.channels.at(name).kind) : "audio";
     c["state"] = cs.channel->idle() ? "idle" : "playing";
     if (c["kind"] == "video") c["ticker"] = ticker_of(name);
     if (cs.block && !cs.channel->idle() && cs.block->index < cs.block->items.size()) {
@@ -86,7 +87,8 @@ void Controller::write_metrics(std::string& out) const {
     const auto it = config_.channels.find(name);
     metrics::sample(
         out, "loaxa_channel_playing",
-        {{"channel", name}, {"kind", it != config_.channels.end() ? it->second.kind : ""}},
+        {{"channel", name},
+         {"kind", it != config_.channels.end() ? player::to_string(it->second.kind) : ""}},
         cs.channel->idle() ? 0 : 1);
   }
   metrics::family(

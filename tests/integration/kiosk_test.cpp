@@ -267,6 +267,14 @@ TEST_F(KioskTest, ASlideshowAndAClipShowOnTheirFramesWithNoBlackFrameBetween) {
   }
   EXPECT_EQ(field(rows[0], "media_id"), "red");
   EXPECT_EQ(field(rows[3], "media_id"), "clip");
+  // The row's start against the screen: the first red frame as the FIFO received it
+  // (the row comes from pad-offset arithmetic, the frame from the sink).
+  const auto row_start = scheduler::parse_iso_instant(field(rows[0], "actual_start"), zone);
+  const auto row_vs_sink_ms =
+      std::chrono::duration_cast<std::chrono::milliseconds>(first - row_start).count();
+  std::printf("first red frame at the sink %+lld ms from the row's actual_start\n",
+              static_cast<long long>(row_vs_sink_ms));
+  EXPECT_LT(std::abs(row_vs_sink_ms), 1000 / kFps + 20);
 }
 
 TEST_F(KioskTest, AnEmergencyShowsItsNoticeOnScreensWhileLoudspeakersSoundIt) {
@@ -427,6 +435,39 @@ TEST_F(KioskTest, ABrokenClipFailsAndTheNextPictureShowsInItsSlot) {
   const auto runs = runs_of(frames.frames());
   EXPECT_EQ(count_of(runs, "black"), 0u) << describe(runs);
   EXPECT_GE(count_of(runs, "red"), 25u) << describe(runs);
+}
+
+// A screen that cannot keep up: its sink takes 60 ms a frame at 25 fps and drops what
+// is more than 20 ms late. The row says so: frames_dropped is the sink's count, not 0.
+TEST_F(KioskTest, AScreenThatCannotKeepUpCountsTheFramesItDropped) {
+  make_clip(dir.path() / "clip.webm", "0xffffff00", 50);
+  const Instant start = start_in(4s);
+  write_config(
+      "[[schedule]]\nchannel = \"kiosk\"\nfile = \"clip.webm\"\nstart = \"" + local(start) +
+          "\"\n",
+      "[channels.kiosk]\nkind = \"video\"\nsink = \"video/x-raw,format=RGB,width=" +
+          std::to_string(kW) + ",height=" + std::to_string(kH) +
+          " ! identity sleep-time=60000 ! fakesink qos=true max-lateness=20000000\"\n"
+          "width = " +
+          std::to_string(kW) + "\nheight = " + std::to_string(kH) +
+          "\nframerate = " + std::to_string(kFps) + "\n");
+  auto daemon = start_daemon();
+  ASSERT_TRUE(daemon->wait_for_line("ended (", 20s)) << daemon->output();
+  const auto rows = airtime();
+  daemon->signal(SIGTERM);
+  EXPECT_EQ(daemon->wait_exit(10s), 0) << daemon->output();
+  ASSERT_EQ(rows.size(), 1u) << boost::json::serialize(rows);
+  const auto& row = rows[0];
+  ASSERT_TRUE(row.at("frames_dropped").is_int64()) << row;
+  ASSERT_TRUE(row.at("frames_rendered").is_int64()) << row;
+  const auto dropped = row.at("frames_dropped").as_int64();
+  std::printf("frames rendered %lld, dropped %lld\n",
+              static_cast<long long>(row.at("frames_rendered").as_int64()),
+              static_cast<long long>(dropped));
+  // About a third of the frames cannot be shown at 60 ms each; allow for the first late
+  // ones still inside the 20 ms.
+  EXPECT_GE(dropped, 10) << row;
+  EXPECT_LE(dropped, row.at("frames_rendered").as_int64()) << row;
 }
 
 // The screen's first frame is the idle slide, even when the slide is slow to come: the

@@ -85,6 +85,16 @@ TEST_F(DaemonTest, ABlockOfThreeStartsOnTimeAndJoinsWithoutAddedSamples) {
     }
   }
   EXPECT_EQ(scheduler::parse_iso_instant(field(rows[1], "planned_start"), zone), planned + 1s);
+  // Each row's start against the sink: the read that brought the item's first sample
+  // (the rows come from pad-offset arithmetic; this is what the FIFO received).
+  const std::size_t firsts[] = {k, k + 48000, k + 84000};
+  for (std::size_t i = 0; i < 3; ++i) {
+    const auto at_sink = recorder.rendered_at(firsts[i]);
+    ASSERT_TRUE(at_sink) << i;
+    const auto row = scheduler::parse_iso_instant(field(rows[i], "actual_start"), zone);
+    const double ms = std::chrono::duration<double, std::milli>(*at_sink - row).count();
+    EXPECT_LT(std::abs(ms), 2.0) << "row " << i << " starts " << ms << " ms from its first sample";
+  }
 }
 
 TEST_F(DaemonTest, LoudnessMeasuredAtIngestBringsAQuietAndALoudFileToTheTarget) {

@@ -1,18 +1,27 @@
 #pragma once
-// Reads one TOML table key by key, recording each problem with its line and, at the
-// end, every key that nobody asked for (an unknown key is an error, not a silence).
+// Reads one TOML table key by key, recording each problem with its file and line and,
+// at the end, every key that nobody asked for (an unknown key is an error, not a
+// silence, with the nearest known key suggested). loaxad's config, the province's
+// province.toml, and the hub's config all read through it.
 
 #include <toml++/toml.h>
 
 #include <chrono>
+#include <filesystem>
 #include <optional>
 #include <set>
 #include <string>
 #include <vector>
 
-#include "daemon/config/config.hpp"
-
 namespace loaxa {
+
+// One problem of a config file, where it is: "FILE:LINE: message".
+struct ConfigProblem {
+  std::filesystem::path file;
+  int line = 0;
+  std::string message;
+  std::string to_string() const;  // "FILE:LINE: message"
+};
 
 class ConfigReader {
  public:
@@ -47,17 +56,6 @@ class ConfigReader {
   const std::filesystem::path& file_;
   std::set<std::string> known_;
 };
-
-// One entry of a playlist's `items` (the config's and province.toml's): "id-or-path",
-// or { media = "id-or-path", duration = "20s" } for a still image with its own
-// duration. `list` reads the playlist's table; problems go to it; nullopt when the
-// entry names nothing.
-struct PlaylistItemEntry {
-  std::string media;
-  std::optional<std::chrono::milliseconds> duration;
-};
-std::optional<PlaylistItemEntry> read_playlist_item(ConfigReader& list, const toml::node& n,
-                                                    std::size_t k);
 
 int line_of(const toml::node& node);
 const char* type_name(const toml::node& node);

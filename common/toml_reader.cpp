@@ -1,9 +1,8 @@
-#include "daemon/config/config_reader.hpp"
+#include "common/toml_reader.hpp"
 
 #include <algorithm>
 
-#include "player/output.hpp"
-#include "scheduler/local_time.hpp"
+#include "common/duration.hpp"
 
 namespace loaxa {
 namespace {
@@ -136,7 +135,7 @@ std::optional<std::chrono::milliseconds> ConfigReader::duration(const std::strin
   const auto text = string(key);
   if (!text) return std::nullopt;
   try {
-    return scheduler::parse_duration(*text);
+    return parse_duration(*text);
   } catch (const std::invalid_argument& e) {
     problem(line_of(key), where(key) + ": " + e.what());
     return std::nullopt;
@@ -197,35 +196,14 @@ void ConfigReader::finish() {
         best = candidate;
       }
     }
-    msg += best.empty() ? "; remove it or see configs/loaxa.toml for the keys"
+    msg += best.empty() ? "; remove it (the documented example config lists every key)"
                         : "; did you mean '" + best + "'?";
     problem(loaxa::line_of(node), msg);
   }
 }
 
-std::optional<PlaylistItemEntry> read_playlist_item(ConfigReader& list, const toml::node& n,
-                                                    std::size_t k) {
-  const std::string where = list.where("items") + "[" + std::to_string(k) + "]";
-  if (n.is_string()) return PlaylistItemEntry{n.as_string()->get(), std::nullopt};
-  if (!n.is_table()) {
-    list.problem(line_of(n), where +
-                                 " must be a media id or path, or a table like { media = "
-                                 "\"slide.png\", duration = \"20s\" }, not " +
-                                 type_name(n));
-    return std::nullopt;
-  }
-  ConfigReader r(*n.as_table(), where, list.problems(), list.file());
-  std::optional<PlaylistItemEntry> out;
-  if (auto media = r.string("media", true)) out = PlaylistItemEntry{*media, std::nullopt};
-  if (auto d = r.duration("duration")) {
-    if (!player::valid_still(*d)) {
-      r.problem(r.line_of("duration"), r.where("duration") + " must be between \"1s\" and \"1h\"");
-    } else if (out) {
-      out->duration = *d;
-    }
-  }
-  r.finish();
-  return out;
+std::string ConfigProblem::to_string() const {
+  return file.string() + ":" + std::to_string(line) + ": " + message;
 }
 
 }  // namespace loaxa
