@@ -11,6 +11,9 @@ namespace {
 
 constexpr std::chrono::milliseconds kMaxBackoff{600'000};
 constexpr std::chrono::milliseconds kRequestTimeout{30'000};
+// How long after its timeout an answer's handler may still come before the pusher stops
+// waiting for it.
+constexpr std::chrono::milliseconds kHandlerGrace{2'000};
 
 }  // namespace
 
@@ -43,7 +46,13 @@ void AirtimePusher::wait(std::chrono::milliseconds delay) {
   if (stopped_) return;
   timer_.expires_after(delay);
   timer_.async_wait([this](const boost::system::error_code& ec) {
-    if (!ec) send();
+    if (ec) return;
+    try {
+      send();
+    } catch (const std::exception& e) {
+      log::error("push", std::string("preparing a push failed: ") + e.what());
+      wait(config_.interval);
+    }
   });
 }
 
@@ -76,6 +85,18 @@ void AirtimePusher::send() {
   request.headers = {{"X-Loaxa-Box", box_id_}, {"X-Loaxa-Rows", std::to_string(rows)}};
   request.timeout = kRequestTimeout;
   request.body_limit = 64 * 1024;
+  // The answer's handler re-arms the timer. Should it never run (a handler that threw
+  // is logged at the loop's edge and goes no further), this does, so pushing never
+  // stops for good. Armed first: an answer given at once replaces it.
+  timer_.expires_after(kRequestTimeout + kHandlerGrace);
+  timer_.async_wait([this](const boost::system::error_code& ec) {
+    if (ec || stopped_) return;
+    log::warning("push", config_.url + ": no answer was handled within the timeout; " +
+                             "rows are kept and sent again");
+    if (call_) call_->cancel();
+    call_.reset();
+    wait(config_.interval);
+  });
   try {
     call_ = sync::async_http(io_, std::move(request),
                              [this, last, rows](const sync::HttpResponse& answer) {

@@ -171,6 +171,11 @@ TEST_F(ReloadTest, AnExceptionInAnyHandlerIsStoppedAtTheLoopsEdgeAndTheBoxStaysO
   ASSERT_TRUE(daemon->wait_for_line("ended (completed)", 15s)) << daemon->output();
   // The closed row is pushed (and the push fails: nobody listens) after the play.
   ASSERT_TRUE(daemon->wait_for_line("injected fault: download handler", 15s)) << daemon->output();
+  // The push whose answer's handler threw is not lost: the pusher gives up waiting for
+  // it after its 30 s timeout and tries again (which fails: nobody listens).
+  ASSERT_TRUE(daemon->wait_for_line("no answer was handled within the timeout", 45s))
+      << daemon->output();
+  ASSERT_TRUE(daemon->wait_for_line("1 failure(s) in a row", 10s)) << daemon->output();
   for (const char* kind : {"timer", "route", "bus"}) {
     EXPECT_NE(daemon->output().find(std::string("injected fault: ") + kind + " handler"),
               std::string::npos)
