@@ -17,7 +17,6 @@ std::optional<OverlapPolicy> parse_overlap_policy(std::string_view text) {
   return std::nullopt;
 }
 
-
 using std::chrono::milliseconds;
 
 const char* to_string(EntryStatus s) {

@@ -22,10 +22,10 @@ using airtime::report_json;
 using airtime::report_lines_from_json;
 using airtime::report_total;
 using airtime::report_xlsx;
-using airtime::to_string;
 using airtime::ReportBy;
 using airtime::ReportHeader;
 using airtime::ReportLine;
+using airtime::to_string;
 using airtime::TopicLabels;
 using airtime::vn_date;
 

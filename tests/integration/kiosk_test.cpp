@@ -443,8 +443,7 @@ TEST_F(KioskTest, AScreenThatCannotKeepUpCountsTheFramesItDropped) {
   make_clip(dir.path() / "clip.webm", "0xffffff00", 50);
   const Instant start = start_in(4s);
   write_config(
-      "[[schedule]]\nchannel = \"kiosk\"\nfile = \"clip.webm\"\nstart = \"" + local(start) +
-          "\"\n",
+      "[[schedule]]\nchannel = \"kiosk\"\nfile = \"clip.webm\"\nstart = \"" + local(start) + "\"\n",
       "[channels.kiosk]\nkind = \"video\"\nsink = \"video/x-raw,format=RGB,width=" +
           std::to_string(kW) + ",height=" + std::to_string(kH) +
           " ! identity sleep-time=60000 ! fakesink qos=true max-lateness=20000000\"\n"

@@ -226,9 +226,8 @@ TEST_F(SoakTest, AThousandShortPlaysGrowNeitherMemoryNorDescriptors) {
   RecordProperty("samples_short", std::to_string(expected - std::min(expected, sounding)));
   EXPECT_LE(sounding, expected) << "more sound than the plays hold";
   // Each play is a constant 4000: two plays mixed over each other would read about 8000.
-  const auto overlapping =
-      std::count_if(s.begin() + static_cast<std::ptrdiff_t>(k), s.end(),
-                    [](std::int16_t v) { return std::abs(v) > 6000; });
+  const auto overlapping = std::count_if(s.begin() + static_cast<std::ptrdiff_t>(k), s.end(),
+                                         [](std::int16_t v) { return std::abs(v) > 6000; });
   EXPECT_EQ(overlapping, 0) << "samples where two plays sounded at once";
   EXPECT_GE(sounding + 10 * 240, expected) << "sounding runs that are not whole plays:" << odd_runs;
   RecordProperty("gaps", std::to_string(gaps));

@@ -101,7 +101,8 @@ Printed read_printed(const std::string& rfc, const std::string& dtstart) {
   for (char& c : text) {
     if (c == '\n') c = ' ';
   }
-  const int default_minutes = std::stoi(dtstart.substr(9, 2)) * 60 + std::stoi(dtstart.substr(11, 2));
+  const int default_minutes =
+      std::stoi(dtstart.substr(9, 2)) * 60 + std::stoi(dtstart.substr(11, 2));
   auto emit = [&](int y, int m, int d, int minutes) {
     char buf[32];
     std::snprintf(buf, sizeof buf, "%04d%02d%02dT%02d%02d00", y, m, d, minutes / 60, minutes % 60);
@@ -112,8 +113,8 @@ Printed read_printed(const std::string& rfc, const std::string& dtstart) {
     const auto close = text.find(')', at);
     const std::string header = text.substr(at + 1, close - at - 1);
     const auto next = text.find('(', close);
-    const std::string body = text.substr(close + 1, next == std::string::npos ? std::string::npos
-                                                                              : next - close - 1);
+    const std::string body =
+        text.substr(close + 1, next == std::string::npos ? std::string::npos : next - close - 1);
     at = close;
     std::istringstream h(header);
     std::string first;
@@ -171,10 +172,11 @@ TEST(Rfc5545Notation, ReadsRangesElisionsAndAnOpenEnd) {
                                       "19971030T090000", "19971031T090000", "19980501T090000",
                                       "19980503T090000"}));
   EXPECT_TRUE(p.goes_on);
-  const Printed t = read_printed("(September 2, 1997 EDT) 9:00,9:20, ... 10:20;11:00", "19970902T090000");
-  EXPECT_EQ(t.occurrences, (std::vector<std::string>{"19970902T090000", "19970902T092000",
-                                                     "19970902T094000", "19970902T100000",
-                                                     "19970902T102000", "19970902T110000"}));
+  const Printed t =
+      read_printed("(September 2, 1997 EDT) 9:00,9:20, ... 10:20;11:00", "19970902T090000");
+  EXPECT_EQ(t.occurrences,
+            (std::vector<std::string>{"19970902T090000", "19970902T092000", "19970902T094000",
+                                      "19970902T100000", "19970902T102000", "19970902T110000"}));
   EXPECT_FALSE(t.goes_on);
 }
 
