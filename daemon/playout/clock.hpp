@@ -4,12 +4,18 @@
 
 #include <boost/asio/io_context.hpp>
 #include <chrono>
+#include <cstdint>
 #include <functional>
 #include <memory>
 
 #include "scheduler/local_time.hpp"
 
 namespace loaxa {
+
+// Unix milliseconds of an instant.
+inline std::int64_t unix_ms(scheduler::Instant t) {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
+}
 
 class Clock {
  public:

@@ -10,10 +10,6 @@
 
 namespace loaxa {
 
-std::int64_t unix_ms(scheduler::Instant t) {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
-}
-
 namespace {
 
 namespace fs = std::filesystem;
@@ -30,7 +26,6 @@ constexpr auto kArmAhead = 2 * kReplanEvery;
 // A cut is handed to the channel this long before its fade begins, so the fade ends
 // on the planned instant and the next block is placed there ahead of time.
 constexpr auto kCutLead = std::chrono::milliseconds(300);
-constexpr auto kRetentionEvery = std::chrono::minutes(1);
 constexpr auto kClockJump = std::chrono::seconds(2);
 
 }  // namespace
@@ -43,7 +38,9 @@ Controller::Controller(boost::asio::io_context& io, store::Store& store, Config 
       store_(store),
       config_(std::move(config)),
       options_(std::move(options)),
-      zone_(config_.box.timezone) {
+      zone_(config_.box.timezone),
+      recorder_(store, clock_, config_, zone_),
+      programme_(store, clock_, config_, zone_) {
   build_channels();
 }
 
@@ -147,38 +144,31 @@ void Controller::build_channels() {
 }
 
 void Controller::start() {
-  positions_ = std::make_unique<store::PositionFile>(config_.box.state_dir / "positions");
-  const int closed = store_.airtime().close_interrupted(
-      [this](const std::string& start, std::int64_t pos) {
-        try {
-          return zone_.format_iso(scheduler::parse_iso_instant(start, zone_) + milliseconds(pos));
-        } catch (const std::exception&) {
-          return start;
-        }
-      },
-      positions_->read());
-  {
-    std::error_code ec;  // what it said is in the rows now
-    fs::resize_file(config_.box.state_dir / "positions", 0, ec);
-  }
+  const int closed = recorder_.recover([this](const std::string& start, std::int64_t pos) {
+    try {
+      return zone_.format_iso(scheduler::parse_iso_instant(start, zone_) + milliseconds(pos));
+    } catch (const std::exception&) {
+      return start;
+    }
+  });
   if (closed > 0) {
     log::warning("airtime", std::to_string(closed) +
                                 " play(s) left open by an unclean stop were closed as interrupted");
   }
   ingest_config();
-  load_local();
+  programme_.load_local();
   if (auto last = store_.meta("last_alive")) {
     try {
       log_missed(scheduler::parse_iso_instant(*last, zone_), clock_.now() - config_.grace);
     } catch (const std::invalid_argument&) {
     }
   }
-  mark_alive();
+  recorder_.mark_alive();
   // Offline reports on a copy of the database name the box from these.
   store_.set_meta("box_id", config_.box.id);
   store_.set_meta("box_name", config_.box.name);
   store_.set_meta("timezone", config_.box.timezone);
-  apply_retention();
+  recorder_.apply_retention();
   wall_minus_steady_ = clock_.now().time_since_epoch() - clock_.steady_now().time_since_epoch();
   replan();
 }
@@ -190,8 +180,8 @@ void Controller::apply(Config config) {
   ingest_config();
   // The province's schedules again for the channels the box has now (set_province
   // replans), or just the new plan.
-  if (province_) {
-    set_province(*province_);
+  if (programme_.province()) {
+    set_province(*programme_.province());
   } else {
     replan();
   }
@@ -269,7 +259,7 @@ void Controller::arm(const Planned& e) {
 }
 
 int Controller::rank_of(const std::string& schedule_id) const {
-  for (const auto* s : all_schedules()) {
+  for (const auto* s : programme_.all()) {
     if (s->id == schedule_id) return s->emergency ? 1000 : s->priority;
   }
   return 0;
@@ -334,7 +324,7 @@ void Controller::begin_block(const Planned& e) {
 
 std::optional<Controller::Block> Controller::prepare_block(const Planned& e) {
   const ScheduleConfig* sched = nullptr;
-  for (const auto* s : all_schedules()) {
+  for (const auto* s : programme_.all()) {
     if (s->id == e.schedule_id) sched = s;
   }
   if (!sched) return std::nullopt;
@@ -471,7 +461,7 @@ void Controller::on_started(const std::string& channel, std::uint64_t token,
   row.actual_start = zone_.format_iso(start);
   row.id = uuid_v7();
   cs.row_id = row.id;
-  write([this, row, ms = unix_ms(start)] { store_.airtime().open(row, ms); });
+  recorder_.open(row, unix_ms(start));
   cs.row_start = start;
   const auto error_ms = unix_ms(start) - unix_ms(cs.block->item_planned);
   counters_.start_error[channel].observe(
@@ -505,10 +495,8 @@ void Controller::on_ended(const std::string& channel, std::uint64_t token,
     const double secs = std::chrono::duration<double>(end - f->second.row_start).count();
     const std::string text =
         status == player::EndStatus::stopped ? f->second.status : player::to_string(status);
-    write([this, id = f->second.row_id, at = zone_.format_iso(end), secs, text, error,
-           levels = levels_of(evidence)] {
-      store_.airtime().close(id, at, secs, text, error, levels);
-    });
+    recorder_.close(f->second.row_id, zone_.format_iso(end), secs, text, error,
+                    levels_of(evidence));
     ++counters_.plays[{channel, text}];
     log::info("player", channel + ": ended (" + text + ") at " + zone_.format_iso(end) + ", " +
                             std::to_string(secs).substr(0, 6) + " s");
@@ -543,10 +531,8 @@ void Controller::on_ended(const std::string& channel, std::uint64_t token,
   }
   if (started && !cs.row_id.empty()) {
     const double secs = std::chrono::duration<double>(end - cs.row_start).count();
-    write([this, id = cs.row_id, at = zone_.format_iso(end), secs, status_text, error,
-           levels = levels_of(evidence)] {
-      store_.airtime().close(id, at, secs, status_text, error, levels);
-    });
+    recorder_.close(cs.row_id, zone_.format_iso(end), secs, status_text, error,
+                    levels_of(evidence));
     ++counters_.plays[{channel, status_text}];
     log::info("player", channel + ": ended (" + status_text + ") at " + zone_.format_iso(end) +
                             ", " + std::to_string(secs).substr(0, 6) + " s" +
@@ -650,7 +636,7 @@ void Controller::shutdown(std::function<void()> done) {
     cs.amp_off_timer.reset();
     if (cs.amp) cs.amp->switch_off();  // nothing will play: the relays open now
   }
-  mark_alive();
+  recorder_.mark_alive();
   for (auto& t : block_timers_) t->cancel();
   bool all_idle = true;
   for (auto& [name, cs] : channels_) {
@@ -668,7 +654,7 @@ void Controller::shutdown(std::function<void()> done) {
 }
 
 void Controller::tick() {
-  flush_writes();
+  recorder_.tick(positions());
   apply_tickers();  // an API ticker that expired gives way to the config's
   const auto steady = clock_.steady_now();
   const auto offset = clock_.now().time_since_epoch() - steady.time_since_epoch();
@@ -690,19 +676,6 @@ void Controller::tick() {
     if (cs.amp) cs.amp->reap();
   }
   if (steady - last_replan_ > kReplanEvery) replan();
-  if (steady - last_retention_ > kRetentionEvery) apply_retention();
-  keep_positions();
-  if (steady - last_checkpoint_ > config_.airtime.checkpoint) {
-    last_checkpoint_ = steady;
-    mark_alive();
-    for (auto& [name, cs] : channels_) {
-      if (cs.row_id.empty() || !pending_writes_.empty()) continue;  // not written yet
-      try {
-        store_.airtime().checkpoint(cs.row_id, unix_ms(clock_.now()) - unix_ms(cs.row_start));
-      } catch (const std::exception&) {  // a position only; the next one will do
-      }
-    }
-  }
 }
 
 }  // namespace loaxa

@@ -21,25 +21,19 @@
 #include "daemon/playout/amplifier.hpp"
 #include "daemon/playout/clock.hpp"
 #include "daemon/playout/metrics.hpp"
+#include "daemon/playout/programme.hpp"
+#include "daemon/playout/recorder.hpp"
 #include "player/channel.hpp"
 #include "player/loudness.hpp"
 #include "scheduler/planner.hpp"
-#include "store/positions.hpp"
 #include "store/store.hpp"
 #include "sync/manifest.hpp"
 
 namespace loaxa {
 
-// The words a kiosk's emergency notice shows.
-std::string notice_text(const std::string& text);
 // A relay, a microphone or a notice started by hand has no end of its own: it stops
 // when the operator says so, or after this long if nobody does.
 inline constexpr auto kOpenEndedCap = std::chrono::hours(4);
-
-// Unix milliseconds of an instant.
-std::int64_t unix_ms(scheduler::Instant t);
-// A schedule as the catalog stores it.
-store::ScheduleRecord schedule_record(const ScheduleConfig& s);
 
 struct ControllerOptions {
   // When set, every audio channel renders to DIR/<channel>.s16le instead of its sink
@@ -56,14 +50,8 @@ struct ControllerOptions {
 
 class Controller : public player::ChannelListener {
  public:
-  // Errors of manual requests the API maps to 404 and 409 (bad input is
-  // std::invalid_argument, 400).
-  struct NotFound : std::runtime_error {
-    using std::runtime_error::runtime_error;
-  };
-  struct Refused : std::runtime_error {
-    using std::runtime_error::runtime_error;
-  };
+  using NotFound = loaxa::NotFound;
+  using Refused = loaxa::Refused;
   struct ManualStart {
     std::vector<std::string> ids;  // one schedule per channel
     std::string start;             // when it sounds (ISO 8601, local offset)
@@ -101,7 +89,7 @@ class Controller : public player::ChannelListener {
   void set_province(const sync::Manifest& manifest);
   // The province's `normal` bulletins for this box's channels, each waiting, accepted or
   // rejected by the operator.
-  boost::json::array inbox() const;
+  boost::json::array inbox() const { return programme_.inbox(); }
   // Whether a channel is playing (or about to play) this media file right now.
   bool uses_file(const std::filesystem::path& file) const;
   // Whether any channel is airing a block now.
@@ -129,10 +117,9 @@ class Controller : public player::ChannelListener {
   void remove_schedule(const std::string& id);
   PlaylistConfig put_playlist(PlaylistConfig p);
   void remove_playlist(const std::string& id);
-  std::vector<PlaylistConfig> playlists() const;  // config, province, local
-  std::vector<ScheduleConfig> schedules() const;  // every one but manual plays
-  // Whether a schedule or playlist names this media id.
-  bool media_in_use(const std::string& media_id) const;
+  std::vector<PlaylistConfig> playlists() const { return programme_.playlists(); }
+  std::vector<ScheduleConfig> schedules() const { return programme_.schedules(); }
+  bool media_in_use(const std::string& media_id) const { return programme_.media_in_use(media_id); }
   // The line kiosk screens scroll (`channel` empty: every screen), until `until` (none:
   // until replaced); empty text removes it. Kept across restarts. Throws NotFound or
   // std::invalid_argument.
@@ -228,8 +215,6 @@ class Controller : public player::ChannelListener {
   std::vector<Item> resolve(const std::string& kind, const std::string& content,
                             const std::string& playlist_id);
   std::vector<Item> block_items(const ScheduleConfig& s);
-  // Config schedules, then the province's.
-  std::vector<const ScheduleConfig*> all_schedules() const;
   int rank_of(const std::string& schedule_id) const;
   // What a manual request's content names: live, stream, playlist or media.
   std::string content_kind_of(
@@ -266,9 +251,6 @@ class Controller : public player::ChannelListener {
   // Logs `missed` for every block that should have started in [from, to) and has no row:
   // the box was off, or the clock jumped over it.
   void log_missed(scheduler::Instant from, scheduler::Instant to);
-  void mark_alive();
-  // [airtime] retention: archives closed rows older than the retention, a slice per call.
-  void apply_retention();
   player::SinkSpec sink_for(const ChannelConfig& ch) const;
   player::ChannelSettings settings_for(const Config& config, const ChannelConfig& ch) const;
   // The config of a channel, or null when the config no longer has it (a reload
@@ -285,32 +267,18 @@ class Controller : public player::ChannelListener {
   Config config_;
   ControllerOptions options_;
   scheduler::Zone zone_;
+  Recorder recorder_;
+  Programme programme_;
   std::map<std::string, ChannelState> channels_;
   std::map<std::string, Item> config_items_;  // by absolute path
-  std::optional<sync::Manifest> province_;
-  std::vector<ScheduleConfig> province_schedules_;
-  std::vector<ScheduleConfig> manual_schedules_;  // started by hand (API, CLI)
-  std::vector<ScheduleConfig> local_schedules_;   // made through the API, in the database
-  std::vector<PlaylistConfig> local_playlists_;
-  void load_local();
-  void save_local();
-  bool id_taken(const std::string& id) const;
   std::string emergency_text_;
   boost::json::object reload_report_;
   metrics::PlayCounters counters_;
-  // Airtime writes go through write(): one the database refuses (a full disk, an I/O
-  // error) waits here, in order, and is retried each tick, while playout goes on.
-  void write(std::function<void()> op);
-  void flush_writes();
-  std::deque<std::function<void()>> pending_writes_;
-  std::string storage_error_;   // why the last write failed, while writes wait
   struct SavedTicker {          // the API's ticker (also in the database's meta table)
     std::string channel, text;  // channel "": every screen; text "": none
     std::optional<scheduler::Instant> until;
   };
   mutable std::optional<SavedTicker> ticker_saved_;
-  std::vector<PlaylistConfig> province_playlists_;
-  std::vector<scheduler::LocalDays> holidays_;
   std::vector<std::unique_ptr<Clock::Timer>> block_timers_;
   std::set<std::string> armed_;
   scheduler::Timeline timeline_;
@@ -318,12 +286,9 @@ class Controller : public player::ChannelListener {
   bool shutting_down_ = false;
   std::function<void()> shutdown_done_;
   std::chrono::nanoseconds wall_minus_steady_{0};
-  std::chrono::steady_clock::time_point last_checkpoint_{};
-  // Each open row's position, every tick, in the page cache (a crash loses < 1 s).
-  std::unique_ptr<store::PositionFile> positions_;
-  void keep_positions();
+  // Each open row's position now (row id -> ms played): the recorder keeps them.
+  std::map<std::string, std::int64_t> positions() const;
   std::chrono::steady_clock::time_point last_replan_{};
-  std::chrono::steady_clock::time_point last_retention_{};
 };
 
 }  // namespace loaxa

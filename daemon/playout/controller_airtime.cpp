@@ -1,18 +1,15 @@
-// The controller's airtime recorder: the row of an item, rows for what could not play
-// or was missed while the box was down, retention, the write queue to SQLite and the
-// positions file that keeps a crash to less than a second of a row.
+// The controller's side of the airtime log: the row of an item, rows for what could not
+// play or was missed while the box was down, and where each open row has got to. The
+// recorder (recorder.cpp) writes them.
 
 #include "common/log.hpp"
 #include "daemon/playout/controller.hpp"
-#include "store/airtime_chain.hpp"
 
 namespace loaxa {
 
 namespace {
 
 using scheduler::Instant;
-
-constexpr std::int64_t kRetentionSlice = 20'000;  // rows archived per call
 
 }  // namespace
 
@@ -44,39 +41,9 @@ void Controller::log_unplayable(ChannelState& cs, const Item& item) {
   row.duration_s = 0.0;
   row.status = "failed";
   row.error = item.error;
-  write([this, row, ms = unix_ms(cs.block->item_planned)] {
-    store_.airtime().insert_closed(row, ms);
-  });
+  recorder_.insert_closed(row, unix_ms(cs.block->item_planned));
   ++counters_.plays[{row.channel, row.status}];
   log::error("player", cs.channel->name() + ": " + item.media_id + " failed: " + item.error);
-}
-
-void Controller::apply_retention() {
-  last_retention_ = clock_.steady_now();
-  if (!config_.airtime.retention) return;
-  const auto cutoff = unix_ms(clock_.now()) - config_.airtime.retention->count();
-  try {
-    // Rows a push receiver has not acknowledged stay until it has.
-    const std::int64_t pushed =
-        config_.airtime.push ? store_.airtime().push_cursor(config_.airtime.push->url) : INT64_MAX;
-    const auto done = store::archive_airtime(store_.db(), config_.box.state_dir / "archive", cutoff,
-                                             kRetentionSlice, pushed);
-    if (done.rows > 0) {
-      log::info("airtime", "retention: archived " + std::to_string(done.rows) +
-                               " row(s) older than " +
-                               scheduler::format_duration(*config_.airtime.retention) + " to " +
-                               done.file.string());
-    }
-  } catch (const std::exception& e) {
-    log::error("airtime", std::string("retention: archiving failed, rows kept: ") + e.what());
-  }
-}
-
-void Controller::mark_alive() {
-  try {
-    store_.set_meta("last_alive", zone_.format_iso(clock_.now()));
-  } catch (const std::exception& e) {  // rewritten next time; a full disk is logged by write()
-  }
 }
 
 void Controller::log_missed(Instant from, Instant to) {
@@ -107,7 +74,7 @@ void Controller::log_missed(Instant from, Instant to) {
         "not aired: its start passed while the box was off or its clock was behind, "
         "more than the grace of " +
         scheduler::format_duration(config_.grace) + " ago";
-    write([this, row, ms = unix_ms(e.planned_start)] { store_.airtime().insert_closed(row, ms); });
+    recorder_.insert_closed(row, unix_ms(e.planned_start));
     ++counters_.plays[{row.channel, row.status}];
     ++missed;
   }
@@ -118,43 +85,7 @@ void Controller::log_missed(Instant from, Instant to) {
   }
 }
 
-void Controller::write(std::function<void()> op) {
-  if (pending_writes_.empty()) {
-    try {
-      op();
-      return;
-    } catch (const std::exception& e) {
-      storage_error_ = e.what();
-      log::error("airtime", "the database refuses writes (" + storage_error_ +
-                                "); playout goes on, and the log rows wait in memory until "
-                                "it accepts them (free space in " +
-                                config_.box.state_dir.string() + ")");
-    }
-  }
-  pending_writes_.push_back(std::move(op));
-}
-
-void Controller::flush_writes() {
-  std::size_t written = 0;
-  while (!pending_writes_.empty()) {
-    try {
-      pending_writes_.front()();
-    } catch (const std::exception& e) {
-      storage_error_ = e.what();
-      return;
-    }
-    pending_writes_.pop_front();
-    ++written;
-  }
-  if (!storage_error_.empty()) {
-    log::notice("airtime", "the database accepts writes again; " + std::to_string(written) +
-                               " waiting write(s) done");
-    storage_error_.clear();
-  }
-}
-
-void Controller::keep_positions() {
-  if (!positions_) return;
+std::map<std::string, std::int64_t> Controller::positions() const {
   std::map<std::string, std::int64_t> now;
   const auto at = unix_ms(clock_.now());
   for (const auto& [name, cs] : channels_) {
@@ -163,7 +94,7 @@ void Controller::keep_positions() {
       now[f.row_id] = std::max<std::int64_t>(0, at - unix_ms(f.row_start));
     }
   }
-  positions_->write(now);
+  return now;
 }
 
 }  // namespace loaxa

@@ -72,11 +72,7 @@ std::vector<Controller::Item> Controller::resolve(const std::string& kind,
                                                   const std::string& playlist_id) {
   std::vector<Item> out;
   if (kind == "playlist") {
-    std::vector<const PlaylistConfig*> lists;
-    for (const auto& p : config_.playlists) lists.push_back(&p);
-    for (const auto& p : province_playlists_) lists.push_back(&p);
-    for (const auto& p : local_playlists_) lists.push_back(&p);
-    for (const auto* pl : lists) {
+    for (const auto* pl : programme_.playlist_list()) {
       const auto& p = *pl;
       if (p.id != content) continue;
       for (std::size_t k = 0; k < p.items.size(); ++k) {
@@ -167,116 +163,20 @@ void Controller::apply_gain(std::vector<Item>& items, const ChannelConfig& ch) c
   }
 }
 
-std::vector<const ScheduleConfig*> Controller::all_schedules() const {
-  std::vector<const ScheduleConfig*> out;
-  for (const auto& s : config_.schedules) out.push_back(&s);
-  for (const auto& s : province_schedules_) out.push_back(&s);
-  for (const auto& s : local_schedules_) out.push_back(&s);
-  for (const auto& s : manual_schedules_) out.push_back(&s);
-  return out;
-}
-
 void Controller::set_province(const sync::Manifest& m) {
-  if (!province_ || &*province_ != &m) province_ = m;
-  province_playlists_.clear();
-  for (const auto& p : m.playlists) {
-    PlaylistConfig pc;
-    pc.id = p.id;
-    pc.title = p.title;
-    pc.items = p.items;
-    pc.durations = p.durations;
-    province_playlists_.push_back(pc);
-  }
-  province_schedules_.clear();
-  const bool accept_normal = config_.sync && config_.sync->auto_accept_normal;
-  int skipped = 0, waiting = 0;
-  for (const auto& s : m.schedules) {
-    if (!config_.channels.count(s.channel)) {
-      ++skipped;  // a manifest serves boxes with different channels
-      continue;
-    }
-    std::optional<store::InboxDecision> decision;
-    if (s.level == "normal") {
-      decision = store_.catalog().inbox_decision(s.id);
-      if (decision && decision->decision == "rejected") continue;
-      if (!decision && !accept_normal) {
-        ++waiting;  // the operator decides (inbox)
-        continue;
-      }
-    }
-    ScheduleConfig c;
-    c.id = s.id;
-    c.channel = s.channel;
-    c.content_kind = s.content_kind;
-    c.content = s.content;
-    c.start = decision && decision->start ? *decision->start : s.start;
-    c.rrule = decision && decision->rrule ? decision->rrule : s.rrule;
-    c.until = s.until;
-    c.exdates = s.exdates;
-    c.priority = s.effective_priority();
-    if (s.max_duration_ms) c.max_duration = milliseconds(*s.max_duration_ms);
-    c.skip_holidays = s.skip_holidays;
-    c.origin = "province";
-    province_schedules_.push_back(c);
-  }
-  // Emergencies air at once on receipt (or at valid_from), until valid_until, on every
-  // channel they name ("*": every loudspeaker). The start is remembered, so a restart
-  // neither airs one twice nor forgets it.
-  const Instant now = clock_.now();
-  int emergencies = 0;
-  for (const auto& e : m.emergencies) {
-    const Instant until{std::chrono::milliseconds(e.valid_until_ms)};
-    if (until <= now) continue;
-    const std::string key = "emergency." + std::to_string(m.sequence) + "." + e.id;
-    Instant start;
-    if (auto known = store_.meta(key)) {
-      start = Instant{std::chrono::milliseconds(std::stoll(*known))};
-    } else {
-      start = std::max(Instant{std::chrono::milliseconds(e.valid_from_ms)},
-                       Instant{std::chrono::ceil<std::chrono::seconds>(now.time_since_epoch())});
-      store_.set_meta(key, std::to_string(unix_ms(start)));
-    }
-    for (const auto& [name, ch] : config_.channels) {
-      const bool named = std::find(e.channels.begin(), e.channels.end(), name) != e.channels.end();
-      const bool all = std::find(e.channels.begin(), e.channels.end(), "*") != e.channels.end();
-      if (!named && !all) continue;
-      ScheduleConfig c;
-      c.id = e.id;
-      c.channel = name;
-      c.content_kind = "media";
-      c.content = e.media;
-      if (ch.kind == player::ChannelKind::video) {
-        // A screen shows a video or picture emergency, and the words of a spoken one.
-        const auto m = store_.catalog().find_media(e.media);
-        if (!m || m->kind == "audio") {
-          c.content_kind = "notice";
-          c.content = notice_text(e.text);
-        }
-      }
-      c.start = scheduler::format_local_datetime(
-          std::chrono::floor<std::chrono::seconds>(zone_.to_local_seconds(start)));
-      c.max_duration = std::chrono::duration_cast<milliseconds>(until - start);
-      c.emergency = true;
-      c.repeat = e.repeat;
-      c.origin = "province";
-      province_schedules_.push_back(c);
-      ++emergencies;
-    }
-  }
-  holidays_.clear();
-  for (const auto& d : m.holidays) holidays_.push_back(scheduler::parse_date(d));
-  log::info("controller", "province manifest " + std::to_string(m.sequence) + ": " +
-                              std::to_string(province_schedules_.size()) +
-                              " schedule(s) in the plan, " + std::to_string(waiting) +
-                              " normal bulletin(s) waiting for the operator, " +
-                              std::to_string(skipped) + " for channels this box does not have, " +
-                              std::to_string(emergencies) + " emergency block(s)");
+  const auto summary = programme_.set_province(m);
+  log::info("controller",
+            "province manifest " + std::to_string(m.sequence) + ": " +
+                std::to_string(summary.in_plan) + " schedule(s) in the plan, " +
+                std::to_string(summary.waiting) + " normal bulletin(s) waiting for the operator, " +
+                std::to_string(summary.skipped) + " for channels this box does not have, " +
+                std::to_string(summary.emergencies) + " emergency block(s)");
   replan();
   // An emergency that left the manifest stops now.
   for (auto& [name, cs] : channels_) {
     if (!cs.block || cs.block->source != "emergency") continue;
     bool still = false;
-    for (const auto* s : all_schedules())
+    for (const auto* s : programme_.all())
       still = still || (s->emergency && s->id == cs.block->entry.schedule_id);
     if (still) continue;
     log::notice("controller", name + ": emergency " + cs.block->entry.schedule_id +
@@ -289,7 +189,7 @@ void Controller::set_province(const sync::Manifest& m) {
 
 std::vector<scheduler::Rule> Controller::rules() {
   std::vector<scheduler::Rule> out;
-  for (const auto* sp : all_schedules()) {
+  for (const auto* sp : programme_.all()) {
     const auto& s = *sp;
     scheduler::Rule r;
     r.id = s.id;
@@ -328,7 +228,7 @@ std::vector<scheduler::Rule> Controller::rules() {
 
 scheduler::Timeline Controller::preview(Instant from, Instant to) {
   scheduler::PlanOptions options;
-  options.holidays = holidays_;
+  options.holidays = programme_.holidays();
   for (const auto& [name, ch] : config_.channels) {
     for (const auto& q : ch.quiet_hours) options.quiet.push_back({name, q.from, q.to, q.text});
   }
@@ -355,60 +255,11 @@ bool Controller::on_air() const {
   return false;
 }
 
-boost::json::array Controller::inbox() const {
-  boost::json::array out;
-  if (!province_) return out;
-  for (const auto& s : province_->schedules) {
-    if (s.level != "normal" || !config_.channels.count(s.channel)) continue;
-    const auto d = store_.catalog().inbox_decision(s.id);
-    std::string title = s.content;
-    for (const auto& p : province_->playlists) {
-      if (p.id == s.content) title = p.title;
-    }
-    if (const auto* media = province_->find_media(s.content)) title = media->title;
-    const bool auto_accepted = !d && config_.sync && config_.sync->auto_accept_normal;
-    out.push_back(boost::json::object{{"id", s.id},
-                                      {"channel", s.channel},
-                                      {"title", title},
-                                      {"content", s.content},
-                                      {"start", d && d->start ? *d->start : s.start},
-                                      {"rrule", d && d->rrule ? *d->rrule : s.rrule.value_or("")},
-                                      {"state", d               ? d->decision
-                                                : auto_accepted ? "accepted"
-                                                                : "waiting"},
-                                      {"decided_at", d ? d->decided_at : ""},
-                                      {"decided_by", d ? d->decided_by : ""},
-                                      {"sequence", province_->sequence}});
-  }
-  return out;
-}
-
 void Controller::decide(const std::string& schedule_id, bool accept,
                         std::optional<std::string> start, std::optional<std::string> rrule,
                         const std::string& by) {
-  const sync::ManifestSchedule* found = nullptr;
-  if (province_) {
-    for (const auto& s : province_->schedules) {
-      if (s.id == schedule_id && s.level == "normal") found = &s;
-    }
-  }
-  if (!found) {
-    throw std::invalid_argument("no province bulletin \"" + schedule_id +
-                                "\" waits in the inbox (see `loaxa inbox`)");
-  }
-  if (start) scheduler::parse_local_datetime(*start);  // throws with what is wrong
-  if (rrule) scheduler::parse_rrule(*rrule);
-  store::InboxDecision d;
-  d.schedule_id = schedule_id;
-  d.decision = accept ? "accepted" : "rejected";
-  d.start = accept ? start : std::nullopt;
-  d.rrule = accept ? rrule : std::nullopt;
-  d.decided_at = zone_.format_iso(clock_.now());
-  d.decided_by = by;
-  store_.catalog().set_inbox_decision(d);
-  log::notice("controller", "province bulletin " + schedule_id + " " + d.decision +
-                                (by.empty() ? "" : " by " + by));
-  const sync::Manifest m = *province_;
+  programme_.decide(schedule_id, accept, std::move(start), std::move(rrule), by);
+  const sync::Manifest m = *programme_.province();
   set_province(m);
 }
 

@@ -67,10 +67,6 @@ void Controller::apply_tickers() {
   for (auto& [name, cs] : channels_) cs.channel->set_ticker(ticker_of(name));
 }
 
-std::string notice_text(const std::string& text) {
-  return text.empty() ? "THÔNG BÁO KHẨN CẤP\nEMERGENCY" : "THÔNG BÁO KHẨN CẤP\n" + text;
-}
-
 std::vector<ScheduleConfig> Controller::kiosk_notices(const ScheduleConfig& emergency,
                                                       const std::string& text,
                                                       milliseconds length) const {

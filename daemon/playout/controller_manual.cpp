@@ -25,15 +25,7 @@ constexpr auto kManualLead = std::chrono::milliseconds(1000);
 std::string Controller::content_kind_of(const std::string& content) const {
   if (content == "--live" || content == "live") return "live";
   if (content.starts_with("http://") || content.starts_with("https://")) return "stream";
-  for (const auto& p : config_.playlists) {
-    if (p.id == content) return "playlist";
-  }
-  for (const auto& p : province_playlists_) {
-    if (p.id == content) return "playlist";
-  }
-  for (const auto& p : local_playlists_) {
-    if (p.id == content) return "playlist";
-  }
+  if (programme_.is_playlist(content)) return "playlist";
   if (store_.catalog().find_media(content)) return "media";
   throw NotFound("no media, playlist or stream \"" + content +
                  "\": give a media id (loaxa media list), a playlist id, an http(s):// URL, "
@@ -65,7 +57,7 @@ Controller::ManualStart Controller::start_manual(std::vector<std::string> channe
   }
   const Instant now = clock_.now();
   // One-off blocks of yesterday are out of every plan.
-  std::erase_if(manual_schedules_, [&](const ScheduleConfig& s) {
+  std::erase_if(programme_.manual(), [&](const ScheduleConfig& s) {
     return zone_.to_instant(scheduler::parse_local_datetime(s.start)) <
            now - std::chrono::hours(24);
   });
@@ -96,11 +88,11 @@ Controller::ManualStart Controller::start_manual(std::vector<std::string> channe
       if (s.max_duration) length = *s.max_duration;
       notices = kiosk_notices(s, text, std::max(length, milliseconds(5000)));
     }
-    manual_schedules_.push_back(s);
+    programme_.manual().push_back(s);
     out.ids.push_back(s.id);
   }
   for (auto& n : notices) {
-    manual_schedules_.push_back(n);
+    programme_.manual().push_back(n);
     out.ids.push_back(n.id);
   }
   replan();
@@ -112,7 +104,7 @@ Controller::ManualStart Controller::start_manual(std::vector<std::string> channe
       continue;
     }
     const std::string why = timeline_.reason(e, zone_);
-    std::erase_if(manual_schedules_, [&](const ScheduleConfig& s) {
+    std::erase_if(programme_.manual(), [&](const ScheduleConfig& s) {
       return std::find(out.ids.begin(), out.ids.end(), s.id) != out.ids.end();
     });
     replan();
@@ -135,7 +127,7 @@ int Controller::stop_manual(const std::string& channel, bool emergencies_only) {
   const Instant now = clock_.now();
   std::set<std::string> stopped_ids;
   std::vector<std::string> never_started;
-  for (auto& s : manual_schedules_) {
+  for (auto& s : programme_.manual()) {
     if ((!channel.empty() && s.channel != channel) || (emergencies_only && !s.emergency)) continue;
     const Instant start = zone_.to_instant(scheduler::parse_local_datetime(s.start));
     const milliseconds fade = fade_of(s.channel);
@@ -148,7 +140,7 @@ int Controller::stop_manual(const std::string& channel, bool emergencies_only) {
       s.max_duration = played;
     }
   }
-  std::erase_if(manual_schedules_, [&](const ScheduleConfig& s) {
+  std::erase_if(programme_.manual(), [&](const ScheduleConfig& s) {
     return std::find(never_started.begin(), never_started.end(), s.id) != never_started.end();
   });
   int stopped = 0;
@@ -167,7 +159,7 @@ int Controller::stop_manual(const std::string& channel, bool emergencies_only) {
   }
   if (emergencies_only) emergency_text_.clear();
   // Manual blocks long over leave the plan.
-  std::erase_if(manual_schedules_, [&](const ScheduleConfig& s) {
+  std::erase_if(programme_.manual(), [&](const ScheduleConfig& s) {
     const Instant start = zone_.to_instant(scheduler::parse_local_datetime(s.start));
     return s.max_duration && start + *s.max_duration < now - std::chrono::hours(1);
   });

@@ -23,7 +23,7 @@ boost::json::object Controller::status() const {
   out["topics"] = std::move(topics);
   bool emergency_on_air = false;
   for (const auto& [name, cs] : channels_) {
-    for (const auto& m : manual_schedules_) {
+    for (const auto& m : programme_.manual()) {
       emergency_on_air =
           emergency_on_air || (m.emergency && cs.block && cs.block->entry.schedule_id == m.id);
     }
@@ -31,9 +31,10 @@ boost::json::object Controller::status() const {
   if (emergency_on_air && !emergency_text_.empty()) {
     out["emergency"] = {{"text", emergency_text_}};
   }
-  if (!pending_writes_.empty()) {
-    out["storage"] = {
-        {"ok", false}, {"error", storage_error_}, {"waiting_writes", pending_writes_.size()}};
+  if (recorder_.waiting() > 0) {
+    out["storage"] = {{"ok", false},
+                      {"error", recorder_.storage_error()},
+                      {"waiting_writes", recorder_.waiting()}};
   } else {
     out["storage"] = {{"ok", true}};
   }
@@ -106,9 +107,9 @@ void Controller::write_metrics(std::string& out) const {
   counters_.write(out);
   metrics::family(out, "loaxa_storage_ok", "gauge",
                   "0 while the database refuses writes (full disk); log rows wait in memory.");
-  metrics::sample(out, "loaxa_storage_ok", {}, pending_writes_.empty() ? 1 : 0);
+  metrics::sample(out, "loaxa_storage_ok", {}, recorder_.waiting() == 0 ? 1 : 0);
   metrics::family(out, "loaxa_waiting_writes", "gauge", "Airtime writes waiting for the disk.");
-  metrics::sample(out, "loaxa_waiting_writes", {}, static_cast<double>(pending_writes_.size()));
+  metrics::sample(out, "loaxa_waiting_writes", {}, static_cast<double>(recorder_.waiting()));
 }
 
 bool Controller::channels_up() const {
