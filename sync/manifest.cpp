@@ -297,6 +297,194 @@ std::size_t verify_manifest_signature(std::string_view bytes, std::string_view s
                               "province, or was altered on the way");
 }
 
+namespace {
+
+// One entry of "media".
+ManifestMedia read_media(const Reader& r, std::set<std::string>& ids) {
+  ManifestMedia x;
+  x.id = r.id("id");
+  if (!ids.insert(x.id).second) throw ManifestError(r.at("id"), "\"" + x.id + "\" is used twice");
+  x.title = r.str("title", false, 500).value_or(x.id);
+  x.topic = r.str("topic", false, 64).value_or("");
+  if (!x.topic.empty() && !valid_id(x.topic)) {
+    throw ManifestError(r.at("topic"), "\"" + x.topic + "\" is not a topic key (an id)");
+  }
+  x.audience = r.strings("audience", 20, 64);
+  x.kind = r.str("kind", false, 16).value_or("audio");
+  if (x.kind != "audio" && x.kind != "video" && x.kind != "image") {
+    throw ManifestError(r.at("kind"), "\"" + x.kind + "\" must be audio, video or image");
+  }
+  x.sha256 = *r.str("sha256", true, 64);
+  static const std::regex hex("[0-9a-f]{64}");
+  if (!std::regex_match(x.sha256, hex)) {
+    throw ManifestError(r.at("sha256"), "must be 64 lowercase hex digits (SHA-256)");
+  }
+  x.size = *r.integer("size", true, 1, kMaxMediaSize);
+  x.duration_ms = r.integer("duration_ms", false, 0, std::int64_t{7} * 24 * 3600 * 1000);
+  x.url = *r.str("url", true, 1000);
+  try {
+    check_relative_url(x.url);
+  } catch (const std::invalid_argument& e) {
+    throw ManifestError(r.at("url"), e.what());
+  }
+  x.extension = extension_of(x.url);
+  return x;
+}
+
+// A playlist's items: each a media id, or {"media": id, "duration": "20s"} for a still
+// that shows longer or shorter than the kiosk's image_duration.
+void read_playlist_items(const Reader& r, ManifestPlaylist& p) {
+  if (const auto* items = r.array("items", false, 1000)) {
+    for (std::size_t k = 0; k < items->size(); ++k) {
+      const auto& v = (*items)[k];
+      const std::string at = r.at("items") + "[" + std::to_string(k) + "]";
+      if (v.is_string()) {
+        if (v.as_string().size() > 64) throw ManifestError(at, "is too long");
+        p.items.emplace_back(v.as_string());
+        continue;
+      }
+      if (!v.is_object()) {
+        throw ManifestError(at,
+                            "must be a media id or an object {\"media\": id, "
+                            "\"duration\": \"20s\"}, not " +
+                                type_name(v));
+      }
+      const Reader ir(v, at);
+      p.items.push_back(ir.id("media"));
+      if (auto text = ir.str("duration", false, 32)) {
+        std::chrono::milliseconds d{0};
+        try {
+          d = scheduler::parse_duration(*text);
+        } catch (const std::invalid_argument& e) {
+          throw ManifestError(ir.at("duration"), e.what());
+        }
+        if (!player::valid_still(d)) {
+          throw ManifestError(ir.at("duration"), "\"" + *text + "\" must be between 1s and 1h");
+        }
+        p.durations[k] = d;
+      }
+    }
+  }
+}
+
+// One entry of "playlists"; its items must be in `m`'s media.
+ManifestPlaylist read_playlist(const Reader& r, const Manifest& m, std::set<std::string>& ids) {
+  ManifestPlaylist p;
+  p.id = r.id("id");
+  if (!ids.insert(p.id).second) throw ManifestError(r.at("id"), "\"" + p.id + "\" is used twice");
+  p.title = r.str("title", false, 500).value_or(p.id);
+  read_playlist_items(r, p);
+  if (p.items.empty()) throw ManifestError(r.at("items"), "is required and must not be empty");
+  for (std::size_t k = 0; k < p.items.size(); ++k) {
+    if (!m.find_media(p.items[k])) {
+      throw ManifestError(r.at("items") + "[" + std::to_string(k) + "]",
+                          "\"" + p.items[k] + "\" is not the id of an entry in media");
+    }
+  }
+  return p;
+}
+
+// One entry of "schedules"; what it plays must be in `m`.
+ManifestSchedule read_schedule(const Reader& r, const Manifest& m,
+                               const std::set<std::string>& playlist_ids,
+                               std::set<std::string>& ids) {
+  ManifestSchedule s;
+  s.id = r.id("id");
+  if (!ids.insert(s.id).second) throw ManifestError(r.at("id"), "\"" + s.id + "\" is used twice");
+  s.channel = r.id("channel");
+  const auto playlist = r.str("playlist", false, 64);
+  const auto media = r.str("media", false, 64);
+  if (playlist.has_value() == media.has_value()) {
+    throw ManifestError(r.path(), "needs exactly one of playlist and media");
+  }
+  s.content_kind = playlist ? "playlist" : "media";
+  s.content = playlist ? *playlist : *media;
+  if (playlist && !playlist_ids.count(*playlist)) {
+    throw ManifestError(r.at("playlist"),
+                        "\"" + *playlist + "\" is not the id of an entry in playlists");
+  }
+  if (media && !m.find_media(*media)) {
+    throw ManifestError(r.at("media"), "\"" + *media + "\" is not the id of an entry in media");
+  }
+  s.level = r.str("level", false, 16).value_or("normal");
+  if (s.level != "normal" && s.level != "priority") {
+    throw ManifestError(r.at("level"), "\"" + s.level +
+                                           "\" must be normal or priority (emergencies go in "
+                                           "the emergencies list)");
+  }
+  if (auto p = r.integer("priority", false, 0, 100)) s.priority = static_cast<int>(*p);
+  s.start = *r.str("start", true, 32);
+  static const std::regex local_dt(R"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)");
+  try {
+    if (!std::regex_match(s.start, local_dt)) throw std::invalid_argument("wrong form");
+    scheduler::parse_local_datetime(s.start);
+  } catch (const std::exception& e) {
+    throw ManifestError(r.at("start"), "\"" + s.start +
+                                           "\" is not a local date-time "
+                                           "YYYY-MM-DDTHH:MM:SS (" +
+                                           e.what() + ")");
+  }
+  s.rrule = r.str("rrule", false, 500);
+  if (s.rrule) {
+    try {
+      scheduler::parse_rrule(*s.rrule);
+    } catch (const std::exception& e) {
+      throw ManifestError(r.at("rrule"), e.what());
+    }
+  }
+  s.until = r.str("until", false, 10);
+  if (s.until) check_date(r.at("until"), *s.until);
+  if (auto d = r.str("max_duration", false, 32)) {
+    try {
+      s.max_duration_ms = scheduler::parse_duration(*d).count();
+    } catch (const std::exception& e) {
+      throw ManifestError(r.at("max_duration"),
+                          "\"" + *d + "\" is not a duration like \"30m\" (" + e.what() + ")");
+    }
+  }
+  s.skip_holidays = r.boolean("skip_holidays").value_or(false);
+  s.exdates = r.strings("exdate", 1000, 32);
+  for (std::size_t k = 0; k < s.exdates.size(); ++k) {
+    try {
+      scheduler::parse_local_datetime(s.exdates[k]);
+    } catch (const std::exception& e) {
+      throw ManifestError(r.at("exdate") + "[" + std::to_string(k) + "]", e.what());
+    }
+  }
+  return s;
+}
+
+// One entry of "emergencies"; its media must be in `m`.
+ManifestEmergency read_emergency(const Reader& r, const Manifest& m, std::set<std::string>& ids) {
+  ManifestEmergency e;
+  e.id = r.id("id");
+  if (!ids.insert(e.id).second) throw ManifestError(r.at("id"), "\"" + e.id + "\" is used twice");
+  e.channels = r.strings("channels", 100, 64);
+  if (e.channels.empty()) e.channels = {"*"};
+  for (std::size_t k = 0; k < e.channels.size(); ++k) {
+    if (e.channels[k] != "*" && !valid_id(e.channels[k])) {
+      throw ManifestError(r.at("channels") + "[" + std::to_string(k) + "]",
+                          "\"" + e.channels[k] + "\" is not a channel name or \"*\"");
+    }
+  }
+  e.media = *r.str("media", true, 64);
+  if (!m.find_media(e.media)) {
+    throw ManifestError(r.at("media"), "\"" + e.media + "\" is not the id of an entry in media");
+  }
+  e.text = r.str("text", false, 2000).value_or("");
+  e.repeat = static_cast<int>(r.integer("repeat", false, 1, 20).value_or(1));
+  e.valid_from = *r.str("valid_from", true, 40);
+  e.valid_until = *r.str("valid_until", true, 40);
+  e.valid_from_ms = instant_ms(r.at("valid_from"), e.valid_from);
+  e.valid_until_ms = instant_ms(r.at("valid_until"), e.valid_until);
+  if (e.valid_until_ms <= e.valid_from_ms) {
+    throw ManifestError(r.at("valid_until"), "must be after valid_from");
+  }
+  return e;
+}
+
+}  // namespace
+
 Manifest parse_manifest(std::string_view bytes) {
   if (bytes.size() > kMaxManifestBytes) {
     throw ManifestError("", "is " + std::to_string(bytes.size()) + " bytes; at most " +
@@ -322,202 +510,21 @@ Manifest parse_manifest(std::string_view bytes) {
   for (std::size_t i = 0; i < m.holidays.size(); ++i) {
     check_date(item_path("holidays", i), m.holidays[i]);
   }
-
-  std::set<std::string> ids, hashes;
-  if (const auto* media = top.array("media", false, 100000)) {
-    for (std::size_t i = 0; i < media->size(); ++i) {
-      const Reader r((*media)[i], item_path("media", i));
-      ManifestMedia x;
-      x.id = r.id("id");
-      if (!ids.insert(x.id).second)
-        throw ManifestError(r.at("id"), "\"" + x.id + "\" is used twice");
-      x.title = r.str("title", false, 500).value_or(x.id);
-      x.topic = r.str("topic", false, 64).value_or("");
-      if (!x.topic.empty() && !valid_id(x.topic)) {
-        throw ManifestError(r.at("topic"), "\"" + x.topic + "\" is not a topic key (an id)");
-      }
-      x.audience = r.strings("audience", 20, 64);
-      x.kind = r.str("kind", false, 16).value_or("audio");
-      if (x.kind != "audio" && x.kind != "video" && x.kind != "image") {
-        throw ManifestError(r.at("kind"), "\"" + x.kind + "\" must be audio, video or image");
-      }
-      x.sha256 = *r.str("sha256", true, 64);
-      static const std::regex hex("[0-9a-f]{64}");
-      if (!std::regex_match(x.sha256, hex)) {
-        throw ManifestError(r.at("sha256"), "must be 64 lowercase hex digits (SHA-256)");
-      }
-      x.size = *r.integer("size", true, 1, kMaxMediaSize);
-      x.duration_ms = r.integer("duration_ms", false, 0, std::int64_t{7} * 24 * 3600 * 1000);
-      x.url = *r.str("url", true, 1000);
-      try {
-        check_relative_url(x.url);
-      } catch (const std::invalid_argument& e) {
-        throw ManifestError(r.at("url"), e.what());
-      }
-      x.extension = extension_of(x.url);
-      hashes.insert(x.sha256);
-      m.media.push_back(std::move(x));
+  // The lists in order: an entry may name only what the lists before it define.
+  const auto each = [&](const char* key, std::size_t most, const auto& read) {
+    if (const auto* list = top.array(key, false, most)) {
+      for (std::size_t i = 0; i < list->size(); ++i) read(Reader((*list)[i], item_path(key, i)));
     }
-  }
-
-  std::set<std::string> playlist_ids;
-  if (const auto* lists = top.array("playlists", false, 10000)) {
-    for (std::size_t i = 0; i < lists->size(); ++i) {
-      const Reader r((*lists)[i], item_path("playlists", i));
-      ManifestPlaylist p;
-      p.id = r.id("id");
-      if (!playlist_ids.insert(p.id).second)
-        throw ManifestError(r.at("id"), "\"" + p.id + "\" is used twice");
-      p.title = r.str("title", false, 500).value_or(p.id);
-      // Each item: a media id, or {"media": id, "duration": "20s"} for a still that
-      // shows longer or shorter than the kiosk's image_duration.
-      if (const auto* items = r.array("items", false, 1000)) {
-        for (std::size_t k = 0; k < items->size(); ++k) {
-          const auto& v = (*items)[k];
-          const std::string at = r.at("items") + "[" + std::to_string(k) + "]";
-          if (v.is_string()) {
-            if (v.as_string().size() > 64) throw ManifestError(at, "is too long");
-            p.items.emplace_back(v.as_string());
-            continue;
-          }
-          if (!v.is_object()) {
-            throw ManifestError(at,
-                                "must be a media id or an object {\"media\": id, "
-                                "\"duration\": \"20s\"}, not " +
-                                    type_name(v));
-          }
-          const Reader ir(v, at);
-          p.items.push_back(ir.id("media"));
-          if (auto text = ir.str("duration", false, 32)) {
-            std::chrono::milliseconds d{0};
-            try {
-              d = scheduler::parse_duration(*text);
-            } catch (const std::invalid_argument& e) {
-              throw ManifestError(ir.at("duration"), e.what());
-            }
-            if (!player::valid_still(d)) {
-              throw ManifestError(ir.at("duration"), "\"" + *text + "\" must be between 1s and 1h");
-            }
-            p.durations[k] = d;
-          }
-        }
-      }
-      if (p.items.empty()) throw ManifestError(r.at("items"), "is required and must not be empty");
-      for (std::size_t k = 0; k < p.items.size(); ++k) {
-        if (!m.find_media(p.items[k])) {
-          throw ManifestError(r.at("items") + "[" + std::to_string(k) + "]",
-                              "\"" + p.items[k] + "\" is not the id of an entry in media");
-        }
-      }
-      m.playlists.push_back(std::move(p));
-    }
-  }
-
-  std::set<std::string> schedule_ids;
-  if (const auto* rows = top.array("schedules", false, 10000)) {
-    for (std::size_t i = 0; i < rows->size(); ++i) {
-      const Reader r((*rows)[i], item_path("schedules", i));
-      ManifestSchedule s;
-      s.id = r.id("id");
-      if (!schedule_ids.insert(s.id).second)
-        throw ManifestError(r.at("id"), "\"" + s.id + "\" is used twice");
-      s.channel = r.id("channel");
-      const auto playlist = r.str("playlist", false, 64);
-      const auto media = r.str("media", false, 64);
-      if (playlist.has_value() == media.has_value()) {
-        throw ManifestError(r.path(), "needs exactly one of playlist and media");
-      }
-      s.content_kind = playlist ? "playlist" : "media";
-      s.content = playlist ? *playlist : *media;
-      if (playlist && !playlist_ids.count(*playlist)) {
-        throw ManifestError(r.at("playlist"),
-                            "\"" + *playlist + "\" is not the id of an entry in playlists");
-      }
-      if (media && !m.find_media(*media)) {
-        throw ManifestError(r.at("media"), "\"" + *media + "\" is not the id of an entry in media");
-      }
-      s.level = r.str("level", false, 16).value_or("normal");
-      if (s.level != "normal" && s.level != "priority") {
-        throw ManifestError(r.at("level"), "\"" + s.level +
-                                               "\" must be normal or priority (emergencies go in "
-                                               "the emergencies list)");
-      }
-      if (auto p = r.integer("priority", false, 0, 100)) s.priority = static_cast<int>(*p);
-      s.start = *r.str("start", true, 32);
-      static const std::regex local_dt(R"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)");
-      try {
-        if (!std::regex_match(s.start, local_dt)) throw std::invalid_argument("wrong form");
-        scheduler::parse_local_datetime(s.start);
-      } catch (const std::exception& e) {
-        throw ManifestError(r.at("start"), "\"" + s.start +
-                                               "\" is not a local date-time "
-                                               "YYYY-MM-DDTHH:MM:SS (" +
-                                               e.what() + ")");
-      }
-      s.rrule = r.str("rrule", false, 500);
-      if (s.rrule) {
-        try {
-          scheduler::parse_rrule(*s.rrule);
-        } catch (const std::exception& e) {
-          throw ManifestError(r.at("rrule"), e.what());
-        }
-      }
-      s.until = r.str("until", false, 10);
-      if (s.until) check_date(r.at("until"), *s.until);
-      if (auto d = r.str("max_duration", false, 32)) {
-        try {
-          s.max_duration_ms = scheduler::parse_duration(*d).count();
-        } catch (const std::exception& e) {
-          throw ManifestError(r.at("max_duration"),
-                              "\"" + *d + "\" is not a duration like \"30m\" (" + e.what() + ")");
-        }
-      }
-      s.skip_holidays = r.boolean("skip_holidays").value_or(false);
-      s.exdates = r.strings("exdate", 1000, 32);
-      for (std::size_t k = 0; k < s.exdates.size(); ++k) {
-        try {
-          scheduler::parse_local_datetime(s.exdates[k]);
-        } catch (const std::exception& e) {
-          throw ManifestError(r.at("exdate") + "[" + std::to_string(k) + "]", e.what());
-        }
-      }
-      m.schedules.push_back(std::move(s));
-    }
-  }
-
-  std::set<std::string> emergency_ids;
-  if (const auto* rows = top.array("emergencies", false, 1000)) {
-    for (std::size_t i = 0; i < rows->size(); ++i) {
-      const Reader r((*rows)[i], item_path("emergencies", i));
-      ManifestEmergency e;
-      e.id = r.id("id");
-      if (!emergency_ids.insert(e.id).second)
-        throw ManifestError(r.at("id"), "\"" + e.id + "\" is used twice");
-      e.channels = r.strings("channels", 100, 64);
-      if (e.channels.empty()) e.channels = {"*"};
-      for (std::size_t k = 0; k < e.channels.size(); ++k) {
-        if (e.channels[k] != "*" && !valid_id(e.channels[k])) {
-          throw ManifestError(r.at("channels") + "[" + std::to_string(k) + "]",
-                              "\"" + e.channels[k] + "\" is not a channel name or \"*\"");
-        }
-      }
-      e.media = *r.str("media", true, 64);
-      if (!m.find_media(e.media)) {
-        throw ManifestError(r.at("media"),
-                            "\"" + e.media + "\" is not the id of an entry in media");
-      }
-      e.text = r.str("text", false, 2000).value_or("");
-      e.repeat = static_cast<int>(r.integer("repeat", false, 1, 20).value_or(1));
-      e.valid_from = *r.str("valid_from", true, 40);
-      e.valid_until = *r.str("valid_until", true, 40);
-      e.valid_from_ms = instant_ms(r.at("valid_from"), e.valid_from);
-      e.valid_until_ms = instant_ms(r.at("valid_until"), e.valid_until);
-      if (e.valid_until_ms <= e.valid_from_ms) {
-        throw ManifestError(r.at("valid_until"), "must be after valid_from");
-      }
-      m.emergencies.push_back(std::move(e));
-    }
-  }
+  };
+  std::set<std::string> media_ids, playlist_ids, schedule_ids, emergency_ids;
+  each("media", 100000, [&](const Reader& r) { m.media.push_back(read_media(r, media_ids)); });
+  each("playlists", 10000,
+       [&](const Reader& r) { m.playlists.push_back(read_playlist(r, m, playlist_ids)); });
+  each("schedules", 10000, [&](const Reader& r) {
+    m.schedules.push_back(read_schedule(r, m, playlist_ids, schedule_ids));
+  });
+  each("emergencies", 1000,
+       [&](const Reader& r) { m.emergencies.push_back(read_emergency(r, m, emergency_ids)); });
   return m;
 }
 

@@ -76,26 +76,8 @@ void read_box(ConfigReader& r, Config& c) {
   r.finish();
 }
 
-void read_channel(ConfigReader& r, const std::string& name, Config& c) {
-  ChannelConfig ch;
-  ch.name = name;
-  ch.line = r.line();
-  if (!valid_id(name)) {
-    r.problem(r.line(), "channel name \"" + name + "\" is not valid; " + kIdHint);
-  }
-  if (auto v = r.string("kind")) {
-    if (auto kind = player::parse_channel_kind(*v)) {
-      ch.kind = *kind;
-    } else {
-      r.problem(r.line_of("kind"),
-                r.where("kind") + " must be \"audio\" or \"video\", not \"" + *v + "\"");
-    }
-  }
-  ch.sink = r.string("sink").value_or(ch.kind == player::ChannelKind::video ? "autovideosink"
-                                                                            : "autoaudiosink");
-  if (ch.sink.empty()) r.problem(r.line_of("sink"), r.where("sink") + " must not be empty");
-  if (auto v = r.string("audio_sink")) ch.audio_sink = *v;
-  if (auto v = r.number("volume", 0.0, 10.0)) ch.volume = *v;
+// quiet_hours: ranges like "21:30-05:00".
+void read_quiet_hours(ConfigReader& r, ChannelConfig& ch) {
   if (auto ranges = r.strings("quiet_hours")) {
     for (const auto& text : *ranges) {
       const auto dash = text.find('-');
@@ -110,9 +92,10 @@ void read_channel(ConfigReader& r, const std::string& name, Config& c) {
       }
     }
   }
-  if (auto v = r.string("chime")) ch.chime = resolve(c.file.parent_path(), *v);
-  if (auto v = r.number("target_lufs", -40.0, -5.0)) ch.target_lufs = *v;
-  if (auto v = r.string("fallback")) ch.fallback = resolve(c.file.parent_path(), *v);
+}
+
+// live_source: a GStreamer source description, checked by building it.
+void read_live_source(ConfigReader& r, ChannelConfig& ch) {
   if (auto v = r.string("live_source")) {
     player::gst::ensure_initialised();
     GError* raw = nullptr;
@@ -136,6 +119,10 @@ void read_channel(ConfigReader& r, const std::string& name, Config& c) {
     }
     if (raw) g_error_free(raw);
   }
+}
+
+// The amplifier's relay: the commands that switch it and how long before and after.
+void read_amplifier(ConfigReader& r, ChannelConfig& ch) {
   for (auto [key, field] : {std::pair{"on_air_command", &ch.on_air_command},
                             std::pair{"off_air_command", &ch.off_air_command}}) {
     if (auto v = r.strings(key)) {
@@ -159,6 +146,52 @@ void read_channel(ConfigReader& r, const std::string& name, Config& c) {
       }
     }
   }
+}
+
+// Kiosk screens: how long a still shows, the picture size and rate, the idle slide,
+// the ticker.
+void read_kiosk(ConfigReader& r, const Config& c, ChannelConfig& ch) {
+  if (auto v = r.duration("image_duration")) {
+    if (!player::valid_still(*v)) {
+      r.problem(r.line_of("image_duration"),
+                r.where("image_duration") + " must be between \"1s\" and \"1h\"");
+    } else {
+      ch.image_duration = *v;
+    }
+  }
+  if (auto v = r.integer("width", 16, 7680)) ch.width = static_cast<int>(*v);
+  if (auto v = r.integer("height", 16, 4320)) ch.height = static_cast<int>(*v);
+  if (auto v = r.integer("framerate", 1, 60)) ch.framerate = static_cast<int>(*v);
+  if (auto v = r.string("idle_slide")) ch.idle_slide = resolve(c.file.parent_path(), *v);
+  if (auto v = r.string("ticker")) ch.ticker = *v;
+}
+
+void read_channel(ConfigReader& r, const std::string& name, Config& c) {
+  ChannelConfig ch;
+  ch.name = name;
+  ch.line = r.line();
+  if (!valid_id(name)) {
+    r.problem(r.line(), "channel name \"" + name + "\" is not valid; " + kIdHint);
+  }
+  if (auto v = r.string("kind")) {
+    if (auto kind = player::parse_channel_kind(*v)) {
+      ch.kind = *kind;
+    } else {
+      r.problem(r.line_of("kind"),
+                r.where("kind") + " must be \"audio\" or \"video\", not \"" + *v + "\"");
+    }
+  }
+  ch.sink = r.string("sink").value_or(ch.kind == player::ChannelKind::video ? "autovideosink"
+                                                                            : "autoaudiosink");
+  if (ch.sink.empty()) r.problem(r.line_of("sink"), r.where("sink") + " must not be empty");
+  if (auto v = r.string("audio_sink")) ch.audio_sink = *v;
+  if (auto v = r.number("volume", 0.0, 10.0)) ch.volume = *v;
+  read_quiet_hours(r, ch);
+  if (auto v = r.string("chime")) ch.chime = resolve(c.file.parent_path(), *v);
+  if (auto v = r.number("target_lufs", -40.0, -5.0)) ch.target_lufs = *v;
+  if (auto v = r.string("fallback")) ch.fallback = resolve(c.file.parent_path(), *v);
+  read_live_source(r, ch);
+  read_amplifier(r, ch);
   for (auto [key, field] :
        {std::pair{"dead_air", &ch.dead_air}, std::pair{"connect_timeout", &ch.connect_timeout},
         std::pair{"stall_timeout", &ch.stall_timeout}}) {
@@ -171,20 +204,7 @@ void read_channel(ConfigReader& r, const std::string& name, Config& c) {
     }
   }
   if (auto v = r.number("max_gain", 0.0, 30.0)) ch.max_gain = *v;
-  if (auto v = r.duration("image_duration")) {
-    if (!player::valid_still(*v)) {
-      r.problem(r.line_of("image_duration"),
-                r.where("image_duration") + " must be between \"1s\" and \"1h\"");
-    } else {
-      ch.image_duration = *v;
-    }
-  }
-  // Kiosk screens: the picture size and rate, the idle slide, the ticker.
-  if (auto v = r.integer("width", 16, 7680)) ch.width = static_cast<int>(*v);
-  if (auto v = r.integer("height", 16, 4320)) ch.height = static_cast<int>(*v);
-  if (auto v = r.integer("framerate", 1, 60)) ch.framerate = static_cast<int>(*v);
-  if (auto v = r.string("idle_slide")) ch.idle_slide = resolve(c.file.parent_path(), *v);
-  if (auto v = r.string("ticker")) ch.ticker = *v;
+  read_kiosk(r, c, ch);
   if (auto v = r.duration("fade")) {
     if (*v > std::chrono::seconds(10)) {
       r.problem(r.line_of("fade"), r.where("fade") + " is longer than 10s");
