@@ -476,8 +476,16 @@ void Channel::detach(std::unique_ptr<Branch> b) {
   // Releasing the mixer's pad first wakes a streaming thread blocked on it.
   if (b->mixer_pad) gst_element_release_request_pad(mixer_, b->mixer_pad.get());
   if (b->audio_mixer_pad) gst_element_release_request_pad(audio_mixer_, b->audio_mixer_pad.get());
+  // A branch stopped while it prerolls: the pipeline lost its state to the branch's
+  // preroll and, once that is done, sets every child to PLAYING again from one of
+  // GStreamer's threads. Locked, the branch is out of that change; set to NULL again
+  // once removed, it stays NULL even if the change had already reached it. (Without
+  // this, a SIGTERM during a preroll once left a branch PAUSED at its disposal, and
+  // loaxad crashed on its way out.)
+  gst_element_set_locked_state(b->bin.get(), TRUE);
   gst_element_set_state(b->bin.get(), GST_STATE_NULL);
   gst_bin_remove(GST_BIN(pipeline_.get()), b->bin.get());
+  gst_element_set_state(b->bin.get(), GST_STATE_NULL);
 }
 
 // Once a second while a stream plays: no data for stall_timeout is a failure.
