@@ -12,6 +12,7 @@
 #include "cli/http_client.hpp"
 #include "daemon/playout/clock.hpp"
 #include "daemon_fixture.hpp"
+#include "onset.hpp"
 #include "process.hpp"
 #include "scheduler/local_time.hpp"
 #include "store/store.hpp"
@@ -24,22 +25,28 @@ using scheduler::Instant;
 
 TEST_F(DaemonTest, ScheduledToneRendersOnTimeAndIsLogged) {
   write_tone_wav(dir.path() / "tone.wav", 2.0, 440);
+  const auto fifo = dir.path() / "out.fifo";
+  FifoRecorder recorder(fifo);
   const Instant planned = start_in(2s);
   write_config(
       "[[schedule]]\nid = \"tone\"\nchannel = \"loudspeaker\"\nfile = \"tone.wav\"\n"
       "start = \"" +
-      local(planned) + "\"\n");
+          local(planned) + "\"\n",
+      "", fifo);
   auto daemon = start_daemon();
   ASSERT_TRUE(daemon->wait_for_line("ended (completed)", 15s)) << daemon->output();
+  const auto rows = airtime();
+  daemon->signal(SIGTERM);
+  EXPECT_EQ(daemon->wait_exit(5s), 0) << daemon->output();
+  recorder.join();
 
-  const auto samples = read_raw(out());
+  const auto& samples = recorder.samples();
   const auto [first, last] = sounding_span(samples);
   ASSERT_LT(first, last);
   const double seconds = static_cast<double>(last - first + 1) / kRate;
   EXPECT_NEAR(seconds, 2.0, 0.05);
   EXPECT_NEAR(zero_crossing_hz(samples, first, last), 440.0, 5.0);
 
-  const auto rows = airtime();
   ASSERT_EQ(rows.size(), 1u);
   EXPECT_EQ(field(rows[0], "status"), "completed");
   EXPECT_EQ(field(rows[0], "box_id"), "test-box");
@@ -48,15 +55,19 @@ TEST_F(DaemonTest, ScheduledToneRendersOnTimeAndIsLogged) {
   EXPECT_EQ(field(rows[0], "hash").size(), 64u);
   const Instant actual = scheduler::parse_iso_instant(field(rows[0], "actual_start"), zone);
   EXPECT_EQ(scheduler::parse_iso_instant(field(rows[0], "planned_start"), zone), planned);
-  EXPECT_LT(std::chrono::abs(actual - planned), 100ms)
-      << field(rows[0], "actual_start") << " vs " << zone.format_iso(planned);
-  EXPECT_NEAR(rows[0].at("duration_s").to_number<double>(), 2.0, 0.05);
+  // The first sample as the sink received it: at the plan, and where the row says.
+  const auto heard = recorder.rendered_at(first);
+  ASSERT_TRUE(heard);
+  const double vs_plan = std::chrono::duration<double, std::milli>(*heard - planned).count();
+  const double vs_row = std::chrono::duration<double, std::milli>(*heard - actual).count();
+  EXPECT_LT(std::abs(vs_plan), 5.0) << "first sample " << vs_plan << " ms from the plan";
+  EXPECT_LT(std::abs(vs_row), 2.0)
+      << "first sample " << vs_row << " ms from the row's start " << field(rows[0], "actual_start");
+  // The row lasts what the sink heard.
+  EXPECT_NEAR(rows[0].at("duration_s").to_number<double>(), seconds, 0.005);
   // Evidence: the clock's state as the kernel reports it, and what the plan wanted.
   EXPECT_EQ(rows[0].at("clock_synced").as_bool(), system_clock_synchronized());
   EXPECT_NEAR(rows[0].at("planned_s").to_number<double>(), 2.0, 0.01);
-
-  daemon->signal(SIGTERM);
-  EXPECT_EQ(daemon->wait_exit(5s), 0) << daemon->output();
 }
 
 TEST_F(DaemonTest, SigtermDuringPlayFadesAndClosesRowAsStopped) {
