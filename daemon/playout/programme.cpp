@@ -33,6 +33,21 @@ store::ScheduleRecord schedule_record(const ScheduleConfig& s) {
   return r;
 }
 
+namespace {
+
+// A playlist as the database (PlaylistRecord) or the manifest (ManifestPlaylist) has it.
+template <typename Stored>
+PlaylistConfig playlist_config(const Stored& p) {
+  PlaylistConfig pc;
+  pc.id = p.id;
+  pc.title = p.title;
+  pc.items = p.items;
+  pc.durations = p.durations;
+  return pc;
+}
+
+}  // namespace
+
 Programme::Programme(store::Store& store, Clock& clock, const Config& config,
                      const scheduler::Zone& zone)
     : store_(store), clock_(clock), config_(config), zone_(zone) {}
@@ -94,12 +109,7 @@ bool Programme::id_taken(const std::string& id) const {
 void Programme::load_local() {
   local_playlists_.clear();
   for (const auto& p : store_.catalog().list_playlists("local")) {
-    PlaylistConfig pc;
-    pc.id = p.id;
-    pc.title = p.title;
-    pc.items = p.items;
-    pc.durations = p.durations;
-    local_playlists_.push_back(std::move(pc));
+    local_playlists_.push_back(playlist_config(p));
   }
   local_schedules_.clear();
   for (const auto& r : store_.catalog().list_schedules()) {
@@ -204,14 +214,7 @@ void Programme::remove_local_playlist(const std::string& id) {
 Programme::ProvinceSummary Programme::set_province(const sync::Manifest& m) {
   if (!province_ || &*province_ != &m) province_ = m;
   province_playlists_.clear();
-  for (const auto& p : m.playlists) {
-    PlaylistConfig pc;
-    pc.id = p.id;
-    pc.title = p.title;
-    pc.items = p.items;
-    pc.durations = p.durations;
-    province_playlists_.push_back(pc);
-  }
+  for (const auto& p : m.playlists) province_playlists_.push_back(playlist_config(p));
   province_schedules_.clear();
   const bool accept_normal = config_.sync && config_.sync->auto_accept_normal;
   ProvinceSummary summary;
