@@ -51,16 +51,20 @@ void append_seconds(std::string& out, const std::optional<double>& s) {
 // The columns of airtime_fields(), written straight onto out (an export of a million
 // rows spends its time here).
 void append_csv(std::string& out, const AirtimeRow& r) {
-  for (const std::string* f :
-       {&r.id, &r.box_id, &r.channel, &r.media_id, &r.title, &r.topic, &r.playlist_id,
-        &r.schedule_id, &r.source, &r.planned_start, &r.actual_start, &r.actual_end}) {
-    append_csv_field(out, *f);
+  for (const std::string_view f :
+       {std::string_view(r.id), std::string_view(r.box_id), std::string_view(r.channel),
+        std::string_view(r.media_id), std::string_view(r.title), std::string_view(r.topic),
+        std::string_view(r.playlist_id), std::string_view(r.schedule_id), row_source(r.source),
+        std::string_view(r.planned_start), std::string_view(r.actual_start),
+        std::string_view(r.actual_end)}) {
+    append_csv_field(out, f);
     out += ',';
   }
   append_seconds(out, r.duration_s);
-  for (const std::string* f : {&r.status, &r.error, &r.prev_hash, &r.hash}) {
+  for (const std::string_view f : {row_status(r.status), std::string_view(r.error),
+                                   std::string_view(r.prev_hash), std::string_view(r.hash)}) {
     out += ',';
-    append_csv_field(out, *f);
+    append_csv_field(out, f);
   }
   out += ',';
   if (r.clock_synced) out += *r.clock_synced ? "true" : "false";
@@ -100,7 +104,7 @@ boost::json::object to_json(const AirtimeRow& r) {
   o["topic"] = r.topic;
   o["playlist_id"] = r.playlist_id;
   o["schedule_id"] = r.schedule_id;
-  o["source"] = r.source;
+  o["source"] = row_source(r.source);
   o["planned_start"] = r.planned_start;
   o["actual_start"] = r.actual_start;
   o["actual_end"] = r.actual_end;
@@ -109,7 +113,7 @@ boost::json::object to_json(const AirtimeRow& r) {
   } else {
     o["duration_s"] = nullptr;
   }
-  o["status"] = r.status;
+  o["status"] = row_status(r.status);
   o["error"] = r.error;
   o["prev_hash"] = r.prev_hash;
   o["hash"] = r.hash;

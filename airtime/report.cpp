@@ -169,17 +169,27 @@ std::int64_t overlap(std::int64_t a0, std::int64_t a1, std::int64_t b0, std::int
   return std::max<std::int64_t>(0, std::min(a1, b1) - std::max(a0, b0));
 }
 
-void tally(ReportLine& line, const std::string& status, bool counts) {
+void tally(ReportLine& line, RowStatus status, bool counts) {
   if (!counts) return;
   line.plays++;
-  if (status == "completed")
-    line.completed++;
-  else if (status == "failed")
-    line.failed++;
-  else if (status == "missed")
-    line.missed++;
-  else if (status == "preempted")
-    line.preempted++;
+  switch (status) {
+    case RowStatus::completed:
+      line.completed++;
+      break;
+    case RowStatus::failed:
+      line.failed++;
+      break;
+    case RowStatus::missed:
+      line.missed++;
+      break;
+    case RowStatus::preempted:
+      line.preempted++;
+      break;
+    case RowStatus::playing:
+    case RowStatus::stopped:
+    case RowStatus::interrupted:
+      break;
+  }
 }
 
 const char* const kVietnameseWeekday[] = {"Chủ nhật", "Thứ Hai", "Thứ Ba", "Thứ Tư",

@@ -18,6 +18,7 @@
 #include <utility>
 #include <vector>
 
+#include "airtime/row.hpp"
 #include "scheduler/local_time.hpp"
 
 namespace loaxa::airtime {
@@ -79,7 +80,8 @@ struct Report {
 // One row as a report counts it: what any store of airtime rows (the box's SQLite, the
 // province's PostgreSQL) hands the builder.
 struct ReportRow {
-  std::string channel, topic, schedule_id, media_id, title, status;
+  std::string channel, topic, schedule_id, media_id, title;
+  RowStatus status = RowStatus::completed;
   std::int64_t start_ms = 0;               // actual start, or planned when it never started
   std::int64_t end_ms = 0;                 // actual end, or start + position for a row still open
   std::optional<std::int64_t> planned_ms;  // planned start and length, for planned rows

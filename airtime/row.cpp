@@ -2,6 +2,7 @@
 
 #include <boost/json.hpp>
 #include <cstdio>
+#include <ostream>
 #include <stdexcept>
 
 #include "common/sha256.hpp"
@@ -28,6 +29,13 @@ std::string format_db(std::optional<double> db) {
 
 }  // namespace
 
+std::ostream& operator<<(std::ostream& out, RowStatus status) {
+  return out << row_status(status);
+}
+std::ostream& operator<<(std::ostream& out, RowSource source) {
+  return out << row_source(source);
+}
+
 const std::vector<std::string>& airtime_columns() {
   static const std::vector<std::string> cols = {
       "id",           "box_id",      "channel",         "media_id",      "title",
@@ -47,12 +55,12 @@ std::vector<std::string> airtime_fields(const AirtimeRow& r) {
           r.topic,
           r.playlist_id,
           r.schedule_id,
-          r.source,
+          std::string(row_source(r.source)),
           r.planned_start,
           r.actual_start,
           r.actual_end,
           format_seconds(r.duration_s),
-          r.status,
+          std::string(row_status(r.status)),
           r.error,
           r.prev_hash,
           r.hash,
@@ -141,12 +149,12 @@ AirtimeRow airtime_from_json(std::string_view line) {
   r.topic = text(o, "topic");
   r.playlist_id = text(o, "playlist_id");
   r.schedule_id = text(o, "schedule_id");
-  r.source = text(o, "source");
+  r.source = row_source.at(text(o, "source"), "source");
   r.planned_start = text(o, "planned_start");
   r.actual_start = text(o, "actual_start");
   r.actual_end = text(o, "actual_end");
   r.duration_s = number(o, "duration_s");
-  r.status = text(o, "status");
+  r.status = row_status.at(text(o, "status"), "status");
   r.error = text(o, "error");
   r.prev_hash = text(o, "prev_hash");
   r.hash = text(o, "hash");

@@ -5,12 +5,38 @@
 // hub keep rows; this is what a row is and how it is checked.
 
 #include <cstdint>
+#include <iosfwd>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "common/names.hpp"
+
 namespace loaxa::airtime {
+
+// What became of a play. `playing` until it ends; `interrupted` when the box died under
+// it (closed at the next start from its last position); `missed` when it never began.
+enum class RowStatus : std::uint8_t {
+  playing,
+  completed,
+  preempted,
+  stopped,
+  failed,
+  missed,
+  interrupted
+};
+inline constexpr Names<RowStatus, 7> row_status{
+    {"playing", "completed", "preempted", "stopped", "failed", "missed", "interrupted"}};
+
+// What put it on air: a schedule's block, an operator's play, an emergency, a live relay
+// (a schedule or play of live content), a spoken announcement.
+enum class RowSource : std::uint8_t { schedule, manual, emergency, live, announcement };
+inline constexpr Names<RowSource, 5> row_source{
+    {"schedule", "manual", "emergency", "live", "announcement"}};
+// By name, for logs and test messages.
+std::ostream& operator<<(std::ostream& out, RowStatus status);
+std::ostream& operator<<(std::ostream& out, RowSource source);
 
 struct AirtimeRow {
   std::string id;
@@ -21,12 +47,12 @@ struct AirtimeRow {
   std::string topic;
   std::string playlist_id;
   std::string schedule_id;
-  std::string source;  // schedule | manual | emergency | live | announcement
+  RowSource source = RowSource::schedule;
   std::string planned_start;
   std::string actual_start;
   std::string actual_end;
   std::optional<double> duration_s;
-  std::string status;  // playing | completed | preempted | stopped | failed | missed | interrupted
+  RowStatus status = RowStatus::playing;
   std::string error;
   std::string prev_hash;
   std::string hash;

@@ -195,8 +195,8 @@ int cmd_airtime(const Args& a, const Getter& get) {
   auto table_row = [&](const store::AirtimeRow& r) {
     rows.push_back({r.actual_start.empty() ? r.planned_start : r.actual_start, r.channel,
                     r.media_id, r.title, r.schedule_id,
-                    r.duration_s ? std::to_string(*r.duration_s).substr(0, 8) : "", r.status,
-                    r.error});
+                    r.duration_s ? std::to_string(*r.duration_s).substr(0, 8) : "",
+                    std::string(airtime::row_status(r.status)), r.error});
   };
   auto print_rows = [&] {
     std::cout << render_table({"BẮT ĐẦU/START", "KÊNH/CHANNEL", "MEDIA", "TIÊU ĐỀ/TITLE",
@@ -220,11 +220,14 @@ int cmd_airtime(const Args& a, const Getter& get) {
     } catch (const std::invalid_argument& e) {
       throw BadInput(std::string("--from/--to: ") + e.what());
     }
-    for (const char* k : {"channel", "topic", "status"}) {
-      if (!a.options.count(k)) continue;
-      (std::string(k) == "channel" ? f.channel
-       : std::string(k) == "topic" ? f.topic
-                                   : f.status) = a.options.at(k);
+    if (a.options.count("channel")) f.channel = a.options.at("channel");
+    if (a.options.count("topic")) f.topic = a.options.at("topic");
+    if (a.options.count("status")) {
+      f.status = airtime::row_status.parse(a.options.at("status"));
+      if (!f.status) {
+        throw BadInput("--status \"" + a.options.at("status") + "\" is not a status: use " +
+                       airtime::row_status.one_of());
+      }
     }
     store::AirtimeLog::Cursor cursor(db, f);
     store::AirtimeRow row;
@@ -288,7 +291,7 @@ int cmd_airtime(const Args& a, const Getter& get) {
     r.title = s("title");
     r.schedule_id = s("schedule_id");
     if (o.at("duration_s").is_number()) r.duration_s = o.at("duration_s").to_number<double>();
-    r.status = s("status");
+    r.status = airtime::row_status.at(s("status"), "status");
     r.error = s("error");
     table_row(r);
   }

@@ -16,7 +16,8 @@ constexpr const char* kSelect =
     "frames_dropped FROM airtime";
 constexpr int kSelectColumns = 25;
 
-// Fills r in place: a cursor over a million rows reuses the strings' storage.
+// Fills r in place: a cursor over a million rows reuses the strings' storage. A status or
+// source the program does not know (a row edited by hand) throws std::invalid_argument.
 void read_row(const sqlite::Statement& st, AirtimeRow& r) {
   r.id.assign(st.text_view(0));
   r.box_id.assign(st.text_view(1));
@@ -26,12 +27,12 @@ void read_row(const sqlite::Statement& st, AirtimeRow& r) {
   r.topic.assign(st.text_view(5));
   r.playlist_id.assign(st.text_view(6));
   r.schedule_id.assign(st.text_view(7));
-  r.source.assign(st.text_view(8));
+  r.source = airtime::row_source.at(st.text_view(8), "source");
   r.planned_start.assign(st.text_view(9));
   r.actual_start.assign(st.text_view(10));
   r.actual_end.assign(st.text_view(11));
   r.duration_s = st.is_null(12) ? std::nullopt : std::optional<double>(st.real(12));
-  r.status.assign(st.text_view(13));
+  r.status = airtime::row_status.at(st.text_view(13), "status");
   r.error.assign(st.text_view(14));
   r.prev_hash.assign(st.text_view(15));
   r.hash.assign(st.text_view(16));
@@ -67,7 +68,7 @@ std::string AirtimeLog::open(AirtimeRow row, std::int64_t start_ms) {
       .bind(6, row.topic)
       .bind(7, row.playlist_id)
       .bind(8, row.schedule_id)
-      .bind(9, row.source)
+      .bind(9, airtime::row_source(row.source))
       .bind(10, row.planned_start)
       .bind(11, row.actual_start)
       .bind(12, start_ms)
@@ -99,7 +100,7 @@ void AirtimeLog::close_chained(AirtimeRow& row) {
          "frames_rendered=?, frames_dropped=? WHERE id=?")
       .bind(1, row.actual_end)
       .bind(2, row.duration_s)
-      .bind(3, row.status)
+      .bind(3, airtime::row_status(row.status))
       .bind(4, row.error)
       .bind(5, row.prev_hash)
       .bind(6, row.hash)
@@ -115,11 +116,10 @@ void AirtimeLog::close_chained(AirtimeRow& row) {
 }
 
 bool AirtimeLog::close(const std::string& id, const std::string& actual_end, double duration_s,
-                       const std::string& status, const std::string& error,
-                       const PlayLevels& levels) {
+                       RowStatus status, const std::string& error, const PlayLevels& levels) {
   sqlite::Transaction tx(db_);
   auto row = find(id);
-  if (!row || row->status != "playing") return false;
+  if (!row || row->status != RowStatus::playing) return false;
   // Stored as they are hashed: rounded as the CSV writes them.
   auto rounded = [](std::optional<double> v, double unit) -> std::optional<double> {
     if (!v) return v;
@@ -170,7 +170,7 @@ int AirtimeLog::close_interrupted(
     auto row = find(id);
     row->actual_end = end_of(start, pos);
     row->duration_s = static_cast<double>(pos) / 1000.0;
-    row->status = "interrupted";
+    row->status = RowStatus::interrupted;
     row->error =
         "the daemon stopped while this played (crash or power cut); duration is the "
         "last position it kept";
@@ -195,7 +195,7 @@ sqlite::Statement filtered(sqlite::Database& db, const AirtimeFilter& f) {
   if (f.to_ms) st.bind(2, *f.to_ms);
   if (f.channel) st.bind(3, *f.channel);
   if (f.topic) st.bind(4, *f.topic);
-  if (f.status) st.bind(5, *f.status);
+  if (f.status) st.bind(5, airtime::row_status(*f.status));
   return st;
 }
 
@@ -222,9 +222,15 @@ std::optional<ChainBreak> AirtimeLog::verify(std::int64_t& checked) const {
   ChainWalker walker(anchor ? anchor->last_hash : "", anchor ? anchor->last_seq : 0);
   auto st = db_.prepare(std::string(kSelect) + " WHERE closed_seq IS NOT NULL ORDER BY closed_seq");
   checked = 0;
+  AirtimeRow row;
   while (st.step()) {
     ++checked;
-    if (auto broken = walker.feed(read_row(st))) return broken;
+    try {
+      read_row(st, row);
+    } catch (const std::invalid_argument& e) {  // edited to a value no box writes
+      return ChainBreak{walker.position() + 1, st.text(0), e.what()};
+    }
+    if (auto broken = walker.feed(row)) return broken;
   }
   return std::nullopt;
 }

@@ -26,6 +26,8 @@ using airtime::append_csv_field;
 using airtime::ChainBreak;
 using airtime::csv_field;
 using airtime::PlayLevels;
+using airtime::RowSource;
+using airtime::RowStatus;
 using airtime::to_csv;
 using airtime::to_json;
 
@@ -34,7 +36,7 @@ struct AirtimeFilter {
   std::optional<std::int64_t> to_ms;    // start_ms < to
   std::optional<std::string> channel;
   std::optional<std::string> topic;
-  std::optional<std::string> status;
+  std::optional<RowStatus> status;
 };
 
 class AirtimeLog {
@@ -45,7 +47,7 @@ class AirtimeLog {
   std::string open(AirtimeRow row, std::int64_t start_ms);
   // Closes an open row, chaining its hash. Returns false if no such open row.
   bool close(const std::string& id, const std::string& actual_end, double duration_s,
-             const std::string& status, const std::string& error, const PlayLevels& levels = {});
+             RowStatus status, const std::string& error, const PlayLevels& levels = {});
   // Writes a row that is closed from the start (failed before it began, missed).
   std::string insert_closed(AirtimeRow row, std::int64_t start_ms);
   void checkpoint(const std::string& id, std::int64_t position_ms);

@@ -17,7 +17,7 @@ Report build_report(sqlite::Database& db, const Period& period, ReportBy by,
     row.schedule_id = st.text(2);
     row.media_id = st.text(3);
     row.title = st.text(4);
-    row.status = st.text(5);
+    row.status = airtime::row_status.at(st.text_view(5), "status");
     row.start_ms = st.int64(6);
     row.end_ms = st.int64(7);
     row.planned_ms = st.is_null(8) ? std::nullopt : std::optional(st.int64(8));

@@ -135,19 +135,20 @@ int main(int argc, char** argv) {
         t0 + std::chrono::milliseconds(static_cast<std::int64_t>(slot * step_s * 1000.0));
     const double planned_len = std::min(step_s * 0.8, 60.0 + static_cast<double>(rng() % 540));
     const std::uint64_t dice = rng() % 100;
-    std::string status = "completed";
+    using airtime::RowStatus;
+    RowStatus status = RowStatus::completed;
     double aired = planned_len;
     if (dice < 4) {
-      status = "preempted";
+      status = RowStatus::preempted;
       aired = planned_len * static_cast<double>(rng() % 90) / 100.0;
     } else if (dice < 7) {
-      status = "missed";
+      status = RowStatus::missed;
       aired = 0;
     } else if (dice < 9) {
-      status = "failed";
+      status = RowStatus::failed;
       aired = 0;
     } else if (dice < 10) {
-      status = "interrupted";
+      status = RowStatus::interrupted;
       aired = planned_len / 2;
     }
     const auto late = std::chrono::milliseconds(rng() % 3);
@@ -163,16 +164,17 @@ int main(int argc, char** argv) {
     r.title = "Thông tin cải cách hành chính: " + topic.second;
     r.playlist_id = "ban-tin-sang";
     r.schedule_id = "sang-hang-ngay";
-    r.source = "schedule";
+    r.source = airtime::RowSource::schedule;
     r.planned_start = zone.format_iso(planned);
     r.clock_synced = rng() % 50 != 0;
     r.planned_s = planned_len;
     r.planned_ms =
         std::chrono::duration_cast<std::chrono::milliseconds>(planned.time_since_epoch()).count();
     const auto start_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-                              (status == "missed" ? planned : start).time_since_epoch())
+                              (status == RowStatus::missed ? planned : start).time_since_epoch())
                               .count();
-    if (o.durable && (status == "completed" || status == "preempted" || status == "interrupted")) {
+    if (o.durable && (status == RowStatus::completed || status == RowStatus::preempted ||
+                      status == RowStatus::interrupted)) {
       r.actual_start = zone.format_iso(start);
       const auto id = log.open(r, start_ms);
       if (o.print) std::cerr << "opened " << id << std::endl;
@@ -180,17 +182,18 @@ int main(int argc, char** argv) {
         log.checkpoint(id, static_cast<std::int64_t>(aired * 1000.0 * c / (o.checkpoints + 1)));
       }
       log.close(id, zone.format_iso(end), aired, status, "");
-      if (o.print) std::cerr << "closed " << id << " " << status << std::endl;
+      if (o.print) std::cerr << "closed " << id << " " << airtime::row_status(status) << std::endl;
       continue;
     }
     if (!o.durable && !tx) tx.emplace(st.db());
-    if (status != "missed") r.actual_start = zone.format_iso(start);
-    r.actual_end = status == "missed" ? "" : zone.format_iso(end);
+    if (status != RowStatus::missed) r.actual_start = zone.format_iso(start);
+    r.actual_end = status == RowStatus::missed ? "" : zone.format_iso(end);
     r.duration_s = aired;
     r.status = status;
-    if (status == "failed") r.error = "không đọc được tệp (file unreadable)";
+    if (status == RowStatus::failed) r.error = "không đọc được tệp (file unreadable)";
     const auto id = log.insert_closed(r, start_ms);
-    if (o.print && o.durable) std::cerr << "closed " << id << " " << status << std::endl;
+    if (o.print && o.durable)
+      std::cerr << "closed " << id << " " << airtime::row_status(status) << std::endl;
     if (tx && ++in_tx >= o.batch) {
       tx->commit();
       tx.reset();

@@ -62,7 +62,14 @@ Response airtime_rows(const Request& r, Controller& controller, store::Store& st
   };
   take("channel", f.channel);
   take("topic", f.topic);
-  take("status", f.status);
+  if (auto it = r.query.find("status"); it != r.query.end() && !it->second.empty()) {
+    f.status = airtime::row_status.parse(it->second);
+    if (!f.status) {
+      return error_response(
+          400, "bad_status",
+          "status \"" + it->second + "\" is not a row status: use " + airtime::row_status.one_of());
+    }
+  }
   const std::string format = r.query.count("format") ? r.query.at("format") : "json";
   if (format != "csv" && format != "ndjson" && format != "json") {
     return error_response(400, "bad_format",

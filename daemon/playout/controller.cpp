@@ -13,8 +13,23 @@ namespace loaxa {
 namespace {
 
 namespace fs = std::filesystem;
+using airtime::RowSource;
+using airtime::RowStatus;
 using scheduler::Instant;
 using std::chrono::milliseconds;
+
+// How a play the channel ended closes its row.
+RowStatus row_status_of(player::EndStatus status) {
+  switch (status) {
+    case player::EndStatus::completed:
+      return RowStatus::completed;
+    case player::EndStatus::stopped:
+      return RowStatus::stopped;
+    case player::EndStatus::failed:
+      break;
+  }
+  return RowStatus::failed;
+}
 
 // Horizon of planning; it rolls forward on every replan.
 constexpr auto kHorizon = std::chrono::hours(36);
@@ -265,8 +280,7 @@ int Controller::rank_of(const std::string& schedule_id) const {
   return 0;
 }
 
-void Controller::cut(ChannelState& cs, const std::string& status, milliseconds fade,
-                     Instant silent_at) {
+void Controller::cut(ChannelState& cs, RowStatus status, milliseconds fade, Instant silent_at) {
   cs.block.reset();
   if (cs.token != 0 && !cs.row_id.empty()) {
     cs.fading[cs.token] = {cs.row_id, cs.row_start, status};
@@ -311,7 +325,7 @@ void Controller::begin_block(const Planned& e) {
         log::notice("controller",
                     name + ": " + state.block->entry.schedule_id + " pre-empted by " +
                         (state.pending.empty() ? "?" : state.pending.front().schedule_id));
-        cut(state, "preempted", fade, silent);
+        cut(state, RowStatus::preempted, fade, silent);
       });
     }
     auto at = std::find_if(cs.pending.begin(), cs.pending.end(),
@@ -332,9 +346,9 @@ std::optional<Controller::Block> Controller::prepare_block(const Planned& e) {
   block.entry = e;
   block.items = block_items(*sched);
   if (sched->emergency) {
-    block.source = "emergency";
+    block.source = RowSource::emergency;
   } else if (sched->origin == "manual") {
-    block.source = sched->content_kind == "live" ? "live" : "manual";
+    block.source = sched->content_kind == "live" ? RowSource::live : RowSource::manual;
   }
   block.item_planned = e.start;
   // Resuming: skip the items that already aired, then start inside the next one.
@@ -376,7 +390,8 @@ void Controller::activate_block(ChannelState& cs, Block block) {
     const Instant silent = e.end;
     cs.cut_timer = clock_.at(e.end - fade - kCutLead, [this, name, preempted, fade, silent] {
       auto it = channels_.find(name);
-      if (it != channels_.end()) cut(it->second, preempted ? "preempted" : "stopped", fade, silent);
+      if (it != channels_.end())
+        cut(it->second, preempted ? RowStatus::preempted : RowStatus::stopped, fade, silent);
     });
   } else if (std::any_of(cs.block->items.begin(), cs.block->items.end(),
                          [](const Item& i) { return i.stream; })) {
@@ -386,7 +401,7 @@ void Controller::activate_block(ChannelState& cs, Block block) {
     const Instant silent = e.end;
     cs.cut_timer = clock_.at(e.end - fade - kCutLead, [this, name, fade, silent] {
       auto it = channels_.find(name);
-      if (it != channels_.end()) cut(it->second, "completed", fade, silent);
+      if (it != channels_.end()) cut(it->second, RowStatus::completed, fade, silent);
     });
   }
 }
@@ -406,7 +421,7 @@ void Controller::play_current(ChannelState& cs) {
   }
   const Item& item = cs.block->items[cs.block->index];
   cs.token = next_token_++;
-  cs.end_status_override.clear();
+  cs.end_status_override.reset();
   Instant at = std::max(cs.block->item_planned, clock_.now());
   if (item.not_before) at = std::max(at, *item.not_before);
   cs.block->item_offset = std::exchange(cs.block->first_offset, milliseconds(0));
@@ -493,10 +508,11 @@ void Controller::on_ended(const std::string& channel, std::uint64_t token,
   if (auto f = cs.fading.find(token); f != cs.fading.end()) {
     const Instant end{actual_end.time_since_epoch()};
     const double secs = std::chrono::duration<double>(end - f->second.row_start).count();
-    const std::string text =
-        status == player::EndStatus::stopped ? f->second.status : player::to_string(status);
-    recorder_.close(f->second.row_id, zone_.format_iso(end), secs, text, error,
+    const RowStatus closing =
+        status == player::EndStatus::stopped ? f->second.status : row_status_of(status);
+    recorder_.close(f->second.row_id, zone_.format_iso(end), secs, closing, error,
                     levels_of(evidence));
+    const std::string text(airtime::row_status(closing));
     ++counters_.plays[{channel, text}];
     log::info("player", channel + ": ended (" + text + ") at " + zone_.format_iso(end) + ", " +
                             std::to_string(secs).substr(0, 6) + " s");
@@ -525,14 +541,14 @@ void Controller::on_ended(const std::string& channel, std::uint64_t token,
   }
   if (token != cs.token) return;
   const Instant end{actual_end.time_since_epoch()};
-  std::string status_text = player::to_string(status);
-  if (!cs.end_status_override.empty() && status == player::EndStatus::stopped) {
-    status_text = cs.end_status_override;
+  RowStatus closing = row_status_of(status);
+  if (cs.end_status_override && status == player::EndStatus::stopped) {
+    closing = *cs.end_status_override;
   }
+  const std::string status_text(airtime::row_status(closing));
   if (started && !cs.row_id.empty()) {
     const double secs = std::chrono::duration<double>(end - cs.row_start).count();
-    recorder_.close(cs.row_id, zone_.format_iso(end), secs, status_text, error,
-                    levels_of(evidence));
+    recorder_.close(cs.row_id, zone_.format_iso(end), secs, closing, error, levels_of(evidence));
     ++counters_.plays[{channel, status_text}];
     log::info("player", channel + ": ended (" + status_text + ") at " + zone_.format_iso(end) +
                             ", " + std::to_string(secs).substr(0, 6) + " s" +
@@ -560,11 +576,11 @@ void Controller::on_ended(const std::string& channel, std::uint64_t token,
       next.item_offset = std::exchange(next.first_offset, milliseconds(0));
       activate_block(cs, std::move(next));
       cs.token = std::exchange(cs.queued_token, 0);
-      cs.end_status_override.clear();
+      cs.end_status_override.reset();
     } else if (cs.queued_token != 0 && status == player::EndStatus::completed) {
       // Already queued behind it: it starts on the next sample, no call needed.
       cs.token = std::exchange(cs.queued_token, 0);
-      cs.end_status_override.clear();
+      cs.end_status_override.reset();
     } else {
       play_current(cs);
     }

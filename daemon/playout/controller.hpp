@@ -175,7 +175,7 @@ class Controller : public player::ChannelListener {
     scheduler::Instant item_planned{};
     std::chrono::milliseconds first_offset{0};  // where the first item starts (resume)
     std::chrono::milliseconds item_offset{0};   // where the current item started
-    std::string source = "schedule";
+    airtime::RowSource source = airtime::RowSource::schedule;
   };
   struct ChannelState {
     std::unique_ptr<player::Output> channel;
@@ -185,7 +185,7 @@ class Controller : public player::ChannelListener {
     std::optional<Block> next_block;  // ... or the next block's first item
     std::string row_id;
     scheduler::Instant row_start{};
-    std::string end_status_override;  // e.g. "preempted"
+    std::optional<airtime::RowStatus> end_status_override;  // e.g. preempted
     std::unique_ptr<Clock::Timer> cut_timer;
     // Blocks waiting for the channel to fall silent, earliest start first.
     std::vector<Planned> pending;
@@ -194,7 +194,7 @@ class Controller : public player::ChannelListener {
     struct Fading {
       std::string row_id;
       scheduler::Instant row_start{};
-      std::string status;
+      airtime::RowStatus status;
     };
     std::map<std::uint64_t, Fading> fading;
     std::unique_ptr<Amplifier> amp;  // when the channel has amplifier commands
@@ -223,7 +223,7 @@ class Controller : public player::ChannelListener {
   void start_pending(ChannelState& cs);
   // Cuts what plays with a fade (status `preempted` or `stopped`); the next pending
   // block starts at its own time, under the fade.
-  void cut(ChannelState& cs, const std::string& status, std::chrono::milliseconds fade,
+  void cut(ChannelState& cs, airtime::RowStatus status, std::chrono::milliseconds fade,
            scheduler::Instant silent_at);
   void maybe_shutdown_done();
   // Switches the channel's amplifier on now, or off after amp_hold once it is silent.

@@ -9,6 +9,8 @@ namespace loaxa {
 
 namespace {
 
+using airtime::RowSource;
+using airtime::RowStatus;
 using scheduler::Instant;
 
 }  // namespace
@@ -25,7 +27,7 @@ store::AirtimeRow Controller::item_row(const ChannelState& cs, const Item& item)
   row.source = cs.block->source;
   row.planned_start = zone_.format_iso(cs.block->item_planned);
   row.clock_synced = clock_.synchronized();
-  if (row.source == "schedule") {  // what the planner meant to air of this item
+  if (row.source == RowSource::schedule) {  // what the planner meant to air of this item
     const Instant planned = cs.block->item_planned;
     const Instant end = item.stream ? cs.block->entry.end
                                     : std::min(planned + item.duration - cs.block->item_offset,
@@ -39,10 +41,10 @@ store::AirtimeRow Controller::item_row(const ChannelState& cs, const Item& item)
 void Controller::log_unplayable(ChannelState& cs, const Item& item) {
   store::AirtimeRow row = item_row(cs, item);
   row.duration_s = 0.0;
-  row.status = "failed";
+  row.status = RowStatus::failed;
   row.error = item.error;
   recorder_.insert_closed(row, unix_ms(cs.block->item_planned));
-  ++counters_.plays[{row.channel, row.status}];
+  ++counters_.plays[{row.channel, std::string(airtime::row_status(row.status))}];
   log::error("player", cs.channel->name() + ": " + item.media_id + " failed: " + item.error);
 }
 
@@ -63,19 +65,19 @@ void Controller::log_missed(Instant from, Instant to) {
     row.channel = rule.channel;
     row.media_id = rule.content;
     row.schedule_id = rule.id;
-    row.source = "schedule";
+    row.source = RowSource::schedule;
     row.planned_start = planned;
     row.clock_synced = clock_.synchronized();
     row.planned_s = std::chrono::duration<double>(e.end - e.start).count();
     row.planned_ms = unix_ms(e.start);
     row.duration_s = 0.0;
-    row.status = "missed";
+    row.status = RowStatus::missed;
     row.error =
         "not aired: its start passed while the box was off or its clock was behind, "
         "more than the grace of " +
         scheduler::format_duration(config_.grace) + " ago";
     recorder_.insert_closed(row, unix_ms(e.planned_start));
-    ++counters_.plays[{row.channel, row.status}];
+    ++counters_.plays[{row.channel, std::string(airtime::row_status(row.status))}];
     ++missed;
   }
   if (missed > 0) {

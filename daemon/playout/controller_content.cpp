@@ -174,7 +174,7 @@ void Controller::set_province(const sync::Manifest& m) {
   replan();
   // An emergency that left the manifest stops now.
   for (auto& [name, cs] : channels_) {
-    if (!cs.block || cs.block->source != "emergency") continue;
+    if (!cs.block || cs.block->source != airtime::RowSource::emergency) continue;
     bool still = false;
     for (const auto* s : programme_.all())
       still = still || (s->emergency && s->id == cs.block->entry.schedule_id);
@@ -182,7 +182,7 @@ void Controller::set_province(const sync::Manifest& m) {
     log::notice("controller", name + ": emergency " + cs.block->entry.schedule_id +
                                   " withdrawn by the province; stopping it");
     cs.block.reset();
-    cs.end_status_override = "stopped";
+    cs.end_status_override = airtime::RowStatus::stopped;
     cs.channel->stop(fade_of(name));
   }
 }

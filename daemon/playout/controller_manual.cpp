@@ -154,7 +154,7 @@ int Controller::stop_manual(const std::string& channel, bool emergencies_only) {
     const milliseconds fade = fade_of(name);
     if (cs.cut_timer) cs.cut_timer->cancel();
     log::notice("controller", name + ": " + cs.block->entry.schedule_id + " stopped by hand");
-    cut(cs, "stopped", fade, now + fade);
+    cut(cs, airtime::RowStatus::stopped, fade, now + fade);
     ++stopped;
   }
   if (emergencies_only) emergency_text_.clear();

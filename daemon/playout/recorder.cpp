@@ -35,10 +35,10 @@ void Recorder::open(store::AirtimeRow row, std::int64_t start_ms) {
   write([this, row = std::move(row), start_ms] { store_.airtime().open(row, start_ms); });
 }
 
-void Recorder::close(std::string id, std::string actual_end, double duration_s, std::string status,
-                     std::string error, store::PlayLevels levels) {
-  write([this, id = std::move(id), at = std::move(actual_end), duration_s,
-         status = std::move(status), error = std::move(error),
+void Recorder::close(std::string id, std::string actual_end, double duration_s,
+                     airtime::RowStatus status, std::string error, store::PlayLevels levels) {
+  write([this, id = std::move(id), at = std::move(actual_end), duration_s, status,
+         error = std::move(error),
          levels] { store_.airtime().close(id, at, duration_s, status, error, levels); });
 }
 

@@ -37,7 +37,7 @@ class Recorder {
 
   // The rows (each write is queued behind any that wait).
   void open(store::AirtimeRow row, std::int64_t start_ms);
-  void close(std::string id, std::string actual_end, double duration_s, std::string status,
+  void close(std::string id, std::string actual_end, double duration_s, airtime::RowStatus status,
              std::string error, store::PlayLevels levels);
   // A row that is closed when written: an item that could not play, a missed block.
   void insert_closed(store::AirtimeRow row, std::int64_t start_ms);

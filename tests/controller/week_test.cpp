@@ -98,7 +98,8 @@ rrule = "FREQ=DAILY"
   std::vector<std::pair<std::string, std::string>> rows() {
     std::vector<std::pair<std::string, std::string>> out;
     store->airtime().for_each({}, [&](const store::AirtimeRow& r) {
-      out.emplace_back(r.schedule_id + " " + r.planned_start.substr(0, 19), r.status);
+      out.emplace_back(r.schedule_id + " " + r.planned_start.substr(0, 19),
+                       std::string(airtime::row_status(r.status)));
     });
     return out;
   }

@@ -77,12 +77,12 @@ TEST(AirtimeCrash, FiftyKillsDuringWritesLoseNoRowAndKeepTheChain) {
   for (const auto& id : opened) {  // every started play is there...
     const auto row = st.airtime().find(id);
     ASSERT_TRUE(row) << "started play " << id << " is missing";
-    EXPECT_NE(row->status, "playing");
-    if (!closed.count(id) && row->status != "interrupted") {
+    EXPECT_NE(row->status, airtime::RowStatus::playing);
+    if (!closed.count(id) && row->status != airtime::RowStatus::interrupted) {
       EXPECT_TRUE(last_of_round.count(id))
           << id << " closed as " << row->status << " though nobody closed it";
     } else if (!closed.count(id)) {  // ... one the kill caught is closed as interrupted
-      EXPECT_EQ(row->status, "interrupted") << id;
+      EXPECT_EQ(row->status, airtime::RowStatus::interrupted) << id;
       EXPECT_GE(*row->duration_s, 0.0);
       EXPECT_LE(*row->duration_s, *row->planned_s);
       ++interrupted;
@@ -91,7 +91,7 @@ TEST(AirtimeCrash, FiftyKillsDuringWritesLoseNoRowAndKeepTheChain) {
   for (const auto& [id, status] : closed) {
     const auto row = st.airtime().find(id);
     ASSERT_TRUE(row) << "closed row " << id << " is missing";
-    EXPECT_EQ(row->status, status);
+    EXPECT_EQ(airtime::row_status(row->status), status);
   }
   EXPECT_GT(opened.size(), 50u);
   std::cout << opened.size() << " plays started, " << closed.size() << " rows closed, "
@@ -112,7 +112,7 @@ class AirtimeDaemonTest : public DaemonTest {
     store::Store st(db);
     std::set<std::string> logged;
     st.airtime().for_each({}, [&](const store::AirtimeRow& r) {
-      EXPECT_NE(r.status, "playing");
+      EXPECT_NE(r.status, airtime::RowStatus::playing);
       if (!r.actual_start.empty()) logged.insert(r.actual_start);
       if (each) each(r);
     });
@@ -154,7 +154,7 @@ TEST_F(AirtimeDaemonTest, FiftyKillsDuringPlayLoseNoRowAndKeepTheChain) {
 
   int interrupted = 0;
   expect_no_row_lost(started, [&](const store::AirtimeRow& r) {
-    if (r.status == "interrupted") {
+    if (r.status == airtime::RowStatus::interrupted) {
       ++interrupted;
       // A 1 s tone plays at most 1 s (what the kill's moment left of it is measured at
       // the sink by DaemonTest.ASigkillMidPlayLosesAtMostASecondOfTheRow).
@@ -463,7 +463,7 @@ TEST_F(AirtimeDaemonTest, AFullDiskStopsNoPlayAndLosesNoRow) {
   {
     store::Store st(db);
     st.airtime().for_each({}, [&](const store::AirtimeRow& r) {
-      EXPECT_NE(r.status, "playing") << r.id;
+      EXPECT_NE(r.status, airtime::RowStatus::playing) << r.id;
       rows.insert(r.actual_start);
     });
   }

@@ -134,10 +134,11 @@ TEST(Loaxa, VerifyLogNamesTheFirstBrokenRow) {
       store::AirtimeRow r;
       r.box_id = "bp";
       r.channel = "loudspeaker";
-      r.source = "schedule";
+      r.source = airtime::RowSource::schedule;
       r.title = "Bản tin " + std::to_string(i);
       const auto id = store.airtime().open(r, 1000 + i);
-      store.airtime().close(id, "2022-07-01T06:00:02.000+07:00", 2.0, "completed", "");
+      store.airtime().close(id, "2022-07-01T06:00:02.000+07:00", 2.0, airtime::RowStatus::completed,
+                            "");
       if (i == 1) second = id;
     }
   }

@@ -93,7 +93,7 @@ TEST_F(DaemonTest, SigtermDuringPlayFadesAndClosesRowAsStopped) {
   int rows = 0;
   store.airtime().for_each({}, [&](const store::AirtimeRow& r) {
     ++rows;
-    EXPECT_EQ(r.status, "stopped");
+    EXPECT_EQ(r.status, airtime::RowStatus::stopped);
     ASSERT_TRUE(r.duration_s);
     EXPECT_GT(*r.duration_s, 0.5);
     EXPECT_LT(*r.duration_s, 5.0);

@@ -425,7 +425,9 @@ TEST_F(DaemonTest, SigtermInTheMiddleOfAChainOfShortItemsStopsCleanly) {
   int rows = 0;
   st.airtime().for_each({}, [&](const store::AirtimeRow& r) {
     ++rows;
-    EXPECT_TRUE(r.status == "completed" || r.status == "stopped") << r.status;
+    EXPECT_TRUE(r.status == airtime::RowStatus::completed ||
+                r.status == airtime::RowStatus::stopped)
+        << r.status;
   });
   EXPECT_GE(rows, 5);
   const auto s = read_raw(out());

@@ -256,7 +256,8 @@ TEST_F(SyncTest, AnEmergencyPublishedWhileLocalContentPlaysAirsWithinOneInterval
   store::Store st(dir.path() / "state" / "loaxa.db");
   std::vector<std::string> seen;
   st.airtime().for_each({}, [&](const store::AirtimeRow& row) {
-    seen.push_back(row.schedule_id + "/" + row.source + "/" + row.status);
+    seen.push_back(row.schedule_id + "/" + std::string(airtime::row_source(row.source)) + "/" +
+                   std::string(airtime::row_status(row.status)));
   });
   ASSERT_GE(seen.size(), 3u);
   EXPECT_EQ(seen[0], "tin-xa/schedule/preempted");

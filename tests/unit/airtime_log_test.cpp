@@ -2,9 +2,11 @@
 
 #include <gtest/gtest.h>
 
+#include <boost/json.hpp>
 #include <filesystem>
 #include <fstream>
 #include <set>
+#include <tuple>
 
 #include "airtime/export.hpp"
 #include "common/sha256.hpp"
@@ -23,7 +25,7 @@ class AirtimeLogTest : public StoreTest {
     r.channel = "loudspeaker";
     r.media_id = media;
     r.title = "Thông báo cải cách hành chính";
-    r.source = "schedule";
+    r.source = airtime::RowSource::schedule;
     r.schedule_id = "sang";
     r.planned_start = "2022-07-01T06:00:00.000+07:00";
     r.actual_start = "2022-07-01T06:00:00.001+07:00";
@@ -35,11 +37,13 @@ TEST_F(AirtimeLogTest, OpenThenCloseChainsHashes) {
   auto& log = store_->airtime();
   const std::string a = log.open(row("a"), 1000);
   const std::string b = log.open(row("b"), 2000);
-  EXPECT_EQ(log.find(a)->status, "playing");
+  EXPECT_EQ(log.find(a)->status, airtime::RowStatus::playing);
   EXPECT_EQ(log.find(a)->hash, "");  // an open row has no hash yet
-  ASSERT_TRUE(log.close(b, "2022-07-01T06:00:02.000+07:00", 2.0, "completed", ""));
-  ASSERT_TRUE(log.close(a, "2022-07-01T06:00:03.000+07:00", 3.0, "stopped", ""));
-  EXPECT_FALSE(log.close(a, "x", 1.0, "completed", ""));  // closed rows never change
+  ASSERT_TRUE(
+      log.close(b, "2022-07-01T06:00:02.000+07:00", 2.0, airtime::RowStatus::completed, ""));
+  ASSERT_TRUE(log.close(a, "2022-07-01T06:00:03.000+07:00", 3.0, airtime::RowStatus::stopped, ""));
+  EXPECT_FALSE(
+      log.close(a, "x", 1.0, airtime::RowStatus::completed, ""));  // closed rows never change
   const auto rb = *log.find(b), ra = *log.find(a);
   EXPECT_EQ(rb.prev_hash, "");  // first in closing order
   EXPECT_EQ(ra.prev_hash, rb.hash);
@@ -51,7 +55,7 @@ TEST_F(AirtimeLogTest, OpenThenCloseChainsHashes) {
 TEST_F(AirtimeLogTest, HashCoversEveryField) {
   auto& log = store_->airtime();
   const std::string id = log.open(row("a"), 1000);
-  log.close(id, "2022-07-01T06:00:02.000+07:00", 2.0, "completed", "");
+  log.close(id, "2022-07-01T06:00:02.000+07:00", 2.0, airtime::RowStatus::completed, "");
   AirtimeRow r = *log.find(id);
   const std::string original = r.hash;
   r.duration_s = 2.001;
@@ -74,19 +78,19 @@ TEST(AirtimeHash, KnownAnswers) {
   a.topic = "thu-tuc-hanh-chinh";
   a.playlist_id = "ban-tin-sang";
   a.schedule_id = "sang-thu-hai";
-  a.source = "schedule";
+  a.source = airtime::RowSource::schedule;
   a.planned_start = "2022-07-04T06:00:00.000+07:00";
   a.actual_start = "2022-07-04T06:00:00.001+07:00";
   a.actual_end = "2022-07-04T06:02:00.001+07:00";
   a.duration_s = 120.0;
-  a.status = "completed";
+  a.status = airtime::RowStatus::completed;
   EXPECT_EQ(airtime_row_hash(a),
             "a95b53df40ceedf8c5dacf49c30d6ab029b556cb59de75ce38c8dd8afa35359d");
 
   AirtimeRow b = a;
   b.id = "018f0000-0000-7000-8000-000000000002";
   b.duration_s = 95.5;
-  b.status = "stopped";
+  b.status = airtime::RowStatus::stopped;
   b.error = "dừng tay / stopped by hand";
   b.prev_hash = "a95b53df40ceedf8c5dacf49c30d6ab029b556cb59de75ce38c8dd8afa35359d";
   b.clock_synced = true;
@@ -108,7 +112,7 @@ TEST_F(AirtimeLogTest, OpenRowsAreClosedAsInterruptedWithCheckpoint) {
       [](const std::string& start, std::int64_t pos) { return start + "+" + std::to_string(pos); });
   EXPECT_EQ(n, 1);
   const auto r = *log.find(id);
-  EXPECT_EQ(r.status, "interrupted");
+  EXPECT_EQ(r.status, airtime::RowStatus::interrupted);
   EXPECT_DOUBLE_EQ(*r.duration_s, 4.5);
   EXPECT_EQ(r.actual_end, "2022-07-01T06:00:00.001+07:00+4500");
   EXPECT_EQ(airtime_row_hash(r), r.hash);
@@ -118,11 +122,11 @@ TEST_F(AirtimeLogTest, FailedRowsAreClosedFromTheStart) {
   auto& log = store_->airtime();
   AirtimeRow r = row("missing");
   r.actual_start.clear();
-  r.status = "failed";
+  r.status = airtime::RowStatus::failed;
   r.error = "no such file";
   const std::string id = log.insert_closed(r, 1000);
   const auto got = *log.find(id);
-  EXPECT_EQ(got.status, "failed");
+  EXPECT_EQ(got.status, airtime::RowStatus::failed);
   EXPECT_EQ(got.error, "no such file");
   EXPECT_EQ(airtime_row_hash(got), got.hash);
 }
@@ -136,6 +140,7 @@ TEST_F(AirtimeLogTest, FilterByTimeAndChannel) {
   log.open(row("c"), 3000);
   AirtimeRow t = row("d");
   t.topic = "indices";
+  t.status = airtime::RowStatus::missed;  // closed from the start
   log.insert_closed(t, 3500);
   std::vector<std::string> got;
   AirtimeFilter f;
@@ -150,7 +155,7 @@ TEST_F(AirtimeLogTest, FilterByTimeAndChannel) {
   EXPECT_EQ(got, std::vector<std::string>{"d"});
   got.clear();
   f.topic.reset();
-  f.status = "playing";
+  f.status = airtime::RowStatus::playing;
   log.for_each(f, [&](const AirtimeRow& r) { got.push_back(r.media_id); });
   EXPECT_EQ(got, std::vector<std::string>{"c"});
 }
@@ -193,7 +198,7 @@ TEST_F(AirtimeLogTest, EditingAnyFieldBreaksTheChainAtThatRow) {
     r.clock_synced = i % 2 == 0;
     r.planned_s = 2.0;
     ids.push_back(log.open(r, 1000 + i));
-    log.close(ids.back(), "2022-07-01T06:00:02.000+07:00", 2.0, "completed", "",
+    log.close(ids.back(), "2022-07-01T06:00:02.000+07:00", 2.0, airtime::RowStatus::completed, "",
               PlayLevels{-18.0, -1.0, 0.5, 50, 1});
   }
   std::int64_t checked = 0;
@@ -246,7 +251,7 @@ TEST_F(AirtimeLogTest, RetentionArchivesTheHeadAndTheChainGoesOn) {
   auto& log = store_->airtime();
   for (int i = 0; i < 6; ++i) {
     const auto id = log.open(row("m" + std::to_string(i)), 1000 * (i + 1));
-    log.close(id, "2022-07-01T06:00:02.000+07:00", 2.0, "completed", "");
+    log.close(id, "2022-07-01T06:00:02.000+07:00", 2.0, airtime::RowStatus::completed, "");
   }
   const auto open_id = log.open(row("still-playing"), 500);  // open rows never move
   auto& db = store_->db();
@@ -258,7 +263,8 @@ TEST_F(AirtimeLogTest, RetentionArchivesTheHeadAndTheChainGoesOn) {
   // Everything closed goes; a row closed afterwards chains onto the archive.
   const auto second = archive_airtime(db, dir_ / "archive", 1'000'000);
   EXPECT_EQ(second.rows, 3);
-  ASSERT_TRUE(log.close(open_id, "2022-07-01T06:00:02.000+07:00", 2.0, "completed", ""));
+  ASSERT_TRUE(
+      log.close(open_id, "2022-07-01T06:00:02.000+07:00", 2.0, airtime::RowStatus::completed, ""));
   EXPECT_FALSE(log.verify(checked));
   EXPECT_EQ(checked, 1);
   EXPECT_TRUE(log.find(open_id));
@@ -278,6 +284,34 @@ TEST_F(AirtimeLogTest, RetentionArchivesTheHeadAndTheChainGoesOn) {
   auto edited = airtime_from_json(line);
   edited.title = "Thông báo khác";
   EXPECT_TRUE(ChainWalker().feed(edited));
+}
+
+// A row read from outside (an archive line, a box's push) names its status and source
+// from the fixed sets; anything else is refused with the field and the names that do.
+TEST_F(AirtimeLogTest, AnUnknownStatusOrSourceIsRefusedWithItsField) {
+  auto& log = store_->airtime();
+  AirtimeRow r = row("m");
+  r.status = airtime::RowStatus::preempted;
+  r.source = airtime::RowSource::emergency;
+  const auto id = log.insert_closed(r, 1000);
+  const std::string line = boost::json::serialize(airtime::to_json(*log.find(id)));
+  const auto back = airtime_from_json(line);
+  EXPECT_EQ(back.status, airtime::RowStatus::preempted);
+  EXPECT_EQ(back.source, airtime::RowSource::emergency);
+  EXPECT_EQ(back.hash, log.find(id)->hash);
+  for (const auto& [from, to, field] : {std::tuple{"\"preempted\"", "\"cut\"", "status"},
+                                        std::tuple{"\"emergency\"", "\"urgent\"", "source"}}) {
+    std::string bad = line;
+    bad.replace(bad.find(from), std::string(from).size(), to);
+    try {
+      airtime_from_json(bad);
+      ADD_FAILURE() << field << " " << to << " was taken";
+    } catch (const std::invalid_argument& e) {
+      EXPECT_NE(std::string(e.what()).find(std::string("\"") + field + "\""), std::string::npos)
+          << e.what();
+      EXPECT_NE(std::string(e.what()).find(" or "), std::string::npos) << e.what();
+    }
+  }
 }
 
 TEST(Uuid, Version7AndUnique) {

@@ -65,7 +65,7 @@ TEST_F(TempDb, UpgradeFromVersionOneKeepsRows) {
   EXPECT_TRUE(has_column(store.db(), "airtime", "position_ms"));
   const auto row = store.airtime().find("row-1");
   ASSERT_TRUE(row);
-  EXPECT_EQ(row->status, "completed");
+  EXPECT_EQ(row->status, airtime::RowStatus::completed);
 }
 
 TEST_F(TempDb, RefusesANewerSchema) {

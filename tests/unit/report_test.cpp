@@ -79,7 +79,7 @@ class ReportTest : public StoreTest {
     r.media_id = "m-" + topic;
     r.title = "Bản tin " + topic;
     r.topic = topic;
-    r.source = planned_secs >= 0 ? "schedule" : "manual";
+    r.source = planned_secs >= 0 ? airtime::RowSource::schedule : airtime::RowSource::manual;
     r.schedule_id = planned_secs >= 0 ? "sang" : "";
     r.planned_start = start;
     r.actual_start = status == "missed" ? "" : start;
@@ -91,7 +91,7 @@ class ReportTest : public StoreTest {
     }
     r.actual_end = start;
     r.duration_s = secs;
-    r.status = status;
+    r.status = airtime::row_status.at(status, "status");
     store_->airtime().insert_closed(r, t0);
   }
   Report report(const std::string& period, ReportBy by) {
@@ -225,7 +225,7 @@ TEST(ReportBuilder, CountsRowsFedWithoutADatabase) {
   ReportBuilder builder(q3, ReportBy::topic, vn, {{"results", "Kết quả CCHC"}});
   ReportRow row;
   row.topic = "results";
-  row.status = "completed";
+  row.status = airtime::RowStatus::completed;
   // 23:50 on 30 September (Hà Nội time) for 20 minutes: 10 of them in Q3.
   row.start_ms = q3.to_ms - 600'000;
   row.end_ms = q3.to_ms + 600'000;
