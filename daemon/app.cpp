@@ -49,7 +49,9 @@ int App::run() {
 
   server_ = std::make_unique<api::HttpServer>(io_);
   if (config_.sync) sync_ = std::make_unique<ProvinceSync>(io_, *store_, *controller_, config_);
-  add_routes(*server_, *controller_, *store_, sync_.get(), OffLoop{io_, workers_});
+  api_ = std::make_unique<ApiContext>(
+      ApiContext{*server_, *controller_, *store_, sync_.get(), OffLoop{io_, workers_}});
+  add_routes(*api_);
   for (const auto& l : config_.api->listen) {
     if (!is_loopback(l) && !credentials_configured(*controller_, *store_)) {
       throw std::runtime_error(

@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <memory>
 
+#include "daemon/api/routes.hpp"
 #include "daemon/config/config.hpp"
 #include "daemon/playout/controller.hpp"
 #include "daemon/province/airtime_push.hpp"
@@ -48,6 +49,7 @@ class App {
   std::unique_ptr<store::Store> store_;
   std::unique_ptr<Controller> controller_;
   std::unique_ptr<api::HttpServer> server_;
+  std::unique_ptr<ApiContext> api_;  // what the routes answer from
   std::unique_ptr<AirtimePusher> pusher_;
   std::unique_ptr<ProvinceSync> sync_;
   std::chrono::microseconds watchdog_{0};

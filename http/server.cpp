@@ -19,7 +19,9 @@
 #include <system_error>
 #include <type_traits>
 
+#include "common/errors.hpp"
 #include "common/guard.hpp"
+#include "common/log.hpp"
 
 namespace loaxa::api {
 
@@ -35,6 +37,16 @@ Response error_response(int status, const std::string& code, const std::string& 
 
 Response json_response(const std::string& body, int status) {
   return Response{status, "application/json; charset=utf-8", body};
+}
+
+Response error_answer(const std::exception& e) {
+  if (dynamic_cast<const NotFound*>(&e)) return error_response(404, "not_found", e.what());
+  if (dynamic_cast<const Refused*>(&e)) return error_response(409, "refused", e.what());
+  if (dynamic_cast<const std::invalid_argument*>(&e)) {
+    return error_response(400, "bad_input", e.what());
+  }
+  return error_response(500, "internal",
+                        std::string("could not do it: ") + e.what() + " (the log says more)");
 }
 
 std::optional<boost::json::object> object_body(const Request& r, Response& error,
@@ -93,6 +105,15 @@ std::optional<Response> parse_target(std::string_view target, Request& r) {
 }
 
 namespace {
+
+// What a handler threw, as its answer; the program's own failures go to the log too.
+Response answer_error(const Request& r, const std::exception& e) {
+  Response resp = error_answer(e);
+  if (resp.status >= 500) {
+    log::error("api", r.method + " " + r.path + ": " + e.what() + " (answered 500)");
+  }
+  return resp;
+}
 
 // One connection: plain HTTP (Stream = beast::tcp_stream) or HTTPS
 // (Stream = beast::ssl_stream<beast::tcp_stream>).
@@ -229,9 +250,7 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     try {
       resp = upload.handler(request_);
     } catch (const std::exception& e) {
-      log::error("api",
-                 request_.method + " " + request_.path + ": " + e.what() + " (answered 500)");
-      resp = error_response(500, "internal", e.what());
+      resp = answer_error(request_, e);
     }
     std::filesystem::remove(upload_file_, rm);  // the handler copied what it keeps
     reply(std::move(resp), file_parser_->get().keep_alive());
@@ -263,8 +282,7 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
       inject_fault("route");
       resp = server_.dispatch(r);
     } catch (const std::exception& e) {
-      log::error("api", r.method + " " + r.path + ": " + e.what() + " (answered 500)");
-      resp = error_response(500, "internal", e.what());
+      resp = answer_error(r, e);
     }
     if (resp.later) {
       // The connection waits (its read is not re-armed) until the work is done.

@@ -63,6 +63,12 @@ struct Response {
 // {"error": {"code": ..., "message": ...}} with the given HTTP status.
 Response error_response(int status, const std::string& code, const std::string& message);
 Response json_response(const std::string& body, int status = 200);
+// The one mapping from an error to an answer, for every route: the caller's mistakes
+// are 4xx (std::invalid_argument 400 bad_input, NotFound 404 not_found, Refused 409
+// refused; common/errors.hpp); anything else is the program's own failure (a database
+// I/O error, a full disk): 500 internal, with what failed. A handler throws; the server
+// answers with this and logs the 5xx.
+Response error_answer(const std::exception& e);
 // The request's body as a JSON object; else nullopt with `error` set to a 400 that
 // shows `example`.
 std::optional<boost::json::object> object_body(const Request& r, Response& error,
@@ -73,6 +79,17 @@ std::optional<boost::json::object> object_body(const Request& r, Response& error
 std::optional<Response> parse_target(std::string_view target, Request& r);
 
 using Handler = std::function<Response(const Request&)>;
+
+// One line of a route table: the method and path a caller asks, the role it needs, the
+// function that answers (with the program's context). A program's API reads as a few
+// such tables, one per area, each line at a glance.
+template <class Context>
+struct RouteRow {
+  const char* method;
+  const char* path;
+  Role role;
+  Response (*answer)(Context& context, const Request& request);
+};
 // The principal a bearer token (empty when none was sent) stands for, or nullopt.
 using Authenticator = std::function<std::optional<Principal>(const std::string& token)>;
 
@@ -95,6 +112,14 @@ class HttpServer {
   // caller's token is checked against `role` (401 without a valid one, 403 when its
   // role is too small), so a handler never sees a caller it should not.
   void route(const std::string& method, const std::string& path, Role role, Handler handler);
+  // Every line of a table; `context` outlives the server.
+  template <class Context, std::size_t N>
+  void routes(Context& context, const RouteRow<Context> (&table)[N]) {
+    for (const auto& row : table) {
+      route(row.method, row.path, row.role,
+            [&context, answer = row.answer](const Request& r) { return answer(context, r); });
+    }
+  }
   void set_authenticator(Authenticator authenticator) { authenticator_ = std::move(authenticator); }
   // GET of a path no route has, outside /api/: static files (the web UI), no token.
   void set_static(Handler handler) { static_ = std::move(handler); }

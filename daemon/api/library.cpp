@@ -20,17 +20,6 @@ using api::Request;
 using api::Response;
 using api::Role;
 
-Response error_answer(const std::exception& e) {
-  if (dynamic_cast<const Controller::NotFound*>(&e))
-    return error_response(404, "not_found", e.what());
-  if (dynamic_cast<const Controller::Refused*>(&e)) return error_response(409, "refused", e.what());
-  if (dynamic_cast<const std::invalid_argument*>(&e))
-    return error_response(400, "bad_input", e.what());
-  return error_response(
-      500, "internal",
-      std::string("the box could not do it: ") + e.what() + " (the daemon's log says more)");
-}
-
 namespace {
 
 boost::json::object media_json(const store::MediaRecord& m) {
@@ -146,266 +135,257 @@ std::string free_media_id(store::Store& store, std::string id, const std::string
   throw std::runtime_error("too many media named " + base);
 }
 
-void add_media_routes(api::HttpServer& server, Controller& controller, store::Store& store) {
-  server.route("GET", "/api/v1/media", Role::viewer, [&store](const Request&) {
-    boost::json::array out;
-    for (const auto& m : store.catalog().list_media()) out.push_back(media_json(m));
-    return api::json_response(boost::json::serialize(out) + "\n");
-  });
-  const Config& config = controller.config();
+Response list_media(ApiContext& api, const Request&) {
+  boost::json::array out;
+  for (const auto& m : api.store.catalog().list_media()) out.push_back(media_json(m));
+  return api::json_response(boost::json::serialize(out) + "\n");
+}
+
+// PUT /api/v1/media?filename=...: the body, streamed to a file, probed and measured.
+Response upload_media(ApiContext& api, const Request& r) {
+  store::Store& store = api.store;
+  const auto fn = r.query.find("filename");
+  if (fn == r.query.end() || fn->second.empty()) {
+    return error_response(400, "bad_query",
+                          "filename: say what the file is called, e.g. "
+                          "PUT /api/v1/media?filename=ban-tin-sang.mp3");
+  }
+  const fs::path name = fs::path(fn->second).filename();  // never a path
+  std::string ext = name.extension().string();
+  for (char& c : ext) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  if (ext.size() > 6 ||
+      ext.find_first_not_of(".abcdefghijklmnopqrstuvwxyz0123456789") != std::string::npos) {
+    ext.clear();
+  }
+  // The probe and the media store go by the extension: give the upload its own.
+  const fs::path file = r.body_file + ext;
+  std::error_code ec;
+  fs::rename(r.body_file, file, ec);
+  if (ec) return error_response(500, "internal", "cannot prepare the upload: " + ec.message());
+  struct Remove {
+    fs::path p;
+    ~Remove() {
+      std::error_code ignored;
+      fs::remove(p, ignored);
+    }
+  } cleanup{file};
+  const std::string sha = sha256_file_hex(file);
+  const auto asked = r.query.find("id");
+  std::string id = asked != r.query.end() && !asked->second.empty()
+                       ? id_from_filename(asked->second)
+                       : id_from_filename(name);
+  id = free_media_id(store, id, sha);
+  auto result =
+      ingest_file(store, api.controller.config().box.state_dir / "media", file, id, "local");
+  if (!result.ok) {
+    // Say it in the uploader's terms, not the temporary file's.
+    std::string why = result.error;
+    if (auto at = why.find(": cannot be played"); at != std::string::npos) {
+      why = name.string() + why.substr(at);
+    }
+    return error_response(422, "unplayable", why);
+  }
+  auto m = result.media;
+  m.title = name.stem().string();
+  if (auto t = r.query.find("title"); t != r.query.end() && !t->second.empty()) m.title = t->second;
+  if (auto t = r.query.find("topic"); t != r.query.end()) m.topic = t->second;
+  if (auto t = r.query.find("audience"); t != r.query.end()) m.audience = t->second;
+  store.catalog().upsert_media(m);
+  store.access().audit(r.who, r.remote, "media.add", m.id + " (" + name.string() + ")");
+  log::info("ingest", "uploaded " + name.string() + " as " + m.id + " by " + r.who);
+  return api::json_response(
+      boost::json::serialize(media_json(*store.catalog().find_media(m.id))) + "\n", 201);
+}
+
+Response remove_media(ApiContext& api, const Request& r) {
+  store::Store& store = api.store;
+  const std::string& id = r.params.at("id");
+  const auto m = store.catalog().find_media(id);
+  if (!m) return error_response(404, "not_found", "no media \"" + id + "\"");
+  if (m->origin != "local") {
+    return error_response(
+        409, "refused",
+        "media \"" + id + "\" comes from the " + m->origin + "; only uploads can be deleted here");
+  }
+  if (api.controller.media_in_use(id)) {
+    return error_response(
+        409, "refused", "media \"" + id + "\" is in a playlist or schedule; remove it there first");
+  }
+  const auto file = api.controller.config().box.state_dir / "media" / m->file;
+  if (api.controller.uses_file(file)) {
+    return error_response(409, "refused", "media \"" + id + "\" is on air now");
+  }
+  store.catalog().remove_media(id);
+  bool shared = false;
+  for (const auto& other : store.catalog().list_media()) shared = shared || other.file == m->file;
+  if (!shared) {
+    std::error_code ec;
+    fs::remove(file, ec);
+  }
+  store.access().audit(r.who, r.remote, "media.delete", id);
+  return Response{204, "application/json; charset=utf-8", ""};
+}
+
+Response list_playlists(ApiContext& api, const Request&) {
+  boost::json::array out;
+  for (const auto& p : api.controller.playlists()) {
+    const auto rec = api.store.catalog().find_playlist(p.id);
+    out.push_back(boost::json::object{{"id", p.id},
+                                      {"title", p.title},
+                                      {"items", items_json(p)},
+                                      {"origin", rec ? rec->origin : "province"}});
+  }
+  return api::json_response(boost::json::serialize(out) + "\n");
+}
+
+// POST (the id in the body) or PUT (the id in the path) of a local playlist.
+Response put_playlist(ApiContext& api, const Request& r, std::string id) {
+  Response error;
+  const auto body = object_body(
+      r, error,
+      R"({"id": "ban-tin-sang", "title": "Bản tin sáng", "items": ["nhac-hieu", "tin-1"]})");
+  if (!body) return error;
+  if (id.empty()) {
+    auto v = string_field(*body, "id", error, true);
+    if (!v) return error;
+    id = *v;
+  }
+  PlaylistConfig p;
+  p.id = id;
+  p.title = string_field(*body, "title", error, false).value_or("");
+  if (auto bad = read_items(*body, p)) return *bad;
+  const bool fresh = !api.store.catalog().find_playlist(id);
+  api.controller.put_playlist(p);
+  api.store.access().audit(r.who, r.remote, fresh ? "playlist.create" : "playlist.update", id);
+  return api::json_response(
+      boost::json::serialize(boost::json::object{
+          {"id", p.id}, {"title", p.title}, {"items", items_json(p)}, {"origin", "local"}}) +
+          "\n",
+      fresh ? 201 : 200);
+}
+
+Response create_playlist(ApiContext& api, const Request& r) {
+  return put_playlist(api, r, "");
+}
+Response replace_playlist(ApiContext& api, const Request& r) {
+  return put_playlist(api, r, r.params.at("id"));
+}
+
+Response remove_playlist(ApiContext& api, const Request& r) {
+  api.controller.remove_playlist(r.params.at("id"));
+  api.store.access().audit(r.who, r.remote, "playlist.delete", r.params.at("id"));
+  return Response{204, "application/json; charset=utf-8", ""};
+}
+
+Response list_schedules(ApiContext& api, const Request&) {
+  boost::json::array out;
+  for (const auto& s : api.controller.schedules()) out.push_back(schedule_json(s));
+  return api::json_response(boost::json::serialize(out) + "\n");
+}
+
+// A schedule as the API takes it; an error answer when a field is wrong.
+std::optional<Response> read_schedule(const boost::json::object& body, ScheduleConfig& s) {
+  for (const auto& [key, value] : body) {
+    static const std::set<std::string> known = {"id",    "channel", "content",  "start",
+                                                "rrule", "until",   "priority", "max_duration_s"};
+    if (!known.count(std::string(key))) {
+      return error_response(400, "bad_body",
+                            "body." + std::string(key) +
+                                " is not a schedule field (id, channel, content, start, rrule, "
+                                "until, priority, max_duration_s)");
+    }
+  }
+  Response error;
+  auto channel = string_field(body, "channel", error, true);
+  if (!channel) return error;
+  auto content = string_field(body, "content", error, true);
+  if (!content) return error;
+  auto start = string_field(body, "start", error, true);
+  if (!start) return error;
+  s.channel = *channel;
+  s.content = *content;
+  s.start = *start;
+  s.id = string_field(body, "id", error, false).value_or("");
+  s.rrule = string_field(body, "rrule", error, false);
+  s.until = string_field(body, "until", error, false);
+  if (auto* p = body.if_contains("priority")) {
+    if (!p->is_int64()) return error_response(400, "bad_body", "body.priority: 0 to 100");
+    s.priority = static_cast<int>(std::clamp<std::int64_t>(p->as_int64(), -1, 101));
+  }
+  if (auto* d = body.if_contains("max_duration_s")) {
+    if (!d->is_number() || d->to_number<double>() <= 0 || d->to_number<double>() > 86400) {
+      return error_response(400, "bad_body", "body.max_duration_s: seconds, up to 86400");
+    }
+    s.max_duration =
+        std::chrono::milliseconds(static_cast<std::int64_t>(d->to_number<double>() * 1000));
+  }
+  return std::nullopt;
+}
+
+Response create_schedule(ApiContext& api, const Request& r) {
+  Response error;
+  const auto body = object_body(
+      r, error,
+      R"({"channel": "loudspeaker", "content": "ban-tin-sang", "start": "2022-07-01T06:00:00", "rrule": "FREQ=WEEKLY;BYDAY=MO,TU,WE,TH,FR", "until": "2022-09-30", "priority": 50})");
+  if (!body) return error;
+  ScheduleConfig s;
+  if (auto bad = read_schedule(*body, s)) return *bad;
+  const auto added = api.controller.add_schedule(s);
+  api.store.access().audit(r.who, r.remote, "schedule.create",
+                           added.id + ": " + added.content + " from " + added.start +
+                               (added.rrule ? " " + *added.rrule : ""));
+  return api::json_response(boost::json::serialize(schedule_json(added)) + "\n", 201);
+}
+
+Response remove_schedule(ApiContext& api, const Request& r) {
+  api.controller.remove_schedule(r.params.at("id"));
+  api.store.access().audit(r.who, r.remote, "schedule.delete", r.params.at("id"));
+  return Response{204, "application/json; charset=utf-8", ""};
+}
+
+// Words spoken by the box's TTS, kept as a media item (the same words again: the same one).
+Response announce_text(ApiContext& api, const Request& r) {
+  Response error;
+  const auto body = object_body(
+      r, error, R"({"text": "Kính thưa bà con...", "voice": "vi", "topic": "institutions"})");
+  if (!body) return error;
+  const auto text = string_field(*body, "text", error, true);
+  if (!text) return error;
+  const std::string voice = string_field(*body, "voice", error, false).value_or("");
+  const std::string topic = string_field(*body, "topic", error, false).value_or("");
+  const auto a = announce(api.store, api.controller.config(), *text, voice, topic);
+  if (!a.ingest.ok) return error_response(422, "tts_failed", a.ingest.error);
+  if (!a.cached) api.store.access().audit(r.who, r.remote, "announcement", a.ingest.media.id);
+  auto out = media_json(a.ingest.media);
+  out["cached"] = a.cached;
+  return api::json_response(boost::json::serialize(out) + "\n", a.cached ? 200 : 201);
+}
+
+constexpr Route kLibraryRoutes[] = {
+    {"GET", "/api/v1/media", Role::viewer, list_media},
+    {"DELETE", "/api/v1/media/{id}", Role::operator_, remove_media},
+    {"GET", "/api/v1/playlists", Role::viewer, list_playlists},
+    {"POST", "/api/v1/playlists", Role::operator_, create_playlist},
+    {"PUT", "/api/v1/playlists/{id}", Role::operator_, replace_playlist},
+    {"DELETE", "/api/v1/playlists/{id}", Role::operator_, remove_playlist},
+    {"GET", "/api/v1/schedules", Role::viewer, list_schedules},
+    {"POST", "/api/v1/schedules", Role::operator_, create_schedule},
+    {"DELETE", "/api/v1/schedules/{id}", Role::operator_, remove_schedule},
+    {"POST", "/api/v1/announcements", Role::operator_, announce_text},
+};
+
+}  // namespace
+
+void add_library_routes(ApiContext& api) {
+  api.server.routes(api, kLibraryRoutes);
+  // PUT /api/v1/media streams its body to a file before the handler runs.
+  const Config& config = api.controller.config();
   api::HttpServer::Upload upload;
   upload.role = Role::operator_;
   upload.dir = config.box.state_dir / "upload";
   upload.max_bytes = static_cast<std::uint64_t>(config.api ? config.api->max_upload : 200 << 20);
-  upload.handler = [&controller, &store](const Request& r) {
-    const auto fn = r.query.find("filename");
-    if (fn == r.query.end() || fn->second.empty()) {
-      return error_response(400, "bad_query",
-                            "filename: say what the file is called, e.g. "
-                            "PUT /api/v1/media?filename=ban-tin-sang.mp3");
-    }
-    const fs::path name = fs::path(fn->second).filename();  // never a path
-    std::string ext = name.extension().string();
-    for (char& c : ext) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    if (ext.size() > 6 ||
-        ext.find_first_not_of(".abcdefghijklmnopqrstuvwxyz0123456789") != std::string::npos) {
-      ext.clear();
-    }
-    // The probe and the media store go by the extension: give the upload its own.
-    const fs::path file = r.body_file + ext;
-    std::error_code ec;
-    fs::rename(r.body_file, file, ec);
-    if (ec) return error_response(500, "internal", "cannot prepare the upload: " + ec.message());
-    struct Remove {
-      fs::path p;
-      ~Remove() {
-        std::error_code ignored;
-        fs::remove(p, ignored);
-      }
-    } cleanup{file};
-    std::string sha;
-    try {
-      sha = sha256_file_hex(file);
-    } catch (const std::exception& e) {
-      return error_response(500, "internal", e.what());
-    }
-    const auto asked = r.query.find("id");
-    std::string id = asked != r.query.end() && !asked->second.empty()
-                         ? id_from_filename(asked->second)
-                         : id_from_filename(name);
-    id = free_media_id(store, id, sha);
-    const auto controller_dir = controller.config().box.state_dir / "media";
-    auto result = ingest_file(store, controller_dir, file, id, "local");
-    if (!result.ok) {
-      // Say it in the uploader's terms, not the temporary file's.
-      std::string why = result.error;
-      if (auto at = why.find(": cannot be played"); at != std::string::npos) {
-        why = name.string() + why.substr(at);
-      }
-      return error_response(422, "unplayable", why);
-    }
-    auto m = result.media;
-    m.title = name.stem().string();
-    if (auto t = r.query.find("title"); t != r.query.end() && !t->second.empty())
-      m.title = t->second;
-    if (auto t = r.query.find("topic"); t != r.query.end()) m.topic = t->second;
-    if (auto t = r.query.find("audience"); t != r.query.end()) m.audience = t->second;
-    store.catalog().upsert_media(m);
-    store.access().audit(r.who, r.remote, "media.add", m.id + " (" + name.string() + ")");
-    log::info("ingest", "uploaded " + name.string() + " as " + m.id + " by " + r.who);
-    return api::json_response(
-        boost::json::serialize(media_json(*store.catalog().find_media(m.id))) + "\n", 201);
-  };
-  server.upload_route("PUT", "/api/v1/media", std::move(upload));
-  server.route("DELETE", "/api/v1/media/{id}", Role::operator_,
-               [&controller, &store](const Request& r) {
-                 const std::string& id = r.params.at("id");
-                 const auto m = store.catalog().find_media(id);
-                 if (!m) return error_response(404, "not_found", "no media \"" + id + "\"");
-                 if (m->origin != "local") {
-                   return error_response(409, "refused",
-                                         "media \"" + id + "\" comes from the " + m->origin +
-                                             "; only uploads can be deleted here");
-                 }
-                 if (controller.media_in_use(id)) {
-                   return error_response(
-                       409, "refused",
-                       "media \"" + id + "\" is in a playlist or schedule; remove it there first");
-                 }
-                 const auto file = controller.config().box.state_dir / "media" / m->file;
-                 if (controller.uses_file(file)) {
-                   return error_response(409, "refused", "media \"" + id + "\" is on air now");
-                 }
-                 store.catalog().remove_media(id);
-                 bool shared = false;
-                 for (const auto& other : store.catalog().list_media())
-                   shared = shared || other.file == m->file;
-                 if (!shared) {
-                   std::error_code ec;
-                   fs::remove(file, ec);
-                 }
-                 store.access().audit(r.who, r.remote, "media.delete", id);
-                 return Response{204, "application/json; charset=utf-8", ""};
-               });
-}
-
-void add_playlist_routes(api::HttpServer& server, Controller& controller, store::Store& store) {
-  server.route("GET", "/api/v1/playlists", Role::viewer, [&controller, &store](const Request&) {
-    boost::json::array out;
-    for (const auto& p : controller.playlists()) {
-      const auto rec = store.catalog().find_playlist(p.id);
-      out.push_back(boost::json::object{{"id", p.id},
-                                        {"title", p.title},
-                                        {"items", items_json(p)},
-                                        {"origin", rec ? rec->origin : "province"}});
-    }
-    return api::json_response(boost::json::serialize(out) + "\n");
-  });
-  auto put = [&controller, &store](const Request& r, std::string id) {
-    Response error;
-    const auto body = object_body(
-        r, error,
-        R"({"id": "ban-tin-sang", "title": "Bản tin sáng", "items": ["nhac-hieu", "tin-1"]})");
-    if (!body) return error;
-    if (id.empty()) {
-      auto v = string_field(*body, "id", error, true);
-      if (!v) return error;
-      id = *v;
-    }
-    PlaylistConfig p;
-    p.id = id;
-    p.title = string_field(*body, "title", error, false).value_or("");
-    if (auto bad = read_items(*body, p)) return *bad;
-    try {
-      const bool fresh = !store.catalog().find_playlist(id);
-      controller.put_playlist(p);
-      store.access().audit(r.who, r.remote, fresh ? "playlist.create" : "playlist.update", id);
-      return api::json_response(
-          boost::json::serialize(boost::json::object{
-              {"id", p.id}, {"title", p.title}, {"items", items_json(p)}, {"origin", "local"}}) +
-              "\n",
-          fresh ? 201 : 200);
-    } catch (const std::exception& e) {
-      return error_answer(e);
-    }
-  };
-  server.route("POST", "/api/v1/playlists", Role::operator_,
-               [put](const Request& r) { return put(r, ""); });
-  server.route("PUT", "/api/v1/playlists/{id}", Role::operator_,
-               [put](const Request& r) { return put(r, r.params.at("id")); });
-  server.route("DELETE", "/api/v1/playlists/{id}", Role::operator_,
-               [&controller, &store](const Request& r) {
-                 try {
-                   controller.remove_playlist(r.params.at("id"));
-                   store.access().audit(r.who, r.remote, "playlist.delete", r.params.at("id"));
-                   return Response{204, "application/json; charset=utf-8", ""};
-                 } catch (const std::exception& e) {
-                   return error_answer(e);
-                 }
-               });
-}
-
-void add_schedule_routes(api::HttpServer& server, Controller& controller, store::Store& store) {
-  server.route("GET", "/api/v1/schedules", Role::viewer, [&controller](const Request&) {
-    boost::json::array out;
-    for (const auto& s : controller.schedules()) out.push_back(schedule_json(s));
-    return api::json_response(boost::json::serialize(out) + "\n");
-  });
-  server.route("POST", "/api/v1/schedules", Role::operator_, [&controller, &store](const Request& r) {
-    Response error;
-    const auto body = object_body(
-        r, error,
-        R"({"channel": "loudspeaker", "content": "ban-tin-sang", "start": "2022-07-01T06:00:00", "rrule": "FREQ=WEEKLY;BYDAY=MO,TU,WE,TH,FR", "until": "2022-09-30", "priority": 50})");
-    if (!body) return error;
-    for (const auto& [key, value] : *body) {
-      static const std::set<std::string> known = {"id",    "channel", "content",  "start",
-                                                  "rrule", "until",   "priority", "max_duration_s"};
-      if (!known.count(std::string(key))) {
-        return error_response(400, "bad_body",
-                              "body." + std::string(key) +
-                                  " is not a schedule field (id, channel, content, start, rrule, "
-                                  "until, priority, max_duration_s)");
-      }
-    }
-    ScheduleConfig s;
-    auto channel = string_field(*body, "channel", error, true);
-    if (!channel) return error;
-    auto content = string_field(*body, "content", error, true);
-    if (!content) return error;
-    auto start = string_field(*body, "start", error, true);
-    if (!start) return error;
-    s.channel = *channel;
-    s.content = *content;
-    s.start = *start;
-    s.id = string_field(*body, "id", error, false).value_or("");
-    s.rrule = string_field(*body, "rrule", error, false);
-    s.until = string_field(*body, "until", error, false);
-    if (auto* p = body->if_contains("priority")) {
-      if (!p->is_int64()) return error_response(400, "bad_body", "body.priority: 0 to 100");
-      s.priority = static_cast<int>(std::clamp<std::int64_t>(p->as_int64(), -1, 101));
-    }
-    if (auto* d = body->if_contains("max_duration_s")) {
-      if (!d->is_number() || d->to_number<double>() <= 0 || d->to_number<double>() > 86400) {
-        return error_response(400, "bad_body", "body.max_duration_s: seconds, up to 86400");
-      }
-      s.max_duration =
-          std::chrono::milliseconds(static_cast<std::int64_t>(d->to_number<double>() * 1000));
-    }
-    try {
-      const auto added = controller.add_schedule(s);
-      store.access().audit(r.who, r.remote, "schedule.create",
-                           added.id + ": " + added.content + " from " + added.start +
-                               (added.rrule ? " " + *added.rrule : ""));
-      return api::json_response(boost::json::serialize(schedule_json(added)) + "\n", 201);
-    } catch (const std::exception& e) {
-      return error_answer(e);
-    }
-  });
-  server.route("DELETE", "/api/v1/schedules/{id}", Role::operator_,
-               [&controller, &store](const Request& r) {
-                 try {
-                   controller.remove_schedule(r.params.at("id"));
-                   store.access().audit(r.who, r.remote, "schedule.delete", r.params.at("id"));
-                   return Response{204, "application/json; charset=utf-8", ""};
-                 } catch (const std::exception& e) {
-                   return error_answer(e);
-                 }
-               });
-}
-
-void add_announcement_routes(api::HttpServer& server, Controller& controller, store::Store& store) {
-  server.route(
-      "POST", "/api/v1/announcements", Role::operator_, [&controller, &store](const Request& r) {
-        Response error;
-        const auto body = object_body(
-            r, error, R"({"text": "Kính thưa bà con...", "voice": "vi", "topic": "institutions"})");
-        if (!body) return error;
-        const auto text = string_field(*body, "text", error, true);
-        if (!text) return error;
-        const std::string voice = string_field(*body, "voice", error, false).value_or("");
-        const std::string topic = string_field(*body, "topic", error, false).value_or("");
-        try {
-          const auto a = announce(store, controller.config(), *text, voice, topic);
-          if (!a.ingest.ok) return error_response(422, "tts_failed", a.ingest.error);
-          if (!a.cached) {
-            store.access().audit(r.who, r.remote, "announcement", a.ingest.media.id);
-          }
-          auto out = media_json(a.ingest.media);
-          out["cached"] = a.cached;
-          return api::json_response(boost::json::serialize(out) + "\n", a.cached ? 200 : 201);
-        } catch (const std::invalid_argument& e) {
-          return error_response(400, "bad_input", e.what());
-        }
-      });
-}
-
-}  // namespace
-
-void add_library_routes(api::HttpServer& server, Controller& controller, store::Store& store) {
-  add_media_routes(server, controller, store);
-  add_playlist_routes(server, controller, store);
-  add_schedule_routes(server, controller, store);
-  add_announcement_routes(server, controller, store);
+  upload.handler = [&api](const Request& r) { return upload_media(api, r); };
+  api.server.upload_route("PUT", "/api/v1/media", std::move(upload));
 }
 
 }  // namespace loaxa

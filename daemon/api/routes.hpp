@@ -1,6 +1,9 @@
 #pragma once
-// The daemon's HTTP endpoints, wired onto the server: health, status, airtime, reports,
-// preview, sync, tokens and the audit trail; every one checks its caller's role.
+// The box's HTTP API: one route table per area (access, status, playout, library,
+// airtime and reports, province sync), each line a method, a path, the role the caller
+// needs and the function that answers. The server checks the role before the function
+// runs and turns what it throws into the answer (api::error_answer), so a function only
+// says what it does.
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/thread_pool.hpp>
@@ -12,19 +15,6 @@
 
 namespace loaxa {
 
-// Whether any API token (config or database) exists: without one the API answers only
-// on loopback, to whoever is on the box, as admin.
-bool credentials_configured(Controller& controller, store::Store& store);
-
-// The one mapping from an error to an HTTP answer, for every route that catches: the
-// caller's mistakes are 4xx (std::invalid_argument 400 bad_input, Controller::NotFound
-// 404, Controller::Refused 409); anything else is the box's own failure (a database I/O
-// error, a full disk): 500 internal, with what failed.
-api::Response error_answer(const std::exception& e);
-
-// Media (uploads), playlists and schedules (api_library.cpp).
-void add_library_routes(api::HttpServer& server, Controller& controller, store::Store& store);
-
 // Work that must not hold up the event loop (password hashing) runs on `pool`; its
 // result comes back to `io`.
 struct OffLoop {
@@ -32,8 +22,30 @@ struct OffLoop {
   boost::asio::thread_pool& pool;
 };
 
-// `sync` is null when [sync] is not configured.
-void add_routes(api::HttpServer& server, Controller& controller, store::Store& store,
-                ProvinceSync* sync, OffLoop off_loop);
+// What every route of the box answers from; outlives the server.
+struct ApiContext {
+  api::HttpServer& server;
+  Controller& controller;
+  store::Store& store;
+  ProvinceSync* sync;  // null when [sync] is not configured
+  OffLoop off_loop;
+};
+using Route = api::RouteRow<ApiContext>;
+
+// Whether any API token (config or database) exists: without one the API answers only
+// on loopback, to whoever is on the box, as admin.
+bool credentials_configured(Controller& controller, store::Store& store);
+
+// Every table, the authenticator and the web UI's pages.
+void add_routes(ApiContext& api);
+
+// One area each (access.cpp, status.cpp, playout.cpp, library.cpp, airtime.cpp,
+// sync.cpp).
+void add_access_routes(ApiContext& api);
+void add_status_routes(ApiContext& api);
+void add_playout_routes(ApiContext& api);
+void add_library_routes(ApiContext& api);
+void add_airtime_routes(ApiContext& api);
+void add_sync_routes(ApiContext& api);
 
 }  // namespace loaxa

@@ -338,7 +338,7 @@ void Programme::decide(const std::string& schedule_id, bool accept,
     }
   }
   if (!found) {
-    throw std::invalid_argument("no province bulletin \"" + schedule_id +
+    throw NotFound("no province bulletin \"" + schedule_id +
                                 "\" waits in the inbox (see `loaxa inbox`)");
   }
   if (start) scheduler::parse_local_datetime(*start);  // throws with what is wrong

@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "common/errors.hpp"
 #include "daemon/config/config.hpp"
 #include "daemon/playout/clock.hpp"
 #include "scheduler/local_time.hpp"
@@ -21,15 +22,6 @@
 #include "sync/manifest.hpp"
 
 namespace loaxa {
-
-// Errors of requests the API maps to 404 and 409 (bad input is std::invalid_argument,
-// 400).
-struct NotFound : std::runtime_error {
-  using std::runtime_error::runtime_error;
-};
-struct Refused : std::runtime_error {
-  using std::runtime_error::runtime_error;
-};
 
 // The words a kiosk's emergency notice shows.
 std::string notice_text(const std::string& text);
