@@ -2,6 +2,7 @@
 
 #include <boost/json.hpp>
 #include <iostream>
+#include <map>
 
 #include "cli/http_client.hpp"
 #include "cli/table.hpp"
@@ -99,86 +100,99 @@ bool is_control_verb(const std::string& verb) {
   return kHelp.count(verb) > 0;
 }
 
-int cmd_control(const Args& a, const Endpoint& ep) {
-  const std::string& verb = a.verb;
-  if (verb == "play") {
-    allow_options(a, {"channel", "live"});
-    const std::string channel = option(a, "channel");
-    if (channel.empty()) throw BadInput("loaxa play needs --channel C (see loaxa status)");
-    const auto r = http_post(ep.url, "/api/v1/channels/" + url_escape(channel) + "/play", ep.token,
-                             json::serialize(content_body(a)));
-    if (r.status >= 400) return report_failure(r);
-    return print_started(r, "Phát lúc / plays at");
-  }
-  if (verb == "stop") {
-    only_options(a, {"channel"});
-    const std::string channel = option(a, "channel");
-    if (channel.empty()) throw BadInput("loaxa stop needs --channel C");
-    const auto r =
-        http_post(ep.url, "/api/v1/channels/" + url_escape(channel) + "/stop", ep.token, "{}");
-    if (r.status >= 400) return report_failure(r);
-    std::cout << "Đã dừng / stopped: " << channel << "\n";
-    return 0;
-  }
-  if (verb == "emergency start") {
-    // --channel may repeat (the parser joins the values with commas).
-    allow_options(a, {"channel", "live", "repeat", "text"});
-    json::object body = content_body(a);
-    if (a.options.count("channel")) {
-      json::array channels;
-      std::string list = a.options.at("channel");
-      for (std::size_t at = 0; at <= list.size();) {
-        const auto comma = std::min(list.find(',', at), list.size());
-        if (comma > at) channels.push_back(json::string(list.substr(at, comma - at)));
-        at = comma + 1;
-      }
-      body["channels"] = channels;
+namespace {
+
+// loaxa play
+int play_now(const Args& a, const Endpoint& ep) {
+  allow_options(a, {"channel", "live"});
+  const std::string channel = option(a, "channel");
+  if (channel.empty()) throw BadInput("loaxa play needs --channel C (see loaxa status)");
+  const auto r = http_post(ep.url, "/api/v1/channels/" + url_escape(channel) + "/play", ep.token,
+                           json::serialize(content_body(a)));
+  if (r.status >= 400) return report_failure(r);
+  return print_started(r, "Phát lúc / plays at");
+}
+
+// loaxa stop
+int stop_now(const Args& a, const Endpoint& ep) {
+  only_options(a, {"channel"});
+  const std::string channel = option(a, "channel");
+  if (channel.empty()) throw BadInput("loaxa stop needs --channel C");
+  const auto r =
+      http_post(ep.url, "/api/v1/channels/" + url_escape(channel) + "/stop", ep.token, "{}");
+  if (r.status >= 400) return report_failure(r);
+  std::cout << "Đã dừng / stopped: " << channel << "\n";
+  return 0;
+}
+
+// loaxa emergency start
+int start_emergency(const Args& a, const Endpoint& ep) {
+  // --channel may repeat (the parser joins the values with commas).
+  allow_options(a, {"channel", "live", "repeat", "text"});
+  json::object body = content_body(a);
+  if (a.options.count("channel")) {
+    json::array channels;
+    std::string list = a.options.at("channel");
+    for (std::size_t at = 0; at <= list.size();) {
+      const auto comma = std::min(list.find(',', at), list.size());
+      if (comma > at) channels.push_back(json::string(list.substr(at, comma - at)));
+      at = comma + 1;
     }
-    if (a.options.count("repeat")) {
-      try {
-        body["repeat"] = std::stoi(a.options.at("repeat"));
-      } catch (const std::exception&) {
-        throw BadInput("--repeat needs a number, e.g. --repeat 3");
-      }
+    body["channels"] = channels;
+  }
+  if (a.options.count("repeat")) {
+    try {
+      body["repeat"] = std::stoi(a.options.at("repeat"));
+    } catch (const std::exception&) {
+      throw BadInput("--repeat needs a number, e.g. --repeat 3");
     }
-    if (a.options.count("text")) body["text"] = a.options.at("text");
-    const auto r = http_post(ep.url, "/api/v1/emergency", ep.token, json::serialize(body));
-    if (r.status >= 400) return report_failure(r);
-    return print_started(r, "KHẨN CẤP / EMERGENCY at");
   }
-  if (verb == "emergency stop") {
-    only_options(a, {});
-    const auto r = http_delete(ep.url, "/api/v1/emergency", ep.token);
-    if (r.status >= 400) return report_failure(r);
-    std::cout << "Đã dừng khẩn cấp / emergency stopped\n";
-    return 0;
+  if (a.options.count("text")) body["text"] = a.options.at("text");
+  const auto r = http_post(ep.url, "/api/v1/emergency", ep.token, json::serialize(body));
+  if (r.status >= 400) return report_failure(r);
+  return print_started(r, "KHẨN CẤP / EMERGENCY at");
+}
+
+// loaxa emergency stop
+int stop_emergency(const Args& a, const Endpoint& ep) {
+  only_options(a, {});
+  const auto r = http_delete(ep.url, "/api/v1/emergency", ep.token);
+  if (r.status >= 400) return report_failure(r);
+  std::cout << "Đã dừng khẩn cấp / emergency stopped\n";
+  return 0;
+}
+
+// loaxa token create
+int create_token(const Args& a, const Endpoint& ep) {
+  allow_options(a, {"name", "role"});
+  if (!a.positional.empty()) throw BadInput("loaxa token create takes --name and --role only");
+  const std::string name = option(a, "name"), role = option(a, "role");
+  if (name.empty() || role.empty()) {
+    throw BadInput("loaxa token create needs --name N --role admin|operator|viewer");
   }
-  if (verb == "token create") {
-    allow_options(a, {"name", "role"});
-    if (!a.positional.empty()) throw BadInput("loaxa token create takes --name and --role only");
-    const std::string name = option(a, "name"), role = option(a, "role");
-    if (name.empty() || role.empty()) {
-      throw BadInput("loaxa token create needs --name N --role admin|operator|viewer");
-    }
-    json::object body{{"name", name}, {"role", role}};
-    const auto r = http_post(ep.url, "/api/v1/tokens", ep.token, json::serialize(body));
-    if (r.status >= 400) return report_failure(r);
-    const auto v = json::parse(r.body);
-    std::cerr << "token " << name << " (" << role
-              << ") made; it is shown only this once, keep it safe:\n";
-    std::cout << str(v.at("token")) << "\n";
-    return 0;
-  }
-  if (verb == "token revoke") {
-    allow_options(a, {});
-    if (a.positional.size() != 1) throw BadInput("loaxa token revoke needs one NAME");
-    const auto r = http_delete(ep.url, "/api/v1/tokens/" + url_escape(a.positional[0]), ep.token);
-    if (r.status >= 400) return report_failure(r);
-    std::cout << "Đã thu hồi / revoked: " << a.positional[0] << "\n";
-    return 0;
-  }
-  // token list, audit: tables
-  const bool audit = verb == "audit";
+  json::object body{{"name", name}, {"role", role}};
+  const auto r = http_post(ep.url, "/api/v1/tokens", ep.token, json::serialize(body));
+  if (r.status >= 400) return report_failure(r);
+  const auto v = json::parse(r.body);
+  std::cerr << "token " << name << " (" << role
+            << ") made; it is shown only this once, keep it safe:\n";
+  std::cout << str(v.at("token")) << "\n";
+  return 0;
+}
+
+// loaxa token revoke
+int revoke_token(const Args& a, const Endpoint& ep) {
+  allow_options(a, {});
+  if (a.positional.size() != 1) throw BadInput("loaxa token revoke needs one NAME");
+  const auto r = http_delete(ep.url, "/api/v1/tokens/" + url_escape(a.positional[0]), ep.token);
+  if (r.status >= 400) return report_failure(r);
+  std::cout << "Đã thu hồi / revoked: " << a.positional[0] << "\n";
+  return 0;
+}
+
+// loaxa token list, loaxa audit: tables
+int list_tokens_or_audit(const Args& a, const Endpoint& ep) {
+  const bool audit = a.verb == "audit";
   if (audit) {
     only_options(a, {"limit", "format"});
   } else {
@@ -213,6 +227,22 @@ int cmd_control(const Args& a, const Endpoint& ep) {
     std::cout << render_table({"TÊN/NAME", "VAI TRÒ/ROLE", "TẠO LÚC/CREATED", "BỞI/BY"}, rows);
   }
   return 0;
+}
+
+}  // namespace
+
+int cmd_control(const Args& a, const Endpoint& ep) {
+  using Verb = int (*)(const Args& a, const Endpoint& ep);
+  static const std::map<std::string, Verb> kVerbs = {
+      {"play", play_now},
+      {"stop", stop_now},
+      {"emergency start", start_emergency},
+      {"emergency stop", stop_emergency},
+      {"token create", create_token},
+      {"token revoke", revoke_token},
+  };
+  if (auto it = kVerbs.find(a.verb); it != kVerbs.end()) return it->second(a, ep);
+  return list_tokens_or_audit(a, ep);
 }
 
 }  // namespace loaxa::cli

@@ -175,87 +175,91 @@ bool is_library_verb(const std::string& verb) {
   return kHelp.count(verb) > 0;
 }
 
-int cmd_library(const Args& a, const Endpoint& ep) {
-  const std::string& verb = a.verb;
-  if (verb == "media add") {
-    allow_options(a, {"title", "topic", "audience"});
-    if (a.positional.empty()) throw BadInput("loaxa media add needs at least one FILE");
-    int failed = 0;
-    for (const auto& f : a.positional) {
-      if (!fs::is_regular_file(f)) {
-        std::cerr << "loaxa: " << f << ": no such file\n";
-        ++failed;
-        continue;
-      }
-      if (auto id = upload(ep, f, option(a, "title"), option(a, "topic"), option(a, "audience"))) {
-        std::cout << *id << "\n";
-      } else {
-        ++failed;
-      }
+namespace {
+
+// loaxa media add
+int add_media(const Args& a, const Endpoint& ep) {
+  allow_options(a, {"title", "topic", "audience"});
+  if (a.positional.empty()) throw BadInput("loaxa media add needs at least one FILE");
+  int failed = 0;
+  for (const auto& f : a.positional) {
+    if (!fs::is_regular_file(f)) {
+      std::cerr << "loaxa: " << f << ": no such file\n";
+      ++failed;
+      continue;
     }
-    return failed == 0 ? 0 : 2;
+    if (auto id = upload(ep, f, option(a, "title"), option(a, "topic"), option(a, "audience"))) {
+      std::cout << *id << "\n";
+    } else {
+      ++failed;
+    }
   }
-  if (verb == "announce") {
-    allow_options(a, {"voice", "topic"});
-    if (a.positional.size() != 1) throw BadInput("loaxa announce needs one TEXT (in quotes)");
-    json::object body{{"text", a.positional[0]}};
-    if (a.options.count("voice")) body["voice"] = a.options.at("voice");
-    if (a.options.count("topic")) body["topic"] = a.options.at("topic");
-    const auto r = http_post(ep.url, "/api/v1/announcements", ep.token, json::serialize(body));
-    if (r.status >= 400) return report_failure(r);
-    std::cout << str(json::parse(r.body).at("id")) << "\n";
+  return failed == 0 ? 0 : 2;
+}
+
+// loaxa announce
+int announce_text(const Args& a, const Endpoint& ep) {
+  allow_options(a, {"voice", "topic"});
+  if (a.positional.size() != 1) throw BadInput("loaxa announce needs one TEXT (in quotes)");
+  json::object body{{"text", a.positional[0]}};
+  if (a.options.count("voice")) body["voice"] = a.options.at("voice");
+  if (a.options.count("topic")) body["topic"] = a.options.at("topic");
+  const auto r = http_post(ep.url, "/api/v1/announcements", ep.token, json::serialize(body));
+  if (r.status >= 400) return report_failure(r);
+  std::cout << str(json::parse(r.body).at("id")) << "\n";
+  return 0;
+}
+
+// loaxa playlist show
+int show_playlist(const Args& a, const Endpoint& ep) {
+  allow_options(a, {});
+  if (a.positional.size() != 1) throw BadInput("loaxa playlist show needs one ID");
+  const auto r = http_get(ep.url, "/api/v1/playlists", ep.token);
+  if (r.status >= 400) return report_failure(r);
+  const json::value v = json::parse(r.body);
+  for (const auto& p : v.as_array()) {
+    if (str(p.at("id")) != a.positional[0]) continue;
+    std::cout << str(p.at("id")) << "  " << str(p.at("title")) << "\n";
+    int i = 0;
+    for (const auto& item : p.at("items").as_array())
+      std::cout << "  " << ++i << ". " << item_text(item) << "\n";
     return 0;
   }
-  if (verb == "media list") return list(a, ep, "media");
-  if (verb == "media rm") return remove(a, ep, "media");
-  if (verb == "playlist list") return list(a, ep, "playlists");
-  if (verb == "schedule list") return list(a, ep, "schedules");
-  if (verb == "schedule rm") return remove(a, ep, "schedules");
-  if (verb == "playlist show") {
-    allow_options(a, {});
-    if (a.positional.size() != 1) throw BadInput("loaxa playlist show needs one ID");
-    const auto r = http_get(ep.url, "/api/v1/playlists", ep.token);
-    if (r.status >= 400) return report_failure(r);
-    const json::value v = json::parse(r.body);
-    for (const auto& p : v.as_array()) {
-      if (str(p.at("id")) != a.positional[0]) continue;
-      std::cout << str(p.at("id")) << "  " << str(p.at("title")) << "\n";
-      int i = 0;
-      for (const auto& item : p.at("items").as_array())
-        std::cout << "  " << ++i << ". " << item_text(item) << "\n";
-      return 0;
-    }
-    std::cerr << "loaxa: no playlist \"" << a.positional[0] << "\"\n";
-    return 2;
+  std::cerr << "loaxa: no playlist \"" << a.positional[0] << "\"\n";
+  return 2;
+}
+
+// loaxa playlist import
+int import_playlist(const Args& a, const Endpoint& ep) {
+  allow_options(a, {"name", "title"});
+  if (a.positional.size() != 1) {
+    throw BadInput(
+        "loaxa playlist import needs one playlist file (.m3u, .m3u8, .pls, .xspf) "
+        "or folder");
   }
-  if (verb == "playlist import") {
-    allow_options(a, {"name", "title"});
-    if (a.positional.size() != 1) {
-      throw BadInput(
-          "loaxa playlist import needs one playlist file (.m3u, .m3u8, .pls, .xspf) "
-          "or folder");
+  const auto entries = read_playlist(a.positional[0]);
+  fs::path source = fs::path(a.positional[0]).lexically_normal();
+  if (!source.has_filename()) source = source.parent_path();
+  const std::string name = option(a, "name", id_from_filename(source.string()));
+  json::array items;
+  for (const auto& e : entries) {
+    const auto id = upload(ep, e.path, "", "");
+    if (!id) {
+      std::cerr << "loaxa: " << a.positional[0] << ":" << e.line << ": not imported\n";
+      return 2;
     }
-    const auto entries = read_playlist(a.positional[0]);
-    fs::path source = fs::path(a.positional[0]).lexically_normal();
-    if (!source.has_filename()) source = source.parent_path();
-    const std::string name = option(a, "name", id_from_filename(source.string()));
-    json::array items;
-    for (const auto& e : entries) {
-      const auto id = upload(ep, e.path, "", "");
-      if (!id) {
-        std::cerr << "loaxa: " << a.positional[0] << ":" << e.line << ": not imported\n";
-        return 2;
-      }
-      items.push_back(json::string(*id));
-    }
-    json::object body{
-        {"id", name}, {"title", option(a, "title", source.stem().string())}, {"items", items}};
-    const auto r = http_post(ep.url, "/api/v1/playlists", ep.token, json::serialize(body));
-    if (r.status >= 400) return report_failure(r);
-    std::cout << name << " (" << items.size() << " mục / items)\n";
-    return 0;
+    items.push_back(json::string(*id));
   }
-  // schedule add
+  json::object body{
+      {"id", name}, {"title", option(a, "title", source.stem().string())}, {"items", items}};
+  const auto r = http_post(ep.url, "/api/v1/playlists", ep.token, json::serialize(body));
+  if (r.status >= 400) return report_failure(r);
+  std::cout << name << " (" << items.size() << " mục / items)\n";
+  return 0;
+}
+
+// loaxa schedule add
+int add_schedule(const Args& a, const Endpoint& ep) {
   allow_options(a, {"channel", "playlist", "media", "stream", "start", "rrule", "until", "priority",
                     "max-duration", "id"});
   if (!a.positional.empty()) throw BadInput("loaxa schedule add takes options only");
@@ -296,6 +300,25 @@ int cmd_library(const Args& a, const Endpoint& ep) {
   if (r.status >= 400) return report_failure(r);
   std::cout << str(json::parse(r.body).at("id")) << "\n";
   return 0;
+}
+
+}  // namespace
+
+int cmd_library(const Args& a, const Endpoint& ep) {
+  using Verb = int (*)(const Args& a, const Endpoint& ep);
+  static const std::map<std::string, Verb> kVerbs = {
+      {"media list", [](const Args& a, const Endpoint& ep) { return list(a, ep, "media"); }},
+      {"media rm", [](const Args& a, const Endpoint& ep) { return remove(a, ep, "media"); }},
+      {"playlist list", [](const Args& a, const Endpoint& ep) { return list(a, ep, "playlists"); }},
+      {"schedule list", [](const Args& a, const Endpoint& ep) { return list(a, ep, "schedules"); }},
+      {"schedule rm", [](const Args& a, const Endpoint& ep) { return remove(a, ep, "schedules"); }},
+      {"media add", add_media},
+      {"announce", announce_text},
+      {"playlist show", show_playlist},
+      {"playlist import", import_playlist},
+  };
+  if (auto it = kVerbs.find(a.verb); it != kVerbs.end()) return it->second(a, ep);
+  return add_schedule(a, ep);
 }
 
 }  // namespace loaxa::cli

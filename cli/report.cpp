@@ -185,26 +185,30 @@ int cmd_report(const Args& a, const Getter& get) {
   return 0;
 }
 
-int cmd_airtime(const Args& a, const Getter& get) {
-  only_options(a, {"from", "to", "channel", "topic", "status", "format", "excel", "db"});
-  const std::string format = option(a, "format", "table");
-  if (format != "table" && format != "csv" && format != "json" && format != "ndjson") {
-    throw BadInput("--format must be table, csv, json or ndjson, not \"" + format + "\"");
-  }
-  std::vector<std::vector<std::string>> rows;
-  auto table_row = [&](const store::AirtimeRow& r) {
-    rows.push_back({r.actual_start.empty() ? r.planned_start : r.actual_start, r.channel,
-                    r.media_id, r.title, r.schedule_id,
-                    r.duration_s ? std::to_string(*r.duration_s).substr(0, 8) : "",
-                    std::string(airtime::row_status(r.status)), r.error});
-  };
-  auto print_rows = [&] {
-    std::cout << render_table({"BẮT ĐẦU/START", "KÊNH/CHANNEL", "MEDIA", "TIÊU ĐỀ/TITLE",
-                               "LỊCH/SCHEDULE", "GIÂY/SECONDS", "TRẠNG THÁI/STATUS", "LỖI/ERROR"},
-                              rows);
-  };
+namespace {
 
-  if (a.options.count("db")) {
+// A row as `loaxa airtime` shows it in a table.
+std::vector<std::string> table_row(const store::AirtimeRow& r) {
+  return {r.actual_start.empty() ? r.planned_start : r.actual_start,
+          r.channel,
+          r.media_id,
+          r.title,
+          r.schedule_id,
+          r.duration_s ? std::to_string(*r.duration_s).substr(0, 8) : "",
+          std::string(airtime::row_status(r.status)),
+          r.error};
+}
+
+void print_rows(const std::vector<std::vector<std::string>>& rows) {
+  std::cout << render_table({"BẮT ĐẦU/START", "KÊNH/CHANNEL", "MEDIA", "TIÊU ĐỀ/TITLE",
+                             "LỊCH/SCHEDULE", "GIÂY/SECONDS", "TRẠNG THÁI/STATUS", "LỖI/ERROR"},
+                            rows);
+}
+
+// `loaxa airtime --db FILE`: the rows read straight from a box's database.
+int airtime_from_file(const Args& a, const std::string& format) {
+  std::vector<std::vector<std::string>> rows;
+  {
     auto db = open_db(a);
     const auto zone = zone_for(a, db);
     store::AirtimeFilter f;
@@ -245,7 +249,7 @@ int cmd_airtime(const Args& a, const Getter& get) {
     bool first = true;
     while (cursor.next(row)) {
       if (format == "table") {
-        table_row(row);
+        rows.push_back(table_row(row));
         continue;
       }
       if (format == "csv") store::append_csv(buf, row);
@@ -259,10 +263,13 @@ int cmd_airtime(const Args& a, const Getter& get) {
     }
     if (format == "json") buf += first ? "]\n" : "\n]\n";
     flush(true);
-    if (format == "table") print_rows();
+    if (format == "table") print_rows(rows);
     return 0;
   }
+}
 
+// `loaxa airtime`: the rows from the box's API.
+int airtime_from_box(const Args& a, const Getter& get, const std::string& format) {
   std::string target = "/api/v1/airtime?format=" + (format == "table" ? "json" : format);
   for (const char* k : {"from", "to", "channel", "topic", "status"}) {
     if (a.options.count(k)) target += std::string("&") + k + "=" + url_escape(a.options.at(k));
@@ -277,6 +284,7 @@ int cmd_airtime(const Args& a, const Getter& get) {
   }
   const auto res = get(target, nullptr);
   const json::value parsed = json::parse(res.body);
+  std::vector<std::vector<std::string>> rows;
   for (const auto& v : parsed.as_array()) {
     store::AirtimeRow r;
     const auto& o = v.as_object();
@@ -293,10 +301,21 @@ int cmd_airtime(const Args& a, const Getter& get) {
     if (o.at("duration_s").is_number()) r.duration_s = o.at("duration_s").to_number<double>();
     r.status = airtime::row_status.at(s("status"), "status");
     r.error = s("error");
-    table_row(r);
+    rows.push_back(table_row(r));
   }
-  print_rows();
+  print_rows(rows);
   return 0;
+}
+
+}  // namespace
+
+int cmd_airtime(const Args& a, const Getter& get) {
+  only_options(a, {"from", "to", "channel", "topic", "status", "format", "excel", "db"});
+  const std::string format = option(a, "format", "table");
+  if (format != "table" && format != "csv" && format != "json" && format != "ndjson") {
+    throw BadInput("--format must be table, csv, json or ndjson, not \"" + format + "\"");
+  }
+  return a.options.count("db") ? airtime_from_file(a, format) : airtime_from_box(a, get, format);
 }
 
 }  // namespace loaxa::cli
