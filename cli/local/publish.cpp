@@ -68,6 +68,139 @@ void copy_items(ConfigReader& r, json::object& o) {
 
 }  // namespace
 
+namespace {
+
+using Problems = std::vector<ConfigProblem>;
+
+// [publisher]: who signs, the boxes it speaks to, the holidays.
+void read_publisher(ConfigReader& top, json::object& m, Problems& problems, const fs::path& file) {
+  const toml::table* pub = top.table("publisher");
+  if (!pub) {
+    problems.push_back({file, 1, "[publisher] with id = \"...\" is required"});
+    return;
+  }
+  ConfigReader r(*pub, "publisher", problems, file);
+  m["publisher"] = r.string("id", true).value_or("");
+  if (auto name = r.string("name")) m["publisher_name"] = *name;
+  if (auto t = r.strings("targets")) {
+    json::object targets;
+    copy_strings(targets, "boxes", *t);
+    if (!t->empty()) m["targets"] = std::move(targets);
+  }
+  if (auto h = r.strings("holidays")) copy_strings(m, "holidays", *h);
+  r.finish();
+}
+
+// [[media]]: probed, hashed, to be copied as media/<sha256>.<ext> (into `copies`).
+json::array read_media(ConfigReader& top, const fs::path& src, const fs::path& out,
+                       std::vector<std::pair<fs::path, fs::path>>& copies, Problems& problems,
+                       const fs::path& file) {
+  json::array media;
+  const toml::array* list = top.array("media");
+  if (!list) return media;
+  for (std::size_t i = 0; i < list->size(); ++i) {
+    const auto* t = (*list)[i].as_table();
+    if (!t) continue;
+    ConfigReader r(*t, "media[" + std::to_string(i) + "]", problems, file);
+    json::object o;
+    const auto rel = r.string("file", true);
+    const auto id = r.string("id", true);
+    o["id"] = id.value_or("");
+    if (auto v = r.string("title")) o["title"] = *v;
+    if (auto v = r.string("topic")) o["topic"] = *v;
+    if (auto v = r.strings("audience")) copy_strings(o, "audience", *v);
+    r.finish();
+    if (!rel) continue;
+    const fs::path path = fs::path(*rel).is_absolute() ? fs::path(*rel) : src / *rel;
+    const auto probe = player::probe_file(path);
+    if (!probe.playable) {
+      problems.push_back(
+          {file, r.line_of("file"), path.string() + ": cannot be played: " + probe.error});
+      continue;
+    }
+    const std::string sha = sha256_file_hex(path);
+    std::string ext = path.extension().string();
+    for (char& c : ext) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    const std::string name = "media/" + sha + ext;
+    o["kind"] = probe.kind;
+    o["sha256"] = sha;
+    o["size"] = static_cast<std::int64_t>(fs::file_size(path));
+    if (probe.duration) o["duration_ms"] = static_cast<std::int64_t>(probe.duration->count());
+    if (!o.contains("title") && !probe.title.empty()) o["title"] = probe.title;
+    o["url"] = name;
+    copies.emplace_back(path, out / name);
+    media.push_back(std::move(o));
+  }
+  return media;
+}
+
+// Which keys of a [[playlist]], [[schedule]] or [[emergency]] go into the manifest as
+// they are, by type.
+struct EntryKeys {
+  const char* toml_key;
+  const char* json_key;
+  std::initializer_list<const char*> strings, lists, integers, booleans;
+};
+
+void copy_table_list(ConfigReader& top, json::object& m, const EntryKeys& keys, Problems& problems,
+                     const fs::path& file) {
+  const toml::array* list = top.array(keys.toml_key);
+  if (!list) return;
+  json::array rows;
+  const std::string kind = keys.toml_key;
+  for (std::size_t i = 0; i < list->size(); ++i) {
+    const auto* t = (*list)[i].as_table();
+    if (!t) continue;
+    ConfigReader r(*t, kind + "[" + std::to_string(i) + "]", problems, file);
+    json::object o;
+    for (const char* k : keys.strings) {
+      if (auto v = r.string(k)) o[k] = *v;
+    }
+    for (const char* k : keys.lists) {
+      if (auto v = r.strings(k)) copy_strings(o, k, *v);
+    }
+    if (kind == "playlist") copy_items(r, o);
+    for (const char* k : keys.integers) {
+      if (auto v = r.integer(k, 0, 1000)) o[k] = *v;
+    }
+    for (const char* k : keys.booleans) {
+      if (auto v = r.boolean(k)) o[k] = *v;
+    }
+    if (kind == "schedule" && !o.contains("id")) o["id"] = "province-" + std::to_string(i + 1);
+    r.finish();
+    rows.push_back(std::move(o));
+  }
+  m[keys.json_key] = std::move(rows);
+}
+
+// The media first, then the signature and the manifest: a box polling in between sees
+// the old pair or a pair whose media are all there. (The .sig is written before the
+// manifest; a box that reads a new .sig with the old manifest refuses once and takes
+// the pair at its next poll.)
+void write_tree(const fs::path& out, const std::vector<std::pair<fs::path, fs::path>>& copies,
+                const std::string& bytes, const std::string& signature, PublishResult& result) {
+  fs::create_directories(out / "media");
+  for (const auto& [from, to] : copies) {
+    ++result.media;
+    std::error_code ec;
+    if (fs::exists(to, ec) && fs::file_size(to) == fs::file_size(from)) continue;
+    copy_durably(from, to);
+    ++result.copied;
+  }
+  write_durably(out / "manifest.json.sig", [&](std::ostream& o) { o << signature; });
+  std::error_code ec;
+  const auto old_mtime = fs::last_write_time(out / "manifest.json", ec);
+  write_durably(out / "manifest.json", [&](std::ostream& o) { o << bytes; });
+  // Web servers derive ETag and Last-Modified from the file's mtime (and size): a
+  // republish within the same second must still look new to a conditional GET.
+  if (!ec && fs::last_write_time(out / "manifest.json") <= old_mtime + std::chrono::seconds(1)) {
+    fs::last_write_time(out / "manifest.json", old_mtime + std::chrono::seconds(1));
+  }
+  result.manifest = out / "manifest.json";
+}
+
+}  // namespace
+
 PublishResult publish(const fs::path& src, const fs::path& out, const fs::path& key_file) {
   PublishResult result;
   auto& problems = result.problems;
@@ -80,106 +213,30 @@ PublishResult publish(const fs::path& src, const fs::path& out, const fs::path& 
         {file, static_cast<int>(e.source().begin.line), std::string(e.description())});
     return result;
   }
-
   json::object m;
   m["format"] = sync::kManifestFormat;
   ConfigReader top(doc, "", problems, file);
-  if (const toml::table* pub = top.table("publisher")) {
-    ConfigReader r(*pub, "publisher", problems, file);
-    m["publisher"] = r.string("id", true).value_or("");
-    if (auto name = r.string("name")) m["publisher_name"] = *name;
-    if (auto t = r.strings("targets")) {
-      json::object targets;
-      copy_strings(targets, "boxes", *t);
-      if (!t->empty()) m["targets"] = std::move(targets);
-    }
-    if (auto h = r.strings("holidays")) copy_strings(m, "holidays", *h);
-    r.finish();
-  } else {
-    problems.push_back({file, 1, "[publisher] with id = \"...\" is required"});
-  }
-
-  // Media: probed, hashed, copied as media/<sha256>.<ext>.
-  json::array media;
+  read_publisher(top, m, problems, file);
   std::vector<std::pair<fs::path, fs::path>> copies;
-  if (const toml::array* list = top.array("media")) {
-    for (std::size_t i = 0; i < list->size(); ++i) {
-      const auto* t = (*list)[i].as_table();
-      if (!t) continue;
-      ConfigReader r(*t, "media[" + std::to_string(i) + "]", problems, file);
-      json::object o;
-      const auto rel = r.string("file", true);
-      const auto id = r.string("id", true);
-      o["id"] = id.value_or("");
-      if (auto v = r.string("title")) o["title"] = *v;
-      if (auto v = r.string("topic")) o["topic"] = *v;
-      if (auto v = r.strings("audience")) copy_strings(o, "audience", *v);
-      r.finish();
-      if (!rel) continue;
-      const fs::path path = fs::path(*rel).is_absolute() ? fs::path(*rel) : src / *rel;
-      const auto probe = player::probe_file(path);
-      if (!probe.playable) {
-        problems.push_back(
-            {file, r.line_of("file"), path.string() + ": cannot be played: " + probe.error});
-        continue;
-      }
-      const std::string sha = sha256_file_hex(path);
-      std::string ext = path.extension().string();
-      for (char& c : ext) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-      const std::string name = "media/" + sha + ext;
-      o["kind"] = probe.kind;
-      o["sha256"] = sha;
-      o["size"] = static_cast<std::int64_t>(fs::file_size(path));
-      if (probe.duration) o["duration_ms"] = static_cast<std::int64_t>(probe.duration->count());
-      if (!o.contains("title") && !probe.title.empty()) o["title"] = probe.title;
-      o["url"] = name;
-      copies.emplace_back(path, out / name);
-      media.push_back(std::move(o));
-    }
-  }
-  m["media"] = std::move(media);
-
-  auto copy_table_list = [&](const char* toml_key, const char* json_key,
-                             std::initializer_list<const char*> string_keys,
-                             std::initializer_list<const char*> list_keys,
-                             std::initializer_list<const char*> int_keys,
-                             std::initializer_list<const char*> bool_keys) {
-    json::array rows;
-    const toml::array* list = top.array(toml_key);
-    if (!list) return;
-    for (std::size_t i = 0; i < list->size(); ++i) {
-      const auto* t = (*list)[i].as_table();
-      if (!t) continue;
-      ConfigReader r(*t, std::string(toml_key) + "[" + std::to_string(i) + "]", problems, file);
-      json::object o;
-      for (const char* k : string_keys) {
-        if (auto v = r.string(k)) o[k] = *v;
-      }
-      for (const char* k : list_keys) {
-        if (auto v = r.strings(k)) copy_strings(o, k, *v);
-      }
-      if (std::string(toml_key) == "playlist") copy_items(r, o);
-      for (const char* k : int_keys) {
-        if (auto v = r.integer(k, 0, 1000)) o[k] = *v;
-      }
-      for (const char* k : bool_keys) {
-        if (auto v = r.boolean(k)) o[k] = *v;
-      }
-      if (std::string(toml_key) == "schedule" && !o.contains("id")) {
-        o["id"] = "province-" + std::to_string(i + 1);
-      }
-      r.finish();
-      rows.push_back(std::move(o));
-    }
-    m[json_key] = std::move(rows);
-  };
-  copy_table_list("playlist", "playlists", {"id", "title"}, {}, {}, {});
+  m["media"] = read_media(top, src, out, copies, problems, file);
+  copy_table_list(top, m, {"playlist", "playlists", {"id", "title"}, {}, {}, {}}, problems, file);
   copy_table_list(
-      "schedule", "schedules",
-      {"id", "channel", "playlist", "media", "level", "start", "rrule", "until", "max_duration"},
-      {"exdate"}, {"priority"}, {"skip_holidays"});
-  copy_table_list("emergency", "emergencies", {"id", "media", "text", "valid_from", "valid_until"},
-                  {"channels"}, {"repeat"}, {});
+      top, m,
+      {"schedule",
+       "schedules",
+       {"id", "channel", "playlist", "media", "level", "start", "rrule", "until", "max_duration"},
+       {"exdate"},
+       {"priority"},
+       {"skip_holidays"}},
+      problems, file);
+  copy_table_list(top, m,
+                  {"emergency",
+                   "emergencies",
+                   {"id", "media", "text", "valid_from", "valid_until"},
+                   {"channels"},
+                   {"repeat"},
+                   {}},
+                  problems, file);
   top.finish();
   if (!problems.empty()) return result;
 
@@ -198,30 +255,7 @@ PublishResult publish(const fs::path& src, const fs::path& out, const fs::path& 
     problems.push_back({file, 0, std::string("the manifest would be refused: ") + e.what()});
     return result;
   }
-  const std::string signature = sync::sign_with_key_file(bytes, key_file);
-
-  fs::create_directories(out / "media");
-  for (const auto& [from, to] : copies) {
-    ++result.media;
-    std::error_code ec;
-    if (fs::exists(to, ec) && fs::file_size(to) == fs::file_size(from)) continue;
-    copy_durably(from, to);
-    ++result.copied;
-  }
-  // The media first, then the signature and the manifest: a box polling in between
-  // sees the old pair or a pair whose media are all there. (The .sig is written before
-  // the manifest; a box that reads a new .sig with the old manifest refuses once and
-  // takes the pair at its next poll.)
-  write_durably(out / "manifest.json.sig", [&](std::ostream& o) { o << signature; });
-  std::error_code ec;
-  const auto old_mtime = fs::last_write_time(out / "manifest.json", ec);
-  write_durably(out / "manifest.json", [&](std::ostream& o) { o << bytes; });
-  // Web servers derive ETag and Last-Modified from the file's mtime (and size): a
-  // republish within the same second must still look new to a conditional GET.
-  if (!ec && fs::last_write_time(out / "manifest.json") <= old_mtime + std::chrono::seconds(1)) {
-    fs::last_write_time(out / "manifest.json", old_mtime + std::chrono::seconds(1));
-  }
-  result.manifest = out / "manifest.json";
+  write_tree(out, copies, bytes, sync::sign_with_key_file(bytes, key_file), result);
   return result;
 }
 
