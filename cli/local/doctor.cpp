@@ -50,22 +50,10 @@ bool on_path(const std::string& program) {
 
 }  // namespace
 
-int cmd_doctor(const Args& a) {
-  only_options(a, {"config"});
-  const char* env = std::getenv("LOAXA_CONFIG");
-  const fs::path file = option(a, "config", env ? env : "/etc/loaxa/loaxa.toml");
-  Report r;
-  const auto loaded = load_config(file);
-  if (!loaded.config) {
-    for (const auto& p : loaded.problems) std::cout << "       " << p.to_string() << "\n";
-    r.bad("cấu hình / config " + file.string() + " has problems (above)",
-          "fix each line named above, then `loaxad --config " + file.string() + " --check`");
-    return 1;
-  }
-  const Config& c = *loaded.config;
-  r.ok("cấu hình / config " + file.string());
+namespace {
 
-  // State folder, disk, database.
+// State folder, disk, database.
+void check_state(Report& r, const Config& c) {
   std::error_code ec;
   fs::create_directories(c.box.state_dir, ec);
   if (::access(c.box.state_dir.c_str(), W_OK) != 0) {
@@ -109,8 +97,11 @@ int cmd_doctor(const Args& a) {
       }
     }
   }
+}
 
-  // Sound devices for channels that play to ALSA.
+// Sound devices for channels that play to ALSA.
+void check_sound(Report& r, const Config& c) {
+  std::error_code ec;
   for (const auto& [name, ch] : c.channels) {
     if (ch.kind != player::ChannelKind::audio) continue;
     const bool alsa = ch.sink.find("alsasink") != std::string::npos ||
@@ -132,17 +123,10 @@ int cmd_doctor(const Args& a) {
             "service user needs the audio group");
     }
   }
+}
 
-  // Clock.
-  if (system_clock_synchronized()) {
-    r.ok("đồng hồ / clock synchronised");
-  } else {
-    r.bad("đồng hồ / clock not synchronised",
-          "enable NTP (`timedatectl set-ntp true`) and let the box reach a time server; until "
-          "then airtime rows say clock_synced=false");
-  }
-
-  // Province server and keys.
+// Province server and keys.
+void check_province(Report& r, const Config& c) {
   if (c.sync) {
     r.ok("khóa tỉnh / province keys: " + std::to_string(c.sync->public_keys.size()));
     boost::asio::io_context io;
@@ -166,6 +150,38 @@ int cmd_doctor(const Args& a) {
   } else {
     r.ok("đồng bộ / sync: not configured (local content only)");
   }
+}
+
+}  // namespace
+
+int cmd_doctor(const Args& a) {
+  only_options(a, {"config"});
+  const char* env = std::getenv("LOAXA_CONFIG");
+  const fs::path file = option(a, "config", env ? env : "/etc/loaxa/loaxa.toml");
+  Report r;
+  const auto loaded = load_config(file);
+  if (!loaded.config) {
+    for (const auto& p : loaded.problems) std::cout << "       " << p.to_string() << "\n";
+    r.bad("cấu hình / config " + file.string() + " has problems (above)",
+          "fix each line named above, then `loaxad --config " + file.string() + " --check`");
+    return 1;
+  }
+  const Config& c = *loaded.config;
+  r.ok("cấu hình / config " + file.string());
+
+  check_state(r, c);
+  check_sound(r, c);
+
+  // Clock.
+  if (system_clock_synchronized()) {
+    r.ok("đồng hồ / clock synchronised");
+  } else {
+    r.bad("đồng hồ / clock not synchronised",
+          "enable NTP (`timedatectl set-ntp true`) and let the box reach a time server; until "
+          "then airtime rows say clock_synced=false");
+  }
+
+  check_province(r, c);
 
   // Text to speech.
   if (!c.tts.command.empty() && on_path(c.tts.command[0])) {
