@@ -53,54 +53,129 @@ GstElement* Channel::build_audio_output(const SinkSpec& spec) {
   return m;
 }
 
-void Channel::build_video_output() {
-  const std::string size =
-      ",width=" + std::to_string(settings_.width) + ",height=" + std::to_string(settings_.height);
-  const std::string rate = ",framerate=" + std::to_string(settings_.framerate) + "/1";
-  // The idle slide: never a black or frozen screen when nothing plays.
+namespace {
+
+// The idle slide: never a black or frozen screen when nothing plays. The elements in
+// order, from the test source to the clock over it.
+std::vector<gst::ElementPtr> idle_chain(const ChannelSettings& settings, const std::string& caps) {
   auto idle = gst::make_element("videotestsrc");
   g_object_set(idle.get(), "is-live", TRUE, nullptr);
   gst_util_set_object_arg(G_OBJECT(idle.get()), "pattern", "solid-color");
   g_object_set(idle.get(), "foreground-color", 0xff0d3b66u, nullptr);  // deep blue
   // I420 throughout: the compositor blends it natively and skips the slide beneath a
   // full-screen item; nothing is converted unless the sink wants another format.
-  auto idle_caps =
-      make_caps(("video/x-raw,format=I420,pixel-aspect-ratio=1/1" + size + rate).c_str());
+  auto idle_caps = make_caps(caps.c_str());
   std::vector<gst::ElementPtr> chain;
   chain.push_back(std::move(idle));
   chain.push_back(std::move(idle_caps));
-  if (settings_.idle_slide) {
-    const auto size = image_size(*settings_.idle_slide);
+  if (settings.idle_slide) {
+    const auto size = image_size(*settings.idle_slide);
     if (!size || !showable(*size)) {
-      log::warning("player", settings_.name + ": idle_slide " + settings_.idle_slide->string() +
+      log::warning("player", settings.name + ": idle_slide " + settings.idle_slide->string() +
                                  " is not a readable image of at most " +
                                  std::to_string(kMaxImageSide) +
                                  " pixels a side; the idle slide shows the box's name instead");
     } else {
       const ImageSize img = *size;
       // Scaled into the screen with its aspect kept, centred.
-      const double scale = std::min(static_cast<double>(settings_.width) / img.width,
-                                    static_cast<double>(settings_.height) / img.height);
+      const double scale = std::min(static_cast<double>(settings.width) / img.width,
+                                    static_cast<double>(settings.height) / img.height);
       const int w = std::max(1, static_cast<int>(img.width * scale));
       const int h = std::max(1, static_cast<int>(img.height * scale));
       auto overlay = gst::make_element("gdkpixbufoverlay");
-      g_object_set(overlay.get(), "location", settings_.idle_slide->c_str(), "overlay-width", w,
-                   "overlay-height", h, "offset-x", (settings_.width - w) / 2, "offset-y",
-                   (settings_.height - h) / 2, nullptr);
+      g_object_set(overlay.get(), "location", settings.idle_slide->c_str(), "overlay-width", w,
+                   "overlay-height", h, "offset-x", (settings.width - w) / 2, "offset-y",
+                   (settings.height - h) / 2, nullptr);
       chain.push_back(std::move(overlay));
     }
   }
   auto clock = gst::make_element("clockoverlay");
-  g_object_set(clock.get(), "text", settings_.idle_text.c_str(), "time-format",
+  g_object_set(clock.get(), "text", settings.idle_text.c_str(), "time-format",
                "\n%H:%M:%S\n%d/%m/%Y", "shaded-background", TRUE, "font-desc",
-               (settings_.font + " Bold 20").c_str(), nullptr);
+               (settings.font + " Bold 20").c_str(), nullptr);
   gst_util_set_object_arg(G_OBJECT(clock.get()), "halignment", "center");
   gst_util_set_object_arg(G_OBJECT(clock.get()), "valignment", "center");
   gst_util_set_object_arg(G_OBJECT(clock.get()), "line-alignment", "center");
   chain.push_back(std::move(clock));
+  return chain;
+}
+
+// The compositor is live: when the idle slide's first frame is late (a loaded box, a
+// large idle image to scale), it times out and sends frames of its bare background, a
+// white flash on the screen. Frames that end before the slide's first one are dropped,
+// so the first frame shown is the slide.
+void show_nothing_before_the_slide(GstElement* idle_last, GstElement* mixer) {
+  auto idle_from = std::make_shared<std::atomic<gint64>>(-1);  // its first running time
+  using Shared = std::shared_ptr<std::atomic<gint64>>;
+  gst::PadPtr idle_src(gst_element_get_static_pad(idle_last, "src"));
+  gst_pad_add_probe(
+      idle_src.get(), GST_PAD_PROBE_TYPE_BUFFER,
+      [](GstPad*, GstPadProbeInfo* info, gpointer data) -> GstPadProbeReturn {
+        GstBuffer* buf = GST_PAD_PROBE_INFO_BUFFER(info);
+        if (!GST_BUFFER_PTS_IS_VALID(buf)) return GST_PAD_PROBE_OK;
+        (*static_cast<Shared*>(data))->store(static_cast<gint64>(GST_BUFFER_PTS(buf)));
+        return GST_PAD_PROBE_REMOVE;
+      },
+      new Shared(idle_from), [](gpointer p) { delete static_cast<Shared*>(p); });
+  gst::PadPtr mixer_src(gst_element_get_static_pad(mixer, "src"));
+  gst_pad_add_probe(
+      mixer_src.get(), GST_PAD_PROBE_TYPE_BUFFER,
+      [](GstPad*, GstPadProbeInfo* info, gpointer data) -> GstPadProbeReturn {
+        const gint64 from = (*static_cast<Shared*>(data))->load();
+        GstBuffer* buf = GST_PAD_PROBE_INFO_BUFFER(info);
+        if (from < 0) return GST_PAD_PROBE_DROP;
+        if (GST_BUFFER_PTS_IS_VALID(buf) && GST_BUFFER_DURATION_IS_VALID(buf) &&
+            static_cast<gint64>(GST_BUFFER_PTS(buf) + GST_BUFFER_DURATION(buf)) <= from) {
+          return GST_PAD_PROBE_DROP;
+        }
+        return GST_PAD_PROBE_REMOVE;
+      },
+      new Shared(idle_from), [](gpointer p) { delete static_cast<Shared*>(p); });
+}
+
+// The ticker scrolls with the frames' running time, from the right edge leftwards.
+void scroll_ticker(GstElement* ticker, int width, std::shared_ptr<std::atomic<gint64>> since) {
+  struct TickerCtx {
+    int width;
+    std::shared_ptr<std::atomic<gint64>> since;
+  };
+  gst::PadPtr ticker_sink(gst_element_get_static_pad(ticker, "video_sink"));
+  gst_pad_add_probe(
+      ticker_sink.get(), GST_PAD_PROBE_TYPE_BUFFER,
+      [](GstPad* pad, GstPadProbeInfo* info, gpointer data) -> GstPadProbeReturn {
+        auto* ctx = static_cast<TickerCtx*>(data);
+        GstBuffer* buf = GST_PAD_PROBE_INFO_BUFFER(info);
+        if (!GST_BUFFER_PTS_IS_VALID(buf)) return GST_PAD_PROBE_OK;
+        const auto pts = static_cast<gint64>(GST_BUFFER_PTS(buf));
+        gint64 since = ctx->since->load();
+        if (since < 0) {  // a new text: it enters from the right edge now
+          ctx->since->store(pts);
+          since = pts;
+        }
+        gst::ElementPtr overlay(gst_pad_get_parent_element(pad));
+        gint text_width = 0;
+        g_object_get(overlay.get(), "text-width", &text_width, nullptr);
+        const gint64 travelled =
+            (pts - since) / GST_MSECOND * ctx->width * kTickerPerMille / 1000 / 1000;
+        const gint64 lap = ctx->width + std::max(text_width, 1);
+        g_object_set(overlay.get(), "deltax", static_cast<gint>(ctx->width - travelled % lap),
+                     nullptr);
+        return GST_PAD_PROBE_OK;
+      },
+      new TickerCtx{width, std::move(since)},
+      [](gpointer p) { delete static_cast<TickerCtx*>(p); });
+}
+
+}  // namespace
+
+void Channel::build_video_output() {
+  const std::string size =
+      ",width=" + std::to_string(settings_.width) + ",height=" + std::to_string(settings_.height);
+  const std::string rate = ",framerate=" + std::to_string(settings_.framerate) + "/1";
+  const std::string caps = "video/x-raw,format=I420,pixel-aspect-ratio=1/1" + size + rate;
+  std::vector<gst::ElementPtr> chain = idle_chain(settings_, caps);
   auto mixer = gst::make_element("compositor");
-  auto out_caps =
-      make_caps(("video/x-raw,format=I420,pixel-aspect-ratio=1/1" + size + rate).c_str());
+  auto out_caps = make_caps(caps.c_str());
   // The ticker: one line at the bottom, moved by ticker_probe on every frame.
   auto ticker = gst::make_element("textoverlay");
   g_object_set(ticker.get(), "text", ticker_text_.c_str(), "silent", ticker_text_.empty(),
@@ -127,66 +202,8 @@ void Channel::build_video_output() {
     pipeline_.reset();
     throw std::runtime_error("sink \"" + settings_.sink.description + "\" does not take video");
   }
-  // The compositor is live: when the idle slide's first frame is late (a loaded box, a
-  // large idle image to scale), it times out and sends frames of its bare background, a
-  // white flash on the screen. Frames that end before the slide's first one are dropped,
-  // so the first frame shown is the slide.
-  auto idle_from = std::make_shared<std::atomic<gint64>>(-1);  // its first running time
-  using Shared = std::shared_ptr<std::atomic<gint64>>;
-  gst::PadPtr idle_src(gst_element_get_static_pad(chain.back().get(), "src"));
-  gst_pad_add_probe(
-      idle_src.get(), GST_PAD_PROBE_TYPE_BUFFER,
-      [](GstPad*, GstPadProbeInfo* info, gpointer data) -> GstPadProbeReturn {
-        GstBuffer* buf = GST_PAD_PROBE_INFO_BUFFER(info);
-        if (!GST_BUFFER_PTS_IS_VALID(buf)) return GST_PAD_PROBE_OK;
-        (*static_cast<Shared*>(data))->store(static_cast<gint64>(GST_BUFFER_PTS(buf)));
-        return GST_PAD_PROBE_REMOVE;
-      },
-      new Shared(idle_from), [](gpointer p) { delete static_cast<Shared*>(p); });
-  gst::PadPtr mixer_src(gst_element_get_static_pad(mixer.get(), "src"));
-  gst_pad_add_probe(
-      mixer_src.get(), GST_PAD_PROBE_TYPE_BUFFER,
-      [](GstPad*, GstPadProbeInfo* info, gpointer data) -> GstPadProbeReturn {
-        const gint64 from = (*static_cast<Shared*>(data))->load();
-        GstBuffer* buf = GST_PAD_PROBE_INFO_BUFFER(info);
-        if (from < 0) return GST_PAD_PROBE_DROP;
-        if (GST_BUFFER_PTS_IS_VALID(buf) && GST_BUFFER_DURATION_IS_VALID(buf) &&
-            static_cast<gint64>(GST_BUFFER_PTS(buf) + GST_BUFFER_DURATION(buf)) <= from) {
-          return GST_PAD_PROBE_DROP;
-        }
-        return GST_PAD_PROBE_REMOVE;
-      },
-      new Shared(idle_from), [](gpointer p) { delete static_cast<Shared*>(p); });
-  // The ticker scrolls with the frames' running time, from the right edge leftwards.
-  struct TickerCtx {
-    int width;
-    std::shared_ptr<std::atomic<gint64>> since;
-  };
-  gst::PadPtr ticker_sink(gst_element_get_static_pad(ticker.get(), "video_sink"));
-  gst_pad_add_probe(
-      ticker_sink.get(), GST_PAD_PROBE_TYPE_BUFFER,
-      [](GstPad* pad, GstPadProbeInfo* info, gpointer data) -> GstPadProbeReturn {
-        auto* ctx = static_cast<TickerCtx*>(data);
-        GstBuffer* buf = GST_PAD_PROBE_INFO_BUFFER(info);
-        if (!GST_BUFFER_PTS_IS_VALID(buf)) return GST_PAD_PROBE_OK;
-        const auto pts = static_cast<gint64>(GST_BUFFER_PTS(buf));
-        gint64 since = ctx->since->load();
-        if (since < 0) {  // a new text: it enters from the right edge now
-          ctx->since->store(pts);
-          since = pts;
-        }
-        gst::ElementPtr overlay(gst_pad_get_parent_element(pad));
-        gint text_width = 0;
-        g_object_get(overlay.get(), "text-width", &text_width, nullptr);
-        const gint64 travelled =
-            (pts - since) / GST_MSECOND * ctx->width * kTickerPerMille / 1000 / 1000;
-        const gint64 lap = ctx->width + std::max(text_width, 1);
-        g_object_set(overlay.get(), "deltax", static_cast<gint>(ctx->width - travelled % lap),
-                     nullptr);
-        return GST_PAD_PROBE_OK;
-      },
-      new TickerCtx{settings_.width, ticker_since_},
-      [](gpointer p) { delete static_cast<TickerCtx*>(p); });
+  show_nothing_before_the_slide(chain.back().get(), mixer.get());
+  scroll_ticker(ticker.get(), settings_.width, ticker_since_);
   if (settings_.audio_sink) audio_mixer_ = build_audio_output(*settings_.audio_sink);
 }
 
