@@ -113,74 +113,65 @@ void parse_until(std::string_view part, std::string_view value, RecurrenceRule& 
 
 }  // namespace
 
-RecurrenceRule parse_rrule(std::string_view input) {
-  std::string text(input);
-  for (char& c : text) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-  if (text.starts_with("RRULE:")) text.erase(0, 6);
-  RecurrenceRule rule;
-  std::set<std::string> seen;
-  bool have_freq = false;
-  for (std::string_view part : split(text, ';')) {
-    if (part.empty()) continue;
-    const std::size_t eq = part.find('=');
-    if (eq == std::string_view::npos) fail(part, "expected NAME=VALUE");
-    const std::string name(part.substr(0, eq));
-    const std::string_view value = part.substr(eq + 1);
-    if (value.empty()) fail(part, "empty value");
-    if (!seen.insert(name).second) fail(part, name + " is given twice");
-    if (name == "FREQ") {
-      static const std::pair<const char*, Frequency> freqs[] = {
-          {"YEARLY", Frequency::yearly}, {"MONTHLY", Frequency::monthly},
-          {"WEEKLY", Frequency::weekly}, {"DAILY", Frequency::daily},
-          {"HOURLY", Frequency::hourly}, {"MINUTELY", Frequency::minutely}};
-      bool found = false;
-      for (const auto& [n, f] : freqs) {
-        if (value == n) {
-          rule.freq = f;
-          found = true;
-        }
-      }
-      if (!found) {
-        fail(part, value == "SECONDLY"
-                       ? "SECONDLY is not supported (a loudspeaker schedule needs minutes at most)"
-                       : "expected YEARLY, MONTHLY, WEEKLY, DAILY, HOURLY or MINUTELY");
-      }
-      have_freq = true;
-    } else if (name == "INTERVAL") {
-      const int v = parse_int(part, value);
-      if (v < 1) fail(part, "must be a positive integer");
-      rule.interval = static_cast<std::uint32_t>(v);
-    } else if (name == "COUNT") {
-      const int v = parse_int(part, value);
-      if (v < 1) fail(part, "must be a positive integer");
-      rule.count = static_cast<std::uint32_t>(v);
-    } else if (name == "UNTIL") {
-      parse_until(part, value, rule);
-    } else if (name == "BYSECOND") {
-      rule.by_second = parse_list(part, value, 0, 60, false);
-    } else if (name == "BYMINUTE") {
-      rule.by_minute = parse_list(part, value, 0, 59, false);
-    } else if (name == "BYHOUR") {
-      rule.by_hour = parse_list(part, value, 0, 23, false);
-    } else if (name == "BYDAY") {
-      rule.by_day = parse_byday(part, value);
-    } else if (name == "BYMONTHDAY") {
-      rule.by_month_day = parse_list(part, value, 1, 31, true);
-    } else if (name == "BYYEARDAY") {
-      rule.by_year_day = parse_list(part, value, 1, 366, true);
-    } else if (name == "BYWEEKNO") {
-      rule.by_week_no = parse_list(part, value, 1, 53, true);
-    } else if (name == "BYMONTH") {
-      rule.by_month = parse_list(part, value, 1, 12, false);
-    } else if (name == "BYSETPOS") {
-      rule.by_set_pos = parse_list(part, value, 1, 366, true);
-    } else if (name == "WKST") {
-      rule.wkst = parse_weekday(part, value);
-    } else {
-      fail(part, "unknown rule part " + name);
-    }
+namespace {
+
+Frequency parse_freq(std::string_view part, std::string_view value) {
+  static const std::pair<const char*, Frequency> freqs[] = {
+      {"YEARLY", Frequency::yearly}, {"MONTHLY", Frequency::monthly},
+      {"WEEKLY", Frequency::weekly}, {"DAILY", Frequency::daily},
+      {"HOURLY", Frequency::hourly}, {"MINUTELY", Frequency::minutely}};
+  for (const auto& [n, f] : freqs) {
+    if (value == n) return f;
   }
-  if (!have_freq) throw std::invalid_argument("FREQ is required (e.g. FREQ=DAILY)");
+  fail(part, value == "SECONDLY"
+                 ? "SECONDLY is not supported (a loudspeaker schedule needs minutes at most)"
+                 : "expected YEARLY, MONTHLY, WEEKLY, DAILY, HOURLY or MINUTELY");
+}
+
+std::uint32_t parse_positive(std::string_view part, std::string_view value) {
+  const int v = parse_int(part, value);
+  if (v < 1) fail(part, "must be a positive integer");
+  return static_cast<std::uint32_t>(v);
+}
+
+// One NAME=VALUE part into the rule.
+void read_part(RecurrenceRule& rule, const std::string& name, std::string_view part,
+               std::string_view value) {
+  if (name == "FREQ") {
+    rule.freq = parse_freq(part, value);
+  } else if (name == "INTERVAL") {
+    rule.interval = parse_positive(part, value);
+  } else if (name == "COUNT") {
+    rule.count = parse_positive(part, value);
+  } else if (name == "UNTIL") {
+    parse_until(part, value, rule);
+  } else if (name == "BYSECOND") {
+    rule.by_second = parse_list(part, value, 0, 60, false);
+  } else if (name == "BYMINUTE") {
+    rule.by_minute = parse_list(part, value, 0, 59, false);
+  } else if (name == "BYHOUR") {
+    rule.by_hour = parse_list(part, value, 0, 23, false);
+  } else if (name == "BYDAY") {
+    rule.by_day = parse_byday(part, value);
+  } else if (name == "BYMONTHDAY") {
+    rule.by_month_day = parse_list(part, value, 1, 31, true);
+  } else if (name == "BYYEARDAY") {
+    rule.by_year_day = parse_list(part, value, 1, 366, true);
+  } else if (name == "BYWEEKNO") {
+    rule.by_week_no = parse_list(part, value, 1, 53, true);
+  } else if (name == "BYMONTH") {
+    rule.by_month = parse_list(part, value, 1, 12, false);
+  } else if (name == "BYSETPOS") {
+    rule.by_set_pos = parse_list(part, value, 1, 366, true);
+  } else if (name == "WKST") {
+    rule.wkst = parse_weekday(part, value);
+  } else {
+    fail(part, "unknown rule part " + name);
+  }
+}
+
+// The combinations RFC 5545 3.3.10 rules out.
+void check_combinations(const RecurrenceRule& rule) {
   if (rule.count && (rule.until_local || rule.until_utc)) {
     throw std::invalid_argument("COUNT and UNTIL must not both be given (RFC 5545 3.3.10)");
   }
@@ -209,6 +200,28 @@ RecurrenceRule parse_rrule(std::string_view input) {
       rule.by_year_day.empty() && rule.by_week_no.empty() && rule.by_month.empty()) {
     throw std::invalid_argument("BYSETPOS: needs another BYxxx rule part to select from");
   }
+}
+
+}  // namespace
+
+RecurrenceRule parse_rrule(std::string_view input) {
+  std::string text(input);
+  for (char& c : text) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  if (text.starts_with("RRULE:")) text.erase(0, 6);
+  RecurrenceRule rule;
+  std::set<std::string> seen;
+  for (std::string_view part : split(text, ';')) {
+    if (part.empty()) continue;
+    const std::size_t eq = part.find('=');
+    if (eq == std::string_view::npos) fail(part, "expected NAME=VALUE");
+    const std::string name(part.substr(0, eq));
+    const std::string_view value = part.substr(eq + 1);
+    if (value.empty()) fail(part, "empty value");
+    if (!seen.insert(name).second) fail(part, name + " is given twice");
+    read_part(rule, name, part, value);
+  }
+  if (!seen.count("FREQ")) throw std::invalid_argument("FREQ is required (e.g. FREQ=DAILY)");
+  check_combinations(rule);
   return rule;
 }
 
