@@ -474,6 +474,67 @@ void read_playlists(ConfigReader& top, Config& c, std::vector<ConfigProblem>& pr
   }
 }
 
+// What a [[schedule]] airs: exactly one of playlist (defined in this file), media, file
+// (relative to the config) or stream (http/https).
+void read_schedule_content(ConfigReader& r, const Config& c, const std::string& path,
+                           ScheduleConfig& s) {
+  int kinds = 0;
+  for (const char* kind : {"playlist", "media", "file", "stream"}) {
+    if (auto v = r.string(kind)) {
+      ++kinds;
+      s.content_kind = kind;
+      s.content = *v;
+    }
+  }
+  if (kinds != 1) {
+    r.problem(r.line(), path + " needs exactly one of playlist, media, file or stream");
+  } else if (s.content_kind == "playlist") {
+    bool found = false;
+    for (const auto& p : c.playlists) found = found || p.id == s.content;
+    if (!found) {
+      r.problem(r.line_of("playlist"), path + ".playlist \"" + s.content +
+                                           "\" is not defined by a [[playlist]] in this file");
+    }
+  } else if (s.content_kind == "file") {
+    s.content = resolve(c.file.parent_path(), s.content).string();
+  } else if (s.content_kind == "stream" && !s.content.starts_with("http://") &&
+             !s.content.starts_with("https://")) {
+    r.problem(r.line_of("stream"), path + ".stream must be an http:// or https:// URL");
+  }
+}
+
+// When it airs: start, rrule, until, exdate and rdate, each checked by the parser the
+// planner uses, the value kept as written.
+void read_schedule_times(ConfigReader& r, const std::string& path, ScheduleConfig& s) {
+  auto checked = [&](const char* key, const std::string& value, auto parse) {
+    try {
+      parse(value);
+      return true;
+    } catch (const std::invalid_argument& e) {
+      r.problem(r.line_of(key), path + "." + key + ": " + e.what());
+      return false;
+    }
+  };
+  if (auto v = r.string("start", true)) {
+    if (checked("start", *v, scheduler::parse_local_datetime)) s.start = *v;
+  }
+  if (auto v = r.string("rrule")) {
+    if (checked("rrule", *v, scheduler::parse_rrule)) s.rrule = *v;
+  }
+  if (auto v = r.string("until")) {
+    if (checked("until", *v, scheduler::parse_date)) s.until = *v;
+  }
+  for (const char* key : {"exdate", "rdate"}) {
+    if (auto list = r.strings(key)) {
+      for (const auto& t : *list) {
+        if (checked(key, t, scheduler::parse_local_datetime)) {
+          (std::string(key) == "exdate" ? s.exdates : s.rdates).push_back(t);
+        }
+      }
+    }
+  }
+}
+
 void read_schedules(ConfigReader& top, Config& c, std::vector<ConfigProblem>& problems) {
   const toml::array* arr = top.array("schedule");
   if (!arr) return;
@@ -501,65 +562,8 @@ void read_schedules(ConfigReader& top, Config& c, std::vector<ConfigProblem>& pr
                                           "\" is not a configured channel ([channels." + s.channel +
                                           "] is missing)");
     }
-    int kinds = 0;
-    for (const char* kind : {"playlist", "media", "file", "stream"}) {
-      if (auto v = r.string(kind)) {
-        ++kinds;
-        s.content_kind = kind;
-        s.content = *v;
-      }
-    }
-    if (kinds != 1) {
-      r.problem(r.line(), path + " needs exactly one of playlist, media, file or stream");
-    } else if (s.content_kind == "playlist") {
-      bool found = false;
-      for (const auto& p : c.playlists) found = found || p.id == s.content;
-      if (!found) {
-        r.problem(r.line_of("playlist"), path + ".playlist \"" + s.content +
-                                             "\" is not defined by a [[playlist]] in this file");
-      }
-    } else if (s.content_kind == "file") {
-      s.content = resolve(c.file.parent_path(), s.content).string();
-    } else if (s.content_kind == "stream" && !s.content.starts_with("http://") &&
-               !s.content.starts_with("https://")) {
-      r.problem(r.line_of("stream"), path + ".stream must be an http:// or https:// URL");
-    }
-    if (auto v = r.string("start", true)) {
-      try {
-        scheduler::parse_local_datetime(*v);
-        s.start = *v;
-      } catch (const std::invalid_argument& e) {
-        r.problem(r.line_of("start"), path + ".start: " + e.what());
-      }
-    }
-    if (auto v = r.string("rrule")) {
-      try {
-        scheduler::parse_rrule(*v);
-        s.rrule = *v;
-      } catch (const std::invalid_argument& e) {
-        r.problem(r.line_of("rrule"), path + ".rrule: " + e.what());
-      }
-    }
-    if (auto v = r.string("until")) {
-      try {
-        scheduler::parse_date(*v);
-        s.until = *v;
-      } catch (const std::invalid_argument& e) {
-        r.problem(r.line_of("until"), path + ".until: " + e.what());
-      }
-    }
-    for (const char* key : {"exdate", "rdate"}) {
-      if (auto list = r.strings(key)) {
-        for (const auto& t : *list) {
-          try {
-            scheduler::parse_local_datetime(t);
-            (std::string(key) == "exdate" ? s.exdates : s.rdates).push_back(t);
-          } catch (const std::invalid_argument& e) {
-            r.problem(r.line_of(key), path + "." + key + ": " + e.what());
-          }
-        }
-      }
-    }
+    read_schedule_content(r, c, path, s);
+    read_schedule_times(r, path, s);
     if (auto v = r.integer("priority", 0, 100)) s.priority = static_cast<int>(*v);
     s.max_duration = r.duration("max_duration");
     s.skip_holidays = r.boolean("skip_holidays").value_or(false);
