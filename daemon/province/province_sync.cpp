@@ -365,51 +365,11 @@ void ProvinceSync::start_download(const sync::ManifestMedia& m) {
   }
   req.on_headers = [weak, part](unsigned status, const std::map<std::string, std::string>& h) {
     const auto d = weak.lock();
-    if (!d) return false;
-    if (status == 206) {
-      const auto cr = h.count("content-range") ? h.at("content-range") : "";
-      if (cr.rfind("bytes " + std::to_string(d->have) + "-", 0) != 0) {
-        d->ok = false;
-        d->error = "the server answered a different range (" + cr + ")";
-        return false;
-      }
-      d->sha = std::make_unique<Sha256>();
-      d->sha->update_file(part);  // the bytes kept from before the cut
-      d->out.open(part, std::ios::binary | std::ios::app);
-    } else if (status == 200) {
-      d->have = 0;  // the server ignored the range: the whole file comes again
-      d->resumed_at = 0;
-      d->sha = std::make_unique<Sha256>();
-      d->out.open(part, std::ios::binary | std::ios::trunc);
-    } else {
-      d->ok = false;
-      d->error = "answered HTTP " + std::to_string(status);
-      return false;
-    }
-    if (!d->out) {
-      d->ok = false;
-      d->error = "cannot write " + part.string();
-      return false;
-    }
-    return true;
+    return d && d->begin(status, h, part);
   };
   req.sink = [this, weak](std::string_view piece) {
     const auto d = weak.lock();
-    if (!d) return false;
-    if (d->have + static_cast<std::int64_t>(piece.size()) > d->size) {
-      d->ok = false;
-      d->error =
-          "the server sends more than the manifest's size of " + std::to_string(d->size) + " bytes";
-      return false;
-    }
-    d->out.write(piece.data(), static_cast<std::streamsize>(piece.size()));
-    d->sha->update(piece);
-    if (!d->out) {
-      d->ok = false;
-      d->error = "writing failed (disk full?)";
-      return false;
-    }
-    d->have += static_cast<std::int64_t>(piece.size());
+    if (!d || !d->take(piece)) return false;
     downloaded_bytes_ += static_cast<std::int64_t>(piece.size());
     return true;
   };
@@ -422,6 +382,41 @@ void ProvinceSync::start_download(const sync::ManifestMedia& m) {
   } catch (const std::exception& e) {
     downloads_failed(e.what());
   }
+}
+
+bool ProvinceSync::Download::begin(unsigned status,
+                                   const std::map<std::string, std::string>& headers,
+                                   const fs::path& part) {
+  if (status == 206) {
+    const auto range = headers.count("content-range") ? headers.at("content-range") : "";
+    if (range.rfind("bytes " + std::to_string(have) + "-", 0) != 0) {
+      return fail("the server answered a different range (" + range + ")");
+    }
+    sha = std::make_unique<Sha256>();
+    sha->update_file(part);  // the bytes kept from before the cut
+    out.open(part, std::ios::binary | std::ios::app);
+  } else if (status == 200) {
+    have = 0;  // the server ignored the range: the whole file comes again
+    resumed_at = 0;
+    sha = std::make_unique<Sha256>();
+    out.open(part, std::ios::binary | std::ios::trunc);
+  } else {
+    return fail("answered HTTP " + std::to_string(status));
+  }
+  if (!out) return fail("cannot write " + part.string());
+  return true;
+}
+
+bool ProvinceSync::Download::take(std::string_view piece) {
+  if (have + static_cast<std::int64_t>(piece.size()) > size) {
+    return fail("the server sends more than the manifest's size of " + std::to_string(size) +
+                " bytes");
+  }
+  out.write(piece.data(), static_cast<std::streamsize>(piece.size()));
+  sha->update(piece);
+  if (!out) return fail("writing failed (disk full?)");
+  have += static_cast<std::int64_t>(piece.size());
+  return true;
 }
 
 void ProvinceSync::downloads_failed(const std::string& what) {

@@ -60,6 +60,17 @@ class ProvinceSync {
     std::shared_ptr<sync::HttpCall> call;
     bool ok = true;
     std::string error;
+    // The answer's head: 206 continues `part` (its range must start where the file
+    // ends), 200 starts it again; false (with `error`) stops the call.
+    bool begin(unsigned status, const std::map<std::string, std::string>& headers,
+               const std::filesystem::path& part);
+    // A piece of the body: appended and hashed; false (with `error`) stops the call.
+    bool take(std::string_view piece);
+    bool fail(std::string why) {
+      ok = false;
+      error = std::move(why);
+      return false;
+    }
   };
 
   void load_applied();
