@@ -100,6 +100,63 @@ Options parse(int argc, char** argv) {
   return o;
 }
 
+// One synthetic play: the i-th row of the fill, drawn from `rng` (in the same order
+// every run, so a seed gives the same database).
+struct Play {
+  store::AirtimeRow row;
+  airtime::RowStatus status;
+  double aired = 0;
+  scheduler::Instant planned, start, end;
+};
+
+Play draw_play(long i, const Options& o, std::mt19937_64& rng, const scheduler::Zone& zone,
+               scheduler::Instant t0, double step_s) {
+  static const char* const channels[] = {"loudspeaker", "kiosk", "loudspeaker-2", "kiosk-2"};
+  const auto& topics = store::default_topics();
+  const int ch = static_cast<int>(i % o.channels);
+  const long slot = i / o.channels;
+  const auto planned =
+      t0 + std::chrono::milliseconds(static_cast<std::int64_t>(slot * step_s * 1000.0));
+  const double planned_len = std::min(step_s * 0.8, 60.0 + static_cast<double>(rng() % 540));
+  const std::uint64_t dice = rng() % 100;
+  using airtime::RowStatus;
+  RowStatus status = RowStatus::completed;
+  double aired = planned_len;
+  if (dice < 4) {
+    status = RowStatus::preempted;
+    aired = planned_len * static_cast<double>(rng() % 90) / 100.0;
+  } else if (dice < 7) {
+    status = RowStatus::missed;
+    aired = 0;
+  } else if (dice < 9) {
+    status = RowStatus::failed;
+    aired = 0;
+  } else if (dice < 10) {
+    status = RowStatus::interrupted;
+    aired = planned_len / 2;
+  }
+  const auto late = std::chrono::milliseconds(rng() % 3);
+  const auto start = planned + late;
+  const auto end = start + std::chrono::milliseconds(static_cast<std::int64_t>(aired * 1000.0));
+
+  store::AirtimeRow r;
+  r.box_id = "bp-dong-xoai-tan-phu";
+  r.channel = channels[ch % 4];
+  const auto& topic = topics[rng() % topics.size()];
+  r.topic = rng() % 20 == 0 ? "" : topic.first;
+  r.media_id = "cchc-" + r.topic + "-" + std::to_string(rng() % 50);
+  r.title = "Thông tin cải cách hành chính: " + topic.second;
+  r.playlist_id = "ban-tin-sang";
+  r.schedule_id = "sang-hang-ngay";
+  r.source = airtime::RowSource::schedule;
+  r.planned_start = zone.format_iso(planned);
+  r.clock_synced = rng() % 50 != 0;
+  r.planned_s = planned_len;
+  r.planned_ms =
+      std::chrono::duration_cast<std::chrono::milliseconds>(planned.time_since_epoch()).count();
+  return Play{std::move(r), status, aired, planned, start, end};
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -116,60 +173,19 @@ int main(int argc, char** argv) {
   }
 
   std::mt19937_64 rng(o.seed);
-  const auto& topics = store::default_topics();
   const scheduler::Instant t0 =
       zone.to_instant(scheduler::LocalSeconds(scheduler::parse_date(o.from)));
   const double span_s = o.years * 365.0 * 86400.0;
   const long per_channel = std::max(1L, o.rows / o.channels);
   const double step_s = span_s / static_cast<double>(per_channel);
-  const char* channels[] = {"loudspeaker", "kiosk", "loudspeaker-2", "kiosk-2"};
 
   const long long bytes_before = write_bytes();
   const auto started = std::chrono::steady_clock::now();
   std::optional<store::sqlite::Transaction> tx;
   long in_tx = 0;
   for (long i = 0; i < o.rows; ++i) {
-    const int ch = static_cast<int>(i % o.channels);
-    const long slot = i / o.channels;
-    const auto planned =
-        t0 + std::chrono::milliseconds(static_cast<std::int64_t>(slot * step_s * 1000.0));
-    const double planned_len = std::min(step_s * 0.8, 60.0 + static_cast<double>(rng() % 540));
-    const std::uint64_t dice = rng() % 100;
+    auto [r, status, aired, planned, start, end] = draw_play(i, o, rng, zone, t0, step_s);
     using airtime::RowStatus;
-    RowStatus status = RowStatus::completed;
-    double aired = planned_len;
-    if (dice < 4) {
-      status = RowStatus::preempted;
-      aired = planned_len * static_cast<double>(rng() % 90) / 100.0;
-    } else if (dice < 7) {
-      status = RowStatus::missed;
-      aired = 0;
-    } else if (dice < 9) {
-      status = RowStatus::failed;
-      aired = 0;
-    } else if (dice < 10) {
-      status = RowStatus::interrupted;
-      aired = planned_len / 2;
-    }
-    const auto late = std::chrono::milliseconds(rng() % 3);
-    const auto start = planned + late;
-    const auto end = start + std::chrono::milliseconds(static_cast<std::int64_t>(aired * 1000.0));
-
-    store::AirtimeRow r;
-    r.box_id = "bp-dong-xoai-tan-phu";
-    r.channel = channels[ch % 4];
-    const auto& topic = topics[rng() % topics.size()];
-    r.topic = rng() % 20 == 0 ? "" : topic.first;
-    r.media_id = "cchc-" + r.topic + "-" + std::to_string(rng() % 50);
-    r.title = "Thông tin cải cách hành chính: " + topic.second;
-    r.playlist_id = "ban-tin-sang";
-    r.schedule_id = "sang-hang-ngay";
-    r.source = airtime::RowSource::schedule;
-    r.planned_start = zone.format_iso(planned);
-    r.clock_synced = rng() % 50 != 0;
-    r.planned_s = planned_len;
-    r.planned_ms =
-        std::chrono::duration_cast<std::chrono::milliseconds>(planned.time_since_epoch()).count();
     const auto start_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
                               (status == RowStatus::missed ? planned : start).time_since_epoch())
                               .count();
