@@ -347,19 +347,8 @@ void read_sync(ConfigReader& r, Config& c) {
   c.sync = s;
 }
 
-void read_api(ConfigReader& r, Config& c, std::vector<ConfigProblem>& problems) {
-  ApiConfig a;
-  if (auto listen = r.strings("listen")) {
-    static const std::regex addr(R"(^(\[[0-9a-fA-F:]+\]|[0-9.]+|localhost):([0-9]{1,5})$)");
-    for (const auto& l : *listen) {
-      std::smatch m;
-      if (!std::regex_match(l, m, addr) || std::stoi(m[2]) == 0 || std::stoi(m[2]) > 65535) {
-        r.problem(r.line_of("listen"),
-                  "api.listen: \"" + l + "\" is not an address; write \"127.0.0.1:8080\"");
-      }
-    }
-    a.listen = *listen;
-  }
+// api.tls_cert and api.tls_key: both or neither, readable, and the key the certificate's.
+void read_tls(ConfigReader& r, const Config& c, ApiConfig& a) {
   int given = 0, readable = 0;
   for (auto [key, field] : {std::pair{"tls_cert", &a.tls_cert}, std::pair{"tls_key", &a.tls_key}}) {
     if (auto v = r.string(key)) {
@@ -383,7 +372,9 @@ void read_api(ConfigReader& r, Config& c, std::vector<ConfigProblem>& problems) 
       r.problem(r.line_of(why.starts_with("api.tls_cert") ? "tls_cert" : "tls_key"), why);
     }
   }
-  if (auto v = read_size(r, "max_upload", "api.max_upload")) a.max_upload = *v;
+}
+
+void read_tokens(ConfigReader& r, ApiConfig& a, std::vector<ConfigProblem>& problems) {
   if (const toml::array* tokens = r.array("tokens")) {
     for (std::size_t i = 0; i < tokens->size(); ++i) {
       const toml::node& n = *tokens->get(i);
@@ -407,6 +398,9 @@ void read_api(ConfigReader& r, Config& c, std::vector<ConfigProblem>& problems) 
       a.tokens.push_back(tok);
     }
   }
+}
+
+void read_users(ConfigReader& r, ApiConfig& a, std::vector<ConfigProblem>& problems) {
   if (const toml::array* users = r.array("users")) {
     for (std::size_t i = 0; i < users->size(); ++i) {
       const toml::node& n = *users->get(i);
@@ -430,6 +424,25 @@ void read_api(ConfigReader& r, Config& c, std::vector<ConfigProblem>& problems) 
       a.users.push_back(user);
     }
   }
+}
+
+void read_api(ConfigReader& r, Config& c, std::vector<ConfigProblem>& problems) {
+  ApiConfig a;
+  if (auto listen = r.strings("listen")) {
+    static const std::regex addr(R"(^(\[[0-9a-fA-F:]+\]|[0-9.]+|localhost):([0-9]{1,5})$)");
+    for (const auto& l : *listen) {
+      std::smatch m;
+      if (!std::regex_match(l, m, addr) || std::stoi(m[2]) == 0 || std::stoi(m[2]) > 65535) {
+        r.problem(r.line_of("listen"),
+                  "api.listen: \"" + l + "\" is not an address; write \"127.0.0.1:8080\"");
+      }
+    }
+    a.listen = *listen;
+  }
+  read_tls(r, c, a);
+  if (auto v = read_size(r, "max_upload", "api.max_upload")) a.max_upload = *v;
+  read_tokens(r, a, problems);
+  read_users(r, a, problems);
   r.finish();
   c.api = a;
 }
