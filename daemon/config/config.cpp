@@ -588,6 +588,26 @@ void read_schedules(ConfigReader& top, Config& c, std::vector<ConfigProblem>& pr
   }
 }
 
+// [tts]: the speech command (an argv with {out}, never a shell line), voice, timeout.
+void read_tts(ConfigReader& r, Config& c) {
+  if (auto v = r.strings("command")) {
+    const bool has_out = std::any_of(v->begin(), v->end(), [](const std::string& a) {
+      return a.find("{out}") != std::string::npos;
+    });
+    if (v->empty() || (*v)[0].empty() || !has_out) {
+      r.problem(r.line_of("command"),
+                "tts.command must be an argv array with {out} (the WAV it writes) and "
+                "{text}, e.g. [\"espeak-ng\", \"-v\", \"{voice}\", \"-w\", \"{out}\", "
+                "\"{text}\"] (never run through a shell)");
+    } else {
+      c.tts.command = *v;
+    }
+  }
+  if (auto v = r.string("voice")) c.tts.voice = *v;
+  if (auto v = r.duration("timeout")) c.tts.timeout = *v;
+  r.finish();
+}
+
 }  // namespace
 
 ConfigResult parse_config(std::string_view text, const std::filesystem::path& file) {
@@ -632,22 +652,7 @@ ConfigResult parse_config(std::string_view text, const std::filesystem::path& fi
   }
   if (const toml::table* tts = top.table("tts")) {
     ConfigReader r(*tts, "tts", problems, file);
-    if (auto v = r.strings("command")) {
-      const bool has_out = std::any_of(v->begin(), v->end(), [](const std::string& a) {
-        return a.find("{out}") != std::string::npos;
-      });
-      if (v->empty() || (*v)[0].empty() || !has_out) {
-        r.problem(r.line_of("command"),
-                  "tts.command must be an argv array with {out} (the WAV it writes) and "
-                  "{text}, e.g. [\"espeak-ng\", \"-v\", \"{voice}\", \"-w\", \"{out}\", "
-                  "\"{text}\"] (never run through a shell)");
-      } else {
-        c.tts.command = *v;
-      }
-    }
-    if (auto v = r.string("voice")) c.tts.voice = *v;
-    if (auto v = r.duration("timeout")) c.tts.timeout = *v;
-    r.finish();
+    read_tts(r, c);
   }
   if (const toml::table* defaults = top.table("schedule_defaults")) {
     ConfigReader r(*defaults, "schedule_defaults", problems, file);
