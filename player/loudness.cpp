@@ -20,6 +20,49 @@ struct StateFree {
 
 }  // namespace
 
+namespace {
+
+using State = std::unique_ptr<ebur128_state, StateFree>;
+
+// One decoded sample into the meter, made at the first from its channels and rate.
+void feed(State& state, unsigned& channels, GstSample* sample) {
+  if (!state) {
+    const GstStructure* s = gst_caps_get_structure(gst_sample_get_caps(sample), 0);
+    int ch = 0, rate = 0;
+    gst_structure_get_int(s, "channels", &ch);
+    gst_structure_get_int(s, "rate", &rate);
+    if (ch > 0 && rate > 0) {
+      channels = static_cast<unsigned>(ch);
+      state.reset(ebur128_init(channels, static_cast<unsigned long>(rate),
+                               EBUR128_MODE_I | EBUR128_MODE_SAMPLE_PEAK));
+    }
+  }
+  GstBuffer* buf = gst_sample_get_buffer(sample);
+  GstMapInfo map;
+  if (state && buf && gst_buffer_map(buf, &map, GST_MAP_READ)) {
+    ebur128_add_frames_float(state.get(), reinterpret_cast<const float*>(map.data),
+                             map.size / sizeof(float) / channels);
+    gst_buffer_unmap(buf, &map);
+  }
+}
+
+// Integrated loudness and the highest sample peak (-150 for silence).
+Loudness loudness_of(ebur128_state* state, unsigned channels) {
+  Loudness l;
+  double global = -HUGE_VAL;
+  if (ebur128_loudness_global(state, &global) != EBUR128_SUCCESS) global = -HUGE_VAL;
+  l.lufs = std::isfinite(global) ? global : -150.0;
+  double peak = 0.0;
+  for (unsigned i = 0; i < channels; ++i) {
+    double p = 0.0;
+    if (ebur128_sample_peak(state, i, &p) == EBUR128_SUCCESS) peak = std::max(peak, p);
+  }
+  l.peak_db = peak > 0 ? 20.0 * std::log10(peak) : -150.0;
+  return l;
+}
+
+}  // namespace
+
 std::optional<Loudness> measure_loudness(const std::filesystem::path& file, std::string& error) {
   gst::ensure_initialised();
   GError* raw = nullptr;
@@ -54,29 +97,12 @@ std::optional<Loudness> measure_loudness(const std::filesystem::path& file, std:
       convert.get());
   gst_element_set_state(pipeline.get(), GST_STATE_PLAYING);
 
-  std::unique_ptr<ebur128_state, StateFree> state;
+  State state;
   unsigned channels = 0;
   for (;;) {
     GstSample* sample = gst_app_sink_try_pull_sample(GST_APP_SINK(sink.get()), 30 * GST_SECOND);
     if (!sample) break;  // end of stream, an error, or 30 s without a buffer
-    if (!state) {
-      const GstStructure* s = gst_caps_get_structure(gst_sample_get_caps(sample), 0);
-      int ch = 0, rate = 0;
-      gst_structure_get_int(s, "channels", &ch);
-      gst_structure_get_int(s, "rate", &rate);
-      if (ch > 0 && rate > 0) {
-        channels = static_cast<unsigned>(ch);
-        state.reset(ebur128_init(channels, static_cast<unsigned long>(rate),
-                                 EBUR128_MODE_I | EBUR128_MODE_SAMPLE_PEAK));
-      }
-    }
-    GstBuffer* buf = gst_sample_get_buffer(sample);
-    GstMapInfo map;
-    if (state && buf && gst_buffer_map(buf, &map, GST_MAP_READ)) {
-      ebur128_add_frames_float(state.get(), reinterpret_cast<const float*>(map.data),
-                               map.size / sizeof(float) / channels);
-      gst_buffer_unmap(buf, &map);
-    }
+    feed(state, channels, sample);
     gst_sample_unref(sample);
   }
   gst::BusPtr bus(gst_element_get_bus(pipeline.get()));
@@ -93,17 +119,7 @@ std::optional<Loudness> measure_loudness(const std::filesystem::path& file, std:
     error = "no audio decoded";
     return std::nullopt;
   }
-  Loudness l;
-  double global = -HUGE_VAL;
-  if (ebur128_loudness_global(state.get(), &global) != EBUR128_SUCCESS) global = -HUGE_VAL;
-  l.lufs = std::isfinite(global) ? global : -150.0;
-  double peak = 0.0;
-  for (unsigned i = 0; i < channels; ++i) {
-    double p = 0.0;
-    if (ebur128_sample_peak(state.get(), i, &p) == EBUR128_SUCCESS) peak = std::max(peak, p);
-  }
-  l.peak_db = peak > 0 ? 20.0 * std::log10(peak) : -150.0;
-  return l;
+  return loudness_of(state.get(), channels);
 }
 
 double loudness_gain(const Loudness& l, double target_lufs, double max_gain_db) {
