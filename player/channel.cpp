@@ -65,8 +65,7 @@ void Channel::build() {
         auto* ctx = static_cast<BusCtx*>(data);
         const auto type = GST_MESSAGE_TYPE(msg);
         if (type == GST_MESSAGE_ERROR || type == GST_MESSAGE_WARNING ||
-            type == GST_MESSAGE_ELEMENT || type == GST_MESSAGE_QOS || type == GST_MESSAGE_LATENCY ||
-            type == GST_MESSAGE_CLOCK_LOST) {
+            type == GST_MESSAGE_ELEMENT || type == GST_MESSAGE_QOS) {
           std::shared_ptr<GstMessage> m(gst_message_ref(msg), gst::MessageUnref{});
           post_to(ctx->shared, ctx->generation, [m](Channel& c, std::uint64_t gen) {
             inject_fault("bus");
@@ -86,7 +85,14 @@ void Channel::build() {
   }
   GstState state = GST_STATE_NULL;
   gst_element_get_state(pipeline_.get(), &state, nullptr, 5 * GST_SECOND);
-  query_latency();
+  GstQuery* q = gst_query_new_latency();
+  if (gst_element_query(pipeline_.get(), q)) {
+    gboolean live = FALSE;
+    GstClockTime min = 0, max = 0;
+    gst_query_parse_latency(q, &live, &min, &max);
+    latency_ = GST_CLOCK_TIME_IS_VALID(min) ? min : 0;
+  }
+  gst_query_unref(q);
   log::info("player", settings_.name + ": channel pipeline up, latency " +
                           std::to_string(static_cast<double>(latency_) / GST_MSECOND).substr(0, 5) +
                           " ms");
@@ -305,17 +311,6 @@ void Channel::on_content_end(std::uint64_t token, GstClockTime local) {
   if (token == last_token_) attach_waiting(rt);
 }
 
-void Channel::query_latency() {
-  GstQuery* q = gst_query_new_latency();
-  if (gst_element_query(pipeline_.get(), q)) {
-    gboolean live = FALSE;
-    GstClockTime min = 0, max = 0;
-    gst_query_parse_latency(q, &live, &min, &max);
-    latency_ = GST_CLOCK_TIME_IS_VALID(min) ? min : 0;
-  }
-  gst_query_unref(q);
-}
-
 void Channel::on_branch_error(Branch& b, const std::string& error) {
   const std::uint64_t token = b.token;
   const bool was_last = token == last_token_;
@@ -380,29 +375,6 @@ void Channel::on_message(GstMessage* msg) {
     }
     case GST_MESSAGE_WARNING:
       log::warning("player", settings_.name + ": " + element_path(src) + ": " + message_text(msg));
-      return;
-    case GST_MESSAGE_LATENCY: {
-      // An element's latency changed (a branch came or went): the pipeline agrees on a
-      // new one, and the times this channel computes follow it.
-      gst_bin_recalculate_latency(GST_BIN(pipeline_.get()));
-      const GstClockTime before = latency_;
-      query_latency();
-      if (latency_ != before) {
-        log::notice("player",
-                    settings_.name + ": latency now " +
-                        std::to_string(static_cast<double>(latency_) / GST_MSECOND).substr(0, 5) +
-                        " ms (was " +
-                        std::to_string(static_cast<double>(before) / GST_MSECOND).substr(0, 5) +
-                        " ms)");
-      }
-      return;
-    }
-    case GST_MESSAGE_CLOCK_LOST:
-      // The pipeline runs on the channel's own clock (never a device's), so this should
-      // not come; if it does, the usual cure: pause and play again to take a clock.
-      log::warning("player", settings_.name + ": clock lost; taking it again");
-      gst_element_set_state(pipeline_.get(), GST_STATE_PAUSED);
-      gst_element_set_state(pipeline_.get(), GST_STATE_PLAYING);
       return;
     case GST_MESSAGE_ERROR: {
       const std::string text = message_text(msg);

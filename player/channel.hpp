@@ -143,8 +143,6 @@ class Channel : public Output {
   gst::ClockPtr clock_;
   GstClockTime base_ = 0;
   GstClockTime latency_ = 0;
-  // Asks the pipeline what it adds between a running time and the sink (latency_).
-  void query_latency();
   mutable gint64 wall_minus_mono_ = 0;
   mutable bool have_offset_ = false;
   std::map<std::uint64_t, std::unique_ptr<Branch>> items_;  // by token
