@@ -206,7 +206,7 @@ std::optional<InboxDecision> Catalog::inbox_decision(const std::string& schedule
   if (!st.step()) return std::nullopt;
   InboxDecision d;
   d.schedule_id = st.text(0);
-  d.decision = st.text(1);
+  d.decision = decision_names.at(st.text_view(1), "inbox.decision");
   d.start = st.optional_text(2);
   d.rrule = st.optional_text(3);
   d.decided_at = st.text(4);
@@ -219,7 +219,7 @@ void Catalog::set_inbox_decision(const InboxDecision& d) {
       "INSERT INTO inbox(schedule_id, decision, start, rrule, decided_at, decided_by) VALUES "
       "(?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT(schedule_id) DO UPDATE SET decision = ?2, start = ?3, "
       "rrule = ?4, decided_at = ?5, decided_by = ?6");
-  st.bind(1, d.schedule_id).bind(2, d.decision);
+  st.bind(1, d.schedule_id).bind(2, decision_names(d.decision));
   if (d.start)
     st.bind(3, *d.start);
   else

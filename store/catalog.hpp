@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "common/names.hpp"
 #include "store/sqlite/database.hpp"
 
 namespace loaxa::store {
@@ -50,9 +51,13 @@ struct ScheduleRecord {
 };
 
 // The operator's decision on a province `normal` bulletin.
+// What the commune said of a province `normal` bulletin.
+enum class Decision : std::uint8_t { accepted, rejected };
+inline constexpr Names<Decision, 2> decision_names{{"accepted", "rejected"}};
+
 struct InboxDecision {
   std::string schedule_id;
-  std::string decision;  // accepted | rejected
+  Decision decision = Decision::accepted;
   std::optional<std::string> start;
   std::optional<std::string> rrule;
   std::string decided_at;

@@ -42,13 +42,13 @@ boost::json::object media_json(const store::MediaRecord& m) {
 boost::json::object schedule_json(const ScheduleConfig& s) {
   boost::json::object o{{"id", s.id},
                         {"channel", s.channel},
-                        {"content_kind", s.content_kind},
+                        {"content_kind", content_kinds(s.content_kind)},
                         {"content", s.content},
                         {"start", s.start},
                         {"rrule", s.rrule ? boost::json::value(*s.rrule) : nullptr},
                         {"until", s.until ? boost::json::value(*s.until) : nullptr},
                         {"priority", s.priority},
-                        {"origin", s.origin},
+                        {"origin", origins(s.origin)},
                         {"emergency", s.emergency}};
   o["max_duration_s"] =
       s.max_duration ? boost::json::value(static_cast<double>(s.max_duration->count()) / 1000.0)

@@ -495,22 +495,22 @@ void read_schedule_content(ConfigReader& r, const Config& c, const std::string& 
   for (const char* kind : {"playlist", "media", "file", "stream"}) {
     if (auto v = r.string(kind)) {
       ++kinds;
-      s.content_kind = kind;
+      s.content_kind = *content_kinds.parse(kind);
       s.content = *v;
     }
   }
   if (kinds != 1) {
     r.problem(r.line(), path + " needs exactly one of playlist, media, file or stream");
-  } else if (s.content_kind == "playlist") {
+  } else if (s.content_kind == ContentKind::playlist) {
     bool found = false;
     for (const auto& p : c.playlists) found = found || p.id == s.content;
     if (!found) {
       r.problem(r.line_of("playlist"), path + ".playlist \"" + s.content +
                                            "\" is not defined by a [[playlist]] in this file");
     }
-  } else if (s.content_kind == "file") {
+  } else if (s.content_kind == ContentKind::file) {
     s.content = resolve(c.file.parent_path(), s.content).string();
-  } else if (s.content_kind == "stream" && !s.content.starts_with("http://") &&
+  } else if (s.content_kind == ContentKind::stream && !s.content.starts_with("http://") &&
              !s.content.starts_with("https://")) {
     r.problem(r.line_of("stream"), path + ".stream must be an http:// or https:// URL");
   }
@@ -580,7 +580,7 @@ void read_schedules(ConfigReader& top, Config& c, std::vector<ConfigProblem>& pr
     if (auto v = r.integer("priority", 0, 100)) s.priority = static_cast<int>(*v);
     s.max_duration = r.duration("max_duration");
     s.skip_holidays = r.boolean("skip_holidays").value_or(false);
-    if (s.content_kind == "stream" && !s.max_duration) {
+    if (s.content_kind == ContentKind::stream && !s.max_duration) {
       r.problem(r.line(), path + ": a stream needs max_duration (e.g. \"30m\")");
     }
     r.finish();

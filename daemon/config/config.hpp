@@ -3,12 +3,14 @@
 // Every problem is collected as FILE:LINE: message; see load_config().
 
 #include <chrono>
+#include <cstdint>
 #include <filesystem>
 #include <map>
 #include <optional>
 #include <string>
 #include <vector>
 
+#include "common/names.hpp"
 #include "common/toml_reader.hpp"
 #include "player/output.hpp"
 #include "scheduler/planner.hpp"
@@ -147,22 +149,33 @@ struct PlaylistConfig {
   int line = 0;
 };
 
+// What a schedule airs: a playlist, a media item, a file (the config's own), a stream
+// URL, the channel's live input (manual plays), a kiosk's emergency notice (made by the
+// box from an emergency's words).
+enum class ContentKind : std::uint8_t { playlist, media, file, stream, live, notice };
+inline constexpr Names<ContentKind, 6> content_kinds{
+    {"playlist", "media", "file", "stream", "live", "notice"}};
+// Where a schedule comes from: the config file, the province's manifest, the operator's
+// API or CLI (kept in the database), a manual play (for its block only).
+enum class Origin : std::uint8_t { config, province, local, manual };
+inline constexpr Names<Origin, 4> origins{{"config", "province", "local", "manual"}};
+
 struct ScheduleConfig {
   std::string id;  // generated ("config-N") when absent
   std::string channel;
-  std::string content_kind;  // playlist | media | file | stream
-  std::string content;       // id, absolute path or URL
-  std::string start;         // local date-time as written
+  ContentKind content_kind = ContentKind::media;
+  std::string content;  // id, absolute path or URL
+  std::string start;    // local date-time as written
   std::optional<std::string> rrule;
   std::optional<std::string> until;
   std::vector<std::string> exdates;  // local date-times the rule skips (RFC 5545 EXDATE)
   std::vector<std::string> rdates;   // extra local date-times (RFC 5545 RDATE)
   int priority = 50;
   std::optional<milliseconds> max_duration;
-  bool skip_holidays = false;     // not on the province's holidays (manifest `holidays`)
-  std::string origin = "config";  // config | province
-  bool emergency = false;         // province emergency: above every priority, quiet hours too
-  int repeat = 1;                 // the content plays this many times in the block
+  bool skip_holidays = false;  // not on the province's holidays (manifest `holidays`)
+  Origin origin = Origin::config;
+  bool emergency = false;  // province emergency: above every priority, quiet hours too
+  int repeat = 1;          // the content plays this many times in the block
   int line = 0;
 };
 

@@ -347,8 +347,8 @@ std::optional<Controller::Block> Controller::prepare_block(const Planned& e) {
   block.items = block_items(*sched);
   if (sched->emergency) {
     block.source = RowSource::emergency;
-  } else if (sched->origin == "manual") {
-    block.source = sched->content_kind == "live" ? RowSource::live : RowSource::manual;
+  } else if (sched->origin == Origin::manual) {
+    block.source = sched->content_kind == ContentKind::live ? RowSource::live : RowSource::manual;
   }
   block.item_planned = e.start;
   // Resuming: skip the items that already aired, then start inside the next one.
@@ -619,7 +619,7 @@ void Controller::relay_failed(ChannelState& cs, const std::string& error) {
   const ChannelConfig ch = found ? *found : ChannelConfig{};
   std::vector<Item> next;
   if (ch.fallback) {
-    auto fb = resolve("file", ch.fallback->string(), "");
+    auto fb = resolve(ContentKind::file, ch.fallback->string(), "");
     apply_gain(fb, ch);
     next.insert(next.end(), fb.begin(), fb.end());
   }

@@ -212,12 +212,12 @@ class Controller : public player::ChannelListener {
   void ingest_config();
   void replan();
   std::vector<scheduler::Rule> rules();
-  std::vector<Item> resolve(const std::string& kind, const std::string& content,
+  std::vector<Item> resolve(ContentKind kind, const std::string& content,
                             const std::string& playlist_id);
   std::vector<Item> block_items(const ScheduleConfig& s);
   int rank_of(const std::string& schedule_id) const;
   // What a manual request's content names: live, stream, playlist or media.
-  std::string content_kind_of(
+  ContentKind content_kind_of(
       const std::string& content) const;  // emergency 1000, else its priority
   // Starts the earliest pending block of a channel that has fallen silent.
   void start_pending(ChannelState& cs);

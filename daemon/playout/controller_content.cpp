@@ -23,7 +23,7 @@ void Controller::ingest_config() {
     }
   }
   for (const auto& s : config_.schedules) {
-    if (s.content_kind == "file") paths.push_back(s.content);
+    if (s.content_kind == ContentKind::file) paths.push_back(s.content);
   }
   for (const auto& [name, ch] : config_.channels) {
     if (ch.chime) paths.push_back(ch.chime->string());
@@ -67,30 +67,30 @@ void Controller::ingest_config() {
   store_.catalog().replace_schedules("config", schedules);
 }
 
-std::vector<Controller::Item> Controller::resolve(const std::string& kind,
-                                                  const std::string& content,
+std::vector<Controller::Item> Controller::resolve(ContentKind kind, const std::string& content,
                                                   const std::string& playlist_id) {
   std::vector<Item> out;
-  if (kind == "playlist") {
+  if (kind == ContentKind::playlist) {
     for (const auto* pl : programme_.playlist_list()) {
       const auto& p = *pl;
       if (p.id != content) continue;
       for (std::size_t k = 0; k < p.items.size(); ++k) {
         const auto& entry = p.items[k];
-        auto items = resolve(fs::path(entry).is_absolute() ? "file" : "media", entry, p.id);
+        auto items = resolve(fs::path(entry).is_absolute() ? ContentKind::file : ContentKind::media,
+                             entry, p.id);
         if (auto d = p.durations.find(k); d != p.durations.end()) {
           for (auto& item : items) item.still = d->second;  // used if it is a still
         }
         out.insert(out.end(), items.begin(), items.end());
       }
     }
-  } else if (kind == "file") {
+  } else if (kind == ContentKind::file) {
     auto it = config_items_.find(content);
     Item item = it != config_items_.end() ? it->second : Item{};
     if (it == config_items_.end()) item.error = content + " was not ingested";
     item.playlist_id = playlist_id;
     out.push_back(item);
-  } else if (kind == "media") {
+  } else if (kind == ContentKind::media) {
     Item item;
     item.media_id = content;
     item.playlist_id = playlist_id;
@@ -109,14 +109,14 @@ std::vector<Controller::Item> Controller::resolve(const std::string& kind,
                    "media add`, or check the id)";
     }
     out.push_back(item);
-  } else if (kind == "notice") {  // a kiosk's full-screen emergency notice
+  } else if (kind == ContentKind::notice) {  // a kiosk's full-screen emergency notice
     Item item;
     item.media_id = "notice";
     item.title = content;
     item.file = player::kNoticeItem + content;
     item.stream = true;  // lasts its block's window
     out.push_back(item);
-  } else if (kind == "live") {  // the channel's live_source: a microphone, a line in
+  } else if (kind == ContentKind::live) {  // the channel's live_source: a microphone, a line in
     Item item;
     item.media_id = "live";
     item.title = "Trực tiếp / live";
@@ -142,7 +142,7 @@ std::vector<Controller::Item> Controller::block_items(const ScheduleConfig& s) {
   const auto* found = channel_config(s.channel);
   const ChannelConfig ch = found ? *found : ChannelConfig{};
   if (ch.chime) {
-    auto chime = resolve("file", ch.chime->string(), "");
+    auto chime = resolve(ContentKind::file, ch.chime->string(), "");
     items.insert(items.end(), chime.begin(), chime.end());
   }
   auto content = resolve(s.content_kind, s.content, "");
@@ -194,7 +194,8 @@ std::vector<scheduler::Rule> Controller::rules() {
     scheduler::Rule r;
     r.id = s.id;
     r.channel = s.channel;
-    r.content = s.content_kind == "file" ? fs::path(s.content).filename().string() : s.content;
+    r.content =
+        s.content_kind == ContentKind::file ? fs::path(s.content).filename().string() : s.content;
     r.recurrence.dtstart = scheduler::parse_local_datetime(s.start);
     if (s.rrule) r.recurrence.rule = scheduler::parse_rrule(*s.rrule);
     for (const auto& t : s.exdates) {

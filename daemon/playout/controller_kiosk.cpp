@@ -76,7 +76,7 @@ std::vector<ScheduleConfig> Controller::kiosk_notices(const ScheduleConfig& emer
     ScheduleConfig s = emergency;
     s.id = emergency.id + "-" + name;
     s.channel = name;
-    s.content_kind = "notice";
+    s.content_kind = ContentKind::notice;
     s.content = notice_text(text);
     s.repeat = 1;
     s.max_duration = length;

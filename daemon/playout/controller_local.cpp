@@ -23,10 +23,10 @@ ScheduleConfig Controller::add_schedule(ScheduleConfig s) {
     throw std::invalid_argument("channel: no channel \"" + s.channel + "\" on this box");
   }
   s.content_kind = content_kind_of(s.content);  // throws NotFound
-  if (s.content_kind == "live") {
+  if (s.content_kind == ContentKind::live) {
     throw std::invalid_argument("content: live input is started by hand, not scheduled");
   }
-  if (s.content_kind == "stream" && !s.max_duration) {
+  if (s.content_kind == ContentKind::stream && !s.max_duration) {
     throw std::invalid_argument("max_duration: a stream needs its window, e.g. \"30m\"");
   }
   try {
@@ -50,7 +50,7 @@ ScheduleConfig Controller::add_schedule(ScheduleConfig s) {
     }
   }
   if (s.priority < 0 || s.priority > 100) throw std::invalid_argument("priority: 0 to 100");
-  s.origin = "local";
+  s.origin = Origin::local;
   programme_.add_local(s);
   replan();
   log::info("controller", "schedule " + s.id + " added on " + s.channel);

@@ -22,11 +22,13 @@ constexpr auto kManualLead = std::chrono::milliseconds(1000);
 
 }  // namespace
 
-std::string Controller::content_kind_of(const std::string& content) const {
-  if (content == "--live" || content == "live") return "live";
-  if (content.starts_with("http://") || content.starts_with("https://")) return "stream";
-  if (programme_.is_playlist(content)) return "playlist";
-  if (store_.catalog().find_media(content)) return "media";
+ContentKind Controller::content_kind_of(const std::string& content) const {
+  if (content == "--live" || content == "live") return ContentKind::live;
+  if (content.starts_with("http://") || content.starts_with("https://")) {
+    return ContentKind::stream;
+  }
+  if (programme_.is_playlist(content)) return ContentKind::playlist;
+  if (store_.catalog().find_media(content)) return ContentKind::media;
   throw NotFound("no media, playlist or stream \"" + content +
                  "\": give a media id (loaxa media list), a playlist id, an http(s):// URL, "
                  "or --live");
@@ -47,9 +49,9 @@ Controller::ManualStart Controller::start_manual(std::vector<std::string> channe
     if (!config_.channels.count(c)) throw NotFound("no channel \"" + c + "\" on this box");
   }
   if (repeat < 1 || repeat > 100) throw std::invalid_argument("repeat: give 1 to 100");
-  const std::string kind = content_kind_of(content);
+  const ContentKind kind = content_kind_of(content);
   for (const auto& c : channels) {
-    if (kind == "live" && config_.channels.at(c).live_source.empty()) {
+    if (kind == ContentKind::live && config_.channels.at(c).live_source.empty()) {
       throw std::invalid_argument("channel " + c +
                                   " has no live_source (a microphone input such as "
                                   "\"alsasrc device=hw:1\") in the config");
@@ -66,7 +68,7 @@ Controller::ManualStart Controller::start_manual(std::vector<std::string> channe
       zone_.to_local_seconds(now + kManualLead) + std::chrono::seconds(1);
   ManualStart out;
   out.start = zone_.format_iso(zone_.to_instant(local));
-  out.kind = kind;
+  out.kind = std::string(content_kinds(kind));
   const std::string tag = emergency ? "khan-cap-" : "phat-tay-";
   std::vector<ScheduleConfig> notices;
   for (const auto& c : channels) {
@@ -74,13 +76,13 @@ Controller::ManualStart Controller::start_manual(std::vector<std::string> channe
     s.id = tag + std::to_string(unix_ms(now)) + "-" + c;
     s.channel = c;
     s.content_kind = kind;
-    s.content = kind == "live" ? "live" : content;
+    s.content = kind == ContentKind::live ? "live" : content;
     s.start = scheduler::format_local_datetime(local);
     s.priority = kManualPriority;
     s.emergency = emergency;
     s.repeat = repeat;
-    s.origin = "manual";
-    if (kind == "live" || kind == "stream") s.max_duration = kOpenEndedCap;
+    s.origin = Origin::manual;
+    if (kind == ContentKind::live || kind == ContentKind::stream) s.max_duration = kOpenEndedCap;
     if (emergency && every_channel && notices.empty()) {
       // Kiosk screens show the words for as long as the loudspeakers sound it.
       milliseconds length{0};

@@ -23,7 +23,7 @@ store::ScheduleRecord schedule_record(const ScheduleConfig& s) {
   store::ScheduleRecord r;
   r.id = s.id;
   r.channel = s.channel;
-  r.content_kind = s.content_kind;
+  r.content_kind = content_kinds(s.content_kind);
   r.content = s.content;
   r.start = s.start;
   r.rrule = s.rrule;
@@ -64,7 +64,7 @@ std::vector<const ScheduleConfig*> Programme::all() const {
 std::vector<ScheduleConfig> Programme::schedules() const {
   std::vector<ScheduleConfig> out;
   for (const auto* s : all()) {
-    if (s->origin != "manual") out.push_back(*s);
+    if (s->origin != Origin::manual) out.push_back(*s);
   }
   return out;
 }
@@ -91,7 +91,7 @@ bool Programme::is_playlist(const std::string& id) const {
 
 bool Programme::media_in_use(const std::string& media_id) const {
   for (const auto* s : all()) {
-    if (s->content_kind == "media" && s->content == media_id) return true;
+    if (s->content_kind == ContentKind::media && s->content == media_id) return true;
   }
   for (const auto* p : playlist_list()) {
     if (std::find(p->items.begin(), p->items.end(), media_id) != p->items.end()) return true;
@@ -117,14 +117,14 @@ void Programme::load_local() {
     ScheduleConfig s;
     s.id = r.id;
     s.channel = r.channel;
-    s.content_kind = r.content_kind;
+    s.content_kind = content_kinds.at(r.content_kind, "schedule.content_kind");
     s.content = r.content;
     s.start = r.start;
     s.rrule = r.rrule;
     s.until = r.until;
     s.priority = r.priority;
     if (r.max_duration_ms) s.max_duration = milliseconds(*r.max_duration_ms);
-    s.origin = "local";
+    s.origin = Origin::local;
     local_schedules_.push_back(std::move(s));
   }
 }
@@ -149,7 +149,7 @@ void Programme::save_local() {
 }
 
 void Programme::add_local(ScheduleConfig s) {
-  s.origin = "local";
+  s.origin = Origin::local;
   local_schedules_.push_back(std::move(s));
   save_local();
 }
@@ -161,8 +161,8 @@ void Programme::remove_local_schedule(const std::string& id) {
     for (const auto* s : all()) {
       if (s->id == id) {
         throw Refused("schedule \"" + id + "\" comes from " +
-                      (s->origin == "province" ? std::string("the province's manifest")
-                                               : "the config file " + config_.file.string()) +
+                      (s->origin == Origin::province ? std::string("the province's manifest")
+                                                     : "the config file " + config_.file.string()) +
                       "; it cannot be deleted here");
       }
     }
@@ -202,7 +202,7 @@ void Programme::remove_local_playlist(const std::string& id) {
                          [&](const PlaylistConfig& l) { return l.id == id; });
   if (it == local_playlists_.end()) throw NotFound("no playlist \"" + id + "\" made on this box");
   for (const auto* s : all()) {
-    if (s->content_kind == "playlist" && s->content == id) {
+    if (s->content_kind == ContentKind::playlist && s->content == id) {
       throw Refused("playlist \"" + id + "\" is used by schedule \"" + s->id +
                     "\"; delete that schedule first");
     }
@@ -226,7 +226,7 @@ Programme::ProvinceSummary Programme::set_province(const sync::Manifest& m) {
     std::optional<store::InboxDecision> decision;
     if (s.level == "normal") {
       decision = store_.catalog().inbox_decision(s.id);
-      if (decision && decision->decision == "rejected") continue;
+      if (decision && decision->decision == store::Decision::rejected) continue;
       if (!decision && !accept_normal) {
         ++summary.waiting;  // the operator decides (inbox)
         continue;
@@ -235,7 +235,7 @@ Programme::ProvinceSummary Programme::set_province(const sync::Manifest& m) {
     ScheduleConfig c;
     c.id = s.id;
     c.channel = s.channel;
-    c.content_kind = s.content_kind;
+    c.content_kind = content_kinds.at(s.content_kind, "schedule.content_kind");
     c.content = s.content;
     c.start = decision && decision->start ? *decision->start : s.start;
     c.rrule = decision && decision->rrule ? decision->rrule : s.rrule;
@@ -244,7 +244,7 @@ Programme::ProvinceSummary Programme::set_province(const sync::Manifest& m) {
     c.priority = s.effective_priority();
     if (s.max_duration_ms) c.max_duration = milliseconds(*s.max_duration_ms);
     c.skip_holidays = s.skip_holidays;
-    c.origin = "province";
+    c.origin = Origin::province;
     province_schedules_.push_back(c);
   }
   add_emergencies(m, summary);
@@ -278,13 +278,13 @@ void Programme::add_emergencies(const sync::Manifest& m, ProvinceSummary& summar
       ScheduleConfig c;
       c.id = e.id;
       c.channel = name;
-      c.content_kind = "media";
+      c.content_kind = ContentKind::media;
       c.content = e.media;
       if (ch.kind == player::ChannelKind::video) {
         // A screen shows a video or picture emergency, and the words of a spoken one.
         const auto media = store_.catalog().find_media(e.media);
         if (!media || media->kind == "audio") {
-          c.content_kind = "notice";
+          c.content_kind = ContentKind::notice;
           c.content = notice_text(e.text);
         }
       }
@@ -293,7 +293,7 @@ void Programme::add_emergencies(const sync::Manifest& m, ProvinceSummary& summar
       c.max_duration = std::chrono::duration_cast<milliseconds>(until - start);
       c.emergency = true;
       c.repeat = e.repeat;
-      c.origin = "province";
+      c.origin = Origin::province;
       province_schedules_.push_back(c);
       ++summary.emergencies;
     }
@@ -318,7 +318,7 @@ boost::json::array Programme::inbox() const {
                                       {"content", s.content},
                                       {"start", d && d->start ? *d->start : s.start},
                                       {"rrule", d && d->rrule ? *d->rrule : s.rrule.value_or("")},
-                                      {"state", d               ? d->decision
+                                      {"state", d               ? store::decision_names(d->decision)
                                                 : auto_accepted ? "accepted"
                                                                 : "waiting"},
                                       {"decided_at", d ? d->decided_at : ""},
@@ -339,19 +339,20 @@ void Programme::decide(const std::string& schedule_id, bool accept,
   }
   if (!found) {
     throw NotFound("no province bulletin \"" + schedule_id +
-                                "\" waits in the inbox (see `loaxa inbox`)");
+                   "\" waits in the inbox (see `loaxa inbox`)");
   }
   if (start) scheduler::parse_local_datetime(*start);  // throws with what is wrong
   if (rrule) scheduler::parse_rrule(*rrule);
   store::InboxDecision d;
   d.schedule_id = schedule_id;
-  d.decision = accept ? "accepted" : "rejected";
+  d.decision = accept ? store::Decision::accepted : store::Decision::rejected;
   d.start = accept ? start : std::nullopt;
   d.rrule = accept ? rrule : std::nullopt;
   d.decided_at = zone_.format_iso(clock_.now());
   d.decided_by = by;
   store_.catalog().set_inbox_decision(d);
-  log::notice("controller", "province bulletin " + schedule_id + " " + d.decision +
+  log::notice("controller", "province bulletin " + schedule_id + " " +
+                                std::string(store::decision_names(d.decision)) +
                                 (by.empty() ? "" : " by " + by));
 }
 

@@ -96,7 +96,7 @@ TEST(Config, ValidFileParsesWithPathsRelativeToIt) {
   ASSERT_EQ(c.schedules.size(), 2u);
   EXPECT_EQ(c.schedules[1].id, "config-2");
   EXPECT_EQ(c.schedules[0].exdates, std::vector<std::string>{"2022-09-02T06:00:00"});
-  EXPECT_EQ(c.schedules[1].content_kind, "stream");
+  EXPECT_EQ(c.schedules[1].content_kind, ContentKind::stream);
   EXPECT_EQ(c.api->tokens.at(0).role, "operator");
 }
 
