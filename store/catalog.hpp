@@ -40,7 +40,7 @@ struct PlaylistRecord {
 struct ScheduleRecord {
   std::string id;
   std::string channel;
-  std::string content_kind;  // playlist | media | stream
+  std::string content_kind;  // the names of ContentKind (daemon/config/config.hpp)
   std::string content;
   std::string start;  // local date-time
   std::optional<std::string> rrule;
@@ -50,7 +50,6 @@ struct ScheduleRecord {
   std::string origin = "local";
 };
 
-// The operator's decision on a province `normal` bulletin.
 // What the commune said of a province `normal` bulletin.
 enum class Decision : std::uint8_t { accepted, rejected };
 inline constexpr Names<Decision, 2> decision_names{{"accepted", "rejected"}};

@@ -8,6 +8,7 @@
 #include "daemon/api/routes.hpp"
 #include "daemon/library/announce.hpp"
 #include "daemon/library/ingest.hpp"
+#include "daemon/playout/schedule.hpp"
 #include "player/output.hpp"
 #include "scheduler/local_time.hpp"
 
@@ -39,39 +40,7 @@ boost::json::object media_json(const store::MediaRecord& m) {
   return o;
 }
 
-boost::json::object schedule_json(const ScheduleConfig& s) {
-  boost::json::object o{{"id", s.id},
-                        {"channel", s.channel},
-                        {"content_kind", content_kinds(s.content_kind)},
-                        {"content", s.content},
-                        {"start", s.start},
-                        {"rrule", s.rrule ? boost::json::value(*s.rrule) : nullptr},
-                        {"until", s.until ? boost::json::value(*s.until) : nullptr},
-                        {"priority", s.priority},
-                        {"origin", origins(s.origin)},
-                        {"emergency", s.emergency}};
-  o["max_duration_s"] =
-      s.max_duration ? boost::json::value(static_cast<double>(s.max_duration->count()) / 1000.0)
-                     : nullptr;
-  return o;
-}
-
-// A playlist's items as the API shows them: media ids, and {"media": id, "duration":
-// "20s"} where the playlist gives a still its own duration.
-boost::json::array items_json(const PlaylistConfig& p) {
-  boost::json::array out;
-  for (std::size_t k = 0; k < p.items.size(); ++k) {
-    if (auto d = p.durations.find(k); d != p.durations.end()) {
-      out.push_back(boost::json::object{{"media", p.items[k]},
-                                        {"duration", scheduler::format_duration(d->second)}});
-    } else {
-      out.push_back(boost::json::string(p.items[k]));
-    }
-  }
-  return out;
-}
-
-// Reads body.items into `p`; an error response when it is not what items_json writes.
+// Reads body.items into `p`; an error response when it is not what playlist_items_json writes.
 std::optional<Response> read_items(const boost::json::object& body, PlaylistConfig& p) {
   const auto* items = body.if_contains("items");
   if (!items || !items->is_array()) {
@@ -232,7 +201,7 @@ Response list_playlists(ApiContext& api, const Request&) {
     const auto rec = api.store.catalog().find_playlist(p.id);
     out.push_back(boost::json::object{{"id", p.id},
                                       {"title", p.title},
-                                      {"items", items_json(p)},
+                                      {"items", playlist_items_json(p)},
                                       {"origin", rec ? rec->origin : "province"}});
   }
   return api::json_response(boost::json::serialize(out) + "\n");
@@ -258,8 +227,10 @@ Response put_playlist(ApiContext& api, const Request& r, std::string id) {
   api.controller.put_playlist(p);
   api.store.access().audit(r.who, r.remote, fresh ? "playlist.create" : "playlist.update", id);
   return api::json_response(
-      boost::json::serialize(boost::json::object{
-          {"id", p.id}, {"title", p.title}, {"items", items_json(p)}, {"origin", "local"}}) +
+      boost::json::serialize(boost::json::object{{"id", p.id},
+                                                 {"title", p.title},
+                                                 {"items", playlist_items_json(p)},
+                                                 {"origin", "local"}}) +
           "\n",
       fresh ? 201 : 200);
 }

@@ -54,9 +54,9 @@ void Controller::ingest_config() {
     items[path] = item;
   }
   for (const auto& p : config_.playlists) {
-    store::PlaylistRecord rec{p.id, p.title, "config", {}, p.durations};
-    for (const auto& item : p.items) {
-      rec.items.push_back(items.count(item) ? items[item].media_id : item);
+    store::PlaylistRecord rec = playlist_record(p, Origin::config);
+    for (auto& item : rec.items) {  // a file the config names becomes its media id
+      if (items.count(item)) item = items[item].media_id;
     }
     playlists.push_back(rec);
   }
@@ -191,21 +191,7 @@ std::vector<scheduler::Rule> Controller::rules() {
   std::vector<scheduler::Rule> out;
   for (const auto* sp : programme_.all()) {
     const auto& s = *sp;
-    scheduler::Rule r;
-    r.id = s.id;
-    r.channel = s.channel;
-    r.content =
-        s.content_kind == ContentKind::file ? fs::path(s.content).filename().string() : s.content;
-    r.recurrence.dtstart = scheduler::parse_local_datetime(s.start);
-    if (s.rrule) r.recurrence.rule = scheduler::parse_rrule(*s.rrule);
-    for (const auto& t : s.exdates) {
-      r.recurrence.exdates.push_back(scheduler::parse_local_datetime(t));
-    }
-    for (const auto& t : s.rdates) {
-      r.recurrence.rdates.push_back(scheduler::parse_local_datetime(t));
-    }
-    if (s.until) r.until = scheduler::parse_date(*s.until);
-    r.priority = s.priority;
+    scheduler::Rule r = schedule_rule(s);
     const auto* ch = channel_config(s.channel);
     if (!ch) {
       r.unavailable = "kênh " + s.channel + " không còn trong cấu hình (channel " + s.channel +
@@ -219,9 +205,6 @@ std::vector<scheduler::Rule> Controller::rules() {
     }
     // A relay lasts its window: max_duration (which the config requires of streams).
     if (relay && s.max_duration) r.duration = *s.max_duration;
-    r.max_duration = s.max_duration;
-    r.skip_holidays = s.skip_holidays;
-    r.emergency = s.emergency;
     out.push_back(std::move(r));
   }
   return out;

@@ -19,35 +19,6 @@ std::string notice_text(const std::string& text) {
   return text.empty() ? "THÔNG BÁO KHẨN CẤP\nEMERGENCY" : "THÔNG BÁO KHẨN CẤP\n" + text;
 }
 
-store::ScheduleRecord schedule_record(const ScheduleConfig& s) {
-  store::ScheduleRecord r;
-  r.id = s.id;
-  r.channel = s.channel;
-  r.content_kind = content_kinds(s.content_kind);
-  r.content = s.content;
-  r.start = s.start;
-  r.rrule = s.rrule;
-  r.until = s.until;
-  r.priority = s.priority;
-  if (s.max_duration) r.max_duration_ms = s.max_duration->count();
-  return r;
-}
-
-namespace {
-
-// A playlist as the database (PlaylistRecord) or the manifest (ManifestPlaylist) has it.
-template <typename Stored>
-PlaylistConfig playlist_config(const Stored& p) {
-  PlaylistConfig pc;
-  pc.id = p.id;
-  pc.title = p.title;
-  pc.items = p.items;
-  pc.durations = p.durations;
-  return pc;
-}
-
-}  // namespace
-
 Programme::Programme(store::Store& store, Clock& clock, const Config& config,
                      const scheduler::Zone& zone)
     : store_(store), clock_(clock), config_(config), zone_(zone) {}
@@ -109,37 +80,18 @@ bool Programme::id_taken(const std::string& id) const {
 void Programme::load_local() {
   local_playlists_.clear();
   for (const auto& p : store_.catalog().list_playlists("local")) {
-    local_playlists_.push_back(playlist_config(p));
+    local_playlists_.push_back(playlist_from(p));
   }
   local_schedules_.clear();
   for (const auto& r : store_.catalog().list_schedules()) {
     if (r.origin != "local" || !config_.channels.count(r.channel)) continue;
-    ScheduleConfig s;
-    s.id = r.id;
-    s.channel = r.channel;
-    s.content_kind = content_kinds.at(r.content_kind, "schedule.content_kind");
-    s.content = r.content;
-    s.start = r.start;
-    s.rrule = r.rrule;
-    s.until = r.until;
-    s.priority = r.priority;
-    if (r.max_duration_ms) s.max_duration = milliseconds(*r.max_duration_ms);
-    s.origin = Origin::local;
-    local_schedules_.push_back(std::move(s));
+    local_schedules_.push_back(schedule_from_record(r));
   }
 }
 
 void Programme::save_local() {
   std::vector<store::PlaylistRecord> lists;
-  for (const auto& p : local_playlists_) {
-    store::PlaylistRecord r;
-    r.id = p.id;
-    r.title = p.title;
-    r.origin = "local";
-    r.items = p.items;
-    r.durations = p.durations;
-    lists.push_back(std::move(r));
-  }
+  for (const auto& p : local_playlists_) lists.push_back(playlist_record(p, Origin::local));
   std::vector<store::ScheduleRecord> rows;
   for (const auto& s : local_schedules_) rows.push_back(schedule_record(s));
   store::sqlite::Transaction tx(store_.db());
@@ -214,7 +166,7 @@ void Programme::remove_local_playlist(const std::string& id) {
 Programme::ProvinceSummary Programme::set_province(const sync::Manifest& m) {
   if (!province_ || &*province_ != &m) province_ = m;
   province_playlists_.clear();
-  for (const auto& p : m.playlists) province_playlists_.push_back(playlist_config(p));
+  for (const auto& p : m.playlists) province_playlists_.push_back(playlist_from(p));
   province_schedules_.clear();
   const bool accept_normal = config_.sync && config_.sync->auto_accept_normal;
   ProvinceSummary summary;
@@ -232,20 +184,7 @@ Programme::ProvinceSummary Programme::set_province(const sync::Manifest& m) {
         continue;
       }
     }
-    ScheduleConfig c;
-    c.id = s.id;
-    c.channel = s.channel;
-    c.content_kind = content_kinds.at(s.content_kind, "schedule.content_kind");
-    c.content = s.content;
-    c.start = decision && decision->start ? *decision->start : s.start;
-    c.rrule = decision && decision->rrule ? decision->rrule : s.rrule;
-    c.until = s.until;
-    c.exdates = s.exdates;
-    c.priority = s.effective_priority();
-    if (s.max_duration_ms) c.max_duration = milliseconds(*s.max_duration_ms);
-    c.skip_holidays = s.skip_holidays;
-    c.origin = Origin::province;
-    province_schedules_.push_back(c);
+    province_schedules_.push_back(schedule_from_manifest(s, decision ? &*decision : nullptr));
   }
   add_emergencies(m, summary);
   holidays_.clear();

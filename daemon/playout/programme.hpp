@@ -17,6 +17,7 @@
 #include "common/errors.hpp"
 #include "daemon/config/config.hpp"
 #include "daemon/playout/clock.hpp"
+#include "daemon/playout/schedule.hpp"
 #include "scheduler/local_time.hpp"
 #include "store/store.hpp"
 #include "sync/manifest.hpp"
@@ -25,8 +26,6 @@ namespace loaxa {
 
 // The words a kiosk's emergency notice shows.
 std::string notice_text(const std::string& text);
-// A schedule as the catalog stores it.
-store::ScheduleRecord schedule_record(const ScheduleConfig& s);
 
 class Programme {
  public:
