@@ -80,7 +80,7 @@ class ClockJumpTest : public DaemonTest {
         std::chrono::duration_cast<Instant::duration>((onset + offset).time_since_epoch())};
     const double vs_row = std::chrono::duration<double, std::milli>(sounded - logged).count();
     const double vs_plan = std::chrono::duration<double, std::milli>(sounded - planned).count();
-    EXPECT_LT(std::abs(vs_row), 10.0 * kTimingSlack)
+    EXPECT_LT(std::abs(vs_row), 10.0)
         << "the sink heard it " << vs_row << " ms from its row " << row;
     EXPECT_LT(std::abs(vs_plan), 100.0) << "it sounded " << vs_plan << " ms from its plan " << row;
   }

@@ -20,20 +20,6 @@
 
 namespace loaxa::test {
 
-// How much wider a millisecond bound on a sink measurement is in this build: 1 in the
-// normal pass, which holds the product to its promises. Under ASan (the sanitizer pass
-// of `make test`) the daemon and this reader both run two to three times slower on two
-// shared cores, and a read is stamped a few milliseconds after the write it brought
-// (CI saw a row and its first sample 3.6 ms apart against a 2 ms bound: the row and the
-// plan agreed to the sample). There the bounds still catch a lost buffer or a late item,
-// not the sanitizer's own latency.
-inline constexpr double kTimingSlack =
-#ifdef __SANITIZE_ADDRESS__
-    5.0;
-#else
-    1.0;
-#endif
-
 class FifoRecorder {
  public:
   explicit FifoRecorder(std::filesystem::path fifo) : path_(std::move(fifo)) {
