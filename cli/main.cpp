@@ -56,7 +56,7 @@ constexpr const char* kUsage =
     "  audit                  who did what (admin)\n"
     "  doctor [--config FILE] offline: check the box and say what to fix\n"
     "  passwd                 offline: hash a password for [api] users (web UI login)\n"
-    "  keygen --out PREFIX    make an Ed25519 key pair for signing province manifests\n"
+    "  keygen --out PREFIX    make an Ed25519 key pair (province manifests, a box's pushes)\n"
     "  publish SRC --out OUT --key PREFIX.key\n"
     "                         offline: build and sign a province manifest and media tree\n"
     "\n"
@@ -122,9 +122,13 @@ const std::map<std::string, std::string> kVerbHelp = {
      "The person then logs in to the web UI with the name and the password.\n"},
     {"keygen",
      "Usage: loaxa keygen --out PREFIX\n"
+     "       loaxa keygen --show-public KEYFILE\n"
      "\n"
      "Writes PREFIX.key (secret, mode 0600) and PREFIX.pub (base64 of the 32-byte Ed25519\n"
-     "public key, for [sync] public_keys on every box). Never overwrites a key.\n"},
+     "public key). Never overwrites a key. The province's key signs manifests (its .pub goes\n"
+     "to [sync] public_keys on every box); a box's key ([box] key) signs what it pushes to\n"
+     "the hub, which knows it from `loaxa-hub box add ... --key PUB`.\n"
+     "--show-public prints the public half of an existing secret key file.\n"},
 };
 
 std::string base_url(const Args& a) {
@@ -297,7 +301,11 @@ int cmd_status(const Args& a) {
 }
 
 int cmd_keygen(const Args& a) {
-  only_options(a, {"out"});
+  only_options(a, {"out", "show-public"});
+  if (const std::string key = option(a, "show-public"); !key.empty()) {
+    std::cout << loaxa::sync::public_key_of_key_file(key) << "\n";
+    return 0;
+  }
   const std::string out = option(a, "out");
   if (out.empty()) throw BadInput("loaxa keygen needs --out PREFIX (e.g. --out province)");
   const std::string pub = loaxa::sync::generate_keypair(out);

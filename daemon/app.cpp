@@ -72,9 +72,12 @@ int App::run() {
   controller_->start();
   if (sync_) sync_->start();
   if (config_.airtime.push) {
-    pusher_ = std::make_unique<AirtimePusher>(io_, *store_, *config_.airtime.push, config_.box.id);
+    pusher_ = std::make_unique<AirtimePusher>(io_, *store_, *config_.airtime.push, config_.box.id,
+                                              config_.box.key);
     pusher_->start();
   }
+  status_pusher_ = std::make_unique<StatusPusher>(io_, config_.box.id, [this] { return status(); });
+  configure_status_push();
   wait_signal();
   std::uint64_t usec = 0;
   if (sd_watchdog_enabled(0, &usec) > 0) watchdog_ = std::chrono::microseconds(usec);
@@ -94,6 +97,26 @@ int App::run() {
   }
   log::notice("loaxad", "stopped");
   return 0;
+}
+
+boost::json::object App::status() const {
+  auto out = controller_->status();
+  if (sync_) out["sync"] = sync_->status();
+  out["version"] = LOAXA_VERSION;
+  out["uptime_s"] =
+      std::chrono::duration_cast<std::chrono::seconds>(std::chrono::steady_clock::now() - started_)
+          .count();
+  return out;
+}
+
+void App::configure_status_push() {
+  if (!status_pusher_) return;
+  const auto& push = config_.airtime.push;
+  if (!push || push->status_url.empty()) {
+    status_pusher_->stop();
+    return;
+  }
+  status_pusher_->configure(push->status_url, push->status_interval, config_.box.key);
 }
 
 void App::wait_signal() {
@@ -119,6 +142,7 @@ void App::stop() {
   stopping_ = true;
   sd_notify(0, "STOPPING=1");
   if (pusher_) pusher_->stop();
+  if (status_pusher_) status_pusher_->stop();
   if (sync_) sync_->stop();
   // Whatever happens, the process is gone within 2 s of the signal.
   stop_deadline_.expires_after(std::chrono::milliseconds(1800));
@@ -195,7 +219,8 @@ void App::reload() {
   }
   if (problems.empty()) {
     if (sync_ && config_.sync) sync_->update(*config_.sync);
-    if (pusher_ && config_.airtime.push) pusher_->update(*config_.airtime.push);
+    if (pusher_ && config_.airtime.push) pusher_->update(*config_.airtime.push, config_.box.key);
+    configure_status_push();
     log::notice("config", "reloaded " + options_.config_file.string());
     if (!restart.empty()) {
       log::warning("config",

@@ -13,6 +13,7 @@
 #include "daemon/config/config.hpp"
 #include "daemon/playout/controller.hpp"
 #include "daemon/province/airtime_push.hpp"
+#include "daemon/province/status_push.hpp"
 #include "daemon/province/province_sync.hpp"
 #include "http/server.hpp"
 #include "store/store.hpp"
@@ -37,6 +38,9 @@ class App {
   void reload();
   void schedule_tick();
   void stop();
+  // What GET /api/v1/status answers, and what the status pusher sends the hub.
+  boost::json::object status() const;
+  void configure_status_push();
 
   Config config_;
   DaemonOptions options_;
@@ -51,6 +55,8 @@ class App {
   std::unique_ptr<api::HttpServer> server_;
   std::unique_ptr<ApiContext> api_;  // what the routes answer from
   std::unique_ptr<AirtimePusher> pusher_;
+  std::unique_ptr<StatusPusher> status_pusher_;
+  std::chrono::steady_clock::time_point started_ = std::chrono::steady_clock::now();
   std::unique_ptr<ProvinceSync> sync_;
   std::chrono::microseconds watchdog_{0};
   std::chrono::steady_clock::time_point last_ping_{};

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "common/password.hpp"
 #include "store/sqlite/database.hpp"
 
 namespace loaxa::store {
@@ -54,9 +55,8 @@ class Access {
   sqlite::Database& db_;
 };
 
-// Argon2id (libsodium crypto_pwhash_str, interactive limits) of a password, and its check.
-std::string hash_password(const std::string& password);
-bool verify_password(const std::string& hash, const std::string& password);
+using loaxa::hash_password;  // common/password.hpp
+using loaxa::verify_password;
 
 bool valid_role(const std::string& role);
 // admin 3, operator 2, viewer 1, anything else 0.

@@ -50,7 +50,9 @@ std::optional<std::vector<unsigned char>> base64_decode(std::string_view text, s
   return out;
 }
 
-std::string sign_with_key_file(std::string_view bytes, const std::filesystem::path& key_file) {
+namespace {
+
+std::vector<unsigned char> read_secret_key(const std::filesystem::path& key_file) {
   if (sodium_init() < 0) throw std::runtime_error("libsodium cannot initialise");
   std::ifstream in(key_file, std::ios::binary);
   if (!in) throw std::runtime_error("cannot read " + key_file.string());
@@ -61,10 +63,36 @@ std::string sign_with_key_file(std::string_view bytes, const std::filesystem::pa
     throw std::runtime_error(key_file.string() +
                              " is not a secret key written by `loaxa keygen` (base64 of 64 bytes)");
   }
+  return std::move(*sk);
+}
+
+}  // namespace
+
+std::string public_key_of_key_file(const std::filesystem::path& key_file) {
+  auto sk = read_secret_key(key_file);
+  unsigned char pk[crypto_sign_PUBLICKEYBYTES];
+  crypto_sign_ed25519_sk_to_pk(pk, sk.data());
+  sodium_memzero(sk.data(), sk.size());
+  return base64_encode(pk, sizeof pk);
+}
+
+bool verify_signature(std::string_view bytes, std::string_view signature_b64,
+                      std::string_view public_key_b64) {
+  if (sodium_init() < 0) return false;
+  const auto sig = base64_decode(signature_b64, crypto_sign_BYTES);
+  const auto pk = base64_decode(public_key_b64, crypto_sign_PUBLICKEYBYTES);
+  if (!sig || !pk) return false;
+  return crypto_sign_verify_detached(sig->data(),
+                                     reinterpret_cast<const unsigned char*>(bytes.data()),
+                                     bytes.size(), pk->data()) == 0;
+}
+
+std::string sign_with_key_file(std::string_view bytes, const std::filesystem::path& key_file) {
+  auto sk = read_secret_key(key_file);
   unsigned char sig[crypto_sign_BYTES];
   crypto_sign_detached(sig, nullptr, reinterpret_cast<const unsigned char*>(bytes.data()),
-                       bytes.size(), sk->data());
-  sodium_memzero(sk->data(), sk->size());
+                       bytes.size(), sk.data());
+  sodium_memzero(sk.data(), sk.size());
   return base64_encode(sig, sizeof sig) + "\n";
 }
 

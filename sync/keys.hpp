@@ -23,4 +23,13 @@ std::optional<std::vector<unsigned char>> base64_decode(std::string_view text, s
 // Throws std::runtime_error when the key file is unreadable or not a key.
 std::string sign_with_key_file(std::string_view bytes, const std::filesystem::path& key_file);
 
+// The public half (base64, as `.pub` holds it) of a secret key file `keygen` wrote: what
+// a box's enrolment on the hub needs. Throws std::runtime_error as sign_with_key_file.
+std::string public_key_of_key_file(const std::filesystem::path& key_file);
+
+// Whether `signature_b64` is the Ed25519 signature of `bytes` by `public_key_b64`; false
+// for text that is not base64 of the right length.
+bool verify_signature(std::string_view bytes, std::string_view signature_b64,
+                      std::string_view public_key_b64);
+
 }  // namespace loaxa::sync

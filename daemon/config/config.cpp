@@ -73,6 +73,15 @@ void read_box(ConfigReader& r, Config& c) {
     }
   }
   if (auto v = r.string("state_dir")) c.box.state_dir = resolve(c.file.parent_path(), *v);
+  if (auto v = r.string("key")) {
+    c.box.key = resolve(c.file.parent_path(), *v);
+    std::error_code ec;
+    if (!std::filesystem::is_regular_file(c.box.key, ec)) {
+      r.problem(r.line_of("key"), "box.key: " + c.box.key.string() +
+                                      " is not a file; make the box's key with `loaxa keygen "
+                                      "--out PREFIX` and name PREFIX.key here");
+    }
+  }
   r.finish();
 }
 
@@ -226,6 +235,29 @@ void read_channel(ConfigReader& r, const std::string& name, Config& c) {
   c.channels[name] = ch;
 }
 
+void read_status_push(ConfigReader& p, PushConfig& pc) {
+  static constexpr std::string_view kAirtime = "/ingest/airtime";
+  if (pc.url.size() > kAirtime.size() && pc.url.ends_with(kAirtime)) {
+    pc.status_url = pc.url.substr(0, pc.url.size() - kAirtime.size()) + "/ingest/status";
+  }
+  if (auto v = p.string("status_url")) {
+    try {
+      sync::parse_http_url(*v);
+      pc.status_url = *v;
+    } catch (const std::invalid_argument& e) {
+      p.problem(p.line_of("status_url"), std::string("airtime.push.status_url ") + e.what());
+    }
+  }
+  if (auto v = p.duration("status_interval")) {
+    if (*v < milliseconds(1000)) {
+      p.problem(p.line_of("status_interval"),
+                "airtime.push.status_interval must be at least \"1s\"");
+    } else {
+      pc.status_interval = *v;
+    }
+  }
+}
+
 void read_airtime(ConfigReader& r, Config& c) {
   if (auto v = r.duration("checkpoint")) {
     if (*v < milliseconds(1000) || *v > milliseconds(600'000)) {
@@ -264,6 +296,7 @@ void read_airtime(ConfigReader& r, Config& c) {
       }
     }
     if (auto v = p.integer("batch", 1, 10000)) pc.batch = static_cast<int>(*v);
+    read_status_push(p, pc);
     p.finish();
     c.airtime.push = pc;
   }

@@ -24,6 +24,9 @@ struct BoxConfig {
   std::string name;
   std::string timezone = "Asia/Ho_Chi_Minh";
   std::filesystem::path state_dir = "/var/lib/loaxa";
+  // The box's Ed25519 secret key (`loaxa keygen`): it signs what the box pushes to the
+  // province hub. Unset: pushes go unsigned (a receiver other than the hub).
+  std::filesystem::path key;
   bool operator==(const BoxConfig&) const = default;
 };
 
@@ -125,6 +128,11 @@ struct PushConfig {
   std::string url;  // http:// or https://
   milliseconds interval{60'000};
   int batch = 500;  // rows per POST
+  // The box's status (what GET /api/v1/status shows) goes here every status_interval and
+  // at once when a channel starts or stops. Default: beside a url ending in
+  // /ingest/airtime, the same with /ingest/status (the hub's API); else none.
+  std::string status_url;
+  milliseconds status_interval{30'000};
   bool operator==(const PushConfig&) const = default;
 };
 

@@ -16,6 +16,7 @@ boost::json::object Controller::status() const {
   out["box"] = {
       {"id", config_.box.id}, {"name", config_.box.name}, {"timezone", config_.box.timezone}};
   out["now"] = zone_.format_iso(clock_.now());
+  out["clock"] = {{"synchronized", clock_.synchronized()}};
   // A local emergency running: its notice (kiosks show it; the UI puts it on top).
   json::array topics;
   for (const auto& [key, label] : config_.topics)
@@ -46,6 +47,8 @@ boost::json::object Controller::status() const {
     c["kind"] =
         config_.channels.count(name) ? player::to_string(config_.channels.at(name).kind) : "audio";
     c["state"] = cs.channel->idle() ? "idle" : "playing";
+    c["up"] = cs.channel->up();
+    c["dead_air_count"] = static_cast<std::int64_t>(cs.channel->dead_air_count());
     if (c["kind"] == "video") c["ticker"] = ticker_of(name);
     if (cs.block && !cs.channel->idle() && cs.block->index < cs.block->items.size()) {
       const auto& item = cs.block->items[cs.block->index];

@@ -4,6 +4,7 @@
 
 #include "airtime/export.hpp"
 #include "common/log.hpp"
+#include "sync/keys.hpp"
 
 namespace loaxa {
 
@@ -17,9 +18,21 @@ constexpr std::chrono::milliseconds kHandlerGrace{2'000};
 
 }  // namespace
 
+std::string sign_body(std::string_view body, const std::filesystem::path& key) {
+  std::string signature = sync::sign_with_key_file(body, key);
+  while (!signature.empty() && (signature.back() == '\n' || signature.back() == '\r'))
+    signature.pop_back();
+  return signature;
+}
+
 AirtimePusher::AirtimePusher(boost::asio::io_context& io, store::Store& store, PushConfig config,
-                             std::string box_id)
-    : io_(io), store_(store), config_(std::move(config)), box_id_(std::move(box_id)), timer_(io) {}
+                             std::string box_id, std::filesystem::path key)
+    : io_(io),
+      store_(store),
+      config_(std::move(config)),
+      box_id_(std::move(box_id)),
+      key_(std::move(key)),
+      timer_(io) {}
 
 AirtimePusher::~AirtimePusher() {
   try {
@@ -83,6 +96,9 @@ void AirtimePusher::send() {
   request.body = std::move(body);
   request.content_type = "application/x-ndjson; charset=utf-8";
   request.headers = {{"X-Loaxa-Box", box_id_}, {"X-Loaxa-Rows", std::to_string(rows)}};
+  if (!key_.empty()) {
+    request.headers.emplace_back("X-Loaxa-Signature", sign_body(request.body, key_));
+  }
   request.timeout = kRequestTimeout;
   request.body_limit = 64 * 1024;
   // The answer's handler re-arms the timer. Should it never run (a handler that threw

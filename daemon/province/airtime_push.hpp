@@ -7,6 +7,7 @@
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <filesystem>
 #include <memory>
 
 #include "daemon/config/config.hpp"
@@ -15,15 +16,23 @@
 
 namespace loaxa {
 
+// X-Loaxa-Signature: base64 of the Ed25519 signature of the exact body by the box's key.
+// Throws std::runtime_error when the key cannot be read.
+std::string sign_body(std::string_view body, const std::filesystem::path& key);
+
 class AirtimePusher {
  public:
+  // `key`: the box's secret key file; when set, each batch carries X-Loaxa-Signature.
   AirtimePusher(boost::asio::io_context& io, store::Store& store, PushConfig config,
-                std::string box_id);
+                std::string box_id, std::filesystem::path key = {});
   ~AirtimePusher();
   void start();
   void stop();
   // A reloaded [airtime.push]: the next batch goes where and as it says.
-  void update(PushConfig config) { config_ = std::move(config); }
+  void update(PushConfig config, std::filesystem::path key) {
+    config_ = std::move(config);
+    key_ = std::move(key);
+  }
 
  private:
   void wait(std::chrono::milliseconds delay);
@@ -34,6 +43,7 @@ class AirtimePusher {
   store::Store& store_;
   PushConfig config_;
   std::string box_id_;
+  std::filesystem::path key_;
   boost::asio::steady_timer timer_;
   std::shared_ptr<sync::HttpCall> call_;
   int failures_ = 0;
