@@ -130,5 +130,19 @@ std::vector<std::string> report_cells(const ReportLine& line);  // texts in CSV 
 // Writes an .xlsx workbook (libxlsxwriter) with a header block naming the box, the
 // commune and the period. Throws std::runtime_error on failure.
 void report_xlsx(const Report& r, const std::string& path);
+// The same sheet for any report: the title, up to five heading lines (text, bold) naming
+// who, what period and how far to trust it, the lines and the total, and numeric
+// columns after compliance (the hub's boxes counted and silent).
+struct XlsxReport {
+  std::vector<std::pair<std::string, bool>> heading;
+  std::vector<std::string> extra_headers;
+  struct Line {
+    ReportLine counts;
+    std::vector<double> extra;
+  };
+  std::vector<Line> lines;
+  Line total;
+};
+void report_xlsx(const XlsxReport& r, const std::string& path);
 
 }  // namespace loaxa::airtime

@@ -86,40 +86,21 @@ Formats make_formats(lxw_workbook* wb) {
 
 constexpr lxw_row_t kHeadRow = 7;
 
-// Rows 0-6: what the report is, for whom, over which period, and whether the clock
-// could be trusted; row 7: the column heads.
-void write_heading(lxw_worksheet* ws, const Report& r, const Formats& f) {
-  const auto& h = r.header;
+// Rows 0-6: the title, then what the report is, for whom, over which period and whether
+// the clock could be trusted (the caller's lines); row 7: the column heads.
+void write_heading(lxw_worksheet* ws, const XlsxReport& x, const Formats& f) {
   worksheet_write_string(ws, 0, 0,
                          "BÁO CÁO THỜI LƯỢNG TUYÊN TRUYỀN CẢI CÁCH HÀNH CHÍNH TRÊN HỆ THỐNG "
                          "ĐÀI TRUYỀN THANH CƠ SỞ",
                          f.title);
   worksheet_write_string(ws, 1, 0, "Airtime report on administrative-reform communication",
                          nullptr);
-  const std::string unit = "Đơn vị / commune: " + (h.box_name.empty() ? h.box_id : h.box_name) +
-                           "  (mã hộp / box id: " + h.box_id + ")";
-  worksheet_write_string(ws, 2, 0, unit.c_str(), f.bold);
-  const std::string period = "Kỳ báo cáo / period: " + r.period.text + "  (từ ngày " +
-                             vn_date(r.period.first) + " đến ngày " + vn_date(r.period.last) +
-                             ", múi giờ / time zone " + h.timezone + ")";
-  worksheet_write_string(ws, 3, 0, period.c_str(), f.bold);
-  const std::string by = std::string("Thống kê theo / by: ") + by_label(r.by);
-  worksheet_write_string(ws, 4, 0, by.c_str(), nullptr);
-  const std::string made = "Lập lúc / generated at: " + h.generated_at +
-                           " — số liệu từ nhật ký phát sóng của hộp (loaxa) / from the box's "
-                           "airtime log";
-  worksheet_write_string(ws, 5, 0, made.c_str(), nullptr);
-  const std::string clock =
-      r.unsynced_plays == 0
-          ? std::string(
-                "Đồng hồ của hộp đã đồng bộ khi ghi mọi lượt phát / the clock was "
-                "synchronised for every play")
-          : "Lưu ý: " + std::to_string(r.unsynced_plays) +
-                " lượt phát được ghi khi đồng hồ chưa đồng bộ, thời điểm có thể sai / note: " +
-                std::to_string(r.unsynced_plays) +
-                " play(s) logged with an unsynchronised clock; their times may be wrong";
-  worksheet_write_string(ws, 6, 0, clock.c_str(), r.unsynced_plays == 0 ? nullptr : f.bold);
-  const auto& headers = report_headers();
+  for (std::size_t i = 0; i < x.heading.size() && i < 5; ++i) {
+    worksheet_write_string(ws, static_cast<lxw_row_t>(2 + i), 0, x.heading[i].first.c_str(),
+                           x.heading[i].second ? f.bold : nullptr);
+  }
+  auto headers = report_headers();
+  headers.insert(headers.end(), x.extra_headers.begin(), x.extra_headers.end());
   for (std::size_t c = 0; c < headers.size(); ++c) {
     worksheet_write_string(ws, kHeadRow, static_cast<lxw_col_t>(c), headers[c].c_str(), f.head);
   }
@@ -128,9 +109,42 @@ void write_heading(lxw_worksheet* ws, const Report& r, const Formats& f) {
   worksheet_set_column(ws, 1, 1, 60, nullptr);
   worksheet_set_column(ws, 2, 6, 12, nullptr);
   worksheet_set_column(ws, 7, 10, 16, nullptr);
+  worksheet_set_column(ws, 11, static_cast<lxw_col_t>(10 + x.extra_headers.size()), 14, nullptr);
 }
 
-void write_line(lxw_worksheet* ws, lxw_row_t row, const ReportLine& l, const Formats& f) {
+// The box's own report: its name, the period, and its clock.
+XlsxReport box_sheet(const Report& r) {
+  const auto& h = r.header;
+  XlsxReport x;
+  x.heading.emplace_back("Đơn vị / commune: " + (h.box_name.empty() ? h.box_id : h.box_name) +
+                             "  (mã hộp / box id: " + h.box_id + ")",
+                         true);
+  x.heading.emplace_back("Kỳ báo cáo / period: " + r.period.text + "  (từ ngày " +
+                             vn_date(r.period.first) + " đến ngày " + vn_date(r.period.last) +
+                             ", múi giờ / time zone " + h.timezone + ")",
+                         true);
+  x.heading.emplace_back(std::string("Thống kê theo / by: ") + by_label(r.by), false);
+  x.heading.emplace_back("Lập lúc / generated at: " + h.generated_at +
+                             " — số liệu từ nhật ký phát sóng của hộp (loaxa) / from the box's "
+                             "airtime log",
+                         false);
+  x.heading.emplace_back(
+      r.unsynced_plays == 0
+          ? std::string(
+                "Đồng hồ của hộp đã đồng bộ khi ghi mọi lượt phát / the clock was "
+                "synchronised for every play")
+          : "Lưu ý: " + std::to_string(r.unsynced_plays) +
+                " lượt phát được ghi khi đồng hồ chưa đồng bộ, thời điểm có thể sai / note: " +
+                std::to_string(r.unsynced_plays) +
+                " play(s) logged with an unsynchronised clock; their times may be wrong",
+      r.unsynced_plays != 0);
+  for (const auto& l : r.lines) x.lines.push_back({l, {}});
+  x.total = {r.total, {}};
+  return x;
+}
+
+void write_line(lxw_worksheet* ws, lxw_row_t row, const XlsxReport::Line& line, const Formats& f) {
+  const ReportLine& l = line.counts;
   check(worksheet_write_string(ws, row, 0, l.key.c_str(), nullptr), "key");
   check(worksheet_write_string(ws, row, 1, l.label.c_str(), nullptr), "label");
   const std::int64_t counts[] = {l.plays, l.completed, l.failed, l.missed, l.preempted};
@@ -142,11 +156,16 @@ void write_line(lxw_worksheet* ws, lxw_row_t row, const ReportLine& l, const For
   worksheet_write_string(ws, row, 8, format_hms(l.airtime_ms).c_str(), nullptr);
   worksheet_write_number(ws, row, 9, l.planned_s(), f.seconds);
   if (auto c = l.compliance()) worksheet_write_number(ws, row, 10, *c, f.pct);
+  for (std::size_t i = 0; i < line.extra.size(); ++i) {
+    worksheet_write_number(ws, row, static_cast<lxw_col_t>(11 + i), line.extra[i], nullptr);
+  }
 }
 
 // Total: SUM formulas over the lines above, with the computed values cached so that
 // readers that do not calculate (and the test) see the numbers too.
-void write_total(lxw_worksheet* ws, lxw_row_t row, const ReportLine& t, const Formats& f) {
+void write_total(lxw_worksheet* ws, lxw_row_t row, const XlsxReport::Line& total,
+                 const Formats& f) {
+  const ReportLine& t = total.counts;
   worksheet_write_string(ws, row, 0, "total", f.bold);
   worksheet_write_string(ws, row, 1, t.label.c_str(), f.bold);
   const std::string first = std::to_string(kHeadRow + 2), last = std::to_string(row);
@@ -163,11 +182,16 @@ void write_total(lxw_worksheet* ws, lxw_row_t row, const ReportLine& t, const Fo
   const std::string planned = "=SUM(J" + first + ":J" + last + ")";
   worksheet_write_formula_num(ws, row, 9, planned.c_str(), f.total_sec, t.planned_s());
   if (auto c = t.compliance()) worksheet_write_number(ws, row, 10, *c, f.total_pct);
+  for (std::size_t i = 0; i < total.extra.size(); ++i) {
+    worksheet_write_number(ws, row, static_cast<lxw_col_t>(11 + i), total.extra[i], f.total_num);
+  }
 }
 
 }  // namespace
 
-void report_xlsx(const Report& r, const std::string& path) {
+void report_xlsx(const Report& r, const std::string& path) { report_xlsx(box_sheet(r), path); }
+
+void report_xlsx(const XlsxReport& r, const std::string& path) {
   lxw_workbook* wb = workbook_new(path.c_str());
   if (!wb) throw std::runtime_error("XLSX: cannot create " + path);
   struct Closer {

@@ -17,4 +17,18 @@ struct Refused : std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+// The caller may not see or do this (403): a district user asking for another district.
+struct Forbidden : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+// The caller is not who it says (401): an unknown box, a signature that does not verify.
+struct Unauthenticated : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+// A service this program needs is down for now (503): the hub's database restarting.
+// The caller tries again later; nothing was stored.
+struct Unavailable : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
 }  // namespace loaxa

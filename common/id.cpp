@@ -8,7 +8,7 @@ namespace loaxa {
 
 namespace fs = std::filesystem;
 
-std::string id_from_filename(const fs::path& file) {
+std::string id_from_name(std::string_view name) {
   // Vietnamese letters folded to ASCII so ids stay typeable on any keyboard.
   static const std::pair<const char*, const char*> folds[] = {
       {"à", "a"}, {"á", "a"}, {"ả", "a"}, {"ã", "a"}, {"ạ", "a"}, {"ă", "a"}, {"ằ", "a"},
@@ -21,7 +21,7 @@ std::string id_from_filename(const fs::path& file) {
       {"ợ", "o"}, {"ù", "u"}, {"ú", "u"}, {"ủ", "u"}, {"ũ", "u"}, {"ụ", "u"}, {"ư", "u"},
       {"ừ", "u"}, {"ứ", "u"}, {"ử", "u"}, {"ữ", "u"}, {"ự", "u"}, {"ỳ", "y"}, {"ý", "y"},
       {"ỷ", "y"}, {"ỹ", "y"}, {"ỵ", "y"}, {"đ", "d"}, {"Đ", "d"}};
-  std::string stem = file.stem().string();
+  std::string stem(name);
   for (const auto& [from, to] : folds) {
     for (std::size_t pos; (pos = stem.find(from)) != std::string::npos;) {
       stem.replace(pos, std::string_view(from).size(), to);
@@ -37,7 +37,14 @@ std::string id_from_filename(const fs::path& file) {
     }
   }
   while (!id.empty() && id.back() == '-') id.pop_back();
-  return id.empty() ? "media" : id.substr(0, 64);
+  id = id.substr(0, 64);
+  while (!id.empty() && id.back() == '-') id.pop_back();
+  return id;
+}
+
+std::string id_from_filename(const fs::path& file) {
+  std::string id = id_from_name(file.stem().string());
+  return id.empty() ? "media" : id;
 }
 
 }  // namespace loaxa

@@ -27,5 +27,8 @@ inline constexpr const char* kIdRule =
 // An id made from a file's name: "Chào buổi sáng.ogg" -> "chao-buoi-sang" (lower-case
 // ASCII, digits, '-'; Vietnamese letters folded to their base letter).
 std::string id_from_filename(const std::filesystem::path& file);
+// The same from a name ("Đồng Xoài" -> "dong-xoai"): a district's id on the hub. Empty
+// when the name has no letter or digit.
+std::string id_from_name(std::string_view name);
 
 }  // namespace loaxa

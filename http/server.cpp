@@ -7,6 +7,7 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/write.hpp>
+#include <boost/algorithm/string/case_conv.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
@@ -42,6 +43,15 @@ Response json_response(const std::string& body, int status) {
 Response error_answer(const std::exception& e) {
   if (dynamic_cast<const NotFound*>(&e)) return error_response(404, "not_found", e.what());
   if (dynamic_cast<const Refused*>(&e)) return error_response(409, "refused", e.what());
+  if (dynamic_cast<const Forbidden*>(&e)) return error_response(403, "forbidden", e.what());
+  if (dynamic_cast<const Unauthenticated*>(&e)) {
+    return error_response(401, "unauthenticated", e.what());
+  }
+  if (dynamic_cast<const Unavailable*>(&e)) {
+    Response r = error_response(503, "unavailable", e.what());
+    r.retry_after_s = 10;
+    return r;
+  }
   if (dynamic_cast<const std::invalid_argument*>(&e)) {
     return error_response(400, "bad_input", e.what());
   }
@@ -60,6 +70,16 @@ std::optional<boost::json::object> object_body(const Request& r, Response& error
     return std::nullopt;
   }
   return body.as_object();
+}
+
+Response asset_response(const std::string& path, std::optional<std::string_view> bytes) {
+  if (!bytes) return error_response(404, "not_found", "no such page: " + path);
+  std::string type = "application/octet-stream";
+  if (path.ends_with(".html")) type = "text/html; charset=utf-8";
+  if (path.ends_with(".js")) type = "text/javascript; charset=utf-8";
+  if (path.ends_with(".css")) type = "text/css; charset=utf-8";
+  if (path.ends_with(".svg")) type = "image/svg+xml";
+  return Response{200, type, std::string(*bytes)};
 }
 
 bool url_decode(std::string_view in, std::string& out) {
@@ -260,6 +280,12 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
   static std::optional<Response> parse_head(const Header& req, Request& r) {
     r.method = std::string(req.method_string());
     if (auto error = parse_target(req.target(), r)) return error;
+    for (const auto& field : req) {
+      if (boost::beast::iequals(field.name_string().substr(0, 8), "x-loaxa-")) {
+        r.headers[boost::algorithm::to_lower_copy(std::string(field.name_string()))] =
+            std::string(field.value());
+      }
+    }
     if (auto it = req.find(http::field::authorization); it != req.end()) {
       r.authorization = std::string(it->value());
     }
@@ -694,6 +720,7 @@ std::optional<Response> HttpServer::authorize(Role role, Request& request) const
   }
   request.who = who->name;
   request.role = who->role;
+  request.scope = who->scope;
   return std::nullopt;
 }
 

@@ -24,6 +24,8 @@ const char* role_name(Role role);
 struct Principal {
   std::string name;
   Role role = Role::none;
+  // What part of the whole it may see ("district:dong-xoai" on the hub); empty: all.
+  std::string scope;
 };
 
 struct Request {
@@ -37,6 +39,9 @@ struct Request {
   std::string remote;     // peer address
   std::string who;        // the principal's name once authenticated (for the audit)
   Role role = Role::none;
+  std::string scope;  // the principal's scope (Principal::scope)
+  // Headers of loaxa's own (X-Loaxa-Box, X-Loaxa-Signature), names in lower case.
+  std::map<std::string, std::string> headers;
 };
 
 struct Response {
@@ -65,7 +70,8 @@ Response error_response(int status, const std::string& code, const std::string& 
 Response json_response(const std::string& body, int status = 200);
 // The one mapping from an error to an answer, for every route: the caller's mistakes
 // are 4xx (std::invalid_argument 400 bad_input, NotFound 404 not_found, Refused 409
-// refused; common/errors.hpp); anything else is the program's own failure (a database
+// refused, Forbidden 403, Unauthenticated 401, Unavailable 503 with Retry-After;
+// common/errors.hpp); anything else is the program's own failure (a database
 // I/O error, a full disk): 500 internal, with what failed. A handler throws; the server
 // answers with this and logs the 5xx.
 Response error_answer(const std::exception& e);
@@ -73,6 +79,10 @@ Response error_answer(const std::exception& e);
 // shows `example`.
 std::optional<boost::json::object> object_body(const Request& r, Response& error,
                                                const std::string& example);
+
+// A page of an embedded web UI: `bytes` as found by the program's asset table (404 when
+// nullopt), its type from the path's extension.
+Response asset_response(const std::string& path, std::optional<std::string_view> bytes);
 
 // A request target ("/api/v1/airtime?from=..."): the decoded path and query into `r`;
 // a 400 answer when a percent-escape is malformed.

@@ -3,7 +3,7 @@
 //
 //   loaxa-airtime-fill DB ROWS [--from 2020-01-01] [--years 5] [--channels 2]
 //                      [--batch 10000] [--durable [--checkpoints 1]] [--print] [--recover]
-//                      [--seed 1]
+//                      [--seed 1] [--box bp-dong-xoai-tan-phu]
 //
 // Default: rows go in batches of --batch per transaction (fast, for 1,000,000 rows).
 // --durable writes each play as the daemon does: open (one commit), a checkpoint, close
@@ -39,6 +39,7 @@ struct Options {
   bool print = false;
   bool recover = false;
   unsigned seed = 1;
+  std::string box = "bp-dong-xoai-tan-phu";  // the rows' box_id
   int checkpoints = 1;  // --durable: position updates per play
 };
 
@@ -77,6 +78,8 @@ Options parse(int argc, char** argv) {
       o.channels = std::stoi(value());
     else if (a == "--batch")
       o.batch = std::stol(value());
+    else if (a == "--box")
+      o.box = value();
     else if (a == "--seed")
       o.seed = static_cast<unsigned>(std::stoul(value()));
     else if (a == "--checkpoints")
@@ -140,7 +143,7 @@ Play draw_play(long i, const Options& o, std::mt19937_64& rng, const scheduler::
   const auto end = start + std::chrono::milliseconds(static_cast<std::int64_t>(aired * 1000.0));
 
   store::AirtimeRow r;
-  r.box_id = "bp-dong-xoai-tan-phu";
+  r.box_id = o.box;
   r.channel = channels[ch % 4];
   const auto& topic = topics[rng() % topics.size()];
   r.topic = rng() % 20 == 0 ? "" : topic.first;
@@ -164,7 +167,7 @@ int main(int argc, char** argv) {
   const scheduler::Zone zone("Asia/Ho_Chi_Minh");
   store::Store st(o.db);
   auto& log = st.airtime();
-  st.set_meta("box_id", "bp-dong-xoai-tan-phu");
+  st.set_meta("box_id", o.box);
   st.set_meta("box_name", "UBND phường Tân Phú");
   st.set_meta("timezone", zone.name());
   if (o.recover) {

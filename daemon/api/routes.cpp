@@ -10,14 +10,7 @@ namespace {
 
 api::Response web_page(const api::Request& r) {
   const std::string path = r.path == "/" ? "/index.html" : r.path;
-  const auto bytes = web_asset(path);
-  if (!bytes) return api::error_response(404, "not_found", "no such page: " + r.path);
-  std::string type = "application/octet-stream";
-  if (path.ends_with(".html")) type = "text/html; charset=utf-8";
-  if (path.ends_with(".js")) type = "text/javascript; charset=utf-8";
-  if (path.ends_with(".css")) type = "text/css; charset=utf-8";
-  if (path.ends_with(".svg")) type = "image/svg+xml";
-  return api::Response{200, type, std::string(*bytes)};
+  return api::asset_response(path, web_asset(path));
 }
 
 }  // namespace

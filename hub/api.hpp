@@ -1,0 +1,28 @@
+#pragma once
+// The hub's HTTP API (docs/hub.md): ingest from boxes (signed, no token), the fleet,
+// alerts, airtime and reports for people (tokens or login; every route checks the role,
+// and a district user sees its district only: anything else is 403, never a filtered
+// answer that leaks what exists).
+
+#include "http/server.hpp"
+#include "hub/alerts.hpp"
+#include "hub/config.hpp"
+#include "hub/ingest.hpp"
+#include "hub/store.hpp"
+#include "scheduler/local_time.hpp"
+
+namespace loaxa::hub {
+
+struct HubContext {
+  const HubConfig& config;
+  Store& store;
+  Ingest& ingest;
+  Alerts& alerts;
+  const scheduler::Zone& zone;
+  api::HttpServer& server;
+};
+
+// Every route, the authenticator and the web UI.
+void add_hub_routes(HubContext& hub);
+
+}  // namespace loaxa::hub

@@ -1,0 +1,89 @@
+#include "hub/app.hpp"
+
+#include <systemd/sd-daemon.h>
+
+#include <csignal>
+#include <thread>
+
+#include "common/log.hpp"
+
+namespace loaxa::hub {
+
+namespace {
+// How often offline boxes and silent pushes are looked for.
+constexpr std::chrono::seconds kSweep{5};
+}  // namespace
+
+HubApp::HubApp(HubConfig config)
+    : config_(std::move(config)),
+      zone_(config_.timezone),
+      signals_(io_, SIGTERM, SIGINT),
+      sweep_(io_) {}
+
+HubApp::~HubApp() = default;
+
+int HubApp::run() {
+  // The database may come up after the hub (both started at boot): wait for it a while.
+  for (int attempt = 0;; ++attempt) {
+    try {
+      db_ = std::make_unique<pg::Connection>(config_.database);
+      break;
+    } catch (const std::exception& e) {
+      if (attempt >= 30) throw;
+      if (attempt == 0) log::warning("hub", std::string(e.what()) + "; trying again for 60 s");
+      std::this_thread::sleep_for(std::chrono::seconds(2));
+    }
+  }
+  const int version = migrate(*db_);
+  log::info("hub", "database ready (schema version " + std::to_string(version) + ")");
+  store_ = std::make_unique<Store>(*db_);
+  alerts_ = std::make_unique<Alerts>(*store_, config_);
+  ingest_ = std::make_unique<Ingest>(*store_, zone_,
+                                     [this](const Alert& a) { alerts_->notify(a); });
+  api::ServerLimits limits;
+  limits.max_body_bytes = 4 * 1024 * 1024;  // a box's batch of up to 10,000 rows
+  limits.max_connections = 2048;            // every box of a province keeps one open
+  server_ = std::make_unique<api::HttpServer>(io_, limits);
+  context_ = std::make_unique<HubContext>(
+      HubContext{config_, *store_, *ingest_, *alerts_, zone_, *server_});
+  add_hub_routes(*context_);
+  if (!config_.tls_cert.empty()) server_->enable_tls(config_.tls_cert, config_.tls_key);
+  server_->listen(config_.listen);
+  for (const auto& l : config_.listen) log::info("api", "listening on " + l);
+  signals_.async_wait([this](const boost::system::error_code& ec, int) {
+    if (ec) return;
+    log::notice("hub", "stopping");
+    sweep_.cancel();
+    server_->stop();
+    io_.stop();
+  });
+  sweep_later();
+  sd_notify(0, "READY=1\nSTATUS=taking in airtime and status");
+  log::notice("hub", "hub " + config_.id + " ready (" + config_.file.string() + ")");
+  for (;;) {
+    try {
+      io_.run();
+      break;
+    } catch (const std::exception& e) {
+      log::error("hub", std::string("an event-loop handler failed (") + e.what() +
+                            "); the loop goes on");
+    }
+  }
+  log::notice("hub", "stopped");
+  return 0;
+}
+
+void HubApp::sweep_later() {
+  sweep_.expires_after(kSweep);
+  sweep_.async_wait([this](const boost::system::error_code& ec) {
+    if (ec) return;
+    try {
+      alerts_->sweep();
+    } catch (const std::exception& e) {
+      log::warning("alert", std::string("looking for offline boxes failed: ") + e.what());
+    }
+    sweep_later();
+  });
+}
+
+}  // namespace loaxa::hub

@@ -1,0 +1,185 @@
+#include "hub/config.hpp"
+
+#include <fstream>
+#include <regex>
+#include <sstream>
+
+#include "common/id.hpp"
+#include "scheduler/local_time.hpp"
+
+namespace loaxa::hub {
+
+namespace {
+
+std::filesystem::path resolve(const std::filesystem::path& base, const std::string& p) {
+  std::filesystem::path path(p);
+  return path.is_absolute() ? path : base / path;
+}
+
+void read_hub(ConfigReader& r, HubConfig& c) {
+  if (auto v = r.string("id", true)) {
+    if (!valid_id(*v)) r.problem(r.line_of("id"), "hub.id \"" + *v + "\": " + kIdRule);
+    c.id = *v;
+  }
+  if (auto v = r.string("name")) c.name = *v;
+  if (auto v = r.string("timezone")) {
+    try {
+      scheduler::Zone zone(*v);
+      c.timezone = *v;
+    } catch (const std::invalid_argument& e) {
+      r.problem(r.line_of("timezone"), std::string("hub.timezone: ") + e.what());
+    }
+  }
+  r.finish();
+}
+
+void read_tokens(ConfigReader& r, HubConfig& c) {
+  const toml::array* tokens = r.array("tokens");
+  if (!tokens) return;
+  for (std::size_t i = 0; i < tokens->size(); ++i) {
+    const toml::node& n = *tokens->get(i);
+    const std::string path = "api.tokens[" + std::to_string(i) + "]";
+    if (!n.is_table()) {
+      r.problem(line_of(n), path + " must be a table { name, role, sha256 [, district] }");
+      continue;
+    }
+    ConfigReader t(*n.as_table(), path, r.problems(), r.file());
+    HubToken tok;
+    tok.name = t.string("name", true).value_or("");
+    if (auto role = t.string("role", true)) {
+      try {
+        tok.role = parse_hub_role(*role);
+      } catch (const std::invalid_argument& e) {
+        t.problem(t.line_of("role"), path + ".role: " + e.what());
+      }
+    }
+    tok.district = t.string("district").value_or("");
+    if (tok.role == HubRole::district && tok.district.empty()) {
+      t.problem(t.line(), path + " has role \"district\" but no district = \"ID\"");
+    }
+    if (tok.role != HubRole::district && !tok.district.empty()) {
+      t.problem(t.line_of("district"), path + ".district is only for role \"district\"");
+    }
+    tok.sha256 = t.string("sha256", true).value_or("");
+    static const std::regex hex("^[0-9a-f]{64}$");
+    if (!tok.sha256.empty() && !std::regex_match(tok.sha256, hex)) {
+      t.problem(t.line_of("sha256"), path +
+                                         ".sha256 must be 64 lowercase hex digits (the SHA-256 of "
+                                         "the token: printf %s TOKEN | sha256sum)");
+    }
+    t.finish();
+    c.tokens.push_back(std::move(tok));
+  }
+}
+
+void read_api(ConfigReader& r, HubConfig& c) {
+  if (auto v = r.strings("listen")) {
+    if (v->empty()) r.problem(r.line_of("listen"), "api.listen needs at least one \"host:port\"");
+    c.listen = *v;
+  }
+  read_tokens(r, c);
+  const auto base = c.file.parent_path();
+  if (auto v = r.string("tls_cert")) c.tls_cert = resolve(base, *v).string();
+  if (auto v = r.string("tls_key")) c.tls_key = resolve(base, *v).string();
+  if (c.tls_cert.empty() != c.tls_key.empty()) {
+    r.problem(r.line(), "api.tls_cert and api.tls_key go together: give both or neither");
+  }
+  r.finish();
+}
+
+void read_alerts(ConfigReader& r, HubConfig& c) {
+  if (auto v = r.duration("status_interval")) {
+    if (*v < std::chrono::seconds(1)) {
+      r.problem(r.line_of("status_interval"), "alerts.status_interval must be at least \"1s\"");
+    } else {
+      c.status_interval = *v;
+      c.offline_after = *v * 3;
+    }
+  }
+  if (auto v = r.duration("offline_after")) c.offline_after = *v;
+  if (auto v = r.integer("disk_min_mb", 0, 1'000'000)) c.disk_min_bytes = *v * 1024 * 1024;
+  if (auto v = r.duration("push_silence")) c.push_silence = *v;
+  if (auto v = r.strings("command")) {
+    if (!v->empty() && !std::filesystem::path((*v)[0]).is_absolute()) {
+      r.problem(r.line_of("command"),
+                "alerts.command[0] must be an absolute path (e.g. [\"/usr/local/bin/notify\"]); "
+                "it is run as given, with no shell");
+    }
+    c.alert_command = *v;
+  }
+  r.finish();
+}
+
+}  // namespace
+
+HubRole parse_hub_role(std::string_view text) {
+  if (text == "admin") return HubRole::admin;
+  if (text == "district") return HubRole::district;
+  if (text == "viewer") return HubRole::viewer;
+  throw std::invalid_argument("the role must be admin, district or viewer, not \"" +
+                              std::string(text) + "\"");
+}
+
+const char* to_string(HubRole role) {
+  switch (role) {
+    case HubRole::admin:
+      return "admin";
+    case HubRole::district:
+      return "district";
+    case HubRole::viewer:
+      break;
+  }
+  return "viewer";
+}
+
+HubConfigResult parse_hub_config(std::string_view text, const std::filesystem::path& file) {
+  HubConfigResult result;
+  toml::table root;
+  try {
+    root = toml::parse(text, file.string());
+  } catch (const toml::parse_error& e) {
+    result.problems.push_back({file, static_cast<int>(e.source().begin.line),
+                               "TOML syntax error: " + std::string(e.description())});
+    return result;
+  }
+  HubConfig c;
+  c.file = std::filesystem::absolute(file).lexically_normal();
+  auto& problems = result.problems;
+  ConfigReader top(root, "", problems, file);
+  if (const toml::table* t = top.table("hub")) {
+    ConfigReader r(*t, "hub", problems, file);
+    read_hub(r, c);
+  } else {
+    problems.push_back({file, 1, "[hub] is required (with at least id = \"...\")"});
+  }
+  if (const toml::table* t = top.table("database")) {
+    ConfigReader r(*t, "database", problems, file);
+    if (auto v = r.string("url", true)) c.database = *v;
+    r.finish();
+  }
+  if (const toml::table* t = top.table("api")) {
+    ConfigReader r(*t, "api", problems, file);
+    read_api(r, c);
+  }
+  if (const toml::table* t = top.table("alerts")) {
+    ConfigReader r(*t, "alerts", problems, file);
+    read_alerts(r, c);
+  }
+  top.finish();
+  if (problems.empty()) result.config = std::move(c);
+  return result;
+}
+
+HubConfigResult load_hub_config(const std::filesystem::path& file) {
+  std::ifstream in(file, std::ios::binary);
+  if (!in) {
+    HubConfigResult r;
+    r.problems.push_back({file, 0, "cannot read the config file (does it exist? is it readable?)"});
+    return r;
+  }
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  return parse_hub_config(ss.str(), file);
+}
+
+}  // namespace loaxa::hub

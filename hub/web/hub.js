@@ -1,0 +1,241 @@
+// loaxa-hub web UI: the fleet by district, a box's page, alerts, reports across communes
+// and a plain SVG map. No framework and nothing from the Internet.
+const T = {
+  vi: {
+    hub: 'Trung tâm tỉnh', lang: 'English', logout: 'Thoát',
+    'nav.fleet': 'Các hộp', 'nav.map': 'Bản đồ', 'nav.alerts': 'Cảnh báo', 'nav.report': 'Báo cáo',
+    'login.title': 'Đăng nhập', 'login.help': 'Cán bộ Sở Nội vụ và Phòng Nội vụ đăng nhập bằng tên và mật khẩu, hoặc mã truy cập (token).',
+    'login.name': 'Tên đăng nhập', 'login.password': 'Mật khẩu', 'login.token': 'Hoặc mã truy cập', 'login.submit': 'Đăng nhập',
+    'login.bad': 'Sai tên, mật khẩu hoặc mã truy cập',
+    box: 'Hộp', commune: 'Xã', district: 'Huyện', online: 'Trực tuyến', offline: 'Mất kết nối', onair: 'Đang phát',
+    lastseen: 'Lần cuối', version: 'Phiên bản', clock: 'Đồng hồ', disk: 'Ổ đĩa trống', alerts: 'Cảnh báo',
+    synced: 'đã đồng bộ', unsynced: 'chưa đồng bộ', idle: 'nghỉ', none: '—', since: 'Từ lúc', message: 'Nội dung',
+    chain: 'Chuỗi nhật ký', intact: 'toàn vẹn', broken: 'có chỗ đứt', rows: 'dòng', history: 'Lịch sử trạng thái',
+    recent: 'Lượt phát gần đây', period: 'Kỳ báo cáo', by: 'Thống kê theo', show: 'Xem', download: 'Tải',
+    plays: 'Lượt phát', airtime: 'Thời lượng', planned: 'Kế hoạch', compliance: 'Tỷ lệ', boxes: 'Số hộp',
+    silent: 'Hộp không có số liệu', total: 'Tổng cộng', noalerts: 'Không có cảnh báo nào.', error: 'Lỗi',
+    'by.district': 'Huyện', 'by.commune': 'Xã', 'by.box': 'Hộp', 'by.topic': 'Chủ đề', 'by.channel': 'Kênh', 'by.day': 'Ngày',
+    'by.district,topic': 'Huyện × chủ đề', 'by.commune,topic': 'Xã × chủ đề',
+    nomap: 'Chưa hộp nào có toạ độ (lat, lon).', title: 'Nội dung', status: 'Trạng thái', start: 'Bắt đầu',
+    scope: 'Phạm vi', counted: 'hộp có số liệu',
+  },
+  en: {
+    hub: 'Province hub', lang: 'Tiếng Việt', logout: 'Log out',
+    'nav.fleet': 'Boxes', 'nav.map': 'Map', 'nav.alerts': 'Alerts', 'nav.report': 'Reports',
+    'login.title': 'Log in', 'login.help': 'Province and district staff log in with a name and password, or an access token.',
+    'login.name': 'User name', 'login.password': 'Password', 'login.token': 'Or access token', 'login.submit': 'Log in',
+    'login.bad': 'Wrong name, password or token',
+    box: 'Box', commune: 'Commune', district: 'District', online: 'Online', offline: 'Offline', onair: 'On air',
+    lastseen: 'Last seen', version: 'Version', clock: 'Clock', disk: 'Disk free', alerts: 'Alerts',
+    synced: 'synchronised', unsynced: 'not synchronised', idle: 'idle', none: '—', since: 'Since', message: 'Message',
+    chain: 'Log chain', intact: 'intact', broken: 'broken', rows: 'rows', history: 'Status history',
+    recent: 'Recent plays', period: 'Period', by: 'By', show: 'Show', download: 'Download',
+    plays: 'Plays', airtime: 'Airtime', planned: 'Planned', compliance: 'Compliance', boxes: 'Boxes',
+    silent: 'Silent boxes', total: 'Total', noalerts: 'No alerts.', error: 'Error',
+    'by.district': 'District', 'by.commune': 'Commune', 'by.box': 'Box', 'by.topic': 'Topic', 'by.channel': 'Channel', 'by.day': 'Day',
+    'by.district,topic': 'District × topic', 'by.commune,topic': 'Commune × topic',
+    nomap: 'No box has coordinates (lat, lon) yet.', title: 'Title', status: 'Status', start: 'Start',
+    scope: 'Scope', counted: 'boxes counted',
+  },
+};
+let lang = localStorage.getItem('loaxa.lang') || 'vi';
+const t = (k) => (T[lang] && T[lang][k]) || T.vi[k] || k;
+const $ = (sel) => document.querySelector(sel);
+const page = () => $('#page');
+const TOKEN = 'loaxa.hub.token';
+let me = null;
+
+function h(tag, attrs = {}, ...children) {
+  const e = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs)) {
+    if (k.startsWith('on')) e.addEventListener(k.slice(2), v);
+    else if (v !== false && v !== null && v !== undefined) e.setAttribute(k, v === true ? '' : v);
+  }
+  for (const c of children.flat()) e.append(c instanceof Node ? c : document.createTextNode(c ?? ''));
+  return e;
+}
+const svg = (tag, attrs = {}, ...children) => {
+  const e = document.createElementNS('http://www.w3.org/2000/svg', tag);
+  for (const [k, v] of Object.entries(attrs)) e.setAttribute(k, v);
+  for (const c of children) e.append(c instanceof Node ? c : document.createTextNode(c));
+  return e;
+};
+
+async function api(path) {
+  const r = await fetch('/api/v1' + path, { headers: { Authorization: 'Bearer ' + (localStorage.getItem(TOKEN) || '') } });
+  if (r.status === 401) { showLogin(); throw new Error(t('login.bad')); }
+  const data = await r.json();
+  if (!r.ok) throw new Error(data.error ? data.error.message : r.statusText);
+  return data;
+}
+
+async function download(path, name) {
+  const r = await fetch('/api/v1' + path, { headers: { Authorization: 'Bearer ' + localStorage.getItem(TOKEN) } });
+  if (!r.ok) return;
+  const url = URL.createObjectURL(await r.blob());
+  const a = h('a', { href: url, download: name });
+  document.body.append(a); a.click(); a.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 10000);
+}
+
+const table = (head, rows) => h('div', { class: 'scroll' }, h('table', {}, h('thead', {}, h('tr', {}, head.map((x) => h('th', {}, x)))), h('tbody', {}, rows)));
+const pill = (cls, text) => h('span', { class: 'pill ' + cls }, text);
+const mb = (b) => (b == null ? t('none') : Math.round(b / 1048576).toLocaleString(lang) + ' MB');
+const when = (iso) => (iso ? new Date(iso).toLocaleString(lang === 'vi' ? 'vi-VN' : 'en-GB', { timeZone: 'Asia/Ho_Chi_Minh' }) : t('none'));
+const bar = (percent) => { const b = h('div', { class: 'bar' }); b.style.width = percent.toFixed(1) + '%'; return b; };
+
+function onAir(b) {
+  const playing = (b.channels || []).filter((c) => c.state === 'playing');
+  return playing.length ? playing.map((c) => c.name + ': ' + (c.now || '')).join('; ') : t('idle');
+}
+
+const pages = {
+  async 'doi-hop'() {
+    const boxes = await api('/boxes');
+    const districts = new Map();
+    for (const b of boxes) {
+      if (!districts.has(b.district)) districts.set(b.district, []);
+      districts.get(b.district).push(b);
+    }
+    const out = [h('h1', {}, t('nav.fleet') + ' (' + boxes.length + ')')];
+    for (const [district, list] of districts) {
+      const on = list.filter((b) => b.online).length;
+      out.push(h('h2', {}, t('district') + ' ' + district + ' — ' + on + '/' + list.length + ' ' + t('online').toLowerCase()));
+      out.push(table([t('commune'), t('box'), t('online'), t('onair'), t('lastseen'), t('version'), t('clock'), t('disk'), t('alerts')],
+        list.map((b) => h('tr', { 'data-box': b.id },
+          h('td', {}, b.commune), h('td', {}, h('a', { href: '#hop/' + b.id }, b.name)),
+          h('td', {}, b.online ? pill('completed', t('online')) : pill('failed', t('offline'))),
+          h('td', {}, onAir(b)), h('td', {}, when(b.last_seen)), h('td', {}, b.version || t('none')),
+          h('td', {}, b.clock_synced === false ? pill('failed', t('unsynced')) : b.clock_synced ? t('synced') : t('none')),
+          h('td', {}, mb(b.disk_free_bytes)),
+          h('td', {}, (b.alerts || []).length ? pill('failed', String(b.alerts.length)) : '0')))));
+    }
+    return out;
+  },
+
+  async hop(id) {
+    const [b, chain, rows] = await Promise.all([api('/boxes/' + id), api('/boxes/' + id + '/chain'),
+      fetch('/api/v1/airtime?format=json&limit=20&box=' + encodeURIComponent(id), { headers: { Authorization: 'Bearer ' + localStorage.getItem(TOKEN) } }).then((r) => r.json())]);
+    return [h('h1', {}, b.name + ' — ' + b.commune + ', ' + b.district),
+      h('div', { class: 'card' },
+        h('p', {}, (b.online ? pill('completed', t('online')) : pill('failed', t('offline'))), ' ', t('lastseen') + ': ' + when(b.last_seen)),
+        h('p', {}, t('onair') + ': ' + onAir(b)),
+        h('p', {}, t('chain') + ': ', chain.verified ? pill('completed', t('intact')) : pill('failed', t('broken')), ' ' + chain.rows.toLocaleString(lang) + ' ' + t('rows'))),
+      h('h2', {}, t('alerts')),
+      b.alerts.length ? table([t('since'), t('message')], b.alerts.map((a) => h('tr', {}, h('td', {}, when(a.since)), h('td', {}, a.message)))) : h('p', { class: 'muted' }, t('noalerts')),
+      h('h2', {}, t('recent')),
+      table([t('start'), t('title'), t('status')], rows.map((r) => h('tr', {}, h('td', {}, when(r.actual_start || r.planned_start)), h('td', {}, r.title), h('td', {}, pill(r.status, r.status))))),
+      h('h2', {}, t('history')),
+      table([t('lastseen'), t('onair'), t('disk')], b.history.map((s) => h('tr', {}, h('td', {}, when(s.at)),
+        h('td', {}, (s.status.channels || []).map((c) => c.name + ': ' + c.state).join('; ')),
+        h('td', {}, mb(s.status.disk && s.status.disk.free_bytes)))))];
+  },
+
+  async 'ban-do'() {
+    const boxes = (await api('/boxes')).filter((b) => b.lat != null && b.lon != null);
+    if (!boxes.length) return [h('h1', {}, t('nav.map')), h('p', { class: 'muted' }, t('nomap'))];
+    const lats = boxes.map((b) => b.lat), lons = boxes.map((b) => b.lon);
+    const [x0, x1, y0, y1] = [Math.min(...lons) - 0.05, Math.max(...lons) + 0.05, Math.min(...lats) - 0.05, Math.max(...lats) + 0.05];
+    const W = 800, H = 600;
+    const sx = (lon) => ((lon - x0) / (x1 - x0)) * W, sy = (lat) => H - ((lat - y0) / (y1 - y0)) * H;
+    const map = svg('svg', { viewBox: `0 0 ${W} ${H}`, width: '100%', role: 'img', 'aria-label': t('nav.map') },
+      svg('rect', { x: 0, y: 0, width: W, height: H, fill: '#eef2f5' }));
+    for (const b of boxes) {
+      const g = svg('a', { href: '#hop/' + b.id });
+      g.append(svg('circle', { cx: sx(b.lon), cy: sy(b.lat), r: 9, fill: b.online ? '#1d6b36' : '#a3121b' }, svg('title', {}, b.name)));
+      g.append(svg('text', { x: sx(b.lon) + 12, y: sy(b.lat) + 4, 'font-size': 14 }, b.commune));
+      map.append(g);
+    }
+    return [h('h1', {}, t('nav.map')), h('div', { class: 'card' }, map)];
+  },
+
+  async 'canh-bao'() {
+    const alerts = await api('/alerts');
+    return [h('h1', {}, t('nav.alerts') + ' (' + alerts.length + ')'),
+      alerts.length ? table([t('since'), t('box'), t('message')], alerts.map((a) => h('tr', { class: 'alert-' + a.kind },
+        h('td', {}, when(a.since)), h('td', {}, h('a', { href: '#hop/' + a.box }, a.box)), h('td', {}, a.message))))
+        : h('p', { class: 'muted' }, t('noalerts'))];
+  },
+
+  async 'bao-cao'() {
+    const now = new Date(Date.now() + 7 * 3600e3);
+    const period = h('input', { id: 'rp-period', value: now.getUTCFullYear() + '-Q' + (Math.floor(now.getUTCMonth() / 3) + 1) });
+    const by = h('select', { id: 'rp-by' }, ['commune', 'district', 'box', 'topic', 'commune,topic', 'district,topic', 'channel', 'day'].map((b) => h('option', { value: b }, t('by.' + b))));
+    const out = h('div', { id: 'report' });
+    const q = () => 'period=' + encodeURIComponent(period.value) + '&by=' + encodeURIComponent(by.value);
+    const show = async () => {
+      try {
+        const r = await api('/reports/airtime?' + q());
+        const max = Math.max(1, ...r.lines.map((l) => l.airtime_s || 0));
+        const row = (l, cls) => h('tr', { class: cls }, h('td', {}, l.label || l.key), h('td', {}, String(l.plays)), h('td', {}, l.airtime_hms),
+          h('td', {}, l.compliance == null ? t('none') : (100 * l.compliance).toFixed(1) + ' %'), h('td', {}, String(l.boxes)), h('td', {}, String(l.boxes_silent)),
+          h('td', { class: 'bar-cell' }, cls ? '' : bar(100 * (l.airtime_s || 0) / max)));
+        out.replaceChildren(h('p', { class: 'muted' }, r.scope + ' — ' + r.from + ' – ' + r.to + ' — ' + r.total.boxes + ' ' + t('counted')),
+          table([t('by'), t('plays'), t('airtime'), t('compliance'), t('boxes'), t('silent'), ''], [...r.lines.map((l) => row(l, '')), row({ ...r.total, label: t('total') }, 'total')]));
+      } catch (e) { out.replaceChildren(h('p', { class: 'error' }, t('error') + ': ' + e.message)); }
+    };
+    await show();
+    return [h('h1', {}, t('nav.report')), h('form', { class: 'grid card', onsubmit: (ev) => { ev.preventDefault(); show(); } },
+      h('label', {}, t('period') + ' (2022-Q3, 2022-H1, 2022)', period), h('label', {}, t('by'), by), h('button', { type: 'submit' }, t('show')),
+      h('button', { type: 'button', class: 'secondary', id: 'rp-xlsx', onclick: () => download('/reports/airtime?format=xlsx&' + q(), 'bao-cao-' + period.value + '.xlsx') }, t('download') + ' XLSX'),
+      h('button', { type: 'button', class: 'secondary', onclick: () => download('/reports/airtime?format=csv&' + q(), 'bao-cao-' + period.value + '.csv') }, t('download') + ' CSV')), out];
+  },
+};
+
+function translate() {
+  document.documentElement.lang = lang;
+  for (const el of document.querySelectorAll('[data-i18n]')) el.textContent = t(el.dataset.i18n);
+}
+
+function showLogin() {
+  $('#login').hidden = false;
+  page().replaceChildren();
+  $('#logout').hidden = true;
+}
+
+let routeSeq = 0;
+async function route() {
+  const seq = ++routeSeq;
+  const [name, arg] = (location.hash || '#doi-hop').slice(1).split('/');
+  for (const a of document.querySelectorAll('#nav a')) a.classList.toggle('active', a.getAttribute('href') === '#' + name);
+  if (!localStorage.getItem(TOKEN)) return showLogin();
+  try {
+    if (!me) me = await api('/whoami');
+    $('#login').hidden = true;
+    $('#logout').hidden = false;
+    const content = await (pages[name] || pages['doi-hop'])(arg);
+    if (seq === routeSeq) page().replaceChildren(...[content].flat());
+  } catch (e) {
+    if (seq === routeSeq && localStorage.getItem(TOKEN)) page().replaceChildren(h('p', { class: 'error' }, t('error') + ': ' + e.message));
+  }
+}
+
+$('#login-form').addEventListener('submit', async (ev) => {
+  ev.preventDefault();
+  me = null;
+  try {
+    let token = $('#token').value.trim();
+    if (!token) {
+      const r = await fetch('/api/v1/login', { method: 'POST', headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify({ name: $('#name').value.trim(), password: $('#password').value }) });
+      const data = await r.json();
+      if (!r.ok) throw new Error(r.status === 401 ? t('login.bad') : data.error.message);
+      token = data.token;
+    }
+    localStorage.setItem(TOKEN, token);
+    me = await api('/whoami');
+    $('#login-error').textContent = '';
+    $('#password').value = '';
+    $('#token').value = '';
+    route();
+  } catch (e) {
+    $('#login-error').textContent = e.message;
+    localStorage.removeItem(TOKEN);
+  }
+});
+$('#logout').addEventListener('click', () => { localStorage.removeItem(TOKEN); me = null; showLogin(); });
+$('#lang').addEventListener('click', () => { lang = lang === 'vi' ? 'en' : 'vi'; localStorage.setItem('loaxa.lang', lang); translate(); route(); });
+window.addEventListener('hashchange', route);
+setInterval(() => { if (['', '#doi-hop', '#canh-bao'].includes(location.hash) && localStorage.getItem(TOKEN)) route(); }, 15000);
+translate();
+route();
