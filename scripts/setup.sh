@@ -9,10 +9,11 @@ packages=(
   libgstreamer1.0-dev libgstreamer-plugins-base1.0-dev
   gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-tools
   gstreamer1.0-plugins-base-apps gstreamer1.0-plugins-bad
-  libsqlite3-dev sqlite3 libglib2.0-dev libxml2-dev libtomlplusplus-dev libhowardhinnant-date-dev tzdata libebur128-dev
+  libsqlite3-dev sqlite3 postgresql-15 libpq-dev libglib2.0-dev libxml2-dev libtomlplusplus-dev libhowardhinnant-date-dev tzdata libebur128-dev
   libsystemd-dev libsodium-dev libssl-dev libxlsxwriter-dev zlib1g-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   espeak-ng sox systemd python3 python3-dateutil python3-openpyxl python3-jsonschema
+  python3-cryptography
   nginx-light openssl curl
   chromium fonts-noto-core
   gstreamer1.0-x libgdk-pixbuf-2.0-dev faketime

@@ -22,25 +22,6 @@ std::string utc_now() {
   return buf;
 }
 
-std::string random_token() {
-  unsigned char raw[32];
-  if (RAND_bytes(raw, sizeof raw) != 1) throw std::runtime_error("no randomness for a token");
-  static constexpr char kAlphabet[] =
-      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-  std::string out;
-  std::uint32_t acc = 0;
-  int bits = 0;
-  for (unsigned char b : raw) {
-    acc = (acc << 8) | b;
-    bits += 8;
-    while (bits >= 6) {
-      out.push_back(kAlphabet[(acc >> (bits - 6)) & 63]);
-      bits -= 6;
-    }
-  }
-  if (bits > 0) out.push_back(kAlphabet[(acc << (6 - bits)) & 63]);
-  return "lx_" + out;
-}
 
 // A row of SELECT name, role, created_at, created_by, expires_ms.
 TokenRecord read_token(const sqlite::Statement& st) {

@@ -57,6 +57,7 @@ class Access {
 
 using loaxa::hash_password;  // common/password.hpp
 using loaxa::verify_password;
+using loaxa::random_token;
 
 bool valid_role(const std::string& role);
 // admin 3, operator 2, viewer 1, anything else 0.

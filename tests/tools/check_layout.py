@@ -23,6 +23,8 @@ MAY_INCLUDE = {
     "store": {"airtime", "common", "scheduler"},
     "daemon": {"airtime", "common", "scheduler", "player", "http", "sync", "store"},
     "cli": {"airtime", "common", "scheduler", "sync", "store"},
+    # The province hub: the shared libraries, never the box's player, store or daemon.
+    "hub": {"airtime", "common", "scheduler", "http", "sync"},
     # The verbs that examine this machine's media and devices, and the entry point.
     "cli/local": {"airtime", "cli", "common", "scheduler", "player", "http", "sync", "store", "daemon"},
     "cli/main.cpp": {"airtime", "cli", "common", "scheduler", "player", "http", "sync", "store", "daemon"},
@@ -45,6 +47,8 @@ MUST_NOT_LINK = {
     "loaxa_store": ["PkgConfig::GST", "loaxa_daemon", "loaxa_player"],
     "loaxa_player": ["PkgConfig::SQLITE3", "loaxa_daemon", "loaxa_store"],
     "loaxa_cli": ["PkgConfig::GST", "loaxa_player", "loaxa_daemon"],
+    "loaxa_hub": ["PkgConfig::GST", "PkgConfig::SQLITE3", "loaxa_store", "loaxa_player",
+                  "loaxa_daemon"],
 }
 
 INCLUDE = re.compile(r'^\s*#\s*include\s+"([^"]+)"', re.M)
@@ -63,8 +67,8 @@ def main():
     src, build = sys.argv[1], sys.argv[2]
     problems = []
     used = set()
-    for folder in ("common", "airtime", "scheduler", "player", "http", "sync", "store", "daemon", "cli",
-                   "tools"):
+    for folder in ("common", "airtime", "scheduler", "player", "http", "sync", "store", "daemon", "hub",
+                   "cli", "tools"):
         for root, _, files in os.walk(os.path.join(src, folder)):
             for f in files:
                 if not f.endswith((".cpp", ".hpp", ".h", ".inc")):
