@@ -19,6 +19,7 @@ build: setup
 
 demo: build
 	bash scripts/demo.sh $(BUILD)
+	bash scripts/demo_hub.sh $(BUILD)
 
 # CI: warnings are errors; then a second configuration with ASan+UBSan runs the whole
 # suite again (but the package and unit-file checks, which test no code of ours).

@@ -7,6 +7,7 @@
 
 #include "common/errors.hpp"
 #include "common/id.hpp"
+#include "hub/csv.hpp"
 
 namespace loaxa::hub {
 
@@ -242,14 +243,8 @@ std::string fleet_report_json(const FleetReport& r) {
 
 std::string fleet_report_csv(const FleetReport& r) {
   std::string out = "\xEF\xBB\xBF";
-  auto quote = [](const std::string& s) {
-    if (s.find_first_of(",\"\r\n") == std::string::npos) return s;
-    std::string q = "\"";
-    for (char c : s) q += c == '"' ? std::string("\"\"") : std::string(1, c);
-    return q + "\"";
-  };
   auto row = [&](std::vector<std::string> cells) {
-    for (std::size_t i = 0; i < cells.size(); ++i) out += (i ? "," : "") + quote(cells[i]);
+    for (std::size_t i = 0; i < cells.size(); ++i) out += (i ? "," : "") + csv_cell(cells[i]);
     out += "\r\n";
   };
   auto cols = airtime::report_columns();

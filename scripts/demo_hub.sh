@@ -77,7 +77,7 @@ TOML
 make_box bp-dong-xoai-tan-phu "Đồng Xoài" "Tân Phú" 8181 1
 make_box bp-bu-dang-duc-lieu "Bù Đăng" "Đức Liễu" 8182 2
 
-hub 2>"$demo/hub.log" &
+"$b/hub/loaxa-hub" --config "$demo/hub.toml" 2>"$demo/hub.log" &
 pids="$!"
 for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$hub_port/healthz" >/dev/null && break; sleep 0.1; done
 echo "demo-hub: loaxa-hub on http://127.0.0.1:$hub_port/ (web UI; token $token), log in $demo/hub.log"
@@ -97,25 +97,12 @@ done
 
 echo
 echo "== loaxa-hub: the fleet =="
-api /boxes | python3 -c '
-import json, sys
-print(f"{\"HUYỆN\":<10} {\"XÃ\":<9} {\"HỘP\":<22} {\"TRỰC TUYẾN\":<10} {\"ĐANG PHÁT\":<10} {\"PHIÊN BẢN\":<9} {\"DÒNG NHẬT KÝ\":>12}")
-for b in json.load(sys.stdin):
-    on = "có" if b["online"] else "không"
-    playing = ", ".join(c["name"] for c in b["channels"] if c["state"] == "playing") or "nghỉ"
-    print(f"{b[\"district\"]:<10} {b[\"commune\"]:<9} {b[\"id\"]:<22} {on:<10} {playing:<10} {b[\"version\"] or \"-\":<9} {b[\"chain_rows\"]:>12}")'
+api /boxes | python3 "$root/scripts/demo_hub_print.py" fleet
 quarter=$(TZ=Asia/Ho_Chi_Minh date +%Y)-Q$(( ($(TZ=Asia/Ho_Chi_Minh date +%-m) - 1) / 3 + 1 ))
 for period in "$quarter" 2022-Q3; do
   echo
   echo "== loaxa-hub: báo cáo $period theo xã / report by commune =="
-  api "/reports/airtime?period=$period&by=commune" | python3 -c '
-import json, sys
-r = json.load(sys.stdin)
-print(f"{r[\"province\"]} — {r[\"from\"]}–{r[\"to\"]}; chuỗi nhật ký: {\"toàn vẹn\" if r[\"chain_breaks\"] == 0 else \"có chỗ đứt\"}")
-print(f"{\"XÃ\":<22} {\"LƯỢT PHÁT\":>9} {\"THỜI LƯỢNG\":>11} {\"TỶ LỆ\":>7}")
-for l in r["lines"] + [dict(r["total"], label="Tổng cộng")]:
-    c = "-" if l["compliance"] is None else f"{100*l[\"compliance\"]:.1f}%"
-    print(f"{l[\"label\"]:<22} {l[\"plays\"]:>9} {l[\"airtime_hms\"]:>11} {c:>7}")'
+  api "/reports/airtime?period=$period&by=commune" | python3 "$root/scripts/demo_hub_print.py" report
 done
 # The totals are the boxes' own: each box's `loaxa report` over the same period.
 own=0
