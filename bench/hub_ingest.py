@@ -91,7 +91,14 @@ def main():
                             "--years", "1", "--seed", str(i + 1), "--box", box], check=True,
                            stdout=subprocess.DEVNULL)
             out = subprocess.check_output([f"{b}/cli/loaxa", "airtime", "--db", db, "--format", "ndjson"])
-            lines[box] = out.splitlines()
+            # Closing (chain) order, as a box pushes: follow prev_hash -> hash from the start.
+            after = {json.loads(l)["prev_hash"]: l for l in out.splitlines()}
+            chain, h = [], ""
+            while h in after:
+                chain.append(after[h])
+                h = json.loads(after[h])["hash"]
+            assert len(chain) == a.rows, (box, len(chain))
+            lines[box] = chain
             csv.append(f"{box},Huyện {i % 11},Xã {i},Đài xã {i},{raw_pub(keys[box])},,")
         for i in range(a.status_boxes):
             box = f"bp-trang-thai-{i}"

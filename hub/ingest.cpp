@@ -2,6 +2,7 @@
 
 #include <boost/json/parse.hpp>
 #include <cmath>
+#include <map>
 
 #include "airtime/row.hpp"
 #include "common/errors.hpp"
@@ -126,25 +127,33 @@ IngestResult Ingest::airtime(const Box& box, const std::string& body) {
   std::int64_t position = chain.int64(0, 1);
   std::int64_t breaks = 0;
   const std::int64_t recent = ms_of(std::chrono::system_clock::now()) - 7 * 86'400'000LL;
+  // Which rows the hub holds already (a batch sent again), in one round trip.
+  std::vector<pg::Param> ids;
+  ids.reserve(rows.size());
+  for (const auto& in : rows) ids.push_back(pg::text(in.row.id));
+  std::set<std::string> held;
+  const auto known = db.exec("SELECT id FROM airtime WHERE box_id = $1 AND id = ANY($2::text[])",
+                             {pg::text(box.id), pg::array(ids)});
+  for (int i = 0; i < known.rows(); ++i) held.insert(known.str(i, 0));
+  std::map<std::string, std::string> followed;  // prev_hash -> row id, in this batch
+  enum Col { kId, kStart, kEnd, kPlannedMs, kPlannedS, kChannel, kMedia, kTitle, kTopic,
+             kSchedule, kSource, kStatus, kSynced, kPrev, kHash, kPos, kLine, kCols };
+  std::vector<std::vector<pg::Param>> cols(kCols);
   for (const auto& in : rows) {
     const auto& r = in.row;
-    const auto ins = db.exec(
-        "INSERT INTO airtime(box_id, id, start_at, start_ms, end_ms, planned_ms, planned_s, "
-        "channel, media_id, title, topic, schedule_id, source, status, clock_synced, prev_hash, "
-        "hash, chain_pos, line) VALUES ($1,$2,to_timestamp($3::bigint / 1000.0),$3,$4,$5,$6,$7,"
-        "$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18) ON CONFLICT DO NOTHING",
-        {pg::text(box.id), pg::text(r.id), pg::num(in.start_ms), pg::num(in.end_ms),
-         pg::opt(in.planned_ms), pg::opt(r.planned_s), pg::text(r.channel), pg::text(r.media_id),
-         pg::text(r.title), pg::text(r.topic), pg::text(r.schedule_id),
-         pg::text(airtime::row_source(r.source)), pg::text(airtime::row_status(r.status)),
-         pg::opt(r.clock_synced), pg::text(r.prev_hash), pg::text(r.hash),
-         pg::num(position + 1), pg::text(in.line)});
-    if (ins.affected() == 0) {
+    if (!held.insert(r.id).second) {
       ++result.duplicates;
       continue;
     }
     ++result.stored;
     ++position;
+    const pg::Param values[kCols] = {
+        pg::text(r.id), pg::num(in.start_ms), pg::num(in.end_ms), pg::opt(in.planned_ms),
+        pg::opt(r.planned_s), pg::text(r.channel), pg::text(r.media_id), pg::text(r.title),
+        pg::text(r.topic), pg::text(r.schedule_id), pg::text(airtime::row_source(r.source)),
+        pg::text(airtime::row_status(r.status)), pg::opt(r.clock_synced), pg::text(r.prev_hash),
+        pg::text(r.hash), pg::num(position), pg::text(in.line)};
+    for (int c = 0; c < kCols; ++c) cols[static_cast<std::size_t>(c)].push_back(values[c]);
     const boost::json::object row_ref{{"row", r.id}, {"actual_start", r.actual_start},
                                       {"title", r.title}};
     if (airtime::airtime_row_hash(r) != r.hash) {
@@ -156,15 +165,21 @@ IngestResult Ingest::airtime(const Box& box, const std::string& body) {
     }
     if (r.prev_hash != last) {
       ++breaks;
-      auto sibling = db.exec(
-          "SELECT id FROM airtime WHERE box_id = $1 AND prev_hash = $2 AND id <> $3 LIMIT 1",
-          {pg::text(box.id), pg::text(r.prev_hash), pg::text(r.id)});
-      if (sibling.rows() > 0 && !r.prev_hash.empty()) {
+      std::string other;
+      if (auto it = followed.find(r.prev_hash); it != followed.end()) {
+        other = it->second;
+      } else {
+        auto sibling = db.exec(
+            "SELECT id FROM airtime WHERE box_id = $1 AND prev_hash = $2 AND id <> $3 LIMIT 1",
+            {pg::text(box.id), pg::text(r.prev_hash), pg::text(r.id)});
+        if (sibling.rows() > 0) other = sibling.str(0, 0);
+      }
+      if (!other.empty() && !r.prev_hash.empty()) {
         auto detail = row_ref;
-        detail["other_row"] = sibling.str(0, 0);
+        detail["other_row"] = other;
         found.emplace_back("chain_fork", "chain_fork:" + r.id,
-                           "Chuỗi nhật ký bị rẽ nhánh: dòng " + r.id + " và dòng " +
-                               sibling.str(0, 0) + " cùng nối vào một dòng trước",
+                           "Chuỗi nhật ký bị rẽ nhánh: dòng " + r.id + " và dòng " + other +
+                               " cùng nối vào một dòng trước",
                            detail);
       } else {
         auto detail = row_ref;
@@ -177,6 +192,7 @@ IngestResult Ingest::airtime(const Box& box, const std::string& body) {
       }
     }
     last = r.hash;
+    followed.emplace(r.prev_hash, r.id);
     // A missed or failed block: one alert per box, kind and day, for the last week (a box
     // that catches up on a month of rows raises no alarm about last month; the reports
     // count every row).
@@ -196,6 +212,21 @@ IngestResult Ingest::airtime(const Box& box, const std::string& body) {
                              "; các buổi khác cùng ngày xem trong nhật ký",
                          detail);
     }
+  }
+  if (result.stored > 0) {
+    std::vector<pg::Param> params{pg::text(box.id)};
+    for (const auto& c : cols) params.push_back(pg::array(c));
+    db.exec(
+        "INSERT INTO airtime(box_id, id, start_at, start_ms, end_ms, planned_ms, planned_s, "
+        "channel, media_id, title, topic, schedule_id, source, status, clock_synced, prev_hash, "
+        "hash, chain_pos, line) SELECT $1, u.id, to_timestamp(u.s / 1000.0), u.s, u.e, u.pm, "
+        "u.ps, u.ch, u.m, u.ti, u.to, u.sc, u.so, u.st, u.cs, u.ph, u.h, u.pos, u.l FROM "
+        "unnest($2::text[], $3::bigint[], $4::bigint[], $5::bigint[], $6::float8[], $7::text[], "
+        "$8::text[], $9::text[], $10::text[], $11::text[], $12::text[], $13::text[], "
+        "$14::boolean[], $15::text[], $16::text[], $17::bigint[], $18::text[]) "
+        "AS u(id, s, e, pm, ps, ch, m, ti, \"to\", sc, so, st, cs, ph, h, pos, l) "
+        "ON CONFLICT DO NOTHING",
+        params);
   }
   db.exec(
       "UPDATE box SET chain_hash = $2, chain_rows = $3, chain_breaks = chain_breaks + $4, "

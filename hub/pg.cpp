@@ -17,6 +17,25 @@ Param real(double v) {
 }
 Param boolean(bool v) { return std::string(v ? "t" : "f"); }
 
+Param array(const std::vector<Param>& items) {
+  std::string out = "{";
+  for (std::size_t i = 0; i < items.size(); ++i) {
+    if (i) out += ',';
+    if (!items[i]) {
+      out += "NULL";
+      continue;
+    }
+    out += '"';
+    for (char c : *items[i]) {
+      if (c == '"' || c == '\\') out += '\\';
+      out += c;
+    }
+    out += '"';
+  }
+  out += '}';
+  return out;
+}
+
 std::int64_t Result::int64(int row, int col) const {
   const char* v = PQgetvalue(r_.get(), row, col);
   std::int64_t out = 0;

@@ -22,6 +22,9 @@ Param text(std::string_view s);
 Param num(std::int64_t v);
 Param real(double v);
 Param boolean(bool v);
+// A one-dimensional array in PostgreSQL's text form ({"a","b",NULL}), for statements
+// that take a batch at once through unnest($n::text[]).
+Param array(const std::vector<Param>& items);
 template <class T>
 Param opt(const std::optional<T>& v) {
   if (!v) return std::nullopt;

@@ -282,7 +282,7 @@ TEST_F(HubTest, ARowAtLocalMidnightLandsInItsLocalMonthsPartition) {
   const std::string body = boost::json::serialize(airtime::to_json(row)) + "\n";
   auto r = post("/api/v1/ingest/airtime", body,
                 {{"X-Loaxa-Box", a.id}, {"X-Loaxa-Signature", sign(body, a)}});
-  ASSERT_EQ(r.status, 200u) << r.body;
+  ASSERT_EQ(r.status, 200u) << r.error << r.body << hub->output();
   // 17:00 UTC on 30 June is July in Vietnam.
   EXPECT_EQ(psql("SELECT tableoid::regclass FROM airtime"), "airtime_2022_07");
   const auto rep = get("/api/v1/reports/airtime?period=2022-07&by=commune");
