@@ -74,7 +74,7 @@ cppcheck: build
 # clang-tidy (.clang-tidy) and cppcheck on loaxa's own code; both must be silent.
 # clang-tidy takes ~5 minutes with -j2 here, so it is not part of `make test`.
 lint: cppcheck
-	run-clang-tidy-14 -p $(BUILD) -j$(JOBS) -quiet '$(CURDIR)/(common|scheduler|player|http|sync|store|daemon|cli|tools)/' \
+	run-clang-tidy-14 -p $(BUILD) -j$(JOBS) -quiet '$(CURDIR)/(common|scheduler|player|http|sync|store|daemon|hub|cli|tools)/' \
 	  > $(BUILD)/clang-tidy.log 2>&1 || { grep -E 'warning:|error:' $(BUILD)/clang-tidy.log; exit 1; }
 
 clean:
