@@ -381,29 +381,31 @@ std::vector<std::string> report_cells(const ReportLine& l) {
           c ? fixed(*c, 4) : ""};
 }
 
+json::object report_line_json(const ReportLine& l) {
+  json::object o;
+  o["key"] = l.key;
+  o["label"] = l.label;
+  o["plays"] = l.plays;
+  o["completed"] = l.completed;
+  o["failed"] = l.failed;
+  o["missed"] = l.missed;
+  o["preempted"] = l.preempted;
+  o["airtime_s"] = l.airtime_s();
+  o["airtime_hms"] = format_hms(l.airtime_ms);
+  o["planned_s"] = l.planned_s();
+  if (auto c = l.compliance()) {
+    o["compliance"] = *c;
+  } else {
+    o["compliance"] = nullptr;
+  }
+  // Not in the specified list; lets a reader recompute compliance for merged periods.
+  o["planned_aired_s"] = static_cast<double>(l.planned_aired_ms) / 1000.0;
+  return o;
+}
+
 std::string report_json(const Report& r) {
   json::array out;
-  for (const auto& l : r.lines) {
-    json::object o;
-    o["key"] = l.key;
-    o["label"] = l.label;
-    o["plays"] = l.plays;
-    o["completed"] = l.completed;
-    o["failed"] = l.failed;
-    o["missed"] = l.missed;
-    o["preempted"] = l.preempted;
-    o["airtime_s"] = l.airtime_s();
-    o["airtime_hms"] = format_hms(l.airtime_ms);
-    o["planned_s"] = l.planned_s();
-    if (auto c = l.compliance()) {
-      o["compliance"] = *c;
-    } else {
-      o["compliance"] = nullptr;
-    }
-    // Not in the specified list; lets a reader recompute compliance for merged periods.
-    o["planned_aired_s"] = static_cast<double>(l.planned_aired_ms) / 1000.0;
-    out.push_back(std::move(o));
-  }
+  for (const auto& l : r.lines) out.push_back(report_line_json(l));
   return json::serialize(out) + "\n";
 }
 

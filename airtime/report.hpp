@@ -11,6 +11,7 @@
 //   only rows the planner meant to air have one (not manual plays or emergencies);
 // - compliance = airtime of planned rows ÷ planned time, null when nothing was planned.
 
+#include <boost/json/object.hpp>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -118,6 +119,8 @@ std::string format_hms(std::int64_t ms);
 // Renderings. JSON is the specified array (no total line); CSV (RFC 4180, CRLF) ends with
 // the total line; XLSX labels its columns in Vietnamese first. (The CLI draws tables.)
 std::string report_json(const Report& r);
+// One line as report_json writes it (the hub adds its own fields).
+boost::json::object report_line_json(const ReportLine& line);
 std::string report_csv(const Report& r, bool excel_bom);
 // The lines back from report_json (the CLI's online path); the total is recomputed.
 // Throws std::invalid_argument naming the bad field.

@@ -1,7 +1,6 @@
 // loaxa: the command-line client. Online verbs talk to loaxad's HTTP API; offline
 // verbs work on files.
 
-#include <termios.h>
 #include <unistd.h>
 
 #include <boost/json.hpp>
@@ -21,6 +20,7 @@
 #include "cli/report.hpp"
 #include "cli/table.hpp"
 #include "cli/verify_log.hpp"
+#include "common/password.hpp"
 #include "store/access.hpp"
 #include "sync/keys.hpp"
 
@@ -314,31 +314,11 @@ int cmd_keygen(const Args& a) {
   return 0;
 }
 
-// Reads a line from stdin without echoing it when stdin is a terminal.
-std::string read_secret(const char* prompt) {
-  const bool tty = ::isatty(0);
-  termios old{};
-  if (tty) {
-    std::cerr << prompt << std::flush;
-    ::tcgetattr(0, &old);
-    termios quiet = old;
-    quiet.c_lflag &= ~static_cast<tcflag_t>(ECHO);
-    ::tcsetattr(0, TCSANOW, &quiet);
-  }
-  std::string line;
-  std::getline(std::cin, line);
-  if (tty) {
-    ::tcsetattr(0, TCSANOW, &old);
-    std::cerr << "\n";
-  }
-  return line;
-}
-
 int cmd_passwd(const Args& a) {
   only_options(a, {});
-  const std::string first = read_secret("Mật khẩu mới / new password: ");
+  const std::string first = loaxa::read_secret("Mật khẩu mới / new password: ");
   if (first.size() < 6) throw BadInput("a password needs at least 6 characters");
-  if (::isatty(0) && read_secret("Nhập lại / again: ") != first) {
+  if (::isatty(0) && loaxa::read_secret("Nhập lại / again: ") != first) {
     throw BadInput("the two passwords differ");
   }
   std::cout << loaxa::store::hash_password(first) << "\n";

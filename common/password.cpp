@@ -1,9 +1,12 @@
 #include "common/password.hpp"
 
 #include <openssl/rand.h>
+#include <termios.h>
+#include <unistd.h>
 #include <sodium.h>
 
 #include <cstdint>
+#include <iostream>
 
 #include <stdexcept>
 
@@ -42,6 +45,25 @@ std::string random_token() {
   }
   if (bits > 0) out.push_back(kAlphabet[(acc << (6 - bits)) & 63]);
   return "lx_" + out;
+}
+
+std::string read_secret(const char* prompt) {
+  const bool tty = ::isatty(0);
+  termios old{};
+  if (tty) {
+    std::cerr << prompt << std::flush;
+    ::tcgetattr(0, &old);
+    termios quiet = old;
+    quiet.c_lflag &= ~static_cast<tcflag_t>(ECHO);
+    ::tcsetattr(0, TCSANOW, &quiet);
+  }
+  std::string line;
+  std::getline(std::cin, line);
+  if (tty) {
+    ::tcsetattr(0, TCSANOW, &old);
+    std::cerr << "\n";
+  }
+  return line;
 }
 
 }  // namespace loaxa

@@ -1,6 +1,8 @@
 #include "common/toml_reader.hpp"
 
 #include <algorithm>
+#include <fstream>
+#include <sstream>
 
 #include "common/duration.hpp"
 
@@ -204,6 +206,29 @@ void ConfigReader::finish() {
 
 std::string ConfigProblem::to_string() const {
   return file.string() + ":" + std::to_string(line) + ": " + message;
+}
+
+std::optional<toml::table> parse_toml(std::string_view text, const std::filesystem::path& file,
+                                      std::vector<ConfigProblem>& problems) {
+  try {
+    return toml::parse(text, file.string());
+  } catch (const toml::parse_error& e) {
+    problems.push_back({file, static_cast<int>(e.source().begin.line),
+                        "TOML syntax error: " + std::string(e.description())});
+    return std::nullopt;
+  }
+}
+
+std::optional<std::string> read_config_file(const std::filesystem::path& file,
+                                            std::vector<ConfigProblem>& problems) {
+  std::ifstream in(file, std::ios::binary);
+  if (!in) {
+    problems.push_back({file, 0, "cannot read the config file (does it exist? is it readable?)"});
+    return std::nullopt;
+  }
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
 }
 
 }  // namespace loaxa

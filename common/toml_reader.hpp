@@ -58,6 +58,13 @@ class ConfigReader {
 };
 
 int line_of(const toml::node& node);
+
+// The TOML of a config file's text; nullopt with the syntax error recorded (FILE:LINE).
+std::optional<toml::table> parse_toml(std::string_view text, const std::filesystem::path& file,
+                                      std::vector<ConfigProblem>& problems);
+// A config file's bytes; nullopt with the problem recorded when it cannot be read.
+std::optional<std::string> read_config_file(const std::filesystem::path& file,
+                                            std::vector<ConfigProblem>& problems);
 const char* type_name(const toml::node& node);
 
 }  // namespace loaxa

@@ -1,8 +1,6 @@
 #include "hub/config.hpp"
 
-#include <fstream>
 #include <regex>
-#include <sstream>
 
 #include "common/id.hpp"
 #include "scheduler/local_time.hpp"
@@ -134,14 +132,9 @@ const char* to_string(HubRole role) {
 
 HubConfigResult parse_hub_config(std::string_view text, const std::filesystem::path& file) {
   HubConfigResult result;
-  toml::table root;
-  try {
-    root = toml::parse(text, file.string());
-  } catch (const toml::parse_error& e) {
-    result.problems.push_back({file, static_cast<int>(e.source().begin.line),
-                               "TOML syntax error: " + std::string(e.description())});
-    return result;
-  }
+  auto parsed = parse_toml(text, file, result.problems);
+  if (!parsed) return result;
+  const toml::table& root = *parsed;
   HubConfig c;
   c.file = std::filesystem::absolute(file).lexically_normal();
   auto& problems = result.problems;
@@ -171,15 +164,9 @@ HubConfigResult parse_hub_config(std::string_view text, const std::filesystem::p
 }
 
 HubConfigResult load_hub_config(const std::filesystem::path& file) {
-  std::ifstream in(file, std::ios::binary);
-  if (!in) {
-    HubConfigResult r;
-    r.problems.push_back({file, 0, "cannot read the config file (does it exist? is it readable?)"});
-    return r;
-  }
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return parse_hub_config(ss.str(), file);
+  HubConfigResult r;
+  auto text = read_config_file(file, r.problems);
+  return text ? parse_hub_config(*text, file) : r;
 }
 
 }  // namespace loaxa::hub

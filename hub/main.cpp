@@ -1,7 +1,6 @@
 // loaxa-hub: the province hub. Runs the service, or administers it on the server itself
 // (boxes, users) straight in the database. Usage: loaxa-hub --help.
 
-#include <termios.h>
 #include <unistd.h>
 
 #include <boost/json.hpp>
@@ -120,26 +119,8 @@ HubConfig read_config(const std::string& file) {
 }
 
 std::string read_password() {
-  const bool tty = ::isatty(0);
-  auto line = [&](const char* prompt) {
-    termios old{};
-    if (tty) {
-      std::cerr << prompt << std::flush;
-      ::tcgetattr(0, &old);
-      termios quiet = old;
-      quiet.c_lflag &= ~static_cast<tcflag_t>(ECHO);
-      ::tcsetattr(0, TCSANOW, &quiet);
-    }
-    std::string s;
-    std::getline(std::cin, s);
-    if (tty) {
-      ::tcsetattr(0, TCSANOW, &old);
-      std::cerr << "\n";
-    }
-    return s;
-  };
-  const std::string first = line("Mật khẩu / password: ");
-  if (tty && line("Nhắc lại / again: ") != first) {
+  const std::string first = read_secret("Mật khẩu / password: ");
+  if (::isatty(0) && read_secret("Nhắc lại / again: ") != first) {
     throw std::invalid_argument("the two passwords differ");
   }
   if (first.size() < 8) throw std::invalid_argument("the password needs at least 8 characters");

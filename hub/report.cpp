@@ -201,26 +201,10 @@ std::string fleet_report_json(const FleetReport& r) {
   namespace json = boost::json;
   json::array lines;
   auto line = [](const FleetLine& f) {
-    const auto& l = f.counts;
-    json::object o;
-    o["key"] = l.key;
-    o["label"] = l.label;
+    json::object o = airtime::report_line_json(f.counts);
     if (!f.group.empty()) {
       o["group"] = f.group;
       o["group_label"] = f.group_label;
-    }
-    o["plays"] = l.plays;
-    o["completed"] = l.completed;
-    o["failed"] = l.failed;
-    o["missed"] = l.missed;
-    o["preempted"] = l.preempted;
-    o["airtime_s"] = l.airtime_s();
-    o["airtime_hms"] = airtime::format_hms(l.airtime_ms);
-    o["planned_s"] = l.planned_s();
-    if (auto c = l.compliance()) {
-      o["compliance"] = *c;
-    } else {
-      o["compliance"] = nullptr;
     }
     o["boxes"] = f.boxes;
     o["boxes_silent"] = f.boxes_silent;

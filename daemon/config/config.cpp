@@ -645,14 +645,9 @@ void read_tts(ConfigReader& r, Config& c) {
 
 ConfigResult parse_config(std::string_view text, const std::filesystem::path& file) {
   ConfigResult result;
-  toml::table root;
-  try {
-    root = toml::parse(text, file.string());
-  } catch (const toml::parse_error& e) {
-    result.problems.push_back({file, static_cast<int>(e.source().begin.line),
-                               "TOML syntax error: " + std::string(e.description())});
-    return result;
-  }
+  auto parsed = parse_toml(text, file, result.problems);
+  if (!parsed) return result;
+  const toml::table& root = *parsed;
   Config c;
   c.file = std::filesystem::absolute(file).lexically_normal();
   auto& problems = result.problems;
@@ -716,15 +711,9 @@ ConfigResult parse_config(std::string_view text, const std::filesystem::path& fi
 }
 
 ConfigResult load_config(const std::filesystem::path& file) {
-  std::ifstream in(file, std::ios::binary);
-  if (!in) {
-    ConfigResult r;
-    r.problems.push_back({file, 0, "cannot read the config file (does it exist? is it readable?)"});
-    return r;
-  }
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return parse_config(ss.str(), file);
+  ConfigResult r;
+  auto text = read_config_file(file, r.problems);
+  return text ? parse_config(*text, file) : r;
 }
 
 }  // namespace loaxa

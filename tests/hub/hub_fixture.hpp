@@ -181,8 +181,16 @@ class HubTest : public ::testing::Test {
     req.content_type = "application/x-ndjson";
     req.headers = std::move(headers);
     sync::HttpResponse out;
-    auto call = sync::async_http(io, req, [&](sync::HttpResponse r) { out = std::move(r); });
-    io.run();
+    // A box sends again when a request fails in transport; so does this, once, and says
+    // so (seen about once in ten runs on the first request to a fresh hub, not yet
+    // explained: see docs/hub.md).
+    for (int attempt = 0; attempt < 2; ++attempt) {
+      auto call = sync::async_http(io, req, [&](sync::HttpResponse r) { out = std::move(r); });
+      io.restart();
+      io.run();
+      if (out.status != 0) break;
+      std::cerr << "post " << target << ": " << out.error << " (sent again)\n";
+    }
     return out;
   }
 
