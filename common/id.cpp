@@ -37,7 +37,7 @@ std::string id_from_name(std::string_view name) {
     }
   }
   while (!id.empty() && id.back() == '-') id.pop_back();
-  id = id.substr(0, 64);
+  if (id.size() > 64) id.resize(64);
   while (!id.empty() && id.back() == '-') id.pop_back();
   return id;
 }
