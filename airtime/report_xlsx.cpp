@@ -130,9 +130,8 @@ XlsxReport box_sheet(const Report& r) {
                          false);
   x.heading.emplace_back(
       r.unsynced_plays == 0
-          ? std::string(
-                "Đồng hồ của hộp đã đồng bộ khi ghi mọi lượt phát / the clock was "
-                "synchronised for every play")
+          ? std::string("Đồng hồ của hộp đã đồng bộ khi ghi mọi lượt phát / the clock was "
+                        "synchronised for every play")
           : "Lưu ý: " + std::to_string(r.unsynced_plays) +
                 " lượt phát được ghi khi đồng hồ chưa đồng bộ, thời điểm có thể sai / note: " +
                 std::to_string(r.unsynced_plays) +
@@ -189,7 +188,9 @@ void write_total(lxw_worksheet* ws, lxw_row_t row, const XlsxReport::Line& total
 
 }  // namespace
 
-void report_xlsx(const Report& r, const std::string& path) { report_xlsx(box_sheet(r), path); }
+void report_xlsx(const Report& r, const std::string& path) {
+  report_xlsx(box_sheet(r), path);
+}
 
 void report_xlsx(const XlsxReport& r, const std::string& path) {
   lxw_workbook* wb = workbook_new(path.c_str());

@@ -1,13 +1,12 @@
 #include "common/password.hpp"
 
 #include <openssl/rand.h>
+#include <sodium.h>
 #include <termios.h>
 #include <unistd.h>
-#include <sodium.h>
 
 #include <cstdint>
 #include <iostream>
-
 #include <stdexcept>
 
 namespace loaxa {

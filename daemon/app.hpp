@@ -13,8 +13,8 @@
 #include "daemon/config/config.hpp"
 #include "daemon/playout/controller.hpp"
 #include "daemon/province/airtime_push.hpp"
-#include "daemon/province/status_push.hpp"
 #include "daemon/province/province_sync.hpp"
+#include "daemon/province/status_push.hpp"
 #include "http/server.hpp"
 #include "store/store.hpp"
 

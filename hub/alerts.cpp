@@ -44,14 +44,15 @@ const boost::json::value* value_at(const boost::json::object& o,
   return v;
 }
 
-std::string mib(std::int64_t bytes) { return std::to_string(bytes / (1024 * 1024)) + " MB"; }
+std::string mib(std::int64_t bytes) {
+  return std::to_string(bytes / (1024 * 1024)) + " MB";
+}
 
 }  // namespace
 
 boost::json::object alert_json(const Alert& a) {
-  return {{"id", a.id},           {"box", a.box_id},   {"kind", a.kind},
-          {"since", a.since},     {"until", a.until},  {"message", a.message},
-          {"detail", a.detail}};
+  return {{"id", a.id},       {"box", a.box_id},      {"kind", a.kind},    {"since", a.since},
+          {"until", a.until}, {"message", a.message}, {"detail", a.detail}};
 }
 
 void Alerts::notify(const Alert& alert) {

@@ -75,9 +75,8 @@ json::object box_json(HubContext& hub, const Box& b, bool with_alerts) {
       if (!ch.is_object()) continue;
       const auto& o = ch.as_object();
       json::value now = at_path(&o, {"now_playing", "title"});
-      channels.push_back({{"name", at_path(&o, {"name"})},
-                          {"state", at_path(&o, {"state"})},
-                          {"now", now}});
+      channels.push_back(
+          {{"name", at_path(&o, {"name"})}, {"state", at_path(&o, {"state"})}, {"now", now}});
     }
   }
   json::object out{{"id", b.id},
@@ -119,8 +118,8 @@ Response ingest_status(HubContext& hub, const Request& r) {
       hub.ingest.authenticate(header(r, "x-loaxa-box"), header(r, "x-loaxa-signature"), r.body);
   hub.ingest.status(box, r.body);
   hub.alerts.check_status(box, box.status, json::parse(r.body).as_object());
-  return ok(json::object{
-      {"ok", true}, {"status_interval_s", hub.config.status_interval.count() / 1000}});
+  return ok(
+      json::object{{"ok", true}, {"status_interval_s", hub.config.status_interval.count() / 1000}});
 }
 
 // --- people -------------------------------------------------------------------------
@@ -137,9 +136,9 @@ Response login(HubContext& hub, const Request& r) {
   }
   auto user = hub.store.user(std::string(name->as_string()));
   static const std::string kDummy = hash_password("loaxa-hub-dummy");
-  const bool good = verify_password(user ? user->password_hash : kDummy,
-                                    std::string(pass->as_string())) &&
-                    user.has_value();
+  const bool good =
+      verify_password(user ? user->password_hash : kDummy, std::string(pass->as_string())) &&
+      user.has_value();
   if (!good) {
     hub.server.note_failure(r.remote);
     return api::error_response(401, "unauthenticated", "wrong name or password");
@@ -158,8 +157,9 @@ Response login(HubContext& hub, const Request& r) {
 Response whoami(HubContext& hub, const Request& r) {
   const Scope scope = Scope::of(r.scope);
   json::object out{{"name", r.who},
-                   {"role", r.role == Role::admin ? "admin" : scope.district.empty() ? "viewer"
-                                                                                     : "district"},
+                   {"role", r.role == Role::admin    ? "admin"
+                            : scope.district.empty() ? "viewer"
+                                                     : "district"},
                    {"hub", hub.config.name}};
   if (!scope.district.empty()) out["district"] = scope.district;
   return ok(out);
@@ -304,9 +304,9 @@ Response report(HubContext& hub, const Request& r) {
   if (auto by = query(r, "by"); !by.empty()) ask.by = by;
   ask.district = query(r, "district");
   const std::string format = query(r, "format").empty() ? "json" : query(r, "format");
-  const auto rep =
-      fleet_report(hub.store, Scope::of(r.scope), ask, hub.zone, hub.config.name);
-  const std::string file = "bao-cao-" + rep.period.text + "-" + (ask.district.empty() ? "tinh" : ask.district);
+  const auto rep = fleet_report(hub.store, Scope::of(r.scope), ask, hub.zone, hub.config.name);
+  const std::string file =
+      "bao-cao-" + rep.period.text + "-" + (ask.district.empty() ? "tinh" : ask.district);
   if (format == "json") return api::json_response(fleet_report_json(rep));
   if (format == "csv") {
     Response out{200, "text/csv; charset=utf-8", fleet_report_csv(rep)};

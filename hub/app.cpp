@@ -38,8 +38,8 @@ int HubApp::run() {
   log::info("hub", "database ready (schema version " + std::to_string(version) + ")");
   store_ = std::make_unique<Store>(*db_);
   alerts_ = std::make_unique<Alerts>(*store_, config_);
-  ingest_ = std::make_unique<Ingest>(*store_, zone_,
-                                     [this](const Alert& a) { alerts_->notify(a); });
+  ingest_ =
+      std::make_unique<Ingest>(*store_, zone_, [this](const Alert& a) { alerts_->notify(a); });
   api::ServerLimits limits;
   limits.max_body_bytes = 4 * 1024 * 1024;  // a box's batch of up to 10,000 rows
   limits.max_connections = 2048;            // every box of a province keeps one open
@@ -65,8 +65,8 @@ int HubApp::run() {
       io_.run();
       break;
     } catch (const std::exception& e) {
-      log::error("hub", std::string("an event-loop handler failed (") + e.what() +
-                            "); the loop goes on");
+      log::error("hub",
+                 std::string("an event-loop handler failed (") + e.what() + "); the loop goes on");
     }
   }
   log::notice("hub", "stopped");

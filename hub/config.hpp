@@ -41,7 +41,7 @@ struct HubConfig {
   std::chrono::milliseconds offline_after{90'000};    // 3 status intervals
   std::int64_t disk_min_bytes = 200LL * 1024 * 1024;
   std::chrono::milliseconds push_silence{86'400'000};  // airtime not pushed for this long
-  std::vector<std::string> alert_command;             // argv; the alert as JSON on stdin
+  std::vector<std::string> alert_command;              // argv; the alert as JSON on stdin
 };
 
 struct HubConfigResult {

@@ -71,8 +71,9 @@ std::string month_name(scheduler::LocalDays first) {
 Box Ingest::authenticate(const std::string& box_id, const std::string& signature,
                          const std::string& body) {
   if (box_id.empty() || signature.empty()) {
-    throw Unauthenticated("X-Loaxa-Box and X-Loaxa-Signature are required (a box signs what it "
-                          "sends with its [box] key)");
+    throw Unauthenticated(
+        "X-Loaxa-Box and X-Loaxa-Signature are required (a box signs what it "
+        "sends with its [box] key)");
   }
   auto box = store_.box(box_id);
   if (!box) throw Unauthenticated("box \"" + box_id + "\" is not enrolled on this hub");
@@ -95,8 +96,8 @@ void Ingest::ensure_partition(std::int64_t start_ms) {
   const auto from = zone_.format_iso(zone_.to_instant(scheduler::LocalSeconds(first)), false);
   const auto to = zone_.format_iso(zone_.to_instant(scheduler::LocalSeconds(next)), false);
   // Bounds are instants written with the hub's offset: a local month, not a UTC one.
-  store_.db().script("CREATE TABLE IF NOT EXISTS " + name + " PARTITION OF airtime FOR VALUES FROM ('" +
-                     from + "') TO ('" + to + "')");
+  store_.db().script("CREATE TABLE IF NOT EXISTS " + name +
+                     " PARTITION OF airtime FOR VALUES FROM ('" + from + "') TO ('" + to + "')");
   partitions_.insert(name);
 }
 
@@ -136,8 +137,26 @@ IngestResult Ingest::airtime(const Box& box, const std::string& body) {
                              {pg::text(box.id), pg::array(ids)});
   for (int i = 0; i < known.rows(); ++i) held.insert(known.str(i, 0));
   std::map<std::string, std::string> followed;  // prev_hash -> row id, in this batch
-  enum Col { kId, kStart, kEnd, kPlannedMs, kPlannedS, kChannel, kMedia, kTitle, kTopic,
-             kSchedule, kSource, kStatus, kSynced, kPrev, kHash, kPos, kLine, kCols };
+  enum Col {
+    kId,
+    kStart,
+    kEnd,
+    kPlannedMs,
+    kPlannedS,
+    kChannel,
+    kMedia,
+    kTitle,
+    kTopic,
+    kSchedule,
+    kSource,
+    kStatus,
+    kSynced,
+    kPrev,
+    kHash,
+    kPos,
+    kLine,
+    kCols
+  };
   std::vector<std::vector<pg::Param>> cols(kCols);
   for (const auto& in : rows) {
     const auto& r = in.row;
@@ -147,21 +166,32 @@ IngestResult Ingest::airtime(const Box& box, const std::string& body) {
     }
     ++result.stored;
     ++position;
-    const pg::Param values[kCols] = {
-        pg::text(r.id), pg::num(in.start_ms), pg::num(in.end_ms), pg::opt(in.planned_ms),
-        pg::opt(r.planned_s), pg::text(r.channel), pg::text(r.media_id), pg::text(r.title),
-        pg::text(r.topic), pg::text(r.schedule_id), pg::text(airtime::row_source(r.source)),
-        pg::text(airtime::row_status(r.status)), pg::opt(r.clock_synced), pg::text(r.prev_hash),
-        pg::text(r.hash), pg::num(position), pg::text(in.line)};
+    const pg::Param values[kCols] = {pg::text(r.id),
+                                     pg::num(in.start_ms),
+                                     pg::num(in.end_ms),
+                                     pg::opt(in.planned_ms),
+                                     pg::opt(r.planned_s),
+                                     pg::text(r.channel),
+                                     pg::text(r.media_id),
+                                     pg::text(r.title),
+                                     pg::text(r.topic),
+                                     pg::text(r.schedule_id),
+                                     pg::text(airtime::row_source(r.source)),
+                                     pg::text(airtime::row_status(r.status)),
+                                     pg::opt(r.clock_synced),
+                                     pg::text(r.prev_hash),
+                                     pg::text(r.hash),
+                                     pg::num(position),
+                                     pg::text(in.line)};
     for (int c = 0; c < kCols; ++c) cols[static_cast<std::size_t>(c)].push_back(values[c]);
-    const boost::json::object row_ref{{"row", r.id}, {"actual_start", r.actual_start},
-                                      {"title", r.title}};
+    const boost::json::object row_ref{
+        {"row", r.id}, {"actual_start", r.actual_start}, {"title", r.title}};
     if (airtime::airtime_row_hash(r) != r.hash) {
       ++breaks;
-      found.emplace_back("chain_edit", "chain_edit:" + r.id,
-                         "Dòng nhật ký " + r.id + " (" + r.title +
-                             ") đã bị sửa sau khi ghi: mã băm không khớp",
-                         row_ref);
+      found.emplace_back(
+          "chain_edit", "chain_edit:" + r.id,
+          "Dòng nhật ký " + r.id + " (" + r.title + ") đã bị sửa sau khi ghi: mã băm không khớp",
+          row_ref);
     }
     if (r.prev_hash != last) {
       ++breaks;
@@ -185,10 +215,10 @@ IngestResult Ingest::airtime(const Box& box, const std::string& body) {
         auto detail = row_ref;
         detail["expected_prev_hash"] = last;
         detail["prev_hash"] = r.prev_hash;
-        found.emplace_back("chain_gap", "chain_gap:" + r.id,
-                           "Thiếu dòng nhật ký trước dòng " + r.id + " (" + r.actual_start +
-                               "): chuỗi băm bị đứt",
-                           detail);
+        found.emplace_back(
+            "chain_gap", "chain_gap:" + r.id,
+            "Thiếu dòng nhật ký trước dòng " + r.id + " (" + r.actual_start + "): chuỗi băm bị đứt",
+            detail);
       }
     }
     last = r.hash;

@@ -34,7 +34,8 @@ constexpr const char* kUsage =
     "wrong (FILE:LINE). The config is /etc/loaxa/hub.toml unless --config says otherwise.\n"
     "\n"
     "  box add      enrol a box with its public key (`loaxa keygen --show-public box.key`)\n"
-    "  box import   enrol many from the province's CSV: id,district,commune,name,public_key,lat,lon\n"
+    "  box import   enrol many from the province's CSV: "
+    "id,district,commune,name,public_key,lat,lon\n"
     "  box list     the enrolled boxes\n"
     "  box rm       remove a box (its airtime rows stay as evidence)\n"
     "  user add     add or change a person who logs in to the web UI; the password is read\n"
@@ -161,8 +162,9 @@ int box_import(Store& store, const std::string& file) {
                                                    "public_key", "lat",      "lon"};
   const auto& header = rows.front().cells;
   if (header != kHeader) {
-    throw std::invalid_argument(file + ":1: the header must be id,district,commune,name,"
-                                       "public_key,lat,lon");
+    throw std::invalid_argument(file +
+                                ":1: the header must be id,district,commune,name,"
+                                "public_key,lat,lon");
   }
   std::vector<Box> boxes;
   for (std::size_t i = 1; i < rows.size(); ++i) {
@@ -180,8 +182,8 @@ int box_import(Store& store, const std::string& file) {
     try {
       store.add_box(boxes[i]);
     } catch (const std::invalid_argument& e) {
-      throw std::invalid_argument(file + ":" + std::to_string(rows[i + 1].line) + ": " +
-                                  e.what() + " (nothing was enrolled)");
+      throw std::invalid_argument(file + ":" + std::to_string(rows[i + 1].line) + ": " + e.what() +
+                                  " (nothing was enrolled)");
     }
   }
   tx.commit();
@@ -251,7 +253,8 @@ int admin(const Args& a) {
     std::cout << "enrolled " << b.id << " (" << b.commune << ", " << b.district << ")\n";
     return 0;
   }
-  if (noun == "box" && verb == "import" && a.words.size() == 3) return box_import(store, a.words[2]);
+  if (noun == "box" && verb == "import" && a.words.size() == 3)
+    return box_import(store, a.words[2]);
   if (noun == "box" && verb == "list") return box_list(store, opt(a, "format"));
   if (noun == "box" && verb == "rm" && a.words.size() == 3) {
     if (!store.remove_box(a.words[2])) throw std::invalid_argument("no box " + a.words[2]);

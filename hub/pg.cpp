@@ -8,14 +8,20 @@
 
 namespace loaxa::hub::pg {
 
-Param text(std::string_view s) { return std::string(s); }
-Param num(std::int64_t v) { return std::to_string(v); }
+Param text(std::string_view s) {
+  return std::string(s);
+}
+Param num(std::int64_t v) {
+  return std::to_string(v);
+}
 Param real(double v) {
   char buf[32];
   std::snprintf(buf, sizeof buf, "%.17g", v);
   return std::string(buf);
 }
-Param boolean(bool v) { return std::string(v ? "t" : "f"); }
+Param boolean(bool v) {
+  return std::string(v ? "t" : "f");
+}
 
 Param array(const std::vector<Param>& items) {
   std::string out = "{";
@@ -43,7 +49,9 @@ std::int64_t Result::int64(int row, int col) const {
   return out;
 }
 
-double Result::real(int row, int col) const { return std::strtod(PQgetvalue(r_.get(), row, col), nullptr); }
+double Result::real(int row, int col) const {
+  return std::strtod(PQgetvalue(r_.get(), row, col), nullptr);
+}
 
 std::optional<std::int64_t> Result::opt_int64(int row, int col) const {
   if (null(row, col)) return std::nullopt;
@@ -60,7 +68,9 @@ std::int64_t Result::affected() const {
   return n && *n ? std::strtoll(n, nullptr, 10) : 0;
 }
 
-Connection::Connection(std::string conninfo) : conninfo_(std::move(conninfo)) { ensure(); }
+Connection::Connection(std::string conninfo) : conninfo_(std::move(conninfo)) {
+  ensure();
+}
 
 Connection::~Connection() {
   if (conn_) PQfinish(conn_);
@@ -79,7 +89,8 @@ void Connection::ensure() {
     throw Unavailable("the hub's database cannot be reached (" + why + ")");
   }
   // PostgreSQL's notices ("relation ... already exists, skipping") are not the hub's.
-  PQsetNoticeProcessor(conn_, [](void*, const char*) {}, nullptr);
+  PQsetNoticeProcessor(
+      conn_, [](void*, const char*) {}, nullptr);
   // Times and dates as the hub reads them back: ISO 8601, UTC.
   PQclear(PQexec(conn_, "SET TIME ZONE 'UTC'; SET datestyle = 'ISO, YMD'"));
 }
@@ -101,8 +112,8 @@ Result Connection::exec(const std::string& sql, const std::vector<Param>& params
     while (!why.empty() && why.back() == '\n') why.pop_back();
     const char* state = raw ? PQresultErrorField(raw, PG_DIAG_SQLSTATE) : nullptr;
     // Class 08 (connection) and 57P (operator intervention: a restart): try again later.
-    if (state && (std::string_view(state).starts_with("08") ||
-                  std::string_view(state).starts_with("57P"))) {
+    if (state &&
+        (std::string_view(state).starts_with("08") || std::string_view(state).starts_with("57P"))) {
       throw Unavailable("the hub's database is not answering: " + why);
     }
     throw std::runtime_error("database: " + why);

@@ -28,9 +28,12 @@ Param array(const std::vector<Param>& items);
 template <class T>
 Param opt(const std::optional<T>& v) {
   if (!v) return std::nullopt;
-  if constexpr (std::is_same_v<T, bool>) return boolean(*v);
-  else if constexpr (std::is_floating_point_v<T>) return real(*v);
-  else return num(*v);
+  if constexpr (std::is_same_v<T, bool>)
+    return boolean(*v);
+  else if constexpr (std::is_floating_point_v<T>)
+    return real(*v);
+  else
+    return num(*v);
 }
 
 class Result {

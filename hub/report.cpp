@@ -26,7 +26,9 @@ struct Group {
   std::set<std::string> counted;  // boxes with a play in the period
 };
 
-std::string commune_key(const Box& b) { return b.district_id + "/" + id_from_name(b.commune); }
+std::string commune_key(const Box& b) {
+  return b.district_id + "/" + id_from_name(b.commune);
+}
 
 std::pair<std::string, std::string> outer_of(Outer o, const Box& b) {
   switch (o) {
@@ -67,17 +69,18 @@ void parse_by(const std::string& by, Outer& outer, ReportBy& inner, bool& two_le
   }
   outer = Outer::none;
   if (first != "topic" && first != "channel" && first != "day") {
-    throw std::invalid_argument("by must be district, commune, box, topic, channel or day "
-                                "(optionally district,topic / commune,topic / box,topic), not \"" +
-                                by + "\"");
+    throw std::invalid_argument(
+        "by must be district, commune, box, topic, channel or day "
+        "(optionally district,topic / commune,topic / box,topic), not \"" +
+        by + "\"");
   }
   inner = airtime::parse_report_by(first);
 }
 
 std::string now_local(const scheduler::Zone& zone) {
-  return zone.format_iso(std::chrono::time_point_cast<std::chrono::milliseconds>(
-                             std::chrono::system_clock::now()),
-                         false);
+  return zone.format_iso(
+      std::chrono::time_point_cast<std::chrono::milliseconds>(std::chrono::system_clock::now()),
+      false);
 }
 
 // Every row of the boxes in [from - lookback, to), fed to its box's group, read through
@@ -94,8 +97,7 @@ void feed_rows(Store& store, const airtime::Period& period, std::map<std::string
       "title, status, start_ms, end_ms, planned_ms, planned_s, clock_synced FROM airtime "
       "WHERE start_at >= to_timestamp($1::bigint / 1000.0) AND start_at < "
       "to_timestamp($2::bigint / 1000.0) AND box_id = ANY($3::text[])",
-      {pg::num(period.from_ms - airtime::kReportLookbackMs), pg::num(period.to_ms),
-       pg::text(ids)});
+      {pg::num(period.from_ms - airtime::kReportLookbackMs), pg::num(period.to_ms), pg::text(ids)});
   airtime::ReportRow row;
   for (;;) {
     auto r = db.exec("FETCH 20000 FROM rows");
@@ -271,7 +273,8 @@ void fleet_report_xlsx(const FleetReport& r, const std::string& path) {
       r.chain_breaks != 0);
   x.extra_headers = {"Số hộp / boxes", "Hộp không có số liệu / silent boxes"};
   for (const auto& l : r.lines) {
-    x.lines.push_back({l.counts, {static_cast<double>(l.boxes), static_cast<double>(l.boxes_silent)}});
+    x.lines.push_back(
+        {l.counts, {static_cast<double>(l.boxes), static_cast<double>(l.boxes_silent)}});
   }
   x.total = {r.total.counts,
              {static_cast<double>(r.total.boxes), static_cast<double>(r.total.boxes_silent)}};

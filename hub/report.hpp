@@ -14,7 +14,7 @@
 namespace loaxa::hub {
 
 struct FleetLine {
-  airtime::ReportLine counts;  // key and label included
+  airtime::ReportLine counts;      // key and label included
   std::string group, group_label;  // two-level reports (commune × topic): the outer part
   std::int64_t boxes = 0;          // boxes with plays counted in the line's part
   std::int64_t boxes_silent = 0;   // enrolled boxes of that part with no row in the period
@@ -34,9 +34,9 @@ struct FleetReport {
 };
 
 struct ReportAsk {
-  std::string period;    // "2022-Q3"
+  std::string period;           // "2022-Q3"
   std::string by = "district";  // district|commune|box|topic|channel|day[,topic]
-  std::string district;  // optional filter (within the caller's scope)
+  std::string district;         // optional filter (within the caller's scope)
 };
 
 // Throws std::invalid_argument naming the parameter that is wrong, Forbidden when a

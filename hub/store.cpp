@@ -100,8 +100,9 @@ CREATE TABLE audit (
 }
 
 int migrate(pg::Connection& db) {
-  db.script("CREATE TABLE IF NOT EXISTS schema_migrations (version int PRIMARY KEY, "
-            "applied_at timestamptz NOT NULL DEFAULT now())");
+  db.script(
+      "CREATE TABLE IF NOT EXISTS schema_migrations (version int PRIMARY KEY, "
+      "applied_at timestamptz NOT NULL DEFAULT now())");
   // One hub process migrates at a time (several may start behind nginx).
   pg::Transaction lock(db);
   db.exec("SELECT pg_advisory_xact_lock(7140520)");
@@ -187,8 +188,9 @@ void Store::add_box(const Box& box) {
                                 "\" has no letter (the district's name, e.g. \"Đồng Xoài\")");
   }
   if (!sync::base64_decode(box.public_key, 32)) {
-    throw std::invalid_argument("--key is not a public key (base64 of 32 bytes, as `loaxa keygen "
-                                "--show-public box.key` prints it)");
+    throw std::invalid_argument(
+        "--key is not a public key (base64 of 32 bytes, as `loaxa keygen "
+        "--show-public box.key` prints it)");
   }
   if ((box.lat && (*box.lat < -90 || *box.lat > 90)) ||
       (box.lon && (*box.lon < -180 || *box.lon > 180))) {
@@ -285,16 +287,17 @@ std::vector<Alert> Store::alerts(const Scope& scope, bool closed_too) {
 }
 
 std::vector<Alert> Store::box_alerts(const std::string& box_id) {
-  auto r = db_.exec(alert_select() +
-                        "WHERE a.box_id = $1 AND a.until IS NULL ORDER BY a.since DESC, a.id DESC",
-                    {pg::text(box_id)});
+  auto r = db_.exec(
+      alert_select() + "WHERE a.box_id = $1 AND a.until IS NULL ORDER BY a.since DESC, a.id DESC",
+      {pg::text(box_id)});
   std::vector<Alert> out;
   for (int i = 0; i < r.rows(); ++i) out.push_back(alert_of(r, i));
   return out;
 }
 
 void Store::add_user(const User& user) {
-  if (!valid_id(user.name)) throw std::invalid_argument("user name \"" + user.name + "\": " + kIdRule);
+  if (!valid_id(user.name))
+    throw std::invalid_argument("user name \"" + user.name + "\": " + kIdRule);
   if (user.role == HubRole::district && user.district.empty()) {
     throw std::invalid_argument("a district user needs --district ID (e.g. dong-xoai)");
   }

@@ -22,7 +22,6 @@ std::string utc_now() {
   return buf;
 }
 
-
 // A row of SELECT name, role, created_at, created_by, expires_ms.
 TokenRecord read_token(const sqlite::Statement& st) {
   TokenRecord t;

@@ -56,8 +56,8 @@ class Access {
 };
 
 using loaxa::hash_password;  // common/password.hpp
-using loaxa::verify_password;
 using loaxa::random_token;
+using loaxa::verify_password;
 
 bool valid_role(const std::string& role);
 // admin 3, operator 2, viewer 1, anything else 0.

@@ -40,7 +40,7 @@ struct Options {
   bool recover = false;
   unsigned seed = 1;
   std::string box = "bp-dong-xoai-tan-phu";  // the rows' box_id
-  int checkpoints = 1;  // --durable: position updates per play
+  int checkpoints = 1;                       // --durable: position updates per play
 };
 
 // Bytes this process caused to be written to storage (/proc/self/io write_bytes).

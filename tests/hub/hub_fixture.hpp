@@ -46,8 +46,8 @@ class HubTest : public ::testing::Test {
   std::unique_ptr<Process> hub;
 
   void SetUp() override {
-    const auto r = run({"/bin/bash", std::string(LOAXA_SOURCE_DIR) + "/scripts/pg_cluster.sh", "start",
-                        (dir.path() / "pg").string(), std::to_string(pg_port)});
+    const auto r = run({"/bin/bash", std::string(LOAXA_SOURCE_DIR) + "/scripts/pg_cluster.sh",
+                        "start", (dir.path() / "pg").string(), std::to_string(pg_port)});
     ASSERT_EQ(r.code, 0) << r.err;
     database = r.out.substr(0, r.out.find('\n'));
   }
@@ -67,8 +67,8 @@ class HubTest : public ::testing::Test {
     auto token = [](const char* name, const char* role, const char* token,
                     const std::string& district = "") {
       return std::string("  { name = \"") + name + "\", role = \"" + role + "\", sha256 = \"" +
-             sha256_hex(token) + "\"" + (district.empty() ? "" : ", district = \"" + district + "\"") +
-             " },\n";
+             sha256_hex(token) + "\"" +
+             (district.empty() ? "" : ", district = \"" + district + "\"") + " },\n";
     };
     std::ofstream(hub_config())
         << "[hub]\nid = \"so-noi-vu-binh-phuoc\"\nname = \"Sở Nội vụ tỉnh Bình Phước\"\n"
@@ -77,7 +77,8 @@ class HubTest : public ::testing::Test {
         << token("so", "admin", kAdminToken) << token("xem", "viewer", kViewerToken)
         << token("dong-xoai", "district", kDongXoaiToken, "dong-xoai")
         << token("bu-dang", "district", kBuDangToken, "bu-dang") << "]\n\n"
-        << "[alerts]\nstatus_interval = \"1s\"\n" << alerts_extra;
+        << "[alerts]\nstatus_interval = \"1s\"\n"
+        << alerts_extra;
   }
 
   RunResult hub_cli(std::vector<std::string> args) {
@@ -94,9 +95,8 @@ class HubTest : public ::testing::Test {
 
   // A box with `rows` plays of 2022 in its database (the real hash chain), its key, and
   // a config that pushes to the hub; enrolled with the hub's CLI.
-  TestBox make_box(const std::string& id, const std::string& district,
-                   const std::string& commune, int rows, unsigned seed,
-                   const std::string& push_extra = "") {
+  TestBox make_box(const std::string& id, const std::string& district, const std::string& commune,
+                   int rows, unsigned seed, const std::string& push_extra = "") {
     TestBox b{id, district, commune, "Đài truyền thanh xã " + commune, dir.path() / id};
     std::filesystem::create_directories(b.dir / "state");
     if (rows > 0) {
@@ -113,7 +113,8 @@ class HubTest : public ::testing::Test {
         << "[channels.loudspeaker]\nsink = \"audioconvert ! audio/x-raw,format=S16LE ! "
         << "filesink location=" << (b.dir / "out.raw").string() << "\"\n\n"
         << "[airtime.push]\nurl = \"" << url() << "/api/v1/ingest/airtime\"\n"
-        << "interval = \"1s\"\nbatch = 500\nstatus_interval = \"1s\"\n" << push_extra << "\n"
+        << "interval = \"1s\"\nbatch = 500\nstatus_interval = \"1s\"\n"
+        << push_extra << "\n"
         << "[api]\nlisten = [\"127.0.0.1:" << box_port << "\"]\n";
     const auto pub = run({LOAXA_BIN, "keygen", "--show-public", b.key().string()});
     EXPECT_EQ(pub.code, 0) << pub.err;
@@ -144,8 +145,7 @@ class HubTest : public ::testing::Test {
     const auto deadline = std::chrono::steady_clock::now() + timeout;
     while (std::chrono::steady_clock::now() < deadline) {
       const auto r = cli::http_get(url(), "/api/v1/boxes/" + box, kAdminToken);
-      if (r.status == 200 &&
-          boost::json::parse(r.body).at("chain_rows").as_int64() >= rows) {
+      if (r.status == 200 && boost::json::parse(r.body).at("chain_rows").as_int64() >= rows) {
         return true;
       }
       std::this_thread::sleep_for(200ms);  // polling interval, not a wait for an outcome
@@ -196,8 +196,8 @@ class HubTest : public ::testing::Test {
 
   std::string psql(const std::string& sql) {
     const std::string sock = (dir.path() / "pg" / "socket").string();
-    auto r = run({"/usr/lib/postgresql/15/bin/psql", "-h", sock, "-p", std::to_string(pg_port), "-U",
-                  "postgres", "-qAt", "-d", "loaxa_hub", "-c", sql});
+    auto r = run({"/usr/lib/postgresql/15/bin/psql", "-h", sock, "-p", std::to_string(pg_port),
+                  "-U", "postgres", "-qAt", "-d", "loaxa_hub", "-c", sql});
     EXPECT_EQ(r.code, 0) << r.err;
     while (!r.out.empty() && r.out.back() == '\n') r.out.pop_back();
     return r.out;

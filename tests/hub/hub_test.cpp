@@ -73,9 +73,10 @@ void expect_equal(const Sums& hub, const Sums& own, const std::string& what) {
 }  // namespace
 
 TEST_F(HubTest, ACheckOfABadConfigNamesFileAndLineOfEveryProblem) {
-  std::ofstream(hub_config()) << "[hub]\nid = \"Sở\"\ntimezone = \"Asia/Sai_Gon\"\n"
-                              << "[api]\nlisten = []\ntokens = [ { name = \"x\", role = \"district\","
-                              << " sha256 = \"abc\" } ]\n[alerts]\ncommand = [\"notify\"]\nbogus = 1\n";
+  std::ofstream(hub_config())
+      << "[hub]\nid = \"Sở\"\ntimezone = \"Asia/Sai_Gon\"\n"
+      << "[api]\nlisten = []\ntokens = [ { name = \"x\", role = \"district\","
+      << " sha256 = \"abc\" } ]\n[alerts]\ncommand = [\"notify\"]\nbogus = 1\n";
   const auto r = run({HUB_BIN, "--config", hub_config().string(), "--check"});
   EXPECT_EQ(r.code, 2);
   const std::string f = hub_config().string();
@@ -149,16 +150,17 @@ TEST_F(HubTest, TwoBoxesPushAndTheReportByCommuneEqualsTheirOwnReports) {
     }
   }
   // The XLSX a district attaches: a workbook with the header block.
-  const auto x = cli::http_get(url(), "/api/v1/reports/airtime?period=2022-Q3&by=commune&format=xlsx",
-                               kViewerToken);
+  const auto x = cli::http_get(
+      url(), "/api/v1/reports/airtime?period=2022-Q3&by=commune&format=xlsx", kViewerToken);
   ASSERT_EQ(x.status, 200);
   EXPECT_EQ(x.body.substr(0, 2), "PK");
   const auto xlsx = dir.path() / "bao-cao.xlsx";
   std::ofstream(xlsx, std::ios::binary) << x.body;
-  const auto cells = run({PYTHON3_BIN, "-c",
-                          "import openpyxl,sys\nws=openpyxl.load_workbook(sys.argv[1]).active\n"
-                          "print('\\n'.join(str(c.value) for r in ws.iter_rows() for c in r if c.value is not None))",
-                          xlsx.string()});
+  const auto cells = run(
+      {PYTHON3_BIN, "-c",
+       "import openpyxl,sys\nws=openpyxl.load_workbook(sys.argv[1]).active\n"
+       "print('\\n'.join(str(c.value) for r in ws.iter_rows() for c in r if c.value is not None))",
+       xlsx.string()});
   ASSERT_EQ(cells.code, 0) << cells.err;
   for (const std::string s : {"Sở Nội vụ tỉnh Bình Phước", "2022-Q3", "01/07/2022", "30/09/2022",
                               "Tân Phú (Đồng Xoài)", "Thọ Sơn (Bù Đăng)", "toàn vẹn"}) {
@@ -198,15 +200,17 @@ TEST_F(HubTest, SignedIngestRefusesStrangersForgeriesAndBadRowsAndStoresABatchOn
 
   // No headers, an unknown box, another box's signature, a signature of another body.
   EXPECT_EQ(post(target, batch, {}).status, 401u);
-  EXPECT_EQ(post(target, batch, {{"X-Loaxa-Box", "bp-khong-co"}, {"X-Loaxa-Signature", sign(batch, a)}})
-                .status,
-            401u);
+  EXPECT_EQ(
+      post(target, batch, {{"X-Loaxa-Box", "bp-khong-co"}, {"X-Loaxa-Signature", sign(batch, a)}})
+          .status,
+      401u);
   EXPECT_EQ(post(target, batch, {{"X-Loaxa-Box", a.id}, {"X-Loaxa-Signature", sign(batch, other)}})
                 .status,
             401u);
-  EXPECT_EQ(post(target, batch, {{"X-Loaxa-Box", a.id}, {"X-Loaxa-Signature", sign(batch + "\n", a)}})
-                .status,
-            401u);
+  EXPECT_EQ(
+      post(target, batch, {{"X-Loaxa-Box", a.id}, {"X-Loaxa-Signature", sign(batch + "\n", a)}})
+          .status,
+      401u);
   // A batch with one bad line: 400 naming the line, nothing stored.
   const std::string bad = lines[0] + "\n{\"id\": 5}\n" + lines[1] + "\n";
   auto r = post(target, bad, {{"X-Loaxa-Box", a.id}, {"X-Loaxa-Signature", sign(bad, a)}});
@@ -223,8 +227,9 @@ TEST_F(HubTest, SignedIngestRefusesStrangersForgeriesAndBadRowsAndStoresABatchOn
                 .status,
             400u);
   const std::string huge(5 * 1024 * 1024, 'x');
-  EXPECT_EQ(post(target, huge, {{"X-Loaxa-Box", a.id}, {"X-Loaxa-Signature", sign(huge, a)}}).status,
-            413u);
+  EXPECT_EQ(
+      post(target, huge, {{"X-Loaxa-Box", a.id}, {"X-Loaxa-Signature", sign(huge, a)}}).status,
+      413u);
   EXPECT_EQ(stored(), "0");
 
   // The good batch stores ten; replayed, it stores none.
@@ -244,8 +249,9 @@ TEST_F(HubTest, SignedIngestRefusesStrangersForgeriesAndBadRowsAndStoresABatchOn
   auto gap = wait_for_alert(a.id, "chain_gap", 5s);
   ASSERT_TRUE(gap);
   EXPECT_EQ(gap->at("detail").at("row"), row21.c_str());
-  EXPECT_NE(std::string(gap->at("message").as_string()).find("Thiếu dòng nhật ký trước dòng " + row21),
-            std::string::npos);
+  EXPECT_NE(
+      std::string(gap->at("message").as_string()).find("Thiếu dòng nhật ký trước dòng " + row21),
+      std::string::npos);
   // An edited row (its title changed, its hash kept): named as edited.
   auto edited = boost::json::parse(lines[25]).as_object();
   edited["title"] = "Nội dung đã bị sửa";
@@ -288,8 +294,9 @@ TEST_F(HubTest, ARowAtLocalMidnightLandsInItsLocalMonthsPartition) {
   const auto rep = get("/api/v1/reports/airtime?period=2022-07&by=commune");
   EXPECT_EQ(rep.at("total").at("plays").as_int64(), 1);
   EXPECT_NEAR(rep.at("total").at("airtime_s").to_number<double>(), 60.0, 1e-9);
-  EXPECT_EQ(get("/api/v1/reports/airtime?period=2022-06&by=commune").at("total").at("plays").as_int64(),
-            0);
+  EXPECT_EQ(
+      get("/api/v1/reports/airtime?period=2022-06&by=commune").at("total").at("plays").as_int64(),
+      0);
 }
 
 TEST_F(HubTest, ADistrictSeesOnlyItsOwnAndAViewerTokenCannotEnrolABox) {
@@ -318,12 +325,13 @@ TEST_F(HubTest, ADistrictSeesOnlyItsOwnAndAViewerTokenCannotEnrolABox) {
   // that does not exist (no telling which exist).
   for (const std::string& target : std::vector<std::string>{
            "/api/v1/boxes/" + b.id, "/api/v1/boxes/" + b.id + "/chain", "/api/v1/boxes/bp-khong-co",
-        "/api/v1/reports/airtime?period=2022&district=bu-dang",
-        "/api/v1/airtime?box=" + b.id, "/api/v1/airtime?district=bu-dang", "/api/v1/audit"}) {
+           "/api/v1/reports/airtime?period=2022&district=bu-dang", "/api/v1/airtime?box=" + b.id,
+           "/api/v1/airtime?district=bu-dang", "/api/v1/audit"}) {
     EXPECT_EQ(cli::http_get(url(), target, kDongXoaiToken).status, 403) << target;
     EXPECT_EQ(cli::http_get(url(), target, "").status, 401) << target;
   }
-  const auto rows = cli::http_get(url(), "/api/v1/airtime?format=ndjson&limit=100000", kDongXoaiToken);
+  const auto rows =
+      cli::http_get(url(), "/api/v1/airtime?format=ndjson&limit=100000", kDongXoaiToken);
   EXPECT_EQ(rows.status, 200);
   EXPECT_EQ(rows.body.find(b.id), std::string::npos);
   EXPECT_NE(rows.body.find(a.id), std::string::npos);
@@ -342,7 +350,8 @@ TEST_F(HubTest, ADistrictSeesOnlyItsOwnAndAViewerTokenCannotEnrolABox) {
   // A person logs in with the password set on the server; the session acts as its role.
   auto add = run({"/bin/bash", "-c",
                   "printf 'mat-khau-huyen-1\\n' | " + std::string(HUB_BIN) + " --config " +
-                      hub_config().string() + " user add can-bo-bu-dang --role district --district bu-dang"});
+                      hub_config().string() +
+                      " user add can-bo-bu-dang --role district --district bu-dang"});
   ASSERT_EQ(add.code, 0) << add.err;
   auto login = cli::http_post(url(), "/api/v1/login", "",
                               R"({"name": "can-bo-bu-dang", "password": "mat-khau-huyen-1"})");
@@ -350,10 +359,10 @@ TEST_F(HubTest, ADistrictSeesOnlyItsOwnAndAViewerTokenCannotEnrolABox) {
   const std::string session(boost::json::parse(login.body).at("token").as_string());
   EXPECT_EQ(get("/api/v1/boxes", session.c_str()).as_array().size(), 1u);
   EXPECT_EQ(cli::http_get(url(), "/api/v1/boxes/" + a.id, session).status, 403);
-  EXPECT_EQ(cli::http_post(url(), "/api/v1/login", "",
-                           R"({"name": "can-bo-bu-dang", "password": "sai"})")
-                .status,
-            401);
+  EXPECT_EQ(
+      cli::http_post(url(), "/api/v1/login", "", R"({"name": "can-bo-bu-dang", "password": "sai"})")
+          .status,
+      401);
 }
 
 TEST_F(HubTest, HubDownThenTheDatabaseRestartedMidIngestLoseNoRowAndDoubleNone) {
@@ -372,8 +381,8 @@ TEST_F(HubTest, HubDownThenTheDatabaseRestartedMidIngestLoseNoRowAndDoubleNone) 
   }
   ASSERT_GT(seen, 0);
   ASSERT_LT(seen, 20000) << "the box pushed everything before the restart";
-  const auto r = run({"/bin/bash", std::string(LOAXA_SOURCE_DIR) + "/scripts/pg_cluster.sh", "restart",
-                      (dir.path() / "pg").string()});
+  const auto r = run({"/bin/bash", std::string(LOAXA_SOURCE_DIR) + "/scripts/pg_cluster.sh",
+                      "restart", (dir.path() / "pg").string()});
   ASSERT_EQ(r.code, 0) << r.err;
   // The hub's connection died with the restart: the next batch is refused (503) and sent
   // again.
@@ -396,9 +405,7 @@ TEST_F(HubTest, ABoxWhoseLogWasEditedRaisesTheChainAlertNamingTheRow) {
   // Someone with the SD card changes row 37's title in the box's database.
   const auto lines = box_lines(a.db());
   const std::string id(boost::json::parse(lines[36]).at("id").as_string());
-  {
-    store::Store st(a.db());
-  }
+  { store::Store st(a.db()); }
   auto sql = run({"/usr/bin/sqlite3", a.db().string(),
                   "UPDATE airtime SET title = 'Đã sửa' WHERE id = '" + id + "'"});
   ASSERT_EQ(sql.code, 0) << sql.err;
@@ -439,7 +446,8 @@ TEST_F(HubTest, ABoxThatStopsIsOfflineAndTheAlertCommandHearsIt) {
   // The command got the alert as JSON on its stdin.
   std::string text;
   const auto until = std::chrono::steady_clock::now() + 10s;
-  while (std::chrono::steady_clock::now() < until && text.find("\"offline\"") == std::string::npos) {
+  while (std::chrono::steady_clock::now() < until &&
+         text.find("\"offline\"") == std::string::npos) {
     std::ifstream in(heard);
     text.assign(std::istreambuf_iterator<char>(in), {});
     std::this_thread::sleep_for(100ms);  // polling interval, not a wait for an outcome
@@ -453,7 +461,8 @@ TEST_F(HubTest, TheCommuneListImportsWithItsVietnameseNamesOrNotAtAll) {
   const std::string k1 = "MJJYLEwbNqWXoFte2hDMZwDPzygAwZgmx9ypoOEf9Ds=";
   std::ofstream(dir.path() / "xa.csv")
       << "\xEF\xBB\xBFid,district,commune,name,public_key,lat,lon\r\n"
-      << "bp-dong-xoai-tan-phu,Đồng Xoài,Tân Phú,\"Đài xã Tân Phú, cụm 1\"," << k1 << ",11.54,106.89\r\n"
+      << "bp-dong-xoai-tan-phu,Đồng Xoài,Tân Phú,\"Đài xã Tân Phú, cụm 1\"," << k1
+      << ",11.54,106.89\r\n"
       << "bp-bu-dang-duc-lieu,Bù Đăng,Đức Liễu,Đài xã Đức Liễu," << k1 << ",,\r\n";
   auto r = hub_cli({"box", "import", (dir.path() / "xa.csv").string()});
   ASSERT_EQ(r.code, 0) << r.err;
@@ -471,10 +480,12 @@ TEST_F(HubTest, TheCommuneListImportsWithItsVietnameseNamesOrNotAtAll) {
   r = hub_cli({"box", "import", (dir.path() / "sai.csv").string()});
   EXPECT_EQ(r.code, 2);
   EXPECT_NE(r.err.find("sai.csv:3: --key is not a public key"), std::string::npos) << r.err;
-  EXPECT_EQ(boost::json::parse(hub_cli({"box", "list", "--format", "json"}).out).as_array().size(), 2u);
+  EXPECT_EQ(boost::json::parse(hub_cli({"box", "list", "--format", "json"}).out).as_array().size(),
+            2u);
   r = hub_cli({"box", "rm", "bp-bu-dang-duc-lieu"});
   EXPECT_EQ(r.code, 0);
-  EXPECT_EQ(boost::json::parse(hub_cli({"box", "list", "--format", "json"}).out).as_array().size(), 1u);
+  EXPECT_EQ(boost::json::parse(hub_cli({"box", "list", "--format", "json"}).out).as_array().size(),
+            1u);
 }
 
 }  // namespace loaxa::test

@@ -8,7 +8,8 @@ namespace loaxa::hub {
 
 TEST(HubCsv, QuotesCommasLineBreaksAndABomAsSpreadsheetsWriteThem) {
   const auto rows = parse_csv(
-      "\xEF\xBB\xBFid,name\r\nbp-a,\"Đài xã Tân Phú, cụm 1\"\r\nbp-b,\"Nói \"\"to\"\"\nhai dòng\"\r\n\r\n",
+      "\xEF\xBB\xBFid,name\r\nbp-a,\"Đài xã Tân Phú, cụm 1\"\r\nbp-b,\"Nói \"\"to\"\"\nhai "
+      "dòng\"\r\n\r\n",
       "xa.csv");
   ASSERT_EQ(rows.size(), 3u);
   EXPECT_EQ(rows[0].cells, (std::vector<std::string>{"id", "name"}));
@@ -30,7 +31,8 @@ TEST(HubCsv, AQuoteLeftOpenOrTextAfterAClosingQuoteNamesTheLine) {
     parse_csv("id,name\nbp-a,ok\nbp-b,\"x\"y\n", "xa.csv");
     FAIL() << "accepted text after a closing quote";
   } catch (const std::invalid_argument& e) {
-    EXPECT_NE(std::string(e.what()).find("xa.csv:3: text after a closing quote"), std::string::npos);
+    EXPECT_NE(std::string(e.what()).find("xa.csv:3: text after a closing quote"),
+              std::string::npos);
   }
 }
 
