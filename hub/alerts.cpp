@@ -8,41 +8,13 @@
 #include <boost/json/serialize.hpp>
 
 #include "common/log.hpp"
+#include "hub/json_path.hpp"
 
 extern char** environ;  // NOLINT(readability-redundant-declaration): POSIX, for posix_spawn
 
 namespace loaxa::hub {
 
 namespace {
-
-std::int64_t number_at(const boost::json::object& o, std::initializer_list<const char*> path,
-                       std::int64_t fallback) {
-  const boost::json::value* v = nullptr;
-  const boost::json::object* at = &o;
-  for (const char* key : path) {
-    if (!at) return fallback;
-    v = at->if_contains(key);
-    if (!v) return fallback;
-    at = v->if_object();
-  }
-  if (v->is_int64()) return v->as_int64();
-  if (v->is_uint64()) return static_cast<std::int64_t>(v->as_uint64());
-  if (v->is_double()) return static_cast<std::int64_t>(v->as_double());
-  return fallback;
-}
-
-const boost::json::value* value_at(const boost::json::object& o,
-                                   std::initializer_list<const char*> path) {
-  const boost::json::value* v = nullptr;
-  const boost::json::object* at = &o;
-  for (const char* key : path) {
-    if (!at) return nullptr;
-    v = at->if_contains(key);
-    if (!v) return nullptr;
-    at = v->if_object();
-  }
-  return v;
-}
 
 std::string mib(std::int64_t bytes) {
   return std::to_string(bytes / (1024 * 1024)) + " MB";
@@ -96,7 +68,7 @@ void Alerts::set(const Box& box, bool on, const std::string& kind, const std::st
 void Alerts::check_status(const Box& box, const std::optional<boost::json::object>& before,
                           const boost::json::object& status) {
   store_.close_alert(box.id, "offline");
-  const auto* synced = value_at(status, {"clock", "synchronized"});
+  const auto* synced = find_at(&status, {"clock", "synchronized"});
   const bool unsynced = synced && synced->is_bool() && !synced->as_bool();
   set(box, unsynced, "clock", "clock",
       "Đồng hồ của hộp " + box.name + " chưa được đồng bộ (NTP): giờ phát và nhật ký có thể sai");
@@ -105,8 +77,8 @@ void Alerts::check_status(const Box& box, const std::optional<boost::json::objec
       "Ổ đĩa của hộp " + box.name + " chỉ còn " + mib(free) + " trống (ngưỡng " +
           mib(config_.disk_min_bytes) + ")",
       {{"free_bytes", free}});
-  const auto* state = value_at(status, {"sync", "state"});
-  const auto* error = value_at(status, {"sync", "last_error"});
+  const auto* state = find_at(&status, {"sync", "state"});
+  const auto* error = find_at(&status, {"sync", "last_error"});
   const bool failing = state && state->is_string() && state->as_string() == "error";
   set(box, failing, "sync", "sync",
       "Hộp " + box.name + " không đồng bộ được với tỉnh" +

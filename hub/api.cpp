@@ -9,6 +9,7 @@
 #include "common/errors.hpp"
 #include "common/password.hpp"
 #include "common/sha256.hpp"
+#include "hub/json_path.hpp"
 #include "hub/report.hpp"
 #include "hub/web_assets.hpp"
 
@@ -56,15 +57,10 @@ bool online(const HubConfig& config, const Box& b) {
   return std::chrono::system_clock::now() - at < config.offline_after;
 }
 
+// The status field at `path` as a JSON value (null when the box did not send it).
 json::value at_path(const json::object* o, std::initializer_list<const char*> path) {
-  const json::value* v = nullptr;
-  for (const char* key : path) {
-    if (!o) return nullptr;
-    v = o->if_contains(key);
-    if (!v) return nullptr;
-    o = v->if_object();
-  }
-  return *v;
+  const json::value* v = find_at(o, path);
+  return v ? *v : json::value(nullptr);
 }
 
 json::object box_json(HubContext& hub, const Box& b, bool with_alerts) {
