@@ -8,6 +8,7 @@
 #include "common/id.hpp"
 #include "common/toml_reader.hpp"
 #include "daemon/config/playlist_item.hpp"
+#include "daemon/config/read_parts.hpp"
 #include "http/server.hpp"
 #include "player/gst/gst_ptr.hpp"
 #include "player/output.hpp"
@@ -44,17 +45,12 @@ std::string read_role(ConfigReader& r, const std::string& path) {
 }
 
 namespace fs = std::filesystem;
+using config_parts::read_channel;
+using config_parts::read_playlists;
+using config_parts::read_schedules;
+using config_parts::resolve;
 
 constexpr const char* kIdHint = kIdRule;
-
-fs::path resolve(const fs::path& base, const std::string& p) {
-  fs::path path(p);
-  return path.is_absolute() ? path : (base / path).lexically_normal();
-}
-
-bool looks_like_path(const std::string& item) {
-  return item.find('/') != std::string::npos || item.find('.') != std::string::npos;
-}
 
 void read_box(ConfigReader& r, Config& c) {
   if (auto id = r.string("id", true)) {
@@ -83,156 +79,6 @@ void read_box(ConfigReader& r, Config& c) {
     }
   }
   r.finish();
-}
-
-// quiet_hours: ranges like "21:30-05:00".
-void read_quiet_hours(ConfigReader& r, ChannelConfig& ch) {
-  if (auto ranges = r.strings("quiet_hours")) {
-    for (const auto& text : *ranges) {
-      const auto dash = text.find('-');
-      try {
-        if (dash == std::string::npos) throw std::invalid_argument("");
-        QuietRange q{scheduler::parse_time_of_day(text.substr(0, dash)),
-                     scheduler::parse_time_of_day(text.substr(dash + 1)), text};
-        ch.quiet_hours.push_back(q);
-      } catch (const std::invalid_argument&) {
-        r.problem(r.line_of("quiet_hours"), r.where("quiet_hours") + ": \"" + text +
-                                                "\" is not a range; write \"21:30-05:00\"");
-      }
-    }
-  }
-}
-
-// live_source: a GStreamer source description, checked by building it.
-void read_live_source(ConfigReader& r, ChannelConfig& ch) {
-  if (auto v = r.string("live_source")) {
-    player::gst::ensure_initialised();
-    GError* raw = nullptr;
-    GstElement* bin = gst_parse_bin_from_description(v->c_str(), TRUE, &raw);
-    if (!bin) {
-      r.problem(r.line_of("live_source"),
-                r.where("live_source") + ": \"" + *v + "\" is not a GStreamer source (" +
-                    (raw ? raw->message : "unknown error") +
-                    "); write e.g. \"alsasrc device=hw:1\" (see arecord -l)");
-    } else {
-      GstPad* src = gst_element_get_static_pad(bin, "src");
-      if (!src) {
-        r.problem(r.line_of("live_source"), r.where("live_source") + ": \"" + *v +
-                                                "\" has no output; give a source such as "
-                                                "\"alsasrc device=hw:1\"");
-      } else {
-        gst_object_unref(src);
-        ch.live_source = *v;
-      }
-      gst_object_unref(bin);
-    }
-    if (raw) g_error_free(raw);
-  }
-}
-
-// The amplifier's relay: the commands that switch it and how long before and after.
-void read_amplifier(ConfigReader& r, ChannelConfig& ch) {
-  for (auto [key, field] : {std::pair{"on_air_command", &ch.on_air_command},
-                            std::pair{"off_air_command", &ch.off_air_command}}) {
-    if (auto v = r.strings(key)) {
-      if (v->empty() || (*v)[0].empty() || (*v)[0][0] != '/') {
-        r.problem(r.line_of(key), r.where(key) +
-                                      " must be an argv array whose first element is an "
-                                      "absolute path, e.g. [\"/usr/bin/gpioset\", \"gpiochip0\", "
-                                      "\"17=1\"] (it is never run through a shell)");
-      } else {
-        *field = *v;
-      }
-    }
-  }
-  for (auto [key, field] :
-       {std::pair{"amp_lead", &ch.amp_lead}, std::pair{"amp_hold", &ch.amp_hold}}) {
-    if (auto v = r.duration(key)) {
-      if (*v > milliseconds(3'600'000)) {
-        r.problem(r.line_of(key), r.where(key) + " must be at most \"1h\"");
-      } else {
-        *field = *v;
-      }
-    }
-  }
-}
-
-// Kiosk screens: how long a still shows, the picture size and rate, the idle slide,
-// the ticker.
-void read_kiosk(ConfigReader& r, const Config& c, ChannelConfig& ch) {
-  if (auto v = r.duration("image_duration")) {
-    if (!player::valid_still(*v)) {
-      r.problem(r.line_of("image_duration"),
-                r.where("image_duration") + " must be between \"1s\" and \"1h\"");
-    } else {
-      ch.image_duration = *v;
-    }
-  }
-  if (auto v = r.integer("width", 16, 7680)) ch.width = static_cast<int>(*v);
-  if (auto v = r.integer("height", 16, 4320)) ch.height = static_cast<int>(*v);
-  if (auto v = r.integer("framerate", 1, 60)) ch.framerate = static_cast<int>(*v);
-  if (auto v = r.string("idle_slide")) ch.idle_slide = resolve(c.file.parent_path(), *v);
-  if (auto v = r.string("ticker")) ch.ticker = *v;
-}
-
-void read_channel(ConfigReader& r, const std::string& name, Config& c) {
-  ChannelConfig ch;
-  ch.name = name;
-  ch.line = r.line();
-  if (!valid_id(name)) {
-    r.problem(r.line(), "channel name \"" + name + "\" is not valid; " + kIdHint);
-  }
-  if (auto v = r.string("kind")) {
-    if (auto kind = player::parse_channel_kind(*v)) {
-      ch.kind = *kind;
-    } else {
-      r.problem(r.line_of("kind"),
-                r.where("kind") + " must be \"audio\" or \"video\", not \"" + *v + "\"");
-    }
-  }
-  ch.sink = r.string("sink").value_or(ch.kind == player::ChannelKind::video ? "autovideosink"
-                                                                            : "autoaudiosink");
-  if (ch.sink.empty()) r.problem(r.line_of("sink"), r.where("sink") + " must not be empty");
-  if (auto v = r.string("audio_sink")) ch.audio_sink = *v;
-  if (auto v = r.number("volume", 0.0, 10.0)) ch.volume = *v;
-  read_quiet_hours(r, ch);
-  if (auto v = r.string("chime")) ch.chime = resolve(c.file.parent_path(), *v);
-  if (auto v = r.number("target_lufs", -40.0, -5.0)) ch.target_lufs = *v;
-  if (auto v = r.string("fallback")) ch.fallback = resolve(c.file.parent_path(), *v);
-  read_live_source(r, ch);
-  read_amplifier(r, ch);
-  for (auto [key, field] :
-       {std::pair{"dead_air", &ch.dead_air}, std::pair{"connect_timeout", &ch.connect_timeout},
-        std::pair{"stall_timeout", &ch.stall_timeout}}) {
-    if (auto v = r.duration(key)) {
-      if (*v < milliseconds(1000) || *v > milliseconds(600'000)) {
-        r.problem(r.line_of(key), r.where(key) + " must be between \"1s\" and \"10m\"");
-      } else {
-        *field = *v;
-      }
-    }
-  }
-  if (auto v = r.number("max_gain", 0.0, 30.0)) ch.max_gain = *v;
-  read_kiosk(r, c, ch);
-  if (auto v = r.duration("fade")) {
-    if (*v > std::chrono::seconds(10)) {
-      r.problem(r.line_of("fade"), r.where("fade") + " is longer than 10s");
-    } else {
-      ch.fade = *v;
-    }
-  }
-  if (auto v = r.string("resume_policy")) {
-    if (auto policy = scheduler::parse_overlap_policy(*v)) {
-      ch.resume_policy = *policy;
-    } else {
-      r.problem(r.line_of("resume_policy"), r.where("resume_policy") +
-                                                " must be \"resume\", \"restart\" or \"drop\", "
-                                                "not \"" +
-                                                *v + "\"");
-    }
-  }
-  r.finish();
-  c.channels[name] = ch;
 }
 
 void read_status_push(ConfigReader& p, PushConfig& pc) {
@@ -478,147 +324,6 @@ void read_api(ConfigReader& r, Config& c, std::vector<ConfigProblem>& problems) 
   read_users(r, a, problems);
   r.finish();
   c.api = a;
-}
-
-void read_playlists(ConfigReader& top, Config& c, std::vector<ConfigProblem>& problems) {
-  const toml::array* arr = top.array("playlist");
-  if (!arr) return;
-  std::set<std::string> ids;
-  for (std::size_t i = 0; i < arr->size(); ++i) {
-    const toml::node& n = *arr->get(i);
-    const std::string path = "playlist[" + std::to_string(i) + "]";
-    if (!n.is_table()) {
-      top.problem(line_of(n), path + " must be a table ([[playlist]])");
-      continue;
-    }
-    ConfigReader r(*n.as_table(), path, problems, top.file());
-    PlaylistConfig p;
-    p.line = r.line();
-    p.id = r.string("id", true).value_or("");
-    if (!p.id.empty() && !valid_id(p.id)) {
-      r.problem(r.line_of("id"), path + ".id \"" + p.id + "\" is not valid; " + kIdHint);
-    }
-    if (!p.id.empty() && !ids.insert(p.id).second) {
-      r.problem(r.line_of("id"), path + ".id \"" + p.id + "\" is used by an earlier playlist");
-    }
-    p.title = r.string("title").value_or(p.id);
-    // Each item: "id-or-path", or { media = "id-or-path", duration = "20s" } for a still
-    // that shows longer or shorter than the channel's image_duration.
-    if (const toml::array* items = r.array("items")) {
-      for (std::size_t k = 0; k < items->size(); ++k) {
-        auto item = read_playlist_item(r, *items->get(k), k);
-        if (!item) continue;
-        if (item->duration) p.durations[p.items.size()] = *item->duration;
-        p.items.push_back(looks_like_path(item->media)
-                              ? resolve(c.file.parent_path(), item->media).string()
-                              : item->media);
-      }
-    }
-    if (p.items.empty()) r.problem(r.line(), path + ".items must list at least one item");
-    r.finish();
-    c.playlists.push_back(p);
-  }
-}
-
-// What a [[schedule]] airs: exactly one of playlist (defined in this file), media, file
-// (relative to the config) or stream (http/https).
-void read_schedule_content(ConfigReader& r, const Config& c, const std::string& path,
-                           ScheduleConfig& s) {
-  int kinds = 0;
-  for (const char* kind : {"playlist", "media", "file", "stream"}) {
-    if (auto v = r.string(kind)) {
-      ++kinds;
-      s.content_kind = *content_kinds.parse(kind);
-      s.content = *v;
-    }
-  }
-  if (kinds != 1) {
-    r.problem(r.line(), path + " needs exactly one of playlist, media, file or stream");
-  } else if (s.content_kind == ContentKind::playlist) {
-    bool found = false;
-    for (const auto& p : c.playlists) found = found || p.id == s.content;
-    if (!found) {
-      r.problem(r.line_of("playlist"), path + ".playlist \"" + s.content +
-                                           "\" is not defined by a [[playlist]] in this file");
-    }
-  } else if (s.content_kind == ContentKind::file) {
-    s.content = resolve(c.file.parent_path(), s.content).string();
-  } else if (s.content_kind == ContentKind::stream && !s.content.starts_with("http://") &&
-             !s.content.starts_with("https://")) {
-    r.problem(r.line_of("stream"), path + ".stream must be an http:// or https:// URL");
-  }
-}
-
-// When it airs: start, rrule, until, exdate and rdate, each checked by the parser the
-// planner uses, the value kept as written.
-void read_schedule_times(ConfigReader& r, const std::string& path, ScheduleConfig& s) {
-  auto checked = [&](const char* key, const std::string& value, auto parse) {
-    try {
-      parse(value);
-      return true;
-    } catch (const std::invalid_argument& e) {
-      r.problem(r.line_of(key), path + "." + key + ": " + e.what());
-      return false;
-    }
-  };
-  if (auto v = r.string("start", true)) {
-    if (checked("start", *v, scheduler::parse_local_datetime)) s.start = *v;
-  }
-  if (auto v = r.string("rrule")) {
-    if (checked("rrule", *v, scheduler::parse_rrule)) s.rrule = *v;
-  }
-  if (auto v = r.string("until")) {
-    if (checked("until", *v, scheduler::parse_date)) s.until = *v;
-  }
-  for (const char* key : {"exdate", "rdate"}) {
-    if (auto list = r.strings(key)) {
-      for (const auto& t : *list) {
-        if (checked(key, t, scheduler::parse_local_datetime)) {
-          (std::string(key) == "exdate" ? s.exdates : s.rdates).push_back(t);
-        }
-      }
-    }
-  }
-}
-
-void read_schedules(ConfigReader& top, Config& c, std::vector<ConfigProblem>& problems) {
-  const toml::array* arr = top.array("schedule");
-  if (!arr) return;
-  std::set<std::string> ids;
-  for (std::size_t i = 0; i < arr->size(); ++i) {
-    const toml::node& n = *arr->get(i);
-    const std::string path = "schedule[" + std::to_string(i) + "]";
-    if (!n.is_table()) {
-      top.problem(line_of(n), path + " must be a table ([[schedule]])");
-      continue;
-    }
-    ConfigReader r(*n.as_table(), path, problems, top.file());
-    ScheduleConfig s;
-    s.line = r.line();
-    s.id = r.string("id").value_or("config-" + std::to_string(i + 1));
-    if (!valid_id(s.id)) {
-      r.problem(r.line_of("id"), path + ".id \"" + s.id + "\" is not valid; " + kIdHint);
-    }
-    if (!ids.insert(s.id).second) {
-      r.problem(r.line_of("id"), path + ".id \"" + s.id + "\" is used by an earlier schedule");
-    }
-    s.channel = r.string("channel", true).value_or("");
-    if (!s.channel.empty() && !c.channels.count(s.channel)) {
-      r.problem(r.line_of("channel"), path + ".channel \"" + s.channel +
-                                          "\" is not a configured channel ([channels." + s.channel +
-                                          "] is missing)");
-    }
-    read_schedule_content(r, c, path, s);
-    read_schedule_times(r, path, s);
-    if (auto v = r.integer("priority", 0, 100)) s.priority = static_cast<int>(*v);
-    s.max_duration = r.duration("max_duration");
-    s.skip_holidays = r.boolean("skip_holidays").value_or(false);
-    if (s.content_kind == ContentKind::stream && !s.max_duration) {
-      r.problem(r.line(), path + ": a stream needs max_duration (e.g. \"30m\")");
-    }
-    r.finish();
-    c.schedules.push_back(s);
-  }
 }
 
 // [tts]: the speech command (an argv with {out}, never a shell line), voice, timeout.
