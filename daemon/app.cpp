@@ -1,7 +1,11 @@
 #include "daemon/app.hpp"
 
+#include <sys/resource.h>
+#include <sys/syscall.h>
 #include <systemd/sd-daemon.h>
+#include <unistd.h>
 
+#include <boost/asio/post.hpp>
 #include <boost/json.hpp>
 #include <csignal>
 #include <cstdlib>
@@ -26,7 +30,16 @@ App::App(Config config, DaemonOptions options)
       options_(std::move(options)),
       signals_(io_, SIGTERM, SIGINT, SIGHUP),
       ticker_(io_),
-      stop_deadline_(io_) {}
+      stop_deadline_(io_) {
+  // The worker's jobs (Argon2id, ~0.1 s of a core each) can always wait a little;
+  // playout's streaming threads and the event loop cannot. Linux keeps the nice value
+  // per thread, so this lowers the worker only.
+  boost::asio::post(workers_, [] {
+    if (::setpriority(PRIO_PROCESS, static_cast<id_t>(::syscall(SYS_gettid)), 10) != 0) {
+      log::warning("api", "could not lower the password worker's priority");
+    }
+  });
+}
 
 App::~App() = default;
 
