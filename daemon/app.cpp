@@ -185,6 +185,8 @@ std::vector<std::string> needs_restart(const Config& now, const Config& next) {
   if (a.listen != b.listen) keys.emplace_back("api.listen");
   if (a.tls_cert != b.tls_cert || a.tls_key != b.tls_key) keys.emplace_back("api.tls_cert/tls_key");
   if (a.max_upload != b.max_upload) keys.emplace_back("api.max_upload");
+  if (now.box.district != next.box.district)
+    keys.emplace_back("box.district (which province entries are for this box)");
   if (now.box.timezone != next.box.timezone)
     keys.emplace_back("box.timezone (the kiosk clock; the schedule follows it at once)");
   return keys;

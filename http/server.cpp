@@ -188,7 +188,8 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     r.method = std::string(req.method_string());
     if (auto error = parse_target(req.target(), r)) return error;
     for (const auto& field : req) {
-      if (boost::beast::iequals(field.name_string().substr(0, 8), "x-loaxa-")) {
+      if (boost::beast::iequals(field.name_string().substr(0, 8), "x-loaxa-") ||
+          field.name() == http::field::if_none_match || field.name() == http::field::range) {
         r.headers[boost::algorithm::to_lower_copy(std::string(field.name_string()))] =
             std::string(field.value());
       }
@@ -222,6 +223,8 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
       auto later = std::move(resp.later);
       later([self = this->shared_from_this(), keep = req.keep_alive()](Response answer) {
         answer.later = nullptr;
+        // The wait may have been long (a long-poll): the write gets its own deadline.
+        self->lowest().expires_after(self->server_.limits().timeout);
         self->reply(std::move(answer), keep);
       });
       return;
@@ -260,6 +263,7 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     if (!resp.content_disposition.empty()) {
       h.set(http::field::content_disposition, resp.content_disposition);
     }
+    for (const auto& [name, value] : resp.headers) h.set(name, value);
   }
 
   void reply(Response resp, bool keep_alive) {

@@ -40,7 +40,8 @@ struct Request {
   std::string who;        // the principal's name once authenticated (for the audit)
   Role role = Role::none;
   std::string scope;  // the principal's scope (Principal::scope)
-  // Headers of loaxa's own (X-Loaxa-Box, X-Loaxa-Signature), names in lower case.
+  // Headers of loaxa's own (X-Loaxa-Box, X-Loaxa-Signature) and the conditional and
+  // range ones a file server needs (if-none-match, range), names in lower case.
   std::map<std::string, std::string> headers;
 };
 
@@ -59,6 +60,8 @@ struct Response {
   std::function<bool(std::string& chunk)> stream;
   std::string content_disposition;  // e.g. attachment; filename="bao-cao.xlsx"
   int retry_after_s = 0;            // 429: when to try again
+  // More header fields (ETag, Content-Range, Cache-Control…); each replaces a default.
+  std::vector<std::pair<std::string, std::string>> headers;
   // An answer that takes work off the event loop (a password hash): when set, the
   // session hands `later` the function that sends the real answer, which must be called
   // once, on the event loop; nothing else of this Response is sent.

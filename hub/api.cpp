@@ -352,7 +352,28 @@ Response healthz(HubContext& hub, const Request&) {
   return api::json_response("{\"ok\":true}\n");
 }
 
+// The signed tree for the boxes (no token: a box checks the province's signature, as
+// with any web server).
+ManifestServer& manifests(HubContext& hub) {
+  if (!hub.manifests) {
+    throw NotFound("this hub serves no manifest; set [publish] dir in its config");
+  }
+  return *hub.manifests;
+}
+Response get_manifest(HubContext& hub, const Request& r) {
+  return manifests(hub).manifest(r);
+}
+Response get_signature(HubContext& hub, const Request& r) {
+  return manifests(hub).signature(r);
+}
+Response get_media(HubContext& hub, const Request& r) {
+  return manifests(hub).media(r);
+}
+
 constexpr Route kRoutes[] = {
+    {"GET", "/manifest.json", Role::none, get_manifest},
+    {"GET", "/manifest.json.sig", Role::none, get_signature},
+    {"GET", "/media/{name}", Role::none, get_media},
     {"GET", "/healthz", Role::none, healthz},
     {"POST", "/api/v1/ingest/airtime", Role::none, ingest_airtime},
     {"POST", "/api/v1/ingest/status", Role::none, ingest_status},

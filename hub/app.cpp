@@ -46,6 +46,11 @@ int HubApp::run() {
   server_ = std::make_unique<api::HttpServer>(io_, limits);
   context_ = std::make_unique<HubContext>(
       HubContext{config_, *store_, *ingest_, *alerts_, zone_, *server_});
+  if (!config_.publish_dir.empty()) {
+    manifests_ = std::make_unique<ManifestServer>(io_, config_.publish_dir);
+    context_->manifests = manifests_.get();
+    manifests_->start();
+  }
   add_hub_routes(*context_);
   if (!config_.tls_cert.empty()) server_->enable_tls(config_.tls_cert, config_.tls_key);
   server_->listen(config_.listen);
@@ -54,6 +59,7 @@ int HubApp::run() {
     if (ec) return;
     log::notice("hub", "stopping");
     sweep_.cancel();
+    if (manifests_) manifests_->stop();
     server_->stop();
     io_.stop();
   });

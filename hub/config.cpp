@@ -158,6 +158,19 @@ HubConfigResult parse_hub_config(std::string_view text, const std::filesystem::p
     ConfigReader r(*t, "alerts", problems, file);
     read_alerts(r, c);
   }
+  if (const toml::table* t = top.table("publish")) {
+    ConfigReader r(*t, "publish", problems, file);
+    if (auto v = r.string("dir", true)) {
+      c.publish_dir = resolve(c.file.parent_path(), *v);
+      std::error_code ec;
+      if (!std::filesystem::is_directory(c.publish_dir, ec)) {
+        r.problem(r.line_of("dir"), "publish.dir: " + c.publish_dir.string() +
+                                        " is not a folder; make it with `loaxa publish SRC --out "
+                                        "DIR --key KEY` first");
+      }
+    }
+    r.finish();
+  }
   top.finish();
   if (problems.empty()) result.config = std::move(c);
   return result;

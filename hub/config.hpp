@@ -42,6 +42,9 @@ struct HubConfig {
   std::int64_t disk_min_bytes = 200LL * 1024 * 1024;
   std::chrono::milliseconds push_silence{86'400'000};  // airtime not pushed for this long
   std::vector<std::string> alert_command;              // argv; the alert as JSON on stdin
+  // [publish] dir: the signed tree (`loaxa publish --out DIR`) the hub serves to boxes at
+  // /manifest.json (with long-poll), /manifest.json.sig and /media/. Empty: none.
+  std::filesystem::path publish_dir;
 };
 
 struct HubConfigResult {

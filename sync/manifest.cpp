@@ -254,12 +254,17 @@ const ManifestMedia* Manifest::find_media(const std::string& id) const {
   return nullptr;
 }
 
-bool Manifest::targets_box(const std::string& box_id) const {
-  if (targets.empty()) return true;
-  for (const auto& glob : targets) {
+bool ManifestTargets::match(const std::string& box_id, const std::string& district) const {
+  if (every_box()) return true;
+  for (const auto& glob : boxes) {
     if (::fnmatch(glob.c_str(), box_id.c_str(), 0) == 0) return true;
   }
-  return false;
+  return !district.empty() &&
+         std::find(districts.begin(), districts.end(), district) != districts.end();
+}
+
+bool Manifest::targets_box(const std::string& box_id, const std::string& district) const {
+  return targets.match(box_id, district);
 }
 
 std::vector<std::string> Manifest::media_of_schedule(const ManifestSchedule& s) const {
@@ -331,6 +336,29 @@ ManifestMedia read_media(const Reader& r, std::set<std::string>& ids) {
   return x;
 }
 
+// A "targets" object ({"boxes": [globs], "districts": [ids]}) under `r`, if present. An
+// entry's empty one is refused (leave the key out for every box); the manifest's own may
+// be empty, as loaxa-manifest/1 always allowed.
+ManifestTargets read_targets(const Reader& r, bool entry = true) {
+  ManifestTargets t;
+  const auto* v = r.get("targets", false);
+  if (!v) return t;
+  const Reader tr(*v, r.at("targets"));
+  t.boxes = tr.strings("boxes", 1000, 64);
+  t.districts = tr.strings("districts", 1000, 64);
+  for (std::size_t k = 0; k < t.districts.size(); ++k) {
+    if (!valid_id(t.districts[k])) {
+      throw ManifestError(tr.at("districts") + "[" + std::to_string(k) + "]",
+                          "\"" + t.districts[k] + "\" is not a district id");
+    }
+  }
+  if (entry && t.every_box()) {
+    throw ManifestError(r.at("targets"),
+                        "names no box and no district; leave \"targets\" out for every box");
+  }
+  return t;
+}
+
 // A playlist's items: each a media id, or {"media": id, "duration": "20s"} for a still
 // that shows longer or shorter than the kiosk's image_duration.
 void read_playlist_items(const Reader& r, ManifestPlaylist& p) {
@@ -374,6 +402,7 @@ ManifestPlaylist read_playlist(const Reader& r, const Manifest& m, std::set<std:
   if (!ids.insert(p.id).second) throw ManifestError(r.at("id"), "\"" + p.id + "\" is used twice");
   p.title = r.str("title", false, 500).value_or(p.id);
   read_playlist_items(r, p);
+  p.targets = read_targets(r);
   if (p.items.empty()) throw ManifestError(r.at("items"), "is required and must not be empty");
   for (std::size_t k = 0; k < p.items.size(); ++k) {
     if (!m.find_media(p.items[k])) {
@@ -392,6 +421,7 @@ ManifestSchedule read_schedule(const Reader& r, const Manifest& m,
   s.id = r.id("id");
   if (!ids.insert(s.id).second) throw ManifestError(r.at("id"), "\"" + s.id + "\" is used twice");
   s.channel = r.id("channel");
+  s.targets = read_targets(r);
   const auto playlist = r.str("playlist", false, 64);
   const auto media = r.str("media", false, 64);
   if (playlist.has_value() == media.has_value()) {
@@ -460,6 +490,7 @@ ManifestEmergency read_emergency(const Reader& r, const Manifest& m, std::set<st
   e.id = r.id("id");
   if (!ids.insert(e.id).second) throw ManifestError(r.at("id"), "\"" + e.id + "\" is used twice");
   e.channels = r.strings("channels", 100, 64);
+  e.targets = read_targets(r);
   if (e.channels.empty()) e.channels = {"*"};
   for (std::size_t k = 0; k < e.channels.size(); ++k) {
     if (e.channels[k] != "*" && !valid_id(e.channels[k])) {
@@ -485,6 +516,49 @@ ManifestEmergency read_emergency(const Reader& r, const Manifest& m, std::set<st
 
 }  // namespace
 
+Manifest for_box(const Manifest& m, const std::string& box_id, const std::string& district) {
+  Manifest out = m;
+  out.playlists.clear();
+  out.schedules.clear();
+  out.emergencies.clear();
+  std::set<std::string> kept_playlists, used, used_elsewhere;
+  const auto note = [](std::set<std::string>& into, const std::vector<std::string>& ids) {
+    into.insert(ids.begin(), ids.end());
+  };
+  for (const auto& p : m.playlists) {
+    if (p.targets.match(box_id, district)) {
+      out.playlists.push_back(p);
+      kept_playlists.insert(p.id);
+      note(used, p.items);
+    } else {
+      note(used_elsewhere, p.items);
+    }
+  }
+  for (const auto& s : m.schedules) {
+    const bool ok = s.targets.match(box_id, district) &&
+                    (s.content_kind != "playlist" || kept_playlists.count(s.content));
+    if (ok) {
+      out.schedules.push_back(s);
+      if (s.content_kind == "media") used.insert(s.content);
+    } else if (s.content_kind == "media") {
+      used_elsewhere.insert(s.content);
+    }
+  }
+  for (const auto& e : m.emergencies) {
+    if (e.targets.match(box_id, district)) {
+      out.emergencies.push_back(e);
+      used.insert(e.media);
+    } else {
+      used_elsewhere.insert(e.media);
+    }
+  }
+  // Media only other boxes' entries use are not this box's to download.
+  std::erase_if(out.media, [&](const ManifestMedia& x) {
+    return used_elsewhere.count(x.id) && !used.count(x.id);
+  });
+  return out;
+}
+
 Manifest parse_manifest(std::string_view bytes) {
   if (bytes.size() > kMaxManifestBytes) {
     throw ManifestError("", "is " + std::to_string(bytes.size()) + " bytes; at most " +
@@ -502,10 +576,7 @@ Manifest parse_manifest(std::string_view bytes) {
   m.sequence = *top.integer("sequence", true, 1, INT64_MAX);
   m.generated_at = top.str("generated_at", false, 64).value_or("");
   if (!m.generated_at.empty()) instant_ms("generated_at", m.generated_at);
-  if (const auto* t = top.get("targets", false)) {
-    const Reader targets(*t, "targets");
-    m.targets = targets.strings("boxes", 1000, 64);
-  }
+  m.targets = read_targets(top, false);
   m.holidays = top.strings("holidays", 1000, 10);
   for (std::size_t i = 0; i < m.holidays.size(); ++i) {
     check_date(item_path("holidays", i), m.holidays[i]);

@@ -31,6 +31,16 @@ class ManifestError : public std::runtime_error {
   std::string path_;
 };
 
+// Whom an entry, or the whole manifest, is for: boxes by id glob ("bp-dong-xoai-*") and
+// districts by id ("dong-xoai", a box's [box] district). Both empty (the key absent):
+// every box. A box is a target when it matches either list.
+struct ManifestTargets {
+  std::vector<std::string> boxes;
+  std::vector<std::string> districts;
+  bool every_box() const { return boxes.empty() && districts.empty(); }
+  bool match(const std::string& box_id, const std::string& district) const;
+};
+
 struct ManifestMedia {
   std::string id;
   std::string title;
@@ -49,6 +59,7 @@ struct ManifestPlaylist {
   std::string id;
   std::string title;
   std::vector<std::string> items;  // media ids
+  ManifestTargets targets;
   // Position in `items` → how long the still image there shows on a kiosk
   // ({"media": id, "duration": "20s"} in the JSON); others show image_duration.
   std::map<std::size_t, std::chrono::milliseconds> durations;
@@ -58,6 +69,7 @@ struct ManifestSchedule {
   std::string id;
   std::string channel;
   std::string content_kind;  // playlist | media
+  ManifestTargets targets;
   std::string content;
   std::string level = "normal";  // normal | priority
   std::optional<int> priority;   // default by level: normal 55, priority 70
@@ -73,6 +85,7 @@ struct ManifestSchedule {
 struct ManifestEmergency {
   std::string id;
   std::vector<std::string> channels;  // names, or "*" for every channel
+  ManifestTargets targets;
   std::string media;
   std::string text;
   int repeat = 1;
@@ -86,7 +99,7 @@ struct Manifest {
   std::string publisher;
   std::int64_t sequence = 0;
   std::string generated_at;
-  std::vector<std::string> targets;   // box id globs; empty: every box
+  ManifestTargets targets;            // of the whole manifest
   std::vector<std::string> holidays;  // local dates
   std::vector<ManifestMedia> media;
   std::vector<ManifestPlaylist> playlists;
@@ -94,7 +107,7 @@ struct Manifest {
   std::vector<ManifestEmergency> emergencies;
 
   const ManifestMedia* find_media(const std::string& id) const;
-  bool targets_box(const std::string& box_id) const;
+  bool targets_box(const std::string& box_id, const std::string& district = {}) const;
   // Media a schedule or emergency needs, playlist items expanded, no repeats.
   std::vector<std::string> media_of_schedule(const ManifestSchedule& s) const;
 };
@@ -107,6 +120,12 @@ std::size_t verify_manifest_signature(std::string_view bytes, std::string_view s
 
 // Parses and validates. Throws ManifestError naming the first bad field.
 Manifest parse_manifest(std::string_view bytes);
+
+// The part of `m` that is for one box: the playlists, schedules and emergencies whose
+// targets do not match it are left out, and so are the media only they use (media no
+// entry uses stay: the province's library). A schedule for this box whose playlist is
+// not for it is left out too: the box cannot air what it was not given.
+Manifest for_box(const Manifest& m, const std::string& box_id, const std::string& district);
 
 // The checks on one media URL (relative, inside the manifest's folder). Throws
 // std::invalid_argument saying why not.

@@ -142,6 +142,19 @@ struct EntryKeys {
   std::initializer_list<const char*> strings, lists, integers, booleans;
 };
 
+// targets = { boxes = ["bp-bu-dang-*"], districts = ["bu-dang"] } of an entry: whom it is
+// for (absent: every box). The manifest's reader refuses one that names nobody.
+void copy_targets(ConfigReader& r, json::object& o, Problems& problems, const fs::path& file) {
+  const toml::table* t = r.table("targets");
+  if (!t) return;
+  ConfigReader tr(*t, r.where("targets"), problems, file);
+  json::object targets;
+  if (auto v = tr.strings("boxes")) copy_strings(targets, "boxes", *v);
+  if (auto v = tr.strings("districts")) copy_strings(targets, "districts", *v);
+  tr.finish();
+  o["targets"] = std::move(targets);
+}
+
 void copy_table_list(ConfigReader& top, json::object& m, const EntryKeys& keys, Problems& problems,
                      const fs::path& file) {
   const toml::array* list = top.array(keys.toml_key);
@@ -160,6 +173,7 @@ void copy_table_list(ConfigReader& top, json::object& m, const EntryKeys& keys, 
       if (auto v = r.strings(k)) copy_strings(o, k, *v);
     }
     if (kind == "playlist") copy_items(r, o);
+    copy_targets(r, o, problems, file);
     for (const char* k : keys.integers) {
       if (auto v = r.integer(k, 0, 1000)) o[k] = *v;
     }

@@ -60,6 +60,13 @@ void read_box(ConfigReader& r, Config& c) {
     c.box.id = *id;
   }
   if (auto v = r.string("name")) c.box.name = *v;
+  if (auto v = r.string("district")) {
+    if (!valid_id(*v)) {
+      r.problem(r.line_of("district"),
+                "box.district \"" + *v + "\" is not a district id like \"dong-xoai\"; " + kIdHint);
+    }
+    c.box.district = *v;
+  }
   if (auto v = r.string("timezone")) {
     try {
       scheduler::Zone zone(*v);
@@ -200,6 +207,7 @@ void read_sync(ConfigReader& r, Config& c) {
     }
   }
   if (auto v = r.boolean("auto_accept_normal")) s.auto_accept_normal = *v;
+  if (auto v = r.boolean("wait")) s.wait = *v;
   if (auto v = r.duration("media_grace")) s.media_grace = *v;
   if (auto v = r.integer("parallel_downloads", 1, 8)) s.parallel_downloads = static_cast<int>(*v);
   if (auto v = r.string("max_rate_on_air")) {

@@ -22,6 +22,10 @@ using std::chrono::milliseconds;
 struct BoxConfig {
   std::string id;
   std::string name;
+  // The district's id as the province names it ("dong-xoai"): province entries whose
+  // targets name districts are for this box when they name this one. Empty: only
+  // entries for every box or for this box's id reach it.
+  std::string district;
   std::string timezone = "Asia/Ho_Chi_Minh";
   std::filesystem::path state_dir = "/var/lib/loaxa";
   // The box's Ed25519 secret key (`loaxa keygen`): it signs what the box pushes to the
@@ -92,6 +96,10 @@ struct SyncConfig {
   std::optional<std::int64_t> max_rate_on_air;
   // Media no manifest refers to any more are removed after this long.
   milliseconds media_grace{24 * 3600 * 1000};
+  // Long-poll: ask `url?wait=SEQUENCE` and let the server hold the answer (up to 60 s)
+  // until a newer manifest is published (loaxa-hub does; a plain web server answers at
+  // once and the box keeps to `interval`). Emergencies then arrive within a second.
+  bool wait = false;
   bool operator==(const SyncConfig&) const = default;
 };
 

@@ -98,7 +98,8 @@ void ProvinceSync::load_applied() {
   }
   try {
     sync::verify_manifest_signature(*bytes, *sig, sync_.public_keys);
-    const auto m = sync::parse_manifest(*bytes);
+    const auto m =
+        sync::for_box(sync::parse_manifest(*bytes), config_.box.id, config_.box.district);
     applied_sequence_ = m.sequence;
     applied_ = m;
     applied_at_ = store_.meta("sync.applied_at").value_or("");
@@ -147,6 +148,12 @@ void ProvinceSync::poll() {
   sync::HttpRequest req;
   req.url = sync_.url;
   req.timeout = request_timeout();
+  if (sync_.wait) {
+    // The server may hold the answer 60 s; a stalled connection still ends after 75.
+    req.url += (req.url.find('?') == std::string::npos ? "?" : "&") + std::string("wait=") +
+               std::to_string(applied_sequence_);
+    req.timeout = std::max(req.timeout, milliseconds(75'000));
+  }
   req.body_limit = sync::kMaxManifestBytes;
   req.headers = who_is_asking();
   req.headers.emplace_back("User-Agent",
@@ -185,8 +192,11 @@ void ProvinceSync::call(std::function<void(sync::HttpResponse)> then, sync::Http
 }
 
 void ProvinceSync::on_manifest(const sync::HttpResponse& r) {
+  long_poll_ = false;
   if (!r.error.empty()) return failed("manifest: " + r.error);
   note_server_date(r);
+  long_poll_ =
+      sync_.wait && r.headers.count("x-loaxa-long-poll") && (r.status == 200 || r.status == 304);
   if (r.status == 304) {
     if (pending_) return download_next();  // a manifest still downloading
     return succeeded();
@@ -203,6 +213,13 @@ void ProvinceSync::on_manifest(const sync::HttpResponse& r) {
     }
   }
   manifest_url_ = r.url.empty() ? sync_.url : r.url;  // media are relative to where it is
+  if (sync_.wait) {  // without the ?wait= (or &wait=) this box added
+    const auto q = manifest_url_.rfind("wait=");
+    if (q != std::string::npos && q > 0 &&
+        (manifest_url_[q - 1] == '?' || manifest_url_[q - 1] == '&')) {
+      manifest_url_.erase(q - 1);
+    }
+  }
   sync::HttpRequest req;
   req.url = manifest_url_ + ".sig";
   req.timeout = request_timeout();
@@ -246,13 +263,23 @@ void ProvinceSync::consider(std::string bytes, std::string signature) {
     return failed("manifest " + std::to_string(m.sequence) + " was refused before (" + last_error_ +
                   "); waiting for a newer one");
   }
-  if (!m.targets_box(config_.box.id)) {
+  if (!m.targets_box(config_.box.id, config_.box.district)) {
     log::info("sync", "manifest " + std::to_string(m.sequence) + " is not for box " +
                           config_.box.id + "; ignored");
     refused_sequence_ = m.sequence;
     return succeeded();
   }
   if (pending_ && pending_->manifest.sequence == m.sequence) return download_next();
+  // From here on only what is for this box: other districts' entries are neither
+  // downloaded, nor shown in the preview, nor aired (the signed bytes are kept whole).
+  const std::size_t entries = m.playlists.size() + m.schedules.size() + m.emergencies.size();
+  p.manifest = sync::for_box(p.manifest, config_.box.id, config_.box.district);
+  if (const std::size_t left_out =
+          entries - (m.playlists.size() + m.schedules.size() + m.emergencies.size())) {
+    log::info("sync", "manifest " + std::to_string(m.sequence) + ": " + std::to_string(left_out) +
+                          " entr" + (left_out == 1 ? "y" : "ies") +
+                          " targeted at other boxes or districts left out");
+  }
 
   // What is missing, soonest needed first: emergencies, priority, the rest.
   std::vector<const sync::ManifestMedia*> queue;
@@ -603,6 +630,10 @@ void ProvinceSync::succeeded() {
   last_success_ = now_iso();
   last_success_steady_ = std::chrono::steady_clock::now();
   if (refused_sequence_ == 0) last_error_.clear();
+  if (long_poll_) {  // wait at the server for the next one; a little spread for the fleet
+    std::uniform_int_distribution<int> spread(50, 500);
+    return wait(milliseconds(spread(rng_)));
+  }
   std::uniform_real_distribution<double> jitter(0.8, 1.2);
   wait(milliseconds(
       static_cast<std::int64_t>(static_cast<double>(sync_.interval.count()) * jitter(rng_))));

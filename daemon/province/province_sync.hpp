@@ -108,6 +108,9 @@ class ProvinceSync {
   std::shared_ptr<sync::HttpCall> call_;
   std::mt19937 rng_{std::random_device{}()};
   bool busy_ = false;
+  // The last manifest answer came from a server that holds long-polls ([sync] wait and
+  // X-Loaxa-Long-Poll in its answer): the next poll goes at once, not after `interval`.
+  bool long_poll_ = false;
   bool stopped_ = false;
   int failures_ = 0;
   std::uint64_t failures_total_ = 0;

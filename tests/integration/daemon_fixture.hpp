@@ -128,6 +128,7 @@ class DaemonTest : public ::testing::Test {
   scheduler::Zone zone{"Asia/Ho_Chi_Minh"};
   int port = free_port();
   std::string api_extra;  // more keys of [api] (tokens)
+  std::string box_extra;  // more keys of [box] (district)
   std::string api_token;  // what the fixture's own requests send
 
   std::filesystem::path config() const { return dir.path() / "loaxa.toml"; }
@@ -153,7 +154,8 @@ class DaemonTest : public ::testing::Test {
   void write_config(const std::string& schedules, const std::string& extra = "",
                     std::optional<std::filesystem::path> sink_file = std::nullopt) {
     std::ofstream(config()) << "[box]\nid = \"test-box\"\nname = \"Xã Thử nghiệm\"\n"
-                            << "timezone = \"Asia/Ho_Chi_Minh\"\nstate_dir = \"state\"\n\n"
+                            << "timezone = \"Asia/Ho_Chi_Minh\"\nstate_dir = \"state\"\n"
+                            << box_extra << "\n"
                             << "[channels.loudspeaker]\n"
                             << "sink = \"" << sink_to(sink_file.value_or(out())) << "\"\n"
                             << "volume = 1.0\n"

@@ -104,6 +104,63 @@ class SyncTest : public DaemonTest {
   std::int64_t applied() { return sync_status().at("applied_sequence").as_int64(); }
 };
 
+// Targets per entry: one signed manifest for the fleet; a box of Đồng Xoài takes the
+// bulletin for Đồng Xoài, and Bù Đăng's flood warning (a schedule due before it and an
+// emergency in force) is neither downloaded, nor in its preview, nor aired.
+TEST_F(SyncTest, EntriesForAnotherDistrictAreNeitherDownloadedShownNorAired) {
+  box_extra = "district = \"dong-xoai\"\n";
+  write_tone_wav(src() / "canh-bao-lu.wav", 1.0, 880);
+  write_province(local(start_in(7s)),
+                 "[[media]]\nfile = \"canh-bao-lu.wav\"\nid = \"canh-bao-lu\"\n"
+                 "title = \"Cảnh báo lũ huyện Bù Đăng\"\n\n");
+  const auto now = std::chrono::system_clock::now();
+  std::ofstream(src() / "province.toml", std::ios::app)
+      << "targets = { districts = [\"dong-xoai\"] }\n\n"  // of the schedule tinh-sang
+      << "[[schedule]]\nid = \"bu-dang-lu\"\nchannel = \"loudspeaker\"\nmedia = \"canh-bao-lu\"\n"
+      << "level = \"priority\"\nstart = \"" << local(start_in(4s)) << "\"\n"
+      << "targets = { districts = [\"bu-dang\"], boxes = [\"bp-bu-dang-*\"] }\n\n"
+      << "[[emergency]]\nid = \"lu-bu-dang\"\nmedia = \"canh-bao-lu\"\n"
+      << "text = \"Lũ trên sông Đồng Nai, huyện Bù Đăng\"\n"
+      << "valid_from = \"" << zone.format_iso(Instant{(now - 60s).time_since_epoch()}) << "\"\n"
+      << "valid_until = \"" << zone.format_iso(Instant{(now + 3600s).time_since_epoch()}) << "\"\n"
+      << "targets = { districts = [\"bu-dang\"] }\n";
+  publish();
+  Nginx nginx(dir.path(), www());
+  write_sync_config(nginx.url("/manifest.json"));
+  auto daemon = start_daemon();
+  ASSERT_TRUE(daemon->wait_for_line(" applied: ", 15s)) << daemon->output();
+
+  // Only the media of its own entries came down.
+  std::map<std::string, std::string> file_of;
+  const auto published = json::parse(slurp(www() / "manifest.json"));
+  for (const auto& m : published.at("media").as_array()) {
+    file_of[std::string(m.at("id").as_string())] =
+        fs::path(std::string(m.at("url").as_string())).filename().string();
+  }
+  ASSERT_EQ(file_of.size(), 2u);
+  EXPECT_TRUE(fs::exists(dir.path() / "state" / "media" / file_of["cchc-2022-07"]));
+  EXPECT_FALSE(fs::exists(dir.path() / "state" / "media" / file_of["canh-bao-lu"]));
+
+  const auto r = cli::http_get(url(), "/api/v1/schedule/preview", "");
+  ASSERT_EQ(r.status, 200);
+  EXPECT_NE(r.body.find("\"tinh-sang\""), std::string::npos) << r.body;
+  EXPECT_EQ(r.body.find("bu-dang"), std::string::npos) << r.body;
+
+  ASSERT_TRUE(daemon->wait_for_line("started cchc-2022-07", 20s)) << daemon->output();
+  daemon->signal(SIGTERM);
+  ASSERT_EQ(daemon->wait_exit(5s), 0);
+  EXPECT_EQ(daemon->output().find("canh-bao-lu"), std::string::npos) << daemon->output();
+  EXPECT_EQ(daemon->output().find("lu-bu-dang"), std::string::npos) << daemon->output();
+  store::Store st(dir.path() / "state" / "loaxa.db");
+  int ours = 0;
+  st.airtime().for_each({}, [&](const store::AirtimeRow& row) {
+    EXPECT_NE(row.schedule_id, "bu-dang-lu");
+    EXPECT_NE(row.schedule_id, "lu-bu-dang");
+    if (row.schedule_id == "tinh-sang") ++ours;
+  });
+  EXPECT_GE(ours, 1);
+}
+
 TEST_F(SyncTest, PublishedScheduleSyncsAirsAndAnUnchangedPollIsOne304) {
   write_province(local(start_in(8s)));
   publish();

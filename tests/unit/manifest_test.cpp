@@ -68,6 +68,92 @@ TEST(Manifest, TheSpecExampleParses) {
   EXPECT_FALSE(m.targets_box("dn-bien-hoa"));
 }
 
+// Two districts: the morning bulletin for Đồng Xoài's boxes, a storm warning for Bù Đăng
+// only, a third medium in no entry (the province's library).
+json::object two_districts() {
+  auto j = example();
+  j.erase("targets");
+  auto& media = j["media"].as_array();
+  media.push_back(json::object{{"id", "thu-vien-cchc"},
+                               {"kind", "audio"},
+                               {"sha256", std::string(64, 'c')},
+                               {"size", 10},
+                               {"url", "media/" + std::string(64, 'c') + ".ogg"}});
+  j["playlists"].as_array()[0].as_object()["targets"] =
+      json::object{{"districts", json::array{"dong-xoai"}}};
+  j["schedules"].as_array()[0].as_object()["targets"] =
+      json::object{{"districts", json::array{"dong-xoai"}}};
+  j["emergencies"].as_array()[0].as_object()["targets"] =
+      json::object{{"boxes", json::array{"bp-bu-dang-*"}}, {"districts", json::array{"bu-dang"}}};
+  return j;
+}
+
+std::vector<std::string> media_ids(const Manifest& m) {
+  std::vector<std::string> out;
+  for (const auto& x : m.media) out.push_back(x.id);
+  return out;
+}
+
+TEST(Manifest, EntriesNotForABoxAreLeftOutWithTheMediaOnlyTheyUse) {
+  const Manifest m = parse_manifest(json::serialize(two_districts()));
+  ASSERT_EQ(m.schedules.size(), 1u);
+  EXPECT_EQ(m.schedules[0].targets.districts, std::vector<std::string>{"dong-xoai"});
+
+  const Manifest dx = for_box(m, "bp-dong-xoai-tan-phu", "dong-xoai");
+  EXPECT_EQ(dx.schedules.size(), 1u);
+  EXPECT_EQ(dx.playlists.size(), 1u);
+  EXPECT_TRUE(dx.emergencies.empty());
+  EXPECT_EQ(media_ids(dx), (std::vector<std::string>{"cchc-2022-07-01", "thu-vien-cchc"}));
+
+  // Matched by its id's glob, with no district configured.
+  const Manifest bd = for_box(m, "bp-bu-dang-duc-lieu", "");
+  EXPECT_TRUE(bd.schedules.empty());
+  EXPECT_TRUE(bd.playlists.empty());
+  ASSERT_EQ(bd.emergencies.size(), 1u);
+  EXPECT_EQ(media_ids(bd), (std::vector<std::string>{"bao-so-4-2022", "thu-vien-cchc"}));
+
+  // A box of a third district gets neither, and no media either entry needs.
+  const Manifest other = for_box(m, "bp-loc-ninh-loc-hoa", "loc-ninh");
+  EXPECT_TRUE(other.schedules.empty() && other.emergencies.empty());
+  EXPECT_EQ(media_ids(other), std::vector<std::string>{"thu-vien-cchc"});
+}
+
+TEST(Manifest, AScheduleForABoxWhosePlaylistIsNotForItIsLeftOut) {
+  auto j = two_districts();
+  j["schedules"].as_array()[0].as_object().erase("targets");  // every box
+  const Manifest m = parse_manifest(json::serialize(j));
+  EXPECT_EQ(for_box(m, "bp-dong-xoai-tan-phu", "dong-xoai").schedules.size(), 1u);
+  EXPECT_TRUE(for_box(m, "bp-bu-dang-duc-lieu", "bu-dang").schedules.empty());
+}
+
+TEST(Manifest, AManifestWithoutEntryTargetsIsForEveryBoxAsBefore) {
+  auto j = example();
+  j.erase("targets");
+  const Manifest m = parse_manifest(json::serialize(j));
+  const Manifest any = for_box(m, "hn-ba-vi-tan-linh", "");
+  EXPECT_EQ(any.schedules.size(), 1u);
+  EXPECT_EQ(any.emergencies.size(), 1u);
+  EXPECT_EQ(any.media.size(), 2u);
+  // The manifest's own empty targets stay "every box", as loaxa-manifest/1 allowed.
+  j["targets"] = json::object{{"boxes", json::array{}}};
+  EXPECT_TRUE(parse_manifest(json::serialize(j)).targets_box("hn-ba-vi-tan-linh"));
+}
+
+TEST(Manifest, BadEntryTargetsAreRefusedWithTheirPath) {
+  auto j = two_districts();
+  j["schedules"].as_array()[0].as_object()["targets"] = json::object{};
+  EXPECT_EQ(error_of(j),
+            "schedules[0].targets: names no box and no district; leave \"targets\" out for "
+            "every box");
+  j = two_districts();
+  j["emergencies"].as_array()[0].as_object()["targets"] =
+      json::object{{"districts", json::array{"Bù Đăng"}}};
+  EXPECT_EQ(error_of(j), "emergencies[0].targets.districts[0]: \"Bù Đăng\" is not a district id");
+  j = two_districts();
+  j["playlists"].as_array()[0].as_object()["targets"] = "dong-xoai";
+  EXPECT_EQ(error_of(j), "playlists[0].targets: must be an object, not a string");
+}
+
 TEST(Manifest, APlaylistItemMayGiveItsSlideADuration) {
   auto j = example();
   j["playlists"].as_array()[0].as_object()["items"] = json::array{
