@@ -144,14 +144,17 @@ std::vector<std::pair<std::string, std::string>> ProvinceSync::who_is_asking() c
 void ProvinceSync::poll() {
   if (busy_) return;
   busy_ = true;
+  ++polls_total_;
   last_attempt_ = now_iso();
   sync::HttpRequest req;
   req.url = sync_.url;
   req.timeout = request_timeout();
   if (sync_.wait) {
     // The server may hold the answer 60 s; a stalled connection still ends after 75.
+    // The newest sequence this box has seen, applied or refused (not for it, too big):
+    // asking for one it refused would be answered at once, again and again.
     req.url += (req.url.find('?') == std::string::npos ? "?" : "&") + std::string("wait=") +
-               std::to_string(applied_sequence_);
+               std::to_string(std::max(applied_sequence_, refused_sequence_));
     req.timeout = std::max(req.timeout, milliseconds(75'000));
   }
   req.body_limit = sync::kMaxManifestBytes;
@@ -650,6 +653,9 @@ void ProvinceSync::write_metrics(std::string& out) const {
   }
   metrics::family(out, "loaxa_sync_failures", "gauge", "Failed polls in a row.");
   metrics::sample(out, "loaxa_sync_failures", {}, failures_);
+  metrics::family(out, "loaxa_sync_polls_total", "counter",
+                  "Requests for the manifest since start (long-polls included).");
+  metrics::sample(out, "loaxa_sync_polls_total", {}, static_cast<double>(polls_total_));
   metrics::family(out, "loaxa_sync_failures_total", "counter", "Failed polls since start.");
   metrics::sample(out, "loaxa_sync_failures_total", {}, static_cast<double>(failures_total_));
   metrics::family(out, "loaxa_sync_download_bytes_total", "counter",

@@ -114,6 +114,7 @@ class ProvinceSync {
   bool stopped_ = false;
   int failures_ = 0;
   std::uint64_t failures_total_ = 0;
+  std::uint64_t polls_total_ = 0;
   std::optional<std::chrono::steady_clock::time_point> last_success_steady_;
 
   std::int64_t applied_sequence_ = 0;

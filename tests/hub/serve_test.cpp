@@ -4,6 +4,8 @@
 
 #include <chrono>
 #include <fstream>
+#include <regex>
+#include <thread>
 
 #include "hub_fixture.hpp"
 #include "nginx.hpp"  // slurp
@@ -120,6 +122,41 @@ TEST_F(ServeTest, AnEmergencyReachesALongPollingBoxInSecondsThoughItsIntervalIsA
   // Its ordinary poll would come 48 to 72 s after the last (the interval with its
   // jitter); seconds mean the hub held the box's request and answered it on publish.
   EXPECT_LT(took, 20.0);
+  daemon->signal(SIGTERM);
+  EXPECT_EQ(daemon->wait_exit(5s), 0) << daemon->output();
+}
+
+// A box the manifest is not for has refused its sequence; its long-poll must wait for a
+// newer one, not ask for the refused one and be answered at once, again and again.
+TEST_F(ServeTest, ABoxTheManifestIsNotForWaitsAtTheHubInsteadOfAskingAgainAndAgain) {
+  std::string toml = slurp(src() / "province.toml");
+  toml.insert(toml.find("\n\n"), "\ntargets = [\"bp-bu-dang-*\"]");
+  std::ofstream(src() / "province.toml") << toml;
+  publish();
+  start_hub();
+  auto box = make_box("bp-dong-xoai-tan-phu", "dong-xoai", "Tân Phú", 0, 1);
+  std::ofstream(box.config(), std::ios::app)
+      << "\n[sync]\nurl = \"" << url() << "/manifest.json\"\ninterval = \"60s\"\nwait = true\n"
+      << "public_keys = [\"" << province_pub << "\"]\n";
+  std::smatch m;
+  const std::string config = slurp(box.config());
+  ASSERT_TRUE(std::regex_search(config, m, std::regex(R"re(listen = \["127\.0\.0\.1:(\d+)")re")));
+  const std::string box_url = "http://127.0.0.1:" + m[1].str();
+  auto daemon = start_box(box);
+  ASSERT_TRUE(daemon->wait_for_line("is not for box bp-dong-xoai-tan-phu", 15s))
+      << daemon->output();
+  auto polls = [&] {
+    const auto r = cli::http_get(box_url, "/metrics", "");
+    std::smatch pm;
+    EXPECT_TRUE(std::regex_search(r.body, pm, std::regex(R"(\nloaxa_sync_polls_total (\d+))")))
+        << r.body;
+    return pm.empty() ? -1 : std::stoi(pm[1].str());
+  };
+  const int before = polls();
+  std::this_thread::sleep_for(3s);  // the window the rate is counted over
+  const int after = polls();
+  // Held at the hub: at most the one request that was already on its way.
+  EXPECT_LE(after - before, 1) << daemon->output();
   daemon->signal(SIGTERM);
   EXPECT_EQ(daemon->wait_exit(5s), 0) << daemon->output();
 }
