@@ -184,6 +184,7 @@ def main():
         print(f"  real boxes: {len(starts)}/{a.boxes} aired; publish -> first sample p50 "
               f"{pct(starts, 50):.2f} s, p99 {pct(starts, 99):.2f} s, max {max(starts) if starts else float('nan'):.2f} s "
               f"(goal p99 <= 3 s)")
+        print("  each box: " + " ".join(f"{x:.3f}" for x in sorted(starts)) + " s")
         print(f"  hub: {cpu:.2f} CPU s from publish to the last answer; peak RSS {rss:.1f} MiB")
     finally:
         for p in procs:
