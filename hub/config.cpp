@@ -2,17 +2,13 @@
 
 #include <regex>
 
+#include "common/config_path.hpp"
 #include "common/id.hpp"
 #include "scheduler/local_time.hpp"
 
 namespace loaxa::hub {
 
 namespace {
-
-std::filesystem::path resolve(const std::filesystem::path& base, const std::string& p) {
-  std::filesystem::path path(p);
-  return path.is_absolute() ? path : base / path;
-}
 
 void read_hub(ConfigReader& r, HubConfig& c) {
   if (auto v = r.string("id", true)) {
@@ -77,8 +73,8 @@ void read_api(ConfigReader& r, HubConfig& c) {
   }
   read_tokens(r, c);
   const auto base = c.file.parent_path();
-  if (auto v = r.string("tls_cert")) c.tls_cert = resolve(base, *v).string();
-  if (auto v = r.string("tls_key")) c.tls_key = resolve(base, *v).string();
+  if (auto v = r.string("tls_cert")) c.tls_cert = config_path(base, *v).string();
+  if (auto v = r.string("tls_key")) c.tls_key = config_path(base, *v).string();
   if (c.tls_cert.empty() != c.tls_key.empty()) {
     r.problem(r.line(), "api.tls_cert and api.tls_key go together: give both or neither");
   }
@@ -161,7 +157,7 @@ HubConfigResult parse_hub_config(std::string_view text, const std::filesystem::p
   if (const toml::table* t = top.table("publish")) {
     ConfigReader r(*t, "publish", problems, file);
     if (auto v = r.string("dir", true)) {
-      c.publish_dir = resolve(c.file.parent_path(), *v);
+      c.publish_dir = config_path(c.file.parent_path(), *v);
       std::error_code ec;
       if (!std::filesystem::is_directory(c.publish_dir, ec)) {
         r.problem(r.line_of("dir"), "publish.dir: " + c.publish_dir.string() +

@@ -1,6 +1,7 @@
 #include "hub/serve.hpp"
 
 #include <boost/json/parse.hpp>
+#include <charconv>
 #include <fstream>
 #include <memory>
 #include <regex>
@@ -142,13 +143,9 @@ api::Response ManifestServer::manifest(const api::Request& r) {
   auto wait = r.query.find("wait");
   if (wait == r.query.end()) return current(if_none_match);
   std::int64_t after = -1;
-  try {
-    std::size_t used = 0;
-    after = std::stoll(wait->second, &used);
-    if (used != wait->second.size() || after < 0) after = -1;
-  } catch (const std::exception&) {
-    after = -1;
-  }
+  const std::string& text = wait->second;
+  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), after);
+  if (ec != std::errc() || end != text.data() + text.size()) after = -1;
   if (after < 0) {
     return api::error_response(400, "bad_wait",
                                "wait must be the sequence the box has applied (an integer >= 0), "

@@ -102,7 +102,7 @@ void read_kiosk(ConfigReader& r, const Config& c, ChannelConfig& ch) {
   if (auto v = r.integer("width", 16, 7680)) ch.width = static_cast<int>(*v);
   if (auto v = r.integer("height", 16, 4320)) ch.height = static_cast<int>(*v);
   if (auto v = r.integer("framerate", 1, 60)) ch.framerate = static_cast<int>(*v);
-  if (auto v = r.string("idle_slide")) ch.idle_slide = resolve(c.file.parent_path(), *v);
+  if (auto v = r.string("idle_slide")) ch.idle_slide = config_path(c.file.parent_path(), *v);
   if (auto v = r.string("ticker")) ch.ticker = *v;
 }
 
@@ -129,9 +129,9 @@ void read_channel(ConfigReader& r, const std::string& name, Config& c) {
   if (auto v = r.string("audio_sink")) ch.audio_sink = *v;
   if (auto v = r.number("volume", 0.0, 10.0)) ch.volume = *v;
   read_quiet_hours(r, ch);
-  if (auto v = r.string("chime")) ch.chime = resolve(c.file.parent_path(), *v);
+  if (auto v = r.string("chime")) ch.chime = config_path(c.file.parent_path(), *v);
   if (auto v = r.number("target_lufs", -40.0, -5.0)) ch.target_lufs = *v;
-  if (auto v = r.string("fallback")) ch.fallback = resolve(c.file.parent_path(), *v);
+  if (auto v = r.string("fallback")) ch.fallback = config_path(c.file.parent_path(), *v);
   read_live_source(r, ch);
   read_amplifier(r, ch);
   for (auto [key, field] :

@@ -48,7 +48,6 @@ namespace fs = std::filesystem;
 using config_parts::read_channel;
 using config_parts::read_playlists;
 using config_parts::read_schedules;
-using config_parts::resolve;
 
 constexpr const char* kIdHint = kIdRule;
 
@@ -75,9 +74,9 @@ void read_box(ConfigReader& r, Config& c) {
       r.problem(r.line_of("timezone"), std::string("box.timezone: ") + e.what());
     }
   }
-  if (auto v = r.string("state_dir")) c.box.state_dir = resolve(c.file.parent_path(), *v);
+  if (auto v = r.string("state_dir")) c.box.state_dir = config_path(c.file.parent_path(), *v);
   if (auto v = r.string("key")) {
-    c.box.key = resolve(c.file.parent_path(), *v);
+    c.box.key = config_path(c.file.parent_path(), *v);
     std::error_code ec;
     if (!std::filesystem::is_regular_file(c.box.key, ec)) {
       r.problem(r.line_of("key"), "box.key: " + c.box.key.string() +
@@ -221,7 +220,7 @@ void read_sync(ConfigReader& r, Config& c) {
     }
   }
   if (auto v = r.string("ca_file")) {
-    const auto path = resolve(c.file.parent_path(), *v);
+    const auto path = config_path(c.file.parent_path(), *v);
     if (!std::filesystem::exists(path)) {
       r.problem(r.line_of("ca_file"), "sync.ca_file " + path.string() +
                                           " does not exist (a PEM file of the CA certificates "
@@ -240,7 +239,7 @@ void read_tls(ConfigReader& r, const Config& c, ApiConfig& a) {
   for (auto [key, field] : {std::pair{"tls_cert", &a.tls_cert}, std::pair{"tls_key", &a.tls_key}}) {
     if (auto v = r.string(key)) {
       ++given;
-      const auto path = resolve(c.file.parent_path(), *v);
+      const auto path = config_path(c.file.parent_path(), *v);
       if (!std::filesystem::is_regular_file(path)) {
         r.problem(r.line_of(key), std::string("api.") + key + ": " + path.string() +
                                       " is not a readable file (PEM)");

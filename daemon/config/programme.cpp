@@ -41,7 +41,7 @@ void read_schedule_content(ConfigReader& r, const Config& c, const std::string& 
                                            "\" is not defined by a [[playlist]] in this file");
     }
   } else if (s.content_kind == ContentKind::file) {
-    s.content = resolve(c.file.parent_path(), s.content).string();
+    s.content = config_path(c.file.parent_path(), s.content).string();
   } else if (s.content_kind == ContentKind::stream && !s.content.starts_with("http://") &&
              !s.content.starts_with("https://")) {
     r.problem(r.line_of("stream"), path + ".stream must be an http:// or https:// URL");
@@ -112,7 +112,7 @@ void read_playlists(ConfigReader& top, Config& c, std::vector<ConfigProblem>& pr
         if (!item) continue;
         if (item->duration) p.durations[p.items.size()] = *item->duration;
         p.items.push_back(looks_like_path(item->media)
-                              ? resolve(c.file.parent_path(), item->media).string()
+                              ? config_path(c.file.parent_path(), item->media).string()
                               : item->media);
       }
     }

@@ -6,16 +6,11 @@
 #include <string>
 #include <vector>
 
+#include "common/config_path.hpp"
 #include "common/toml_reader.hpp"
 #include "daemon/config/config.hpp"
 
 namespace loaxa::config_parts {
-
-// A path from the config, relative to the config file's folder unless absolute.
-inline std::filesystem::path resolve(const std::filesystem::path& base, const std::string& p) {
-  std::filesystem::path path(p);
-  return path.is_absolute() ? path : (base / path).lexically_normal();
-}
 
 // One [channels.NAME] table, appended to c.channels (problems go to r).
 void read_channel(ConfigReader& r, const std::string& name, Config& c);
