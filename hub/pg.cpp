@@ -103,31 +103,33 @@ Result Connection::exec(const std::string& sql, const std::vector<Param>& params
   PGresult* raw = PQexecParams(conn_, sql.c_str(), static_cast<int>(values.size()), nullptr,
                                values.data(), nullptr, nullptr, 0);
   Result r(raw);
-  if (PQstatus(conn_) != CONNECTION_OK) {
-    throw Unavailable(std::string("the hub's database went away: ") + PQerrorMessage(conn_));
-  }
-  const auto st = PQresultStatus(raw);
-  if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
-    std::string why = raw ? PQresultErrorMessage(raw) : PQerrorMessage(conn_);
-    while (!why.empty() && why.back() == '\n') why.pop_back();
-    const char* state = raw ? PQresultErrorField(raw, PG_DIAG_SQLSTATE) : nullptr;
-    // Class 08 (connection) and 57P (operator intervention: a restart): try again later.
-    if (state &&
-        (std::string_view(state).starts_with("08") || std::string_view(state).starts_with("57P"))) {
-      throw Unavailable("the hub's database is not answering: " + why);
-    }
-    throw std::runtime_error("database: " + why);
-  }
+  check(raw);
   return r;
 }
 
 void Connection::script(const std::string& sql) {
   ensure();
-  PGresult* r = PQexec(conn_, sql.c_str());
-  const auto st = PQresultStatus(r);
-  std::string why = PQresultErrorMessage(r);
-  PQclear(r);
-  if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) throw std::runtime_error(why);
+  PGresult* raw = PQexec(conn_, sql.c_str());
+  Result r(raw);
+  check(raw);
+}
+
+void Connection::check(const PGresult* raw) const {
+  if (PQstatus(conn_) != CONNECTION_OK) {
+    throw Unavailable(std::string("the hub's database went away: ") + PQerrorMessage(conn_));
+  }
+  const auto st = PQresultStatus(raw);
+  if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK) return;
+  std::string why = raw ? PQresultErrorMessage(raw) : PQerrorMessage(conn_);
+  while (!why.empty() && why.back() == '\n') why.pop_back();
+  const char* state = raw ? PQresultErrorField(raw, PG_DIAG_SQLSTATE) : nullptr;
+  // Class 08 (connection) and 57P (operator intervention: a restart): try again later.
+  // No SQLSTATE at all is libpq's own failure to talk to the server.
+  if (!state || std::string_view(state).starts_with("08") ||
+      std::string_view(state).starts_with("57P")) {
+    throw Unavailable("the hub's database is not answering: " + why);
+  }
+  throw std::runtime_error("database: " + why);
 }
 
 bool Connection::in_transaction() const {

@@ -66,12 +66,14 @@ class Connection {
   // connection is reset before the next call), std::runtime_error with PostgreSQL's
   // message otherwise.
   Result exec(const std::string& sql, const std::vector<Param>& params = {});
-  // Several statements, no parameters (migrations).
+  // Several statements, no parameters (migrations, partitions); fails as exec does.
   void script(const std::string& sql);
   bool in_transaction() const;
 
  private:
   void ensure();
+  // Throws as exec says when `raw` is not a success.
+  void check(const PGresult* raw) const;
   std::string conninfo_;
   PGconn* conn_ = nullptr;
 };
