@@ -90,6 +90,9 @@ int App::run() {
     pusher_->start();
   }
   status_pusher_ = std::make_unique<StatusPusher>(io_, config_.box.id, [this] { return status(); });
+  status_pusher_->on_change([this] {
+    if (pusher_) pusher_->nudge();
+  });
   configure_status_push();
   wait_signal();
   std::uint64_t usec = 0;

@@ -51,12 +51,6 @@ Box visible_box(HubContext& hub, const Request& r) {
   return *box;
 }
 
-bool online(const HubConfig& config, const Box& b) {
-  if (b.last_status_at.empty()) return false;
-  const auto at = scheduler::parse_iso_instant(b.last_status_at, scheduler::Zone("UTC"));
-  return std::chrono::system_clock::now() - at < config.offline_after;
-}
-
 // The status field at `path` as a JSON value (null when the box did not send it).
 json::value at_path(const json::object* o, std::initializer_list<const char*> path) {
   const json::value* v = find_at(o, path);
@@ -113,7 +107,9 @@ Response ingest_status(HubContext& hub, const Request& r) {
   const Box box =
       hub.ingest.authenticate(header(r, "x-loaxa-box"), header(r, "x-loaxa-signature"), r.body);
   hub.ingest.status(box, r.body);
-  hub.alerts.check_status(box, box.status, json::parse(r.body).as_object());
+  const auto status = json::parse(r.body).as_object();
+  hub.alerts.check_status(box, box.status, status);
+  hub.receipts.on_status(box, status);
   return ok(
       json::object{{"ok", true}, {"status_interval_s", hub.config.status_interval.count() / 1000}});
 }
@@ -347,6 +343,16 @@ Response audit_log(HubContext& hub, const Request&) {
   return ok(out);
 }
 
+// --- emergencies ----------------------------------------------------------------------
+
+Response list_emergencies(HubContext& hub, const Request& r) {
+  return ok(hub.receipts.list(Scope::of(r.scope)));
+}
+
+Response emergency_receipts(HubContext& hub, const Request& r) {
+  return ok(hub.receipts.receipts(r.params.at("id"), Scope::of(r.scope)));
+}
+
 Response healthz(HubContext& hub, const Request&) {
   hub.store.db().exec("SELECT 1");
   return api::json_response("{\"ok\":true}\n");
@@ -387,6 +393,8 @@ constexpr Route kRoutes[] = {
     {"GET", "/api/v1/alerts", Role::viewer, list_alerts},
     {"GET", "/api/v1/airtime", Role::viewer, airtime_rows},
     {"GET", "/api/v1/reports/airtime", Role::viewer, report},
+    {"GET", "/api/v1/emergencies", Role::viewer, list_emergencies},
+    {"GET", "/api/v1/emergencies/{id}/receipts", Role::viewer, emergency_receipts},
     {"GET", "/api/v1/audit", Role::admin, audit_log},
 };
 

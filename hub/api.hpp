@@ -8,6 +8,7 @@
 #include "hub/alerts.hpp"
 #include "hub/config.hpp"
 #include "hub/ingest.hpp"
+#include "hub/receipts.hpp"
 #include "hub/serve.hpp"
 #include "hub/store.hpp"
 #include "scheduler/local_time.hpp"
@@ -21,6 +22,7 @@ struct HubContext {
   Alerts& alerts;
   const scheduler::Zone& zone;
   api::HttpServer& server;
+  Receipts& receipts;
   ManifestServer* manifests = nullptr;  // [publish] dir set: the tree served to the boxes
 };
 

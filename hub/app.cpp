@@ -40,15 +40,18 @@ int HubApp::run() {
   alerts_ = std::make_unique<Alerts>(*store_, config_);
   ingest_ =
       std::make_unique<Ingest>(*store_, zone_, [this](const Alert& a) { alerts_->notify(a); });
+  receipts_ = std::make_unique<Receipts>(*store_, zone_,
+                                         [this](const Box& b) { return online(config_, b); });
   api::ServerLimits limits;
   limits.max_body_bytes = 4 * 1024 * 1024;  // a box's batch of up to 10,000 rows
   limits.max_connections = 2048;            // every box of a province keeps one open
   server_ = std::make_unique<api::HttpServer>(io_, limits);
   context_ = std::make_unique<HubContext>(
-      HubContext{config_, *store_, *ingest_, *alerts_, zone_, *server_});
+      HubContext{config_, *store_, *ingest_, *alerts_, zone_, *server_, *receipts_});
   if (!config_.publish_dir.empty()) {
     manifests_ = std::make_unique<ManifestServer>(io_, config_.publish_dir);
     context_->manifests = manifests_.get();
+    manifests_->on_published([this](const sync::Manifest& m) { receipts_->on_manifest(m); });
     manifests_->start();
   }
   add_hub_routes(*context_);

@@ -36,6 +36,7 @@ class HubApp {
   std::unique_ptr<Store> store_;
   std::unique_ptr<Alerts> alerts_;
   std::unique_ptr<Ingest> ingest_;
+  std::unique_ptr<Receipts> receipts_;
   std::unique_ptr<api::HttpServer> server_;
   std::unique_ptr<ManifestServer> manifests_;
   std::unique_ptr<HubContext> context_;

@@ -61,6 +61,7 @@ void ManifestServer::start() {
   } else {
     log::info("serve", "serving manifest " + std::to_string(sequence_) + " from " + dir_.string());
   }
+  tell();
   tick();
 }
 
@@ -81,6 +82,7 @@ void ManifestServer::tick() {
                                  std::to_string(waiters_.size()) + " waiting box(es)");
       }
       answer_waiters(false);
+      tell();
     } catch (const std::exception& e) {
       log::error("serve", std::string("watching the manifest: ") + e.what());
     }
@@ -110,7 +112,31 @@ bool ManifestServer::refresh() {
   signature_ = slurp(file.string() + ".sig", 4096);
   sequence_ = seq->as_int64();
   etag_ = "\"" + sha256_hex(bytes_).substr(0, 32) + "\"";
+  untold_ = untold_ || sequence_ != before;
   return sequence_ != before;
+}
+
+void ManifestServer::tell() {
+  if (!untold_ || !on_published_) return;
+  sync::Manifest m;
+  try {
+    m = sync::parse_manifest(bytes_);
+  } catch (const std::exception& e) {
+    // Served all the same (the boxes judge it and say so); the hub notes nothing of it.
+    log::warning("serve", "manifest " + std::to_string(sequence_) + " does not read: " + e.what());
+    untold_ = false;
+    return;
+  }
+  try {
+    on_published_(m);
+    untold_ = false;
+    tell_failures_ = 0;
+  } catch (const std::exception& e) {
+    if (tell_failures_++ == 0) {
+      log::warning("serve", "noting the emergencies of manifest " + std::to_string(sequence_) +
+                                " failed (" + e.what() + "); trying again");
+    }
+  }
 }
 
 api::Response ManifestServer::current(const std::string& if_none_match) const {

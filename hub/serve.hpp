@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "http/server.hpp"
+#include "sync/manifest.hpp"
 
 namespace loaxa::hub {
 
@@ -37,6 +38,10 @@ class ManifestServer {
   api::Response signature(const api::Request& r) const;
   api::Response media(const api::Request& r) const;
 
+  // Told each manifest newly served (the first at start), parsed. A listener that throws
+  // (its database away) is told again at the next tick until it takes it.
+  void on_published(std::function<void(const sync::Manifest&)> f) { on_published_ = std::move(f); }
+
   std::int64_t sequence() const { return sequence_; }
   std::size_t waiting() const { return waiters_.size(); }
 
@@ -53,6 +58,7 @@ class ManifestServer {
   bool refresh();
   api::Response current(const std::string& if_none_match) const;
   void answer_waiters(bool all);
+  void tell();
 
   boost::asio::io_context& io_;
   std::filesystem::path dir_;
@@ -64,6 +70,9 @@ class ManifestServer {
   std::filesystem::file_time_type mtime_{};
   std::uintmax_t size_ = 0;
   std::vector<Waiter> waiters_;
+  std::function<void(const sync::Manifest&)> on_published_;
+  bool untold_ = false;  // a manifest the listener has not taken yet
+  int tell_failures_ = 0;
 };
 
 }  // namespace loaxa::hub

@@ -4,6 +4,7 @@
 #include <boost/json/serialize.hpp>
 
 #include "common/id.hpp"
+#include "scheduler/local_time.hpp"
 #include "sync/keys.hpp"
 
 namespace loaxa::hub {
@@ -95,6 +96,30 @@ CREATE TABLE audit (
   detail text NOT NULL
 );
 )sql",
+      // 2: emergencies the hub served and each box's receipt of them (receipts.hpp).
+      R"sql(
+CREATE TABLE emergency (
+  id text PRIMARY KEY,
+  sequence bigint NOT NULL,           -- the first manifest that carried it
+  published_at timestamptz NOT NULL DEFAULT now(),
+  text text NOT NULL,
+  media text NOT NULL,
+  channels jsonb NOT NULL,
+  targets jsonb NOT NULL,             -- {"boxes": [globs], "districts": [ids]}
+  manifest_targets jsonb NOT NULL,    -- the whole manifest's
+  valid_from timestamptz NOT NULL,
+  valid_until timestamptz NOT NULL,
+  withdrawn_at timestamptz            -- dropped from the manifest before valid_until
+);
+CREATE TABLE emergency_receipt (
+  emergency_id text NOT NULL REFERENCES emergency(id) ON DELETE CASCADE,
+  box_id text NOT NULL REFERENCES box(id) ON DELETE CASCADE,
+  received_at timestamptz NOT NULL DEFAULT now(),  -- first status naming it
+  released_at timestamptz,                         -- first status that no longer did
+  PRIMARY KEY (emergency_id, box_id)
+);
+CREATE INDEX airtime_schedule ON airtime (schedule_id, box_id) WHERE source = 'emergency';
+)sql",
   };
   return all;
 }
@@ -115,6 +140,12 @@ int migrate(pg::Connection& db) {
   }
   lock.commit();
   return version;
+}
+
+bool online(const HubConfig& config, const Box& b) {
+  if (b.last_status_at.empty()) return false;
+  const auto at = scheduler::parse_iso_instant(b.last_status_at, scheduler::Zone("UTC"));
+  return std::chrono::system_clock::now() - at < config.offline_after;
 }
 
 Scope Scope::of(const std::string& principal_scope) {

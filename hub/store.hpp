@@ -36,6 +36,9 @@ struct Box {
   std::optional<boost::json::object> status;  // the latest
 };
 
+// Whether the box's last status is younger than [alerts] offline_after.
+bool online(const HubConfig& config, const Box& box);
+
 // Who sees what: all boxes, or the boxes of one district.
 struct Scope {
   std::string district;  // empty: everything

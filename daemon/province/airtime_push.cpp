@@ -55,6 +55,11 @@ void AirtimePusher::stop() {
   call_.reset();
 }
 
+void AirtimePusher::nudge() {
+  if (stopped_ || call_ || failures_ > 0) return;
+  wait(std::chrono::milliseconds(0));
+}
+
 void AirtimePusher::wait(std::chrono::milliseconds delay) {
   if (stopped_) return;
   timer_.expires_after(delay);

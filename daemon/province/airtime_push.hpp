@@ -28,6 +28,9 @@ class AirtimePusher {
   ~AirtimePusher();
   void start();
   void stop();
+  // A play has just ended (an emergency's row is the hub's receipt): the rows go now,
+  // not at the next interval, unless a batch is in flight or failures pace the retries.
+  void nudge();
   // A reloaded [airtime.push]: the next batch goes where and as it says.
   void update(PushConfig config, std::filesystem::path key) {
     config_ = std::move(config);

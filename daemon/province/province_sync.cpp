@@ -672,6 +672,13 @@ boost::json::object ProvinceSync::status() const {
   o["url"] = sync_.url;
   o["applied_sequence"] = applied_sequence_;
   o["applied_at"] = applied_at_;
+  // The province emergencies this box holds (its part of the manifest): the hub's
+  // receipt that each reached the box.
+  boost::json::array emergencies;
+  if (applied_) {
+    for (const auto& e : applied_->emergencies) emergencies.emplace_back(e.id);
+  }
+  o["emergencies"] = std::move(emergencies);
   o["last_attempt"] = last_attempt_;
   o["last_success"] = last_success_;
   o["last_error"] = last_error_;

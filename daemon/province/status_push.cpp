@@ -14,9 +14,14 @@ namespace {
 constexpr std::chrono::milliseconds kLook{1'000};
 constexpr std::chrono::milliseconds kRequestTimeout{15'000};
 
-// "loudspeaker=playing:ban-tin;kiosk=idle:" — what changing means.
+// "sync=12;loudspeaker=playing:ban-tin@2022-…;kiosk=idle:;" — what changing means: a
+// new province manifest in force, a channel starting, sounding, moving on or stopping.
 std::string channel_states(const boost::json::object& status) {
   std::string out;
+  if (const auto* s = status.if_contains("sync"); s && s->is_object()) {
+    if (const auto* q = s->as_object().if_contains("applied_sequence"); q && q->is_int64())
+      out += "sync=" + std::to_string(q->as_int64()) + ";";
+  }
   const auto* channels = status.if_contains("channels");
   if (!channels || !channels->is_array()) return out;
   for (const auto& c : channels->as_array()) {
@@ -29,6 +34,9 @@ std::string channel_states(const boost::json::object& status) {
     if (const auto* now = o.if_contains("now_playing"); now && now->is_object()) {
       if (const auto* m = now->as_object().if_contains("media_id"); m && m->is_string())
         out += m->as_string();
+      // Set at the first sample: the play's row is open, the hub's "airing".
+      if (const auto* since = now->as_object().if_contains("since"); since && since->is_string())
+        out += "@" + std::string(since->as_string());
     }
     out += ';';
   }
@@ -91,6 +99,10 @@ void StatusPusher::tick() {
   auto status = source_();
   std::string states = channel_states(status);
   const auto now = std::chrono::steady_clock::now();
+  if (states != last_seen_) {
+    last_seen_ = states;
+    if (on_change_) on_change_();
+  }
   // After a failure, the interval (not each change) paces the retries.
   const bool changed = states != last_states_ && failures_ == 0;
   if (!changed && now - last_sent_ < interval_) return;

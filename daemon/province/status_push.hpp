@@ -25,6 +25,9 @@ class StatusPusher {
   // Starts or retargets; an empty url stops sending.
   void configure(std::string url, std::chrono::milliseconds interval, std::filesystem::path key);
   void stop();
+  // Called on the loop when a channel starts, stops or moves on (a play's row has just
+  // closed) or a new manifest is in force, before that status is sent.
+  void on_change(std::function<void()> f) { on_change_ = std::move(f); }
 
  private:
   void arm();
@@ -41,6 +44,8 @@ class StatusPusher {
   std::shared_ptr<sync::HttpCall> call_;
   std::chrono::steady_clock::time_point last_sent_{};
   std::string last_states_;  // the channels' states at the last send
+  std::string last_seen_;    // and at the last look
+  std::function<void()> on_change_;
   int failures_ = 0;
 };
 

@@ -18,6 +18,12 @@ const T = {
     'by.district,topic': 'Huyện × chủ đề', 'by.commune,topic': 'Xã × chủ đề',
     nomap: 'Chưa hộp nào có toạ độ (lat, lon).', title: 'Nội dung', status: 'Trạng thái', start: 'Bắt đầu',
     scope: 'Phạm vi', counted: 'hộp có số liệu',
+    'nav.emergency': 'Khẩn cấp', noemergency: 'Chưa có tin khẩn cấp nào được phát hành qua trung tâm.',
+    published: 'Phát hành', valid: 'Hiệu lực đến', withdrawn: 'Đã thu hồi', targets: 'Nơi nhận', everywhere: 'Toàn tỉnh',
+    received: 'Đã nhận', aired: 'Đã phát', 'st.airing': 'Đang phát', 'st.aired': 'Đã phát', 'st.not_yet': 'Chưa phát',
+    'st.offline': 'Mất kết nối', 'st.not_aired': 'Không phát', ended: 'Kết thúc', channels: 'Kênh', receipts: 'Xác nhận từ các hộp',
+    live: 'Tự cập nhật mỗi 2 giây', 'rs.completed': 'phát trọn', 'rs.stopped': 'đã dừng', 'rs.preempted': 'bị chen', 'rs.failed': 'lỗi',
+    'rs.interrupted': 'gián đoạn', 'rs.missed': 'bỏ lỡ',
   },
   en: {
     hub: 'Province hub', lang: 'Tiếng Việt', logout: 'Log out',
@@ -36,6 +42,12 @@ const T = {
     'by.district,topic': 'District × topic', 'by.commune,topic': 'Commune × topic',
     nomap: 'No box has coordinates (lat, lon) yet.', title: 'Title', status: 'Status', start: 'Start',
     scope: 'Scope', counted: 'boxes counted',
+    'nav.emergency': 'Emergencies', noemergency: 'No emergency has been published through the hub yet.',
+    published: 'Published', valid: 'Valid until', withdrawn: 'Withdrawn', targets: 'Targets', everywhere: 'Whole province',
+    received: 'Received', aired: 'Aired', 'st.airing': 'Airing', 'st.aired': 'Aired', 'st.not_yet': 'Not yet',
+    'st.offline': 'Offline', 'st.not_aired': 'Not aired', ended: 'Ended', channels: 'Channels', receipts: 'Receipts from the boxes',
+    live: 'Refreshes every 2 seconds', 'rs.completed': 'played in full', 'rs.stopped': 'stopped', 'rs.preempted': 'pre-empted', 'rs.failed': 'failed',
+    'rs.interrupted': 'interrupted', 'rs.missed': 'missed',
   },
 };
 let lang = localStorage.getItem('loaxa.lang') || 'vi';
@@ -157,6 +169,18 @@ const pages = {
         : h('p', { class: 'muted' }, t('noalerts'))];
   },
 
+  async 'khan-cap'(id) {
+    if (id) return emergencyPage(decodeURIComponent(id));
+    const list = await api('/emergencies');
+    return [h('h1', {}, t('nav.emergency')),
+      list.length ? table([t('published'), t('message'), t('targets'), t('valid'), t('received'), t('aired')], list.map((e) => h('tr', { 'data-emergency': e.id },
+        h('td', {}, when(e.published_at)), h('td', {}, h('a', { href: '#khan-cap/' + encodeURIComponent(e.id) }, e.text || e.id)),
+        h('td', {}, targetsText(e.targets)),
+        h('td', {}, e.withdrawn_at ? pill('stopped', t('withdrawn') + ' ' + when(e.withdrawn_at)) : when(e.valid_until)),
+        h('td', {}, e.received + '/' + e.boxes), h('td', {}, e.aired + '/' + e.boxes))))
+        : h('p', { class: 'muted' }, t('noemergency'))];
+  },
+
   async 'bao-cao'() {
     const now = new Date(Date.now() + 7 * 3600e3);
     const period = h('input', { id: 'rp-period', value: now.getUTCFullYear() + '-Q' + (Math.floor(now.getUTCMonth() / 3) + 1) });
@@ -181,6 +205,33 @@ const pages = {
       h('button', { type: 'button', class: 'secondary', onclick: () => download('/reports/airtime?format=csv&' + q(), 'bao-cao-' + period.value + '.csv') }, t('download') + ' CSV')), out];
   },
 };
+
+const targetsText = (tg) => {
+  const parts = [...(tg.districts || []).map((d) => t('district') + ' ' + d), ...(tg.boxes || [])];
+  return parts.length ? parts.join(', ') : t('everywhere');
+};
+const STATE_PILL = { airing: 'playing', aired: 'completed', not_yet: 'waiting', offline: 'failed', not_aired: 'failed' };
+
+// One emergency and every targeted box's receipt, refreshed while the page is open.
+async function emergencyPage(id) {
+  const r = await api('/emergencies/' + encodeURIComponent(id) + '/receipts');
+  const counts = ['airing', 'aired', 'not_yet', 'offline', 'not_aired'].filter((k) => r.summary[k])
+    .map((k) => pill(STATE_PILL[k], t('st.' + k) + ': ' + r.summary[k]));
+  const out = [h('h1', {}, t('nav.emergency') + ': ' + (r.text || r.id)),
+    h('div', { class: 'card' },
+      h('p', {}, t('published') + ': ' + when(r.published_at) + ' — ' + t('valid') + ': ' + when(r.valid_until)
+        + (r.withdrawn_at ? ' — ' + t('withdrawn') + ': ' + when(r.withdrawn_at) : '')),
+      h('p', {}, t('targets') + ': ' + targetsText(r.targets)),
+      h('p', { id: 'receipt-summary' }, ...counts.flatMap((c) => [c, ' ']))),
+    h('h2', {}, t('receipts')), h('p', { class: 'muted' }, t('live')),
+    table([t('district'), t('commune'), t('box'), t('status'), t('received'), t('start'), t('ended'), t('channels')],
+      r.boxes.map((b) => h('tr', { 'data-box': b.box, 'data-state': b.state },
+        h('td', {}, b.district), h('td', {}, b.commune), h('td', {}, h('a', { href: '#hop/' + b.box }, b.name)),
+        h('td', {}, pill(STATE_PILL[b.state], t('st.' + b.state)), b.status ? ' (' + t('rs.' + b.status) + ')' : ''),
+        h('td', {}, when(b.received_at)), h('td', {}, when(b.started_at)), h('td', {}, when(b.ended_at)),
+        h('td', {}, (b.airing_on && b.airing_on.length ? b.airing_on : b.channels || []).join(', ') || t('none')))))];
+  return out;
+}
 
 function translate() {
   document.documentElement.lang = lang;
@@ -236,6 +287,8 @@ $('#login-form').addEventListener('submit', async (ev) => {
 $('#logout').addEventListener('click', () => { localStorage.removeItem(TOKEN); me = null; showLogin(); });
 $('#lang').addEventListener('click', () => { lang = lang === 'vi' ? 'en' : 'vi'; localStorage.setItem('loaxa.lang', lang); translate(); route(); });
 window.addEventListener('hashchange', route);
-setInterval(() => { if (['', '#doi-hop', '#canh-bao'].includes(location.hash) && localStorage.getItem(TOKEN)) route(); }, 15000);
+setInterval(() => { if (['', '#doi-hop', '#canh-bao', '#khan-cap'].includes(location.hash) && localStorage.getItem(TOKEN)) route(); }, 15000);
+// An emergency's receipts arrive within seconds: its page follows them.
+setInterval(() => { if (location.hash.startsWith('#khan-cap/') && localStorage.getItem(TOKEN)) route(); }, 2000);
 translate();
 route();

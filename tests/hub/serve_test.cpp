@@ -126,6 +126,112 @@ TEST_F(ServeTest, AnEmergencyReachesALongPollingBoxInSecondsThoughItsIntervalIsA
   EXPECT_EQ(daemon->wait_exit(5s), 0) << daemon->output();
 }
 
+// Receipts: an emergency for one district airs on its box and not on the other's; each
+// targeted box's receipt (received, airing, then aired and let go when withdrawn)
+// reaches the hub within seconds, and the district's officer sees them.
+TEST_F(ServeTest, AnEmergencyForOneDistrictIsReceiptedByItsBoxesAndItsWithdrawalToo) {
+  start_hub();
+  auto in_district = [&](TestBox b, const char* district) {
+    std::string config = slurp(b.config());
+    config.insert(config.find("[box]\n") + 6, std::string("district = \"") + district + "\"\n");
+    // Rows are pushed once a minute: the receipt of a play that ended must not wait
+    // for that.
+    const auto interval = config.find("interval = \"1s\"\nbatch");
+    config.replace(interval, std::string_view("interval = \"1s\"").size(), "interval = \"60s\"");
+    config += "\n[sync]\nurl = \"" + url() + "/manifest.json\"\ninterval = \"60s\"\n" +
+              "wait = true\npublic_keys = [\"" + province_pub + "\"]\n";
+    std::ofstream(b.config()) << config;
+    return b;
+  };
+  auto a = in_district(make_box("bp-dong-xoai-tan-phu", "Đồng Xoài", "Tân Phú", 0, 1), "dong-xoai");
+  auto b = in_district(make_box("bp-bu-dang-duc-lieu", "Bù Đăng", "Đức Liễu", 0, 2), "bu-dang");
+  auto box_a = start_box(a);
+  auto box_b = start_box(b);
+  ASSERT_TRUE(box_a->wait_for_line(" applied: ", 15s)) << box_a->output();
+  ASSERT_TRUE(box_b->wait_for_line(" applied: ", 15s)) << box_b->output();
+
+  // Thirty seconds of warning: long enough to be withdrawn while it sounds.
+  write_tone_wav(src() / "bao.wav", 30.0, 440);
+  const std::string before = slurp(src() / "province.toml");
+  const auto now = std::chrono::system_clock::now();
+  const scheduler::Zone zone("Asia/Ho_Chi_Minh");
+  std::ofstream(src() / "province.toml", std::ios::app)
+      << "\n[[media]]\nfile = \"bao.wav\"\nid = \"canh-bao-bao\"\n"
+      << "title = \"Cảnh báo bão số 4\"\ntopic = \"institutions\"\n"
+      << "\n[[emergency]]\nid = \"bao-so-4\"\nmedia = \"canh-bao-bao\"\n"
+      << "text = \"Cơn bão số 4 đang tiến vào đất liền\"\n"
+      << "targets = { districts = [\"dong-xoai\"] }\n"
+      << "valid_from = \"" << zone.format_iso(now - 60s) << "\"\n"
+      << "valid_until = \"" << zone.format_iso(now + 3600s) << "\"\n";
+  auto receipt = [&](const char* token = kAdminToken) {
+    return get("/api/v1/emergencies/bao-so-4/receipts", token).as_object();
+  };
+  // Polls the receipts until `box`'s state is `state`; the seconds it took.
+  auto until_state = [&](const std::string& state, std::chrono::steady_clock::time_point from) {
+    const auto deadline = std::chrono::steady_clock::now() + 20s;
+    while (std::chrono::steady_clock::now() < deadline) {
+      const auto r = cli::http_get(url(), "/api/v1/emergencies/bao-so-4/receipts", kAdminToken);
+      if (r.status == 200) {
+        const auto boxes = json::parse(r.body).at("boxes").as_array();
+        if (!boxes.empty() && boxes.at(0).at("state") == state.c_str()) {
+          return std::chrono::duration<double>(std::chrono::steady_clock::now() - from).count();
+        }
+      }
+      std::this_thread::sleep_for(100ms);  // polling interval, not a wait for an outcome
+    }
+    return -1.0;
+  };
+  const auto published = std::chrono::steady_clock::now();
+  publish();
+  const double airing = until_state("airing", published);
+  ASSERT_GE(airing, 0.0) << json::serialize(receipt()) << box_a->output() << hub->output();
+  RecordProperty("publish_to_airing_receipt_s", std::to_string(airing));
+  auto r = receipt();
+  // Only the district's box is a target; the other was not sent it and does not air it.
+  ASSERT_EQ(r.at("boxes").as_array().size(), 1u) << r;
+  const auto& got = r.at("boxes").at(0).as_object();
+  EXPECT_EQ(got.at("box"), "bp-dong-xoai-tan-phu");
+  EXPECT_EQ(got.at("airing_on"), json::parse(R"(["loudspeaker"])"));
+  EXPECT_NE(got.at("received_at"), "") << r;
+  EXPECT_EQ(r.at("summary").at("airing"), 1);
+  EXPECT_EQ(r.at("text"), "Cơn bão số 4 đang tiến vào đất liền");
+  EXPECT_FALSE(box_b->output().find("started canh-bao-bao") != std::string::npos)
+      << box_b->output();
+  // The district's officer sees it too; the list counts the receipts.
+  EXPECT_EQ(receipt(kDongXoaiToken).at("boxes").as_array().size(), 1u);
+  const auto list = get("/api/v1/emergencies", kDongXoaiToken).as_array();
+  ASSERT_EQ(list.size(), 1u);
+  EXPECT_EQ(list.at(0).at("boxes"), 1);
+  EXPECT_EQ(list.at(0).at("received"), 1);
+
+  // Withdrawn while it sounds: it stops on the box, and the stop is receipted.
+  std::ofstream(src() / "province.toml") << before;
+  const auto withdrawn = std::chrono::steady_clock::now();
+  publish();
+  const double stopped = until_state("aired", withdrawn);
+  ASSERT_GE(stopped, 0.0) << json::serialize(receipt()) << box_a->output() << hub->output();
+  RecordProperty("withdraw_to_stopped_receipt_s", std::to_string(stopped));
+  r = receipt();
+  const auto& after = r.at("boxes").at(0).as_object();
+  EXPECT_EQ(after.at("status"), "stopped") << r;
+  EXPECT_EQ(after.at("channels"), json::parse(R"(["loudspeaker"])"));
+  EXPECT_NE(after.at("started_at"), "");
+  EXPECT_NE(r.at("withdrawn_at"), "");
+  EXPECT_TRUE(r.at("over").as_bool());
+  // Let go: the first status after the withdrawal no longer names it.
+  const auto deadline = std::chrono::steady_clock::now() + 10s;
+  while (receipt().at("boxes").at(0).at("released_at") == "" &&
+         std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(100ms);  // polling interval, not a wait for an outcome
+  }
+  EXPECT_NE(receipt().at("boxes").at(0).at("released_at"), "");
+  EXPECT_EQ(get("/api/v1/emergencies/bao-so-5/receipts", kAdminToken, 404).is_object(), true);
+  for (auto* d : {box_a.get(), box_b.get()}) {
+    d->signal(SIGTERM);
+    EXPECT_EQ(d->wait_exit(5s), 0) << d->output();
+  }
+}
+
 // A box the manifest is not for has refused its sequence; its long-poll must wait for a
 // newer one, not ask for the refused one and be answered at once, again and again.
 TEST_F(ServeTest, ABoxTheManifestIsNotForWaitsAtTheHubInsteadOfAskingAgainAndAgain) {
