@@ -26,6 +26,19 @@ json::object targets_json(const sync::ManifestTargets& t) {
   return {{"boxes", std::move(boxes)}, {"districts", std::move(districts)}};
 }
 
+// The same for people: with `district_names`, the names of the enrolled districts
+// ("Đồng Xoài"; an id no box has stays as it is).
+json::object targets_shown(const sync::ManifestTargets& t, pg::Connection& db) {
+  json::object out = targets_json(t);
+  json::array names;
+  for (const auto& d : t.districts) {
+    const auto r = db.exec("SELECT name FROM district WHERE id = $1", {pg::text(d)});
+    names.emplace_back(r.rows() ? r.str(0, 0) : d);
+  }
+  out["district_names"] = std::move(names);
+  return out;
+}
+
 sync::ManifestTargets targets_of(const json::value& v) {
   sync::ManifestTargets t;
   if (!v.is_object()) return t;
@@ -193,7 +206,7 @@ json::array Receipts::list(const Scope& scope) {
                    {"valid_from", iso_ms(n.valid_from_ms)},
                    {"valid_until", iso_ms(n.valid_until_ms)},
                    {"withdrawn_at", iso_ms(n.withdrawn_ms)},
-                   {"targets", targets_json(n.entry)},
+                   {"targets", targets_shown(n.entry, db)},
                    {"boxes", targeted},
                    {"received", got},
                    {"aired", sounded}});
@@ -281,7 +294,7 @@ json::object Receipts::receipts(const std::string& id, const Scope& scope) {
           {"valid_until", iso_ms(n.valid_until_ms)},
           {"withdrawn_at", iso_ms(n.withdrawn_ms)},
           {"over", over},
-          {"targets", targets_json(n.entry)},
+          {"targets", targets_shown(n.entry, db)},
           {"summary", std::move(summary)},
           {"boxes", std::move(boxes)}};
 }

@@ -207,7 +207,7 @@ const pages = {
 };
 
 const targetsText = (tg) => {
-  const parts = [...(tg.districts || []).map((d) => t('district') + ' ' + d), ...(tg.boxes || [])];
+  const parts = [...(tg.district_names || tg.districts || []).map((d) => t('district') + ' ' + d), ...(tg.boxes || [])];
   return parts.length ? parts.join(', ') : t('everywhere');
 };
 const STATE_PILL = { airing: 'playing', aired: 'completed', not_yet: 'waiting', offline: 'failed', not_aired: 'failed' };

@@ -195,6 +195,7 @@ TEST_F(ServeTest, AnEmergencyForOneDistrictIsReceiptedByItsBoxesAndItsWithdrawal
   EXPECT_NE(got.at("received_at"), "") << r;
   EXPECT_EQ(r.at("summary").at("airing"), 1);
   EXPECT_EQ(r.at("text"), "Cơn bão số 4 đang tiến vào đất liền");
+  EXPECT_EQ(r.at("targets").at("district_names"), json::parse(R"(["Đồng Xoài"])"));
   EXPECT_FALSE(box_b->output().find("started canh-bao-bao") != std::string::npos)
       << box_b->output();
   // The district's officer sees it too; the list counts the receipts.

@@ -1,0 +1,247 @@
+// A district officer follows an emergency on the province hub from a phone, in Debian's
+// chromium (headless) with a phone's screen: a real loaxa-hub over its own throw-away
+// PostgreSQL, two real boxes of two districts (loaxad rendering to files, long-polling
+// the hub), the province's signed tree made by `loaxa publish`. The emergency is for
+// the officer's district: the page shows that district's box airing it within seconds
+// and not the other's; withdrawn while it sounds, the page shows it stopped. Screenshots
+// go to $ARTIFACTS (default build/browser-artifacts).
+//
+// Usage: node hub.test.mjs LOAXAD_BIN LOAXA_BIN LOAXA_HUB_BIN PG_CLUSTER_SH   (run by ctest)
+
+import { test, after, before } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { chromium, devices } from 'playwright-core';
+
+const [loaxad, loaxa, loaxaHub, pgCluster] = process.argv.slice(2);
+const artifacts = process.env.ARTIFACTS || path.resolve('browser-artifacts');
+fs.mkdirSync(artifacts, { recursive: true });
+const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'loaxa-hub-ui-'));
+const ADMIN = 'so-noi-vu-bi-mat-1';
+const DONG_XOAI = 'phong-noi-vu-dong-xoai-bi-mat-2';
+const sha = (s) => createHash('sha256').update(s).digest('hex');
+const procs = [];
+let browser, hubPort;
+
+function freePort() {
+  return new Promise((resolve) => {
+    const s = net.createServer().listen(0, '127.0.0.1', () => { const p = s.address().port; s.close(() => resolve(p)); });
+  });
+}
+
+function toneWav(file, seconds) {
+  const rate = 48000, n = Math.round(seconds * rate);
+  const b = Buffer.alloc(44 + 2 * n);
+  b.write('RIFF', 0); b.writeUInt32LE(36 + 2 * n, 4); b.write('WAVE', 8); b.write('fmt ', 12);
+  b.writeUInt32LE(16, 16); b.writeUInt16LE(1, 20); b.writeUInt16LE(1, 22); b.writeUInt32LE(rate, 24);
+  b.writeUInt32LE(2 * rate, 28); b.writeUInt16LE(2, 32); b.writeUInt16LE(16, 34); b.write('data', 36); b.writeUInt32LE(2 * n, 40);
+  for (let i = 0; i < n; i++) b.writeInt16LE(Math.round(12000 * Math.sin(2 * Math.PI * 440 * i / rate)), 44 + 2 * i);
+  fs.writeFileSync(file, b);
+}
+
+// An ISO time in the province's zone (UTC+7, no DST), `ahead` ms from now.
+function localIso(ahead) {
+  return new Date(Date.now() + ahead + 7 * 3600e3).toISOString().slice(0, 19) + '+07:00';
+}
+
+// A process whose stderr is kept; resolves when `ready` appears in it.
+function start(name, argv, ready) {
+  const p = spawn(argv[0], argv.slice(1), { stdio: ['ignore', 'ignore', 'pipe'] });
+  p.log = '';
+  p.name = name;
+  p.stderr.on('data', (d) => { p.log += d; });
+  procs.push(p);
+  return waitFor(name + ' to say "' + ready + '"', () => p.log.includes(ready), 30000, () => p.log).then(() => p);
+}
+
+async function waitFor(what, fn, timeout = 20000, context = () => '') {
+  const end = Date.now() + timeout;
+  let last;
+  while (Date.now() < end) {
+    try { last = await fn(); if (last) return last; } catch (e) { last = e; }
+    await new Promise((r) => setTimeout(r, 200));  // polling interval, not a wait for an outcome
+  }
+  throw new Error('timed out waiting for ' + what + ': ' + last + '\n' + context());
+}
+
+const src = path.join(dir, 'src'), www = path.join(dir, 'www');
+const provinceToml = `[publisher]
+id = "so-noi-vu-binh-phuoc"
+name = "Sở Nội vụ tỉnh Bình Phước"
+
+[[media]]
+file = "ban-tin.wav"
+id = "ban-tin-cchc"
+title = "Bản tin cải cách hành chính"
+topic = "institutions"
+
+[[schedule]]
+id = "ban-tin-nam-sau"
+channel = "loudspeaker"
+media = "ban-tin-cchc"
+level = "priority"
+start = "2099-01-01T06:00:00"
+`;
+const publish = () => execFileSync(loaxa, ['publish', src, '--out', www, '--key', path.join(dir, 'province.key')]);
+
+before(async () => {
+  fs.mkdirSync(src, { recursive: true });
+  toneWav(path.join(src, 'ban-tin.wav'), 1);
+  toneWav(path.join(src, 'bao.wav'), 40);
+  execFileSync(loaxa, ['keygen', '--out', path.join(dir, 'province')]);
+  const provincePub = fs.readFileSync(path.join(dir, 'province.pub'), 'utf8').trim();
+  fs.writeFileSync(path.join(src, 'province.toml'), provinceToml);
+  publish();
+
+  const pgPort = await freePort();
+  const db = execFileSync('bash', [pgCluster, 'start', path.join(dir, 'pg'), String(pgPort)]).toString().trim();
+  hubPort = await freePort();
+  const hubToml = path.join(dir, 'hub.toml');
+  fs.writeFileSync(hubToml, `[hub]
+id = "so-noi-vu-binh-phuoc"
+name = "Sở Nội vụ tỉnh Bình Phước"
+timezone = "Asia/Ho_Chi_Minh"
+
+[database]
+url = "${db}"
+
+[api]
+listen = ["127.0.0.1:${hubPort}"]
+tokens = [
+  { name = "so-noi-vu", role = "admin", sha256 = "${sha(ADMIN)}" },
+  { name = "phong-noi-vu-dong-xoai", role = "district", district = "dong-xoai", sha256 = "${sha(DONG_XOAI)}" },
+]
+
+[alerts]
+status_interval = "2s"
+
+[publish]
+dir = "www"
+`);
+  await start('loaxa-hub', [loaxaHub, '--config', hubToml], 'hub so-noi-vu-binh-phuoc ready (');
+
+  for (const [id, district, districtName, commune] of [
+    ['bp-dong-xoai-tan-phu', 'dong-xoai', 'Đồng Xoài', 'Tân Phú'],
+    ['bp-bu-dang-duc-lieu', 'bu-dang', 'Bù Đăng', 'Đức Liễu']]) {
+    const boxDir = path.join(dir, id);
+    fs.mkdirSync(path.join(boxDir, 'state'), { recursive: true });
+    execFileSync(loaxa, ['keygen', '--out', path.join(boxDir, 'box')]);
+    const pub = execFileSync(loaxa, ['keygen', '--show-public', path.join(boxDir, 'box.key')]).toString().trim();
+    execFileSync(loaxaHub, ['--config', hubToml, 'box', 'add', id, '--district', districtName, '--commune', commune,
+      '--name', 'Đài truyền thanh xã ' + commune, '--key', pub]);
+    fs.writeFileSync(path.join(boxDir, 'loaxa.toml'), `[box]
+id = "${id}"
+name = "Đài truyền thanh xã ${commune}"
+district = "${district}"
+timezone = "Asia/Ho_Chi_Minh"
+state_dir = "state"
+key = "box.key"
+
+[channels.loudspeaker]
+sink = "audioconvert ! audio/x-raw,format=S16LE ! filesink location=${boxDir}/out.raw"
+
+[sync]
+url = "http://127.0.0.1:${hubPort}/manifest.json"
+interval = "60s"
+wait = true
+public_keys = ["${provincePub}"]
+
+[airtime.push]
+url = "http://127.0.0.1:${hubPort}/api/v1/ingest/airtime"
+interval = "60s"
+status_interval = "2s"
+
+[api]
+listen = ["127.0.0.1:${await freePort()}"]
+`);
+    const box = await start(id, [loaxad, '--config', path.join(boxDir, 'loaxa.toml')], 'loaxad: box ');
+    await waitFor(id + ' to apply the manifest', () => box.log.includes(' applied: '), 20000, () => box.log);
+  }
+  browser = await chromium.launch({ executablePath: process.env.CHROMIUM || '/usr/bin/chromium', args: ['--no-sandbox'] });
+});
+
+after(async () => {
+  if (browser) await browser.close();
+  const failures = [];
+  for (const p of procs.reverse()) {
+    if (p.exitCode !== null) continue;
+    const exited = new Promise((resolve) => p.on('exit', (code, signal) => resolve(code ?? signal)));
+    p.kill('SIGTERM');
+    const code = await exited;
+    if (code !== 0) failures.push(`${p.name} exited with ${code}:\n${p.log.slice(-3000)}`);
+  }
+  try { execFileSync('bash', [pgCluster, 'stop', path.join(dir, 'pg')]); } catch { /* already down */ }
+  fs.rmSync(dir, { recursive: true, force: true });
+  // Under ASan a leak or an error report makes the exit status non-zero.
+  assert.deepEqual(failures, []);
+});
+
+test("a district officer follows an emergency's receipts on a phone, in Vietnamese", async () => {
+  const context = await browser.newContext({ ...devices['Pixel 5'], locale: 'vi-VN', timezoneId: 'Asia/Ho_Chi_Minh' });
+  const page = await context.newPage();
+  const shot = (name) => page.screenshot({ path: path.join(artifacts, name + '.png'), fullPage: true });
+  await page.goto(`http://127.0.0.1:${hubPort}/`);
+  await page.waitForSelector('#login:not([hidden])');
+  assert.equal(await page.textContent('#login h1'), 'Đăng nhập');
+  await page.fill('#token', DONG_XOAI);
+  await page.click('#login-form button[type=submit]');
+  await page.waitForSelector('#login', { state: 'hidden' });
+  await page.click('#nav a[href="#khan-cap"]');
+  await page.waitForSelector('text=Chưa có tin khẩn cấp nào');
+
+  // The province issues a storm warning for Đồng Xoài (through `loaxa publish` into the
+  // folder the hub serves: publishing from the hub's page is not built yet).
+  fs.appendFileSync(path.join(src, 'province.toml'), `
+[[media]]
+file = "bao.wav"
+id = "canh-bao-bao"
+title = "Cảnh báo bão số 4"
+topic = "institutions"
+
+[[emergency]]
+id = "bao-so-4"
+media = "canh-bao-bao"
+text = "Cơn bão số 4 đang tiến vào đất liền, đề nghị bà con chằng chống nhà cửa"
+targets = { districts = ["dong-xoai"] }
+valid_from = "${localIso(-60e3)}"
+valid_until = "${localIso(3600e3)}"
+`);
+  const published = Date.now();
+  publish();
+  // The hub notes it within a quarter second of the file changing; the list is read
+  // again until it shows.
+  await waitFor('the emergency in the list', async () => {
+    await page.goto(`http://127.0.0.1:${hubPort}/#khan-cap`);
+    await page.reload();
+    return page.waitForSelector('tr[data-emergency="bao-so-4"]', { timeout: 1000 });
+  });
+  await shot('hub-khan-cap-danh-sach');
+  await page.click('tr[data-emergency="bao-so-4"] a');
+  // The page follows the receipts by itself (every 2 s).
+  await page.waitForSelector('tr[data-box="bp-dong-xoai-tan-phu"][data-state="airing"]', { timeout: 20000 });
+  const seen = (Date.now() - published) / 1000;
+  console.log(`publish → "Đang phát" on the officer's phone: ${seen.toFixed(2)} s`);
+  const rows = await page.$$eval('tr[data-box]', (trs) => trs.map((tr) => tr.dataset.box));
+  assert.deepEqual(rows, ['bp-dong-xoai-tan-phu'], 'only the district\'s box is a target');
+  assert.match(await page.textContent('tr[data-box="bp-dong-xoai-tan-phu"]'), /Đang phát/);
+  assert.match(await page.textContent('#page h1'), /Cơn bão số 4/);
+  assert.match(await page.textContent('#page .card'), /Nơi nhận: Huyện Đồng Xoài/);
+  await shot('hub-khan-cap-dang-phat');
+
+  // Withdrawn while it sounds: the box stops and the page says so.
+  fs.writeFileSync(path.join(src, 'province.toml'), provinceToml);
+  publish();
+  await page.waitForSelector('tr[data-box="bp-dong-xoai-tan-phu"][data-state="aired"]', { timeout: 20000 });
+  assert.match(await page.textContent('tr[data-box="bp-dong-xoai-tan-phu"]'), /Đã phát \(đã dừng\)/);
+  assert.match(await page.textContent('#page .card'), /Đã thu hồi/);
+  await shot('hub-khan-cap-da-thu-hoi');
+  // The other district's box never had it.
+  const other = procs.find((p) => p.name === 'bp-bu-dang-duc-lieu');
+  assert.ok(!other.log.includes('canh-bao-bao'), other.log);
+  await context.close();
+});
