@@ -9,6 +9,7 @@
 #include "common/errors.hpp"
 #include "common/password.hpp"
 #include "common/sha256.hpp"
+#include "hub/emergency_api.hpp"
 #include "hub/json_path.hpp"
 #include "hub/report.hpp"
 #include "hub/web_assets.hpp"
@@ -343,16 +344,6 @@ Response audit_log(HubContext& hub, const Request&) {
   return ok(out);
 }
 
-// --- emergencies ----------------------------------------------------------------------
-
-Response list_emergencies(HubContext& hub, const Request& r) {
-  return ok(hub.receipts.list(Scope::of(r.scope)));
-}
-
-Response emergency_receipts(HubContext& hub, const Request& r) {
-  return ok(hub.receipts.receipts(r.params.at("id"), Scope::of(r.scope)));
-}
-
 Response healthz(HubContext& hub, const Request&) {
   hub.store.db().exec("SELECT 1");
   return api::json_response("{\"ok\":true}\n");
@@ -393,7 +384,10 @@ constexpr Route kRoutes[] = {
     {"GET", "/api/v1/alerts", Role::viewer, list_alerts},
     {"GET", "/api/v1/airtime", Role::viewer, airtime_rows},
     {"GET", "/api/v1/reports/airtime", Role::viewer, report},
+    {"GET", "/api/v1/publish", Role::viewer, publish_options},
     {"GET", "/api/v1/emergencies", Role::viewer, list_emergencies},
+    {"POST", "/api/v1/emergencies", Role::viewer, issue_emergency},  // checks the reach
+    {"DELETE", "/api/v1/emergencies/{id}", Role::viewer, withdraw_emergency},
     {"GET", "/api/v1/emergencies/{id}/receipts", Role::viewer, emergency_receipts},
     {"GET", "/api/v1/audit", Role::admin, audit_log},
 };

@@ -8,6 +8,7 @@
 #include "hub/alerts.hpp"
 #include "hub/config.hpp"
 #include "hub/ingest.hpp"
+#include "hub/issue.hpp"
 #include "hub/receipts.hpp"
 #include "hub/serve.hpp"
 #include "hub/store.hpp"
@@ -24,6 +25,7 @@ struct HubContext {
   api::HttpServer& server;
   Receipts& receipts;
   ManifestServer* manifests = nullptr;  // [publish] dir set: the tree served to the boxes
+  Issuer* issuer = nullptr;             // [publish] key set too: emergencies from the hub
 };
 
 // Every route, the authenticator and the web UI.

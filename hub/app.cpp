@@ -52,6 +52,12 @@ int HubApp::run() {
     manifests_ = std::make_unique<ManifestServer>(io_, config_.publish_dir);
     context_->manifests = manifests_.get();
     manifests_->on_published([this](const sync::Manifest& m) { receipts_->on_manifest(m); });
+    if (!config_.publish_key.empty()) {
+      issuer_ = std::make_unique<Issuer>(*store_, config_, zone_);
+      context_->issuer = issuer_.get();
+      manifests_->rewrite_with(
+          [this](const std::string& bytes) { return issuer_->merge(bytes).has_value(); });
+    }
     manifests_->start();
   }
   add_hub_routes(*context_);

@@ -37,6 +37,7 @@ class HubApp {
   std::unique_ptr<Alerts> alerts_;
   std::unique_ptr<Ingest> ingest_;
   std::unique_ptr<Receipts> receipts_;
+  std::unique_ptr<Issuer> issuer_;
   std::unique_ptr<api::HttpServer> server_;
   std::unique_ptr<ManifestServer> manifests_;
   std::unique_ptr<HubContext> context_;

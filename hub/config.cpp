@@ -165,6 +165,24 @@ HubConfigResult parse_hub_config(std::string_view text, const std::filesystem::p
                                         "DIR --key KEY` first");
       }
     }
+    if (auto v = r.string("key")) {
+      c.publish_key = config_path(c.file.parent_path(), *v);
+      namespace fs = std::filesystem;
+      std::error_code ec;
+      const auto perms = fs::status(c.publish_key, ec).permissions();
+      if (ec || !fs::is_regular_file(c.publish_key, ec)) {
+        r.problem(r.line_of("key"), "publish.key: " + c.publish_key.string() +
+                                        " cannot be read; make the province's key with `loaxa "
+                                        "keygen --out DIR/province`");
+      } else if ((perms & (fs::perms::group_all | fs::perms::others_all)) != fs::perms::none) {
+        r.problem(r.line_of("key"), "publish.key: " + c.publish_key.string() +
+                                        " may be read by others; the province's signing key "
+                                        "must be the hub's alone: chmod 600 it");
+      }
+      if (c.publish_dir.empty()) {
+        r.problem(r.line_of("key"), "publish.key needs publish.dir (the folder it signs)");
+      }
+    }
     r.finish();
   }
   top.finish();

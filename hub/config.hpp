@@ -45,6 +45,10 @@ struct HubConfig {
   // [publish] dir: the signed tree (`loaxa publish --out DIR`) the hub serves to boxes at
   // /manifest.json (with long-poll), /manifest.json.sig and /media/. Empty: none.
   std::filesystem::path publish_dir;
+  // [publish] key: the province's secret key (`loaxa keygen`), mode 0600, never sent
+  // anywhere. Set: staff may issue and withdraw emergencies from the hub (issue.hpp),
+  // which signs the folder's manifest again with them. Empty: the hub only serves.
+  std::filesystem::path publish_key;
 };
 
 struct HubConfigResult {

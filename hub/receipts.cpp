@@ -19,24 +19,13 @@ std::string ms(const std::string& column) {
   return "(extract(epoch FROM " + column + ") * 1000)::bigint";
 }
 
+}  // namespace
+
 json::object targets_json(const sync::ManifestTargets& t) {
   json::array boxes, districts;
   for (const auto& b : t.boxes) boxes.emplace_back(b);
   for (const auto& d : t.districts) districts.emplace_back(d);
   return {{"boxes", std::move(boxes)}, {"districts", std::move(districts)}};
-}
-
-// The same for people: with `district_names`, the names of the enrolled districts
-// ("Đồng Xoài"; an id no box has stays as it is).
-json::object targets_shown(const sync::ManifestTargets& t, pg::Connection& db) {
-  json::object out = targets_json(t);
-  json::array names;
-  for (const auto& d : t.districts) {
-    const auto r = db.exec("SELECT name FROM district WHERE id = $1", {pg::text(d)});
-    names.emplace_back(r.rows() ? r.str(0, 0) : d);
-  }
-  out["district_names"] = std::move(names);
-  return out;
 }
 
 sync::ManifestTargets targets_of(const json::value& v) {
@@ -51,6 +40,21 @@ sync::ManifestTargets targets_of(const json::value& v) {
     }
   }
   return t;
+}
+
+namespace {
+
+// The same for people: with `district_names`, the names of the enrolled districts
+// ("Đồng Xoài"; an id no box has stays as it is).
+json::object targets_shown(const sync::ManifestTargets& t, pg::Connection& db) {
+  json::object out = targets_json(t);
+  json::array names;
+  for (const auto& d : t.districts) {
+    const auto r = db.exec("SELECT name FROM district WHERE id = $1", {pg::text(d)});
+    names.emplace_back(r.rows() ? r.str(0, 0) : d);
+  }
+  out["district_names"] = std::move(names);
+  return out;
 }
 
 // An emergency as the hub noted it.

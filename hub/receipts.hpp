@@ -20,6 +20,10 @@
 
 namespace loaxa::hub {
 
+// Targets as the API and the tables write them: {"boxes": [...], "districts": [...]}.
+boost::json::object targets_json(const sync::ManifestTargets& t);
+sync::ManifestTargets targets_of(const boost::json::value& v);
+
 class Receipts {
  public:
   using Online = std::function<bool(const Box&)>;

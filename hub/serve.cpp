@@ -53,7 +53,7 @@ ManifestServer::ManifestServer(boost::asio::io_context& io, fs::path dir)
     : io_(io), dir_(std::move(dir)), timer_(io) {}
 
 void ManifestServer::start() {
-  refresh();
+  renew();
   if (sequence_ == 0) {
     log::warning("serve", (dir_ / "manifest.json").string() +
                               ": no valid manifest yet; boxes get 404 until `loaxa publish` "
@@ -77,17 +77,38 @@ void ManifestServer::tick() {
   timer_.async_wait([this](const boost::system::error_code& ec) {
     if (ec || stopped_) return;
     try {
-      if (refresh()) {
-        log::notice("serve", "manifest " + std::to_string(sequence_) + " published; answering " +
-                                 std::to_string(waiters_.size()) + " waiting box(es)");
-      }
-      answer_waiters(false);
-      tell();
+      look();
     } catch (const std::exception& e) {
       log::error("serve", std::string("watching the manifest: ") + e.what());
     }
     tick();
   });
+}
+
+void ManifestServer::poke() {
+  if (!stopped_) look();
+}
+
+bool ManifestServer::renew() {
+  if (!refresh()) return false;
+  if (rewrite_) {
+    try {
+      if (rewrite_(bytes_)) refresh();
+    } catch (const std::exception& e) {
+      log::error("serve", "merging the hub's emergencies into manifest " +
+                              std::to_string(sequence_) + " failed: " + e.what());
+    }
+  }
+  return true;
+}
+
+void ManifestServer::look() {
+  if (renew()) {
+    log::notice("serve", "manifest " + std::to_string(sequence_) + " published; answering " +
+                             std::to_string(waiters_.size()) + " waiting box(es)");
+  }
+  answer_waiters(false);
+  tell();
 }
 
 bool ManifestServer::refresh() {

@@ -38,6 +38,15 @@ class ManifestServer {
   api::Response signature(const api::Request& r) const;
   api::Response media(const api::Request& r) const;
 
+  // Given each new manifest found in the folder before it is served; when it writes a
+  // new one there (the hub's emergencies merged in) and returns true, that is served
+  // instead, so no box is ever answered with the manifest in between.
+  void rewrite_with(std::function<bool(const std::string& bytes)> f) { rewrite_ = std::move(f); }
+  // Looks at the folder now (after the hub wrote to it) rather than at the next tick.
+  void poke();
+  // The manifest served (empty before the first).
+  const std::string& bytes() const { return bytes_; }
+
   // Told each manifest newly served (the first at start), parsed. A listener that throws
   // (its database away) is told again at the next tick until it takes it.
   void on_published(std::function<void(const sync::Manifest&)> f) { on_published_ = std::move(f); }
@@ -53,6 +62,9 @@ class ManifestServer {
     std::function<void(api::Response)> answer;
   };
   void tick();
+  void look();
+  // refresh(), and the rewriter on what it found.
+  bool renew();
   // Re-reads manifest.json and its signature when the file changed; true when a manifest
   // with a new sequence is now served.
   bool refresh();
@@ -71,6 +83,7 @@ class ManifestServer {
   std::uintmax_t size_ = 0;
   std::vector<Waiter> waiters_;
   std::function<void(const sync::Manifest&)> on_published_;
+  std::function<bool(const std::string&)> rewrite_;
   bool untold_ = false;  // a manifest the listener has not taken yet
   int tell_failures_ = 0;
 };

@@ -120,6 +120,24 @@ CREATE TABLE emergency_receipt (
 );
 CREATE INDEX airtime_schedule ON airtime (schedule_id, box_id) WHERE source = 'emergency';
 )sql",
+      // 3: emergencies issued from the hub itself (issue.hpp), kept through a `loaxa
+      // publish` into the same folder.
+      R"sql(
+CREATE TABLE issued_emergency (
+  id text PRIMARY KEY,
+  text text NOT NULL,
+  media text NOT NULL,
+  channels jsonb NOT NULL,
+  targets jsonb NOT NULL,
+  repeat int NOT NULL,
+  valid_from timestamptz NOT NULL,
+  valid_until timestamptz NOT NULL,
+  issued_by text NOT NULL,
+  issued_at timestamptz NOT NULL DEFAULT now(),
+  withdrawn_by text,
+  withdrawn_at timestamptz
+);
+)sql",
   };
   return all;
 }

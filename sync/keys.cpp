@@ -12,6 +12,8 @@
 #include <system_error>
 #include <vector>
 
+#include "common/durable.hpp"
+
 namespace loaxa::sync {
 namespace {
 
@@ -108,6 +110,19 @@ std::string generate_keypair(const std::filesystem::path& prefix) {
   sodium_memzero(sec.data(), sec.size());
   write_new_file(prefix.string() + ".pub", pub + "\n", 0644);
   return pub;
+}
+
+void write_signed_manifest(const std::filesystem::path& dir, const std::string& bytes,
+                           const std::filesystem::path& key_file) {
+  namespace fs = std::filesystem;
+  const std::string signature = sign_with_key_file(bytes, key_file);
+  write_durably(dir / "manifest.json.sig", [&](std::ostream& o) { o << signature; });
+  std::error_code ec;
+  const auto old_mtime = fs::last_write_time(dir / "manifest.json", ec);
+  write_durably(dir / "manifest.json", [&](std::ostream& o) { o << bytes; });
+  if (!ec && fs::last_write_time(dir / "manifest.json") <= old_mtime + std::chrono::seconds(1)) {
+    fs::last_write_time(dir / "manifest.json", old_mtime + std::chrono::seconds(1));
+  }
 }
 
 }  // namespace loaxa::sync

@@ -23,6 +23,14 @@ std::optional<std::vector<unsigned char>> base64_decode(std::string_view text, s
 // Throws std::runtime_error when the key file is unreadable or not a key.
 std::string sign_with_key_file(std::string_view bytes, const std::filesystem::path& key_file);
 
+// Writes `bytes` as DIR/manifest.json with its signature by `key_file` beside it
+// (manifest.json.sig), each durably. The .sig goes first: a box that reads the new
+// signature with the old manifest refuses once and takes the pair at its next poll. A
+// rewrite within the same second still moves the file's time forward (web servers make
+// ETag and Last-Modified from it). Throws std::runtime_error.
+void write_signed_manifest(const std::filesystem::path& dir, const std::string& bytes,
+                           const std::filesystem::path& key_file);
+
 // The public half (base64, as `.pub` holds it) of a secret key file `keygen` wrote: what
 // a box's enrolment on the hub needs. Throws std::runtime_error as sign_with_key_file.
 std::string public_key_of_key_file(const std::filesystem::path& key_file);

@@ -187,12 +187,10 @@ void copy_table_list(ConfigReader& top, json::object& m, const EntryKeys& keys, 
   m[keys.json_key] = std::move(rows);
 }
 
-// The media first, then the signature and the manifest: a box polling in between sees
-// the old pair or a pair whose media are all there. (The .sig is written before the
-// manifest; a box that reads a new .sig with the old manifest refuses once and takes
-// the pair at its next poll.)
+// The media first, then the signed manifest: a box polling in between sees the old pair
+// or a pair whose media are all there.
 void write_tree(const fs::path& out, const std::vector<std::pair<fs::path, fs::path>>& copies,
-                const std::string& bytes, const std::string& signature, PublishResult& result) {
+                const std::string& bytes, const fs::path& key_file, PublishResult& result) {
   fs::create_directories(out / "media");
   for (const auto& [from, to] : copies) {
     ++result.media;
@@ -201,15 +199,7 @@ void write_tree(const fs::path& out, const std::vector<std::pair<fs::path, fs::p
     copy_durably(from, to);
     ++result.copied;
   }
-  write_durably(out / "manifest.json.sig", [&](std::ostream& o) { o << signature; });
-  std::error_code ec;
-  const auto old_mtime = fs::last_write_time(out / "manifest.json", ec);
-  write_durably(out / "manifest.json", [&](std::ostream& o) { o << bytes; });
-  // Web servers derive ETag and Last-Modified from the file's mtime (and size): a
-  // republish within the same second must still look new to a conditional GET.
-  if (!ec && fs::last_write_time(out / "manifest.json") <= old_mtime + std::chrono::seconds(1)) {
-    fs::last_write_time(out / "manifest.json", old_mtime + std::chrono::seconds(1));
-  }
+  sync::write_signed_manifest(out, bytes, key_file);
   result.manifest = out / "manifest.json";
 }
 
@@ -269,7 +259,7 @@ PublishResult publish(const fs::path& src, const fs::path& out, const fs::path& 
     problems.push_back({file, 0, std::string("the manifest would be refused: ") + e.what()});
     return result;
   }
-  write_tree(out, copies, bytes, sync::sign_with_key_file(bytes, key_file), result);
+  write_tree(out, copies, bytes, key_file, result);
   return result;
 }
 

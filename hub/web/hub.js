@@ -24,6 +24,10 @@ const T = {
     'st.offline': 'Mất kết nối', 'st.not_aired': 'Không phát', ended: 'Kết thúc', channels: 'Kênh', receipts: 'Xác nhận từ các hộp',
     live: 'Tự cập nhật mỗi 2 giây', 'rs.completed': 'phát trọn', 'rs.stopped': 'đã dừng', 'rs.preempted': 'bị chen', 'rs.failed': 'lỗi',
     'rs.interrupted': 'gián đoạn', 'rs.missed': 'bỏ lỡ',
+    'is.title': 'Phát tin khẩn cấp', 'is.text': 'Nội dung (hiện trên màn hình, đọc cho cán bộ)', 'is.media': 'Âm thanh phát trên loa',
+    'is.where': 'Gửi tới huyện', 'is.minutes': 'Hiệu lực (phút)', 'is.confirm': 'Không chọn huyện nào là gửi toàn tỉnh: gõ', 'is.send': 'Phát ngay',
+    'is.sent': 'Đã phát hành; các hộp đang nhận.', withdraw: 'Thu hồi tin này', 'withdraw.ask': 'Thu hồi tin khẩn cấp này trên mọi hộp?',
+    'withdraw.done': 'Đã thu hồi.',
   },
   en: {
     hub: 'Province hub', lang: 'Tiếng Việt', logout: 'Log out',
@@ -48,6 +52,10 @@ const T = {
     'st.offline': 'Offline', 'st.not_aired': 'Not aired', ended: 'Ended', channels: 'Channels', receipts: 'Receipts from the boxes',
     live: 'Refreshes every 2 seconds', 'rs.completed': 'played in full', 'rs.stopped': 'stopped', 'rs.preempted': 'pre-empted', 'rs.failed': 'failed',
     'rs.interrupted': 'interrupted', 'rs.missed': 'missed',
+    'is.title': 'Issue an emergency', 'is.text': 'Words (shown on screens, read by staff)', 'is.media': 'Sound on the loudspeakers',
+    'is.where': 'To the districts', 'is.minutes': 'Valid for (minutes)', 'is.confirm': 'No district chosen sends to the whole province: type', 'is.send': 'Issue now',
+    'is.sent': 'Published; the boxes are receiving it.', withdraw: 'Withdraw it', 'withdraw.ask': 'Withdraw this emergency on every box?',
+    'withdraw.done': 'Withdrawn.',
   },
 };
 let lang = localStorage.getItem('loaxa.lang') || 'vi';
@@ -171,8 +179,8 @@ const pages = {
 
   async 'khan-cap'(id) {
     if (id) return emergencyPage(decodeURIComponent(id));
-    const list = await api('/emergencies');
-    return [h('h1', {}, t('nav.emergency')),
+    const [list, opts] = await Promise.all([api('/emergencies'), api('/publish')]);
+    return [h('h1', {}, t('nav.emergency')), opts.can_issue ? issueForm(opts) : '',
       list.length ? table([t('published'), t('message'), t('targets'), t('valid'), t('received'), t('aired')], list.map((e) => h('tr', { 'data-emergency': e.id },
         h('td', {}, when(e.published_at)), h('td', {}, h('a', { href: '#khan-cap/' + encodeURIComponent(e.id) }, e.text || e.id)),
         h('td', {}, targetsText(e.targets)),
@@ -206,6 +214,48 @@ const pages = {
   },
 };
 
+async function send(method, path, body) {
+  const r = await fetch('/api/v1' + path, { method, headers: { Authorization: 'Bearer ' + (localStorage.getItem(TOKEN) || ''), 'Content-Type': 'application/json' },
+    body: body ? JSON.stringify(body) : undefined });
+  const data = await r.json();
+  if (!r.ok) throw new Error(data.error ? data.error.message : r.statusText);
+  return data;
+}
+
+function toast(text) {
+  const el = $('#toast');
+  el.textContent = text; el.hidden = false;
+  setTimeout(() => { el.hidden = true; }, 4000);
+}
+
+// The officer's form: words, a sound of the served manifest, its districts (a district
+// officer: its own, fixed), how long. Nothing is sent to the whole province unless the
+// province's admin types the confirmation word.
+function issueForm(opts) {
+  const text = h('textarea', { id: 'is-text', rows: 3, required: true });
+  const media = h('select', { id: 'is-media' }, opts.media.map((m) => h('option', { value: m.id }, m.title || m.id)));
+  const boxes = opts.districts.map((d) => h('label', { class: 'check' },
+    h('input', { type: 'checkbox', name: 'is-district', value: d.id, checked: !opts.province_wide, disabled: !opts.province_wide }), ' ' + d.name));
+  const minutes = h('input', { id: 'is-minutes', type: 'number', min: 1, max: 1440, value: 60 });
+  const confirm = h('input', { id: 'is-confirm', autocomplete: 'off' });
+  const error = h('p', { class: 'error', role: 'alert' });
+  const submit = async (ev) => {
+    ev.preventDefault();
+    const districts = [...document.querySelectorAll('input[name=is-district]:checked')].map((c) => c.value);
+    try {
+      const r = await send('POST', '/emergencies', { text: text.value, media: media.value, valid_minutes: Number(minutes.value),
+        targets: districts.length ? { districts } : null, confirm: confirm.value });
+      toast(t('is.sent'));
+      location.hash = '#khan-cap/' + encodeURIComponent(r.id);
+    } catch (e) { error.textContent = e.message; }
+  };
+  return h('form', { class: 'card grid', id: 'issue', onsubmit: submit }, h('h2', {}, t('is.title')),
+    h('label', {}, t('is.text'), text), h('label', {}, t('is.media'), media),
+    h('fieldset', {}, h('legend', {}, t('is.where')), ...boxes), h('label', {}, t('is.minutes'), minutes),
+    opts.province_wide ? h('label', {}, t('is.confirm') + ' “' + opts.confirm_word + '”', confirm) : '',
+    h('button', { type: 'submit', class: 'big-danger' }, t('is.send')), error);
+}
+
 const targetsText = (tg) => {
   const parts = [...(tg.district_names || tg.districts || []).map((d) => t('district') + ' ' + d), ...(tg.boxes || [])];
   return parts.length ? parts.join(', ') : t('everywhere');
@@ -223,6 +273,10 @@ async function emergencyPage(id) {
         + (r.withdrawn_at ? ' — ' + t('withdrawn') + ': ' + when(r.withdrawn_at) : '')),
       h('p', {}, t('targets') + ': ' + targetsText(r.targets)),
       h('p', { id: 'receipt-summary' }, ...counts.flatMap((c) => [c, ' ']))),
+    r.issued_by && !r.over ? h('button', { type: 'button', class: 'secondary', id: 'withdraw', onclick: async () => {
+      if (!window.confirm(t('withdraw.ask'))) return;
+      try { await send('DELETE', '/emergencies/' + encodeURIComponent(r.id)); toast(t('withdraw.done')); route(); } catch (e) { toast(t('error') + ': ' + e.message); }
+    } }, t('withdraw')) : '',
     h('h2', {}, t('receipts')), h('p', { class: 'muted' }, t('live')),
     table([t('district'), t('commune'), t('box'), t('status'), t('received'), t('start'), t('ended'), t('channels')],
       r.boxes.map((b) => h('tr', { 'data-box': b.box, 'data-state': b.state },

@@ -233,6 +233,106 @@ TEST_F(ServeTest, AnEmergencyForOneDistrictIsReceiptedByItsBoxesAndItsWithdrawal
   }
 }
 
+// A district officer issues an emergency from the hub: only for its own district (wider
+// is 403 and audited), signed by the hub, aired by the district's box; a `loaxa publish`
+// into the same folder keeps it; withdrawn by the officer, it leaves the manifest.
+TEST_F(ServeTest, AnOfficerIssuesAnEmergencyForItsDistrictOnlyAndALoaxaPublishKeepsIt) {
+  std::ofstream(hub_config(), std::ios::app) << "key = \"province.key\"\n";
+  start_hub();
+  auto a = make_box("bp-dong-xoai-tan-phu", "Đồng Xoài", "Tân Phú", 0, 1);
+  make_box("bp-bu-dang-duc-lieu", "Bù Đăng", "Đức Liễu", 0, 2);
+  std::string config = slurp(a.config());
+  config.insert(config.find("[box]\n") + 6, "district = \"dong-xoai\"\n");
+  config += "\n[sync]\nurl = \"" + url() + "/manifest.json\"\ninterval = \"60s\"\nwait = true\n" +
+            "public_keys = [\"" + province_pub + "\"]\n";
+  std::ofstream(a.config()) << config;
+  auto daemon = start_box(a);
+  ASSERT_TRUE(daemon->wait_for_line(" applied: ", 15s)) << daemon->output();
+  auto served = [&] { return json::parse(fetch("/manifest.json").body).as_object(); };
+  const auto first = served().at("sequence").as_int64();
+  auto issue = [&](const char* token, const std::string& body) {
+    return cli::http_post(url(), "/api/v1/emergencies", token, body);
+  };
+  const std::string words =
+      R"("text": "Cơn bão số 4 đang tiến vào đất liền", "media": "ban-tin-cchc")";
+  // Wider than the officer's district, or from a viewer: refused, audited, nothing signed.
+  auto r = issue(kDongXoaiToken, "{" + words + R"(, "targets": {"districts": ["bu-dang"]}})");
+  EXPECT_EQ(r.status, 403) << r.body;
+  EXPECT_NE(r.body.find("bu-dang"), std::string::npos) << r.body;
+  EXPECT_EQ(issue(kDongXoaiToken, "{" + words + "}").status, 403);
+  EXPECT_EQ(
+      issue(kDongXoaiToken, "{" + words + R"(, "targets": {"boxes": ["bp-bu-dang-duc-lieu"]}})")
+          .status,
+      403);
+  EXPECT_EQ(
+      issue(kViewerToken, "{" + words + R"(, "targets": {"districts": ["dong-xoai"]}})").status,
+      403);
+  // The province's admin may send to every box, once it types the words.
+  r = issue(kAdminToken, "{" + words + "}");
+  EXPECT_EQ(r.status, 400) << r.body;
+  EXPECT_NE(r.body.find("TOÀN TỈNH"), std::string::npos) << r.body;
+  EXPECT_EQ(issue(kDongXoaiToken,
+                  R"({"text": "x", "media": "khong-co", "targets": {"districts": ["dong-xoai"]}})")
+                .status,
+            400);
+  EXPECT_EQ(served().at("sequence").as_int64(), first);
+  const auto audit = get("/api/v1/audit").as_array();
+  ASSERT_FALSE(audit.empty());
+  EXPECT_EQ(audit.at(0).at("action"), "emergency.refused");
+
+  r = issue(
+      kDongXoaiToken,
+      "{" + words +
+          R"(, "id": "bao-so-4", "targets": {"districts": ["dong-xoai"]}, "valid_minutes": 30})");
+  ASSERT_EQ(r.status, 201) << r.body << hub->output();
+  const auto issued = json::parse(r.body).at("sequence").as_int64();
+  EXPECT_GT(issued, first);
+  ASSERT_TRUE(daemon->wait_for_line("started ban-tin-cchc", 20s)) << daemon->output();
+  auto has = [](const json::object& m, const char* id) {
+    for (const auto& e : m.at("emergencies").as_array())
+      if (e.at("id") == id) return true;
+    return false;
+  };
+  EXPECT_TRUE(has(served(), "bao-so-4"));
+  EXPECT_EQ(served().at("emergencies").at(0).at("targets").at("districts"),
+            json::parse(R"(["dong-xoai"])"));
+
+  // The province publishes its folder again from province.toml, which does not know the
+  // hub's emergency: the hub signs it back in before any box is answered.
+  publish();
+  const auto deadline = std::chrono::steady_clock::now() + 10s;
+  while (served().at("sequence").as_int64() < issued + 2 &&
+         std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(50ms);  // polling interval, not a wait for an outcome
+  ASSERT_GE(served().at("sequence").as_int64(), issued + 2) << hub->output();
+  EXPECT_TRUE(has(served(), "bao-so-4")) << json::serialize(served());
+
+  // Another district cannot withdraw it; its officer can.
+  EXPECT_EQ(cli::http_delete(url(), "/api/v1/emergencies/bao-so-4", kBuDangToken).status, 403);
+  r = cli::http_delete(url(), "/api/v1/emergencies/bao-so-4", kDongXoaiToken);
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_FALSE(has(served(), "bao-so-4"));
+  EXPECT_EQ(cli::http_delete(url(), "/api/v1/emergencies/bao-so-4", kDongXoaiToken).status, 404);
+  const auto receipts = get("/api/v1/emergencies/bao-so-4/receipts");
+  EXPECT_NE(receipts.at("withdrawn_at"), "") << receipts;
+  EXPECT_EQ(receipts.at("issued_by"), "dong-xoai");
+  const auto trail = get("/api/v1/audit").as_array();
+  EXPECT_EQ(trail.at(0).at("action"), "emergency.withdraw");
+  EXPECT_EQ(trail.at(1).at("action"), "emergency.refused");  // Bù Đăng's attempt
+  EXPECT_EQ(trail.at(1).at("who"), "bu-dang");
+  EXPECT_EQ(trail.at(2).at("action"), "emergency.issue");
+  EXPECT_EQ(trail.at(2).at("who"), "dong-xoai");
+  daemon->signal(SIGTERM);
+  EXPECT_EQ(daemon->wait_exit(5s), 0) << daemon->output();
+
+  // The key is the hub's alone: readable by others, the config is refused.
+  fs::permissions(province_key(), fs::perms::others_read, fs::perm_options::add);
+  const auto check = run({HUB_BIN, "--config", hub_config().string(), "--check"});
+  EXPECT_NE(check.code, 0);
+  EXPECT_NE(check.err.find("chmod 600"), std::string::npos) << check.err;
+  EXPECT_NE(check.err.find("hub.toml:"), std::string::npos) << check.err;
+}
+
 // A box the manifest is not for has refused its sequence; its long-poll must wait for a
 // newer one, not ask for the refused one and be answered at once, again and again.
 TEST_F(ServeTest, ABoxTheManifestIsNotForWaitsAtTheHubInsteadOfAskingAgainAndAgain) {

@@ -1,0 +1,134 @@
+#include "hub/emergency_api.hpp"
+
+#include <boost/json.hpp>
+
+#include "common/errors.hpp"
+#include "sync/manifest.hpp"
+
+namespace loaxa::hub {
+
+namespace json = boost::json;
+using api::Request;
+using api::Response;
+
+namespace {
+
+Response ok(const json::value& v, int status = 200) {
+  return api::json_response(json::serialize(v) + "\n", status);
+}
+
+Caller caller_of(const Request& r) {
+  return Caller{r.who, r.remote, r.role == api::Role::admin, Scope::of(r.scope)};
+}
+
+// The issuer and the manifest it changes; Refused when this hub does not issue.
+std::pair<Issuer&, const std::string&> issuing(HubContext& hub) {
+  if (!hub.issuer || !hub.manifests || hub.manifests->bytes().empty()) {
+    throw Refused(
+        "this hub does not issue emergencies: set [publish] dir and key in its config (and "
+        "publish a first manifest with `loaxa publish`)");
+  }
+  return {*hub.issuer, hub.manifests->bytes()};
+}
+
+std::vector<std::string> strings(const json::object& o, const char* key, const std::string& path) {
+  std::vector<std::string> out;
+  const auto* v = o.if_contains(key);
+  if (!v || v->is_null()) return out;
+  if (!v->is_array()) throw std::invalid_argument(path + " must be a list of strings");
+  for (const auto& s : v->as_array()) {
+    if (!s.is_string()) throw std::invalid_argument(path + " must be a list of strings");
+    out.emplace_back(s.as_string());
+  }
+  return out;
+}
+
+}  // namespace
+
+Response publish_options(HubContext& hub, const Request& r) {
+  const Caller caller = caller_of(r);
+  json::array media, districts;
+  std::int64_t sequence = 0;
+  if (hub.manifests && !hub.manifests->bytes().empty()) {
+    const auto m = sync::parse_manifest(hub.manifests->bytes());
+    sequence = m.sequence;
+    for (const auto& x : m.media) {
+      json::object o{{"id", x.id}, {"title", x.title}, {"kind", x.kind}};
+      if (x.duration_ms) o["duration_ms"] = *x.duration_ms;
+      media.push_back(std::move(o));
+    }
+  }
+  const auto rows =
+      hub.store.db().exec("SELECT id, name FROM district WHERE ($1 = '' OR id = $1) ORDER BY name",
+                          {pg::text(caller.scope.district)});
+  for (int i = 0; i < rows.rows(); ++i) {
+    districts.push_back({{"id", rows.str(i, 0)}, {"name", rows.str(i, 1)}});
+  }
+  const bool may = caller.admin || !caller.scope.district.empty();
+  return ok(json::object{{"can_issue", may && hub.issuer && sequence > 0},
+                         {"province_wide", caller.admin},
+                         {"confirm_word", kProvinceWide},
+                         {"sequence", sequence},
+                         {"media", std::move(media)},
+                         {"districts", std::move(districts)}});
+}
+
+Response list_emergencies(HubContext& hub, const Request& r) {
+  return ok(hub.receipts.list(Scope::of(r.scope)));
+}
+
+Response emergency_receipts(HubContext& hub, const Request& r) {
+  auto out = hub.receipts.receipts(r.params.at("id"), Scope::of(r.scope));
+  const auto by = hub.issuer ? hub.issuer->issued_by(r.params.at("id")) : std::nullopt;
+  out["issued_by"] = by ? json::value(*by) : json::value(nullptr);
+  return ok(out);
+}
+
+Response issue_emergency(HubContext& hub, const Request& r) {
+  auto [issuer, served] = issuing(hub);
+  Response error;
+  auto body = api::object_body(
+      r, error,
+      R"({"text": "Cơn bão số 4 ...", "media": "canh-bao-bao", "targets": {"districts": ["dong-xoai"]}, "valid_minutes": 60})");
+  if (!body) return error;
+  EmergencyDraft d;
+  auto str = [&](const char* k) {
+    const auto* v = body->if_contains(k);
+    if (v && !v->is_string() && !v->is_null()) {
+      throw std::invalid_argument(std::string(k) + " must be a string");
+    }
+    return v && v->is_string() ? std::string(v->as_string()) : std::string();
+  };
+  auto integer = [&](const char* k, int fallback) {
+    const auto* v = body->if_contains(k);
+    if (!v || v->is_null()) return fallback;
+    if (!v->is_int64()) throw std::invalid_argument(std::string(k) + " must be a whole number");
+    return static_cast<int>(std::clamp<std::int64_t>(v->as_int64(), -1, 1'000'000));
+  };
+  d.id = str("id");
+  d.text = str("text");
+  d.media = str("media");
+  d.confirm = str("confirm");
+  if (auto c = strings(*body, "channels", "channels"); !c.empty()) d.channels = std::move(c);
+  d.valid_minutes = integer("valid_minutes", 60);
+  d.repeat = integer("repeat", 1);
+  if (const auto* t = body->if_contains("targets"); t && !t->is_null()) {
+    if (!t->is_object()) {
+      throw std::invalid_argument(R"(targets must be {"districts": [...], "boxes": [...]})");
+    }
+    d.targets.districts = strings(t->as_object(), "districts", "targets.districts");
+    d.targets.boxes = strings(t->as_object(), "boxes", "targets.boxes");
+  }
+  const auto [id, sequence] = issuer.issue(std::move(d), caller_of(r), served);
+  hub.manifests->poke();
+  return ok(json::object{{"id", id}, {"sequence", sequence}}, 201);
+}
+
+Response withdraw_emergency(HubContext& hub, const Request& r) {
+  auto [issuer, served] = issuing(hub);
+  const auto sequence = issuer.withdraw(r.params.at("id"), caller_of(r), served);
+  hub.manifests->poke();
+  return ok(json::object{{"withdrawn", r.params.at("id")}, {"sequence", sequence}});
+}
+
+}  // namespace loaxa::hub

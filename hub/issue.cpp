@@ -1,0 +1,277 @@
+#include "hub/issue.hpp"
+
+#include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
+#include <set>
+
+#include "common/errors.hpp"
+#include "common/id.hpp"
+#include "common/log.hpp"
+#include "hub/receipts.hpp"
+#include "sync/keys.hpp"
+
+namespace loaxa::hub {
+
+namespace json = boost::json;
+using scheduler::Instant;
+
+namespace {
+
+std::int64_t now_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+std::string describe(const sync::ManifestTargets& t) {
+  if (t.every_box()) return "cả tỉnh";
+  std::string out;
+  for (const auto& d : t.districts) out += (out.empty() ? "huyện " : ", huyện ") + d;
+  for (const auto& b : t.boxes) out += (out.empty() ? "" : ", ") + b;
+  return out;
+}
+
+}  // namespace
+
+Issuer::Issuer(Store& store, const HubConfig& config, const scheduler::Zone& zone)
+    : store_(store), config_(config), zone_(zone) {
+  const auto r = store_.db().exec(
+      "SELECT id, text, media, channels::text, targets::text, repeat, "
+      "(extract(epoch FROM valid_from) * 1000)::bigint, "
+      "(extract(epoch FROM valid_until) * 1000)::bigint, issued_by, withdrawn_at IS NOT NULL "
+      "FROM issued_emergency ORDER BY issued_at, id");
+  for (int i = 0; i < r.rows(); ++i) {
+    Issued e;
+    e.id = r.str(i, 0);
+    e.text = r.str(i, 1);
+    e.media = r.str(i, 2);
+    const json::value channels = json::parse(r.str(i, 3));
+    for (const auto& c : channels.as_array()) e.channels.emplace_back(c.as_string());
+    e.targets = targets_of(json::parse(r.str(i, 4)));
+    e.repeat = static_cast<int>(r.int64(i, 5));
+    e.valid_from_ms = r.int64(i, 6);
+    e.valid_until_ms = r.int64(i, 7);
+    e.by = r.str(i, 8);
+    e.withdrawn = r.boolean(i, 9);
+    issued_.push_back(std::move(e));
+  }
+}
+
+json::object Issuer::entry(const Issued& e) const {
+  json::array channels;
+  for (const auto& c : e.channels) channels.emplace_back(c);
+  json::object o{
+      {"id", e.id},
+      {"media", e.media},
+      {"text", e.text},
+      {"channels", std::move(channels)},
+      {"repeat", e.repeat},
+      {"valid_from", zone_.format_iso(Instant{std::chrono::milliseconds(e.valid_from_ms)}, false)},
+      {"valid_until",
+       zone_.format_iso(Instant{std::chrono::milliseconds(e.valid_until_ms)}, false)}};
+  if (!e.targets.every_box()) o["targets"] = targets_json(e.targets);
+  return o;
+}
+
+std::optional<std::int64_t> Issuer::merge(const std::string& served) {
+  json::value v = json::parse(served);
+  auto& m = v.as_object();
+  std::set<std::string> ours;
+  for (const auto& e : issued_) ours.insert(e.id);
+  json::array base;
+  if (const auto* list = m.if_contains("emergencies"); list && list->is_array()) {
+    base = list->as_array();
+  }
+  json::array out;
+  for (const auto& x : base) {
+    const auto* id = x.is_object() ? x.as_object().if_contains("id") : nullptr;
+    if (id && id->is_string() && ours.count(std::string(id->as_string()))) continue;
+    out.push_back(x);
+  }
+  const std::int64_t now = now_ms();
+  for (const auto& e : issued_) {
+    if (!e.withdrawn && e.valid_until_ms > now) out.push_back(entry(e));
+  }
+  if (out == base) return std::nullopt;
+  m["emergencies"] = std::move(out);
+  const std::int64_t seconds = now / 1000;
+  const auto* seq = m.if_contains("sequence");
+  const std::int64_t previous = seq && seq->is_int64() ? seq->as_int64() : 0;
+  const std::int64_t sequence = std::max(seconds, previous + 1);
+  m["sequence"] = sequence;
+  m["generated_at"] = scheduler::format_utc(seconds);
+  const std::string bytes = json::serialize(m) + "\n";
+  // What every box will check, checked here first.
+  sync::parse_manifest(bytes);
+  sync::write_signed_manifest(config_.publish_dir, bytes, config_.publish_key);
+  log::notice("issue", "manifest " + std::to_string(sequence) +
+                           " signed with the hub's emergencies in force (" +
+                           std::to_string(m["emergencies"].as_array().size()) +
+                           " emergencies in it)");
+  return sequence;
+}
+
+std::int64_t Issuer::write(const std::string& served) {
+  if (auto sequence = merge(served)) return *sequence;
+  return json::parse(served).as_object().at("sequence").to_number<std::int64_t>();
+}
+
+void Issuer::check_reach(const sync::ManifestTargets& targets, const Caller& caller,
+                         const std::string& what) {
+  std::string why;
+  if (!caller.admin && caller.scope.district.empty()) {
+    why = "a viewer may not " + what;
+  } else if (!caller.admin) {
+    const std::string& own = caller.scope.district;
+    if (targets.every_box()) {
+      why = "only the province may " + what + " for every box; choose your district (" + own + ")";
+    }
+    for (const auto& d : targets.districts) {
+      if (why.empty() && d != own) {
+        why = "district \"" + d + "\" is not yours (" + own + "): you may " + what +
+              " for your own district only";
+      }
+    }
+    for (const auto& b : targets.boxes) {
+      const auto box = store_.box(b);
+      if (why.empty() && (!box || box->district_id != own)) {
+        why = "box \"" + b + "\" is not an enrolled box of your district (" + own + ")";
+      }
+    }
+  }
+  if (why.empty()) return;
+  store_.audit(caller.who, caller.remote, "emergency.refused",
+               what + " → " + describe(targets) + ": " + why);
+  throw Forbidden(why);
+}
+
+std::pair<std::string, std::int64_t> Issuer::issue(EmergencyDraft d, const Caller& caller,
+                                                   const std::string& served) {
+  if (config_.publish_key.empty()) {
+    throw Refused("this hub has no [publish] key: emergencies are published with `loaxa publish`");
+  }
+  check_reach(d.targets, caller, "issue an emergency");
+  if (d.targets.every_box() && d.confirm != kProvinceWide) {
+    throw std::invalid_argument(std::string("confirm: an emergency for every box of the province "
+                                            "needs confirm = \"") +
+                                kProvinceWide + "\", typed by the officer");
+  }
+  const auto m = sync::parse_manifest(served);
+  while (!d.text.empty() && (d.text.back() == ' ' || d.text.back() == '\n')) d.text.pop_back();
+  if (d.text.empty() || d.text.size() > 2000) {
+    throw std::invalid_argument("text: the words of the emergency (1 to 2,000 bytes) are required");
+  }
+  if (!m.find_media(d.media)) {
+    throw std::invalid_argument("media: \"" + d.media +
+                                "\" is not a media of the manifest served (GET /api/v1/publish "
+                                "lists them)");
+  }
+  if (d.valid_minutes < 1 || d.valid_minutes > 1440) {
+    throw std::invalid_argument("valid_minutes: from 1 to 1440 (a day)");
+  }
+  if (d.repeat < 1 || d.repeat > 20) throw std::invalid_argument("repeat: from 1 to 20");
+  if (d.channels.empty()) throw std::invalid_argument("channels: name at least one, or \"*\"");
+  for (const auto& c : d.channels) {
+    if (c != "*" && !valid_id(c)) {
+      throw std::invalid_argument("channels: \"" + c + "\" is not a channel name");
+    }
+  }
+  for (const auto& dist : d.targets.districts) {
+    if (store_.db().exec("SELECT 1 FROM district WHERE id = $1", {pg::text(dist)}).rows() == 0) {
+      throw std::invalid_argument("targets.districts: no box is enrolled in district \"" + dist +
+                                  "\"");
+    }
+  }
+  const std::int64_t now = now_ms();
+  if (d.id.empty()) {
+    const auto local = std::chrono::floor<std::chrono::seconds>(
+        zone_.to_local_seconds(Instant{std::chrono::milliseconds(now)}));
+    d.id = "khan-cap-" + date::format("%Y%m%d-%H%M%S", local);
+  }
+  if (!valid_id(d.id)) {
+    throw std::invalid_argument("id: \"" + d.id + "\" is not an id (lowercase letters, digits, -)");
+  }
+  for (const auto& e : m.emergencies) {
+    if (e.id == d.id && !issued_by(d.id)) {
+      throw std::invalid_argument("id: \"" + d.id +
+                                  "\" is an emergency of province.toml; choose another id");
+    }
+  }
+  for (const auto& e : issued_) {
+    if (e.id == d.id && !e.withdrawn) {
+      throw std::invalid_argument("id: \"" + d.id + "\" is in force; withdraw it first");
+    }
+  }
+  Issued e{d.id,       d.text,     d.media,
+           caller.who, d.channels, d.targets,
+           d.repeat,   now,        now + d.valid_minutes * 60'000LL,
+           false};
+  auto& db = store_.db();
+  pg::Transaction tx(db);
+  json::array channels;
+  for (const auto& c : e.channels) channels.emplace_back(c);
+  db.exec("DELETE FROM issued_emergency WHERE id = $1", {pg::text(e.id)});
+  db.exec(
+      "INSERT INTO issued_emergency (id, text, media, channels, targets, repeat, valid_from, "
+      "valid_until, issued_by) VALUES ($1, $2, $3, $4::jsonb, $5::jsonb, $6, "
+      "to_timestamp($7::bigint / 1000.0), to_timestamp($8::bigint / 1000.0), $9)",
+      {pg::text(e.id), pg::text(e.text), pg::text(e.media), pg::text(json::serialize(channels)),
+       pg::text(json::serialize(targets_json(e.targets))), pg::num(e.repeat),
+       pg::num(e.valid_from_ms), pg::num(e.valid_until_ms), pg::text(e.by)});
+  const auto before = issued_;
+  std::erase_if(issued_, [&](const Issued& x) { return x.id == e.id; });
+  issued_.push_back(e);
+  std::int64_t sequence = 0;
+  try {
+    sequence = write(served);
+  } catch (...) {
+    issued_ = before;  // not in the folder: not issued
+    throw;
+  }
+  tx.commit();
+  store_.audit(caller.who, caller.remote, "emergency.issue",
+               e.id + " → " + describe(e.targets) + ", " + std::to_string(d.valid_minutes) +
+                   " phút: " + e.text);
+  return {e.id, sequence};
+}
+
+std::int64_t Issuer::withdraw(const std::string& id, const Caller& caller,
+                              const std::string& served) {
+  auto it = std::find_if(issued_.begin(), issued_.end(),
+                         [&](const Issued& e) { return e.id == id && !e.withdrawn; });
+  if (it == issued_.end()) {
+    for (const auto& e : sync::parse_manifest(served).emergencies) {
+      if (e.id == id) {
+        throw Refused("\"" + id +
+                      "\" was published from province.toml: remove it there and run `loaxa "
+                      "publish` again");
+      }
+    }
+    throw NotFound("no emergency \"" + id + "\" issued from this hub is in force");
+  }
+  check_reach(it->targets, caller, "withdraw an emergency");
+  auto& db = store_.db();
+  pg::Transaction tx(db);
+  db.exec("UPDATE issued_emergency SET withdrawn_at = now(), withdrawn_by = $2 WHERE id = $1",
+          {pg::text(id), pg::text(caller.who)});
+  it->withdrawn = true;
+  std::int64_t sequence = 0;
+  try {
+    sequence = write(served);
+  } catch (...) {
+    it->withdrawn = false;
+    throw;
+  }
+  tx.commit();
+  store_.audit(caller.who, caller.remote, "emergency.withdraw", id + " → " + describe(it->targets));
+  return sequence;
+}
+
+std::optional<std::string> Issuer::issued_by(const std::string& id) const {
+  for (const auto& e : issued_) {
+    if (e.id == id) return e.by;
+  }
+  return std::nullopt;
+}
+
+}  // namespace loaxa::hub
