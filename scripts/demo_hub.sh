@@ -5,7 +5,9 @@
 # status. Each box also holds a year of earlier airtime (made by loaxa-airtime-fill
 # through the box's own store, with the real hash chain), so the quarterly report has
 # something to count. Ends with the hub's fleet table and a report by commune, checked
-# against the boxes' own `loaxa report`.
+# against the boxes' own `loaxa report`; then the province issues a storm warning for
+# Đồng Xoài on the hub (signed with the province key, long-polled by the boxes) and the
+# demo prints every targeted box's receipt.
 set -euo pipefail
 build=${1:-build}
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -26,6 +28,24 @@ cleanup() {
 trap cleanup EXIT
 echo "demo-hub: PostgreSQL 15 cluster in $demo/pg (Unix socket only, no TCP)"
 
+# The province's signed tree, served by the hub: its key, its library (the sounds an
+# emergency may use), published once with `loaxa publish`.
+"$b/cli/loaxa" keygen --out "$demo/province" >/dev/null
+mkdir -p "$demo/src"
+cp "$root/configs/demo-media/thong-bao-dich-vu-cong.ogg" "$demo/src/"
+cat > "$demo/src/province.toml" <<TOML
+[publisher]
+id = "so-noi-vu-binh-phuoc"
+name = "Sở Nội vụ tỉnh Bình Phước"
+
+[[media]]
+file = "thong-bao-dich-vu-cong.ogg"
+id = "thong-bao-dich-vu-cong"
+title = "Thông báo dịch vụ công trực tuyến"
+topic = "results"
+TOML
+"$b/cli/loaxa" publish "$demo/src" --out "$demo/www" --key "$demo/province.key" >/dev/null
+
 cat > "$demo/hub.toml" <<TOML
 [hub]
 id = "so-noi-vu-binh-phuoc"
@@ -38,11 +58,14 @@ listen = ["127.0.0.1:$hub_port"]
 tokens = [ { name = "so-noi-vu", role = "admin", sha256 = "$(printf %s "$token" | sha256sum | cut -d' ' -f1)" } ]
 [alerts]
 status_interval = "2s"
+[publish]
+dir = "www"
+key = "province.key"
 TOML
 hub() { "$b/hub/loaxa-hub" --config "$demo/hub.toml" "$@"; }
 
 start=$(TZ=Asia/Ho_Chi_Minh date -d '+6 sec' +%Y-%m-%dT%H:%M:%S)
-make_box() {  # ID DISTRICT COMMUNE PORT SEED
+make_box() {  # ID DISTRICT COMMUNE PORT SEED DISTRICT_ID
   local id=$1 dir="$demo/$1"
   mkdir -p "$dir/state"
   "$b/tools/loaxa-airtime-fill" "$dir/state/loaxa.db" 1500 --from 2022-01-01 --years 1 \
@@ -52,6 +75,7 @@ make_box() {  # ID DISTRICT COMMUNE PORT SEED
 [box]
 id = "$id"
 name = "Đài truyền thanh xã $3"
+district = "$6"
 timezone = "Asia/Ho_Chi_Minh"
 state_dir = "state"
 key = "box.key"
@@ -62,6 +86,10 @@ chime = "$root/configs/demo-media/chime.ogg"
 url = "http://127.0.0.1:$hub_port/api/v1/ingest/airtime"
 interval = "2s"
 status_interval = "2s"
+[sync]
+url = "http://127.0.0.1:$hub_port/manifest.json"
+wait = true
+public_keys = ["$(cat "$demo/province.pub")"]
 [api]
 listen = ["127.0.0.1:$4"]
 [[schedule]]
@@ -74,8 +102,8 @@ TOML
   hub box add "$id" --district "$2" --commune "$3" --name "Đài truyền thanh xã $3" \
     --key "$("$b/cli/loaxa" keygen --show-public "$dir/box.key")" >/dev/null
 }
-make_box bp-dong-xoai-tan-phu "Đồng Xoài" "Tân Phú" 8181 1
-make_box bp-bu-dang-duc-lieu "Bù Đăng" "Đức Liễu" 8182 2
+make_box bp-dong-xoai-tan-phu "Đồng Xoài" "Tân Phú" 8181 1 dong-xoai
+make_box bp-bu-dang-duc-lieu "Bù Đăng" "Đức Liễu" 8182 2 bu-dang
 
 "$b/hub/loaxa-hub" --config "$demo/hub.toml" 2>"$demo/hub.log" &
 pids="$!"
@@ -115,3 +143,18 @@ hubn=$(api "/reports/airtime?period=2022-Q3&by=commune" | python3 -c 'import jso
 echo
 echo "demo-hub: 2022-Q3 plays — hub $hubn, the two boxes' own reports $own: $([ "$hubn" = "$own" ] && echo "equal" || echo "DIFFERENT")"
 [ "$hubn" = "$own" ]
+
+# An emergency for Đồng Xoài, issued on the hub: only that district's box is sent it.
+echo
+echo "== loaxa-hub: tin khẩn cấp cho huyện Đồng Xoài / an emergency for one district =="
+issued=$(curl -sf -H "Authorization: Bearer $token" -H 'Content-Type: application/json' \
+  -d '{"id": "bao-so-4", "text": "Cơn bão số 4 đang tiến vào đất liền, đề nghị bà con chằng chống nhà cửa", "media": "thong-bao-dich-vu-cong", "targets": {"districts": ["dong-xoai"]}, "valid_minutes": 30}' \
+  "http://127.0.0.1:$hub_port/api/v1/emergencies")
+echo "demo-hub: issued $issued"
+for _ in $(seq 1 200); do
+  state=$(api /emergencies/bao-so-4/receipts | python3 -c 'import json,sys; print(json.load(sys.stdin)["boxes"][0]["state"])')
+  [ "$state" = airing ] || [ "$state" = aired ] && break
+  sleep 0.1
+done
+api /emergencies/bao-so-4/receipts | python3 "$root/scripts/demo_hub_print.py" receipts
+[ "$state" = airing ] || [ "$state" = aired ]

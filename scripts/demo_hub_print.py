@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
-"""Prints the hub's answers as the demo shows them: `fleet` (GET /boxes) or `report`
-(GET /reports/airtime), JSON on stdin."""
+"""Prints the hub's answers as the demo shows them: `fleet` (GET /boxes), `report`
+(GET /reports/airtime) or `receipts` (GET /emergencies/ID/receipts), JSON on stdin."""
 import json
 import sys
 
@@ -26,6 +26,20 @@ def report(r):
     table(rows)
 
 
+STATES = {"airing": "đang phát", "aired": "đã phát", "not_yet": "chưa phát",
+          "offline": "mất kết nối", "not_aired": "không phát"}
+
+
+def receipts(r):
+    print("%s — gửi tới: %s" % (r["text"], ", ".join(r["targets"]["district_names"]) or "toàn tỉnh"))
+    rows = [("HUYỆN", "XÃ", "HỘP", "TRẠNG THÁI", "ĐÃ NHẬN", "BẮT ĐẦU", "KÊNH")]
+    for b in r["boxes"]:
+        channels = b["airing_on"] or b.get("channels", [])
+        rows.append((b["district"], b["commune"], b["box"], STATES[b["state"]], b["received_at"] or "-",
+                     b.get("started_at", "-"), ", ".join(channels) or "-"))
+    table(rows)
+
+
 def table(rows):
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
     for r in rows:
@@ -34,4 +48,4 @@ def table(rows):
 
 if __name__ == "__main__":
     data = json.load(sys.stdin)
-    fleet(data) if sys.argv[1] == "fleet" else report(data)
+    {"fleet": fleet, "report": report, "receipts": receipts}[sys.argv[1]](data)
