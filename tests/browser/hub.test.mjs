@@ -14,9 +14,9 @@ import assert from 'node:assert/strict';
 import { spawn, execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { freePort, toneWav, waitFor } from './helpers.mjs';
 import { chromium, devices } from 'playwright-core';
 
 const [loaxad, loaxa, loaxaHub, pgCluster] = process.argv.slice(2);
@@ -29,22 +29,6 @@ const sha = (s) => createHash('sha256').update(s).digest('hex');
 const procs = [];
 let browser, hubPort;
 
-function freePort() {
-  return new Promise((resolve) => {
-    const s = net.createServer().listen(0, '127.0.0.1', () => { const p = s.address().port; s.close(() => resolve(p)); });
-  });
-}
-
-function toneWav(file, seconds) {
-  const rate = 48000, n = Math.round(seconds * rate);
-  const b = Buffer.alloc(44 + 2 * n);
-  b.write('RIFF', 0); b.writeUInt32LE(36 + 2 * n, 4); b.write('WAVE', 8); b.write('fmt ', 12);
-  b.writeUInt32LE(16, 16); b.writeUInt16LE(1, 20); b.writeUInt16LE(1, 22); b.writeUInt32LE(rate, 24);
-  b.writeUInt32LE(2 * rate, 28); b.writeUInt16LE(2, 32); b.writeUInt16LE(16, 34); b.write('data', 36); b.writeUInt32LE(2 * n, 40);
-  for (let i = 0; i < n; i++) b.writeInt16LE(Math.round(12000 * Math.sin(2 * Math.PI * 440 * i / rate)), 44 + 2 * i);
-  fs.writeFileSync(file, b);
-}
-
 // A process whose stderr is kept; resolves when `ready` appears in it.
 function start(name, argv, ready) {
   const p = spawn(argv[0], argv.slice(1), { stdio: ['ignore', 'ignore', 'pipe'] });
@@ -53,16 +37,6 @@ function start(name, argv, ready) {
   p.stderr.on('data', (d) => { p.log += d; });
   procs.push(p);
   return waitFor(name + ' to say "' + ready + '"', () => p.log.includes(ready), 30000, () => p.log).then(() => p);
-}
-
-async function waitFor(what, fn, timeout = 20000, context = () => '') {
-  const end = Date.now() + timeout;
-  let last;
-  while (Date.now() < end) {
-    try { last = await fn(); if (last) return last; } catch (e) { last = e; }
-    await new Promise((r) => setTimeout(r, 200));  // polling interval, not a wait for an outcome
-  }
-  throw new Error('timed out waiting for ' + what + ': ' + last + '\n' + context());
 }
 
 const src = path.join(dir, 'src'), www = path.join(dir, 'www');

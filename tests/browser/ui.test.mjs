@@ -11,9 +11,9 @@ import assert from 'node:assert/strict';
 import { spawn, execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { freePort, toneWav, waitFor as waitForEvent } from './helpers.mjs';
 import { chromium } from 'playwright-core';
 
 const loaxad = process.argv[2] || process.env.LOAXAD_BIN;
@@ -26,37 +26,13 @@ const VIEWER = 'phong-noi-vu-bi-mat-2';
 const sha = (s) => createHash('sha256').update(s).digest('hex');
 let daemon, browser, port, log = '';
 
-function freePort() {
-  return new Promise((resolve) => {
-    const s = net.createServer().listen(0, '127.0.0.1', () => { const p = s.address().port; s.close(() => resolve(p)); });
-  });
-}
-
-// A 1.5 s 440 Hz mono WAV: what an operator records on a phone, more or less.
-function toneWav(file, seconds = 1.5) {
-  const rate = 48000, n = Math.round(seconds * rate);
-  const b = Buffer.alloc(44 + 2 * n);
-  b.write('RIFF', 0); b.writeUInt32LE(36 + 2 * n, 4); b.write('WAVE', 8); b.write('fmt ', 12);
-  b.writeUInt32LE(16, 16); b.writeUInt16LE(1, 20); b.writeUInt16LE(1, 22); b.writeUInt32LE(rate, 24);
-  b.writeUInt32LE(2 * rate, 28); b.writeUInt16LE(2, 32); b.writeUInt16LE(16, 34); b.write('data', 36); b.writeUInt32LE(2 * n, 40);
-  for (let i = 0; i < n; i++) b.writeInt16LE(Math.round(12000 * Math.sin(2 * Math.PI * 440 * i / rate)), 44 + 2 * i);
-  fs.writeFileSync(file, b);
-}
+// A wait whose timeout message ends with the daemon's log.
+const waitFor = (what, fn, timeout = 20000) => waitForEvent(what, fn, timeout, () => log);
 
 // Local wall time in the box's zone (UTC+7, no DST), `ahead` ms from now.
 function local(ahead) {
   const d = new Date(Date.now() + ahead + 7 * 3600e3);
   return { date: d.toISOString().slice(0, 10), time: d.toISOString().slice(11, 19) };
-}
-
-async function waitFor(what, fn, timeout = 20000) {
-  const end = Date.now() + timeout;
-  let last;
-  while (Date.now() < end) {
-    try { last = await fn(); if (last) return last; } catch (e) { last = e; }
-    await new Promise((r) => setTimeout(r, 200));  // polling interval, not a wait for an outcome
-  }
-  throw new Error('timed out waiting for ' + what + ': ' + last + '\n' + log);
 }
 
 async function shot(page, name) {
