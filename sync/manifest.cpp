@@ -577,6 +577,14 @@ Manifest parse_manifest(std::string_view bytes) {
   m.generated_at = top.str("generated_at", false, 64).value_or("");
   if (!m.generated_at.empty()) instant_ms("generated_at", m.generated_at);
   m.targets = read_targets(top, false);
+  if (auto next = top.str("next_public_key", false, 64)) {
+    if (!base64_decode(*next, 32)) {
+      throw ManifestError("next_public_key",
+                          "must be base64 of a 32-byte Ed25519 public key (the .pub file "
+                          "`loaxa keygen` writes)");
+    }
+    m.next_public_key = *next;
+  }
   m.holidays = top.strings("holidays", 1000, 10);
   for (std::size_t i = 0; i < m.holidays.size(); ++i) {
     check_date(item_path("holidays", i), m.holidays[i]);

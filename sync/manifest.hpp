@@ -100,6 +100,9 @@ struct Manifest {
   std::int64_t sequence = 0;
   std::string generated_at;
   ManifestTargets targets;            // of the whole manifest
+  // The key the province will sign with next (base64, 32 bytes), announced under the
+  // current one: a box that applied this manifest trusts it too (key rotation).
+  std::string next_public_key;
   std::vector<std::string> holidays;  // local dates
   std::vector<ManifestMedia> media;
   std::vector<ManifestPlaylist> playlists;

@@ -88,6 +88,7 @@ void read_publisher(ConfigReader& top, json::object& m, Problems& problems, cons
     if (!t->empty()) m["targets"] = std::move(targets);
   }
   if (auto h = r.strings("holidays")) copy_strings(m, "holidays", *h);
+  if (auto next = r.string("next_public_key")) m["next_public_key"] = *next;
   r.finish();
 }
 

@@ -89,6 +89,48 @@ void ProvinceSync::stop() {
   active_.clear();
 }
 
+namespace {
+// How many keys named by manifests a box keeps trusting (the newest): a rotation needs
+// the current signer and the next one; a few more cover rotations in quick succession.
+constexpr std::size_t kNamedKeys = 4;
+
+std::vector<std::string> split_lines(const std::string& text) {
+  std::vector<std::string> out;
+  std::size_t pos = 0;
+  while (pos < text.size()) {
+    auto nl = text.find('\n', pos);
+    if (nl == std::string::npos) nl = text.size();
+    if (nl > pos) out.push_back(text.substr(pos, nl - pos));
+    pos = nl + 1;
+  }
+  return out;
+}
+}  // namespace
+
+std::vector<std::string> ProvinceSync::trusted_keys() const {
+  auto keys = sync_.public_keys;
+  for (auto& k : split_lines(store_.meta("sync.named_keys").value_or(""))) {
+    if (std::find(keys.begin(), keys.end(), k) == keys.end()) keys.push_back(std::move(k));
+  }
+  return keys;
+}
+
+bool ProvinceSync::remember_next_key(const std::string& key) {
+  if (key.empty()) return false;
+  auto named = split_lines(store_.meta("sync.named_keys").value_or(""));
+  const auto& configured = sync_.public_keys;
+  if (std::find(named.begin(), named.end(), key) != named.end() ||
+      std::find(configured.begin(), configured.end(), key) != configured.end()) {
+    return false;
+  }
+  named.push_back(key);
+  if (named.size() > kNamedKeys) named.erase(named.begin());
+  std::string text;
+  for (const auto& k : named) text += k + "\n";
+  store_.set_meta("sync.named_keys", text);
+  return true;
+}
+
 void ProvinceSync::load_applied() {
   const auto bytes = store_.meta("sync.manifest");
   const auto sig = store_.meta("sync.signature");
@@ -97,7 +139,7 @@ void ProvinceSync::load_applied() {
     return;
   }
   try {
-    sync::verify_manifest_signature(*bytes, *sig, sync_.public_keys);
+    sync::verify_manifest_signature(*bytes, *sig, trusted_keys());
     const auto m =
         sync::for_box(sync::parse_manifest(*bytes), config_.box.id, config_.box.district);
     applied_sequence_ = m.sequence;
@@ -247,8 +289,14 @@ void ProvinceSync::consider(std::string bytes, std::string signature) {
   Pending p;
   try {
     // The signature first: nothing unsigned is even parsed.
-    sync::verify_manifest_signature(bytes, signature, sync_.public_keys);
+    const auto keys = trusted_keys();
+    const auto signer = sync::verify_manifest_signature(bytes, signature, keys);
     p.manifest = sync::parse_manifest(bytes);
+    if (signer >= sync_.public_keys.size() && p.manifest.sequence > applied_sequence_) {
+      log::notice("sync", "manifest " + std::to_string(p.manifest.sequence) +
+                              " is signed with the province's next key " + keys[signer] +
+                              " (named in an earlier manifest); add it to [sync] public_keys");
+    }
   } catch (const sync::ManifestError& e) {
     etag_.clear();  // fetch it whole again next time: the .sig may have been mid-publish
     last_modified_.clear();
@@ -535,7 +583,12 @@ void ProvinceSync::apply() {
     store_.set_meta("sync.signature", p.signature);
     store_.set_meta("sync.sequence", std::to_string(m.sequence));
     store_.set_meta("sync.applied_at", applied_at_);
+    const bool named = remember_next_key(m.next_public_key);
     tx.commit();
+    if (named) {
+      log::notice("sync", "the province names its next signing key " + m.next_public_key +
+                              ": manifests signed with it are accepted from now on");
+    }
   } catch (const std::exception& e) {
     return failed(std::string("applying the manifest failed, the previous one stays: ") + e.what());
   }
@@ -679,6 +732,13 @@ boost::json::object ProvinceSync::status() const {
     for (const auto& e : applied_->emergencies) emergencies.emplace_back(e.id);
   }
   o["emergencies"] = std::move(emergencies);
+  // Keys beyond [sync] public_keys that verified manifests named (key rotation): the
+  // province switches keys once every box shows the new one here.
+  boost::json::array named;
+  for (const auto& k : split_lines(store_.meta("sync.named_keys").value_or(""))) {
+    named.emplace_back(k);
+  }
+  o["named_keys"] = std::move(named);
   o["last_attempt"] = last_attempt_;
   o["last_success"] = last_success_;
   o["last_error"] = last_error_;

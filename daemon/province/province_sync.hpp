@@ -74,6 +74,10 @@ class ProvinceSync {
   };
 
   void load_applied();
+  // [sync] public_keys and the next keys verified manifests named (key rotation).
+  std::vector<std::string> trusted_keys() const;
+  // Stores a named next key (in the caller's transaction); true when it is new.
+  bool remember_next_key(const std::string& key);
   void poll();
   void wait(std::chrono::milliseconds delay);
   // One request; exceptions from starting it (bad URL, CA file) become failed().

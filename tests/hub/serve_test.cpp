@@ -333,6 +333,51 @@ TEST_F(ServeTest, AnOfficerIssuesAnEmergencyForItsDistrictOnlyAndALoaxaPublishKe
   EXPECT_NE(check.err.find("hub.toml:"), std::string::npos) << check.err;
 }
 
+// Key rotation: a manifest signed with the current key names the next one; the box
+// then takes manifests signed with it, with no change to its config, across a restart;
+// a key nobody named is still refused.
+TEST_F(ServeTest, AProvinceRotatesItsKeyAndTheBoxesFollowWithoutAConfigChange) {
+  const auto k2 = run({LOAXA_BIN, "keygen", "--out", (dir.path() / "province-2027").string()});
+  ASSERT_EQ(k2.code, 0) << k2.err;
+  const auto k3 = run({LOAXA_BIN, "keygen", "--out", (dir.path() / "ke-gian").string()});
+  ASSERT_EQ(k3.code, 0) << k3.err;
+  std::string next = slurp(dir.path() / "province-2027.pub");
+  next.erase(next.find_last_not_of('\n') + 1);
+  std::string toml = slurp(src() / "province.toml");
+  toml.insert(toml.find("\n\n"), "\nnext_public_key = \"" + next + "\"");
+  std::ofstream(src() / "province.toml") << toml;
+  publish();
+  auto publish_with = [&](const char* key) {
+    const auto r = run({LOAXA_BIN, "publish", src().string(), "--out", www().string(), "--key",
+                        (dir.path() / key).string()});
+    ASSERT_EQ(r.code, 0) << r.err << r.out;
+  };
+  start_hub();
+  auto box = make_box("bp-dong-xoai-tan-phu", "Đồng Xoài", "Tân Phú", 0, 1);
+  std::ofstream(box.config(), std::ios::app)
+      << "\n[sync]\nurl = \"" << url() << "/manifest.json\"\ninterval = \"60s\"\nwait = true\n"
+      << "public_keys = [\"" << province_pub << "\"]\n";
+  auto daemon = start_box(box);
+  ASSERT_TRUE(daemon->wait_for_line("names its next signing key " + next, 15s)) << daemon->output();
+  // The province switches to the new key: the box follows.
+  publish_with("province-2027.key");
+  ASSERT_TRUE(daemon->wait_for_line("signed with the province's next key", 15s))
+      << daemon->output();
+  ASSERT_TRUE(daemon->wait_for_line(" applied: ", 15s)) << daemon->output();
+  // After a restart the applied manifest is still trusted.
+  daemon->signal(SIGTERM);
+  ASSERT_EQ(daemon->wait_exit(5s), 0) << daemon->output();
+  daemon = start_box(box);
+  // (Said before the ready line start_box waits for.)
+  EXPECT_NE(daemon->output().find(") in force"), std::string::npos) << daemon->output();
+  EXPECT_EQ(daemon->output().find("no longer trusted"), std::string::npos) << daemon->output();
+  // A key no manifest named is refused, and the last good manifest stays.
+  publish_with("ke-gian.key");
+  EXPECT_TRUE(daemon->wait_for_line("manifest refused", 15s)) << daemon->output();
+  daemon->signal(SIGTERM);
+  EXPECT_EQ(daemon->wait_exit(5s), 0) << daemon->output();
+}
+
 // A box the manifest is not for has refused its sequence; its long-poll must wait for a
 // newer one, not ask for the refused one and be answered at once, again and again.
 TEST_F(ServeTest, ABoxTheManifestIsNotForWaitsAtTheHubInsteadOfAskingAgainAndAgain) {
