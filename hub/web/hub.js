@@ -341,7 +341,8 @@ $('#login-form').addEventListener('submit', async (ev) => {
 $('#logout').addEventListener('click', () => { localStorage.removeItem(TOKEN); me = null; showLogin(); });
 $('#lang').addEventListener('click', () => { lang = lang === 'vi' ? 'en' : 'vi'; localStorage.setItem('loaxa.lang', lang); translate(); route(); });
 window.addEventListener('hashchange', route);
-setInterval(() => { if (['', '#doi-hop', '#canh-bao', '#khan-cap'].includes(location.hash) && localStorage.getItem(TOKEN)) route(); }, 15000);
+// (Not the Khẩn cấp list: its form holds what an officer is typing.)
+setInterval(() => { if (['', '#doi-hop', '#canh-bao'].includes(location.hash) && localStorage.getItem(TOKEN)) route(); }, 15000);
 // An emergency's receipts arrive within seconds: its page follows them.
 setInterval(() => { if (location.hash.startsWith('#khan-cap/') && localStorage.getItem(TOKEN)) route(); }, 2000);
 translate();
