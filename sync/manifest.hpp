@@ -99,7 +99,7 @@ struct Manifest {
   std::string publisher;
   std::int64_t sequence = 0;
   std::string generated_at;
-  ManifestTargets targets;            // of the whole manifest
+  ManifestTargets targets;  // of the whole manifest
   // The key the province will sign with next (base64, 32 bytes), announced under the
   // current one: a box that applied this manifest trusts it too (key rotation).
   std::string next_public_key;
