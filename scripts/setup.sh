@@ -17,7 +17,7 @@ packages=(
   nginx-light openssl curl
   chromium fonts-noto-core
   gstreamer1.0-x libgdk-pixbuf-2.0-dev faketime
-  systemd-container mmdebstrap clang-tidy-14 cppcheck
+  systemd-container mmdebstrap clang-tidy-14 cppcheck lintian
 )
 # The browser tests run Playwright (npm) on Node.js: Debian's, unless one is there.
 if ! command -v node >/dev/null || ! command -v npm >/dev/null; then

@@ -17,6 +17,11 @@ fail() {
 deb=$(ls "$work"/out/loaxa_*.deb)
 echo "package_test: built $(basename "$deb") ($(stat -c %s "$deb") bytes)"
 
+# Debian's own checker: no error and no warning (its informational tags are printed).
+lint=$(lintian --fail-on error,warning "$deb" 2>/dev/null) || fail "lintian:
+$lint"
+[ -z "$lint" ] || echo "package_test: lintian (informational): $lint"
+
 # Control fields and contents.
 dpkg-deb -f "$deb" Package | grep -qx loaxa || fail "package name"
 dpkg-deb -f "$deb" Depends | grep -q "libgstreamer1.0-0" || fail "shlibs Depends: $(dpkg-deb -f "$deb" Depends)"
@@ -24,8 +29,9 @@ dpkg-deb -f "$deb" Depends | grep -q "gstreamer1.0-x" || fail "plugin Depends"
 contents=$(dpkg-deb -c "$deb")
 for f in ./usr/bin/loaxad ./usr/bin/loaxa ./lib/systemd/system/loaxad.service \
          ./etc/loaxa/loaxa.toml ./usr/lib/sysusers.d/loaxa.conf ./usr/lib/tmpfiles.d/loaxa.conf \
-         ./usr/share/man/man8/loaxad.8 ./usr/share/man/man1/loaxa.1 \
-         ./usr/share/doc/loaxa/huong-dan-su-dung.md; do
+         ./usr/share/man/man8/loaxad.8.gz ./usr/share/man/man8/loaxa-hub.8.gz \
+         ./usr/share/man/man1/loaxa.1.gz ./usr/share/doc/loaxa/changelog.gz \
+         ./usr/share/doc/loaxa/copyright ./usr/share/doc/loaxa/huong-dan-su-dung.md; do
   grep -q " $f\$" <<<"$contents" || fail "$f is not in the package"
 done
 dpkg-deb --ctrl-tarfile "$deb" | tar -xO ./conffiles | grep -qx /etc/loaxa/loaxa.toml ||
@@ -67,11 +73,15 @@ dpkg_root -r loaxa || fail "remove"
 [ ! -e "$root/usr/bin/loaxad" ] || fail "remove left loaxad"
 [ -f "$root/etc/loaxa/loaxa.toml" ] || fail "remove took the config"
 [ -f "$root/var/lib/loaxa/loaxa.db" ] || fail "remove took the database"
-[ ! -e "$root/etc/systemd/system/multi-user.target.wants/loaxad.service" ] || fail "remove left the service enabled"
+# As debhelper's packages: a removed package's unit is masked, its enablement kept
+# until purge (a reinstall comes back as the admin left it).
+[ "$(readlink "$root/etc/systemd/system/loaxad.service")" = /dev/null ] || fail "remove did not mask the unit"
 
 # Purge: the config and the state go too.
 dpkg_root -P loaxa || fail "purge"
 [ ! -e "$root/etc/loaxa/loaxa.toml" ] || fail "purge left the config"
 [ ! -e "$root/var/lib/loaxa" ] || fail "purge left /var/lib/loaxa"
+[ ! -e "$root/etc/systemd/system/multi-user.target.wants/loaxad.service" ] || fail "purge left the service enabled"
+[ ! -L "$root/etc/systemd/system/loaxad.service" ] || fail "purge left the unit masked"
 dpkg --root="$root" -l loaxa 2>/dev/null | grep -q '^ii' && fail "still installed" || true
 echo "package_test: install, upgrade, remove and purge are clean"
