@@ -18,6 +18,7 @@ packages=(
   chromium fonts-noto-core
   gstreamer1.0-x libgdk-pixbuf-2.0-dev faketime
   systemd-container mmdebstrap clang-tidy-14 cppcheck lintian
+  g++-aarch64-linux-gnu qemu-user-static file
 )
 # The browser tests run Playwright (npm) on Node.js: Debian's, unless one is there.
 if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
