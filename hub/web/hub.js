@@ -28,6 +28,11 @@ const T = {
     'is.where': 'Gửi tới huyện', 'is.minutes': 'Hiệu lực (phút)', 'is.confirm': 'Không chọn huyện nào là gửi toàn tỉnh: gõ', 'is.send': 'Phát ngay',
     'is.sent': 'Đã phát hành; các hộp đang nhận.', withdraw: 'Thu hồi tin này', 'withdraw.ask': 'Thu hồi tin khẩn cấp này trên mọi hộp?',
     'withdraw.done': 'Đã thu hồi.',
+    'nav.audit': 'Nhật ký thao tác', 'au.help': 'Ai đã làm gì, lúc nào, từ địa chỉ nào (500 thao tác gần nhất).',
+    'au.at': 'Thời điểm', 'au.who': 'Người thực hiện', 'au.remote': 'Địa chỉ', 'au.action': 'Thao tác', 'au.detail': 'Chi tiết',
+    'a.login': 'Đăng nhập', 'a.box.add': 'Thêm hộp', 'a.box.rm': 'Gỡ hộp', 'a.box.import': 'Nhập danh sách hộp',
+    'a.user.add': 'Thêm hoặc sửa người dùng', 'a.emergency.issue': 'Phát tin khẩn cấp',
+    'a.emergency.withdraw': 'Thu hồi tin khẩn cấp', 'a.emergency.refused': 'Bị từ chối: vượt phạm vi được giao',
   },
   en: {
     hub: 'Province hub', lang: 'Tiếng Việt', logout: 'Log out',
@@ -56,6 +61,11 @@ const T = {
     'is.where': 'To the districts', 'is.minutes': 'Valid for (minutes)', 'is.confirm': 'No district chosen sends to the whole province: type', 'is.send': 'Issue now',
     'is.sent': 'Published; the boxes are receiving it.', withdraw: 'Withdraw it', 'withdraw.ask': 'Withdraw this emergency on every box?',
     'withdraw.done': 'Withdrawn.',
+    'nav.audit': 'Audit log', 'au.help': 'Who did what, when, from which address (the latest 500 actions).',
+    'au.at': 'When', 'au.who': 'Who', 'au.remote': 'Address', 'au.action': 'Action', 'au.detail': 'Detail',
+    'a.login': 'Logged in', 'a.box.add': 'Added a box', 'a.box.rm': 'Removed a box', 'a.box.import': 'Imported boxes',
+    'a.user.add': 'Added or changed a user', 'a.emergency.issue': 'Issued an emergency',
+    'a.emergency.withdraw': 'Withdrew an emergency', 'a.emergency.refused': 'Refused: beyond the caller\'s reach',
   },
 };
 let lang = localStorage.getItem('loaxa.lang') || 'vi';
@@ -110,6 +120,15 @@ function onAir(b) {
 }
 
 const pages = {
+  // The audit log (admins: the API refuses anyone else, and the menu shows it only to them).
+  async 'nhat-ky'() {
+    const rows = await api('/audit');
+    return [h('h1', {}, t('nav.audit')), h('p', {}, t('au.help')),
+      table([t('au.at'), t('au.who'), t('au.remote'), t('au.action'), t('au.detail')],
+        rows.map((r) => h('tr', { 'data-action': r.action },
+          h('td', {}, when(r.at)), h('td', {}, r.who), h('td', {}, r.remote),
+          h('td', {}, T[lang]['a.' + r.action] || r.action), h('td', {}, r.detail))))];
+  },
   async 'doi-hop'() {
     const boxes = await api('/boxes');
     const districts = new Map();
@@ -294,6 +313,7 @@ function translate() {
 
 function showLogin() {
   $('#login').hidden = false;
+  $('#nav-audit').hidden = true;
   page().replaceChildren();
   $('#logout').hidden = true;
 }
@@ -306,6 +326,7 @@ async function route() {
   if (!localStorage.getItem(TOKEN)) return showLogin();
   try {
     if (!me) me = await api('/whoami');
+    $('#nav-audit').hidden = me.role !== 'admin';
     $('#login').hidden = true;
     $('#logout').hidden = false;
     const content = await (pages[name] || pages['doi-hop'])(arg);

@@ -168,6 +168,8 @@ test("a district officer issues an emergency from a phone and watches the receip
   await page.fill('#token', DONG_XOAI);
   await page.click('#login-form button[type=submit]');
   await page.waitForSelector('#login', { state: 'hidden' });
+  // The audit log is the province's: a district officer's menu does not offer it.
+  assert.equal(await page.isHidden('#nav-audit'), true);
   await page.click('#nav a[href="#khan-cap"]');
   await page.waitForSelector('text=Chưa có tin khẩn cấp nào');
 
@@ -204,5 +206,28 @@ test("a district officer issues an emergency from a phone and watches the receip
   assert.ok(!other.log.includes('started canh-bao-bao'), other.log);
   const boxA = procs.find((p) => p.name === 'bp-dong-xoai-tan-phu');
   assert.ok(boxA.log.includes('started canh-bao-bao'), boxA.log);
+  await context.close();
+});
+
+test("the province's admin reads in the audit log who issued and withdrew the emergency", async () => {
+  const context = await browser.newContext({ ...devices['Pixel 5'], locale: 'vi-VN', timezoneId: 'Asia/Ho_Chi_Minh' });
+  const page = await context.newPage();
+  await page.goto(`http://127.0.0.1:${hubPort}/`);
+  await page.waitForSelector('#login:not([hidden])');
+  await page.fill('#token', ADMIN);
+  await page.click('#login-form button[type=submit]');
+  await page.waitForSelector('#login', { state: 'hidden' });
+  await page.waitForSelector('#nav-audit:not([hidden])');
+  await page.click('#nav-audit');
+  await page.waitForSelector('tr[data-action="emergency.withdraw"]');
+  const row = (action) => page.textContent(`tr[data-action="${action}"]`);
+  assert.match(await row('emergency.issue'), /Phát tin khẩn cấp/);
+  assert.match(await row('emergency.issue'), /phong-noi-vu-dong-xoai/);
+  assert.match(await row('emergency.withdraw'), /Thu hồi tin khẩn cấp/);
+  assert.match(await row('emergency.withdraw'), /phong-noi-vu-dong-xoai/);
+  // Newest first: the withdrawal above the issue.
+  const actions = await page.$$eval('tr[data-action]', (trs) => trs.map((tr) => tr.dataset.action));
+  assert.ok(actions.indexOf('emergency.withdraw') < actions.indexOf('emergency.issue'), actions.join(' '));
+  await page.screenshot({ path: path.join(artifacts, 'hub-nhat-ky.png'), fullPage: true });
   await context.close();
 });
