@@ -1,7 +1,5 @@
 #include "daemon/app.hpp"
 
-#include <sys/resource.h>
-#include <sys/syscall.h>
 #include <systemd/sd-daemon.h>
 #include <unistd.h>
 
@@ -30,16 +28,7 @@ App::App(Config config, DaemonOptions options)
       options_(std::move(options)),
       signals_(io_, SIGTERM, SIGINT, SIGHUP),
       ticker_(io_),
-      stop_deadline_(io_) {
-  // The worker's jobs (Argon2id, ~0.1 s of a core each) can always wait a little;
-  // playout's streaming threads and the event loop cannot. Linux keeps the nice value
-  // per thread, so this lowers the worker only.
-  boost::asio::post(workers_, [] {
-    if (::setpriority(PRIO_PROCESS, static_cast<id_t>(::syscall(SYS_gettid)), 10) != 0) {
-      log::warning("api", "could not lower the password worker's priority");
-    }
-  });
-}
+      stop_deadline_(io_) {}
 
 App::~App() = default;
 
@@ -63,7 +52,7 @@ int App::run() {
   server_ = std::make_unique<api::HttpServer>(io_);
   if (config_.sync) sync_ = std::make_unique<ProvinceSync>(io_, *store_, *controller_, config_);
   api_ = std::make_unique<ApiContext>(
-      ApiContext{*server_, *controller_, *store_, sync_.get(), OffLoop{io_, workers_}});
+      ApiContext{*server_, *controller_, *store_, sync_.get(), OffLoop{io_, workers_, passwords_}});
   add_routes(*api_);
   for (const auto& l : config_.api->listen) {
     if (!is_loopback(l) && !credentials_configured(*controller_, *store_)) {

@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <memory>
 
+#include "common/password_worker.hpp"
 #include "daemon/api/routes.hpp"
 #include "daemon/config/config.hpp"
 #include "daemon/playout/controller.hpp"
@@ -45,7 +46,10 @@ class App {
   Config config_;
   DaemonOptions options_;
   boost::asio::io_context io_;
-  // Work kept off the event loop (password hashing); joined before io_ goes.
+  // Password checks run in a child process (common/password_worker.hpp), waited for on
+  // workers_, so neither the hash nor the wait is on the event loop.
+  PasswordWorker passwords_{"/proc/self/exe"};
+  // Work kept off the event loop (waiting for a password check); joined before io_ goes.
   boost::asio::thread_pool workers_{1};
   boost::asio::signal_set signals_;
   boost::asio::steady_timer ticker_;

@@ -2,6 +2,7 @@
 
 #include <cstring>
 #include <iostream>
+#include <string_view>
 
 #include "common/log.hpp"
 #include "daemon/app.hpp"
@@ -30,6 +31,10 @@ int main(int argc, char** argv) {
   loaxa::DaemonOptions options;
   options.config_file = "/etc/loaxa/loaxa.toml";
   bool check = false;
+  // The password checker the daemon starts for itself (common/password_worker.hpp).
+  if (argc == 2 && std::string_view(argv[1]) == "--password-worker") {
+    return loaxa::serve_password_requests();
+  }
   for (int i = 1; i < argc; ++i) {
     const std::string arg = argv[i];
     if (arg == "--help" || arg == "-h") {

@@ -8,6 +8,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/thread_pool.hpp>
 
+#include "common/password_worker.hpp"
 #include "daemon/playout/controller.hpp"
 #include "daemon/province/province_sync.hpp"
 #include "http/server.hpp"
@@ -15,11 +16,12 @@
 
 namespace loaxa {
 
-// Work that must not hold up the event loop (password hashing) runs on `pool`; its
-// result comes back to `io`.
+// Work that must not hold up the event loop (waiting for a password check, which
+// `passwords` runs in its own process) runs on `pool`; its result comes back to `io`.
 struct OffLoop {
   boost::asio::io_context& io;
   boost::asio::thread_pool& pool;
+  PasswordWorker& passwords;
 };
 
 // What every route of the box answers from; outlives the server.

@@ -10,13 +10,16 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdint>
+#include <cstdio>
 #include <cstring>
 #include <filesystem>
 #include <mutex>
 #include <optional>
 #include <stdexcept>
+#include <string>
 #include <thread>
 #include <vector>
 
@@ -58,6 +61,46 @@ class FifoRecorder {
       }
     }
     return std::nullopt;
+  }
+
+  // How late the latest read of samples [from, to) came after its place on a timeline
+  // that puts sample `from` at `at` (ms; negative when all came early): a stall of the
+  // sink anywhere in the span shows, not only at its first sample.
+  double worst_lateness_ms(std::size_t from, std::size_t to,
+                           std::chrono::system_clock::time_point at) const {
+    double worst = -1e9;
+    for (const Read& r : reads_) {
+      if (r.first_sample < from || r.first_sample >= to) continue;
+      const auto place =
+          at +
+          std::chrono::duration_cast<std::chrono::system_clock::duration>(std::chrono::nanoseconds(
+              static_cast<std::int64_t>((r.first_sample - from) * 1'000'000'000ull / 48000)));
+      worst = std::max(worst, std::chrono::duration<double, std::milli>(r.at - place).count());
+    }
+    return worst;
+  }
+
+  // The reads around sample `i`: when each came (ms from the stamp of the read that
+  // brought `i`) and how many samples it brought. A late onset the reader caused shows
+  // as one large read after a gap (the pipe filled while it slept); one the daemon
+  // caused shows as a gap and then small reads in quick succession (it catches up
+  // buffer by buffer).
+  std::string reads_around(std::size_t i) const {
+    std::size_t r = 0;
+    while (r + 1 < reads_.size() && reads_[r + 1].first_sample <= i) ++r;
+    std::string out =
+        "onset at sample " + std::to_string(i) + "; reads (ms from its read, samples):";
+    const std::size_t from = r >= 8 ? r - 8 : 0;
+    for (std::size_t k = from; k < std::min(reads_.size(), r + 9); ++k) {
+      const std::size_t next = k + 1 < reads_.size() ? reads_[k + 1].first_sample : samples_.size();
+      const double ms =
+          std::chrono::duration<double, std::milli>(reads_[k].at - reads_[r].at).count();
+      char buf[64];
+      std::snprintf(buf, sizeof buf, " %s%+.1f/%zu", k == r ? "*" : "", ms,
+                    next - reads_[k].first_sample);
+      out += buf;
+    }
+    return out + "\n";
   }
 
  private:

@@ -536,10 +536,15 @@ TEST_F(DaemonTest, LoginsInALoopLeaveTheAudioGapFreeAndOnTime) {
   ASSERT_TRUE(onset);
   const auto error = std::chrono::duration<double, std::milli>(*onset - planned).count();
   RecordProperty("onset_error_ms", std::to_string(error));
-  // The Argon2 worker takes one of the two cores here the whole time: 5 ms, not the
-  // 2 ms of an unloaded machine (a blocked loop would not move the start, which is
-  // placed 2 s ahead; it shows as the gaps above).
-  EXPECT_LT(std::abs(error), 5.0) << "first sample " << error << " ms from the plan";
+  // Argon2 in a thread of the daemon made this start 6-24 ms late in 8 runs of 20 (its
+  // 64 MiB map and unmap hold the address space's lock that a playout thread's page
+  // fault waits for); in a child process of its own, under 1 ms in 16 of 16 here.
+  EXPECT_LT(std::abs(error), 5.0) << "first sample " << error << " ms from the plan\n"
+                                  << recorder.reads_around(k);
+  // And every buffer after it: the sink must not stall anywhere in the block.
+  const double late = recorder.worst_lateness_ms(k, k + kItems * 9600, planned);
+  RecordProperty("worst_lateness_ms", std::to_string(late));
+  EXPECT_LT(late, 10.0) << "a buffer of the block came " << late << " ms after its place";
   ASSERT_EQ(rows.size(), static_cast<std::size_t>(kItems));
   std::cout << logins << " logins (" << refused << " refused) while the block played\n";
 }

@@ -53,29 +53,6 @@ double mean(const std::vector<double>& v, std::size_t from, std::size_t to) {
          static_cast<double>(to - from);
 }
 
-// The reads of the FIFO around sample `i`: when each came (ms from the onset's stamp)
-// and how many samples it brought. A late onset the reader caused shows as one large
-// read after a gap (the pipe filled while it slept); one the daemon caused shows as a
-// gap and then small reads in quick succession (it catches up buffer by buffer).
-std::string reads_around(const FifoRecorder& recorder, std::size_t i, int block) {
-  const auto& reads = recorder.reads();
-  std::size_t r = 0;
-  while (r + 1 < reads.size() && reads[r + 1].first_sample <= i) ++r;
-  std::string out = "block " + std::to_string(block) + " onset at sample " + std::to_string(i) +
-                    "; reads (ms from its read, samples):";
-  const std::size_t from = r >= 8 ? r - 8 : 0;
-  for (std::size_t k = from; k < std::min(reads.size(), r + 9); ++k) {
-    const std::size_t next =
-        k + 1 < reads.size() ? reads[k + 1].first_sample : recorder.samples().size();
-    const double ms = std::chrono::duration<double, std::milli>(reads[k].at - reads[r].at).count();
-    char buf[64];
-    std::snprintf(buf, sizeof buf, " %s%+.1f/%zu", k == r ? "*" : "", ms,
-                  next - reads[k].first_sample);
-    out += buf;
-  }
-  return out + "\n";
-}
-
 class SoakTest : public DaemonTest {};
 
 TEST_F(SoakTest, AWeekOfHourlyBlocksKeepsMemoryDescriptorsAndStartErrorFlat) {
@@ -132,7 +109,8 @@ TEST_F(SoakTest, AWeekOfHourlyBlocksKeepsMemoryDescriptorsAndStartErrorFlat) {
     const Instant planned = t0 + std::chrono::seconds(h);
     block.push_back(h);
     error_ms.push_back(std::chrono::duration<double, std::milli>(*onset - planned).count());
-    if (std::abs(error_ms.back()) > 5.0) std::printf("%s", reads_around(recorder, i, h).c_str());
+    if (std::abs(error_ms.back()) > 5.0)
+      std::printf("block %d %s", h, recorder.reads_around(i).c_str());
     std::size_t sounding = 0;
     while (i < s.size() && std::abs(s[i]) > 100) ++i, ++sounding;
     EXPECT_EQ(sounding, kItem) << "block " << h;
