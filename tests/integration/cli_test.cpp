@@ -1,12 +1,15 @@
 // The loaxa and loaxad binaries as a user runs them: help, exit codes, errors.
 
 #include <gtest/gtest.h>
+#include <signal.h>
 #include <sys/stat.h>
 
 #include <chrono>
 #include <fstream>
 #include <thread>
 
+#include "common/password.hpp"
+#include "common/password_worker.hpp"
 #include "process.hpp"
 #include "store/store.hpp"
 
@@ -201,6 +204,33 @@ TEST(Loaxa, DoctorSaysWhatToFix) {
   r = run({LOAXA_BIN, "doctor", "--config", cfg.string()});
   EXPECT_EQ(r.code, 1);
   EXPECT_NE(r.out.find("loaxa.toml:3:"), std::string::npos) << r.out;
+}
+
+}  // namespace
+}  // namespace loaxa::test
+
+namespace loaxa::test {
+namespace {
+
+// The daemon's password checks run in `loaxad --password-worker`: right and wrong
+// answers come back, a killed worker is replaced at the next check, and with no
+// program to run the check still answers (in this process).
+TEST(PasswordWorker, AnswersFromAChildThatIsReplacedWhenKilled) {
+  const std::string hash = hash_password("mat-khau-xa-1");
+  PasswordWorker worker(LOAXAD_BIN);
+  EXPECT_TRUE(worker.verify(hash, "mat-khau-xa-1"));
+  EXPECT_FALSE(worker.verify(hash, "sai"));
+  EXPECT_FALSE(worker.verify("", "mat-khau-xa-1"));
+  const pid_t first = worker.child();
+  ASSERT_GT(first, 0);
+  ASSERT_EQ(::kill(first, SIGKILL), 0);
+  EXPECT_TRUE(worker.verify(hash, "mat-khau-xa-1"));
+  EXPECT_GT(worker.child(), 0);
+  EXPECT_NE(worker.child(), first);
+
+  PasswordWorker none("/nonexistent/loaxad");
+  EXPECT_TRUE(none.verify(hash, "mat-khau-xa-1"));
+  EXPECT_FALSE(none.verify(hash, "sai"));
 }
 
 }  // namespace
