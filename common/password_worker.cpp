@@ -69,6 +69,12 @@ bool read_field(int fd, std::string& s) {
   return read_all(fd, s.data(), n);
 }
 
+// What an empty hash (an unknown name) is checked against, made once per process.
+const std::string& dummy_hash() {
+  static const std::string hash = hash_password("loaxa-dummy-password");
+  return hash;
+}
+
 }  // namespace
 
 PasswordWorker::PasswordWorker(std::filesystem::path program) : program_(std::move(program)) {}
@@ -150,8 +156,7 @@ bool PasswordWorker::verify(const std::string& hash, const std::string& password
   if (ask(hash, password, ok) || ask(hash, password, ok)) return ok;
   log::warning("api", "the password worker cannot run (" + program_.string() +
                           " --password-worker); checking here, playout may stutter");
-  static const std::string kDummy = hash_password("loaxa-dummy-password");
-  return verify_password(hash.empty() ? kDummy : hash, password);
+  return verify_password(hash.empty() ? dummy_hash() : hash, password);
 }
 
 int serve_password_requests() {
@@ -161,11 +166,11 @@ int serve_password_requests() {
   if (::pthread_setschedparam(::pthread_self(), SCHED_IDLE, &param) != 0) {
     (void)::setpriority(PRIO_PROCESS, 0, 19);
   }
-  const std::string dummy = hash_password("loaxa-dummy-password");
+  (void)dummy_hash();  // made before the first request, so it costs no request time
   std::string hash;
   std::string password;
   while (read_field(0, hash) && read_field(0, password)) {
-    const char answer = verify_password(hash.empty() ? dummy : hash, password) ? '1' : '0';
+    const char answer = verify_password(hash.empty() ? dummy_hash() : hash, password) ? '1' : '0';
     if (!write_all(1, &answer, 1)) return 1;
   }
   return 0;
