@@ -158,6 +158,10 @@ void Channel::attach(std::uint64_t token, const std::filesystem::path& file, Gst
       decode = gst::make_element("videotestsrc");
       gst_util_set_object_arg(G_OBJECT(decode.get()), "pattern", "solid-color");
       g_object_set(decode.get(), "foreground-color", 0xffb71c1cu, nullptr);
+    } else if (text.starts_with("http://") || text.starts_with("https://")) {
+      // uridecodebin3 plugs hlsdemux2 for HLS; uridecodebin's hlsdemux crashed loaxad
+      // in libsoup when a relay stopped with a fragment download in flight.
+      decode = gst::make_element("uridecodebin3");
     } else {
       decode = gst::make_element("uridecodebin");
     }
