@@ -44,7 +44,8 @@ class Recorder {
 
   // Each tick: retries the waiting writes, archives past the retention (once a minute),
   // writes `positions` (open row id -> ms played) to the positions file, and every
-  // `checkpoint` marks the box alive and writes the positions to the database.
+  // `checkpoint` marks the box alive and writes the positions to the database (with
+  // nothing on air, the mark every 10 minutes: each is an fsync on the SD card).
   void tick(const std::map<std::string, std::int64_t>& positions);
   // Now: "the box was alive at this instant" (a start, a shutdown).
   void mark_alive();

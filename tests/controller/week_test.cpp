@@ -7,6 +7,7 @@
 
 #include <boost/asio/io_context.hpp>
 #include <fstream>
+#include <set>
 
 #include "common/sha256.hpp"
 #include "daemon/playout/controller.hpp"
@@ -204,6 +205,46 @@ TEST_F(WeekTest, ARestartNeverAirsABlockTwice) {
     interrupted = interrupted || (key == "sang 2022-07-05T06:00:07" && status == "interrupted");
   }
   EXPECT_TRUE(interrupted);
+}
+
+TEST_F(WeekTest, IdleTheAliveMarkIsRenewedEveryTenMinutesAndARestartLogsNoAiredBlockMissed) {
+  controller->start();
+  const auto mark = [&] { return store->meta("last_alive").value_or(""); };
+  // Monday 00:00 to 05:00, nothing on air (the first block is at 06:00:07): each mark is
+  // an fsync on the SD card. Before this rule: one every checkpoint (30 s), 300 here.
+  std::set<std::string> marks{mark()};
+  for (Instant t = clock.now(); t < local("2022-07-04T05:00:00"); t += 30s) {
+    clock.advance_to(t);
+    controller->tick();
+    marks.insert(mark());
+  }
+  EXPECT_GE(marks.size(), 28u);
+  EXPECT_LE(marks.size(), 31u);
+  // On air, every checkpoint: sang is playing at 06:00:37.
+  run_until(local("2022-07-04T06:00:37"));
+  controller->tick();
+  ASSERT_EQ(name(plays.back()), "sang.wav");
+  EXPECT_LE(clock.now() - scheduler::parse_iso_instant(mark(), zone), 31s);
+  // chieu airs 17:30:11-17:30:21 between two ticks, so the mark stays older than it; the
+  // process dies at 17:35 (no mark at shutdown) and comes back at 17:50.
+  run_until(local("2022-07-04T17:35:00"));
+  const Instant last = scheduler::parse_iso_instant(mark(), zone);
+  ASSERT_LT(last, local("2022-07-04T17:30:11")) << "the test needs a block after the mark, which is " << mark();
+  controller.reset();
+  clock.advance_to(local("2022-07-04T17:50:00"));
+  ControllerOptions options;
+  options.clock = &clock;
+  options.make_output = [this](const player::ChannelSettings& s, player::ChannelListener& l) {
+    return std::make_unique<FakeOutput>(clock, s, l, plays);
+  };
+  controller = std::make_unique<Controller>(io, *store, config, options);
+  controller->start();
+  int chieu = 0;
+  for (const auto& [key, status] : rows()) {
+    EXPECT_NE(status, "missed") << key;
+    chieu += key == "chieu 2022-07-04T17:30:11" ? 1 : 0;
+  }
+  EXPECT_EQ(chieu, 1);
 }
 
 }  // namespace
