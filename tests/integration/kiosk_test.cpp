@@ -20,6 +20,7 @@
 
 #include "cli/http_client.hpp"
 #include "daemon_fixture.hpp"
+#include "nginx.hpp"
 
 namespace loaxa::test {
 namespace {
@@ -714,6 +715,44 @@ TEST_F(KioskTest, TheTickerScrollsVietnameseWordsAsTheReferenceRenderDrawsThem) 
 // the suppressions can name the two allocations the system libraries keep by design
 // (tests/sanitizers/lsan_exact.supp); the whole-suite pass, with the fast unwinder, can
 // only name the library. Elsewhere this is skipped: it would only show a clean exit.
+TEST_F(KioskTest, AVideoStreamRelaysOnTheScreenForItsWindowAndTheIdleSlideComesBack) {
+  // A province channel's clip over HTTP (streams decode through uridecodebin3): shown
+  // for the schedule's window of 2 s out of its 8, then the idle slide.
+  const auto www = dir.path() / "www";
+  fs::create_directories(www);
+  make_clip(www / "kenh-tinh.webm", "0xffffff00", 200);
+  Nginx station(dir.path(), www);
+  FrameRecorder frames(fifo());
+  const Instant start = start_in(3s);
+  write_config("[[schedule]]\nid = \"kenh-tinh\"\nchannel = \"kiosk\"\nstream = \"" +
+                   station.url("/kenh-tinh.webm") + "\"\nmax_duration = \"2s\"\nstart = \"" +
+                   local(start) + "\"\n",
+               kiosk_channel());
+  auto daemon = start_daemon();
+  ASSERT_TRUE(daemon->wait_for_line("ended (", 15s)) << daemon->output();
+  EXPECT_TRUE(frames.wait_for(
+      [&](const auto& f) {
+        const auto r = runs_of(f);
+        return r.size() >= 3 && r.back().what == "idle" && r.back().count >= 12;
+      },
+      10s))
+      << describe(runs_of(frames.frames()));
+  const auto rows = airtime();
+  daemon->signal(SIGTERM);
+  EXPECT_EQ(daemon->wait_exit(10s), 0) << daemon->output();
+  const auto runs = runs_of(frames.frames());
+  SCOPED_TRACE(describe(runs));
+  ASSERT_EQ(runs.size(), 3u);
+  EXPECT_EQ(runs[0].what, "idle");
+  EXPECT_EQ(runs[1].what, "yellow");
+  EXPECT_NEAR(static_cast<double>(runs[1].count), 2.0 * kFps, 3.0);
+  EXPECT_EQ(runs[2].what, "idle");
+  ASSERT_EQ(rows.size(), 1u);
+  EXPECT_EQ(field(rows[0], "status"), "completed") << field(rows[0], "error");
+  EXPECT_EQ(field(rows[0], "channel"), "kiosk");
+  EXPECT_NEAR(rows[0].at("duration_s").to_number<double>(), 2.0, 0.1);
+}
+
 TEST_F(KioskTest, EveryObjectOfAnAiredBlockIsFreedWhenTheBoxStops) {
 #ifndef __SANITIZE_ADDRESS__
   GTEST_SKIP() << "a leak check: it runs in the ASan pass";
