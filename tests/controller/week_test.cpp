@@ -75,6 +75,11 @@ rrule = "FREQ=DAILY"
     config = *result.config;
     std::filesystem::create_directories(config.box.state_dir);
     store = std::make_unique<store::Store>(config.box.state_dir / "loaxa.db");
+    new_controller();
+  }
+
+  // A controller on the store and the fake clock (again, for a restart of the daemon).
+  void new_controller() {
     ControllerOptions options;
     options.clock = &clock;
     options.make_output = [this](const player::ChannelSettings& s, player::ChannelListener& l) {
@@ -191,12 +196,7 @@ TEST_F(WeekTest, ARestartNeverAirsABlockTwice) {
   // The daemon restarts (same database) while sang is still within its grace.
   plays.clear();
   controller.reset();
-  ControllerOptions options;
-  options.clock = &clock;
-  options.make_output = [this](const player::ChannelSettings& s, player::ChannelListener& l) {
-    return std::make_unique<FakeOutput>(clock, s, l, plays);
-  };
-  controller = std::make_unique<Controller>(io, *store, config, options);
+  new_controller();
   controller->start();
   run_until(local("2022-07-05T06:10:00"));
   for (const auto& p : plays) EXPECT_NE(name(p), "sang.wav") << zone.format_iso(p.started);
@@ -232,12 +232,7 @@ TEST_F(WeekTest, IdleTheAliveMarkIsRenewedEveryTenMinutesAndARestartLogsNoAiredB
   ASSERT_LT(last, local("2022-07-04T17:30:11")) << "the test needs a block after the mark, which is " << mark();
   controller.reset();
   clock.advance_to(local("2022-07-04T17:50:00"));
-  ControllerOptions options;
-  options.clock = &clock;
-  options.make_output = [this](const player::ChannelSettings& s, player::ChannelListener& l) {
-    return std::make_unique<FakeOutput>(clock, s, l, plays);
-  };
-  controller = std::make_unique<Controller>(io, *store, config, options);
+  new_controller();
   controller->start();
   int chieu = 0;
   for (const auto& [key, status] : rows()) {
