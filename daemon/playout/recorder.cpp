@@ -57,10 +57,10 @@ void Recorder::tick(const std::map<std::string, std::int64_t>& positions) {
   const auto steady = clock_.steady_now();
   if (steady - last_retention_ > kRetentionEvery) apply_retention();
   if (positions_) positions_->write(positions);
-  const auto every = positions.empty()
-                         ? std::max<std::chrono::steady_clock::duration>(
-                               config_.airtime.checkpoint, kIdleAlive)
-                         : std::chrono::steady_clock::duration(config_.airtime.checkpoint);
+  const auto every =
+      positions.empty()
+          ? std::max<std::chrono::steady_clock::duration>(config_.airtime.checkpoint, kIdleAlive)
+          : std::chrono::steady_clock::duration(config_.airtime.checkpoint);
   if (steady - last_checkpoint_ > every) {
     last_checkpoint_ = steady;
     mark_alive();

@@ -229,7 +229,8 @@ TEST_F(WeekTest, IdleTheAliveMarkIsRenewedEveryTenMinutesAndARestartLogsNoAiredB
   // process dies at 17:35 (no mark at shutdown) and comes back at 17:50.
   run_until(local("2022-07-04T17:35:00"));
   const Instant last = scheduler::parse_iso_instant(mark(), zone);
-  ASSERT_LT(last, local("2022-07-04T17:30:11")) << "the test needs a block after the mark, which is " << mark();
+  ASSERT_LT(last, local("2022-07-04T17:30:11"))
+      << "the test needs a block after the mark, which is " << mark();
   controller.reset();
   clock.advance_to(local("2022-07-04T17:50:00"));
   new_controller();
