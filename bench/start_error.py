@@ -6,13 +6,24 @@ channel's sink writes raw PCM, unbuffered, into a FIFO; this script reads the FI
 and stamps the wall-clock time at which each tone's first sound arrives (onset),
 then compares it with the planned start. Prints p50/p99/max of |onset - planned|.
 
-Usage: bench/start_error.py BUILD_DIR [N]
+With --rest-after 1s --gap 5 every play follows a rest of the channel (its mixer off
+and its sink paused since a second after the previous play; woken 2 s before the
+next): the start error after an idle hour is the start error after any rest, as a
+channel resting an hour is in the same state as one resting for two seconds. Compare
+with --rest-after 0s (never rests) at the same gap.
+
+Usage: bench/start_error.py [BUILD_DIR] [N] [--gap SECONDS] [--rest-after DURATION]
 """
-import math, os, select, signal, struct, subprocess, sys, tempfile, threading, time, wave
+import argparse, math, os, select, signal, struct, subprocess, sys, tempfile, threading, time, wave
 from datetime import datetime, timedelta, timezone
 
-build = sys.argv[1] if len(sys.argv) > 1 else "build"
-n = int(sys.argv[2]) if len(sys.argv) > 2 else 10
+ap = argparse.ArgumentParser()
+ap.add_argument("build", nargs="?", default="build")
+ap.add_argument("n", nargs="?", type=int, default=10)
+ap.add_argument("--gap", type=int, default=2, help="seconds between starts")
+ap.add_argument("--rest-after", help="the channel's rest_after (default: the config's default)")
+args = ap.parse_args()
+build, n = args.build, args.n
 rate = 48000
 tz = timezone(timedelta(hours=7))  # Asia/Ho_Chi_Minh has no DST
 
@@ -26,7 +37,7 @@ fifo = os.path.join(tmp, "out.fifo")
 os.mkfifo(fifo)
 
 first = math.ceil(time.time()) + 4
-planned = [first + 2 * i for i in range(n)]
+planned = [first + args.gap * i for i in range(n)]
 port = 18000 + os.getpid() % 1000
 cfg = os.path.join(tmp, "loaxa.toml")
 with open(cfg, "w") as f:
@@ -34,6 +45,8 @@ with open(cfg, "w") as f:
     f.write('[channels.loudspeaker]\nsink = "audioconvert ! audioresample ! '
             'audio/x-raw,format=S16LE,rate=48000,channels=1 ! filesink '
             f'location={fifo} buffer-mode=unbuffered append=true"\n')
+    if args.rest_after:
+        f.write(f'rest_after = "{args.rest_after}"\n')
     for i, t in enumerate(planned):
         local = datetime.fromtimestamp(t, tz).strftime("%Y-%m-%dT%H:%M:%S")
         f.write(f'[[schedule]]\nid = "s{i}"\nchannel = "loudspeaker"\nfile = "tone.wav"\n'
@@ -78,5 +91,5 @@ if len(errors) < n:
     sys.exit(1)
 p = lambda q: errors[min(len(errors) - 1, int(q * len(errors)))]
 signed = [(o - p_) * 1000 for o, p_ in zip(onsets, planned)]
-print(f"starts={n} p50={p(0.5):.2f}ms p99={p(0.99):.2f}ms max={errors[-1]:.2f}ms "
+print(f"rest_after={args.rest_after or 'default'} gap={args.gap}s starts={n} p50={p(0.5):.2f}ms p99={p(0.99):.2f}ms max={errors[-1]:.2f}ms "
       f"(signed: {' '.join(f'{s:+.2f}' for s in signed)})")

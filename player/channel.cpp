@@ -31,6 +31,7 @@ Channel::~Channel() {
     timer_.cancel();
     rebuild_timer_.cancel();
     watch_timer_.cancel();
+    rest_timer_.cancel();
     teardown();
   } catch (...) {  // nothing may leave a destructor; teardown() only stops GStreamer and logs
   }
@@ -43,7 +44,7 @@ void Channel::build() {
   if (video()) {
     build_video_output();
   } else {
-    mixer_ = build_audio_output(settings_.sink);
+    mixer_ = build_audio_output(settings_.sink, &live_);
   }
   // The pipeline's clock is the monotonic clock and its base time fixed: running time +
   // base is the moment a sample is rendered (plus the latency the sink is told).
@@ -96,6 +97,48 @@ void Channel::build() {
   log::info("player", settings_.name + ": channel pipeline up, latency " +
                           std::to_string(static_cast<double>(latency_) / GST_MSECOND).substr(0, 5) +
                           " ms");
+  rest_later();
+}
+
+void Channel::rest_later() {
+  if (video() || settings_.rest_after.count() <= 0) return;
+  rest_timer_.expires_after(settings_.rest_after);
+  rest_timer_.async_wait([this](const boost::system::error_code& ec) {
+    if (!ec) rest();
+  });
+}
+
+void Channel::rest() {
+  // Events left (a cut planned for an item that had already ended) name items that are
+  // gone: they do nothing whether it rests or not.
+  if (resting_ || !pipeline_ || !live_[2] || !idle()) return;
+  // Stopped from the source down while still linked and playing (a paused sink would
+  // hold the mixer's last push, and the mixer's stop would wait for it), then taken off.
+  for (GstElement* e : live_) gst_element_set_state(e, GST_STATE_NULL);
+  gst_element_unlink(live_[3], master_);
+  for (GstElement* e : live_) gst_bin_remove(GST_BIN(pipeline_.get()), e);
+  live_ = {};
+  mixer_ = nullptr;
+  // The sink waits for data that does not come (a sound card's stream is paused).
+  gst_element_set_state(pipeline_.get(), GST_STATE_PAUSED);
+  resting_ = true;
+  log::info("player", settings_.name + ": nothing to play for " +
+                          std::to_string(settings_.rest_after.count() / 1000) +
+                          " s; resting until the next item");
+}
+
+void Channel::wake() {
+  if (!resting_) return;
+  resting_ = false;
+  gst_element_set_state(pipeline_.get(), GST_STATE_PLAYING);
+  try {
+    mixer_ = add_mixer(master_, running_now(), live_);
+  } catch (const std::exception& e) {
+    schedule_rebuild(e.what());
+    return;
+  }
+  for (auto it = live_.rbegin(); it != live_.rend(); ++it) gst_element_sync_state_with_parent(*it);
+  log::info("player", settings_.name + ": awake for the next item");
 }
 
 void Channel::teardown() {
@@ -109,6 +152,8 @@ void Channel::teardown() {
   gst_bus_set_sync_handler(bus.get(), nullptr, nullptr, nullptr);
   pipeline_.reset();
   mixer_ = master_ = audio_mixer_ = ticker_ = nullptr;
+  live_ = {};
+  resting_ = false;
 }
 
 void Channel::schedule_rebuild(const std::string& why) {
@@ -156,6 +201,15 @@ void Channel::update(ChannelSettings settings) {
   settings_.stall_timeout = settings.stall_timeout;
   settings_.live_source = settings.live_source;
   settings_.image_duration = settings.image_duration;
+  if (settings.rest_after != settings_.rest_after) {
+    settings_.rest_after = settings.rest_after;
+    if (settings_.rest_after.count() <= 0) {
+      rest_timer_.cancel();
+      wake();
+    } else if (idle()) {
+      rest_later();
+    }
+  }
   if (master_) g_object_set(master_, "volume", settings_.volume, nullptr);
   if (!rebuild) return;
   if (items_.empty() && waiting_.empty()) {
@@ -225,6 +279,7 @@ void Channel::play(std::uint64_t token, const std::filesystem::path& file, WallT
     teardown();
     build();
   }
+  if (pipeline_) wake();
   if (!pipeline_) {
     boost::asio::post(io_, [this, s = shared_, token, now] {
       if (s->owner)
@@ -240,6 +295,7 @@ void Channel::play(std::uint64_t token, const std::filesystem::path& file, WallT
 
 void Channel::queue(std::uint64_t token, const std::filesystem::path& file, double gain,
                     milliseconds offset, milliseconds still) {
+  if (pipeline_) wake();
   waiting_.push_back({token, file, gain, offset, still});
   auto it = items_.find(last_token_);
   if (it == items_.end()) {
@@ -468,6 +524,7 @@ void Channel::finish(std::uint64_t token, WallTime end, EndStatus status,
   WallTime actual_end = end;
   if (started && actual_end < b->started_at) actual_end = b->started_at;
   detach(std::move(b));
+  if (idle()) rest_later();
   listener_.on_ended(settings_.name, token, actual_end, status, error, started, evidence);
 }
 

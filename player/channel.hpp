@@ -20,11 +20,17 @@
 // above the one before (its last frame held until the next covers it), a ticker drawn
 // over everything, and a video's sound mixed on the channel's own audio mixer.
 //
+// A loudspeaker with nothing to play for `rest_after` rests: the silence and the mixer
+// are taken off and the sink paused, so an idle channel costs no CPU; the next play or
+// queue puts a fresh mixer back first (a millisecond or two), and the controller asks
+// for a block two seconds ahead, so it still starts on its planned sample.
+//
 // It knows nothing of schedules or SQLite: it reports started(actual) and
 // ended(actual, status, evidence) to its listener, on the io_context thread.
 
 #include <gst/gst.h>
 
+#include <array>
 #include <atomic>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -75,6 +81,7 @@ class Channel : public Output {
   // Times dead air was detected (for metrics).
   std::uint64_t dead_air_count() const override { return dead_air_count_; }
   bool up() const override { return pipeline_ != nullptr; }
+  bool resting() const override { return resting_; }
 
   struct Branch;  // one item on the mixer (channel.cpp)
   struct Shared;  // what streaming threads may reach, kept alive by them
@@ -88,10 +95,22 @@ class Channel : public Output {
     std::chrono::milliseconds still;
   };
 
+  // The live part of a loudspeaker's output: silence, its caps, the mixer, its caps.
+  using LiveMixer = std::array<GstElement*, 4>;
+
   void build();
   bool video() const { return settings_.kind == ChannelKind::video; }
-  // The audio mixer chain (silence → audiomixer → volume → sink) in the pipeline.
-  GstElement* build_audio_output(const SinkSpec& sink);
+  // The audio mixer chain (silence → audiomixer → volume → sink) in the pipeline; its
+  // live part kept in `keep` when the channel may rest.
+  GstElement* build_audio_output(const SinkSpec& sink, LiveMixer* keep = nullptr);
+  // Adds silence → mixer linked to `downstream`, its first sample at running time
+  // `from`; returns the mixer.
+  GstElement* add_mixer(GstElement* downstream, GstClockTime from, LiveMixer& parts);
+  // Rest after rest_after with nothing to play (re-armed by every end), and wake for
+  // the next item.
+  void rest_later();
+  void rest();
+  void wake();
   void build_video_output();
   // The item's own elements, ending in the branch's "src" ghost pad (and "audio" for a
   // video's sound); returns the element whose src pad the first-buffer probe watches.
@@ -134,7 +153,9 @@ class Channel : public Output {
   ChannelListener& listener_;
   std::shared_ptr<Shared> shared_;
   gst::ElementPtr pipeline_;
-  GstElement* mixer_ = nullptr;        // owned by the pipeline
+  GstElement* mixer_ = nullptr;  // owned by the pipeline
+  LiveMixer live_{};             // a loudspeaker's, while it is not resting
+  bool resting_ = false;
   GstElement* master_ = nullptr;       // the channel's volume
   GstElement* audio_mixer_ = nullptr;  // a kiosk's, when it has an audio_sink
   GstElement* ticker_ = nullptr;       // a kiosk's textoverlay
@@ -156,6 +177,7 @@ class Channel : public Output {
   boost::asio::steady_timer timer_;
   boost::asio::steady_timer rebuild_timer_;
   boost::asio::steady_timer watch_timer_{io_};
+  boost::asio::steady_timer rest_timer_{io_};
 };
 
 }  // namespace loaxa::player

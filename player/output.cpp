@@ -30,27 +30,44 @@ std::string check_settings(const ChannelSettings& settings) {
   return "";
 }
 
-GstElement* Channel::build_audio_output(const SinkSpec& spec) {
-  auto silence = gst::make_element("audiotestsrc");
-  g_object_set(silence.get(), "is-live", TRUE, "samplesperbuffer", 480, nullptr);
-  gst_util_set_object_arg(G_OBJECT(silence.get()), "wave", "silence");
-  auto silence_caps = make_caps(kMixCaps);
-  auto mixer = gst::make_element("audiomixer");
-  auto mix_caps = make_caps(kMixCaps);
+GstElement* Channel::build_audio_output(const SinkSpec& spec, LiveMixer* keep) {
   auto master = gst::make_element("volume");
   g_object_set(master.get(), "volume", settings_.volume, nullptr);
   auto sink = make_sink(spec);
   force_sync(sink.get());
-  GstElement* m = mixer.get();
-  master_ = master.get();
-  gst_bin_add_many(GST_BIN(pipeline_.get()), silence.get(), silence_caps.get(), mixer.get(),
-                   mix_caps.get(), master.get(), sink.get(), nullptr);
-  if (!gst_element_link_many(silence.get(), silence_caps.get(), mixer.get(), mix_caps.get(),
-                             master.get(), sink.get(), nullptr)) {
+  GstElement* m = master.get();
+  master_ = m;
+  gst_bin_add_many(GST_BIN(pipeline_.get()), master.get(), sink.get(), nullptr);
+  if (!gst_element_link(master.get(), sink.get())) {
     pipeline_.reset();
     throw std::runtime_error("sink \"" + spec.description + "\" does not take raw audio");
   }
-  return m;
+  LiveMixer parts;
+  GstElement* mixer = add_mixer(m, 0, parts);
+  if (keep) *keep = parts;
+  return mixer;
+}
+
+GstElement* Channel::add_mixer(GstElement* downstream, GstClockTime from, LiveMixer& parts) {
+  // Live silence under the items: the mixer produces a sample for every instant, so an
+  // item placed by pad offset starts on its sample. A channel woken from rest starts it
+  // at `from` (now): from where it stopped, the mixer would first catch up on every
+  // sample of the rest.
+  auto silence = gst::make_element("audiotestsrc");
+  g_object_set(silence.get(), "is-live", TRUE, "samplesperbuffer", 480, "timestamp-offset",
+               static_cast<gint64>(from), nullptr);
+  gst_util_set_object_arg(G_OBJECT(silence.get()), "wave", "silence");
+  auto silence_caps = make_caps(kMixCaps);
+  auto mixer = gst::make_element("audiomixer");
+  gst_util_set_object_arg(G_OBJECT(mixer.get()), "start-time-selection", "first");
+  auto mix_caps = make_caps(kMixCaps);
+  parts = {silence.get(), silence_caps.get(), mixer.get(), mix_caps.get()};
+  for (GstElement* e : parts) gst_bin_add(GST_BIN(pipeline_.get()), e);
+  if (!gst_element_link_many(silence.get(), silence_caps.get(), mixer.get(), mix_caps.get(),
+                             downstream, nullptr)) {
+    throw std::runtime_error("the channel's mixer does not link to its output");
+  }
+  return mixer.get();
 }
 
 namespace {

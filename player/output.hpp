@@ -58,6 +58,9 @@ struct ChannelSettings {
   // Streams: how long to wait for the first data, and for more data once it flows.
   std::chrono::milliseconds connect_timeout{10'000};
   std::chrono::milliseconds stall_timeout{5'000};
+  // Loudspeakers: nothing to play this long and the channel rests (mixer off, sink
+  // paused) until the next item; zero: never.
+  std::chrono::milliseconds rest_after{60'000};
   // GStreamer description of the live input (e.g. "alsasrc device=hw:1"), from the
   // box's own config only: nothing from the network becomes a pipeline string.
   std::string live_source;
@@ -128,6 +131,8 @@ class Output {
   virtual bool idle() const = 0;
   // Whether the output pipeline runs (false while it is reopened after a failure).
   virtual bool up() const { return true; }
+  // Whether it rests (nothing to play for a while: no CPU spent on silence).
+  virtual bool resting() const { return false; }
   // Times dead air was detected since start.
   virtual std::uint64_t dead_air_count() const { return 0; }
   // Video channels: the scrolling line over whatever shows; empty removes it.

@@ -145,6 +145,15 @@ void read_channel(ConfigReader& r, const std::string& name, Config& c) {
       }
     }
   }
+  if (auto v = r.duration("rest_after")) {
+    if (v->count() != 0 && (*v < milliseconds(1000) || *v > std::chrono::hours(24))) {
+      r.problem(r.line_of("rest_after"), r.where("rest_after") +
+                                             " must be \"0s\" (never rest) or between \"1s\" "
+                                             "and \"24h\"");
+    } else {
+      ch.rest_after = *v;
+    }
+  }
   if (auto v = r.number("max_gain", 0.0, 30.0)) ch.max_gain = *v;
   read_kiosk(r, c, ch);
   if (auto v = r.duration("fade")) {

@@ -65,6 +65,9 @@ struct ChannelConfig {
   // --live` (e.g. "alsasrc device=hw:1"); empty: this channel has none.
   std::string live_source;
   milliseconds dead_air{10'000};
+  // Loudspeakers: nothing to play this long and the output rests (no CPU on silence)
+  // until the next item; zero: never.
+  milliseconds rest_after{60'000};
   milliseconds connect_timeout{10'000};
   milliseconds stall_timeout{5'000};
   // Amplifier relays: argv arrays (never a shell), run amp_lead before a block and

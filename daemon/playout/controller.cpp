@@ -89,6 +89,7 @@ player::ChannelSettings Controller::settings_for(const Config& config,
   settings.sink = sink_for(ch);
   settings.volume = ch.volume;
   settings.dead_air = ch.dead_air;
+  settings.rest_after = ch.rest_after;
   settings.connect_timeout = ch.connect_timeout;
   settings.stall_timeout = ch.stall_timeout;
   settings.live_source = ch.live_source;

@@ -48,6 +48,7 @@ boost::json::object Controller::status() const {
         config_.channels.count(name) ? player::to_string(config_.channels.at(name).kind) : "audio";
     c["state"] = cs.channel->idle() ? "idle" : "playing";
     c["up"] = cs.channel->up();
+    c["resting"] = cs.channel->resting();
     c["dead_air_count"] = static_cast<std::int64_t>(cs.channel->dead_air_count());
     if (c["kind"] == "video") c["ticker"] = ticker_of(name);
     if (cs.block && !cs.channel->idle() && cs.block->index < cs.block->items.size()) {

@@ -549,5 +549,97 @@ TEST_F(DaemonTest, LoginsInALoopLeaveTheAudioGapFreeAndOnTime) {
   std::cout << logins << " logins (" << refused << " refused) while the block played\n";
 }
 
+// Issue 20: an idle loudspeaker rests (its mixer off, its sink paused: no CPU spent on
+// silence) and wakes for the next item, which still starts on its planned sample: a
+// scheduled block, and an emergency asked for while it rests.
+TEST_F(DaemonTest, ARestingLoudspeakerWakesForABlockAndAnEmergencyEachOnItsSample) {
+  write_level_wav(dir.path() / "a.wav", 48000, 8000);
+  write_level_wav(dir.path() / "b.wav", 24000, -8000);
+  write_level_wav(dir.path() / "c.wav", 24000, 16000);
+  const std::string token = "van-hanh-bi-mat-5678";
+  api_extra = "tokens = [{ name = \"van-hanh\", role = \"operator\", sha256 = \"" +
+              sha256_hex(token) + "\" }]\n";
+  api_token = token;
+  const auto fifo = dir.path() / "out.fifo";
+  FifoRecorder recorder(fifo);
+  const Instant planned1 = start_in(3s);
+  const Instant planned2 = planned1 + 7s;  // asked for 2 s ahead: 4 s after the first ends
+  write_config(
+      "[[playlist]]\nid = \"khan\"\nitems = [\"c.wav\"]\n\n"
+      "[[schedule]]\nid = \"sang\"\nchannel = \"loudspeaker\"\nfile = \"a.wav\"\n"
+      "start = \"" +
+          local(planned1) +
+          "\"\n\n[[schedule]]\nid = \"trua\"\nchannel = \"loudspeaker\"\n"
+          "file = \"b.wav\"\nstart = \"" +
+          local(planned2) + "\"\n",
+      "max_gain = 0.0\nrest_after = \"1s\"\n", fifo);
+  auto daemon = start_daemon();
+  ASSERT_TRUE(daemon->wait_for_line("ended (completed)", 15s)) << daemon->output();
+  ASSERT_TRUE(daemon->wait_for_line("resting until the next item", 5s)) << daemon->output();
+  const auto status = cli::http_get(url(), "/api/v1/status", api_token);
+  ASSERT_EQ(status.status, 200);
+  const auto status_json = boost::json::parse(status.body);
+  const auto& channel = status_json.at("channels").as_array().at(0);
+  EXPECT_EQ(channel.at("resting"), true) << status.body;
+  EXPECT_EQ(channel.at("up"), true) << status.body;
+  ASSERT_TRUE(daemon->wait_for_line("awake for the next item", 10s)) << daemon->output();
+  ASSERT_TRUE(daemon->wait_for_line("ended (completed)", 15s)) << daemon->output();
+  ASSERT_TRUE(daemon->wait_for_line("resting until the next item", 5s)) << daemon->output();
+  const auto r = cli::http_post(url(), "/api/v1/emergency", api_token,
+                                R"({"content": "c", "channels": ["loudspeaker"]})");
+  ASSERT_EQ(r.status, 201) << r.body;
+  const Instant planned3 = scheduler::parse_iso_instant(
+      std::string(boost::json::parse(r.body).at("start").as_string()), zone);
+  const auto rows = rows_after(*daemon, 1);
+  recorder.join();
+
+  const auto& s = recorder.samples();
+  const auto& reads = recorder.reads();
+  const std::size_t k1 = first_above(s, 100);
+  ASSERT_LT(k1, s.size()) << "nothing sounded";
+  EXPECT_EQ(run_of(s, k1, 8000), 48000u);
+  const std::size_t k2 = first_above(s, 100, k1 + 48000);
+  ASSERT_LT(k2, s.size()) << "the second block did not sound";
+  EXPECT_EQ(run_of(s, k2, -8000), 24000u);
+  const std::size_t k3 = first_above(s, 100, k2 + 24000);
+  ASSERT_LT(k3, s.size()) << "the emergency did not sound";
+  EXPECT_EQ(run_of(s, k3, 16000), 24000u);
+  // Each first sample at its planned instant, measured at the sink. What a wake gone
+  // wrong does is tens of milliseconds or more (a start placed when the mixer came back
+  // instead of when it was planned, a mixer catching up on the rest, a latency changed
+  // under it); a sink thread woken late by this 2-core machine shows as 2-4 ms in about
+  // one onset in 25 here, with or without a rest (bench/start_error.py measures the p99),
+  // and more under ASan's slowdown.
+#ifdef __SANITIZE_ADDRESS__
+  constexpr double kTolerance = 20.0;
+#else
+  constexpr double kTolerance = 5.0;
+#endif
+  const std::pair<std::size_t, Instant> starts[] = {{k1, planned1}, {k2, planned2}, {k3, planned3}};
+  for (const auto& [k, planned] : starts) {
+    const auto onset = recorder.rendered_at(k);
+    ASSERT_TRUE(onset);
+    const double error = std::chrono::duration<double, std::milli>(*onset - planned).count();
+    RecordProperty("onset_error_ms_" + std::to_string(k), std::to_string(error));
+    EXPECT_LT(std::abs(error), kTolerance) << "first sample " << error << " ms from the plan\n"
+                                           << recorder.reads_around(k);
+  }
+  // Rested between the blocks: 6 s apart on the wall, but the sink was given about 1 s
+  // of silence before the rest and 2 s after the wake (a mixer never at rest: 6 s), and
+  // read nothing for the 2 s or so in between.
+  const double between_s = static_cast<double>(k2 - (k1 + 48000)) / 48000.0;
+  EXPECT_GT(between_s, 2.0);
+  EXPECT_LT(between_s, 4.5) << "the sink was given silence all the time between the blocks";
+  double longest_quiet_s = 0.0;
+  for (std::size_t r = 1; r < reads.size(); ++r) {
+    if (reads[r].first_sample <= k1 + 48000 || reads[r].first_sample > k2) continue;
+    longest_quiet_s = std::max(
+        longest_quiet_s, std::chrono::duration<double>(reads[r].at - reads[r - 1].at).count());
+  }
+  EXPECT_GT(longest_quiet_s, 1.5);
+  ASSERT_EQ(rows.size(), 3u);
+  for (const auto& row : rows) EXPECT_EQ(field(row, "status"), "completed") << row;
+}
+
 }  // namespace
 }  // namespace loaxa::test

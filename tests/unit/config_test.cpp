@@ -201,6 +201,21 @@ TEST(Config, APlaylistItemMayGiveItsSlideADuration) {
       << text;
 }
 
+TEST(Config, ALoudspeakerRestsAfterAMinuteUnlessToldOtherwise) {
+  const auto r = parse(
+      "[box]\nid = \"a\"\n[channels.loa]\n[channels.loa2]\nrest_after = \"0s\"\n"
+      "[channels.loa3]\nrest_after = \"5m\"\n");
+  ASSERT_TRUE(r.config) << all(r);
+  EXPECT_EQ(r.config->channels.at("loa").rest_after, std::chrono::seconds(60));
+  EXPECT_EQ(r.config->channels.at("loa2").rest_after, std::chrono::seconds(0));
+  EXPECT_EQ(r.config->channels.at("loa3").rest_after, std::chrono::minutes(5));
+  const auto bad = parse("[box]\nid = \"a\"\n[channels.loa]\nrest_after = \"500ms\"\n");
+  ASSERT_FALSE(bad.config);
+  EXPECT_NE(all(bad).find(":4: channels.loa.rest_after must be \"0s\" (never rest) or between"),
+            std::string::npos)
+      << all(bad);
+}
+
 TEST(Config, BoxIdIsRequired) {
   const auto r = parse("[box]\nname = \"x\"\n");
   ASSERT_FALSE(r.config);
