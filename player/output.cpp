@@ -59,7 +59,9 @@ GstElement* Channel::add_mixer(GstElement* downstream, GstClockTime from, LiveMi
   gst_util_set_object_arg(G_OBJECT(silence.get()), "wave", "silence");
   auto silence_caps = make_caps(kMixCaps);
   auto mixer = gst::make_element("audiomixer");
-  gst_util_set_object_arg(G_OBJECT(mixer.get()), "start-time-selection", "first");
+  // A woken mixer starts at its first buffer; a new pipeline's at running time zero, as
+  // it always did.
+  if (from > 0) gst_util_set_object_arg(G_OBJECT(mixer.get()), "start-time-selection", "first");
   auto mix_caps = make_caps(kMixCaps);
   parts = {silence.get(), silence_caps.get(), mixer.get(), mix_caps.get()};
   for (GstElement* e : parts) gst_bin_add(GST_BIN(pipeline_.get()), e);
