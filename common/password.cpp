@@ -1,6 +1,5 @@
 #include "common/password.hpp"
 
-#include <openssl/rand.h>
 #include <sodium.h>
 #include <termios.h>
 #include <unistd.h>
@@ -28,7 +27,8 @@ bool verify_password(const std::string& hash, const std::string& password) {
 
 std::string random_token() {
   unsigned char raw[32];
-  if (RAND_bytes(raw, sizeof raw) != 1) throw std::runtime_error("no randomness for a token");
+  if (sodium_init() < 0) throw std::runtime_error("libsodium cannot initialise");
+  randombytes_buf(raw, sizeof raw);
   static constexpr char kAlphabet[] =
       "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
   std::string out;

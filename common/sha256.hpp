@@ -1,5 +1,5 @@
 #pragma once
-// SHA-256 (OpenSSL EVP) as lowercase hex: for the airtime hash chain and media store.
+// SHA-256 (libsodium) as lowercase hex: for the airtime hash chain and media store.
 
 #include <filesystem>
 #include <string>

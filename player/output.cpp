@@ -54,11 +54,13 @@ GstElement* Channel::add_mixer(GstElement* downstream, GstClockTime from, LiveMi
   // at `from` (now): from where it stopped, the mixer would first catch up on every
   // sample of the rest.
   auto silence = gst::make_element("audiotestsrc");
-  g_object_set(silence.get(), "is-live", TRUE, "samplesperbuffer", 480, "timestamp-offset",
+  g_object_set(silence.get(), "is-live", TRUE, "samplesperbuffer",
+               static_cast<gint>(kMixBuffer * 48000 / GST_SECOND), "timestamp-offset",
                static_cast<gint64>(from), nullptr);
   gst_util_set_object_arg(G_OBJECT(silence.get()), "wave", "silence");
   auto silence_caps = make_caps(kMixCaps);
   auto mixer = gst::make_element("audiomixer");
+  g_object_set(mixer.get(), "output-buffer-duration", kMixBuffer, nullptr);
   // A woken mixer starts at its first buffer; a new pipeline's at running time zero, as
   // it always did.
   if (from > 0) gst_util_set_object_arg(G_OBJECT(mixer.get()), "start-time-selection", "first");

@@ -1,6 +1,5 @@
 #include "store/access.hpp"
 
-#include <openssl/rand.h>
 #include <sodium.h>
 
 #include <chrono>

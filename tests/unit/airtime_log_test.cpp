@@ -321,5 +321,26 @@ TEST(Uuid, Version7AndUnique) {
   EXPECT_EQ(a[14], '7');
 }
 
+// FIPS 180-2's examples, whole, piece by piece and from a file: the media store and
+// the downloads hash this way.
+TEST(Sha256, KnownAnswersWholePieceByPieceAndFromAFile) {
+  EXPECT_EQ(sha256_hex(""), "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+  EXPECT_EQ(sha256_hex("abc"), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+  const std::string two_blocks = "abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq";
+  const std::string expected = "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1";
+  EXPECT_EQ(sha256_hex(two_blocks), expected);
+  Sha256 h;
+  for (char c : two_blocks) h.update(std::string_view(&c, 1));
+  EXPECT_EQ(h.hex(), expected);
+  const auto file = std::filesystem::temp_directory_path() / "loaxa-sha256-test.txt";
+  std::ofstream(file, std::ios::binary) << two_blocks;
+  EXPECT_EQ(sha256_file_hex(file), expected);
+  Sha256 g;
+  g.update(two_blocks.substr(0, 10));
+  g.update_file(file);
+  EXPECT_EQ(g.hex(), sha256_hex(two_blocks.substr(0, 10) + two_blocks));
+  std::filesystem::remove(file);
+}
+
 }  // namespace
 }  // namespace loaxa::store
