@@ -389,6 +389,11 @@ constexpr Route kRoutes[] = {
     {"POST", "/api/v1/emergencies", Role::viewer, issue_emergency},  // checks the reach
     {"DELETE", "/api/v1/emergencies/{id}", Role::viewer, withdraw_emergency},
     {"GET", "/api/v1/emergencies/{id}/receipts", Role::viewer, emergency_receipts},
+    {"GET", "/api/v1/bulletins", Role::viewer, list_bulletins},
+    {"GET", "/api/v1/bulletins/{id}", Role::viewer, get_bulletin},
+    {"POST", "/api/v1/bulletins", Role::viewer, draft_bulletin},  // checks the reach
+    {"POST", "/api/v1/bulletins/{id}/publish", Role::viewer, publish_bulletin},
+    {"DELETE", "/api/v1/bulletins/{id}", Role::viewer, withdraw_bulletin},
     {"GET", "/api/v1/audit", Role::admin, audit_log},
 };
 

@@ -25,7 +25,8 @@ Caller caller_of(const Request& r) {
 std::pair<Issuer&, const std::string&> issuing(HubContext& hub) {
   if (!hub.issuer || !hub.manifests || hub.manifests->bytes().empty()) {
     throw Refused(
-        "this hub does not issue emergencies: set [publish] dir and key in its config (and "
+        "this hub does not issue emergencies or bulletins: set [publish] dir and key in its config "
+        "(and "
         "publish a first manifest with `loaxa publish`)");
   }
   return {*hub.issuer, hub.manifests->bytes()};
@@ -39,6 +40,27 @@ std::vector<std::string> strings(const json::object& o, const char* key, const s
   for (const auto& s : v->as_array()) {
     if (!s.is_string()) throw std::invalid_argument(path + " must be a list of strings");
     out.emplace_back(s.as_string());
+  }
+  return out;
+}
+
+// A string field of a request body ("" when absent or null).
+std::string str(const json::object& body, const char* k) {
+  const auto* v = body.if_contains(k);
+  if (v && !v->is_string() && !v->is_null()) {
+    throw std::invalid_argument(std::string(k) + " must be a string");
+  }
+  return v && v->is_string() ? std::string(v->as_string()) : std::string();
+}
+
+sync::ManifestTargets targets(const json::object& body) {
+  sync::ManifestTargets out;
+  if (const auto* t = body.if_contains("targets"); t && !t->is_null()) {
+    if (!t->is_object()) {
+      throw std::invalid_argument(R"(targets must be {"districts": [...], "boxes": [...]})");
+    }
+    out.districts = strings(t->as_object(), "districts", "targets.districts");
+    out.boxes = strings(t->as_object(), "boxes", "targets.boxes");
   }
   return out;
 }
@@ -92,33 +114,20 @@ Response issue_emergency(HubContext& hub, const Request& r) {
       R"({"text": "Cơn bão số 4 ...", "media": "canh-bao-bao", "targets": {"districts": ["dong-xoai"]}, "valid_minutes": 60})");
   if (!body) return error;
   EmergencyDraft d;
-  auto str = [&](const char* k) {
-    const auto* v = body->if_contains(k);
-    if (v && !v->is_string() && !v->is_null()) {
-      throw std::invalid_argument(std::string(k) + " must be a string");
-    }
-    return v && v->is_string() ? std::string(v->as_string()) : std::string();
-  };
   auto integer = [&](const char* k, int fallback) {
     const auto* v = body->if_contains(k);
     if (!v || v->is_null()) return fallback;
     if (!v->is_int64()) throw std::invalid_argument(std::string(k) + " must be a whole number");
     return static_cast<int>(std::clamp<std::int64_t>(v->as_int64(), -1, 1'000'000));
   };
-  d.id = str("id");
-  d.text = str("text");
-  d.media = str("media");
-  d.confirm = str("confirm");
+  d.id = str(*body, "id");
+  d.text = str(*body, "text");
+  d.media = str(*body, "media");
+  d.confirm = str(*body, "confirm");
   if (auto c = strings(*body, "channels", "channels"); !c.empty()) d.channels = std::move(c);
   d.valid_minutes = integer("valid_minutes", 60);
   d.repeat = integer("repeat", 1);
-  if (const auto* t = body->if_contains("targets"); t && !t->is_null()) {
-    if (!t->is_object()) {
-      throw std::invalid_argument(R"(targets must be {"districts": [...], "boxes": [...]})");
-    }
-    d.targets.districts = strings(t->as_object(), "districts", "targets.districts");
-    d.targets.boxes = strings(t->as_object(), "boxes", "targets.boxes");
-  }
+  d.targets = targets(*body);
   const auto [id, sequence] = issuer.issue(std::move(d), caller_of(r), served);
   hub.manifests->poke();
   return ok(json::object{{"id", id}, {"sequence", sequence}}, 201);
@@ -129,6 +138,53 @@ Response withdraw_emergency(HubContext& hub, const Request& r) {
   const auto sequence = issuer.withdraw(r.params.at("id"), caller_of(r), served);
   hub.manifests->poke();
   return ok(json::object{{"withdrawn", r.params.at("id")}, {"sequence", sequence}});
+}
+
+Response list_bulletins(HubContext& hub, const Request& r) {
+  if (!hub.issuer) return ok(json::array());
+  return ok(hub.issuer->bulletins(Scope::of(r.scope)));
+}
+
+Response get_bulletin(HubContext& hub, const Request& r) {
+  if (!hub.issuer) throw NotFound("this hub issues no bulletins");
+  return ok(hub.issuer->bulletin(r.params.at("id"), Scope::of(r.scope)));
+}
+
+Response draft_bulletin(HubContext& hub, const Request& r) {
+  auto [issuer, served] = issuing(hub);
+  Response error;
+  auto body = api::object_body(
+      r, error,
+      R"({"media": "ban-tin-cchc", "start": "2026-12-07T06:30:00", "level": "normal", "targets": {"districts": ["dong-xoai"]}})");
+  if (!body) return error;
+  BulletinDraft d;
+  d.id = str(*body, "id");
+  d.title = str(*body, "title");
+  d.media = str(*body, "media");
+  if (auto c = str(*body, "channel"); !c.empty()) d.channel = c;
+  if (auto l = str(*body, "level"); !l.empty()) d.level = l;
+  d.start = str(*body, "start");
+  d.rrule = str(*body, "rrule");
+  d.until = str(*body, "until");
+  d.confirm = str(*body, "confirm");
+  d.targets = targets(*body);
+  const std::string id = issuer.draft_bulletin(std::move(d), caller_of(r), served);
+  return ok(issuer.bulletin(id, Scope::of(r.scope)), 201);
+}
+
+Response publish_bulletin(HubContext& hub, const Request& r) {
+  auto [issuer, served] = issuing(hub);
+  const auto sequence = issuer.publish_bulletin(r.params.at("id"), caller_of(r), served);
+  hub.manifests->poke();
+  return ok(json::object{{"published", r.params.at("id")}, {"sequence", sequence}});
+}
+
+Response withdraw_bulletin(HubContext& hub, const Request& r) {
+  auto [issuer, served] = issuing(hub);
+  const auto sequence = issuer.withdraw_bulletin(r.params.at("id"), caller_of(r), served);
+  if (sequence) hub.manifests->poke();
+  return ok(json::object{{sequence ? "withdrawn" : "discarded", r.params.at("id")},
+                         {"sequence", sequence}});
 }
 
 }  // namespace loaxa::hub

@@ -1,5 +1,5 @@
 #pragma once
-// The hub's emergency routes (docs/hub.md, "Emergencies and receipts" and "Issuing
+// The hub's emergency and bulletin routes (docs/hub.md, "Emergencies and receipts" and "Issuing
 // emergencies from the hub"), in the route table of api.cpp.
 
 #include "hub/api.hpp"
@@ -16,5 +16,16 @@ api::Response emergency_receipts(HubContext& hub, const api::Request& r);
 api::Response issue_emergency(HubContext& hub, const api::Request& r);
 // DELETE /api/v1/emergencies/{id}
 api::Response withdraw_emergency(HubContext& hub, const api::Request& r);
+
+// GET /api/v1/bulletins, GET /api/v1/bulletins/{id}: drafts and published bulletins with
+// the boxes each reaches and what their operators decided.
+api::Response list_bulletins(HubContext& hub, const api::Request& r);
+api::Response get_bulletin(HubContext& hub, const api::Request& r);
+// POST /api/v1/bulletins: a draft (201, with its preview).
+api::Response draft_bulletin(HubContext& hub, const api::Request& r);
+// POST /api/v1/bulletins/{id}/publish: signs it into the manifest.
+api::Response publish_bulletin(HubContext& hub, const api::Request& r);
+// DELETE /api/v1/bulletins/{id}: discards a draft, withdraws a published one.
+api::Response withdraw_bulletin(HubContext& hub, const api::Request& r);
 
 }  // namespace loaxa::hub

@@ -23,6 +23,8 @@ std::int64_t now_ms() {
       .count();
 }
 
+}  // namespace
+
 std::string describe(const sync::ManifestTargets& t) {
   if (t.every_box()) return "cả tỉnh";
   std::string out;
@@ -30,8 +32,6 @@ std::string describe(const sync::ManifestTargets& t) {
   for (const auto& b : t.boxes) out += (out.empty() ? "" : ", ") + b;
   return out;
 }
-
-}  // namespace
 
 Issuer::Issuer(Store& store, const HubConfig& config, const scheduler::Zone& zone)
     : store_(store), config_(config), zone_(zone) {
@@ -55,6 +55,18 @@ Issuer::Issuer(Store& store, const HubConfig& config, const scheduler::Zone& zon
     e.withdrawn = r.boolean(i, 9);
     issued_.push_back(std::move(e));
   }
+  const auto b = store_.db().exec(
+      "SELECT id, title, state, created_by, entry::text, "
+      "to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), "
+      "COALESCE(to_char(published_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), '') "
+      "FROM issued_bulletin ORDER BY created_at, id");
+  for (int i = 0; i < b.rows(); ++i) {
+    Bulletin x{
+        b.str(i, 0), b.str(i, 1), b.str(i, 2), b.str(i, 3), json::parse(b.str(i, 4)).as_object(),
+        {},          b.str(i, 5), b.str(i, 6)};
+    if (const auto* t = x.entry.if_contains("targets")) x.targets = targets_of(*t);
+    bulletins_.push_back(std::move(x));
+  }
 }
 
 json::object Issuer::entry(const Issued& e) const {
@@ -76,24 +88,36 @@ json::object Issuer::entry(const Issued& e) const {
 std::optional<std::int64_t> Issuer::merge(const std::string& served) {
   json::value v = json::parse(served);
   auto& m = v.as_object();
-  std::set<std::string> ours;
-  for (const auto& e : issued_) ours.insert(e.id);
-  json::array base;
-  if (const auto* list = m.if_contains("emergencies"); list && list->is_array()) {
-    base = list->as_array();
-  }
-  json::array out;
-  for (const auto& x : base) {
-    const auto* id = x.is_object() ? x.as_object().if_contains("id") : nullptr;
-    if (id && id->is_string() && ours.count(std::string(id->as_string()))) continue;
-    out.push_back(x);
-  }
+  // `key` of the manifest without the entries whose id is in `ours`, then `add`.
+  auto replace = [&](const char* key, const std::set<std::string>& ours,
+                     std::vector<json::object> add) {
+    json::array base;
+    if (const auto* list = m.if_contains(key); list && list->is_array()) base = list->as_array();
+    json::array out;
+    for (const auto& x : base) {
+      const auto* id = x.is_object() ? x.as_object().if_contains("id") : nullptr;
+      if (id && id->is_string() && ours.count(std::string(id->as_string()))) continue;
+      out.push_back(x);
+    }
+    for (auto& o : add) out.emplace_back(std::move(o));
+    if (out == base) return false;
+    m[key] = std::move(out);
+    return true;
+  };
   const std::int64_t now = now_ms();
+  std::set<std::string> ours, our_bulletins;
+  std::vector<json::object> emergencies, schedules;
   for (const auto& e : issued_) {
-    if (!e.withdrawn && e.valid_until_ms > now) out.push_back(entry(e));
+    ours.insert(e.id);
+    if (!e.withdrawn && e.valid_until_ms > now) emergencies.push_back(entry(e));
   }
-  if (out == base) return std::nullopt;
-  m["emergencies"] = std::move(out);
+  for (const auto& b : bulletins_) {
+    if (b.state == "draft") continue;  // never signed: a schedule of province.toml may share its id
+    our_bulletins.insert(b.id);
+    if (b.state == "published") schedules.push_back(b.entry);
+  }
+  const bool changed = replace("emergencies", ours, std::move(emergencies));
+  if (!replace("schedules", our_bulletins, std::move(schedules)) && !changed) return std::nullopt;
   const std::int64_t seconds = now / 1000;
   const auto* seq = m.if_contains("sequence");
   const std::int64_t previous = seq && seq->is_int64() ? seq->as_int64() : 0;
@@ -104,10 +128,14 @@ std::optional<std::int64_t> Issuer::merge(const std::string& served) {
   // What every box will check, checked here first.
   sync::parse_manifest(bytes);
   sync::write_signed_manifest(config_.publish_dir, bytes, config_.publish_key);
+  auto count = [&](const char* key) {
+    const auto* list = m.if_contains(key);
+    return std::to_string(list && list->is_array() ? list->as_array().size() : 0);
+  };
   log::notice("issue", "manifest " + std::to_string(sequence) +
-                           " signed with the hub's emergencies in force (" +
-                           std::to_string(m["emergencies"].as_array().size()) +
-                           " emergencies in it)");
+                           " signed with the hub's emergencies in force and bulletins (" +
+                           count("emergencies") + " emergencies, " + count("schedules") +
+                           " schedules in it)");
   return sequence;
 }
 
@@ -117,7 +145,7 @@ std::int64_t Issuer::write(const std::string& served) {
 }
 
 void Issuer::check_reach(const sync::ManifestTargets& targets, const Caller& caller,
-                         const std::string& what) {
+                         const std::string& what, const char* refused) {
   std::string why;
   if (!caller.admin && caller.scope.district.empty()) {
     why = "a viewer may not " + what;
@@ -140,8 +168,7 @@ void Issuer::check_reach(const sync::ManifestTargets& targets, const Caller& cal
     }
   }
   if (why.empty()) return;
-  store_.audit(caller.who, caller.remote, "emergency.refused",
-               what + " → " + describe(targets) + ": " + why);
+  store_.audit(caller.who, caller.remote, refused, what + " → " + describe(targets) + ": " + why);
   throw Forbidden(why);
 }
 
@@ -176,12 +203,7 @@ std::pair<std::string, std::int64_t> Issuer::issue(EmergencyDraft d, const Calle
       throw std::invalid_argument("channels: \"" + c + "\" is not a channel name");
     }
   }
-  for (const auto& dist : d.targets.districts) {
-    if (store_.db().exec("SELECT 1 FROM district WHERE id = $1", {pg::text(dist)}).rows() == 0) {
-      throw std::invalid_argument("targets.districts: no box is enrolled in district \"" + dist +
-                                  "\"");
-    }
-  }
+  check_districts(d.targets);
   const std::int64_t now = now_ms();
   if (d.id.empty()) {
     const auto local = std::chrono::floor<std::chrono::seconds>(
@@ -265,6 +287,15 @@ std::int64_t Issuer::withdraw(const std::string& id, const Caller& caller,
   tx.commit();
   store_.audit(caller.who, caller.remote, "emergency.withdraw", id + " → " + describe(it->targets));
   return sequence;
+}
+
+void Issuer::check_districts(const sync::ManifestTargets& targets) {
+  for (const auto& dist : targets.districts) {
+    if (store_.db().exec("SELECT 1 FROM district WHERE id = $1", {pg::text(dist)}).rows() == 0) {
+      throw std::invalid_argument("targets.districts: no box is enrolled in district \"" + dist +
+                                  "\"");
+    }
+  }
 }
 
 std::optional<std::string> Issuer::issued_by(const std::string& id) const {

@@ -9,6 +9,10 @@
 // The folder stays the one source: `loaxa publish` may write a new manifest into it at
 // any time, and the hub's emergencies still in force are merged into whatever it
 // writes before a box is answered (in memory, so this holds with the database away).
+//
+// Bulletins (docs/hub.md, "Bulletins from the hub") go the same way as schedule entries
+// of the manifest, with one step more: each is a draft first, whose preview says which
+// boxes it reaches, and is signed only when published.
 
 #include <boost/json/object.hpp>
 #include <chrono>
@@ -42,8 +46,24 @@ struct EmergencyDraft {
   std::string confirm;  // "TOÀN TỈNH" for a province-wide emergency
 };
 
+// Targets in words, for the audit ("huyện dong-xoai, bp-*"; "cả tỉnh": every box).
+std::string describe(const sync::ManifestTargets& t);
+
 // The words an admin types to send an emergency to every box of the province.
 inline constexpr const char* kProvinceWide = "TOÀN TỈNH";
+
+struct BulletinDraft {
+  std::string id;     // empty: "ban-tin-YYYYMMDD-HHMMSS" in the hub's zone
+  std::string title;  // empty: the media's
+  std::string media;  // a media id of the served manifest
+  std::string channel = "loudspeaker";
+  std::string level = "normal";   // normal: the commune decides; priority: airs
+  std::string start;              // local YYYY-MM-DDTHH:MM:SS, in each box's zone
+  std::string rrule;              // optional RFC 5545 RRULE
+  std::string until;              // optional last day, YYYY-MM-DD
+  sync::ManifestTargets targets;  // empty: the whole province (admin, with `confirm`)
+  std::string confirm;
+};
 
 class Issuer {
  public:
@@ -67,6 +87,23 @@ class Issuer {
   // Who issued `id` from the hub, if it was.
   std::optional<std::string> issued_by(const std::string& id) const;
 
+  // A bulletin drafted (checked as a box would check it, stored, audited; nothing
+  // signed): its id. Forbidden beyond the caller's reach, std::invalid_argument naming
+  // the field.
+  std::string draft_bulletin(BulletinDraft draft, const Caller& caller, const std::string& served);
+  // Signs a draft into the manifest; returns the new sequence.
+  std::int64_t publish_bulletin(const std::string& id, const Caller& caller,
+                                const std::string& served);
+  // A draft is discarded; a published bulletin is taken out of the manifest (returns the
+  // new sequence, 0 for a draft).
+  std::int64_t withdraw_bulletin(const std::string& id, const Caller& caller,
+                                 const std::string& served);
+  // The hub's bulletins the scope may see, newest first, each with the boxes it reaches
+  // and what each box's operator decided (from the box's latest status).
+  boost::json::array bulletins(const Scope& scope);
+  // One bulletin as in `bulletins`. NotFound.
+  boost::json::object bulletin(const std::string& id, const Scope& scope);
+
  private:
   struct Issued {
     std::string id, text, media, by;
@@ -76,17 +113,27 @@ class Issuer {
     std::int64_t valid_from_ms = 0, valid_until_ms = 0;
     bool withdrawn = false;
   };
+  struct Bulletin {
+    std::string id, title, state, by;  // state: draft | published | withdrawn
+    boost::json::object entry;         // the manifest's schedule entry
+    sync::ManifestTargets targets;
+    std::string created_at, published_at;
+  };
   boost::json::object entry(const Issued& e) const;
+  boost::json::object describe_bulletin(const Bulletin& b, const Scope& scope);
+  Bulletin* find_bulletin(const std::string& id);
   // Merges and returns the sequence served after it.
   std::int64_t write(const std::string& served);
   // Throws Forbidden unless the caller may send to `targets` (audited as refused).
   void check_reach(const sync::ManifestTargets& targets, const Caller& caller,
-                   const std::string& what);
+                   const std::string& what, const char* refused = "emergency.refused");
+  void check_districts(const sync::ManifestTargets& targets);
 
   Store& store_;
   const HubConfig& config_;
   const scheduler::Zone& zone_;
-  std::vector<Issued> issued_;  // in issue order
+  std::vector<Issued> issued_;       // in issue order
+  std::vector<Bulletin> bulletins_;  // in draft order
 };
 
 }  // namespace loaxa::hub

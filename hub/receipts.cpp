@@ -42,8 +42,6 @@ sync::ManifestTargets targets_of(const json::value& v) {
   return t;
 }
 
-namespace {
-
 // The same for people: with `district_names`, the names of the enrolled districts
 // ("Đồng Xoài"; an id no box has stays as it is).
 json::object targets_shown(const sync::ManifestTargets& t, pg::Connection& db) {
@@ -56,6 +54,8 @@ json::object targets_shown(const sync::ManifestTargets& t, pg::Connection& db) {
   out["district_names"] = std::move(names);
   return out;
 }
+
+namespace {
 
 // An emergency as the hub noted it.
 struct Noted {

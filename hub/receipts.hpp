@@ -23,6 +23,9 @@ namespace loaxa::hub {
 // Targets as the API and the tables write them: {"boxes": [...], "districts": [...]}.
 boost::json::object targets_json(const sync::ManifestTargets& t);
 sync::ManifestTargets targets_of(const boost::json::value& v);
+// The same for people: with `district_names`, the names of the enrolled districts
+// ("Đồng Xoài"; an id no box has stays as it is).
+boost::json::object targets_shown(const sync::ManifestTargets& t, pg::Connection& db);
 
 class Receipts {
  public:

@@ -138,6 +138,22 @@ CREATE TABLE issued_emergency (
   withdrawn_at timestamptz
 );
 )sql",
+      // 4: bulletins drafted and published from the hub (bulletins.cpp): a schedule entry
+      // of the manifest each, signed only once published.
+      R"sql(
+CREATE TABLE issued_bulletin (
+  id text PRIMARY KEY,
+  title text NOT NULL,
+  entry jsonb NOT NULL,               -- the manifest's schedule entry, targets in it
+  state text NOT NULL CHECK (state IN ('draft', 'published', 'withdrawn')),
+  created_by text NOT NULL,
+  created_at timestamptz NOT NULL DEFAULT now(),
+  published_by text,
+  published_at timestamptz,
+  withdrawn_by text,
+  withdrawn_at timestamptz
+);
+)sql",
   };
   return all;
 }

@@ -33,6 +33,18 @@ const T = {
     'a.login': 'Đăng nhập', 'a.box.add': 'Thêm hộp', 'a.box.rm': 'Gỡ hộp', 'a.box.import': 'Nhập danh sách hộp',
     'a.user.add': 'Thêm hoặc sửa người dùng', 'a.emergency.issue': 'Phát tin khẩn cấp',
     'a.emergency.withdraw': 'Thu hồi tin khẩn cấp', 'a.emergency.refused': 'Bị từ chối: vượt phạm vi được giao',
+    'nav.bulletin': 'Bản tin', nobulletin: 'Chưa có bản tin nào được soạn trên trung tâm.',
+    'bt.title': 'Soạn bản tin', 'bt.name': 'Tiêu đề (để trống: tên của tệp)', 'bt.media': 'Nội dung phát',
+    'bt.level': 'Mức', 'lv.normal': 'Thông thường (xã quyết định)', 'lv.priority': 'Ưu tiên (phát theo lịch)',
+    'bt.start': 'Giờ phát (giờ của xã)', 'bt.daily': 'Lặp lại hằng ngày', 'bt.until': 'Đến hết ngày (nếu lặp)',
+    'bt.draft': 'Lưu nháp và xem trước', 'bt.publish': 'Ký và phát hành', 'bt.discard': 'Bỏ bản nháp',
+    'bt.withdraw': 'Thu hồi bản tin', 'bt.preview': 'Xem trước: bản tin sẽ tới các hộp sau', 'bt.decisions': 'Quyết định của các xã',
+    'bt.published': 'Đã ký và phát hành; các hộp đang nhận.', 'bt.ask': 'Ký bản tin này bằng khóa của tỉnh và gửi tới các hộp trên?',
+    'bs.draft': 'Bản nháp', 'bs.published': 'Đã phát hành', 'bs.withdrawn': 'Đã thu hồi',
+    'dc.accepted': 'Xã đã nhận', 'dc.rejected': 'Xã từ chối', 'dc.waiting': 'Chờ xã quyết định', 'dc.airs': 'Phát theo lịch',
+    'dc.waiting_for_box': 'Hộp chưa nhận', 'dc.unknown': 'Chưa rõ', decided: 'Lúc quyết định', level: 'Mức',
+    'a.bulletin.draft': 'Soạn bản tin (nháp)', 'a.bulletin.publish': 'Phát hành bản tin', 'a.bulletin.withdraw': 'Thu hồi bản tin',
+    'a.bulletin.discard': 'Bỏ bản nháp', 'a.bulletin.refused': 'Bị từ chối: vượt phạm vi được giao',
   },
   en: {
     hub: 'Province hub', lang: 'Tiếng Việt', logout: 'Log out',
@@ -66,6 +78,18 @@ const T = {
     'a.login': 'Logged in', 'a.box.add': 'Added a box', 'a.box.rm': 'Removed a box', 'a.box.import': 'Imported boxes',
     'a.user.add': 'Added or changed a user', 'a.emergency.issue': 'Issued an emergency',
     'a.emergency.withdraw': 'Withdrew an emergency', 'a.emergency.refused': 'Refused: beyond the caller\'s reach',
+    'nav.bulletin': 'Bulletins', nobulletin: 'No bulletin has been drafted on the hub yet.',
+    'bt.title': 'Draft a bulletin', 'bt.name': 'Title (empty: the file\'s)', 'bt.media': 'What airs',
+    'bt.level': 'Level', 'lv.normal': 'Normal (the commune decides)', 'lv.priority': 'Priority (airs as scheduled)',
+    'bt.start': 'Airs at (the commune\'s time)', 'bt.daily': 'Every day', 'bt.until': 'Until (when repeated)',
+    'bt.draft': 'Save draft and preview', 'bt.publish': 'Sign and publish', 'bt.discard': 'Discard the draft',
+    'bt.withdraw': 'Withdraw the bulletin', 'bt.preview': 'Preview: the bulletin reaches these boxes', 'bt.decisions': 'What the communes decided',
+    'bt.published': 'Signed and published; the boxes are receiving it.', 'bt.ask': 'Sign this bulletin with the province key and send it to these boxes?',
+    'bs.draft': 'Draft', 'bs.published': 'Published', 'bs.withdrawn': 'Withdrawn',
+    'dc.accepted': 'Accepted', 'dc.rejected': 'Rejected', 'dc.waiting': 'Waiting for the commune', 'dc.airs': 'Airs as scheduled',
+    'dc.waiting_for_box': 'Not received yet', 'dc.unknown': 'Unknown', decided: 'Decided at', level: 'Level',
+    'a.bulletin.draft': 'Drafted a bulletin', 'a.bulletin.publish': 'Published a bulletin', 'a.bulletin.withdraw': 'Withdrew a bulletin',
+    'a.bulletin.discard': 'Discarded a draft', 'a.bulletin.refused': 'Refused: beyond the caller\'s reach',
   },
 };
 let lang = localStorage.getItem('loaxa.lang') || 'vi';
@@ -208,6 +232,18 @@ const pages = {
         : h('p', { class: 'muted' }, t('noemergency'))];
   },
 
+  async 'ban-tin'(id) {
+    if (id) return bulletinPage(decodeURIComponent(id));
+    const [list, opts] = await Promise.all([api('/bulletins'), api('/publish')]);
+    return [h('h1', {}, t('nav.bulletin')), opts.can_issue ? bulletinForm(opts) : '',
+      list.length ? table([t('title'), t('level'), t('start'), t('targets'), t('status'), t('dc.accepted'), t('dc.rejected')], list.map((b) => h('tr', { 'data-bulletin': b.id },
+        h('td', {}, h('a', { href: '#ban-tin/' + encodeURIComponent(b.id) }, b.title)), h('td', {}, t('lv.' + b.entry.level)),
+        h('td', {}, b.entry.start.replace('T', ' ') + (b.entry.rrule ? ' ↻' : '')), h('td', {}, targetsText(b.targets)),
+        h('td', {}, pill(b.state === 'published' ? 'completed' : b.state === 'draft' ? 'waiting' : 'stopped', t('bs.' + b.state))),
+        h('td', {}, b.summary.accepted + '/' + b.summary.boxes), h('td', {}, String(b.summary.rejected)))))
+        : h('p', { class: 'muted' }, t('nobulletin'))];
+  },
+
   async 'bao-cao'() {
     const now = new Date(Date.now() + 7 * 3600e3);
     const period = h('input', { id: 'rp-period', value: now.getUTCFullYear() + '-Q' + (Math.floor(now.getUTCMonth() / 3) + 1) });
@@ -273,6 +309,68 @@ function issueForm(opts) {
     h('fieldset', {}, h('legend', {}, t('is.where')), ...boxes), h('label', {}, t('is.minutes'), minutes),
     opts.province_wide ? h('label', {}, t('is.confirm') + ' “' + opts.confirm_word + '”', confirm) : '',
     h('button', { type: 'submit', class: 'big-danger' }, t('is.send')), error);
+}
+
+// A bulletin is a draft first: saved, then previewed (which boxes it reaches), then
+// signed. A district officer's districts are fixed to its own.
+function bulletinForm(opts) {
+  const title = h('input', { id: 'bt-name', maxlength: 500 });
+  const media = h('select', { id: 'bt-media' }, opts.media.map((m) => h('option', { value: m.id }, m.title || m.id)));
+  const level = h('select', { id: 'bt-level' }, ['normal', 'priority'].map((l) => h('option', { value: l }, t('lv.' + l))));
+  const start = h('input', { id: 'bt-start', type: 'datetime-local', step: 1, required: true });
+  const daily = h('input', { id: 'bt-daily', type: 'checkbox' });
+  const until = h('input', { id: 'bt-until', type: 'date' });
+  const districts = opts.districts.map((d) => h('label', { class: 'check' },
+    h('input', { type: 'checkbox', name: 'bt-district', value: d.id, checked: !opts.province_wide, disabled: !opts.province_wide }), ' ' + d.name));
+  const confirm = h('input', { id: 'bt-confirm', autocomplete: 'off' });
+  const error = h('p', { class: 'error', role: 'alert' });
+  const submit = async (ev) => {
+    ev.preventDefault();
+    const chosen = [...document.querySelectorAll('input[name=bt-district]:checked')].map((c) => c.value);
+    const at = start.value.length === 16 ? start.value + ':00' : start.value;
+    try {
+      const r = await send('POST', '/bulletins', { title: title.value, media: media.value, level: level.value, start: at,
+        rrule: daily.checked ? 'FREQ=DAILY' : '', until: daily.checked ? until.value : '',
+        targets: chosen.length ? { districts: chosen } : null, confirm: confirm.value });
+      location.hash = '#ban-tin/' + encodeURIComponent(r.id);
+    } catch (e) { error.textContent = e.message; }
+  };
+  return h('form', { class: 'card grid', id: 'bulletin', onsubmit: submit }, h('h2', {}, t('bt.title')),
+    h('label', {}, t('bt.media'), media), h('label', {}, t('bt.name'), title), h('label', {}, t('bt.level'), level),
+    h('label', {}, t('bt.start'), start), h('label', { class: 'check' }, daily, ' ' + t('bt.daily')), h('label', {}, t('bt.until'), until),
+    h('fieldset', {}, h('legend', {}, t('is.where')), ...districts),
+    opts.province_wide ? h('label', {}, t('is.confirm') + ' “' + opts.confirm_word + '”', confirm) : '',
+    h('button', { type: 'submit' }, t('bt.draft')), error);
+}
+
+const DECISION_PILL = { accepted: 'completed', rejected: 'failed', waiting: 'waiting', airs: 'playing', waiting_for_box: 'waiting', unknown: 'stopped' };
+
+// One bulletin: a draft's preview (the boxes it reaches) and its publish button, or a
+// published one's decisions commune by commune.
+async function bulletinPage(id) {
+  const b = await api('/bulletins/' + encodeURIComponent(id));
+  const act = (method, path, ask, done) => async () => {
+    if (ask && !window.confirm(ask)) return;
+    try { await send(method, path); toast(done); route(); } catch (e) { toast(t('error') + ': ' + e.message); }
+  };
+  const path = '/bulletins/' + encodeURIComponent(b.id);
+  const counts = ['accepted', 'rejected', 'waiting', 'airs', 'waiting_for_box', 'unknown'].filter((k) => b.summary[k])
+    .map((k) => pill(DECISION_PILL[k], t('dc.' + k) + ': ' + b.summary[k]));
+  return [h('h1', {}, t('nav.bulletin') + ': ' + b.title),
+    h('div', { class: 'card' },
+      h('p', {}, pill(b.state === 'published' ? 'completed' : b.state === 'draft' ? 'waiting' : 'stopped', t('bs.' + b.state)),
+        ' ' + t('lv.' + b.entry.level) + ' — ' + t('start') + ': ' + b.entry.start.replace('T', ' ') + (b.entry.rrule ? ' (' + b.entry.rrule + ')' : '')),
+      h('p', {}, t('targets') + ': ' + targetsText(b.targets)),
+      h('p', { id: 'decision-summary' }, ...counts.flatMap((c) => [c, ' ']))),
+    b.state === 'draft' ? h('button', { type: 'button', id: 'bt-publish', class: 'big-danger', onclick: act('POST', path + '/publish', t('bt.ask'), t('bt.published')) }, t('bt.publish')) : '',
+    b.state !== 'withdrawn' ? h('button', { type: 'button', class: 'secondary', id: 'bt-withdraw',
+      onclick: act('DELETE', path, b.state === 'draft' ? '' : t('bt.withdraw') + '?', t('withdraw.done')) }, t(b.state === 'draft' ? 'bt.discard' : 'bt.withdraw')) : '',
+    h('h2', {}, t(b.state === 'draft' ? 'bt.preview' : 'bt.decisions')),
+    table([t('district'), t('commune'), t('box'), t('status'), t('start'), t('decided')],
+      b.boxes.map((x) => h('tr', { 'data-box': x.box, 'data-decision': x.decision },
+        h('td', {}, x.district), h('td', {}, x.commune), h('td', {}, h('a', { href: '#hop/' + x.box }, x.name)),
+        h('td', {}, b.state === 'draft' ? t('bs.draft') : pill(DECISION_PILL[x.decision], t('dc.' + x.decision))),
+        h('td', {}, (x.start || '').replace('T', ' ')), h('td', {}, x.decided_at ? when(x.decided_at) : t('none')))))];
 }
 
 const targetsText = (tg) => {
@@ -365,6 +463,6 @@ window.addEventListener('hashchange', route);
 // (Not the Khẩn cấp list: its form holds what an officer is typing.)
 setInterval(() => { if (['', '#doi-hop', '#canh-bao'].includes(location.hash) && localStorage.getItem(TOKEN)) route(); }, 15000);
 // An emergency's receipts arrive within seconds: its page follows them.
-setInterval(() => { if (location.hash.startsWith('#khan-cap/') && localStorage.getItem(TOKEN)) route(); }, 2000);
+setInterval(() => { if ((location.hash.startsWith('#khan-cap/') || location.hash.startsWith('#ban-tin/')) && localStorage.getItem(TOKEN)) route(); }, 2000);
 translate();
 route();

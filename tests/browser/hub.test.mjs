@@ -28,6 +28,7 @@ const DONG_XOAI = 'phong-noi-vu-dong-xoai-bi-mat-2';
 const sha = (s) => createHash('sha256').update(s).digest('hex');
 const procs = [];
 let browser, hubPort;
+const boxApi = {};  // box id → its API's port
 
 // A process whose stderr is kept; resolves when `ready` appears in it.
 function start(name, argv, ready) {
@@ -111,6 +112,7 @@ key = "province.key"
     const pub = execFileSync(loaxa, ['keygen', '--show-public', path.join(boxDir, 'box.key')]).toString().trim();
     execFileSync(loaxaHub, ['--config', hubToml, 'box', 'add', id, '--district', districtName, '--commune', commune,
       '--name', 'Đài truyền thanh xã ' + commune, '--key', pub]);
+    boxApi[id] = await freePort();
     fs.writeFileSync(path.join(boxDir, 'loaxa.toml'), `[box]
 id = "${id}"
 name = "Đài truyền thanh xã ${commune}"
@@ -134,7 +136,7 @@ interval = "60s"
 status_interval = "2s"
 
 [api]
-listen = ["127.0.0.1:${await freePort()}"]
+listen = ["127.0.0.1:${boxApi[id]}"]
 `);
     const box = await start(id, [loaxad, '--config', path.join(boxDir, 'loaxa.toml')], 'loaxad: box ');
     await waitFor(id + ' to apply the manifest', () => box.log.includes(' applied: '), 20000, () => box.log);
@@ -209,6 +211,53 @@ test("a district officer issues an emergency from a phone and watches the receip
   await context.close();
 });
 
+test("a district officer drafts a bulletin, previews its boxes, publishes it and sees the commune accept it", async () => {
+  const context = await browser.newContext({ ...devices['Pixel 5'], locale: 'vi-VN', timezoneId: 'Asia/Ho_Chi_Minh' });
+  const page = await context.newPage();
+  const shot = (name) => page.screenshot({ path: path.join(artifacts, name + '.png'), fullPage: true });
+  await page.goto(`http://127.0.0.1:${hubPort}/`);
+  await page.waitForSelector('#login:not([hidden])');
+  await page.fill('#token', DONG_XOAI);
+  await page.click('#login-form button[type=submit]');
+  await page.waitForSelector('#login', { state: 'hidden' });
+  await page.click('#nav a[href="#ban-tin"]');
+  await page.waitForSelector('text=Chưa có bản tin nào');
+  await page.waitForSelector('#bulletin');
+  assert.deepEqual(await page.$$eval('input[name=bt-district]', (cs) => cs.map((c) => [c.value, c.checked, c.disabled])),
+    [['dong-xoai', true, true]]);
+  await page.selectOption('#bt-media', 'ban-tin-cchc');
+  await page.fill('#bt-name', 'Bản tin cải cách hành chính tháng 12');
+  await page.fill('#bt-start', '2099-02-02T07:00:00');
+  await page.check('#bt-daily');
+  await page.fill('#bt-until', '2099-02-28');
+  await shot('hub-ban-tin-soan');
+  await page.click('#bulletin button[type=submit]');
+  // A draft first: its page lists the boxes it would reach, and nothing is signed.
+  await page.waitForURL(/#ban-tin\/ban-tin-/);
+  await page.waitForSelector('#bt-publish');
+  assert.deepEqual(await page.$$eval('tr[data-box]', (trs) => trs.map((tr) => tr.dataset.box)), ['bp-dong-xoai-tan-phu']);
+  assert.match(await page.textContent('#page'), /Xem trước: bản tin sẽ tới các hộp sau/);
+  const id = decodeURIComponent(page.url().split('#ban-tin/')[1]);
+  const manifest = async () => (await fetch(`http://127.0.0.1:${hubPort}/manifest.json`)).json();
+  assert.ok(!(await manifest()).schedules.some((s) => s.id === id), 'a draft is not signed');
+  await shot('hub-ban-tin-xem-truoc');
+
+  page.once('dialog', (d) => d.accept());
+  await page.click('#bt-publish');
+  // The box applies it and says so in its status: waiting for the commune's operator.
+  await page.waitForSelector('tr[data-box="bp-dong-xoai-tan-phu"][data-decision="waiting"]', { timeout: 20000 });
+  assert.ok((await manifest()).schedules.some((s) => s.id === id && s.rrule === 'FREQ=DAILY'));
+  // The commune accepts it on its box; the hub's page follows by itself.
+  const r = await fetch(`http://127.0.0.1:${boxApi['bp-dong-xoai-tan-phu']}/api/v1/inbox/${encodeURIComponent(id)}/accept`, { method: 'POST' });
+  assert.equal(r.status, 200, await r.text());
+  await page.waitForSelector('tr[data-box="bp-dong-xoai-tan-phu"][data-decision="accepted"]', { timeout: 20000 });
+  assert.match(await page.textContent('tr[data-box="bp-dong-xoai-tan-phu"]'), /Xã đã nhận/);
+  assert.match(await page.textContent('#decision-summary'), /Xã đã nhận: 1/);
+  assert.match(await page.textContent('#page .card'), /Nơi nhận: Huyện Đồng Xoài/);
+  await shot('hub-ban-tin-xa-da-nhan');
+  await context.close();
+});
+
 test("the province's admin reads in the audit log who issued and withdrew the emergency", async () => {
   const context = await browser.newContext({ ...devices['Pixel 5'], locale: 'vi-VN', timezoneId: 'Asia/Ho_Chi_Minh' });
   const page = await context.newPage();
@@ -228,6 +277,7 @@ test("the province's admin reads in the audit log who issued and withdrew the em
   // Newest first: the withdrawal above the issue.
   const actions = await page.$$eval('tr[data-action]', (trs) => trs.map((tr) => tr.dataset.action));
   assert.ok(actions.indexOf('emergency.withdraw') < actions.indexOf('emergency.issue'), actions.join(' '));
+  assert.match(await row('bulletin.publish'), /Phát hành bản tin/);
   await page.screenshot({ path: path.join(artifacts, 'hub-nhat-ky.png'), fullPage: true });
   await context.close();
 });

@@ -413,5 +413,145 @@ TEST_F(ServeTest, ABoxTheManifestIsNotForWaitsAtTheHubInsteadOfAskingAgainAndAga
   EXPECT_EQ(daemon->wait_exit(5s), 0) << daemon->output();
 }
 
+// Bulletins from the hub (issue 19): a district officer drafts a normal bulletin for its
+// district, sees which boxes it reaches before anything is signed, publishes it; it
+// lands in the inboxes of that district's boxes and not in the other's; one commune
+// accepts, one rejects, and the hub shows both decisions from the boxes' statuses.
+// Reaching wider is refused and audited; withdrawing takes it out of the manifest.
+TEST_F(ServeTest, ABulletinForADistrictIsDraftedPublishedAndEachCommunesDecisionComesBack) {
+  std::ofstream(hub_config(), std::ios::app) << "key = \"province.key\"\n";
+  start_hub();
+  struct Commune {
+    TestBox box;
+    std::string api;
+    std::unique_ptr<Process> daemon;
+  };
+  std::vector<Commune> boxes;
+  const std::tuple<const char*, const char*, const char*> made[] = {
+      {"bp-dong-xoai-tan-phu", "dong-xoai", "Tân Phú"},
+      {"bp-dong-xoai-tien-thanh", "dong-xoai", "Tiến Thành"},
+      {"bp-bu-dang-duc-lieu", "bu-dang", "Đức Liễu"}};
+  unsigned seed = 1;
+  for (const auto& [id, district, commune] : made) {
+    auto b = make_box(id, district, commune, 0, seed++);
+    std::string config = slurp(b.config());
+    config.insert(config.find("[box]\n") + 6, std::string("district = \"") + district + "\"\n");
+    config += "\n[sync]\nurl = \"" + url() + "/manifest.json\"\ninterval = \"60s\"\nwait = true\n" +
+              "public_keys = [\"" + province_pub + "\"]\n";
+    std::ofstream(b.config()) << config;
+    std::smatch m;
+    EXPECT_TRUE(std::regex_search(config, m, std::regex(R"re(listen = \["127\.0\.0\.1:(\d+)")re")));
+    boxes.push_back({b, "http://127.0.0.1:" + m[1].str(), start_box(b)});
+    ASSERT_TRUE(boxes.back().daemon->wait_for_line(" applied: ", 15s))
+        << boxes.back().daemon->output();
+  }
+  auto served = [&] { return json::parse(fetch("/manifest.json").body).as_object(); };
+  auto scheduled = [&](const char* id) {
+    const auto m = served();
+    for (const auto& e : m.at("schedules").as_array())
+      if (e.at("id") == id) return true;
+    return false;
+  };
+  const auto first = served().at("sequence").as_int64();
+  auto draft = [&](const char* token, const std::string& body) {
+    return cli::http_post(url(), "/api/v1/bulletins", token, body);
+  };
+  const std::string what =
+      R"("id": "tin-cchc-thu-hai", "media": "ban-tin-cchc", "start": "2099-02-02T07:00:00", "level": "normal")";
+
+  // Beyond the officer's district, or province-wide: refused, audited, nothing drafted.
+  auto r = draft(kDongXoaiToken, "{" + what + R"(, "targets": {"districts": ["bu-dang"]}})");
+  EXPECT_EQ(r.status, 403) << r.body;
+  EXPECT_EQ(draft(kDongXoaiToken, "{" + what + "}").status, 403);
+  EXPECT_EQ(get("/api/v1/audit").as_array().at(0).at("action"), "bulletin.refused");
+  r = draft(
+      kDongXoaiToken,
+      R"({"media": "ban-tin-cchc", "start": "mai", "targets": {"districts": ["dong-xoai"]}})");
+  EXPECT_EQ(r.status, 400) << r.body;
+  EXPECT_NE(r.body.find("start"), std::string::npos) << r.body;
+
+  // The draft: its preview names the two boxes of Đồng Xoài; nothing is signed yet.
+  r = draft(kDongXoaiToken, "{" + what + R"(, "targets": {"districts": ["dong-xoai"]}})");
+  ASSERT_EQ(r.status, 201) << r.body << hub->output();
+  auto preview = json::parse(r.body).as_object();
+  EXPECT_EQ(preview.at("state"), "draft");
+  EXPECT_EQ(preview.at("title"), "Bản tin cải cách hành chính");
+  ASSERT_EQ(preview.at("boxes").as_array().size(), 2u) << preview;
+  EXPECT_EQ(preview.at("boxes").at(0).at("district"), "dong-xoai");
+  EXPECT_EQ(served().at("sequence").as_int64(), first);
+  EXPECT_FALSE(scheduled("tin-cchc-thu-hai"));
+  // Another district cannot publish it.
+  EXPECT_EQ(
+      cli::http_post(url(), "/api/v1/bulletins/tin-cchc-thu-hai/publish", kBuDangToken, "").status,
+      403);
+
+  r = cli::http_post(url(), "/api/v1/bulletins/tin-cchc-thu-hai/publish", kDongXoaiToken, "");
+  ASSERT_EQ(r.status, 200) << r.body << hub->output();
+  EXPECT_GT(json::parse(r.body).at("sequence").as_int64(), first);
+  ASSERT_TRUE(scheduled("tin-cchc-thu-hai"));
+  const auto now_served = served();
+  for (const auto& e : now_served.at("schedules").as_array()) {
+    if (e.at("id") == "tin-cchc-thu-hai") {
+      EXPECT_EQ(e.at("targets").at("districts"), json::parse(R"(["dong-xoai"])"));
+    }
+  }
+
+  // It reaches the inboxes of Đồng Xoài's boxes (long-poll), not Bù Đăng's.
+  auto inbox = [&](const Commune& c) { return run({LOAXA_BIN, "--url", c.api, "inbox"}).out; };
+  for (std::size_t i = 0; i < 3; ++i) {
+    ASSERT_TRUE(boxes[i].daemon->wait_for_line(" applied: ", 15s)) << boxes[i].daemon->output();
+  }
+  EXPECT_NE(inbox(boxes[0]).find("tin-cchc-thu-hai"), std::string::npos) << inbox(boxes[0]);
+  EXPECT_NE(inbox(boxes[1]).find("tin-cchc-thu-hai"), std::string::npos) << inbox(boxes[1]);
+  EXPECT_EQ(inbox(boxes[2]).find("tin-cchc-thu-hai"), std::string::npos) << inbox(boxes[2]);
+
+  // Tân Phú accepts, Tiến Thành rejects; the hub hears both from the boxes' statuses.
+  auto decide = [&](const Commune& c, const char* verb) {
+    const auto d = run({LOAXA_BIN, "--url", c.api, "inbox", verb, "tin-cchc-thu-hai"});
+    EXPECT_EQ(d.code, 0) << d.err << d.out;
+  };
+  decide(boxes[0], "accept");
+  decide(boxes[1], "reject");
+  json::object seen;
+  const auto deadline = std::chrono::steady_clock::now() + 20s;
+  while (std::chrono::steady_clock::now() < deadline) {
+    seen = get("/api/v1/bulletins/tin-cchc-thu-hai", kDongXoaiToken).as_object();
+    if (seen.at("summary").at("accepted") == 1 && seen.at("summary").at("rejected") == 1) break;
+    std::this_thread::sleep_for(200ms);  // polling interval, not a wait for an outcome
+  }
+  ASSERT_EQ(seen.at("summary").at("accepted"), 1) << seen;
+  ASSERT_EQ(seen.at("summary").at("rejected"), 1) << seen;
+  for (const auto& b : seen.at("boxes").as_array()) {
+    const bool tan_phu = b.at("box") == "bp-dong-xoai-tan-phu";
+    EXPECT_EQ(b.at("decision"), tan_phu ? "accepted" : "rejected") << b;
+    EXPECT_NE(b.at("decided_at"), "") << b;
+    EXPECT_EQ(b.at("commune"), tan_phu ? "Tân Phú" : "Tiến Thành") << b;
+  }
+  // Bù Đăng's officer does not see Đồng Xoài's bulletin.
+  EXPECT_TRUE(get("/api/v1/bulletins", kBuDangToken).as_array().empty());
+
+  // Withdrawn by its district: out of the manifest, and audited throughout.
+  EXPECT_EQ(cli::http_delete(url(), "/api/v1/bulletins/tin-cchc-thu-hai", kBuDangToken).status,
+            403);
+  r = cli::http_delete(url(), "/api/v1/bulletins/tin-cchc-thu-hai", kDongXoaiToken);
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_FALSE(scheduled("tin-cchc-thu-hai"));
+  EXPECT_TRUE(scheduled("tinh-nam-sau"));  // province.toml's own stays
+  std::vector<std::string> actions;
+  const auto audit = get("/api/v1/audit");
+  for (const auto& a : audit.as_array()) {
+    actions.emplace_back(a.at("action").as_string());
+  }
+  ASSERT_GE(actions.size(), 4u);
+  EXPECT_EQ(actions[0], "bulletin.withdraw");
+  EXPECT_EQ(actions[1], "bulletin.refused");  // Bù Đăng's attempt
+  EXPECT_EQ(actions[2], "bulletin.publish");
+  EXPECT_NE(std::find(actions.begin(), actions.end(), "bulletin.draft"), actions.end());
+  for (auto& c : boxes) {
+    c.daemon->signal(SIGTERM);
+    EXPECT_EQ(c.daemon->wait_exit(5s), 0) << c.daemon->output();
+  }
+}
+
 }  // namespace
 }  // namespace loaxa::test
