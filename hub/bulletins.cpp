@@ -64,16 +64,7 @@ std::string Issuer::draft_bulletin(BulletinDraft d, const Caller& caller,
                                 "\")");
   }
   check_districts(d.targets);
-  if (d.id.empty()) {
-    const auto now = std::chrono::duration_cast<std::chrono::milliseconds>(
-        std::chrono::system_clock::now().time_since_epoch());
-    const auto local =
-        std::chrono::floor<std::chrono::seconds>(zone_.to_local_seconds(scheduler::Instant{now}));
-    d.id = "ban-tin-" + date::format("%Y%m%d-%H%M%S", local);
-  }
-  if (!valid_id(d.id)) {
-    throw std::invalid_argument("id: \"" + d.id + "\" is not an id (lowercase letters, digits, -)");
-  }
+  d.id = checked_id(std::move(d.id), "ban-tin-");
   for (const auto& s : m.schedules) {
     if (s.id == d.id && !find_bulletin(d.id)) {
       throw std::invalid_argument("id: \"" + d.id +
@@ -131,21 +122,7 @@ std::int64_t Issuer::publish_bulletin(const std::string& id, const Caller& calle
     throw Refused("the media of \"" + id +
                   "\" is no longer in the manifest served; draft the bulletin again");
   }
-  auto& db = store_.db();
-  pg::Transaction tx(db);
-  db.exec(
-      "UPDATE issued_bulletin SET state = 'published', published_by = $2, published_at = now() "
-      "WHERE id = $1",
-      {pg::text(id), pg::text(caller.who)});
-  b->state = "published";
-  std::int64_t sequence = 0;
-  try {
-    sequence = write(served);
-  } catch (...) {
-    b->state = "draft";  // not in the folder: not published
-    throw;
-  }
-  tx.commit();
+  const std::int64_t sequence = move_bulletin(*b, "published", caller, served);
   b->published_at = store_.db()
                         .exec(
                             "SELECT to_char(published_at AT TIME ZONE 'UTC', "
@@ -170,21 +147,29 @@ std::int64_t Issuer::withdraw_bulletin(const std::string& id, const Caller& call
     std::erase_if(bulletins_, [&](const Bulletin& x) { return x.id == id; });
     return 0;
   }
+  const std::int64_t sequence = move_bulletin(*b, "withdrawn", caller, served);
+  store_.audit(caller.who, caller.remote, "bulletin.withdraw", id + " → " + describe(b->targets));
+  return sequence;
+}
+
+std::int64_t Issuer::move_bulletin(Bulletin& b, const std::string& state, const Caller& caller,
+                                   const std::string& served) {
+  auto& db = store_.db();
   pg::Transaction tx(db);
-  db.exec(
-      "UPDATE issued_bulletin SET state = 'withdrawn', withdrawn_by = $2, withdrawn_at = now() "
-      "WHERE id = $1",
-      {pg::text(id), pg::text(caller.who)});
-  b->state = "withdrawn";
+  // `state` is "published" or "withdrawn" (its columns' prefix), never a request's word.
+  db.exec("UPDATE issued_bulletin SET state = $3, " + state + "_by = $2, " + state +
+              "_at = now() WHERE id = $1",
+          {pg::text(b.id), pg::text(caller.who), pg::text(state)});
+  const std::string before = b.state;
+  b.state = state;
   std::int64_t sequence = 0;
   try {
     sequence = write(served);
   } catch (...) {
-    b->state = "published";
+    b.state = before;  // not in the folder: not changed
     throw;
   }
   tx.commit();
-  store_.audit(caller.who, caller.remote, "bulletin.withdraw", id + " → " + describe(b->targets));
   return sequence;
 }
 

@@ -205,14 +205,7 @@ std::pair<std::string, std::int64_t> Issuer::issue(EmergencyDraft d, const Calle
   }
   check_districts(d.targets);
   const std::int64_t now = now_ms();
-  if (d.id.empty()) {
-    const auto local = std::chrono::floor<std::chrono::seconds>(
-        zone_.to_local_seconds(Instant{std::chrono::milliseconds(now)}));
-    d.id = "khan-cap-" + date::format("%Y%m%d-%H%M%S", local);
-  }
-  if (!valid_id(d.id)) {
-    throw std::invalid_argument("id: \"" + d.id + "\" is not an id (lowercase letters, digits, -)");
-  }
+  d.id = checked_id(std::move(d.id), "khan-cap-");
   for (const auto& e : m.emergencies) {
     if (e.id == d.id && !issued_by(d.id)) {
       throw std::invalid_argument("id: \"" + d.id +
@@ -287,6 +280,18 @@ std::int64_t Issuer::withdraw(const std::string& id, const Caller& caller,
   tx.commit();
   store_.audit(caller.who, caller.remote, "emergency.withdraw", id + " → " + describe(it->targets));
   return sequence;
+}
+
+std::string Issuer::checked_id(std::string id, const char* prefix) const {
+  if (id.empty()) {
+    const auto local = std::chrono::floor<std::chrono::seconds>(
+        zone_.to_local_seconds(Instant{std::chrono::milliseconds(now_ms())}));
+    id = prefix + date::format("%Y%m%d-%H%M%S", local);
+  }
+  if (!valid_id(id)) {
+    throw std::invalid_argument("id: \"" + id + "\" is not an id (lowercase letters, digits, -)");
+  }
+  return id;
 }
 
 void Issuer::check_districts(const sync::ManifestTargets& targets) {

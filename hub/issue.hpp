@@ -128,6 +128,12 @@ class Issuer {
   void check_reach(const sync::ManifestTargets& targets, const Caller& caller,
                    const std::string& what, const char* refused = "emergency.refused");
   void check_districts(const sync::ManifestTargets& targets);
+  // `id`, or one made of `prefix` and the hub's local time; std::invalid_argument when it
+  // is not an id.
+  std::string checked_id(std::string id, const char* prefix) const;
+  // A bulletin to "published" or "withdrawn" in the database and the folder, or neither.
+  std::int64_t move_bulletin(Bulletin& b, const std::string& state, const Caller& caller,
+                             const std::string& served);
 
   Store& store_;
   const HubConfig& config_;
