@@ -52,6 +52,26 @@ int HubApp::run() {
     manifests_ = std::make_unique<ManifestServer>(io_, config_.publish_dir);
     context_->manifests = manifests_.get();
     manifests_->on_published([this](const sync::Manifest& m) { receipts_->on_manifest(m); });
+    // A manifest the hub did not sign itself came into the folder (`loaxa publish`): the
+    // audit says who published what, as it does for the hub's own.
+    manifests_->on_found([this](const std::string& bytes) {
+      const auto m = sync::parse_manifest(bytes);
+      if (issuer_ && issuer_->wrote(m.sequence)) return;
+      const std::string head = "manifest " + std::to_string(m.sequence) + " ";
+      if (store_->db()
+              .exec("SELECT 1 FROM audit WHERE action = 'manifest.publish' AND "
+                    "starts_with(detail, $1)",
+                    {pg::text(head)})
+              .rows() > 0) {
+        return;  // noted before the hub restarted
+      }
+      store_->audit(m.publisher, "", "manifest.publish",
+                    head + "(loaxa publish, " + config_.publish_dir.string() +
+                        "): " + std::to_string(m.media.size()) + " media, " +
+                        std::to_string(m.playlists.size()) + " playlists, " +
+                        std::to_string(m.schedules.size()) + " schedules, " +
+                        std::to_string(m.emergencies.size()) + " emergencies");
+    });
     if (!config_.publish_key.empty()) {
       issuer_ = std::make_unique<Issuer>(*store_, config_, zone_);
       context_->issuer = issuer_.get();

@@ -128,6 +128,8 @@ std::optional<std::int64_t> Issuer::merge(const std::string& served) {
   // What every box will check, checked here first.
   sync::parse_manifest(bytes);
   sync::write_signed_manifest(config_.publish_dir, bytes, config_.publish_key);
+  written_.insert(sequence);
+  while (written_.size() > 64) written_.erase(written_.begin());
   auto count = [&](const char* key) {
     const auto* list = m.if_contains(key);
     return std::to_string(list && list->is_array() ? list->as_array().size() : 0);

@@ -17,6 +17,7 @@
 #include <boost/json/object.hpp>
 #include <chrono>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -84,6 +85,9 @@ class Issuer {
   // std::runtime_error when the folder cannot be written.
   std::optional<std::int64_t> merge(const std::string& served);
 
+  // Whether this hub wrote manifest `sequence` (its emergencies and bulletins merged).
+  bool wrote(std::int64_t sequence) const { return written_.count(sequence) > 0; }
+
   // Who issued `id` from the hub, if it was.
   std::optional<std::string> issued_by(const std::string& id) const;
 
@@ -140,6 +144,7 @@ class Issuer {
   const scheduler::Zone& zone_;
   std::vector<Issued> issued_;       // in issue order
   std::vector<Bulletin> bulletins_;  // in draft order
+  std::set<std::int64_t> written_;   // the latest sequences this hub signed
 };
 
 }  // namespace loaxa::hub

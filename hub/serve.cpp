@@ -91,6 +91,14 @@ void ManifestServer::poke() {
 
 bool ManifestServer::renew() {
   if (!refresh()) return false;
+  if (on_found_) {
+    try {
+      on_found_(bytes_);
+    } catch (const std::exception& e) {
+      log::warning("serve",
+                   "noting manifest " + std::to_string(sequence_) + " failed: " + e.what());
+    }
+  }
   if (rewrite_) {
     try {
       if (rewrite_(bytes_)) refresh();

@@ -50,6 +50,9 @@ class ManifestServer {
   // Told each manifest newly served (the first at start), parsed. A listener that throws
   // (its database away) is told again at the next tick until it takes it.
   void on_published(std::function<void(const sync::Manifest&)> f) { on_published_ = std::move(f); }
+  // Told the bytes of each new manifest found in the folder, before any rewrite: who
+  // published what (the audit), whoever wrote it.
+  void on_found(std::function<void(const std::string&)> f) { on_found_ = std::move(f); }
 
   std::int64_t sequence() const { return sequence_; }
   std::size_t waiting() const { return waiters_.size(); }
@@ -84,6 +87,7 @@ class ManifestServer {
   std::vector<Waiter> waiters_;
   std::function<void(const sync::Manifest&)> on_published_;
   std::function<bool(const std::string&)> rewrite_;
+  std::function<void(const std::string&)> on_found_;
   bool untold_ = false;  // a manifest the listener has not taken yet
   int tell_failures_ = 0;
 };

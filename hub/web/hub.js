@@ -45,6 +45,7 @@ const T = {
     'dc.waiting_for_box': 'Hộp chưa nhận', 'dc.unknown': 'Chưa rõ', decided: 'Lúc quyết định', level: 'Mức',
     'a.bulletin.draft': 'Soạn bản tin (nháp)', 'a.bulletin.publish': 'Phát hành bản tin', 'a.bulletin.withdraw': 'Thu hồi bản tin',
     'a.bulletin.discard': 'Bỏ bản nháp', 'a.bulletin.refused': 'Bị từ chối: vượt phạm vi được giao',
+    'a.manifest.publish': 'Phát hành vào thư mục (loaxa publish)',
   },
   en: {
     hub: 'Province hub', lang: 'Tiếng Việt', logout: 'Log out',
@@ -90,6 +91,7 @@ const T = {
     'dc.waiting_for_box': 'Not received yet', 'dc.unknown': 'Unknown', decided: 'Decided at', level: 'Level',
     'a.bulletin.draft': 'Drafted a bulletin', 'a.bulletin.publish': 'Published a bulletin', 'a.bulletin.withdraw': 'Withdrew a bulletin',
     'a.bulletin.discard': 'Discarded a draft', 'a.bulletin.refused': 'Refused: beyond the caller\'s reach',
+    'a.manifest.publish': 'Published into the folder (loaxa publish)',
   },
 };
 let lang = localStorage.getItem('loaxa.lang') || 'vi';

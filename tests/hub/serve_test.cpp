@@ -320,8 +320,14 @@ TEST_F(ServeTest, AnOfficerIssuesAnEmergencyForItsDistrictOnlyAndALoaxaPublishKe
   EXPECT_EQ(trail.at(0).at("action"), "emergency.withdraw");
   EXPECT_EQ(trail.at(1).at("action"), "emergency.refused");  // Bù Đăng's attempt
   EXPECT_EQ(trail.at(1).at("who"), "bu-dang");
-  EXPECT_EQ(trail.at(2).at("action"), "emergency.issue");
-  EXPECT_EQ(trail.at(2).at("who"), "dong-xoai");
+  // The province's own publication into the folder between them, by its publisher.
+  EXPECT_EQ(trail.at(2).at("action"), "manifest.publish");
+  EXPECT_EQ(trail.at(2).at("who"), "so-noi-vu-binh-phuoc");
+  EXPECT_NE(trail.at(2).at("detail").as_string().find("loaxa publish"), std::string::npos);
+  EXPECT_EQ(trail.at(3).at("action"), "emergency.issue");
+  EXPECT_EQ(trail.at(3).at("who"), "dong-xoai");
+  // Published once, noted once: the hub's own manifests are not among them.
+  EXPECT_EQ(psql("SELECT count(*) FROM audit WHERE action = 'manifest.publish'"), "2");
   daemon->signal(SIGTERM);
   EXPECT_EQ(daemon->wait_exit(5s), 0) << daemon->output();
 
