@@ -35,14 +35,15 @@ inline constexpr GstClockTime kStartMargin = 150 * GST_MSECOND;
 // exact end gives before it sounds, so the next one is attached in time.
 inline constexpr guint64 kLookahead = 3 * GST_SECOND;
 inline constexpr GstClockTime kLevelInterval = 100 * GST_MSECOND;
-// The live mixer's buffers: its silence source and its output, 40 ms each (1,920
-// samples). Items still start on their sample (the mixer places a buffer's samples
-// where their timestamps say, whatever its size); what the size sets is how often the
-// source, the mixer, the master volume and the sink wake up: 25 times a second here,
-// where 10 ms buffers cost a playing channel twice gst-play's CPU. The pipeline's
-// latency grows with it (100 ms with a sink that adds none), and every lead and
-// margin is counted from that latency.
-inline constexpr GstClockTime kMixBuffer = 40 * GST_MSECOND;
+// The live mixer's buffers: its silence source and its output, 10 ms each (480
+// samples). Items start on their sample whatever the size (the mixer places samples by
+// their timestamps); the size sets how often the source, mixer, master volume and sink
+// wake (100 times a second, most of what a playing channel costs beyond gst-play) and
+// the pipeline's latency (40 ms with a sink that adds none). 40 ms buffers would cost
+// what gst-play costs, but the next item of a block is queued when the one before
+// starts at the sink and must reach the mixer ahead of its place: with 40 ms buffers
+// items shorter than about 0.16 s no longer join back to back (docs/decisions.md).
+inline constexpr GstClockTime kMixBuffer = 10 * GST_MSECOND;
 
 inline WallTime now_wall() {
   return WallTime{std::chrono::system_clock::now().time_since_epoch()};
@@ -272,7 +273,7 @@ inline constexpr auto kBuffersAndEvents =
     static_cast<GstPadProbeType>(GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM);
 
 // How far ahead of the mixer's running time an item's first buffer must be to start
-// whole. The mixer waits a latency (100 ms here) past a running time before it mixes it,
+// whole. The mixer waits a latency (40 ms here) past a running time before it mixes it,
 // so this already leaves that much to spare.
 inline constexpr GstClockTime kMinLead = 20 * GST_MSECOND;
 

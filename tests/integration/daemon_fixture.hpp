@@ -21,13 +21,11 @@ using namespace std::chrono_literals;
 using scheduler::Instant;
 
 constexpr double kRate = 48000;
-// How far a first sample may reach the FIFO from its plan (or its row): beyond a
-// millisecond, what the tests see on this VM is the sink's thread woken late (a buffer
-// written late, its samples where they belong), more often with the mixer's 40 ms
-// buffers (25 wake-ups a second) than with 10 ms ones; a start the daemon placed wrong
-// is a buffer (40 ms) or a latency off. The distribution of the start error is
-// bench/start_error.py's (p99 under 1 ms).
-constexpr double kOnsetToleranceMs = 5.0;
+// How far a first sample may reach the FIFO from its plan (or its row): what the
+// daemon places wrong is a buffer (10 ms) or a latency off; beyond a millisecond the
+// tests see this VM waking the sink's thread late. The distribution of the start error
+// is bench/start_error.py's (p99 under 1 ms).
+constexpr double kOnsetToleranceMs = 2.0;
 
 inline std::vector<std::int16_t> read_raw(const std::filesystem::path& file) {
   std::ifstream in(file, std::ios::binary);

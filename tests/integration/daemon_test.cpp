@@ -60,8 +60,7 @@ TEST_F(DaemonTest, ScheduledToneRendersOnTimeAndIsLogged) {
   ASSERT_TRUE(heard);
   const double vs_plan = std::chrono::duration<double, std::milli>(*heard - planned).count();
   const double vs_row = std::chrono::duration<double, std::milli>(*heard - actual).count();
-  EXPECT_LT(std::abs(vs_plan), kOnsetToleranceMs)
-      << "first sample " << vs_plan << " ms from the plan";
+  EXPECT_LT(std::abs(vs_plan), 5.0) << "first sample " << vs_plan << " ms from the plan";
   EXPECT_LT(std::abs(vs_row), kOnsetToleranceMs)
       << "first sample " << vs_row << " ms from the row's start " << field(rows[0], "actual_start");
   // The row lasts what the sink heard.
