@@ -107,8 +107,6 @@ int App::run() {
 boost::json::object App::status() const {
   auto out = controller_->status();
   if (sync_) out["sync"] = sync_->status();
-  // The commune's decisions on the province's normal bulletins, for the hub.
-  if (sync_) out["inbox"] = controller_->inbox();
   out["version"] = LOAXA_VERSION;
   out["uptime_s"] =
       std::chrono::duration_cast<std::chrono::seconds>(std::chrono::steady_clock::now() - started_)

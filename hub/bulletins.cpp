@@ -1,6 +1,7 @@
 // Bulletins from the hub: a schedule entry of the manifest drafted by a province or
 // district officer, previewed (which boxes it reaches), then signed. See issue.hpp.
 
+#include <algorithm>
 #include <boost/json.hpp>
 
 #include "common/errors.hpp"
@@ -11,22 +12,6 @@
 namespace loaxa::hub {
 
 namespace json = boost::json;
-
-namespace {
-
-bool local_date_time(const std::string& s) {
-  // YYYY-MM-DDTHH:MM:SS; the box's parser checks the calendar.
-  static constexpr const char* kShape = "dddd-dd-ddTdd:dd:dd";
-  if (s.size() != 19) return false;
-  for (std::size_t i = 0; i < s.size(); ++i) {
-    if (kShape[i] == 'd' ? !std::isdigit(static_cast<unsigned char>(s[i])) : s[i] != kShape[i]) {
-      return false;
-    }
-  }
-  return true;
-}
-
-}  // namespace
 
 Issuer::Bulletin* Issuer::find_bulletin(const std::string& id) {
   for (auto& b : bulletins_) {
@@ -59,9 +44,10 @@ std::string Issuer::draft_bulletin(BulletinDraft d, const Caller& caller,
   if (!valid_id(d.channel)) {
     throw std::invalid_argument("channel: \"" + d.channel + "\" is not a channel name");
   }
-  if (!local_date_time(d.start)) {
-    throw std::invalid_argument("start: a local date and time, YYYY-MM-DDTHH:MM:SS (\"" + d.start +
-                                "\")");
+  try {
+    d.start = scheduler::format_local_datetime(scheduler::parse_local_datetime(d.start));
+  } catch (const std::invalid_argument& e) {
+    throw std::invalid_argument(std::string("start: ") + e.what());
   }
   check_districts(d.targets);
   d.id = checked_id(std::move(d.id), "ban-tin-");
@@ -234,16 +220,15 @@ json::object Issuer::describe_bulletin(const Bulletin& b, const Scope& scope) {
 json::array Issuer::bulletins(const Scope& scope) {
   json::array out;
   for (auto it = bulletins_.rbegin(); it != bulletins_.rend(); ++it) {
-    // A district officer sees what reaches its district (or was drafted by it).
-    if (!scope.district.empty() && !it->targets.every_box()) {
-      bool ours = false;
-      for (const auto& d : it->targets.districts) ours = ours || d == scope.district;
-      for (const auto& box : store_.boxes(scope)) {
-        ours = ours || it->targets.match(box.id, box.district_id);
-      }
-      if (!ours) continue;
+    // A district officer sees what names its district or reaches one of its boxes.
+    json::object b = describe_bulletin(*it, scope);
+    const auto& named = it->targets.districts;
+    if (!scope.district.empty() && !it->targets.every_box() &&
+        b.at("summary").at("boxes").as_int64() == 0 &&
+        std::find(named.begin(), named.end(), scope.district) == named.end()) {
+      continue;
     }
-    out.push_back(describe_bulletin(*it, scope));
+    out.push_back(std::move(b));
   }
   return out;
 }

@@ -65,10 +65,7 @@ Response metrics_text(ApiContext& api, const Request&) {
 
 Response status(ApiContext& api, const Request&) {
   auto out = api.controller.status();
-  if (api.sync) {
-    out["sync"] = api.sync->status();
-    out["inbox"] = api.controller.inbox();  // as the hub receives it
-  }
+  if (api.sync) out["sync"] = api.sync->status();
   return api::json_response(boost::json::serialize(out) + "\n");
 }
 
