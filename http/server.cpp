@@ -179,8 +179,9 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     } catch (const std::exception& e) {
       resp = answer_error(request_, e);
     }
-    std::filesystem::remove(upload_file_, rm);  // the handler copied what it keeps
-    reply(std::move(resp), file_parser_->get().keep_alive());
+    // The handler copied or moved what it keeps (work it leaves for later has its own).
+    std::filesystem::remove(upload_file_, rm);
+    deliver(std::move(resp), file_parser_->get().keep_alive());
   }
 
   template <class Header>
@@ -218,18 +219,20 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     } catch (const std::exception& e) {
       resp = answer_error(r, e);
     }
-    if (resp.later) {
-      // The connection waits (its read is not re-armed) until the work is done.
-      auto later = std::move(resp.later);
-      later([self = this->shared_from_this(), keep = req.keep_alive()](Response answer) {
-        answer.later = nullptr;
-        // The wait may have been long (a long-poll): the write gets its own deadline.
-        self->lowest().expires_after(self->server_.limits().timeout);
-        self->reply(std::move(answer), keep);
-      });
-      return;
-    }
-    reply(std::move(resp), req.keep_alive());
+    deliver(std::move(resp), req.keep_alive());
+  }
+
+  // The answer now, or, when it takes work off the event loop, once that is done: the
+  // connection waits (its read is not re-armed) until then.
+  void deliver(Response resp, bool keep) {
+    if (!resp.later) return reply(std::move(resp), keep);
+    auto later = std::move(resp.later);
+    later([self = this->shared_from_this(), keep](Response answer) {
+      answer.later = nullptr;
+      // The wait may have been long (a long-poll): the write gets its own deadline.
+      self->lowest().expires_after(self->server_.limits().timeout);
+      self->reply(std::move(answer), keep);
+    });
   }
 
   // An upload refused before its body was read: answer, stop sending, then read and

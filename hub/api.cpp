@@ -25,6 +25,8 @@ using api::Role;
 using Route = api::RouteRow<HubContext>;
 
 constexpr std::int64_t kSessionSeconds = 12 * 3600;
+// The largest file the media library takes: a kiosk's clip of several minutes.
+constexpr std::uint64_t kMaxUpload = 500ULL << 20;
 
 std::string query(const Request& r, const std::string& key) {
   auto it = r.query.find(key);
@@ -394,6 +396,8 @@ constexpr Route kRoutes[] = {
     {"POST", "/api/v1/bulletins", Role::viewer, draft_bulletin},  // checks the reach
     {"POST", "/api/v1/bulletins/{id}/publish", Role::viewer, publish_bulletin},
     {"DELETE", "/api/v1/bulletins/{id}", Role::viewer, withdraw_bulletin},
+    {"GET", "/api/v1/media", Role::viewer, list_library},
+    {"DELETE", "/api/v1/media/{id}", Role::operator_, remove_library_media},
     {"GET", "/api/v1/audit", Role::admin, audit_log},
 };
 
@@ -403,7 +407,11 @@ std::optional<api::Principal> authenticate(HubContext& hub, const std::string& t
   auto principal = [](const std::string& name, HubRole role, const std::string& district) {
     api::Principal p;
     p.name = name;
-    p.role = role == HubRole::admin ? Role::admin : Role::viewer;
+    // A district officer acts for its district (uploads, drafts, emergencies): the
+    // server's operator; what it may reach is checked against its scope.
+    p.role = role == HubRole::admin      ? Role::admin
+             : role == HubRole::district ? Role::operator_
+                                         : Role::viewer;
     if (role == HubRole::district) p.scope = "district:" + district;
     return p;
   };
@@ -418,6 +426,14 @@ std::optional<api::Principal> authenticate(HubContext& hub, const std::string& t
 
 void add_hub_routes(HubContext& hub) {
   hub.server.routes(hub, kRoutes);
+  // Uploads to the media library, streamed to a file (never held in memory); a viewer is
+  // refused on the headers, before any of the body is read.
+  api::HttpServer::Upload upload;
+  upload.role = Role::operator_;
+  upload.dir = std::filesystem::temp_directory_path() / "loaxa-hub-upload";
+  upload.max_bytes = kMaxUpload;
+  upload.handler = [&hub](const Request& r) { return upload_media(hub, r); };
+  hub.server.upload_route("PUT", "/api/v1/media", std::move(upload));
   hub.server.set_authenticator(
       [&hub](const std::string& token) { return authenticate(hub, token); });
   hub.server.set_static([](const Request& r) {

@@ -4,6 +4,9 @@
 // and a district user sees its district only: anything else is 403, never a filtered
 // answer that leaks what exists).
 
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/thread_pool.hpp>
+
 #include "http/server.hpp"
 #include "hub/alerts.hpp"
 #include "hub/config.hpp"
@@ -26,6 +29,10 @@ struct HubContext {
   Receipts& receipts;
   ManifestServer* manifests = nullptr;  // [publish] dir set: the tree served to the boxes
   Issuer* issuer = nullptr;             // [publish] key set too: emergencies from the hub
+  // Uploads to the media library: examined on `workers`, answered back on `io`.
+  MediaExaminer examine = nullptr;
+  boost::asio::io_context* io = nullptr;
+  boost::asio::thread_pool* workers = nullptr;
 };
 
 // Every route, the authenticator and the web UI.

@@ -14,13 +14,16 @@ namespace {
 constexpr std::chrono::seconds kSweep{5};
 }  // namespace
 
-HubApp::HubApp(HubConfig config)
+HubApp::HubApp(HubConfig config, MediaExaminer examine)
     : config_(std::move(config)),
       zone_(config_.timezone),
       signals_(io_, SIGTERM, SIGINT),
-      sweep_(io_) {}
+      sweep_(io_),
+      examine_(std::move(examine)) {}
 
-HubApp::~HubApp() = default;
+HubApp::~HubApp() {
+  workers_.join();  // an examination under way ends before what it answers to goes
+}
 
 int HubApp::run() {
   // The database may come up after the hub (both started at boot): wait for it a while.
@@ -75,6 +78,9 @@ int HubApp::run() {
     if (!config_.publish_key.empty()) {
       issuer_ = std::make_unique<Issuer>(*store_, config_, zone_);
       context_->issuer = issuer_.get();
+      context_->examine = examine_;
+      context_->io = &io_;
+      context_->workers = &workers_;
       manifests_->rewrite_with(
           [this](const std::string& bytes) { return issuer_->merge(bytes).has_value(); });
     }

@@ -6,6 +6,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <boost/asio/thread_pool.hpp>
 #include <memory>
 
 #include "http/server.hpp"
@@ -20,7 +21,9 @@ namespace loaxa::hub {
 
 class HubApp {
  public:
-  explicit HubApp(HubConfig config);
+  // `examine`: what uploads to the media library are checked with (hub/media/); none:
+  // the hub refuses uploads.
+  explicit HubApp(HubConfig config, MediaExaminer examine = {});
   ~HubApp();
   int run();
 
@@ -41,6 +44,9 @@ class HubApp {
   std::unique_ptr<api::HttpServer> server_;
   std::unique_ptr<ManifestServer> manifests_;
   std::unique_ptr<HubContext> context_;
+  MediaExaminer examine_;
+  // One upload examined at a time, off the event loop (decoding a long file takes seconds).
+  boost::asio::thread_pool workers_{1};
 };
 
 }  // namespace loaxa::hub

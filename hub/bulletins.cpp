@@ -31,12 +31,13 @@ std::string Issuer::draft_bulletin(BulletinDraft d, const Caller& caller,
                                             "needs confirm = \"") +
                                 kProvinceWide + "\", typed by the officer");
   }
-  const auto m = sync::parse_manifest(served);
+  const std::string with_ours = with_library(served);
+  const auto m = sync::parse_manifest(with_ours);
   const auto* media = m.find_media(d.media);
   if (!media) {
     throw std::invalid_argument("media: \"" + d.media +
-                                "\" is not a media of the manifest served (GET /api/v1/publish "
-                                "lists them)");
+                                "\" is neither a media of the manifest served nor of the hub's "
+                                "library (GET /api/v1/publish lists them)");
   }
   if (d.level != "normal" && d.level != "priority") {
     throw std::invalid_argument("level: \"normal\" (the commune decides) or \"priority\" (airs)");
@@ -72,7 +73,7 @@ std::string Issuer::draft_bulletin(BulletinDraft d, const Caller& caller,
   if (!d.until.empty()) entry["until"] = d.until;
   if (!d.targets.every_box()) entry["targets"] = targets_json(d.targets);
   // Checked as every box will check it: the served manifest with this entry in it.
-  json::value candidate = json::parse(served);
+  json::value candidate = json::parse(with_ours);
   auto& schedules = candidate.as_object()["schedules"];
   if (!schedules.is_array()) schedules = json::array();
   schedules.as_array().push_back(entry);
@@ -104,9 +105,11 @@ std::int64_t Issuer::publish_bulletin(const std::string& id, const Caller& calle
   check_reach(b->targets, caller, "publish a bulletin", "bulletin.refused");
   if (b->state == "published") throw Refused("\"" + id + "\" is already published");
   // The media may have left the manifest since the draft (a new `loaxa publish`).
-  if (!sync::parse_manifest(served).find_media(std::string(b->entry.at("media").as_string()))) {
+  if (!sync::parse_manifest(with_library(served))
+           .find_media(std::string(b->entry.at("media").as_string()))) {
     throw Refused("the media of \"" + id +
-                  "\" is no longer in the manifest served; draft the bulletin again");
+                  "\" is no longer in the manifest served nor in the hub's library; draft the "
+                  "bulletin again");
   }
   const std::int64_t sequence = move_bulletin(*b, "published", caller, served);
   b->published_at = store_.db()

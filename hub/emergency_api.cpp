@@ -1,8 +1,12 @@
 #include "hub/emergency_api.hpp"
 
+#include <boost/asio/post.hpp>
 #include <boost/json.hpp>
+#include <filesystem>
 
+#include "airtime/report.hpp"
 #include "common/errors.hpp"
+#include "common/sha256.hpp"
 #include "sync/manifest.hpp"
 
 namespace loaxa::hub {
@@ -75,10 +79,21 @@ Response publish_options(HubContext& hub, const Request& r) {
     const auto m = sync::parse_manifest(hub.manifests->bytes());
     sequence = m.sequence;
     for (const auto& x : m.media) {
-      json::object o{{"id", x.id}, {"title", x.title}, {"kind", x.kind}};
+      json::object o{{"id", x.id}, {"title", x.title}, {"kind", x.kind}, {"library", false}};
       if (x.duration_ms) o["duration_ms"] = *x.duration_ms;
       media.push_back(std::move(o));
     }
+    // The hub's library: what officers uploaded (in the manifest only while it plays).
+    for (const auto& x : hub.issuer ? hub.issuer->library() : std::vector<LibraryMedia>{}) {
+      if (m.find_media(x.id)) continue;
+      json::object o{{"id", x.id}, {"title", x.title}, {"kind", x.kind}, {"library", true}};
+      if (x.duration_ms) o["duration_ms"] = *x.duration_ms;
+      media.push_back(std::move(o));
+    }
+  }
+  json::array topics;  // what the reports count by (the boxes' default keys and labels)
+  for (const auto& [key, label] : airtime::default_topics()) {
+    topics.push_back({{"key", key}, {"label", label}});
   }
   const auto rows =
       hub.store.db().exec("SELECT id, name FROM district WHERE ($1 = '' OR id = $1) ORDER BY name",
@@ -92,6 +107,7 @@ Response publish_options(HubContext& hub, const Request& r) {
                          {"confirm_word", kProvinceWide},
                          {"sequence", sequence},
                          {"media", std::move(media)},
+                         {"topics", std::move(topics)},
                          {"districts", std::move(districts)}});
 }
 
@@ -185,6 +201,102 @@ Response withdraw_bulletin(HubContext& hub, const Request& r) {
   if (sequence) hub.manifests->poke();
   return ok(json::object{{sequence ? "withdrawn" : "discarded", r.params.at("id")},
                          {"sequence", sequence}});
+}
+
+namespace {
+
+json::object library_json(const LibraryMedia& m, const std::set<std::string>& in_use) {
+  auto opt = [](const auto& v) { return v ? json::value(*v) : json::value(nullptr); };
+  return json::object{{"id", m.id},
+                      {"title", m.title},
+                      {"topic", m.topic},
+                      {"kind", m.kind},
+                      {"sha256", m.sha256},
+                      {"size", m.size},
+                      {"duration_ms", opt(m.duration_ms)},
+                      {"lufs", opt(m.lufs)},
+                      {"peak_db", opt(m.peak_db)},
+                      {"uploaded_by", m.by},
+                      {"district", m.district},
+                      {"uploaded_at", m.uploaded_at},
+                      {"in_use", in_use.count(m.id) > 0}};
+}
+
+std::string query(const Request& r, const char* key) {
+  const auto it = r.query.find(key);
+  return it == r.query.end() ? std::string() : it->second;
+}
+
+}  // namespace
+
+Response list_library(HubContext& hub, const Request&) {
+  json::array out;
+  if (hub.issuer) {
+    const auto in_use = hub.issuer->media_in_use(true);
+    for (const auto& m : hub.issuer->library()) out.push_back(library_json(m, in_use));
+  }
+  return ok(out);
+}
+
+Response upload_media(HubContext& hub, const Request& r) {
+  auto [issuer, served] = issuing(hub);
+  if (!hub.examine || !hub.workers || !hub.io) {
+    throw Refused("this hub cannot examine media (it was started without the examiner)");
+  }
+  const std::string filename = std::filesystem::path(query(r, "filename")).filename().string();
+  if (filename.empty()) {
+    throw std::invalid_argument(
+        "filename: say what the file is called, e.g. PUT /api/v1/media?filename=ban-tin-sang.mp3");
+  }
+  // The probe goes by the extension: the body gets the upload's own (and is ours now).
+  std::string ext = std::filesystem::path(filename).extension().string();
+  if (ext.size() > 6 || ext.find_first_of("/\\") != std::string::npos) ext.clear();
+  const std::filesystem::path file = r.body_file + ext;
+  std::filesystem::rename(r.body_file, file);
+  Response res;
+  res.later = [&hub, &issuer = issuer, file, filename, caller = caller_of(r), id = query(r, "id"),
+               title = query(r, "title"),
+               topic = query(r, "topic")](std::function<void(Response)> answer) {
+    // Decoding a long file takes seconds: on the worker, and the answer back on the loop.
+    boost::asio::post(*hub.workers, [&hub, &issuer, file, filename, caller, id, title, topic,
+                                     answer = std::move(answer)]() mutable {
+      MediaFacts facts;
+      std::string sha, failure;
+      try {
+        facts = hub.examine(file);
+        if (facts.playable) sha = sha256_file_hex(file);
+      } catch (const std::exception& e) {
+        failure = e.what();
+      }
+      boost::asio::post(*hub.io, [&hub, &issuer, file, filename, caller, id, title, topic, facts,
+                                  sha, failure, answer = std::move(answer)]() {
+        Response out;
+        try {
+          if (!failure.empty()) throw std::runtime_error("examining " + filename + ": " + failure);
+          if (!facts.playable) {
+            out = api::error_response(422, "unplayable",
+                                      filename + ": cannot be played: " + facts.error);
+          } else {
+            const auto m = issuer.add_media(file, filename, facts, sha, id, title, topic, caller,
+                                            hub.manifests->bytes());
+            out = ok(library_json(m, {}), 201);
+          }
+        } catch (const std::exception& e) {
+          out = api::error_answer(e);
+        }
+        std::error_code ignored;
+        std::filesystem::remove(file, ignored);
+        answer(std::move(out));
+      });
+    });
+  };
+  return res;
+}
+
+Response remove_library_media(HubContext& hub, const Request& r) {
+  auto [issuer, served] = issuing(hub);
+  issuer.remove_media(r.params.at("id"), caller_of(r));
+  return ok(json::object{{"removed", r.params.at("id")}});
 }
 
 }  // namespace loaxa::hub

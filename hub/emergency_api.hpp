@@ -28,4 +28,13 @@ api::Response publish_bulletin(HubContext& hub, const api::Request& r);
 // DELETE /api/v1/bulletins/{id}: discards a draft, withdraws a published one.
 api::Response withdraw_bulletin(HubContext& hub, const api::Request& r);
 
+// GET /api/v1/media: the hub's media library.
+api::Response list_library(HubContext& hub, const api::Request& r);
+// PUT /api/v1/media?filename=NAME[&id=&title=&topic=]: the body (streamed to a file) is
+// examined off the event loop and goes into the library (201), or is refused with the
+// reason (422 unplayable). An upload route (add_hub_routes).
+api::Response upload_media(HubContext& hub, const api::Request& r);
+// DELETE /api/v1/media/{id}: an upload nothing plays any more.
+api::Response remove_library_media(HubContext& hub, const api::Request& r);
+
 }  // namespace loaxa::hub

@@ -67,6 +67,16 @@ Issuer::Issuer(Store& store, const HubConfig& config, const scheduler::Zone& zon
     if (const auto* t = x.entry.if_contains("targets")) x.targets = targets_of(*t);
     bulletins_.push_back(std::move(x));
   }
+  const auto l = store_.db().exec(
+      "SELECT id, title, topic, kind, sha256, ext, size, duration_ms, lufs, peak_db, "
+      "uploaded_by, district, "
+      "to_char(uploaded_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"') "
+      "FROM hub_media ORDER BY uploaded_at, id");
+  for (int i = 0; i < l.rows(); ++i) {
+    library_.push_back(LibraryMedia{l.str(i, 0), l.str(i, 1), l.str(i, 2), l.str(i, 3), l.str(i, 4),
+                                    l.str(i, 5), l.int64(i, 6), l.opt_int64(i, 7), l.opt_real(i, 8),
+                                    l.opt_real(i, 9), l.str(i, 10), l.str(i, 11), l.str(i, 12)});
+  }
 }
 
 json::object Issuer::entry(const Issued& e) const {
@@ -116,7 +126,17 @@ std::optional<std::int64_t> Issuer::merge(const std::string& served) {
     our_bulletins.insert(b.id);
     if (b.state == "published") schedules.push_back(b.entry);
   }
-  const bool changed = replace("emergencies", ours, std::move(emergencies));
+  // The library's media go in while something of the hub's plays them, and only then:
+  // every box downloads every media of the manifest.
+  std::set<std::string> our_media;
+  std::vector<json::object> media;
+  const auto in_use = media_in_use(false);
+  for (const auto& x : library_) {
+    our_media.insert(x.id);
+    if (in_use.count(x.id)) media.push_back(media_entry(x));
+  }
+  bool changed = replace("media", our_media, std::move(media));
+  changed = replace("emergencies", ours, std::move(emergencies)) || changed;
   if (!replace("schedules", our_bulletins, std::move(schedules)) && !changed) return std::nullopt;
   const std::int64_t seconds = now / 1000;
   const auto* seq = m.if_contains("sequence");
@@ -185,15 +205,15 @@ std::pair<std::string, std::int64_t> Issuer::issue(EmergencyDraft d, const Calle
                                             "needs confirm = \"") +
                                 kProvinceWide + "\", typed by the officer");
   }
-  const auto m = sync::parse_manifest(served);
+  const auto m = sync::parse_manifest(with_library(served));
   while (!d.text.empty() && (d.text.back() == ' ' || d.text.back() == '\n')) d.text.pop_back();
   if (d.text.empty() || d.text.size() > 2000) {
     throw std::invalid_argument("text: the words of the emergency (1 to 2,000 bytes) are required");
   }
   if (!m.find_media(d.media)) {
     throw std::invalid_argument("media: \"" + d.media +
-                                "\" is not a media of the manifest served (GET /api/v1/publish "
-                                "lists them)");
+                                "\" is neither a media of the manifest served nor of the hub's "
+                                "library (GET /api/v1/publish lists them)");
   }
   if (d.valid_minutes < 1 || d.valid_minutes > 1440) {
     throw std::invalid_argument("valid_minutes: from 1 to 1440 (a day)");

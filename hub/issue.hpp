@@ -16,6 +16,8 @@
 
 #include <boost/json/object.hpp>
 #include <chrono>
+#include <filesystem>
+#include <functional>
 #include <optional>
 #include <set>
 #include <string>
@@ -66,6 +68,30 @@ struct BulletinDraft {
   std::string confirm;
 };
 
+// What the hub learns of an uploaded file (docs/hub.md, "The hub's media library"):
+// probed and loudness-measured by the same player code `loaxa publish` and the box's
+// ingest use. The examiner lives in hub/media/ (GStreamer), outside the hub's library.
+struct MediaFacts {
+  bool playable = false;
+  std::string error;  // why it cannot play
+  std::string kind;   // audio | video | image
+  std::string title;  // the file's TITLE tag
+  std::optional<std::int64_t> duration_ms;
+  std::optional<double> lufs, peak_db;  // audio only
+};
+using MediaExaminer = std::function<MediaFacts(const std::filesystem::path& file)>;
+
+// A file uploaded to the hub, kept content-addressed in the publish folder's media/ and
+// put into the manifest only while a published bulletin or an emergency in force plays it.
+struct LibraryMedia {
+  std::string id, title, topic, kind, sha256, ext;
+  std::int64_t size = 0;
+  std::optional<std::int64_t> duration_ms;
+  std::optional<double> lufs, peak_db;
+  std::string by, district, uploaded_at;
+  std::string store_name() const { return sha256 + ext; }
+};
+
 class Issuer {
  public:
   // Loads the hub's emergencies from the database.
@@ -108,6 +134,25 @@ class Issuer {
   // One bulletin as in `bulletins`. NotFound.
   boost::json::object bulletin(const std::string& id, const Scope& scope);
 
+  // The media library (library.cpp). `file` (examined into `facts`, its SHA-256 `sha`)
+  // goes into the publish folder's media/ as `filename`'s upload: an id made from the
+  // asked one or the file name, free in the library and the served manifest. Refused
+  // for a viewer (Forbidden) and std::invalid_argument for an unplayable file, with the
+  // reason. Audited.
+  LibraryMedia add_media(const std::filesystem::path& file, const std::string& filename,
+                         const MediaFacts& facts, const std::string& sha, std::string id,
+                         std::string title, std::string topic, const Caller& caller,
+                         const std::string& served);
+  const std::vector<LibraryMedia>& library() const { return library_; }
+  // Takes an upload out of the library: NotFound, Forbidden (another district's),
+  // Refused while a draft, a published bulletin or an emergency in force plays it.
+  void remove_media(const std::string& id, const Caller& caller);
+  // `served` with every library media it lacks added: what drafts are checked against.
+  std::string with_library(const std::string& served) const;
+  // The media (ids) that the hub's emergencies in force and published bulletins play,
+  // and with `drafts_too` its drafts.
+  std::set<std::string> media_in_use(bool drafts_too) const;
+
  private:
   struct Issued {
     std::string id, text, media, by;
@@ -124,6 +169,7 @@ class Issuer {
     std::string created_at, published_at;
   };
   boost::json::object entry(const Issued& e) const;
+  static boost::json::object media_entry(const LibraryMedia& m);
   boost::json::object describe_bulletin(const Bulletin& b, const Scope& scope);
   Bulletin* find_bulletin(const std::string& id);
   // Merges and returns the sequence served after it.
@@ -142,9 +188,10 @@ class Issuer {
   Store& store_;
   const HubConfig& config_;
   const scheduler::Zone& zone_;
-  std::vector<Issued> issued_;       // in issue order
-  std::vector<Bulletin> bulletins_;  // in draft order
-  std::set<std::int64_t> written_;   // the latest sequences this hub signed
+  std::vector<Issued> issued_;         // in issue order
+  std::vector<Bulletin> bulletins_;    // in draft order
+  std::vector<LibraryMedia> library_;  // in upload order
+  std::set<std::int64_t> written_;     // the latest sequences this hub signed
 };
 
 }  // namespace loaxa::hub

@@ -13,6 +13,7 @@
 #include "common/password.hpp"
 #include "hub/app.hpp"
 #include "hub/csv.hpp"
+#include "hub/media/examine.hpp"
 
 namespace {
 
@@ -299,7 +300,7 @@ int main(int argc, char** argv) {
       std::cout << a.config << ": OK\n";
       return 0;
     }
-    HubApp app(*result.config);
+    HubApp app(*result.config, examine_media);
     return app.run();
   } catch (const std::invalid_argument& e) {
     std::cerr << "loaxa-hub: " << e.what() << "\n";

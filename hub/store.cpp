@@ -154,6 +154,25 @@ CREATE TABLE issued_bulletin (
   withdrawn_at timestamptz
 );
 )sql",
+      // 5: the hub's media library (library.cpp): files uploaded by officers, probed and
+      // measured, kept content-addressed in the publish folder's media/.
+      R"sql(
+CREATE TABLE hub_media (
+  id text PRIMARY KEY,
+  title text NOT NULL,
+  topic text NOT NULL DEFAULT '',
+  kind text NOT NULL,
+  sha256 text NOT NULL,
+  ext text NOT NULL,
+  size bigint NOT NULL,
+  duration_ms bigint,
+  lufs double precision,
+  peak_db double precision,
+  uploaded_by text NOT NULL,
+  district text NOT NULL DEFAULT '',  -- the uploader's district; '' for the province
+  uploaded_at timestamptz NOT NULL DEFAULT now()
+);
+)sql",
   };
   return all;
 }

@@ -42,6 +42,14 @@ const T = {
     'bt.published': 'Đã ký và phát hành; các hộp đang nhận.', 'bt.ask': 'Ký bản tin này bằng khóa của tỉnh và gửi tới các hộp trên?',
     'bs.draft': 'Bản nháp', 'bs.published': 'Đã phát hành', 'bs.withdrawn': 'Đã thu hồi',
     'dc.accepted': 'Xã đã nhận', 'dc.rejected': 'Xã từ chối', 'dc.waiting': 'Chờ xã quyết định', 'dc.airs': 'Phát theo lịch',
+    'nav.library': 'Thư viện', 'lb.upload': 'Tải tệp lên thư viện', 'lb.file': 'Tệp âm thanh, hình hoặc video',
+    'lb.name': 'Tiêu đề (để trống: tên của tệp)', 'lb.topic': 'Lĩnh vực', 'lb.send': 'Tải lên và kiểm tra',
+    'lb.help': 'Tệp được kiểm tra (phát được không, dài bao lâu, độ lớn âm thanh) trước khi vào thư viện; chỉ tới các hộp khi một bản tin hay tin khẩn cấp dùng nó được phát hành.',
+    'lb.checking': 'Đang tải lên và kiểm tra…', 'lb.done': 'Đã thêm vào thư viện:', 'lb.empty': 'Thư viện của trung tâm chưa có tệp nào.',
+    'lb.kind': 'Loại', 'lb.length': 'Thời lượng', 'lb.loudness': 'Độ lớn (LUFS)', 'lb.by': 'Người tải lên', 'lb.at': 'Lúc tải lên',
+    'lb.use': 'Đang dùng', 'lb.remove': 'Xóa', 'lb.ask': 'Xóa tệp này khỏi thư viện?', 'lb.removed': 'Đã xóa khỏi thư viện.',
+    'lb.mine': 'thư viện', 'k.audio': 'Âm thanh', 'k.video': 'Video', 'k.image': 'Hình ảnh', yes: 'Có', no: 'Không',
+    'a.media.upload': 'Tải tệp lên thư viện', 'a.media.remove': 'Xóa tệp khỏi thư viện', 'a.media.refused': 'Bị từ chối: tệp thư viện',
     'dc.waiting_for_box': 'Hộp chưa nhận', 'dc.unknown': 'Chưa rõ', decided: 'Lúc quyết định', level: 'Mức',
     'a.bulletin.draft': 'Soạn bản tin (nháp)', 'a.bulletin.publish': 'Phát hành bản tin', 'a.bulletin.withdraw': 'Thu hồi bản tin',
     'a.bulletin.discard': 'Bỏ bản nháp', 'a.bulletin.refused': 'Bị từ chối: vượt phạm vi được giao',
@@ -88,6 +96,14 @@ const T = {
     'bt.published': 'Signed and published; the boxes are receiving it.', 'bt.ask': 'Sign this bulletin with the province key and send it to these boxes?',
     'bs.draft': 'Draft', 'bs.published': 'Published', 'bs.withdrawn': 'Withdrawn',
     'dc.accepted': 'Accepted', 'dc.rejected': 'Rejected', 'dc.waiting': 'Waiting for the commune', 'dc.airs': 'Airs as scheduled',
+    'nav.library': 'Library', 'lb.upload': 'Upload a file to the library', 'lb.file': 'Sound, picture or video file',
+    'lb.name': 'Title (empty: the file\'s name)', 'lb.topic': 'Topic', 'lb.send': 'Upload and check',
+    'lb.help': 'Each file is checked (does it play, how long, how loud) before it enters the library; it reaches the boxes only when a bulletin or an emergency that plays it is published.',
+    'lb.checking': 'Uploading and checking…', 'lb.done': 'Added to the library:', 'lb.empty': 'The hub\'s library holds no file yet.',
+    'lb.kind': 'Kind', 'lb.length': 'Length', 'lb.loudness': 'Loudness (LUFS)', 'lb.by': 'Uploaded by', 'lb.at': 'Uploaded at',
+    'lb.use': 'In use', 'lb.remove': 'Remove', 'lb.ask': 'Remove this file from the library?', 'lb.removed': 'Removed from the library.',
+    'lb.mine': 'library', 'k.audio': 'Sound', 'k.video': 'Video', 'k.image': 'Picture', yes: 'Yes', no: 'No',
+    'a.media.upload': 'Upload to the library', 'a.media.remove': 'Remove from the library', 'a.media.refused': 'Refused: library file',
     'dc.waiting_for_box': 'Not received yet', 'dc.unknown': 'Unknown', decided: 'Decided at', level: 'Level',
     'a.bulletin.draft': 'Drafted a bulletin', 'a.bulletin.publish': 'Published a bulletin', 'a.bulletin.withdraw': 'Withdrew a bulletin',
     'a.bulletin.discard': 'Discarded a draft', 'a.bulletin.refused': 'Refused: beyond the caller\'s reach',
@@ -246,6 +262,24 @@ const pages = {
         : h('p', { class: 'muted' }, t('nobulletin'))];
   },
 
+  // The hub's media library: upload (checked on the hub before it is kept), what is in it.
+  async 'thu-vien'() {
+    const [list, who, opts] = await Promise.all([api('/media'), api('/whoami'), api('/publish')]);
+    const may = who.role !== 'viewer';
+    const rows = list.map((m) => h('tr', { 'data-media': m.id },
+      h('td', {}, m.title), h('td', {}, t('k.' + m.kind)), h('td', {}, m.duration_ms == null ? t('none') : seconds(m.duration_ms)),
+      h('td', {}, m.lufs == null ? t('none') : m.lufs.toFixed(1)), h('td', {}, m.uploaded_by), h('td', {}, when(m.uploaded_at)),
+      h('td', {}, m.in_use ? t('yes') : t('no')),
+      h('td', {}, may && !m.in_use && (who.role === 'admin' || m.district === who.district)
+        ? h('button', { type: 'button', class: 'secondary', onclick: async () => {
+          if (!window.confirm(t('lb.ask'))) return;
+          try { await send('DELETE', '/media/' + encodeURIComponent(m.id)); toast(t('lb.removed')); route(); } catch (e) { toast(t('error') + ': ' + e.message); }
+        } }, t('lb.remove')) : '')));
+    return [h('h1', {}, t('nav.library')), may ? uploadForm(opts) : '',
+      rows.length ? table([t('title'), t('lb.kind'), t('lb.length'), t('lb.loudness'), t('lb.by'), t('lb.at'), t('lb.use'), ''], rows)
+        : h('p', { class: 'muted' }, t('lb.empty'))];
+  },
+
   async 'bao-cao'() {
     const now = new Date(Date.now() + 7 * 3600e3);
     const period = h('input', { id: 'rp-period', value: now.getUTCFullYear() + '-Q' + (Math.floor(now.getUTCMonth() / 3) + 1) });
@@ -290,7 +324,7 @@ function toast(text) {
 // province's admin types the confirmation word.
 function issueForm(opts) {
   const text = h('textarea', { id: 'is-text', rows: 3, required: true });
-  const media = h('select', { id: 'is-media' }, opts.media.map((m) => h('option', { value: m.id }, m.title || m.id)));
+  const media = h('select', { id: 'is-media' }, mediaOptions(opts));
   const boxes = opts.districts.map((d) => h('label', { class: 'check' },
     h('input', { type: 'checkbox', name: 'is-district', value: d.id, checked: !opts.province_wide, disabled: !opts.province_wide }), ' ' + d.name));
   const minutes = h('input', { id: 'is-minutes', type: 'number', min: 1, max: 1440, value: 60 });
@@ -313,11 +347,54 @@ function issueForm(opts) {
     h('button', { type: 'submit', class: 'big-danger' }, t('is.send')), error);
 }
 
+const seconds = (ms) => { const s = Math.round(ms / 1000); return Math.floor(s / 60) + ':' + String(s % 60).padStart(2, '0'); };
+// The media in a form's list: the library's marked as such.
+const mediaOptions = (opts) => opts.media.map((m) => h('option', { value: m.id }, (m.title || m.id) + (m.library ? ' (' + t('lb.mine') + ')' : '')));
+
+// An upload with its progress (XMLHttpRequest: fetch reports none), streamed as the
+// file's bytes; the hub answers once it has checked the file.
+function uploadForm(opts) {
+  const file = h('input', { id: 'lb-file', type: 'file', accept: 'audio/*,video/*,image/*', required: true });
+  const title = h('input', { id: 'lb-name', maxlength: 500 });
+  const topic = h('select', { id: 'lb-topic' }, h('option', { value: '' }, t('none')),
+    (opts.topics || []).map((x) => h('option', { value: x.key }, x.label)));
+  const progress = h('progress', { id: 'lb-progress', max: 100, value: 0, hidden: true });
+  const state = h('p', { id: 'lb-state', class: 'muted', role: 'status' });
+  const error = h('p', { class: 'error', role: 'alert' });
+  const submit = (ev) => {
+    ev.preventDefault();
+    const f = file.files[0];
+    if (!f) return;
+    error.textContent = '';
+    const q = new URLSearchParams({ filename: f.name, title: title.value, topic: topic.value });
+    const x = new XMLHttpRequest();
+    x.open('PUT', '/api/v1/media?' + q);
+    x.setRequestHeader('Authorization', 'Bearer ' + (localStorage.getItem(TOKEN) || ''));
+    x.upload.onprogress = (e) => { if (e.lengthComputable) progress.value = (100 * e.loaded) / e.total; };
+    x.onload = () => {
+      progress.hidden = true;
+      let data = {};
+      try { data = JSON.parse(x.responseText); } catch { /* not JSON: the status says it */ }
+      if (x.status === 201) { toast(t('lb.done') + ' ' + data.title); route(); return; }
+      state.textContent = '';
+      error.textContent = data.error ? data.error.message : x.status + ' ' + x.statusText;
+    };
+    x.onerror = () => { progress.hidden = true; state.textContent = ''; error.textContent = t('error'); };
+    progress.hidden = false; progress.value = 0;
+    state.textContent = t('lb.checking');
+    x.send(f);
+  };
+  return h('form', { class: 'card grid', id: 'upload', onsubmit: submit }, h('h2', {}, t('lb.upload')),
+    h('p', { class: 'muted' }, t('lb.help')),
+    h('label', {}, t('lb.file'), file), h('label', {}, t('lb.name'), title), h('label', {}, t('lb.topic'), topic),
+    h('button', { type: 'submit' }, t('lb.send')), progress, state, error);
+}
+
 // A bulletin is a draft first: saved, then previewed (which boxes it reaches), then
 // signed. A district officer's districts are fixed to its own.
 function bulletinForm(opts) {
   const title = h('input', { id: 'bt-name', maxlength: 500 });
-  const media = h('select', { id: 'bt-media' }, opts.media.map((m) => h('option', { value: m.id }, m.title || m.id)));
+  const media = h('select', { id: 'bt-media' }, mediaOptions(opts));
   const level = h('select', { id: 'bt-level' }, ['normal', 'priority'].map((l) => h('option', { value: l }, t('lv.' + l))));
   const start = h('input', { id: 'bt-start', type: 'datetime-local', step: 1, required: true });
   const daily = h('input', { id: 'bt-daily', type: 'checkbox' });

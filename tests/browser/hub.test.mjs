@@ -220,12 +220,27 @@ test("a district officer drafts a bulletin, previews its boxes, publishes it and
   await page.fill('#token', DONG_XOAI);
   await page.click('#login-form button[type=submit]');
   await page.waitForSelector('#login', { state: 'hidden' });
+  // The officer's own recording first: uploaded from the phone, checked by the hub.
+  await page.click('#nav a[href="#thu-vien"]');
+  await page.waitForSelector('text=Thư viện của trung tâm chưa có tệp nào');
+  const recording = path.join(dir, 'Bản tin tháng 12.wav');
+  toneWav(recording, 2);
+  await page.setInputFiles('#lb-file', recording);
+  await page.selectOption('#lb-topic', 'institutions');
+  await page.click('#upload button[type=submit]');
+  await page.waitForSelector('tr[data-media="ban-tin-thang-12"]', { timeout: 20000 });
+  const cells = await page.$$eval('tr[data-media="ban-tin-thang-12"] td', (tds) => tds.map((td) => td.textContent));
+  assert.equal(cells[0], 'Bản tin tháng 12');
+  assert.equal(cells[1], 'Âm thanh');
+  assert.equal(cells[2], '0:02');
+  assert.ok(Number(cells[3]) < -3 && Number(cells[3]) > -30, 'loudness measured: ' + cells[3]);
+  await shot('hub-thu-vien');
   await page.click('#nav a[href="#ban-tin"]');
   await page.waitForSelector('text=Chưa có bản tin nào');
   await page.waitForSelector('#bulletin');
   assert.deepEqual(await page.$$eval('input[name=bt-district]', (cs) => cs.map((c) => [c.value, c.checked, c.disabled])),
     [['dong-xoai', true, true]]);
-  await page.selectOption('#bt-media', 'ban-tin-cchc');
+  await page.selectOption('#bt-media', 'ban-tin-thang-12');
   await page.fill('#bt-name', 'Bản tin cải cách hành chính tháng 12');
   await page.fill('#bt-start', '2099-02-02T07:00:00');
   await page.check('#bt-daily');
@@ -246,7 +261,8 @@ test("a district officer drafts a bulletin, previews its boxes, publishes it and
   await page.click('#bt-publish');
   // The box applies it and says so in its status: waiting for the commune's operator.
   await page.waitForSelector('tr[data-box="bp-dong-xoai-tan-phu"][data-decision="waiting"]', { timeout: 20000 });
-  assert.ok((await manifest()).schedules.some((s) => s.id === id && s.rrule === 'FREQ=DAILY'));
+  assert.ok((await manifest()).schedules.some((s) => s.id === id && s.rrule === 'FREQ=DAILY' && s.media === 'ban-tin-thang-12'));
+  assert.ok((await manifest()).media.some((m) => m.id === 'ban-tin-thang-12'), 'the upload is signed in with its bulletin');
   // The commune accepts it on its box; the hub's page follows by itself.
   const r = await fetch(`http://127.0.0.1:${boxApi['bp-dong-xoai-tan-phu']}/api/v1/inbox/${encodeURIComponent(id)}/accept`, { method: 'POST' });
   assert.equal(r.status, 200, await r.text());

@@ -559,5 +559,115 @@ TEST_F(ServeTest, ABulletinForADistrictIsDraftedPublishedAndEachCommunesDecision
   }
 }
 
+// The hub's media library (issue 19, item 1): an officer uploads a file from the web
+// page; the hub examines it with the player's code and refuses what cannot play, with
+// the file's name and the reason. An upload reaches no box until something of the hub's
+// plays it: then it is in the signed manifest, the box downloads it and airs it; when
+// that ends it leaves the manifest, and only then may it be removed. Viewers may not
+// upload, and another district may not remove it.
+TEST_F(ServeTest, AnUploadIsExaminedAndReachesTheBoxesOnlyWhileAnEmergencyPlaysIt) {
+  std::ofstream(hub_config(), std::ios::app) << "key = \"province.key\"\n";
+  start_hub();
+  auto box = make_box("bp-dong-xoai-tan-phu", "dong-xoai", "Tân Phú", 0, 1);
+  std::string config = slurp(box.config());
+  config.insert(config.find("[box]\n") + 6, "district = \"dong-xoai\"\n");
+  config += "\n[sync]\nurl = \"" + url() + "/manifest.json\"\ninterval = \"60s\"\nwait = true\n" +
+            "public_keys = [\"" + province_pub + "\"]\n";
+  std::ofstream(box.config()) << config;
+  auto daemon = start_box(box);
+  ASSERT_TRUE(daemon->wait_for_line(" applied: ", 15s)) << daemon->output();
+
+  const fs::path tone = dir.path() / "Thông báo cải cách.wav";
+  write_tone_wav(tone, 2.0, 440);
+  const fs::path junk = dir.path() / "hong.mp3";
+  std::ofstream(junk) << std::string(4096, 'x');
+  auto upload = [&](const char* token, const fs::path& file, const std::string& more = "") {
+    return cli::http_put_file(
+        url(), "/api/v1/media?filename=" + cli::url_escape(file.filename().string()) + more, token,
+        file.string());
+  };
+  auto listed = [&](const json::object& manifest, const char* id) {
+    for (const auto& m : manifest.at("media").as_array())
+      if (m.at("id") == id) return true;
+    return false;
+  };
+  auto served = [&] { return json::parse(fetch("/manifest.json").body).as_object(); };
+
+  // A viewer is refused before the body is read; a file that does not play is refused
+  // with its name and why.
+  EXPECT_EQ(upload(kViewerToken, tone).status, 403);
+  auto r = upload(kDongXoaiToken, junk);
+  EXPECT_EQ(r.status, 422) << r.body << hub->output();
+  EXPECT_NE(r.body.find("hong.mp3: cannot be played"), std::string::npos) << r.body;
+  EXPECT_TRUE(get("/api/v1/media").as_array().empty());
+
+  r = upload(kDongXoaiToken, tone, "&topic=" + cli::url_escape("thủ tục hành chính"));
+  EXPECT_EQ(r.status, 400) << r.body;  // a topic is a report's key, not words
+  EXPECT_NE(r.body.find("topic"), std::string::npos) << r.body;
+  r = upload(kDongXoaiToken, tone, "&topic=institutions");
+  ASSERT_EQ(r.status, 201) << r.body << hub->output();
+  const auto m = json::parse(r.body).as_object();
+  EXPECT_EQ(m.at("id"), "thong-bao-cai-cach");
+  EXPECT_EQ(m.at("title"), "Thông báo cải cách");
+  EXPECT_EQ(m.at("kind"), "audio");
+  EXPECT_EQ(m.at("topic"), "institutions");
+  EXPECT_NEAR(static_cast<double>(m.at("duration_ms").as_int64()), 2000.0, 50.0);
+  // A 440 Hz sine at half scale: about -9 LUFS, its peak -6 dBFS.
+  ASSERT_TRUE(m.at("lufs").is_double()) << m;
+  EXPECT_NEAR(m.at("lufs").as_double(), -9.0, 1.5) << m;
+  EXPECT_NEAR(m.at("peak_db").as_double(), -6.0, 0.5) << m;
+  EXPECT_EQ(m.at("uploaded_by"), "dong-xoai");
+  EXPECT_EQ(m.at("in_use"), false);
+  const std::string sha(m.at("sha256").as_string());
+  EXPECT_EQ(sha, sha256_file_hex(tone));
+  EXPECT_EQ(slurp(www() / "media" / (sha + ".wav")), slurp(tone));
+  // In the library and offered to the forms, but not in what the boxes are served.
+  bool offered = false;
+  const auto options = get("/api/v1/publish", kDongXoaiToken);
+  for (const auto& x : options.at("media").as_array()) {
+    if (x.at("id") == "thong-bao-cai-cach") offered = x.at("library") == true;
+  }
+  EXPECT_TRUE(offered);
+  EXPECT_FALSE(listed(served(), "thong-bao-cai-cach"));
+
+  // An emergency of the district plays it: signed in, downloaded and aired.
+  r = cli::http_post(url(), "/api/v1/emergencies", kDongXoaiToken,
+                     R"({"id": "thong-bao-tan-phu", "text": "Thông báo của Phòng Nội vụ", )"
+                     R"("media": "thong-bao-cai-cach", "targets": {"districts": ["dong-xoai"]}})");
+  ASSERT_EQ(r.status, 201) << r.body << hub->output();
+  const auto with = served();
+  EXPECT_TRUE(listed(with, "thong-bao-cai-cach"));
+  for (const auto& x : with.at("media").as_array()) {
+    if (x.at("id") == "thong-bao-cai-cach") {
+      EXPECT_EQ(x.at("url").as_string(), "media/" + sha + ".wav");
+    }
+  }
+  ASSERT_TRUE(daemon->wait_for_line("started thong-bao-cai-cach", 20s)) << daemon->output();
+
+  // In use: not removed; another district never.
+  EXPECT_EQ(cli::http_delete(url(), "/api/v1/media/thong-bao-cai-cach", kDongXoaiToken).status,
+            409);
+  EXPECT_EQ(cli::http_delete(url(), "/api/v1/media/thong-bao-cai-cach", kBuDangToken).status, 403);
+  EXPECT_EQ(get("/api/v1/media").at(0).at("in_use"), true);
+
+  // Withdrawn: the media leaves the manifest with it, and may go.
+  ASSERT_EQ(cli::http_delete(url(), "/api/v1/emergencies/thong-bao-tan-phu", kDongXoaiToken).status,
+            200);
+  EXPECT_FALSE(listed(served(), "thong-bao-cai-cach"));
+  EXPECT_TRUE(listed(served(), "ban-tin-cchc"));  // province.toml's stay
+  r = cli::http_delete(url(), "/api/v1/media/thong-bao-cai-cach", kDongXoaiToken);
+  EXPECT_EQ(r.status, 200) << r.body;
+  EXPECT_TRUE(get("/api/v1/media").as_array().empty());
+  std::vector<std::string> actions;
+  const auto audit = get("/api/v1/audit");
+  for (const auto& a : audit.as_array()) actions.emplace_back(a.at("action").as_string());
+  EXPECT_NE(std::find(actions.begin(), actions.end(), "media.upload"), actions.end());
+  EXPECT_NE(std::find(actions.begin(), actions.end(), "media.refused"), actions.end());
+  ASSERT_FALSE(actions.empty());
+  EXPECT_EQ(actions[0], "media.remove");
+  daemon->signal(SIGTERM);
+  EXPECT_EQ(daemon->wait_exit(5s), 0) << daemon->output();
+}
+
 }  // namespace
 }  // namespace loaxa::test

@@ -25,6 +25,9 @@ MAY_INCLUDE = {
     "cli": {"airtime", "common", "scheduler", "sync", "store"},
     # The province hub: the shared libraries, never the box's player, store or daemon.
     "hub": {"airtime", "common", "scheduler", "http", "sync"},
+    # The hub's upload examiner: the player's probe and loudness (only the hub's program
+    # links it; nothing else of the hub may include it).
+    "hub/media": {"common", "player", "hub"},
     # The verbs that examine this machine's media and devices, and the entry point.
     "cli/local": {"airtime", "cli", "common", "scheduler", "player", "http", "sync", "store", "daemon"},
     "cli/main.cpp": {"airtime", "cli", "common", "scheduler", "player", "http", "sync", "store", "daemon"},
@@ -59,6 +62,8 @@ def component(rel):
         return rel
     if rel.startswith("cli/local/"):
         return "cli/local"
+    if rel.startswith("hub/media/"):
+        return "hub/media"
     top = rel.split("/", 1)[0]
     return top if top in MAY_INCLUDE else None
 
@@ -83,6 +88,12 @@ def main():
                     target = inc.split("/", 1)[0]
                     if target not in MAY_INCLUDE or "/" not in inc:
                         continue  # a header beside it, a generated file
+                    if (inc.startswith("hub/media/") and comp == "hub"
+                            and rel != "hub/main.cpp"):
+                        line = text[: m.start()].count("\n") + 1
+                        problems.append(f"{rel}:{line}: includes {inc}; only hub/main.cpp may "
+                                        "(the hub's library links no GStreamer)")
+                        continue
                     if target in allowed:
                         continue
                     if (rel, inc) in EXCEPTIONS:
