@@ -205,6 +205,19 @@ json::object Issuer::describe_bulletin(const Bulletin& b, const Scope& scope) {
       // A box that lists its inbox and not this normal bulletin has not applied it yet.
       if (!listed && !priority) o["decision"] = "waiting_for_box";
     }
+    // The commune's own schedule it chose to air first where the two meet (TT39).
+    o["commune_first"] = "";
+    const json::value* orders = box.status ? box.status->if_contains("clash_orders") : nullptr;
+    if (orders && orders->is_array()) {
+      for (const auto& x : orders->as_array()) {
+        const auto* p = x.is_object() ? x.as_object().if_contains("province") : nullptr;
+        const auto* f = x.is_object() ? x.as_object().if_contains("first") : nullptr;
+        const auto* l = x.is_object() ? x.as_object().if_contains("local") : nullptr;
+        if (p && f && l && l->is_string() && *p == b.id.c_str() && *f == "local") {
+          o["commune_first"] = *l;
+        }
+      }
+    }
     const std::string decision(o["decision"].as_string());
     summary["boxes"] = summary["boxes"].as_int64() + 1;
     const char* bucket = decision == "accepted"   ? "accepted"

@@ -116,8 +116,15 @@ struct Seg {
 class ChannelPlan {
  public:
   ChannelPlan(const std::vector<Rule>& rules, const std::vector<Candidate>& cands,
-              const Quiet& quiet, milliseconds max_wait, std::vector<TimelineEntry>& out)
-      : rules_(rules), cands_(cands), quiet_(quiet), max_wait_(max_wait), out_(out) {}
+              const Quiet& quiet, milliseconds max_wait,
+              const std::vector<std::pair<std::uint32_t, std::uint32_t>>& first,
+              std::vector<TimelineEntry>& out)
+      : rules_(rules),
+        cands_(cands),
+        quiet_(quiet),
+        max_wait_(max_wait),
+        first_(first),
+        out_(out) {}
 
   // Candidates in arrival order.
   void run() {
@@ -131,6 +138,16 @@ class ChannelPlan {
  private:
   const Rule& rule(const Seg& s) const { return rules_[cands_[s.cand].rule]; }
   int prio(const Seg& s) const { return cands_[s.cand].priority; }
+  // Whether a block of rule `r` at priority `p` goes above `s`: by priority, unless the
+  // two rules' order was chosen (PlanOptions::first).
+  bool above(std::uint32_t r, int p, const Seg& s) const {
+    const std::uint32_t other = cands_[s.cand].rule;
+    if (!first_.empty()) {
+      if (std::binary_search(first_.begin(), first_.end(), std::pair(r, other))) return true;
+      if (std::binary_search(first_.begin(), first_.end(), std::pair(other, r))) return false;
+    }
+    return p > prio(s);
+  }
 
   TimelineEntry entry(const Seg& s, Instant start, Instant end, EntryStatus st, Why why,
                       std::uint32_t other) const {
@@ -214,7 +231,7 @@ class ChannelPlan {
       return;
     }
     Seg& top = stack_.back();
-    if (a.priority > prio(top)) {
+    if (above(a.rule, a.priority, top)) {
       const auto played = std::chrono::duration_cast<milliseconds>(a.planned - since_);
       out_.push_back(entry(top, since_, a.planned, EntryStatus::cut, Why::preempted, a.rule));
       top.remaining -= played;
@@ -232,9 +249,10 @@ class ChannelPlan {
       return;
     }
     s.after = cands_[top.cand].rule;
-    // Below every block of the same or a higher priority: the earlier one keeps the air.
+    // Below every block of the same or a higher priority (or chosen to go first): the
+    // earlier one keeps the air.
     auto pos = std::find_if(stack_.begin(), stack_.end(),
-                            [&](const Seg& x) { return prio(x) >= a.priority; });
+                            [&](const Seg& x) { return !above(a.rule, a.priority, x); });
     stack_.insert(pos, s);
   }
 
@@ -242,6 +260,7 @@ class ChannelPlan {
   const std::vector<Candidate>& cands_;
   const Quiet& quiet_;
   milliseconds max_wait_;
+  const std::vector<std::pair<std::uint32_t, std::uint32_t>>& first_;  // sorted
   std::vector<TimelineEntry>& out_;
   std::vector<Seg> stack_;
   Instant since_{};
@@ -324,6 +343,17 @@ Timeline plan(std::vector<Rule> rules, const PlanOptions& options, const Zone& z
     channel_of[i] = static_cast<std::size_t>(it - channels.begin());
     if (it == channels.end()) channels.push_back(tl.rules[i].channel);
   }
+  // The chosen orders, as sorted pairs of rule indices.
+  std::vector<std::pair<std::uint32_t, std::uint32_t>> first;
+  for (const auto& [a, b] : options.first) {
+    for (std::uint32_t i = 0; i < tl.rules.size(); ++i) {
+      if (tl.rules[i].id != a) continue;
+      for (std::uint32_t j = 0; j < tl.rules.size(); ++j) {
+        if (tl.rules[j].id == b && j != i) first.emplace_back(i, j);
+      }
+    }
+  }
+  std::sort(first.begin(), first.end());
   std::vector<std::vector<Candidate>> by_channel(channels.size());
   std::size_t total = 0;
   std::vector<LocalDays> holidays = options.holidays;
@@ -406,7 +436,7 @@ Timeline plan(std::vector<Rule> rules, const PlanOptions& options, const Zone& z
       if (q.channel == channels[c]) ranges.push_back(&q);
     }
     const Quiet quiet(std::move(ranges), zone);
-    ChannelPlan(tl.rules, list, quiet, options.max_wait, tl.entries).run();
+    ChannelPlan(tl.rules, list, quiet, options.max_wait, first, tl.entries).run();
     runs.push_back(tl.entries.size());
   }
   std::vector<std::size_t> rank(channels.size());  // channel order by name

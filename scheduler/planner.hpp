@@ -7,7 +7,8 @@
 // the lower block is cut and, by its policy, resumes where it was, restarts, or is
 // dropped. An equal or lower priority never pre-empts: it waits for the channel (by its
 // policy; at most `max_wait`) or is dropped. Quiet hours block or cut everything but
-// emergencies; max_duration cuts; province holidays skip rules that ask for it.
+// emergencies; max_duration cuts; province holidays skip rules that ask for it. A chosen
+// order between two rules (PlanOptions::first) stands in for their priorities.
 
 #include <chrono>
 #include <cstddef>
@@ -94,6 +95,10 @@ struct PlanOptions {
   std::vector<QuietHours> quiet;
   std::vector<LocalDays> holidays;
   std::chrono::milliseconds max_wait{30 * 60 * 1000};
+  // Pairs of rule ids (a, b): when blocks of the two meet on a channel, a's goes first
+  // whatever their priorities — it is not cut by b, and cuts it — (Circular 39/2020: the
+  // commune orders a province priority bulletin that clashes with its own).
+  std::vector<std::pair<std::string, std::string>> first;
 };
 
 struct Timeline {

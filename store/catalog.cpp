@@ -232,4 +232,28 @@ void Catalog::set_inbox_decision(const InboxDecision& d) {
   st.run();
 }
 
+std::vector<ClashOrder> Catalog::clash_orders() const {
+  auto st = db_.prepare(
+      "SELECT province_id, local_id, first, decided_at, decided_by FROM clash_order ORDER BY "
+      "province_id, local_id");
+  std::vector<ClashOrder> out;
+  while (st.step()) {
+    out.push_back({st.text(0), st.text(1), st.text_view(2) == "local", st.text(3), st.text(4)});
+  }
+  return out;
+}
+
+void Catalog::set_clash_order(const ClashOrder& o) {
+  db_.prepare(
+         "INSERT INTO clash_order(province_id, local_id, first, decided_at, decided_by) VALUES "
+         "(?1, ?2, ?3, ?4, ?5) ON CONFLICT(province_id, local_id) DO UPDATE SET first = ?3, "
+         "decided_at = ?4, decided_by = ?5")
+      .bind(1, o.province_id)
+      .bind(2, o.local_id)
+      .bind(3, std::string(o.local_first ? "local" : "province"))
+      .bind(4, o.decided_at)
+      .bind(5, o.decided_by)
+      .run();
+}
+
 }  // namespace loaxa::store

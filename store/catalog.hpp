@@ -63,6 +63,13 @@ struct InboxDecision {
   std::string decided_by;
 };
 
+// The commune's order between a province bulletin and one of its own schedules.
+struct ClashOrder {
+  std::string province_id, local_id;
+  bool local_first = false;
+  std::string decided_at, decided_by;
+};
+
 class Catalog {
  public:
   explicit Catalog(sqlite::Database& db) : db_(db) {}
@@ -89,6 +96,9 @@ class Catalog {
 
   std::optional<InboxDecision> inbox_decision(const std::string& schedule_id) const;
   void set_inbox_decision(const InboxDecision& d);
+
+  std::vector<ClashOrder> clash_orders() const;
+  void set_clash_order(const ClashOrder& o);
 
  private:
   sqlite::Database& db_;

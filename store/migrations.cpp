@@ -170,6 +170,18 @@ ALTER TABLE airtime ADD COLUMN frames_dropped INTEGER;
 -- playlist says so; NULL: the channel's image_duration.
 ALTER TABLE playlist_items ADD COLUMN duration_ms INTEGER;
 )sql"},
+      {11, R"sql(
+-- The commune's order between a province bulletin and one of its own schedules that
+-- meet on a channel (Circular 39/2020): which airs first. No row: the province's.
+CREATE TABLE clash_order (
+  province_id TEXT NOT NULL,
+  local_id TEXT NOT NULL,
+  first TEXT NOT NULL CHECK (first IN ('province', 'local')),
+  decided_at TEXT NOT NULL,
+  decided_by TEXT NOT NULL,
+  PRIMARY KEY (province_id, local_id)
+);
+)sql"},
   };
   return all;
 }

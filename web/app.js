@@ -20,6 +20,9 @@ const T = {
     date: 'Ngày', status: 'Trạng thái', reason: 'Lý do', end: 'Kết thúc',
     mo: 'T2', tu: 'T3', we: 'T4', th: 'T5', fr: 'T6', sa: 'T7', su: 'CN',
     accept: 'Nhận', reject: 'Từ chối', 'inbox.empty': 'Không có bản tin nào chờ.',
+    'clash.title': 'Trùng giờ với lịch của xã', 'clash.help': 'Bản tin của tỉnh trùng giờ với lịch phát của xã. Mặc định bản tin của tỉnh phát trước; xã có thể chọn phát lịch của mình trước (Thông tư 39/2020/TT-BTTTT).',
+    'clash.province': 'Bản tin của tỉnh', 'clash.local': 'Lịch của xã', 'clash.at': 'Lần trùng đầu tiên', 'clash.first': 'Phát trước',
+    'clash.local_first': 'Lịch của xã', 'clash.province_first': 'Bản tin của tỉnh', 'clash.make_local': 'Phát lịch của xã trước', 'clash.make_province': 'Phát bản tin của tỉnh trước',
     'em.title': 'Phát khẩn cấp', 'em.help': 'Phát trên mọi loa, kể cả giờ yên tĩnh, đè lên mọi nội dung.',
     'em.content': 'Bản tin khẩn cấp', 'em.live': 'Nói trực tiếp qua micrô', 'em.text': 'Dòng chữ hiện trên màn hình',
     'em.repeat': 'Số lần phát', 'em.start': 'PHÁT KHẨN CẤP', 'em.stop': 'Dừng phát khẩn cấp',
@@ -56,6 +59,9 @@ const T = {
     date: 'Date', status: 'Status', reason: 'Reason', end: 'End',
     mo: 'Mon', tu: 'Tue', we: 'Wed', th: 'Thu', fr: 'Fri', sa: 'Sat', su: 'Sun',
     accept: 'Accept', reject: 'Reject', 'inbox.empty': 'No bulletin is waiting.',
+    'clash.title': 'Clashes with the commune\'s schedule', 'clash.help': 'A province bulletin meets one of the commune\'s own schedules. By default the province\'s airs first; the commune may air its own first (Circular 39/2020/TT-BTTTT).',
+    'clash.province': 'Province bulletin', 'clash.local': 'Commune schedule', 'clash.at': 'First meeting', 'clash.first': 'Airs first',
+    'clash.local_first': 'The commune\'s', 'clash.province_first': 'The province\'s', 'clash.make_local': 'Air the commune\'s first', 'clash.make_province': 'Air the province\'s first',
     'em.title': 'Emergency', 'em.help': 'Plays on every loudspeaker, quiet hours too, above everything.',
     'em.content': 'Emergency bulletin', 'em.live': 'Speak live into the microphone', 'em.text': 'Text shown on screens',
     'em.repeat': 'Times to play', 'em.start': 'START EMERGENCY', 'em.stop': 'Stop the emergency',
@@ -322,8 +328,17 @@ const pages = {
   },
 
   async 'hop-thu'() {
-    const items = await api('GET', '/inbox');
-    return [h('h1', {}, t('nav.inbox')), items.length === 0 ? h('p', { class: 'card' }, t('inbox.empty')) :
+    const [items, clashes] = await Promise.all([api('GET', '/inbox'), api('GET', '/clashes')]);
+    // Circular 39/2020: where a province bulletin meets the commune's own, the commune
+    // chooses which airs first (the province's unless it chose).
+    const order = (c, first) => act(() => api('POST', '/clashes', { province: c.province, local: c.local, first }), t('saved'));
+    const clashCard = clashes.length === 0 ? '' : h('div', { class: 'card', id: 'clashes' }, h('h2', {}, t('clash.title')), h('p', { class: 'muted' }, t('clash.help')),
+      table([t('clash.province'), t('clash.local'), t('channel'), t('clash.at'), t('clash.first'), ''], clashes.map((c) => h('tr', { 'data-clash': c.province + '/' + c.local, 'data-first': c.first },
+        h('td', {}, c.province + ' (' + c.province_content + ')'), h('td', {}, c.local + ' (' + c.local_content + ')'), h('td', {}, c.channel),
+        h('td', {}, c.at.replace('T', ' ')), h('td', {}, c.first === 'local' ? t('clash.local_first') : t('clash.province_first')),
+        h('td', {}, canChange() ? h('button', { class: 'secondary', onclick: () => order(c, c.first === 'local' ? 'province' : 'local') },
+          c.first === 'local' ? t('clash.make_province') : t('clash.make_local')) : '')))));
+    return [h('h1', {}, t('nav.inbox')), clashCard, items.length === 0 ? h('p', { class: 'card' }, t('inbox.empty')) :
       table([t('id'), t('title'), t('channel'), t('start'), t('rule'), t('state'), ''], items.map((b) => h('tr', {},
         h('td', {}, b.id), h('td', {}, b.title), h('td', {}, b.channel), h('td', {}, b.start), h('td', {}, b.rrule || ''), h('td', {}, pill(b.state)),
         h('td', {}, canChange() ? [h('button', { onclick: () => act(() => api('POST', '/inbox/' + encodeURIComponent(b.id) + '/accept'), t('saved')) }, t('accept')), ' ',

@@ -1,5 +1,6 @@
-// The province's side of the box: how the sync goes (and a poll now), and the inbox of
-// normal-level bulletins the commune accepts (perhaps at its own time) or rejects.
+// The province's side of the box: how the sync goes (and a poll now), the inbox of
+// normal-level bulletins the commune accepts (perhaps at its own time) or rejects, and
+// the order the commune chooses when a province bulletin meets one of its own.
 
 #include <boost/json.hpp>
 
@@ -75,12 +76,46 @@ Response reject(ApiContext& api, const Request& r) {
   return decide(api, r, false);
 }
 
+Response clashes(ApiContext& api, const Request&) {
+  return api::json_response(boost::json::serialize(api.controller.clashes()) + "\n");
+}
+
+// {"province": id, "local": id, "first": "local" | "province"}: the commune's order when
+// that province bulletin and its own schedule meet.
+Response order_clash(ApiContext& api, const Request& r) {
+  Response error;
+  const auto body = api::object_body(
+      r, error, R"({"province": "ban-tin-tinh", "local": "tin-xa-sang", "first": "local"})");
+  if (!body) return error;
+  std::string fields[3];
+  const char* names[3] = {"province", "local", "first"};
+  for (int i = 0; i < 3; ++i) {
+    const auto* v = body->if_contains(names[i]);
+    if (!v || !v->is_string()) {
+      return error_response(400, "bad_body",
+                            std::string("body.") + names[i] + " (a string) is required");
+    }
+    fields[i] = std::string(v->as_string());
+  }
+  if (fields[2] != "local" && fields[2] != "province") {
+    return error_response(400, "bad_body",
+                          "body.first: \"local\" (the commune's own first) or \"province\"");
+  }
+  api.controller.order_clash(fields[0], fields[1], fields[2] == "local", r.who);
+  api.store.access().audit(
+      r.who, r.remote, "clash.order",
+      fields[2] == "local" ? fields[1] + " trước " + fields[0] : fields[0] + " trước " + fields[1]);
+  return api::json_response(boost::json::serialize(api.controller.clashes()) + "\n");
+}
+
 constexpr Route kSyncRoutes[] = {
     {"GET", "/api/v1/sync", Role::viewer, sync_status},
     {"POST", "/api/v1/sync", Role::operator_, poll_now},
     {"GET", "/api/v1/inbox", Role::viewer, inbox},
     {"POST", "/api/v1/inbox/{id}/accept", Role::operator_, accept},
     {"POST", "/api/v1/inbox/{id}/reject", Role::operator_, reject},
+    {"GET", "/api/v1/clashes", Role::viewer, clashes},
+    {"POST", "/api/v1/clashes", Role::operator_, order_clash},
 };
 
 }  // namespace

@@ -98,6 +98,17 @@ class Controller : public player::ChannelListener {
   // bulletin; replans. Throws std::invalid_argument (unknown id, bad start or rule).
   void decide(const std::string& schedule_id, bool accept, std::optional<std::string> start,
               std::optional<std::string> rrule, const std::string& by);
+  // Where a province bulletin and one of the commune's own schedules meet on a channel
+  // in the next `days` (Circular 39/2020: the commune orders them), each pair once: its
+  // first meeting, and the order in force (the province's unless the commune chose).
+  boost::json::array clashes(int days = 14);
+  // The commune's order for such a pair (kept, applied by the planner); replans. Throws
+  // std::invalid_argument naming the id that is not a province bulletin or not the
+  // commune's own schedule.
+  void order_clash(const std::string& province_id, const std::string& local_id, bool local_first,
+                   const std::string& by);
+  // Every order the commune chose, for the status the province reads.
+  boost::json::array clash_orders() const;
   // Plays `content` (a media or playlist id, an http(s) URL, or "live" for the channel's
   // live_source) on `channels` about a second from now, above every schedule; with
   // `emergency`, on every audio channel when none is named, above everything, quiet

@@ -216,7 +216,102 @@ scheduler::Timeline Controller::preview(Instant from, Instant to) {
   for (const auto& [name, ch] : config_.channels) {
     for (const auto& q : ch.quiet_hours) options.quiet.push_back({name, q.from, q.to, q.text});
   }
+  for (const auto& o : store_.catalog().clash_orders()) {
+    if (o.local_first) options.first.emplace_back(o.local_id, o.province_id);
+  }
   return scheduler::plan(rules(), options, zone_, from, to);
+}
+
+namespace {
+
+// A province bulletin (not an emergency: those are above everything by law) or the
+// commune's own schedule (its config or its operator's).
+bool province_bulletin(const ScheduleConfig& s) {
+  return s.origin == Origin::province && !s.emergency;
+}
+bool communes_own(const ScheduleConfig& s) {
+  return s.origin == Origin::config || s.origin == Origin::local;
+}
+
+}  // namespace
+
+boost::json::array Controller::clashes(int days) {
+  std::map<std::string, const ScheduleConfig*> by_id;
+  for (const auto* s : programme_.all()) by_id[s->id] = s;
+  const auto orders = store_.catalog().clash_orders();
+  const Instant now = clock_.now();
+  const auto tl = preview(now, now + std::chrono::hours(24) * days);
+  std::map<std::pair<std::string, std::string>, Instant> first_meeting;
+  for (const auto& e : tl.entries) {
+    for (const std::uint32_t x : {e.other, e.after}) {
+      if (x == scheduler::TimelineEntry::kNone) continue;
+      const auto a = by_id.find(tl.rule_of(e).id), b = by_id.find(tl.rules[x].id);
+      if (a == by_id.end() || b == by_id.end()) continue;
+      const ScheduleConfig* p = a->second;
+      const ScheduleConfig* l = b->second;
+      if (!province_bulletin(*p)) std::swap(p, l);
+      if (!province_bulletin(*p) || !communes_own(*l)) continue;
+      auto [it, fresh] = first_meeting.try_emplace({p->id, l->id}, e.start);
+      if (!fresh) it->second = std::min(it->second, e.start);
+    }
+  }
+  boost::json::array out;
+  for (const auto& [pair, at] : first_meeting) {
+    const auto& [pid, lid] = pair;
+    boost::json::object o{{"province", pid},
+                          {"province_content", by_id.at(pid)->content},
+                          {"local", lid},
+                          {"local_content", by_id.at(lid)->content},
+                          {"channel", by_id.at(pid)->channel},
+                          {"at", zone_.format_iso(at, false)},
+                          {"first", "province"},
+                          {"decided_at", ""},
+                          {"decided_by", ""}};
+    for (const auto& ord : orders) {
+      if (ord.province_id != pid || ord.local_id != lid) continue;
+      o["first"] = ord.local_first ? "local" : "province";
+      o["decided_at"] = ord.decided_at;
+      o["decided_by"] = ord.decided_by;
+    }
+    out.push_back(std::move(o));
+  }
+  return out;
+}
+
+void Controller::order_clash(const std::string& province_id, const std::string& local_id,
+                             bool local_first, const std::string& by) {
+  const ScheduleConfig *p = nullptr, *l = nullptr;
+  for (const auto* s : programme_.all()) {
+    if (s->id == province_id && province_bulletin(*s)) p = s;
+    if (s->id == local_id && communes_own(*s)) l = s;
+  }
+  if (!p) {
+    throw std::invalid_argument("province: \"" + province_id +
+                                "\" is not a bulletin of the province in this box's plan "
+                                "(emergencies always go first)");
+  }
+  if (!l) {
+    throw std::invalid_argument("local: \"" + local_id +
+                                "\" is not one of the commune's own schedules");
+  }
+  store_.catalog().set_clash_order(
+      {province_id, local_id, local_first, zone_.format_iso(clock_.now()), by});
+  log::notice("controller", "the commune orders " + (local_first ? local_id : province_id) +
+                                " before " + (local_first ? province_id : local_id) + " (by " + by +
+                                ")");
+  replan();
+}
+
+boost::json::array Controller::clash_orders() const {
+  boost::json::array out;
+  for (const auto& o : store_.catalog().clash_orders()) {
+    out.push_back({{"province", o.province_id},
+                   {"local", o.local_id},
+                   {"first", o.local_first ? "local" : "province"},
+                   {"decided_at", o.decided_at},
+                   {"decided_by", o.decided_by}});
+  }
+  return out;
 }
 
 bool Controller::uses_file(const fs::path& file) const {

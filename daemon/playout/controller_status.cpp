@@ -79,7 +79,10 @@ boost::json::object Controller::status() const {
   out["sync"] = config_.sync ? json::value{{"url", config_.sync->url}, {"state", "not built yet"}}
                              : json::value("not configured");
   // With a province: the commune's decisions on its normal bulletins (also for the hub).
-  if (config_.sync) out["inbox"] = inbox();
+  if (config_.sync) {
+    out["inbox"] = inbox();
+    out["clash_orders"] = clash_orders();
+  }
   std::error_code ec;
   const auto space = fs::space(config_.box.state_dir, ec);
   out["disk"] = {{"state_dir", config_.box.state_dir.string()},

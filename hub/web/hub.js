@@ -50,7 +50,7 @@ const T = {
     'lb.use': 'Đang dùng', 'lb.remove': 'Xóa', 'lb.ask': 'Xóa tệp này khỏi thư viện?', 'lb.removed': 'Đã xóa khỏi thư viện.',
     'lb.mine': 'thư viện', 'k.audio': 'Âm thanh', 'k.video': 'Video', 'k.image': 'Hình ảnh', yes: 'Có', no: 'Không',
     'a.media.upload': 'Tải tệp lên thư viện', 'a.media.remove': 'Xóa tệp khỏi thư viện', 'a.media.refused': 'Bị từ chối: tệp thư viện',
-    'dc.waiting_for_box': 'Hộp chưa nhận', 'dc.unknown': 'Chưa rõ', decided: 'Lúc quyết định', level: 'Mức',
+    'dc.waiting_for_box': 'Hộp chưa nhận', 'dc.commune_first': 'Khi trùng giờ, xã phát trước lịch của xã:', 'dc.unknown': 'Chưa rõ', decided: 'Lúc quyết định', level: 'Mức',
     'a.bulletin.draft': 'Soạn bản tin (nháp)', 'a.bulletin.publish': 'Phát hành bản tin', 'a.bulletin.withdraw': 'Thu hồi bản tin',
     'a.bulletin.discard': 'Bỏ bản nháp', 'a.bulletin.refused': 'Bị từ chối: vượt phạm vi được giao',
     'a.manifest.publish': 'Phát hành vào thư mục (loaxa publish)',
@@ -104,7 +104,7 @@ const T = {
     'lb.use': 'In use', 'lb.remove': 'Remove', 'lb.ask': 'Remove this file from the library?', 'lb.removed': 'Removed from the library.',
     'lb.mine': 'library', 'k.audio': 'Sound', 'k.video': 'Video', 'k.image': 'Picture', yes: 'Yes', no: 'No',
     'a.media.upload': 'Upload to the library', 'a.media.remove': 'Remove from the library', 'a.media.refused': 'Refused: library file',
-    'dc.waiting_for_box': 'Not received yet', 'dc.unknown': 'Unknown', decided: 'Decided at', level: 'Level',
+    'dc.waiting_for_box': 'Not received yet', 'dc.commune_first': 'Where they meet, the commune airs first its own', 'dc.unknown': 'Unknown', decided: 'Decided at', level: 'Level',
     'a.bulletin.draft': 'Drafted a bulletin', 'a.bulletin.publish': 'Published a bulletin', 'a.bulletin.withdraw': 'Withdrew a bulletin',
     'a.bulletin.discard': 'Discarded a draft', 'a.bulletin.refused': 'Refused: beyond the caller\'s reach',
     'a.manifest.publish': 'Published into the folder (loaxa publish)',
@@ -448,7 +448,8 @@ async function bulletinPage(id) {
     table([t('district'), t('commune'), t('box'), t('status'), t('start'), t('decided')],
       b.boxes.map((x) => h('tr', { 'data-box': x.box, 'data-decision': x.decision },
         h('td', {}, x.district), h('td', {}, x.commune), h('td', {}, h('a', { href: '#hop/' + x.box }, x.name)),
-        h('td', {}, b.state === 'draft' ? t('bs.draft') : pill(DECISION_PILL[x.decision], t('dc.' + x.decision))),
+        h('td', {}, b.state === 'draft' ? t('bs.draft') : pill(DECISION_PILL[x.decision], t('dc.' + x.decision)),
+          x.commune_first ? h('div', { class: 'muted', 'data-commune-first': x.commune_first }, t('dc.commune_first') + ' ' + x.commune_first) : ''),
         h('td', {}, (x.start || '').replace('T', ' ')), h('td', {}, x.decided_at ? when(x.decided_at) : t('none')))))];
 }
 

@@ -49,6 +49,20 @@ class ServeTest : public HubTest {
     std::ofstream(hub_config(), std::ios::app) << "\n[publish]\ndir = \"www\"\n";
   }
 
+  // Makes `b` a box of `district` that syncs from this hub with the long-poll; `more`:
+  // lines added to its config. Returns the URL of the box's own API.
+  std::string sync_from_hub(const TestBox& b, const std::string& district,
+                            const std::string& more = "") {
+    std::string config = slurp(b.config());
+    config.insert(config.find("[box]\n") + 6, "district = \"" + district + "\"\n");
+    config += "\n[sync]\nurl = \"" + url() + "/manifest.json\"\ninterval = \"60s\"\nwait = true\n" +
+              "public_keys = [\"" + province_pub + "\"]\n" + more;
+    std::ofstream(b.config()) << config;
+    std::smatch m;
+    EXPECT_TRUE(std::regex_search(config, m, std::regex(R"re(listen = \["127\.0\.0\.1:(\d+)")re")));
+    return "http://127.0.0.1:" + m[1].str();
+  }
+
   sync::HttpResponse fetch(const std::string& target,
                            std::vector<std::pair<std::string, std::string>> headers = {}) {
     return send(boost::beast::http::verb::get, target, std::move(headers));
@@ -241,11 +255,7 @@ TEST_F(ServeTest, AnOfficerIssuesAnEmergencyForItsDistrictOnlyAndALoaxaPublishKe
   start_hub();
   auto a = make_box("bp-dong-xoai-tan-phu", "Đồng Xoài", "Tân Phú", 0, 1);
   make_box("bp-bu-dang-duc-lieu", "Bù Đăng", "Đức Liễu", 0, 2);
-  std::string config = slurp(a.config());
-  config.insert(config.find("[box]\n") + 6, "district = \"dong-xoai\"\n");
-  config += "\n[sync]\nurl = \"" + url() + "/manifest.json\"\ninterval = \"60s\"\nwait = true\n" +
-            "public_keys = [\"" + province_pub + "\"]\n";
-  std::ofstream(a.config()) << config;
+  sync_from_hub(a, "dong-xoai");
   auto daemon = start_box(a);
   ASSERT_TRUE(daemon->wait_for_line(" applied: ", 15s)) << daemon->output();
   auto served = [&] { return json::parse(fetch("/manifest.json").body).as_object(); };
@@ -440,14 +450,8 @@ TEST_F(ServeTest, ABulletinForADistrictIsDraftedPublishedAndEachCommunesDecision
   unsigned seed = 1;
   for (const auto& [id, district, commune] : made) {
     auto b = make_box(id, district, commune, 0, seed++);
-    std::string config = slurp(b.config());
-    config.insert(config.find("[box]\n") + 6, std::string("district = \"") + district + "\"\n");
-    config += "\n[sync]\nurl = \"" + url() + "/manifest.json\"\ninterval = \"60s\"\nwait = true\n" +
-              "public_keys = [\"" + province_pub + "\"]\n";
-    std::ofstream(b.config()) << config;
-    std::smatch m;
-    EXPECT_TRUE(std::regex_search(config, m, std::regex(R"re(listen = \["127\.0\.0\.1:(\d+)")re")));
-    boxes.push_back({b, "http://127.0.0.1:" + m[1].str(), start_box(b)});
+    const std::string api = sync_from_hub(b, district);
+    boxes.push_back({b, api, start_box(b)});
     ASSERT_TRUE(boxes.back().daemon->wait_for_line(" applied: ", 15s))
         << boxes.back().daemon->output();
   }
@@ -569,11 +573,7 @@ TEST_F(ServeTest, AnUploadIsExaminedAndReachesTheBoxesOnlyWhileAnEmergencyPlaysI
   std::ofstream(hub_config(), std::ios::app) << "key = \"province.key\"\n";
   start_hub();
   auto box = make_box("bp-dong-xoai-tan-phu", "dong-xoai", "Tân Phú", 0, 1);
-  std::string config = slurp(box.config());
-  config.insert(config.find("[box]\n") + 6, "district = \"dong-xoai\"\n");
-  config += "\n[sync]\nurl = \"" + url() + "/manifest.json\"\ninterval = \"60s\"\nwait = true\n" +
-            "public_keys = [\"" + province_pub + "\"]\n";
-  std::ofstream(box.config()) << config;
+  sync_from_hub(box, "dong-xoai");
   auto daemon = start_box(box);
   ASSERT_TRUE(daemon->wait_for_line(" applied: ", 15s)) << daemon->output();
 
@@ -665,6 +665,48 @@ TEST_F(ServeTest, AnUploadIsExaminedAndReachesTheBoxesOnlyWhileAnEmergencyPlaysI
   EXPECT_NE(std::find(actions.begin(), actions.end(), "media.refused"), actions.end());
   ASSERT_FALSE(actions.empty());
   EXPECT_EQ(actions[0], "media.remove");
+  daemon->signal(SIGTERM);
+  EXPECT_EQ(daemon->wait_exit(5s), 0) << daemon->output();
+}
+
+// A commune that chose to air its own schedule before a province priority bulletin
+// where they meet (Circular 39/2020): the box reports the order in its status, and the
+// bulletin's page on the hub shows it on that commune's row.
+TEST_F(ServeTest, ACommunesOrderForAPriorityBulletinThatMeetsItsOwnShowsOnTheBulletin) {
+  std::ofstream(hub_config(), std::ios::app) << "key = \"province.key\"\n";
+  start_hub();
+  auto box = make_box("bp-dong-xoai-tan-phu", "dong-xoai", "Tân Phú", 0, 1);
+  write_tone_wav(box.dir / "tin-xa.wav", 1.0, 440);
+  const std::string box_api = sync_from_hub(
+      box, "dong-xoai",
+      "\n[[schedule]]\nid = \"tin-xa-sang\"\nchannel = \"loudspeaker\"\nfile = \"" +
+          (box.dir / "tin-xa.wav").string() + "\"\nstart = \"2099-02-02T06:59:30\"\n");
+  auto daemon = start_box(box);
+  ASSERT_TRUE(daemon->wait_for_line(" applied: ", 15s)) << daemon->output();
+
+  auto r =
+      cli::http_post(url(), "/api/v1/bulletins", kDongXoaiToken,
+                     R"({"id": "tin-uu-tien", "media": "ban-tin-cchc", "level": "priority", )"
+                     R"("start": "2099-02-02T07:00:00", "targets": {"districts": ["dong-xoai"]}})");
+  ASSERT_EQ(r.status, 201) << r.body << hub->output();
+  r = cli::http_post(url(), "/api/v1/bulletins/tin-uu-tien/publish", kDongXoaiToken, "");
+  ASSERT_EQ(r.status, 200) << r.body;
+  ASSERT_TRUE(daemon->wait_for_line(" applied: ", 15s)) << daemon->output();
+  auto commune_first = [&] {
+    const auto b = get("/api/v1/bulletins/tin-uu-tien", kDongXoaiToken);
+    return std::string(b.at("boxes").at(0).at("commune_first").as_string());
+  };
+  EXPECT_EQ(commune_first(), "");
+
+  r = cli::http_post(box_api, "/api/v1/clashes", "",
+                     R"({"province": "tin-uu-tien", "local": "tin-xa-sang", "first": "local"})");
+  ASSERT_EQ(r.status, 200) << r.body << daemon->output();
+  std::string seen;
+  const auto deadline = std::chrono::steady_clock::now() + 20s;
+  while (std::chrono::steady_clock::now() < deadline && (seen = commune_first()).empty()) {
+    std::this_thread::sleep_for(200ms);  // polling interval, not a wait for an outcome
+  }
+  EXPECT_EQ(seen, "tin-xa-sang");
   daemon->signal(SIGTERM);
   EXPECT_EQ(daemon->wait_exit(5s), 0) << daemon->output();
 }

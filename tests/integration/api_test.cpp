@@ -428,6 +428,8 @@ TEST_F(ApiTest, EveryEndpointRefusesCallersBelowItsRole) {
       {"GET", "/api/v1/inbox", "viewer"},
       {"POST", "/api/v1/inbox/x/accept", "operator"},
       {"POST", "/api/v1/inbox/x/reject", "operator"},
+      {"GET", "/api/v1/clashes", "viewer"},
+      {"POST", "/api/v1/clashes", "operator"},
       {"GET", "/api/v1/airtime", "viewer"},
       {"GET", "/api/v1/reports/airtime?period=2022", "viewer"},
       {"GET", "/api/v1/sync", "viewer"},

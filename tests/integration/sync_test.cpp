@@ -395,6 +395,91 @@ TEST_F(SyncTest, NormalBulletinsWaitInTheInboxForTheOperator) {
   ASSERT_EQ(daemon->wait_exit(5s), 0);
 }
 
+// Circular 39/2020 lets the commune order a province priority bulletin that meets one
+// of its own: by default the province's cuts the commune's (which resumes after it);
+// the operator sees the clash, chooses its own first, and the plan, the air and the
+// status the province reads all follow. The choice is audited and kept.
+TEST_F(SyncTest, AProvinceBulletinThatMeetsTheCommunesOwnAirsInTheOrderTheCommuneChose) {
+  const auto province_at = start_in(16s);
+  write_province(local(province_at));
+  publish();
+  Nginx nginx(dir.path(), www());
+  write_tone_wav(dir.path() / "dai.wav", 3.0, 440);
+  write_config(
+      "[[schedule]]\nid = \"tin-xa\"\nchannel = \"loudspeaker\"\nfile = \"dai.wav\"\n"
+      "start = \"" +
+          local(province_at - 1s) + "\"\n",
+      "\n[sync]\nurl = \"" + nginx.url("/manifest.json") +
+          "\"\ninterval = \"5s\"\npublic_keys = [\"" + pub + "\"]\n");
+  auto daemon = start_daemon();
+  ASSERT_TRUE(daemon->wait_for_line(" applied: ", 15s)) << daemon->output();
+  auto clashes = [&] {
+    const auto r = cli::http_get(url(), "/api/v1/clashes", "");
+    EXPECT_EQ(r.status, 200) << r.body;
+    return json::parse(r.body).as_array();
+  };
+  auto planned = [&](const char* id) {
+    const auto r = cli::http_get(url(), "/api/v1/schedule/preview", "");
+    std::vector<std::string> parts;
+    const auto timeline = json::parse(r.body);
+    for (const auto& e : timeline.as_array()) {
+      if (e.at("schedule_id") == id) {
+        parts.push_back(std::string(e.at("status").as_string()) + " " +
+                        std::string(e.at("start").as_string()).substr(11, 8));
+      }
+    }
+    return parts;
+  };
+  const std::string t0 = local(province_at - 1s).substr(11, 8);
+  // The province's block plays 1 s, the commune's 3 s from a second before it.
+  const std::string resumes = local(province_at + 1s).substr(11, 8);
+  const std::string t3 = local(province_at + 2s).substr(11, 8);
+  // The clash, as the operator sees it: the province's goes first until told otherwise.
+  auto c = clashes();
+  ASSERT_EQ(c.size(), 1u) << c;
+  EXPECT_EQ(c[0].at("province"), "tinh-sang");
+  EXPECT_EQ(c[0].at("local"), "tin-xa");
+  EXPECT_EQ(c[0].at("first"), "province");
+  EXPECT_EQ(planned("tin-xa"), (std::vector<std::string>{"cut " + t0, "airs " + resumes}));
+  // Not a province bulletin, or not the commune's: refused in words.
+  auto r = cli::http_post(url(), "/api/v1/clashes", "",
+                          R"({"province": "tin-xa", "local": "tin-xa", "first": "local"})");
+  EXPECT_EQ(r.status, 400) << r.body;
+  EXPECT_NE(r.body.find("not a bulletin of the province"), std::string::npos) << r.body;
+
+  r = cli::http_post(url(), "/api/v1/clashes", "",
+                     R"({"province": "tinh-sang", "local": "tin-xa", "first": "local"})");
+  ASSERT_EQ(r.status, 200) << r.body << daemon->output();
+  c = clashes();
+  ASSERT_EQ(c.size(), 1u) << c;
+  EXPECT_EQ(c[0].at("first"), "local");
+  EXPECT_NE(c[0].at("decided_at"), "");
+  EXPECT_EQ(planned("tin-xa"), (std::vector<std::string>{"airs " + t0}));
+  EXPECT_EQ(planned("tinh-sang"), (std::vector<std::string>{"airs " + t3}));
+  // The status the province reads says so.
+  const auto status = json::parse(cli::http_get(url(), "/api/v1/status", "").body);
+  ASSERT_EQ(status.at("clash_orders").as_array().size(), 1u) << status;
+  EXPECT_EQ(status.at("clash_orders").at(0).at("first"), "local");
+
+  const auto audit = json::parse(cli::http_get(url(), "/api/v1/audit", "").body);
+  ASSERT_FALSE(audit.as_array().empty()) << audit;
+  EXPECT_EQ(audit.at(0).at("action"), "clash.order") << audit;
+  EXPECT_EQ(audit.at(0).at("detail"), "tin-xa trước tinh-sang") << audit;
+
+  // On air: the commune's whole, then the province's, nothing cut.
+  ASSERT_TRUE(daemon->wait_for_line("started dai", 25s)) << daemon->output();
+  ASSERT_TRUE(daemon->wait_for_line("started cchc-2022-07", 10s)) << daemon->output();
+  ASSERT_TRUE(daemon->wait_for_line("ended (completed)", 5s)) << daemon->output();
+  daemon->signal(SIGTERM);
+  ASSERT_EQ(daemon->wait_exit(5s), 0) << daemon->output();
+  store::Store st(dir.path() / "state" / "loaxa.db");
+  std::vector<std::string> seen;
+  st.airtime().for_each({}, [&](const store::AirtimeRow& row) {
+    seen.push_back(row.schedule_id + "/" + std::string(airtime::row_status(row.status)));
+  });
+  EXPECT_EQ(seen, (std::vector<std::string>{"tin-xa/completed", "tinh-sang/completed"}));
+}
+
 TEST_F(SyncTest, MediaNoManifestNeedsAreRemovedAfterTheGrace) {
   write_tone_wav(src() / "cu.wav", 0.5, 550);
   write_province(local(start_in(3600s)), "[[media]]\nfile = \"cu.wav\"\nid = \"tin-cu\"\n\n");

@@ -88,6 +88,32 @@ TEST_F(PlannerTest, DropPolicyLosesTheRest) {
   EXPECT_NE(t.reason(t.entries[0], zone).find("not resumed (policy drop)"), std::string::npos);
 }
 
+// A commune that chose to air its own block before the province's priority bulletin
+// when they meet: its block is no longer cut, the province's waits for it and airs
+// whole; arriving while the province's plays, its own cuts it. Other rules keep their
+// priorities.
+TEST_F(PlannerTest, AChosenOrderStandsInForThePrioritiesOfThoseTwoRulesOnly) {
+  auto rules = [] {
+    return std::vector<Rule>{rule("local", "2022-07-01T06:00:00", 40, 30min),
+                             rule("province", "2022-07-01T06:10:00", 70, 10min),
+                             rule("local-late", "2022-07-01T08:05:00", 40, 10min),
+                             rule("province-2", "2022-07-01T08:00:00", 70, 10min),
+                             rule("other", "2022-07-01T10:00:00", 40, 30min),
+                             rule("province-3", "2022-07-01T10:10:00", 70, 10min)};
+  };
+  const auto plain = day(rules());
+  EXPECT_EQ(summary(plain)[0], "local cut 06:00-06:10");
+  options.first = {{"local", "province"}, {"local-late", "province-2"}, {"other", "nobody"}};
+  const auto t = day(rules());
+  EXPECT_EQ(summary(t),
+            (std::vector<std::string>{"local airs 06:00-06:30", "province airs 06:30-06:40",
+                                      "province-2 cut 08:00-08:05", "local-late airs 08:05-08:15",
+                                      "province-2 airs 08:15-08:20", "other cut 10:00-10:10",
+                                      "province-3 airs 10:10-10:20", "other airs 10:20-10:40"}));
+  EXPECT_EQ(t.reason(t.entries[1], zone),
+            "rule province (priority 70), once; waited for local (priority 40) until 06:30");
+}
+
 TEST_F(PlannerTest, EqualPriorityNeverPreemptsItWaits) {
   const auto t = day({rule("first", "2022-07-01T06:00:00", 50, 30min),
                       rule("second", "2022-07-01T06:10:00", 50, 5min)});
