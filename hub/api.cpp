@@ -398,6 +398,9 @@ constexpr Route kRoutes[] = {
     {"DELETE", "/api/v1/bulletins/{id}", Role::viewer, withdraw_bulletin},
     {"GET", "/api/v1/media", Role::viewer, list_library},
     {"DELETE", "/api/v1/media/{id}", Role::operator_, remove_library_media},
+    {"GET", "/api/v1/playlists", Role::viewer, list_playlists},
+    {"PUT", "/api/v1/playlists/{id}", Role::operator_, put_playlist},
+    {"DELETE", "/api/v1/playlists/{id}", Role::operator_, remove_playlist},
     {"GET", "/api/v1/audit", Role::admin, audit_log},
 };
 

@@ -33,11 +33,28 @@ std::string Issuer::draft_bulletin(BulletinDraft d, const Caller& caller,
   }
   const std::string with_ours = with_library(served);
   const auto m = sync::parse_manifest(with_ours);
-  const auto* media = m.find_media(d.media);
-  if (!media) {
-    throw std::invalid_argument("media: \"" + d.media +
-                                "\" is neither a media of the manifest served nor of the hub's "
-                                "library (GET /api/v1/publish lists them)");
+  if (d.media.empty() == d.playlist.empty()) {
+    throw std::invalid_argument("media or playlist: name what airs, one or the other");
+  }
+  std::string content_title;
+  if (!d.media.empty()) {
+    const auto* media = m.find_media(d.media);
+    if (!media) {
+      throw std::invalid_argument("media: \"" + d.media +
+                                  "\" is neither a media of the manifest served nor of the hub's "
+                                  "library (GET /api/v1/publish lists them)");
+    }
+    content_title = media->title;
+  } else {
+    const auto it =
+        std::find_if(m.playlists.begin(), m.playlists.end(),
+                     [&](const sync::ManifestPlaylist& p) { return p.id == d.playlist; });
+    if (it == m.playlists.end()) {
+      throw std::invalid_argument("playlist: \"" + d.playlist +
+                                  "\" is neither a playlist of the manifest served nor of the "
+                                  "hub (GET /api/v1/publish lists them)");
+    }
+    content_title = it->title;
   }
   if (d.level != "normal" && d.level != "priority") {
     throw std::invalid_argument("level: \"normal\" (the commune decides) or \"priority\" (airs)");
@@ -61,14 +78,15 @@ std::string Issuer::draft_bulletin(BulletinDraft d, const Caller& caller,
   if (find_bulletin(d.id)) {
     throw std::invalid_argument("id: \"" + d.id + "\" is taken; withdraw it first");
   }
-  if (d.title.empty()) d.title = media->title;
+  if (d.title.empty()) d.title = content_title;
   if (d.title.size() > 500) throw std::invalid_argument("title: at most 500 bytes");
 
-  json::object entry{{"id", d.id},
-                     {"channel", d.channel},
-                     {"media", d.media},
-                     {"level", d.level},
-                     {"start", d.start}};
+  json::object entry{
+      {"id", d.id},
+      {"channel", d.channel},
+      {d.media.empty() ? "playlist" : "media", d.media.empty() ? d.playlist : d.media},
+      {"level", d.level},
+      {"start", d.start}};
   if (!d.rrule.empty()) entry["rrule"] = d.rrule;
   if (!d.until.empty()) entry["until"] = d.until;
   if (!d.targets.every_box()) entry["targets"] = targets_json(d.targets);
@@ -104,9 +122,14 @@ std::int64_t Issuer::publish_bulletin(const std::string& id, const Caller& calle
   if (!b) throw NotFound("no bulletin \"" + id + "\" is drafted on this hub");
   check_reach(b->targets, caller, "publish a bulletin", "bulletin.refused");
   if (b->state == "published") throw Refused("\"" + id + "\" is already published");
-  // The media may have left the manifest since the draft (a new `loaxa publish`).
-  if (!sync::parse_manifest(with_library(served))
-           .find_media(std::string(b->entry.at("media").as_string()))) {
+  // What it plays may have left the manifest since the draft (a new `loaxa publish`).
+  const auto m = sync::parse_manifest(with_library(served));
+  const auto* pl = b->entry.if_contains("playlist");
+  const bool there =
+      pl ? std::any_of(m.playlists.begin(), m.playlists.end(),
+                       [&](const sync::ManifestPlaylist& p) { return p.id == pl->as_string(); })
+         : m.find_media(std::string(b->entry.at("media").as_string())) != nullptr;
+  if (!there) {
     throw Refused("the media of \"" + id +
                   "\" is no longer in the manifest served nor in the hub's library; draft the "
                   "bulletin again");

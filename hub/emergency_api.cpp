@@ -91,6 +91,19 @@ Response publish_options(HubContext& hub, const Request& r) {
       media.push_back(std::move(o));
     }
   }
+  json::array playlists;  // the served manifest's and the hub's (`library`)
+  if (hub.manifests && !hub.manifests->bytes().empty()) {
+    const auto m = sync::parse_manifest(hub.manifests->bytes());
+    for (const auto& p : m.playlists) {
+      playlists.push_back({{"id", p.id}, {"title", p.title}, {"library", false}});
+    }
+    for (const auto& p : hub.issuer ? hub.issuer->hub_playlists() : std::vector<HubPlaylist>{}) {
+      if (std::none_of(m.playlists.begin(), m.playlists.end(),
+                       [&](const sync::ManifestPlaylist& x) { return x.id == p.id; })) {
+        playlists.push_back({{"id", p.id}, {"title", p.title}, {"library", true}});
+      }
+    }
+  }
   json::array topics;  // what the reports count by (the boxes' default keys and labels)
   for (const auto& [key, label] : airtime::default_topics()) {
     topics.push_back({{"key", key}, {"label", label}});
@@ -107,6 +120,7 @@ Response publish_options(HubContext& hub, const Request& r) {
                          {"confirm_word", kProvinceWide},
                          {"sequence", sequence},
                          {"media", std::move(media)},
+                         {"playlists", std::move(playlists)},
                          {"topics", std::move(topics)},
                          {"districts", std::move(districts)}});
 }
@@ -177,6 +191,7 @@ Response draft_bulletin(HubContext& hub, const Request& r) {
   d.id = str(*body, "id");
   d.title = str(*body, "title");
   d.media = str(*body, "media");
+  d.playlist = str(*body, "playlist");
   if (auto c = str(*body, "channel"); !c.empty()) d.channel = c;
   if (auto l = str(*body, "level"); !l.empty()) d.level = l;
   d.start = str(*body, "start");
@@ -296,6 +311,50 @@ Response upload_media(HubContext& hub, const Request& r) {
 Response remove_library_media(HubContext& hub, const Request& r) {
   auto [issuer, served] = issuing(hub);
   issuer.remove_media(r.params.at("id"), caller_of(r));
+  return ok(json::object{{"removed", r.params.at("id")}});
+}
+
+Response list_playlists(HubContext& hub, const Request&) {
+  json::array out;
+  if (hub.issuer) {
+    const auto in_use = hub.issuer->playlists_in_use(true);
+    for (const auto& p : hub.issuer->hub_playlists()) {
+      json::array items;
+      for (const auto& i : p.items) items.emplace_back(i);
+      out.push_back({{"id", p.id},
+                     {"title", p.title},
+                     {"items", std::move(items)},
+                     {"created_by", p.by},
+                     {"district", p.district},
+                     {"created_at", p.created_at},
+                     {"in_use", in_use.count(p.id) > 0}});
+    }
+  }
+  return ok(out);
+}
+
+Response put_playlist(HubContext& hub, const Request& r) {
+  auto [issuer, served] = issuing(hub);
+  Response error;
+  auto body = api::object_body(
+      r, error, R"({"title": "Bản tin sáng thứ Hai", "items": ["nhac-hieu", "ban-tin-cchc"]})");
+  if (!body) return error;
+  HubPlaylist p;
+  p.id = r.params.at("id");
+  p.title = str(*body, "title");
+  p.items = strings(*body, "items", "items");
+  const bool fresh = std::none_of(issuer.hub_playlists().begin(), issuer.hub_playlists().end(),
+                                  [&](const HubPlaylist& x) { return x.id == p.id; });
+  const auto saved = issuer.put_playlist(std::move(p), caller_of(r), served);
+  json::array items;
+  for (const auto& i : saved.items) items.emplace_back(i);
+  return ok(json::object{{"id", saved.id}, {"title", saved.title}, {"items", std::move(items)}},
+            fresh ? 201 : 200);
+}
+
+Response remove_playlist(HubContext& hub, const Request& r) {
+  auto [issuer, served] = issuing(hub);
+  issuer.remove_playlist(r.params.at("id"), caller_of(r));
   return ok(json::object{{"removed", r.params.at("id")}});
 }
 

@@ -37,4 +37,10 @@ api::Response upload_media(HubContext& hub, const api::Request& r);
 // DELETE /api/v1/media/{id}: an upload nothing plays any more.
 api::Response remove_library_media(HubContext& hub, const api::Request& r);
 
+// GET /api/v1/playlists: the hub's playlists; PUT /api/v1/playlists/{id} {title, items}
+// (201 made, 200 replaced); DELETE /api/v1/playlists/{id}.
+api::Response list_playlists(HubContext& hub, const api::Request& r);
+api::Response put_playlist(HubContext& hub, const api::Request& r);
+api::Response remove_playlist(HubContext& hub, const api::Request& r);
+
 }  // namespace loaxa::hub

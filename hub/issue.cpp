@@ -77,6 +77,16 @@ Issuer::Issuer(Store& store, const HubConfig& config, const scheduler::Zone& zon
                                     l.str(i, 5), l.int64(i, 6), l.opt_int64(i, 7), l.opt_real(i, 8),
                                     l.opt_real(i, 9), l.str(i, 10), l.str(i, 11), l.str(i, 12)});
   }
+  const auto pl = store_.db().exec(
+      "SELECT id, title, items::text, created_by, district, "
+      "to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"') "
+      "FROM hub_playlist ORDER BY created_at, id");
+  for (int i = 0; i < pl.rows(); ++i) {
+    HubPlaylist p{pl.str(i, 0), pl.str(i, 1), {}, pl.str(i, 3), pl.str(i, 4), pl.str(i, 5)};
+    const json::value items = json::parse(pl.str(i, 2));
+    for (const auto& x : items.as_array()) p.items.emplace_back(x.as_string());
+    playlists_.push_back(std::move(p));
+  }
 }
 
 json::object Issuer::entry(const Issued& e) const {
@@ -136,6 +146,14 @@ std::optional<std::int64_t> Issuer::merge(const std::string& served) {
     if (in_use.count(x.id)) media.push_back(media_entry(x));
   }
   bool changed = replace("media", our_media, std::move(media));
+  std::set<std::string> our_playlists;
+  std::vector<json::object> playlists;
+  const auto lists_in_use = playlists_in_use(false);
+  for (const auto& p : playlists_) {
+    our_playlists.insert(p.id);
+    if (lists_in_use.count(p.id)) playlists.push_back(playlist_entry(p));
+  }
+  changed = replace("playlists", our_playlists, std::move(playlists)) || changed;
   changed = replace("emergencies", ours, std::move(emergencies)) || changed;
   if (!replace("schedules", our_bulletins, std::move(schedules)) && !changed) return std::nullopt;
   const std::int64_t seconds = now / 1000;

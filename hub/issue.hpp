@@ -56,9 +56,10 @@ std::string describe(const sync::ManifestTargets& t);
 inline constexpr const char* kProvinceWide = "TOÀN TỈNH";
 
 struct BulletinDraft {
-  std::string id;     // empty: "ban-tin-YYYYMMDD-HHMMSS" in the hub's zone
-  std::string title;  // empty: the media's
-  std::string media;  // a media id of the served manifest
+  std::string id;        // empty: "ban-tin-YYYYMMDD-HHMMSS" in the hub's zone
+  std::string title;     // empty: the media's
+  std::string media;     // a media id of the served manifest or the library, or
+  std::string playlist;  // a playlist of the served manifest or the hub's
   std::string channel = "loudspeaker";
   std::string level = "normal";   // normal: the commune decides; priority: airs
   std::string start;              // local YYYY-MM-DDTHH:MM:SS, in each box's zone
@@ -90,6 +91,14 @@ struct LibraryMedia {
   std::optional<double> lufs, peak_db;
   std::string by, district, uploaded_at;
   std::string store_name() const { return sha256 + ext; }
+};
+
+// A playlist made on the hub: media of the served manifest or of the library, in order.
+// Like an upload, it is signed into the manifest only while a published bulletin plays it.
+struct HubPlaylist {
+  std::string id, title;
+  std::vector<std::string> items;  // media ids
+  std::string by, district, created_at;
 };
 
 class Issuer {
@@ -141,13 +150,24 @@ class Issuer {
   // reason. Audited.
   LibraryMedia add_media(const std::filesystem::path& file, const std::string& filename,
                          const MediaFacts& facts, const std::string& sha, std::string id,
-                         std::string title, std::string topic, const Caller& caller,
+                         std::string title, const std::string& topic, const Caller& caller,
                          const std::string& served);
   const std::vector<LibraryMedia>& library() const { return library_; }
   // Takes an upload out of the library: NotFound, Forbidden (another district's),
   // Refused while a draft, a published bulletin or an emergency in force plays it.
   void remove_media(const std::string& id, const Caller& caller);
-  // `served` with every library media it lacks added: what drafts are checked against.
+  // Creates or replaces a hub playlist (playlists.cpp). Forbidden for a viewer or another
+  // district's playlist, Refused while a published bulletin plays it or when the id is
+  // province.toml's, std::invalid_argument naming the field. Audited.
+  HubPlaylist put_playlist(HubPlaylist p, const Caller& caller, const std::string& served);
+  // NotFound, Forbidden, Refused while a bulletin (draft or published) plays it.
+  void remove_playlist(const std::string& id, const Caller& caller);
+  const std::vector<HubPlaylist>& hub_playlists() const { return playlists_; }
+  // The hub playlists (ids) that bulletins play (published; with `drafts_too`, drafts).
+  std::set<std::string> playlists_in_use(bool drafts_too) const;
+
+  // `served` with every library media and hub playlist it lacks added: what drafts are
+  // checked against.
   std::string with_library(const std::string& served) const;
   // The media (ids) that the hub's emergencies in force and published bulletins play,
   // and with `drafts_too` its drafts.
@@ -170,6 +190,9 @@ class Issuer {
   };
   boost::json::object entry(const Issued& e) const;
   static boost::json::object media_entry(const LibraryMedia& m);
+  static boost::json::object playlist_entry(const HubPlaylist& p);
+  // What a bulletin's entry plays: its media, or its playlist's items (a hub playlist's).
+  std::vector<std::string> media_of(const boost::json::object& entry) const;
   boost::json::object describe_bulletin(const Bulletin& b, const Scope& scope);
   Bulletin* find_bulletin(const std::string& id);
   // Merges and returns the sequence served after it.
@@ -178,6 +201,11 @@ class Issuer {
   void check_reach(const sync::ManifestTargets& targets, const Caller& caller,
                    const std::string& what, const char* refused = "emergency.refused");
   void check_districts(const sync::ManifestTargets& targets);
+  // Throws Forbidden (audited as `refused`) unless the caller is the province or the
+  // district that made `what` ("media \"x\"", made by `owner`: a district id, "" for the
+  // province) and may `verb` it ("remove", "change").
+  void check_owner(const std::string& what, const std::string& owner, const Caller& caller,
+                   const char* verb, const char* refused);
   // `id`, or one made of `prefix` and the hub's local time; std::invalid_argument when it
   // is not an id.
   std::string checked_id(std::string id, const char* prefix) const;
@@ -188,10 +216,11 @@ class Issuer {
   Store& store_;
   const HubConfig& config_;
   const scheduler::Zone& zone_;
-  std::vector<Issued> issued_;         // in issue order
-  std::vector<Bulletin> bulletins_;    // in draft order
-  std::vector<LibraryMedia> library_;  // in upload order
-  std::set<std::int64_t> written_;     // the latest sequences this hub signed
+  std::vector<Issued> issued_;          // in issue order
+  std::vector<Bulletin> bulletins_;     // in draft order
+  std::vector<LibraryMedia> library_;   // in upload order
+  std::vector<HubPlaylist> playlists_;  // in creation order
+  std::set<std::int64_t> written_;      // the latest sequences this hub signed
 };
 
 }  // namespace loaxa::hub

@@ -55,6 +55,16 @@ std::string Issuer::with_library(const std::string& served) const {
   for (const auto& m : library_) {
     if (!has(m.id)) media.as_array().push_back(media_entry(m));
   }
+  auto& lists = v.as_object()["playlists"];
+  if (!lists.is_array()) lists = json::array();
+  for (const auto& p : playlists_) {
+    const bool there =
+        std::any_of(lists.as_array().begin(), lists.as_array().end(), [&](const json::value& x) {
+          const auto* i = x.is_object() ? x.as_object().if_contains("id") : nullptr;
+          return i && *i == p.id.c_str();
+        });
+    if (!there) lists.as_array().push_back(playlist_entry(p));
+  }
   return json::serialize(v);
 }
 
@@ -68,7 +78,7 @@ std::set<std::string> Issuer::media_in_use(bool drafts_too) const {
   }
   for (const auto& b : bulletins_) {
     if (b.state == "published" || (drafts_too && b.state == "draft")) {
-      out.insert(std::string(b.entry.at("media").as_string()));
+      for (auto& m : media_of(b.entry)) out.insert(std::move(m));
     }
   }
   return out;
@@ -76,7 +86,7 @@ std::set<std::string> Issuer::media_in_use(bool drafts_too) const {
 
 LibraryMedia Issuer::add_media(const fs::path& file, const std::string& filename,
                                const MediaFacts& facts, const std::string& sha, std::string id,
-                               std::string title, std::string topic, const Caller& caller,
+                               std::string title, const std::string& topic, const Caller& caller,
                                const std::string& served) {
   if (!caller.admin && caller.scope.district.empty()) {
     store_.audit(caller.who, caller.remote, "media.refused",
@@ -154,23 +164,32 @@ void Issuer::remove_media(const std::string& id, const Caller& caller) {
   auto it = std::find_if(library_.begin(), library_.end(),
                          [&](const LibraryMedia& m) { return m.id == id; });
   if (it == library_.end()) throw NotFound("no media \"" + id + "\" in the hub's library");
-  if (!caller.admin && (caller.scope.district.empty() || it->district != caller.scope.district)) {
-    store_.audit(caller.who, caller.remote, "media.refused", id + ": not theirs to remove");
-    throw Forbidden(
-        "media \"" + id + "\" was uploaded by " +
-        (it->district.empty() ? std::string("the province") : "district " + it->district) +
-        "; only they or the province may remove it");
-  }
+  check_owner("media \"" + id + "\"", it->district, caller, "remove", "media.refused");
   if (media_in_use(true).count(id)) {
     throw Refused("media \"" + id +
                   "\" is played by a bulletin (draft or published) or an emergency in force; "
                   "withdraw that first");
+  }
+  for (const auto& p : playlists_) {
+    if (std::find(p.items.begin(), p.items.end(), id) != p.items.end()) {
+      throw Refused("media \"" + id + "\" is in the hub's playlist \"" + p.id +
+                    "\"; take it out of the playlist first");
+    }
   }
   store_.db().exec("DELETE FROM hub_media WHERE id = $1", {pg::text(id)});
   // The file stays: a box may still be fetching it for a manifest served a moment ago,
   // and another upload or province.toml may share its content.
   store_.audit(caller.who, caller.remote, "media.remove", id + " (" + it->title + ")");
   library_.erase(it);
+}
+
+void Issuer::check_owner(const std::string& what, const std::string& owner, const Caller& caller,
+                         const char* verb, const char* refused) {
+  if (caller.admin || (!caller.scope.district.empty() && owner == caller.scope.district)) return;
+  store_.audit(caller.who, caller.remote, refused, what + ": not theirs to " + verb);
+  throw Forbidden(what + " was made by " +
+                  (owner.empty() ? std::string("the province") : "district " + owner) +
+                  "; only they or the province may " + verb + " it");
 }
 
 }  // namespace loaxa::hub

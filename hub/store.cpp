@@ -173,6 +173,17 @@ CREATE TABLE hub_media (
   uploaded_at timestamptz NOT NULL DEFAULT now()
 );
 )sql",
+      // 6: playlists made on the hub (playlists.cpp): media ids in order.
+      R"sql(
+CREATE TABLE hub_playlist (
+  id text PRIMARY KEY,
+  title text NOT NULL,
+  items jsonb NOT NULL,
+  created_by text NOT NULL,
+  district text NOT NULL DEFAULT '',
+  created_at timestamptz NOT NULL DEFAULT now()
+);
+)sql",
   };
   return all;
 }

@@ -49,6 +49,10 @@ const T = {
     'lb.kind': 'Loại', 'lb.length': 'Thời lượng', 'lb.loudness': 'Độ lớn (LUFS)', 'lb.by': 'Người tải lên', 'lb.at': 'Lúc tải lên',
     'lb.use': 'Đang dùng', 'lb.remove': 'Xóa', 'lb.ask': 'Xóa tệp này khỏi thư viện?', 'lb.removed': 'Đã xóa khỏi thư viện.',
     'lb.mine': 'thư viện', 'k.audio': 'Âm thanh', 'k.video': 'Video', 'k.image': 'Hình ảnh', yes: 'Có', no: 'Không',
+    'pl.title': 'Danh sách phát', 'pl.help': 'Chọn lần lượt các tệp theo thứ tự phát (ví dụ: nhạc hiệu, bản tin, nhạc hiệu), đặt tên rồi lưu.',
+    'pl.name': 'Tên danh sách', 'pl.pick': 'Tệp', 'pl.add': 'Thêm vào danh sách', 'pl.save': 'Lưu danh sách', 'pl.saved': 'Đã lưu danh sách phát.',
+    'pl.items': 'Các mục', 'pl.empty': 'Trung tâm chưa có danh sách phát nào.', 'pl.ask': 'Xóa danh sách phát này?', 'bt.one': 'Một tệp',
+    'a.playlist.put': 'Lưu danh sách phát', 'a.playlist.remove': 'Xóa danh sách phát', 'a.playlist.refused': 'Bị từ chối: danh sách phát',
     'a.media.upload': 'Tải tệp lên thư viện', 'a.media.remove': 'Xóa tệp khỏi thư viện', 'a.media.refused': 'Bị từ chối: tệp thư viện',
     'dc.waiting_for_box': 'Hộp chưa nhận', 'dc.commune_first': 'Khi trùng giờ, xã phát trước lịch của xã:', 'dc.unknown': 'Chưa rõ', decided: 'Lúc quyết định', level: 'Mức',
     'a.bulletin.draft': 'Soạn bản tin (nháp)', 'a.bulletin.publish': 'Phát hành bản tin', 'a.bulletin.withdraw': 'Thu hồi bản tin',
@@ -103,6 +107,10 @@ const T = {
     'lb.kind': 'Kind', 'lb.length': 'Length', 'lb.loudness': 'Loudness (LUFS)', 'lb.by': 'Uploaded by', 'lb.at': 'Uploaded at',
     'lb.use': 'In use', 'lb.remove': 'Remove', 'lb.ask': 'Remove this file from the library?', 'lb.removed': 'Removed from the library.',
     'lb.mine': 'library', 'k.audio': 'Sound', 'k.video': 'Video', 'k.image': 'Picture', yes: 'Yes', no: 'No',
+    'pl.title': 'Playlists', 'pl.help': 'Pick the files one after another in the order they play (e.g. a chime, the bulletin, a chime), name it and save.',
+    'pl.name': 'Playlist name', 'pl.pick': 'File', 'pl.add': 'Add to the playlist', 'pl.save': 'Save the playlist', 'pl.saved': 'Playlist saved.',
+    'pl.items': 'Items', 'pl.empty': 'The hub has no playlist yet.', 'pl.ask': 'Remove this playlist?', 'bt.one': 'One file',
+    'a.playlist.put': 'Save a playlist', 'a.playlist.remove': 'Remove a playlist', 'a.playlist.refused': 'Refused: playlist',
     'a.media.upload': 'Upload to the library', 'a.media.remove': 'Remove from the library', 'a.media.refused': 'Refused: library file',
     'dc.waiting_for_box': 'Not received yet', 'dc.commune_first': 'Where they meet, the commune airs first its own', 'dc.unknown': 'Unknown', decided: 'Decided at', level: 'Level',
     'a.bulletin.draft': 'Drafted a bulletin', 'a.bulletin.publish': 'Published a bulletin', 'a.bulletin.withdraw': 'Withdrew a bulletin',
@@ -264,7 +272,7 @@ const pages = {
 
   // The hub's media library: upload (checked on the hub before it is kept), what is in it.
   async 'thu-vien'() {
-    const [list, who, opts] = await Promise.all([api('/media'), api('/whoami'), api('/publish')]);
+    const [list, who, opts, lists] = await Promise.all([api('/media'), api('/whoami'), api('/publish'), api('/playlists')]);
     const may = who.role !== 'viewer';
     const rows = list.map((m) => h('tr', { 'data-media': m.id },
       h('td', {}, m.title), h('td', {}, t('k.' + m.kind)), h('td', {}, m.duration_ms == null ? t('none') : seconds(m.duration_ms)),
@@ -275,9 +283,18 @@ const pages = {
           if (!window.confirm(t('lb.ask'))) return;
           try { await send('DELETE', '/media/' + encodeURIComponent(m.id)); toast(t('lb.removed')); route(); } catch (e) { toast(t('error') + ': ' + e.message); }
         } }, t('lb.remove')) : '')));
+    const mine = (x) => may && !x.in_use && (who.role === 'admin' || x.district === who.district);
+    const listRows = lists.map((p) => h('tr', { 'data-playlist': p.id },
+      h('td', {}, p.title), h('td', {}, p.items.join(', ')), h('td', {}, p.created_by), h('td', {}, p.in_use ? t('yes') : t('no')),
+      h('td', {}, mine(p) ? h('button', { type: 'button', class: 'secondary', onclick: async () => {
+        if (!window.confirm(t('pl.ask'))) return;
+        try { await send('DELETE', '/playlists/' + encodeURIComponent(p.id)); toast(t('lb.removed')); route(); } catch (e) { toast(t('error') + ': ' + e.message); }
+      } }, t('lb.remove')) : '')));
     return [h('h1', {}, t('nav.library')), may ? uploadForm(opts) : '',
       rows.length ? table([t('title'), t('lb.kind'), t('lb.length'), t('lb.loudness'), t('lb.by'), t('lb.at'), t('lb.use'), ''], rows)
-        : h('p', { class: 'muted' }, t('lb.empty'))];
+        : h('p', { class: 'muted' }, t('lb.empty')),
+      h('h2', {}, t('pl.title')), may ? playlistForm(opts) : '',
+      listRows.length ? table([t('title'), t('pl.items'), t('lb.by'), t('lb.use'), ''], listRows) : h('p', { class: 'muted' }, t('pl.empty'))];
   },
 
   async 'bao-cao'() {
@@ -390,11 +407,37 @@ function uploadForm(opts) {
     h('button', { type: 'submit' }, t('lb.send')), progress, state, error);
 }
 
+// A playlist: a name and media picked one after another, in the order they play.
+function playlistForm(opts) {
+  const title = h('input', { id: 'pl-name', maxlength: 500, required: true });
+  const pick = h('select', { id: 'pl-pick' }, mediaOptions(opts));
+  const chosen = [];
+  const shown = h('ol', { id: 'pl-items' });
+  const error = h('p', { class: 'error', role: 'alert' });
+  const add = () => { chosen.push(pick.value); shown.append(h('li', {}, pick.selectedOptions[0].textContent)); };
+  const submit = async (ev) => {
+    ev.preventDefault();
+    try {
+      await send('PUT', '/playlists/' + encodeURIComponent(slug(title.value)), { title: title.value, items: chosen });
+      toast(t('pl.saved')); route();
+    } catch (e) { error.textContent = e.message; }
+  };
+  return h('form', { class: 'card grid', id: 'playlist', onsubmit: submit }, h('p', { class: 'muted' }, t('pl.help')),
+    h('label', {}, t('pl.name'), title), h('label', {}, t('pl.pick'), pick),
+    h('button', { type: 'button', class: 'secondary', id: 'pl-add', onclick: add }, t('pl.add')), shown,
+    h('button', { type: 'submit' }, t('pl.save')), error);
+}
+// An id from a Vietnamese name ("Bản tin sáng" → "ban-tin-sang"), as the hub makes ids.
+const slug = (text) => text.normalize('NFD').replace(/[\u0300-\u036f]/g, '').replace(/đ/g, 'd').replace(/Đ/g, 'D')
+  .toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 64) || 'danh-sach';
+
 // A bulletin is a draft first: saved, then previewed (which boxes it reaches), then
 // signed. A district officer's districts are fixed to its own.
 function bulletinForm(opts) {
   const title = h('input', { id: 'bt-name', maxlength: 500 });
-  const media = h('select', { id: 'bt-media' }, mediaOptions(opts));
+  const media = h('select', { id: 'bt-media' }, h('optgroup', { label: t('bt.one') }, mediaOptions(opts)),
+    (opts.playlists || []).length ? h('optgroup', { label: t('pl.title') }, opts.playlists.map((p) =>
+      h('option', { value: 'playlist:' + p.id }, p.title + (p.library ? ' (' + t('lb.mine') + ')' : '')))) : '');
   const level = h('select', { id: 'bt-level' }, ['normal', 'priority'].map((l) => h('option', { value: l }, t('lv.' + l))));
   const start = h('input', { id: 'bt-start', type: 'datetime-local', step: 1, required: true });
   const daily = h('input', { id: 'bt-daily', type: 'checkbox' });
@@ -408,7 +451,8 @@ function bulletinForm(opts) {
     const chosen = [...document.querySelectorAll('input[name=bt-district]:checked')].map((c) => c.value);
     const at = start.value.length === 16 ? start.value + ':00' : start.value;
     try {
-      const r = await send('POST', '/bulletins', { title: title.value, media: media.value, level: level.value, start: at,
+      const list = media.value.startsWith('playlist:') ? media.value.slice(9) : '';
+      const r = await send('POST', '/bulletins', { title: title.value, media: list ? '' : media.value, playlist: list, level: level.value, start: at,
         rrule: daily.checked ? 'FREQ=DAILY' : '', until: daily.checked ? until.value : '',
         targets: chosen.length ? { districts: chosen } : null, confirm: confirm.value });
       location.hash = '#ban-tin/' + encodeURIComponent(r.id);

@@ -234,12 +234,22 @@ test("a district officer drafts a bulletin, previews its boxes, publishes it and
   assert.equal(cells[1], 'Âm thanh');
   assert.equal(cells[2], '0:02');
   assert.ok(Number(cells[3]) < -3 && Number(cells[3]) > -30, 'loudness measured: ' + cells[3]);
+  // A playlist of the recording and the province's bulletin, in that order.
+  await page.fill('#pl-name', 'Bản tin sáng tháng 12');
+  await page.selectOption('#pl-pick', 'ban-tin-thang-12');
+  await page.click('#pl-add');
+  await page.selectOption('#pl-pick', 'ban-tin-cchc');
+  await page.click('#pl-add');
+  await page.click('#playlist button[type=submit]');
+  await page.waitForSelector('tr[data-playlist="ban-tin-sang-thang-12"]');
+  assert.equal(await page.textContent('tr[data-playlist="ban-tin-sang-thang-12"] td:nth-child(2)'), 'ban-tin-thang-12, ban-tin-cchc');
   await shot('hub-thu-vien');
   await page.click('#nav a[href="#ban-tin"]');
   await page.waitForSelector('text=Chưa có bản tin nào');
   await page.waitForSelector('#bulletin');
   assert.deepEqual(await page.$$eval('input[name=bt-district]', (cs) => cs.map((c) => [c.value, c.checked, c.disabled])),
     [['dong-xoai', true, true]]);
+  assert.equal(await page.$$eval('#bt-media option[value="playlist:ban-tin-sang-thang-12"]', (o) => o.length), 1, 'the playlist is offered');
   await page.selectOption('#bt-media', 'ban-tin-thang-12');
   await page.fill('#bt-name', 'Bản tin cải cách hành chính tháng 12');
   await page.fill('#bt-start', '2099-02-02T07:00:00');

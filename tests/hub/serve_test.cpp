@@ -711,5 +711,77 @@ TEST_F(ServeTest, ACommunesOrderForAPriorityBulletinThatMeetsItsOwnShowsOnTheBul
   EXPECT_EQ(daemon->wait_exit(5s), 0) << daemon->output();
 }
 
+// A playlist made on the hub (a chime, the province's bulletin, the chime again) goes
+// out with the bulletin that plays it, its library media with it, and leaves with it;
+// what it plays cannot be taken away meanwhile.
+TEST_F(ServeTest, APlaylistMadeOnTheHubGoesOutWithTheBulletinThatPlaysItAndOnlyThen) {
+  std::ofstream(hub_config(), std::ios::app) << "key = \"province.key\"\n";
+  start_hub();
+  auto box = make_box("bp-dong-xoai-tan-phu", "dong-xoai", "Tân Phú", 0, 1);
+  const std::string box_api = sync_from_hub(box, "dong-xoai");
+  auto daemon = start_box(box);
+  ASSERT_TRUE(daemon->wait_for_line(" applied: ", 15s)) << daemon->output();
+  const fs::path chime = dir.path() / "Nhạc hiệu.wav";
+  write_tone_wav(chime, 0.5, 880);
+  auto r = cli::http_put_file(url(), "/api/v1/media?filename=" + cli::url_escape("Nhạc hiệu.wav"),
+                              kAdminToken, chime.string());
+  ASSERT_EQ(r.status, 201) << r.body << hub->output();
+  auto put = [&](const char* token, const std::string& body) {
+    return send(
+        boost::beast::http::verb::put, "/api/v1/playlists/ban-tin-sang",
+        {{"Authorization", std::string("Bearer ") + token}, {"Content-Type", "application/json"}},
+        body);
+  };
+  EXPECT_EQ(put(kViewerToken, R"({"title": "x", "items": ["nhac-hieu"]})").status, 403);
+  auto bad =
+      put(kDongXoaiToken, R"({"title": "Bản tin sáng", "items": ["nhac-hieu", "khong-co"]})");
+  EXPECT_EQ(bad.status, 400) << bad.body;
+  EXPECT_NE(bad.body.find("items[1]"), std::string::npos) << bad.body;
+  auto made =
+      put(kDongXoaiToken,
+          R"({"title": "Bản tin sáng", "items": ["nhac-hieu", "ban-tin-cchc", "nhac-hieu"]})");
+  ASSERT_EQ(made.status, 201) << made.body << hub->output();
+  auto served = [&] { return json::parse(fetch("/manifest.json").body).as_object(); };
+  auto has = [&](const json::object& m, const char* key, const char* id) {
+    const auto* list = m.if_contains(key);
+    if (!list) return false;
+    for (const auto& x : list->as_array())
+      if (x.at("id") == id) return true;
+    return false;
+  };
+  EXPECT_FALSE(has(served(), "playlists", "ban-tin-sang"));
+
+  r = cli::http_post(url(), "/api/v1/bulletins", kDongXoaiToken,
+                     R"({"id": "sang-thu-hai", "playlist": "ban-tin-sang", "level": "priority", )"
+                     R"("start": "2099-02-02T06:30:00", "targets": {"districts": ["dong-xoai"]}})");
+  ASSERT_EQ(r.status, 201) << r.body;
+  EXPECT_EQ(json::parse(r.body).at("title"), "Bản tin sáng");
+  r = cli::http_post(url(), "/api/v1/bulletins/sang-thu-hai/publish", kDongXoaiToken, "");
+  ASSERT_EQ(r.status, 200) << r.body << hub->output();
+  const auto m = served();
+  EXPECT_TRUE(has(m, "playlists", "ban-tin-sang"));
+  EXPECT_TRUE(has(m, "media", "nhac-hieu"));
+  // The box takes it as the province's playlist.
+  ASSERT_TRUE(daemon->wait_for_line(" applied: ", 15s)) << daemon->output();
+  const auto lists = json::parse(cli::http_get(box_api, "/api/v1/playlists", "").body);
+  bool on_box = false;
+  for (const auto& p : lists.as_array()) on_box = on_box || p.at("id") == "ban-tin-sang";
+  EXPECT_TRUE(on_box) << lists;
+
+  // What a published bulletin plays stays.
+  EXPECT_EQ(put(kDongXoaiToken, R"({"title": "Khác", "items": ["ban-tin-cchc"]})").status, 409);
+  EXPECT_EQ(cli::http_delete(url(), "/api/v1/playlists/ban-tin-sang", kDongXoaiToken).status, 409);
+  EXPECT_EQ(cli::http_delete(url(), "/api/v1/media/nhac-hieu", kAdminToken).status, 409);
+
+  ASSERT_EQ(cli::http_delete(url(), "/api/v1/bulletins/sang-thu-hai", kDongXoaiToken).status, 200);
+  EXPECT_FALSE(has(served(), "playlists", "ban-tin-sang"));
+  EXPECT_FALSE(has(served(), "media", "nhac-hieu"));
+  EXPECT_EQ(cli::http_delete(url(), "/api/v1/playlists/ban-tin-sang", kBuDangToken).status, 403);
+  EXPECT_EQ(cli::http_delete(url(), "/api/v1/playlists/ban-tin-sang", kDongXoaiToken).status, 200);
+  EXPECT_TRUE(get("/api/v1/playlists").as_array().empty());
+  daemon->signal(SIGTERM);
+  EXPECT_EQ(daemon->wait_exit(5s), 0) << daemon->output();
+}
+
 }  // namespace
 }  // namespace loaxa::test
