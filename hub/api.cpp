@@ -401,6 +401,9 @@ constexpr Route kRoutes[] = {
     {"GET", "/api/v1/playlists", Role::viewer, list_playlists},
     {"PUT", "/api/v1/playlists/{id}", Role::operator_, put_playlist},
     {"DELETE", "/api/v1/playlists/{id}", Role::operator_, remove_playlist},
+    {"GET", "/api/v1/holidays", Role::viewer, list_holidays},
+    {"POST", "/api/v1/holidays", Role::admin, add_holiday},
+    {"DELETE", "/api/v1/holidays/{day}", Role::admin, remove_holiday},
     {"GET", "/api/v1/audit", Role::admin, audit_log},
 };
 

@@ -1,8 +1,10 @@
 #include "hub/emergency_api.hpp"
 
+#include <algorithm>
 #include <boost/asio/post.hpp>
 #include <boost/json.hpp>
 #include <filesystem>
+#include <set>
 
 #include "airtime/report.hpp"
 #include "common/errors.hpp"
@@ -356,6 +358,47 @@ Response remove_playlist(HubContext& hub, const Request& r) {
   auto [issuer, served] = issuing(hub);
   issuer.remove_playlist(r.params.at("id"), caller_of(r));
   return ok(json::object{{"removed", r.params.at("id")}});
+}
+
+Response list_holidays(HubContext& hub, const Request&) {
+  json::array out;
+  std::set<std::string> ours;
+  if (hub.issuer) {
+    for (const auto& h : hub.issuer->hub_holidays()) {
+      if (h.removed) continue;
+      ours.insert(h.day);
+      out.push_back({{"day", h.day}, {"name", h.name}, {"by", h.by}, {"set_on", "hub"}});
+    }
+  }
+  if (hub.manifests && !hub.manifests->bytes().empty()) {
+    for (const auto& d : sync::parse_manifest(hub.manifests->bytes()).holidays) {
+      if (!ours.count(d)) {
+        out.push_back({{"day", d}, {"name", ""}, {"by", ""}, {"set_on", "province.toml"}});
+      }
+    }
+  }
+  std::sort(out.begin(), out.end(), [](const json::value& a, const json::value& b) {
+    return a.at("day").as_string() < b.at("day").as_string();
+  });
+  return ok(out);
+}
+
+Response add_holiday(HubContext& hub, const Request& r) {
+  auto [issuer, served] = issuing(hub);
+  Response error;
+  auto body = api::object_body(r, error, R"({"day": "2027-09-02", "name": "Quốc khánh"})");
+  if (!body) return error;
+  const std::string day = str(*body, "day");
+  const auto sequence = issuer.add_holiday(day, str(*body, "name"), caller_of(r), served);
+  hub.manifests->poke();
+  return ok(json::object{{"added", day}, {"sequence", sequence}}, 201);
+}
+
+Response remove_holiday(HubContext& hub, const Request& r) {
+  auto [issuer, served] = issuing(hub);
+  const auto sequence = issuer.remove_holiday(r.params.at("day"), caller_of(r), served);
+  hub.manifests->poke();
+  return ok(json::object{{"removed", r.params.at("day")}, {"sequence", sequence}});
 }
 
 }  // namespace loaxa::hub

@@ -43,4 +43,10 @@ api::Response list_playlists(HubContext& hub, const api::Request& r);
 api::Response put_playlist(HubContext& hub, const api::Request& r);
 api::Response remove_playlist(HubContext& hub, const api::Request& r);
 
+// GET /api/v1/holidays: the days off in force (the hub's and province.toml's);
+// POST /api/v1/holidays {day, name} and DELETE /api/v1/holidays/{day}: the admin's.
+api::Response list_holidays(HubContext& hub, const api::Request& r);
+api::Response add_holiday(HubContext& hub, const api::Request& r);
+api::Response remove_holiday(HubContext& hub, const api::Request& r);
+
 }  // namespace loaxa::hub

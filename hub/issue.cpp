@@ -87,6 +87,12 @@ Issuer::Issuer(Store& store, const HubConfig& config, const scheduler::Zone& zon
     for (const auto& x : items.as_array()) p.items.emplace_back(x.as_string());
     playlists_.push_back(std::move(p));
   }
+  const auto hd = store_.db().exec(
+      "SELECT to_char(day, 'YYYY-MM-DD'), name, added_by, removed_at IS NOT NULL FROM "
+      "hub_holiday ORDER BY day");
+  for (int i = 0; i < hd.rows(); ++i) {
+    holidays_.push_back({hd.str(i, 0), hd.str(i, 1), hd.str(i, 2), hd.boolean(i, 3)});
+  }
 }
 
 json::object Issuer::entry(const Issued& e) const {
@@ -154,6 +160,29 @@ std::optional<std::int64_t> Issuer::merge(const std::string& served) {
     if (lists_in_use.count(p.id)) playlists.push_back(playlist_entry(p));
   }
   changed = replace("playlists", our_playlists, std::move(playlists)) || changed;
+  // Days off: the manifest's, without every day the hub ever set, with those in force.
+  if (!holidays_.empty()) {
+    std::set<std::string> days;
+    if (const auto* list = m.if_contains("holidays"); list && list->is_array()) {
+      for (const auto& d : list->as_array()) {
+        if (d.is_string()) days.insert(std::string(d.as_string()));
+      }
+    }
+    const auto before = days;
+    for (const auto& h : holidays_) {
+      if (h.removed) {
+        days.erase(h.day);
+      } else {
+        days.insert(h.day);
+      }
+    }
+    if (days != before) {
+      json::array out;
+      for (const auto& d : days) out.emplace_back(d);
+      m["holidays"] = std::move(out);
+      changed = true;
+    }
+  }
   changed = replace("emergencies", ours, std::move(emergencies)) || changed;
   if (!replace("schedules", our_bulletins, std::move(schedules)) && !changed) return std::nullopt;
   const std::int64_t seconds = now / 1000;

@@ -101,6 +101,15 @@ struct HubPlaylist {
   std::string by, district, created_at;
 };
 
+// A day off set on the hub (the province's: Tết, 30/4, 2/9…): schedules that ask
+// (`skip_holidays`) do not air on it. Kept after removal, so the merge knows the day was
+// the hub's to take out of the manifest.
+struct HubHoliday {
+  std::string day;  // YYYY-MM-DD
+  std::string name, by;
+  bool removed = false;
+};
+
 class Issuer {
  public:
   // Loads the hub's emergencies from the database.
@@ -166,6 +175,15 @@ class Issuer {
   // The hub playlists (ids) that bulletins play (published; with `drafts_too`, drafts).
   std::set<std::string> playlists_in_use(bool drafts_too) const;
 
+  // Days off (holidays.cpp): the province's admin only (Forbidden, audited); a day
+  // that is not a date is std::invalid_argument; adding one the manifest already has is
+  // Refused. Each signs the manifest again; returns the new sequence.
+  std::int64_t add_holiday(const std::string& day, const std::string& name, const Caller& caller,
+                           const std::string& served);
+  std::int64_t remove_holiday(const std::string& day, const Caller& caller,
+                              const std::string& served);
+  const std::vector<HubHoliday>& hub_holidays() const { return holidays_; }
+
   // `served` with every library media and hub playlist it lacks added: what drafts are
   // checked against.
   std::string with_library(const std::string& served) const;
@@ -220,6 +238,7 @@ class Issuer {
   std::vector<Bulletin> bulletins_;     // in draft order
   std::vector<LibraryMedia> library_;   // in upload order
   std::vector<HubPlaylist> playlists_;  // in creation order
+  std::vector<HubHoliday> holidays_;    // by day, removed ones too
   std::set<std::int64_t> written_;      // the latest sequences this hub signed
 };
 

@@ -184,6 +184,17 @@ CREATE TABLE hub_playlist (
   created_at timestamptz NOT NULL DEFAULT now()
 );
 )sql",
+      // 7: days off set on the hub (holidays.cpp); a removed one is kept (removed_at) so
+      // the merge knows to take it out of the manifest.
+      R"sql(
+CREATE TABLE hub_holiday (
+  day date PRIMARY KEY,
+  name text NOT NULL,
+  added_by text NOT NULL,
+  added_at timestamptz NOT NULL DEFAULT now(),
+  removed_at timestamptz
+);
+)sql",
   };
   return all;
 }

@@ -49,6 +49,10 @@ const T = {
     'lb.kind': 'Loại', 'lb.length': 'Thời lượng', 'lb.loudness': 'Độ lớn (LUFS)', 'lb.by': 'Người tải lên', 'lb.at': 'Lúc tải lên',
     'lb.use': 'Đang dùng', 'lb.remove': 'Xóa', 'lb.ask': 'Xóa tệp này khỏi thư viện?', 'lb.removed': 'Đã xóa khỏi thư viện.',
     'lb.mine': 'thư viện', 'k.audio': 'Âm thanh', 'k.video': 'Video', 'k.image': 'Hình ảnh', yes: 'Có', no: 'Không',
+    'hd.title': 'Ngày nghỉ', 'hd.help': 'Các lịch có đánh dấu “bỏ qua ngày nghỉ” không phát vào những ngày này, trên mọi hộp.',
+    'hd.day': 'Ngày', 'hd.name': 'Tên ngày', 'hd.set_on': 'Đặt tại', 'hd.hub': 'trung tâm', 'hd.add': 'Thêm ngày nghỉ',
+    'hd.added': 'Đã thêm ngày nghỉ; các hộp đang nhận.', 'hd.removed': 'Đã bỏ ngày nghỉ.', 'hd.none': 'Chưa có ngày nghỉ nào.',
+    'a.holiday.add': 'Thêm ngày nghỉ', 'a.holiday.remove': 'Bỏ ngày nghỉ', 'a.holiday.refused': 'Bị từ chối: ngày nghỉ',
     'pl.title': 'Danh sách phát', 'pl.help': 'Chọn lần lượt các tệp theo thứ tự phát (ví dụ: nhạc hiệu, bản tin, nhạc hiệu), đặt tên rồi lưu.',
     'pl.name': 'Tên danh sách', 'pl.pick': 'Tệp', 'pl.add': 'Thêm vào danh sách', 'pl.save': 'Lưu danh sách', 'pl.saved': 'Đã lưu danh sách phát.',
     'pl.items': 'Các mục', 'pl.empty': 'Trung tâm chưa có danh sách phát nào.', 'pl.ask': 'Xóa danh sách phát này?', 'bt.one': 'Một tệp',
@@ -107,6 +111,10 @@ const T = {
     'lb.kind': 'Kind', 'lb.length': 'Length', 'lb.loudness': 'Loudness (LUFS)', 'lb.by': 'Uploaded by', 'lb.at': 'Uploaded at',
     'lb.use': 'In use', 'lb.remove': 'Remove', 'lb.ask': 'Remove this file from the library?', 'lb.removed': 'Removed from the library.',
     'lb.mine': 'library', 'k.audio': 'Sound', 'k.video': 'Video', 'k.image': 'Picture', yes: 'Yes', no: 'No',
+    'hd.title': 'Days off', 'hd.help': 'Schedules marked “skip holidays” do not air on these days, on every box.',
+    'hd.day': 'Day', 'hd.name': 'Name', 'hd.set_on': 'Set on', 'hd.hub': 'the hub', 'hd.add': 'Add a day off',
+    'hd.added': 'Day off added; the boxes are receiving it.', 'hd.removed': 'Day off removed.', 'hd.none': 'No day off yet.',
+    'a.holiday.add': 'Add a day off', 'a.holiday.remove': 'Remove a day off', 'a.holiday.refused': 'Refused: day off',
     'pl.title': 'Playlists', 'pl.help': 'Pick the files one after another in the order they play (e.g. a chime, the bulletin, a chime), name it and save.',
     'pl.name': 'Playlist name', 'pl.pick': 'File', 'pl.add': 'Add to the playlist', 'pl.save': 'Save the playlist', 'pl.saved': 'Playlist saved.',
     'pl.items': 'Items', 'pl.empty': 'The hub has no playlist yet.', 'pl.ask': 'Remove this playlist?', 'bt.one': 'One file',
@@ -260,8 +268,8 @@ const pages = {
 
   async 'ban-tin'(id) {
     if (id) return bulletinPage(decodeURIComponent(id));
-    const [list, opts] = await Promise.all([api('/bulletins'), api('/publish')]);
-    return [h('h1', {}, t('nav.bulletin')), opts.can_issue ? bulletinForm(opts) : '',
+    const [list, opts, days] = await Promise.all([api('/bulletins'), api('/publish'), api('/holidays')]);
+    return [h('h1', {}, t('nav.bulletin')), opts.can_issue ? bulletinForm(opts) : '', holidayCard(days, opts),
       list.length ? table([t('title'), t('level'), t('start'), t('targets'), t('status'), t('dc.accepted'), t('dc.rejected')], list.map((b) => h('tr', { 'data-bulletin': b.id },
         h('td', {}, h('a', { href: '#ban-tin/' + encodeURIComponent(b.id) }, b.title)), h('td', {}, t('lv.' + b.entry.level)),
         h('td', {}, b.entry.start.replace('T', ' ') + (b.entry.rrule ? ' ↻' : '')), h('td', {}, targetsText(b.targets)),
@@ -405,6 +413,27 @@ function uploadForm(opts) {
     h('p', { class: 'muted' }, t('lb.help')),
     h('label', {}, t('lb.file'), file), h('label', {}, t('lb.name'), title), h('label', {}, t('lb.topic'), topic),
     h('button', { type: 'submit' }, t('lb.send')), progress, state, error);
+}
+
+// Days off (Tết, 30/4, 2/9…): schedules that ask skip them on every box. The province's
+// admin sets them; everyone sees them.
+function holidayCard(days, opts) {
+  const day = h('input', { id: 'hd-day', type: 'date', required: true });
+  const name = h('input', { id: 'hd-name', maxlength: 200, required: true });
+  const error = h('p', { class: 'error', role: 'alert' });
+  const add = async (ev) => {
+    ev.preventDefault();
+    try { await send('POST', '/holidays', { day: day.value, name: name.value }); toast(t('hd.added')); route(); } catch (e) { error.textContent = e.message; }
+  };
+  const admin = opts.province_wide && opts.can_issue;
+  return h('div', { class: 'card', id: 'holidays' }, h('h2', {}, t('hd.title')), h('p', { class: 'muted' }, t('hd.help')),
+    days.length ? table([t('hd.day'), t('hd.name'), t('hd.set_on'), ''], days.map((d) => h('tr', { 'data-holiday': d.day },
+      h('td', {}, d.day), h('td', {}, d.name), h('td', {}, d.set_on === 'hub' ? t('hd.hub') : 'province.toml'),
+      h('td', {}, admin && d.set_on === 'hub' ? h('button', { type: 'button', class: 'secondary', onclick: async () => {
+        try { await send('DELETE', '/holidays/' + d.day); toast(t('hd.removed')); route(); } catch (e) { toast(t('error') + ': ' + e.message); }
+      } }, t('lb.remove')) : '')))) : h('p', { class: 'muted' }, t('hd.none')),
+    admin ? h('form', { class: 'grid', id: 'holiday', onsubmit: add }, h('label', {}, t('hd.day'), day), h('label', {}, t('hd.name'), name),
+      h('button', { type: 'submit' }, t('hd.add')), error) : '');
 }
 
 // A playlist: a name and media picked one after another, in the order they play.

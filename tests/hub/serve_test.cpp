@@ -783,5 +783,53 @@ TEST_F(ServeTest, APlaylistMadeOnTheHubGoesOutWithTheBulletinThatPlaysItAndOnlyT
   EXPECT_EQ(daemon->wait_exit(5s), 0) << daemon->output();
 }
 
+// Days off set on the hub by the province (Tết, National Day): signed into the manifest
+// beside province.toml's, taken out again when removed, a district may not set them.
+TEST_F(ServeTest, TheProvinceSetsADayOffOnTheHubAndTakesItBack) {
+  std::ofstream(hub_config(), std::ios::app) << "key = \"province.key\"\n";
+  start_hub();
+  auto served = [&] { return json::parse(fetch("/manifest.json").body).as_object(); };
+  auto days = [&] {
+    std::vector<std::string> out;
+    const auto m = served();
+    if (const auto* list = m.if_contains("holidays")) {
+      for (const auto& d : list->as_array()) out.emplace_back(d.as_string());
+    }
+    return out;
+  };
+  const char* body = R"({"day": "2099-09-02", "name": "Quốc khánh"})";
+  EXPECT_EQ(cli::http_post(url(), "/api/v1/holidays", kDongXoaiToken, body).status, 403);
+  auto r = cli::http_post(url(), "/api/v1/holidays", kAdminToken,
+                          R"({"day": "mùng 2 tháng 9", "name": "Quốc khánh"})");
+  EXPECT_EQ(r.status, 400) << r.body;
+  EXPECT_NE(r.body.find("is not a date"), std::string::npos) << r.body;
+  EXPECT_TRUE(days().empty());
+
+  r = cli::http_post(url(), "/api/v1/holidays", kAdminToken, body);
+  ASSERT_EQ(r.status, 201) << r.body << hub->output();
+  EXPECT_EQ(days(), (std::vector<std::string>{"2099-09-02"}));
+  EXPECT_EQ(cli::http_post(url(), "/api/v1/holidays", kAdminToken, body).status, 409);
+  const auto listed = get("/api/v1/holidays", kViewerToken);
+  ASSERT_EQ(listed.as_array().size(), 1u) << listed;
+  EXPECT_EQ(listed.at(0).at("name"), "Quốc khánh");
+  EXPECT_EQ(listed.at(0).at("set_on"), "hub");
+  // A `loaxa publish` into the folder keeps it.
+  const auto before = served().at("sequence").as_int64();
+  publish();
+  const auto deadline = std::chrono::steady_clock::now() + 10s;
+  while (std::chrono::steady_clock::now() < deadline &&
+         served().at("sequence").as_int64() <= before) {
+    std::this_thread::sleep_for(100ms);  // polling interval, not a wait for an outcome
+  }
+  ASSERT_GT(served().at("sequence").as_int64(), before);
+  EXPECT_EQ(days(), (std::vector<std::string>{"2099-09-02"}));
+
+  r = cli::http_delete(url(), "/api/v1/holidays/2099-09-02", kAdminToken);
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_TRUE(days().empty());
+  EXPECT_EQ(cli::http_delete(url(), "/api/v1/holidays/2099-09-02", kAdminToken).status, 404);
+  EXPECT_EQ(get("/api/v1/audit").at(0).at("action"), "holiday.remove");
+}
+
 }  // namespace
 }  // namespace loaxa::test
