@@ -44,27 +44,20 @@ json::object Issuer::media_entry(const LibraryMedia& m) {
 
 std::string Issuer::with_library(const std::string& served) const {
   json::value v = json::parse(served);
-  auto& media = v.as_object()["media"];
-  if (!media.is_array()) media = json::array();
-  const auto has = [&](const std::string& id) {
-    return std::any_of(media.as_array().begin(), media.as_array().end(), [&](const json::value& x) {
+  // Appends `entry` to the manifest's list `key` unless an entry there has its id.
+  const auto add_missing = [&](const char* key, const std::string& id, auto entry) {
+    auto& list = v.as_object()[key];
+    if (!list.is_array()) list = json::array();
+    auto& a = list.as_array();
+    const bool there = std::any_of(a.begin(), a.end(), [&](const json::value& x) {
       const auto* i = x.is_object() ? x.as_object().if_contains("id") : nullptr;
       return i && *i == id.c_str();
     });
+    if (!there) a.push_back(entry());
   };
-  for (const auto& m : library_) {
-    if (!has(m.id)) media.as_array().push_back(media_entry(m));
-  }
-  auto& lists = v.as_object()["playlists"];
-  if (!lists.is_array()) lists = json::array();
-  for (const auto& p : playlists_) {
-    const bool there =
-        std::any_of(lists.as_array().begin(), lists.as_array().end(), [&](const json::value& x) {
-          const auto* i = x.is_object() ? x.as_object().if_contains("id") : nullptr;
-          return i && *i == p.id.c_str();
-        });
-    if (!there) lists.as_array().push_back(playlist_entry(p));
-  }
+  for (const auto& m : library_) add_missing("media", m.id, [&] { return media_entry(m); });
+  for (const auto& p : playlists_)
+    add_missing("playlists", p.id, [&] { return playlist_entry(p); });
   return json::serialize(v);
 }
 
