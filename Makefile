@@ -23,14 +23,23 @@ demo: build
 
 # CI: warnings are errors; then a second configuration with ASan+UBSan runs the whole
 # suite again (but the package and unit-file checks, which test no code of ours).
+# Each stage prints the time it starts (`== HH:MM:SS stage`), for the budget.
+STAGE = @echo "== $$(date +%T) $(1)"
 test: setup
+	$(call STAGE,build)
 	cmake -S . -B $(BUILD) -DLOAXA_WERROR=ON $(CMAKE_FLAGS)
 	cmake --build $(BUILD) -j$(JOBS)
+	$(call STAGE,tests)
 	cd $(BUILD) && ctest --output-on-failure -j$(JOBS) --timeout 300
+	$(call STAGE,cppcheck)
 	$(MAKE) cppcheck
+	$(call STAGE,arm64)
 	$(MAKE) test-arm64 CMAKE_FLAGS=-DLOAXA_WERROR=ON
+	$(call STAGE,asan)
 	$(MAKE) test-asan
+	$(call STAGE,fuzz)
 	$(MAKE) fuzz FUZZ_SECONDS=15
+	$(call STAGE,done)
 
 # libFuzzer targets built with clang-14 (ASan+UBSan), each run FUZZ_SECONDS on its
 # seed corpus in fuzz/corpus; CI runs a short smoke.

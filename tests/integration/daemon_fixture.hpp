@@ -12,6 +12,7 @@
 #include <thread>
 
 #include "cli/http_client.hpp"
+#include "onset.hpp"
 #include "process.hpp"
 #include "scheduler/local_time.hpp"
 
@@ -33,18 +34,6 @@ inline std::vector<std::int16_t> read_raw(const std::filesystem::path& file) {
   std::vector<std::int16_t> samples(bytes.size() / 2);
   std::memcpy(samples.data(), bytes.data(), samples.size() * 2);
   return samples;
-}
-
-// First and last sample above the noise floor.
-inline std::pair<std::size_t, std::size_t> sounding_span(const std::vector<std::int16_t>& s) {
-  std::size_t first = s.size(), last = 0;
-  for (std::size_t i = 0; i < s.size(); ++i) {
-    if (std::abs(s[i]) > 1000) {
-      first = std::min(first, i);
-      last = i;
-    }
-  }
-  return {first, last};
 }
 
 // Index of the first sample whose magnitude is above `floor`, from `from`.

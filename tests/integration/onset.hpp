@@ -14,6 +14,7 @@
 #include <chrono>
 #include <cstdint>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <mutex>
@@ -24,6 +25,18 @@
 #include <vector>
 
 namespace loaxa::test {
+
+// First and last sample above the noise floor.
+inline std::pair<std::size_t, std::size_t> sounding_span(const std::vector<std::int16_t>& s) {
+  std::size_t first = s.size(), last = 0;
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    if (std::abs(s[i]) > 1000) {
+      first = std::min(first, i);
+      last = i;
+    }
+  }
+  return {first, last};
+}
 
 class FifoRecorder {
  public:
