@@ -196,7 +196,13 @@ api::Response ManifestServer::manifest(const api::Request& r) {
   }
   const std::string if_none_match = header(r, "if-none-match");
   auto wait = r.query.find("wait");
-  if (wait == r.query.end()) return current(if_none_match);
+  if (wait == r.query.end()) {
+    // Said on every answer: a box that asked without ?wait= (its first request after
+    // losing the hub) learns that this server holds them, and waits here again at once.
+    api::Response resp = current(if_none_match);
+    resp.headers.emplace_back("X-Loaxa-Long-Poll", std::to_string(kLongest.count()));
+    return resp;
+  }
   std::int64_t after = -1;
   const std::string& text = wait->second;
   const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), after);

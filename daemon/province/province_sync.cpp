@@ -191,7 +191,7 @@ void ProvinceSync::poll() {
   sync::HttpRequest req;
   req.url = sync_.url;
   req.timeout = request_timeout();
-  if (sync_.wait) {
+  if (sync_.wait && !unreachable_) {
     // The server may hold the answer 60 s; a stalled connection still ends after 75.
     // The newest sequence this box has seen, applied or refused (not for it, too big):
     // asking for one it refused would be answered at once, again and again.
@@ -238,7 +238,8 @@ void ProvinceSync::call(std::function<void(sync::HttpResponse)> then, sync::Http
 
 void ProvinceSync::on_manifest(const sync::HttpResponse& r) {
   long_poll_ = false;
-  if (!r.error.empty()) return failed("manifest: " + r.error);
+  unreachable_ = !r.error.empty();
+  if (unreachable_) return failed("manifest: " + r.error);
   note_server_date(r);
   long_poll_ =
       sync_.wait && r.headers.count("x-loaxa-long-poll") && (r.status == 200 || r.status == 304);
@@ -742,6 +743,9 @@ boost::json::object ProvinceSync::status() const {
   o["last_attempt"] = last_attempt_;
   o["last_success"] = last_success_;
   o["last_error"] = last_error_;
+  // The server held the last answer (loaxa-hub's long-poll): the box waits there for
+  // the next manifest. False while it polls every interval, or backs off after failing.
+  o["long_poll"] = long_poll_;
   o["state"] =
       busy_ ? (pending_ ? "downloading" : "polling") : (last_error_.empty() ? "ok" : "error");
   if (clock_skew_s_) {

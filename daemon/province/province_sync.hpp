@@ -115,6 +115,10 @@ class ProvinceSync {
   // The last manifest answer came from a server that holds long-polls ([sync] wait and
   // X-Loaxa-Long-Poll in its answer): the next poll goes at once, not after `interval`.
   bool long_poll_ = false;
+  // The last manifest request had no answer (no connection, a timeout): the next one
+  // asks without ?wait=, so that a server that is back answers at once (and the box's
+  // status, and the hub's alerts, say so) instead of holding it up to a minute.
+  bool unreachable_ = false;
   bool stopped_ = false;
   int failures_ = 0;
   std::uint64_t failures_total_ = 0;
