@@ -116,6 +116,18 @@ Response publish_options(HubContext& hub, const Request& r) {
   for (int i = 0; i < rows.rows(); ++i) {
     districts.push_back({{"id", rows.str(i, 0)}, {"name", rows.str(i, 1)}});
   }
+  // The communes (enrolled boxes) a caller may choose among: a bulletin or an emergency
+  // may go to some communes of a district rather than to all of it.
+  json::array boxes;
+  const auto enrolled = hub.store.db().exec(
+      "SELECT id, commune, district_id FROM box WHERE ($1 = '' OR district_id = $1) "
+      "ORDER BY district_id, commune, id",
+      {pg::text(caller.scope.district)});
+  for (int i = 0; i < enrolled.rows(); ++i) {
+    boxes.push_back({{"id", enrolled.str(i, 0)},
+                     {"commune", enrolled.str(i, 1)},
+                     {"district", enrolled.str(i, 2)}});
+  }
   const bool may = caller.admin || !caller.scope.district.empty();
   return ok(json::object{{"can_issue", may && hub.issuer && sequence > 0},
                          {"province_wide", caller.admin},
@@ -124,7 +136,8 @@ Response publish_options(HubContext& hub, const Request& r) {
                          {"media", std::move(media)},
                          {"playlists", std::move(playlists)},
                          {"topics", std::move(topics)},
-                         {"districts", std::move(districts)}});
+                         {"districts", std::move(districts)},
+                         {"boxes", std::move(boxes)}});
 }
 
 Response list_emergencies(HubContext& hub, const Request& r) {

@@ -43,7 +43,8 @@ sync::ManifestTargets targets_of(const json::value& v) {
 }
 
 // The same for people: with `district_names`, the names of the enrolled districts
-// ("Đồng Xoài"; an id no box has stays as it is).
+// ("Đồng Xoài"; an id no box has stays as it is), and `box_names`, each box by its
+// commune ("Tân Phú"; a glob or an unknown id stays as it is).
 json::object targets_shown(const sync::ManifestTargets& t, pg::Connection& db) {
   json::object out = targets_json(t);
   json::array names;
@@ -52,6 +53,12 @@ json::object targets_shown(const sync::ManifestTargets& t, pg::Connection& db) {
     names.emplace_back(r.rows() ? r.str(0, 0) : d);
   }
   out["district_names"] = std::move(names);
+  json::array boxes;
+  for (const auto& b : t.boxes) {
+    const auto r = db.exec("SELECT commune FROM box WHERE id = $1", {pg::text(b)});
+    boxes.emplace_back(r.rows() ? r.str(0, 0) : b);
+  }
+  out["box_names"] = std::move(boxes);
   return out;
 }
 

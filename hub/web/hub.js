@@ -36,7 +36,7 @@ const T = {
     'nav.bulletin': 'Bản tin', nobulletin: 'Chưa có bản tin nào được soạn trên trung tâm.',
     'bt.title': 'Soạn bản tin', 'bt.name': 'Tiêu đề (để trống: tên của tệp)', 'bt.media': 'Nội dung phát',
     'bt.level': 'Mức', 'lv.normal': 'Thông thường (xã quyết định)', 'lv.priority': 'Ưu tiên (phát theo lịch)',
-    'bt.start': 'Giờ phát (giờ của xã)', 'bt.daily': 'Lặp lại hằng ngày', 'bt.until': 'Đến hết ngày (nếu lặp)',
+    'bt.start': 'Giờ phát (giờ của xã)', 'bt.daily': 'Lặp lại hằng ngày', 'bt.communes': 'Chọn xã để gửi riêng cho các xã đó; không chọn xã nào là gửi cả huyện.', 'bt.until': 'Đến hết ngày (nếu lặp)',
     'bt.draft': 'Lưu nháp và xem trước', 'bt.publish': 'Ký và phát hành', 'bt.discard': 'Bỏ bản nháp',
     'bt.withdraw': 'Thu hồi bản tin', 'bt.preview': 'Xem trước: bản tin sẽ tới các hộp sau', 'bt.decisions': 'Quyết định của các xã',
     'bt.published': 'Đã ký và phát hành; các hộp đang nhận.', 'bt.ask': 'Ký bản tin này bằng khóa của tỉnh và gửi tới các hộp trên?',
@@ -98,7 +98,7 @@ const T = {
     'nav.bulletin': 'Bulletins', nobulletin: 'No bulletin has been drafted on the hub yet.',
     'bt.title': 'Draft a bulletin', 'bt.name': 'Title (empty: the file\'s)', 'bt.media': 'What airs',
     'bt.level': 'Level', 'lv.normal': 'Normal (the commune decides)', 'lv.priority': 'Priority (airs as scheduled)',
-    'bt.start': 'Airs at (the commune\'s time)', 'bt.daily': 'Every day', 'bt.until': 'Until (when repeated)',
+    'bt.start': 'Airs at (the commune\'s time)', 'bt.daily': 'Every day', 'bt.communes': 'Tick communes to send to those only; none ticked sends to the whole district.', 'bt.until': 'Until (when repeated)',
     'bt.draft': 'Save draft and preview', 'bt.publish': 'Sign and publish', 'bt.discard': 'Discard the draft',
     'bt.withdraw': 'Withdraw the bulletin', 'bt.preview': 'Preview: the bulletin reaches these boxes', 'bt.decisions': 'What the communes decided',
     'bt.published': 'Signed and published; the boxes are receiving it.', 'bt.ask': 'Sign this bulletin with the province key and send it to these boxes?',
@@ -471,26 +471,31 @@ function bulletinForm(opts) {
   const start = h('input', { id: 'bt-start', type: 'datetime-local', step: 1, required: true });
   const daily = h('input', { id: 'bt-daily', type: 'checkbox' });
   const until = h('input', { id: 'bt-until', type: 'date' });
-  const districts = opts.districts.map((d) => h('label', { class: 'check' },
-    h('input', { type: 'checkbox', name: 'bt-district', value: d.id, checked: !opts.province_wide, disabled: !opts.province_wide }), ' ' + d.name));
+  // Each district with its communes (enrolled boxes): communes ticked, the bulletin goes
+  // to those only; none ticked, to the whole of the districts ticked.
+  const districts = opts.districts.map((d) => h('div', { class: 'district' }, h('label', { class: 'check' },
+    h('input', { type: 'checkbox', name: 'bt-district', value: d.id, checked: !opts.province_wide, disabled: !opts.province_wide }), ' ' + d.name),
+    (opts.boxes || []).filter((b) => b.district === d.id).sort((a, b) => a.commune.localeCompare(b.commune, 'vi')).map((b) => h('label', { class: 'check commune' },
+      h('input', { type: 'checkbox', name: 'bt-box', value: b.id }), ' ' + t('commune') + ' ' + b.commune))));
   const confirm = h('input', { id: 'bt-confirm', autocomplete: 'off' });
   const error = h('p', { class: 'error', role: 'alert' });
   const submit = async (ev) => {
     ev.preventDefault();
+    const communes = [...document.querySelectorAll('input[name=bt-box]:checked')].map((c) => c.value);
     const chosen = [...document.querySelectorAll('input[name=bt-district]:checked')].map((c) => c.value);
     const at = start.value.length === 16 ? start.value + ':00' : start.value;
     try {
       const list = media.value.startsWith('playlist:') ? media.value.slice(9) : '';
       const r = await send('POST', '/bulletins', { title: title.value, media: list ? '' : media.value, playlist: list, level: level.value, start: at,
         rrule: daily.checked ? 'FREQ=DAILY' : '', until: daily.checked ? until.value : '',
-        targets: chosen.length ? { districts: chosen } : null, confirm: confirm.value });
+        targets: communes.length ? { boxes: communes } : chosen.length ? { districts: chosen } : null, confirm: confirm.value });
       location.hash = '#ban-tin/' + encodeURIComponent(r.id);
     } catch (e) { error.textContent = e.message; }
   };
   return h('form', { class: 'card grid', id: 'bulletin', onsubmit: submit }, h('h2', {}, t('bt.title')),
     h('label', {}, t('bt.media'), media), h('label', {}, t('bt.name'), title), h('label', {}, t('bt.level'), level),
     h('label', {}, t('bt.start'), start), h('label', { class: 'check' }, daily, ' ' + t('bt.daily')), h('label', {}, t('bt.until'), until),
-    h('fieldset', {}, h('legend', {}, t('is.where')), ...districts),
+    h('fieldset', {}, h('legend', {}, t('is.where')), h('p', { class: 'muted' }, t('bt.communes')), ...districts),
     opts.province_wide ? h('label', {}, t('is.confirm') + ' “' + opts.confirm_word + '”', confirm) : '',
     h('button', { type: 'submit' }, t('bt.draft')), error);
 }
@@ -527,7 +532,7 @@ async function bulletinPage(id) {
 }
 
 const targetsText = (tg) => {
-  const parts = [...(tg.district_names || tg.districts || []).map((d) => t('district') + ' ' + d), ...(tg.boxes || [])];
+  const parts = [...(tg.district_names || tg.districts || []).map((d) => t('district') + ' ' + d), ...(tg.boxes || []).map((b, i) => (tg.box_names && tg.box_names[i] !== b ? t('commune') + ' ' + tg.box_names[i] : b))];
   return parts.length ? parts.join(', ') : t('everywhere');
 };
 const STATE_PILL = { airing: 'playing', aired: 'completed', not_yet: 'waiting', offline: 'failed', not_aired: 'failed' };

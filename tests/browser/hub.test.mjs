@@ -1,10 +1,11 @@
 // A district officer issues an emergency from a phone and follows its receipts, in
 // Debian's chromium (headless) with a phone's screen: a real loaxa-hub over its own
-// throw-away PostgreSQL, two real boxes of two districts (loaxad rendering to files,
-// long-polling the hub), the province's first signed tree made by `loaxa publish`. The
-// emergency can only be for the officer's district: the page shows that district's box
-// airing it within seconds and not the other's; withdrawn from the page while it
-// sounds, the page shows it stopped. Screenshots
+// throw-away PostgreSQL, five real boxes (four communes of Đồng Xoài, one of Bù Đăng;
+// loaxad rendering to files, long-polling the hub), the province's first signed tree
+// made by `loaxa publish`. The emergency can only be for the officer's district: the
+// page shows that district's boxes airing it within seconds and not the other's;
+// withdrawn from the page while it sounds, the page shows it stopped. A bulletin goes
+// to three communes of the district, chosen on the form. Screenshots
 // go to $ARTIFACTS (default build/browser-artifacts).
 //
 // Usage: node hub.test.mjs LOAXAD_BIN LOAXA_BIN LOAXA_HUB_BIN PG_CLUSTER_SH   (run by ctest)
@@ -105,6 +106,9 @@ key = "province.key"
 
   for (const [id, district, districtName, commune] of [
     ['bp-dong-xoai-tan-phu', 'dong-xoai', 'Đồng Xoài', 'Tân Phú'],
+    ['bp-dong-xoai-tien-thanh', 'dong-xoai', 'Đồng Xoài', 'Tiến Thành'],
+    ['bp-dong-xoai-tan-thanh', 'dong-xoai', 'Đồng Xoài', 'Tân Thành'],
+    ['bp-dong-xoai-tan-xuan', 'dong-xoai', 'Đồng Xoài', 'Tân Xuân'],
     ['bp-bu-dang-duc-lieu', 'bu-dang', 'Bù Đăng', 'Đức Liễu']]) {
     const boxDir = path.join(dir, id);
     fs.mkdirSync(path.join(boxDir, 'state'), { recursive: true });
@@ -186,11 +190,14 @@ test("a district officer issues an emergency from a phone and watches the receip
   await page.click('#issue button[type=submit]');
   await page.waitForURL(/#khan-cap\/khan-cap-/);
   // The page follows the receipts by itself (every 2 s).
-  await page.waitForSelector('tr[data-box="bp-dong-xoai-tan-phu"][data-state="airing"]', { timeout: 20000 });
+  const district = ['bp-dong-xoai-tan-phu', 'bp-dong-xoai-tan-thanh', 'bp-dong-xoai-tan-xuan', 'bp-dong-xoai-tien-thanh'];
+  for (const box of district) {
+    await page.waitForSelector(`tr[data-box="${box}"][data-state="airing"]`, { timeout: 20000 });
+  }
   const seen = (Date.now() - published) / 1000;
-  console.log(`publish → "Đang phát" on the officer's phone: ${seen.toFixed(2)} s`);
+  console.log(`publish → "Đang phát" for the district's four boxes on the officer's phone: ${seen.toFixed(2)} s`);
   const rows = await page.$$eval('tr[data-box]', (trs) => trs.map((tr) => tr.dataset.box));
-  assert.deepEqual(rows, ['bp-dong-xoai-tan-phu'], 'only the district\'s box is a target');
+  assert.deepEqual(rows.sort(), district, 'only the district\'s boxes are targets');
   assert.match(await page.textContent('tr[data-box="bp-dong-xoai-tan-phu"]'), /Đang phát/);
   assert.match(await page.textContent('#page h1'), /Cơn bão số 4/);
   assert.match(await page.textContent('#page .card'), /Nơi nhận: Huyện Đồng Xoài/);
@@ -199,19 +206,23 @@ test("a district officer issues an emergency from a phone and watches the receip
   // Withdrawn while it sounds, from the same page: the box stops and the page says so.
   page.once('dialog', (d) => d.accept());
   await page.click('#withdraw');
-  await page.waitForSelector('tr[data-box="bp-dong-xoai-tan-phu"][data-state="aired"]', { timeout: 20000 });
+  for (const box of district) {
+    await page.waitForSelector(`tr[data-box="${box}"][data-state="aired"]`, { timeout: 20000 });
+  }
   assert.match(await page.textContent('tr[data-box="bp-dong-xoai-tan-phu"]'), /Đã phát \(đã dừng\)/);
   assert.match(await page.textContent('#page .card'), /Đã thu hồi/);
   await shot('hub-khan-cap-da-thu-hoi');
   // The other district's box never had it.
   const other = procs.find((p) => p.name === 'bp-bu-dang-duc-lieu');
   assert.ok(!other.log.includes('started canh-bao-bao'), other.log);
-  const boxA = procs.find((p) => p.name === 'bp-dong-xoai-tan-phu');
-  assert.ok(boxA.log.includes('started canh-bao-bao'), boxA.log);
+  for (const box of district) {
+    const p = procs.find((x) => x.name === box);
+    assert.ok(p.log.includes('started canh-bao-bao'), p.log);
+  }
   await context.close();
 });
 
-test("a district officer drafts a bulletin, previews its boxes, publishes it and sees the commune accept it", async () => {
+test("a district officer drafts a bulletin for three communes, previews its boxes, publishes it and sees a commune accept it", async () => {
   const context = await browser.newContext({ ...devices['Pixel 5'], locale: 'vi-VN', timezoneId: 'Asia/Ho_Chi_Minh' });
   const page = await context.newPage();
   const shot = (name) => page.screenshot({ path: path.join(artifacts, name + '.png'), fullPage: true });
@@ -249,6 +260,11 @@ test("a district officer drafts a bulletin, previews its boxes, publishes it and
   await page.waitForSelector('#bulletin');
   assert.deepEqual(await page.$$eval('input[name=bt-district]', (cs) => cs.map((c) => [c.value, c.checked, c.disabled])),
     [['dong-xoai', true, true]]);
+  // The district's four communes are offered (none of another district's); three ticked.
+  assert.deepEqual(await page.$$eval('input[name=bt-box]', (cs) => cs.map((c) => c.value)),
+    ['bp-dong-xoai-tan-phu', 'bp-dong-xoai-tan-thanh', 'bp-dong-xoai-tan-xuan', 'bp-dong-xoai-tien-thanh']);
+  const three = ['bp-dong-xoai-tan-phu', 'bp-dong-xoai-tan-xuan', 'bp-dong-xoai-tien-thanh'];
+  for (const box of three) await page.check(`input[name=bt-box][value="${box}"]`);
   assert.equal(await page.$$eval('#bt-media option[value="playlist:ban-tin-sang-thang-12"]', (o) => o.length), 1, 'the playlist is offered');
   await page.selectOption('#bt-media', 'ban-tin-thang-12');
   await page.fill('#bt-name', 'Bản tin cải cách hành chính tháng 12');
@@ -260,7 +276,7 @@ test("a district officer drafts a bulletin, previews its boxes, publishes it and
   // A draft first: its page lists the boxes it would reach, and nothing is signed.
   await page.waitForURL(/#ban-tin\/ban-tin-/);
   await page.waitForSelector('#bt-publish');
-  assert.deepEqual(await page.$$eval('tr[data-box]', (trs) => trs.map((tr) => tr.dataset.box)), ['bp-dong-xoai-tan-phu']);
+  assert.deepEqual((await page.$$eval('tr[data-box]', (trs) => trs.map((tr) => tr.dataset.box))).sort(), three);
   assert.match(await page.textContent('#page'), /Xem trước: bản tin sẽ tới các hộp sau/);
   const id = decodeURIComponent(page.url().split('#ban-tin/')[1]);
   const manifest = async () => (await fetch(`http://127.0.0.1:${hubPort}/manifest.json`)).json();
@@ -269,8 +285,15 @@ test("a district officer drafts a bulletin, previews its boxes, publishes it and
 
   page.once('dialog', (d) => d.accept());
   await page.click('#bt-publish');
-  // The box applies it and says so in its status: waiting for the commune's operator.
-  await page.waitForSelector('tr[data-box="bp-dong-xoai-tan-phu"][data-decision="waiting"]', { timeout: 20000 });
+  // The boxes apply it and say so in their statuses: waiting for the communes' operators.
+  for (const box of three) {
+    await page.waitForSelector(`tr[data-box="${box}"][data-decision="waiting"]`, { timeout: 20000 });
+  }
+  const entry = (await manifest()).schedules.find((s) => s.id === id);
+  assert.deepEqual([entry.targets.boxes, entry.targets.districts || []], [three, []], 'signed for the three communes only');
+  const fourth = procs.find((p) => p.name === 'bp-dong-xoai-tan-thanh');
+  const inbox = await (await fetch(`http://127.0.0.1:${boxApi['bp-dong-xoai-tan-thanh']}/api/v1/inbox`)).json();
+  assert.ok(!JSON.stringify(inbox).includes(id), 'the fourth commune was not sent it: ' + JSON.stringify(inbox) + fourth.log.slice(-2000));
   assert.ok((await manifest()).schedules.some((s) => s.id === id && s.rrule === 'FREQ=DAILY' && s.media === 'ban-tin-thang-12'));
   assert.ok((await manifest()).media.some((m) => m.id === 'ban-tin-thang-12'), 'the upload is signed in with its bulletin');
   // The commune accepts it on its box; the hub's page follows by itself.
@@ -279,7 +302,7 @@ test("a district officer drafts a bulletin, previews its boxes, publishes it and
   await page.waitForSelector('tr[data-box="bp-dong-xoai-tan-phu"][data-decision="accepted"]', { timeout: 20000 });
   assert.match(await page.textContent('tr[data-box="bp-dong-xoai-tan-phu"]'), /Xã đã nhận/);
   assert.match(await page.textContent('#decision-summary'), /Xã đã nhận: 1/);
-  assert.match(await page.textContent('#page .card'), /Nơi nhận: Huyện Đồng Xoài/);
+  assert.match(await page.textContent('#page .card'), /Nơi nhận: Xã Tân Phú, Xã Tân Xuân, Xã Tiến Thành/);
   await shot('hub-ban-tin-xa-da-nhan');
   await context.close();
 });
