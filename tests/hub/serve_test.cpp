@@ -32,6 +32,19 @@ class ServeTest : public HubTest {
     ASSERT_EQ(r.code, 0) << r.err << r.out;
   }
 
+  // Appends to province.toml an emergency in force from a minute ago for an hour;
+  // `more`: further lines of it (its targets).
+  void add_emergency(const std::string& id, const std::string& media, const std::string& text,
+                     const std::string& more = "") {
+    const auto now = std::chrono::system_clock::now();
+    const scheduler::Zone zone("Asia/Ho_Chi_Minh");
+    std::ofstream(src() / "province.toml", std::ios::app)
+        << "\n[[emergency]]\nid = \"" << id << "\"\nmedia = \"" << media << "\"\ntext = \"" << text
+        << "\"\n"
+        << more << "valid_from = \"" << zone.format_iso(now - 60s) << "\"\n"
+        << "valid_until = \"" << zone.format_iso(now + 3600s) << "\"\n";
+  }
+
   void SetUp() override {
     HubTest::SetUp();
     fs::create_directories(src());
@@ -122,13 +135,7 @@ TEST_F(ServeTest, AnEmergencyReachesALongPollingBoxInSecondsThoughItsIntervalIsA
   auto daemon = start_box(box);
   ASSERT_TRUE(daemon->wait_for_line(" applied: ", 15s)) << daemon->output();
 
-  const auto now = std::chrono::system_clock::now();
-  const scheduler::Zone zone("Asia/Ho_Chi_Minh");
-  std::ofstream(src() / "province.toml", std::ios::app)
-      << "\n[[emergency]]\nid = \"bao-so-4\"\nmedia = \"ban-tin-cchc\"\n"
-      << "text = \"Cơn bão số 4 đang tiến vào đất liền\"\n"
-      << "valid_from = \"" << zone.format_iso(now - 60s) << "\"\n"
-      << "valid_until = \"" << zone.format_iso(now + 3600s) << "\"\n";
+  add_emergency("bao-so-4", "ban-tin-cchc", "Cơn bão số 4 đang tiến vào đất liền");
   const auto published = std::chrono::steady_clock::now();
   publish();
   ASSERT_TRUE(daemon->wait_for_line("started ban-tin-cchc", 20s)) << daemon->output();
@@ -175,16 +182,11 @@ TEST_F(ServeTest, AnEmergencyForOneDistrictIsReceiptedByItsBoxesAndItsWithdrawal
   // Thirty seconds of warning: long enough to be withdrawn while it sounds.
   write_tone_wav(src() / "bao.wav", 30.0, 440);
   const std::string before = slurp(src() / "province.toml");
-  const auto now = std::chrono::system_clock::now();
-  const scheduler::Zone zone("Asia/Ho_Chi_Minh");
   std::ofstream(src() / "province.toml", std::ios::app)
       << "\n[[media]]\nfile = \"bao.wav\"\nid = \"canh-bao-bao\"\n"
-      << "title = \"Cảnh báo bão số 4\"\ntopic = \"institutions\"\n"
-      << "\n[[emergency]]\nid = \"bao-so-4\"\nmedia = \"canh-bao-bao\"\n"
-      << "text = \"Cơn bão số 4 đang tiến vào đất liền\"\n"
-      << "targets = { districts = [\"dong-xoai\"] }\n"
-      << "valid_from = \"" << zone.format_iso(now - 60s) << "\"\n"
-      << "valid_until = \"" << zone.format_iso(now + 3600s) << "\"\n";
+      << "title = \"Cảnh báo bão số 4\"\ntopic = \"institutions\"\n";
+  add_emergency("bao-so-4", "canh-bao-bao", "Cơn bão số 4 đang tiến vào đất liền",
+                "targets = { districts = [\"dong-xoai\"] }\n");
   auto receipt = [&](const char* token = kAdminToken) {
     return get("/api/v1/emergencies/bao-so-4/receipts", token).as_object();
   };
@@ -537,12 +539,7 @@ TEST_F(ServeTest, WithTheHubStoppedBoxesPlayOnAndPollAndTheLongPollResumesWhenIt
   // The hub is back: the boxes' next poll reaches it and they wait there again.
   start_hub();
   ASSERT_TRUE(until_all(waiting_at_hub, 60s)) << json::serialize(sync_of(boxes[0].api));
-  const auto now = std::chrono::system_clock::now();
-  std::ofstream(src() / "province.toml", std::ios::app)
-      << "\n[[emergency]]\nid = \"bao-so-4\"\nmedia = \"ban-tin-cchc\"\n"
-      << "text = \"Cơn bão số 4 đang tiến vào đất liền\"\n"
-      << "valid_from = \"" << zone.format_iso(now - 60s) << "\"\n"
-      << "valid_until = \"" << zone.format_iso(now + 3600s) << "\"\n";
+  add_emergency("bao-so-4", "ban-tin-cchc", "Cơn bão số 4 đang tiến vào đất liền");
   const auto published = std::chrono::steady_clock::now();
   publish();
   // A poll every 5 s would take 4 to 6 s (the interval with its jitter); the long-poll
@@ -589,13 +586,7 @@ TEST_F(ServeTest, AManifestSignedWithAKeyTheBoxesDoNotKnowIsRefusedByEachAndAler
   const auto sequence = json::parse(slurp(www() / "manifest.json")).at("sequence");
   // The forged manifest carries an emergency: nothing of it may sound.
   const std::string good = slurp(src() / "province.toml");
-  const scheduler::Zone zone("Asia/Ho_Chi_Minh");
-  const auto now = std::chrono::system_clock::now();
-  std::ofstream(src() / "province.toml", std::ios::app)
-      << "\n[[emergency]]\nid = \"gia-mao\"\nmedia = \"ban-tin-cchc\"\n"
-      << "text = \"Thông báo giả mạo\"\n"
-      << "valid_from = \"" << zone.format_iso(now - 60s) << "\"\n"
-      << "valid_until = \"" << zone.format_iso(now + 3600s) << "\"\n";
+  add_emergency("gia-mao", "ban-tin-cchc", "Thông báo giả mạo");
   const auto forged = run({LOAXA_BIN, "publish", src().string(), "--out", www().string(), "--key",
                            (dir.path() / "ke-gian.key").string()});
   ASSERT_EQ(forged.code, 0) << forged.err;
