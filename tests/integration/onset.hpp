@@ -64,13 +64,28 @@ class FifoRecorder {
   const std::vector<std::int16_t>& samples() const { return samples_; }
   const std::vector<Read>& reads() const { return reads_; }
 
-  // When sample `i` was rendered, by the stamp of the read that brought it.
-  std::optional<std::chrono::system_clock::time_point> rendered_at(std::size_t i) const {
+  // When sample `i` was rendered. A read is never early (the sink writes a buffer when
+  // the clock reaches it) but may be late: this VM sometimes wakes the sink's thread, or
+  // the reader, a few milliseconds after its time, and one late write then looks like a
+  // late sample (2.67 ms once in CI, the writes after it on time). A sync sink's samples
+  // follow its clock, so each read over the next 100 ms also says where `i` was (its
+  // own stamp less the samples between them), and the earliest of them is the sink's
+  // timeline. A sample the daemon placed late moves every later read with it, so that
+  // still shows; a single late wake-up does not.
+  std::optional<std::chrono::system_clock::time_point> rendered_at(
+      std::size_t i, std::size_t window = 4800) const {
+    auto between = [](std::size_t from, std::size_t to) {
+      return std::chrono::duration_cast<std::chrono::system_clock::duration>(
+          std::chrono::nanoseconds(
+              static_cast<std::int64_t>((to - from) * 1'000'000'000ull / 48000)));
+    };
     for (std::size_t r = reads_.size(); r-- > 0;) {
       if (reads_[r].first_sample <= i) {
-        const auto into = std::chrono::nanoseconds(
-            static_cast<std::int64_t>((i - reads_[r].first_sample) * 1'000'000'000ull / 48000));
-        return reads_[r].at + std::chrono::duration_cast<std::chrono::system_clock::duration>(into);
+        auto best = reads_[r].at + between(reads_[r].first_sample, i);
+        for (std::size_t k = r + 1; k < reads_.size() && reads_[k].first_sample < i + window; ++k) {
+          best = std::min(best, reads_[k].at - between(i, reads_[k].first_sample));
+        }
+        return best;
       }
     }
     return std::nullopt;
