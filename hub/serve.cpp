@@ -168,10 +168,15 @@ void ManifestServer::tell() {
   }
 }
 
+// Every answer for the manifest says that this server holds long-polls: a box that
+// asked without ?wait= (its first request after losing the hub) waits here again at once.
 api::Response ManifestServer::current(const std::string& if_none_match) const {
-  if (matches(if_none_match, etag_)) return not_modified(etag_);
-  api::Response resp(200, "application/json", bytes_);
-  resp.headers = {{"ETag", etag_}, {"Cache-Control", "no-cache"}};
+  api::Response resp = not_modified(etag_);
+  if (!matches(if_none_match, etag_)) {
+    resp = api::Response(200, "application/json", bytes_);
+    resp.headers = {{"ETag", etag_}, {"Cache-Control", "no-cache"}};
+  }
+  resp.headers.emplace_back("X-Loaxa-Long-Poll", std::to_string(kLongest.count()));
   return resp;
 }
 
@@ -184,9 +189,8 @@ void ManifestServer::answer_waiters(bool all) {
     return true;
   });
   for (auto& w : due) {
-    api::Response resp = w.after < sequence_ ? current(w.etag) : not_modified(etag_);
-    resp.headers.emplace_back("X-Loaxa-Long-Poll", std::to_string(kLongest.count()));
-    w.answer(std::move(resp));
+    // A newer manifest, or 304 when the wait ran out or the hub stops.
+    w.answer(current(w.after < sequence_ ? w.etag : etag_));
   }
 }
 
@@ -196,13 +200,7 @@ api::Response ManifestServer::manifest(const api::Request& r) {
   }
   const std::string if_none_match = header(r, "if-none-match");
   auto wait = r.query.find("wait");
-  if (wait == r.query.end()) {
-    // Said on every answer: a box that asked without ?wait= (its first request after
-    // losing the hub) learns that this server holds them, and waits here again at once.
-    api::Response resp = current(if_none_match);
-    resp.headers.emplace_back("X-Loaxa-Long-Poll", std::to_string(kLongest.count()));
-    return resp;
-  }
+  if (wait == r.query.end()) return current(if_none_match);
   std::int64_t after = -1;
   const std::string& text = wait->second;
   const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), after);
@@ -213,11 +211,7 @@ api::Response ManifestServer::manifest(const api::Request& r) {
                                "not \"" +
                                    wait->second + "\"");
   }
-  if (after < sequence_) {
-    api::Response resp = current(if_none_match);
-    resp.headers.emplace_back("X-Loaxa-Long-Poll", std::to_string(kLongest.count()));
-    return resp;
-  }
+  if (after < sequence_) return current(if_none_match);
   api::Response held;
   held.later = [this, after, if_none_match](std::function<void(api::Response)> answer) {
     if (stopped_) {
