@@ -12,6 +12,7 @@
 #include "hub/emergency_api.hpp"
 #include "hub/json_path.hpp"
 #include "hub/report.hpp"
+#include "hub/util.hpp"
 #include "hub/web_assets.hpp"
 
 namespace loaxa::hub {
@@ -28,18 +29,9 @@ constexpr std::int64_t kSessionSeconds = 12 * 3600;
 // The largest file the media library takes: a kiosk's clip of several minutes.
 constexpr std::uint64_t kMaxUpload = 500ULL << 20;
 
-std::string query(const Request& r, const std::string& key) {
-  auto it = r.query.find(key);
-  return it == r.query.end() ? "" : it->second;
-}
-
 std::string header(const Request& r, const std::string& key) {
   auto it = r.headers.find(key);
   return it == r.headers.end() ? "" : it->second;
-}
-
-Response ok(const json::value& v, int status = 200) {
-  return api::json_response(json::serialize(v) + "\n", status);
 }
 
 // The box named in the path, if the caller may see it. A district user asking for a box

@@ -9,6 +9,7 @@
 #include "airtime/report.hpp"
 #include "common/errors.hpp"
 #include "common/sha256.hpp"
+#include "hub/util.hpp"
 #include "sync/manifest.hpp"
 
 namespace loaxa::hub {
@@ -18,10 +19,6 @@ using api::Request;
 using api::Response;
 
 namespace {
-
-Response ok(const json::value& v, int status = 200) {
-  return api::json_response(json::serialize(v) + "\n", status);
-}
 
 Caller caller_of(const Request& r) {
   return Caller{r.who, r.remote, r.role == api::Role::admin, Scope::of(r.scope)};
@@ -250,11 +247,6 @@ json::object library_json(const LibraryMedia& m, const std::set<std::string>& in
                       {"district", m.district},
                       {"uploaded_at", m.uploaded_at},
                       {"in_use", in_use.count(m.id) > 0}};
-}
-
-std::string query(const Request& r, const char* key) {
-  const auto it = r.query.find(key);
-  return it == r.query.end() ? std::string() : it->second;
 }
 
 }  // namespace

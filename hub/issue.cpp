@@ -8,22 +8,13 @@
 #include "common/id.hpp"
 #include "common/log.hpp"
 #include "hub/receipts.hpp"
+#include "hub/util.hpp"
 #include "sync/keys.hpp"
 
 namespace loaxa::hub {
 
 namespace json = boost::json;
 using scheduler::Instant;
-
-namespace {
-
-std::int64_t now_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
-}  // namespace
 
 std::string describe(const sync::ManifestTargets& t) {
   if (t.every_box()) return "cả tỉnh";

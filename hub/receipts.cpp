@@ -7,6 +7,7 @@
 
 #include "common/errors.hpp"
 #include "hub/json_path.hpp"
+#include "hub/util.hpp"
 
 namespace loaxa::hub {
 
@@ -115,12 +116,6 @@ json::array airing_on(const Box& b, const std::string& id) {
       out.push_back(*name);
   }
   return out;
-}
-
-std::int64_t now_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
 }
 
 }  // namespace

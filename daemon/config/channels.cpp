@@ -14,8 +14,6 @@
 namespace loaxa::config_parts {
 namespace {
 
-constexpr const char* kIdHint = kIdRule;
-
 // quiet_hours: ranges like "21:30-05:00".
 void read_quiet_hours(ConfigReader& r, ChannelConfig& ch) {
   if (auto ranges = r.strings("quiet_hours")) {
@@ -113,7 +111,7 @@ void read_channel(ConfigReader& r, const std::string& name, Config& c) {
   ch.name = name;
   ch.line = r.line();
   if (!valid_id(name)) {
-    r.problem(r.line(), "channel name \"" + name + "\" is not valid; " + kIdHint);
+    r.problem(r.line(), "channel name \"" + name + "\" is not valid; " + kIdRule);
   }
   if (auto v = r.string("kind")) {
     if (auto kind = player::parse_channel_kind(*v)) {

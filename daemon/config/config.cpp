@@ -49,12 +49,10 @@ using config_parts::read_channel;
 using config_parts::read_playlists;
 using config_parts::read_schedules;
 
-constexpr const char* kIdHint = kIdRule;
-
 void read_box(ConfigReader& r, Config& c) {
   if (auto id = r.string("id", true)) {
     if (!valid_id(*id)) {
-      r.problem(r.line_of("id"), "box.id \"" + *id + "\" is not a valid id; " + kIdHint);
+      r.problem(r.line_of("id"), "box.id \"" + *id + "\" is not a valid id; " + kIdRule);
     }
     c.box.id = *id;
   }
@@ -62,7 +60,7 @@ void read_box(ConfigReader& r, Config& c) {
   if (auto v = r.string("district")) {
     if (!valid_id(*v)) {
       r.problem(r.line_of("district"),
-                "box.district \"" + *v + "\" is not a district id like \"dong-xoai\"; " + kIdHint);
+                "box.district \"" + *v + "\" is not a district id like \"dong-xoai\"; " + kIdRule);
     }
     c.box.district = *v;
   }

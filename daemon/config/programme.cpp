@@ -13,8 +13,6 @@
 namespace loaxa::config_parts {
 namespace {
 
-constexpr const char* kIdHint = kIdRule;
-
 bool looks_like_path(const std::string& item) {
   return item.find('/') != std::string::npos || item.find('.') != std::string::npos;
 }
@@ -98,7 +96,7 @@ void read_playlists(ConfigReader& top, Config& c, std::vector<ConfigProblem>& pr
     p.line = r.line();
     p.id = r.string("id", true).value_or("");
     if (!p.id.empty() && !valid_id(p.id)) {
-      r.problem(r.line_of("id"), path + ".id \"" + p.id + "\" is not valid; " + kIdHint);
+      r.problem(r.line_of("id"), path + ".id \"" + p.id + "\" is not valid; " + kIdRule);
     }
     if (!p.id.empty() && !ids.insert(p.id).second) {
       r.problem(r.line_of("id"), path + ".id \"" + p.id + "\" is used by an earlier playlist");
@@ -138,7 +136,7 @@ void read_schedules(ConfigReader& top, Config& c, std::vector<ConfigProblem>& pr
     s.line = r.line();
     s.id = r.string("id").value_or("config-" + std::to_string(i + 1));
     if (!valid_id(s.id)) {
-      r.problem(r.line_of("id"), path + ".id \"" + s.id + "\" is not valid; " + kIdHint);
+      r.problem(r.line_of("id"), path + ".id \"" + s.id + "\" is not valid; " + kIdRule);
     }
     if (!ids.insert(s.id).second) {
       r.problem(r.line_of("id"), path + ".id \"" + s.id + "\" is used by an earlier schedule");

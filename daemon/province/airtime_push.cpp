@@ -10,8 +10,8 @@ namespace loaxa {
 
 namespace {
 
-constexpr std::chrono::milliseconds kMaxBackoff{600'000};
-constexpr std::chrono::milliseconds kRequestTimeout{30'000};
+constexpr std::chrono::milliseconds kPushMaxBackoff{600'000};
+constexpr std::chrono::milliseconds kPushRequestTimeout{30'000};
 // How long after its timeout an answer's handler may still come before the pusher stops
 // waiting for it.
 constexpr std::chrono::milliseconds kHandlerGrace{2'000};
@@ -104,12 +104,12 @@ void AirtimePusher::send() {
   if (!key_.empty()) {
     request.headers.emplace_back("X-Loaxa-Signature", sign_body(request.body, key_));
   }
-  request.timeout = kRequestTimeout;
+  request.timeout = kPushRequestTimeout;
   request.body_limit = 64 * 1024;
   // The answer's handler re-arms the timer. Should it never run (a handler that threw
   // is logged at the loop's edge and goes no further), this does, so pushing never
   // stops for good. Armed first: an answer given at once replaces it.
-  timer_.expires_after(kRequestTimeout + kHandlerGrace);
+  timer_.expires_after(kPushRequestTimeout + kHandlerGrace);
   timer_.async_wait([this](const boost::system::error_code& ec) {
     if (ec || stopped_) return;
     log::warning("push", config_.url + ": no answer was handled within the timeout; " +
@@ -135,7 +135,7 @@ void AirtimePusher::on_answer(std::int64_t last, int rows, const sync::HttpRespo
   if (!answer.ok()) {
     ++failures_;
     // The interval, doubling with each failure, to 10 min (or the interval, if longer).
-    const auto cap = std::max(kMaxBackoff, config_.interval);
+    const auto cap = std::max(kPushMaxBackoff, config_.interval);
     auto delay = config_.interval;
     for (int i = 1; i < failures_ && delay < cap; ++i) delay *= 2;
     delay = std::min(delay, cap);

@@ -20,7 +20,7 @@ using std::chrono::milliseconds;
 
 namespace {
 
-constexpr milliseconds kMaxBackoff{30 * 60'000};
+constexpr milliseconds kSyncMaxBackoff{30 * 60'000};
 
 std::string mib(std::int64_t bytes) {
   char buf[32];
@@ -674,8 +674,8 @@ void ProvinceSync::failed(const std::string& what) {
   last_error_ = what;
   // The interval, doubling, to 30 min; with jitter so a hundred boxes do not knock at once.
   auto delay = sync_.interval;
-  for (int i = 1; i < failures_ && delay < kMaxBackoff; ++i) delay *= 2;
-  delay = std::min(delay, std::max(kMaxBackoff, sync_.interval));
+  for (int i = 1; i < failures_ && delay < kSyncMaxBackoff; ++i) delay *= 2;
+  delay = std::min(delay, std::max(kSyncMaxBackoff, sync_.interval));
   std::uniform_real_distribution<double> jitter(0.8, 1.2);
   wait(milliseconds(static_cast<std::int64_t>(static_cast<double>(delay.count()) * jitter(rng_))));
 }

@@ -12,7 +12,7 @@ namespace {
 // How often the channels' states are compared with the last status sent: a start or a
 // stop reaches the hub within this (the status itself is cheap to make).
 constexpr std::chrono::milliseconds kLook{1'000};
-constexpr std::chrono::milliseconds kRequestTimeout{15'000};
+constexpr std::chrono::milliseconds kStatusRequestTimeout{15'000};
 
 // "sync=12;loudspeaker=playing:ban-tin@2022-…;kiosk=idle:;" — what changing means: a
 // new province manifest in force, a channel starting, sounding, moving on or stopping.
@@ -121,7 +121,7 @@ void StatusPusher::send(boost::json::object status) {
   if (!key_.empty()) {
     request.headers.emplace_back("X-Loaxa-Signature", sign_body(request.body, key_));
   }
-  request.timeout = kRequestTimeout;
+  request.timeout = kStatusRequestTimeout;
   request.body_limit = 64 * 1024;
   call_ = sync::async_http(io_, std::move(request), [this](const sync::HttpResponse& answer) {
     call_.reset();
