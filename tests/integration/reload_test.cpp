@@ -282,13 +282,27 @@ TEST_F(ReloadTest, TwoHundredRandomReloadsWhileABlockPlays) {
   const auto samples = read_raw(out());
   const auto [from, to] = sounding_span(samples);
   ASSERT_LT(from, to);
-  EXPECT_NEAR(static_cast<double>(to - from) / kRate, 30.0, 0.05);
-  std::size_t longest_quiet = 0, quiet = 0;
+  // A stretch of 48 samples (1 ms) under 200 is a gap: the tone crosses zero faster.
+  std::size_t longest_quiet = 0, quiet = 0, in_gaps = 0;
   for (std::size_t i = from; i < to; ++i) {
     quiet = std::abs(samples[i]) < 200 ? quiet + 1 : 0;
     longest_quiet = std::max(longest_quiet, quiet);
+    if (quiet == 48) in_gaps += 48;
+    if (quiet > 48) ++in_gaps;
   }
-  EXPECT_LT(longest_quiet, 48u) << "a silent stretch of " << longest_quiet << " samples";
+#ifdef __SANITIZE_ADDRESS__
+  // Under ASan the tone's decoder falls behind the live mixer now and then: each reload
+  // that adds or removes a channel builds or tears down a pipeline, instrumented, on two
+  // cores shared with a hub test. CI measured one silent stretch of 1,270 samples, and
+  // at -O1 a block 30.17 s long. The gap and the length are the normal pass's to check
+  // (label `timed`); here every second of the tone reached the sink, and none twice.
+  const double heard_s = static_cast<double>(to - from - in_gaps) / kRate;
+  EXPECT_NEAR(heard_s, 30.0, 0.05) << in_gaps << " samples in gaps";
+  EXPECT_LT(static_cast<double>(to - from) / kRate, 31.0);
+#else
+  EXPECT_NEAR(static_cast<double>(to - from) / kRate, 30.0, 0.05);
+  EXPECT_EQ(in_gaps, 0u) << "a silent stretch of " << longest_quiet << " samples";
+#endif
 }
 
 }  // namespace
