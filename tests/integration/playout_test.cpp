@@ -543,10 +543,14 @@ TEST_F(DaemonTest, LoginsInALoopLeaveTheAudioGapFreeAndOnTime) {
   // fault waits for); in a child process of its own, under 1 ms in 16 of 16 here.
   EXPECT_LT(std::abs(error), 5.0) << "first sample " << error << " ms from the plan\n"
                                   << recorder.reads_around(k);
-  // And every buffer after it: the sink must not stall anywhere in the block.
-  const double late = recorder.worst_lateness_ms(k, k + kItems * 9600, planned);
+  // And every sample after it: the block's timeline must not slip anywhere (a stall of
+  // the daemon moves every later sample; a late wake-up of this VM, made up within
+  // 100 ms, does not count: see FifoRecorder::worst_lateness_ms).
+  std::size_t worst_at = k;
+  const double late = recorder.worst_lateness_ms(k, k + kItems * 9600, planned, &worst_at);
   RecordProperty("worst_lateness_ms", std::to_string(late));
-  EXPECT_LT(late, 10.0) << "a buffer of the block came " << late << " ms after its place";
+  EXPECT_LT(late, 5.0) << "a sample of the block came " << late << " ms after its place\n"
+                       << recorder.reads_around(worst_at);
   ASSERT_EQ(rows.size(), static_cast<std::size_t>(kItems));
   std::cout << logins << " logins (" << refused << " refused) while the block played\n";
 }

@@ -291,11 +291,12 @@ TEST_F(ReloadTest, TwoHundredRandomReloadsWhileABlockPlays) {
     if (quiet > 48) ++in_gaps;
   }
 #ifdef __SANITIZE_ADDRESS__
-  // Under ASan the tone's decoder falls behind the live mixer now and then: each reload
-  // that adds or removes a channel builds or tears down a pipeline, instrumented, on two
-  // cores shared with a hub test. CI measured one silent stretch of 1,270 samples, and
-  // at -O1 a block 30.17 s long. The gap and the length are the normal pass's to check
-  // (label `timed`); here every second of the tone reached the sink, and none twice.
+  // Under ASan the tone's decoder can fall behind the live mixer: each reload that adds
+  // or removes a channel builds or tears down a pipeline, instrumented, on two cores.
+  // CI's ASan pass (this test then sharing the cores with a hub test) measured one silent
+  // stretch of 1,270 samples, and at -O1 a block 30.17 s long. The gap and the length
+  // are the normal pass's to check (label `timed`); here every second of the tone
+  // reached the sink, and none twice.
   const double heard_s = static_cast<double>(to - from - in_gaps) / kRate;
   EXPECT_NEAR(heard_s, 30.0, 0.05) << in_gaps << " samples in gaps";
   EXPECT_LT(static_cast<double>(to - from) / kRate, 31.0);
