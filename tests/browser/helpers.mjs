@@ -3,10 +3,24 @@
 import fs from 'node:fs';
 import net from 'node:net';
 
-export function freePort() {
+// A loopback port nothing listens on, below the kernel's ephemeral range (32768-60999):
+// a port listen(0) hands out may be taken by any outgoing connection before the server
+// binds it. 15000-19999, apart from the C++ tests' 20000-31999 (tests/integration/process.cpp).
+let nextPort = 15000 + (process.pid % 1000) * 5;
+function listens(port) {
   return new Promise((resolve) => {
-    const s = net.createServer().listen(0, '127.0.0.1', () => { const p = s.address().port; s.close(() => resolve(p)); });
+    const s = net.createServer();
+    s.once('error', () => resolve(false));
+    s.listen(port, '127.0.0.1', () => s.close(() => resolve(true)));
   });
+}
+export async function freePort() {
+  for (let i = 0; i < 5000; ++i) {
+    const p = nextPort;
+    nextPort = p + 1 >= 20000 ? 15000 : p + 1;
+    if (await listens(p)) return p;
+  }
+  throw new Error('no free loopback port in 15000-19999');
 }
 
 // A 440 Hz mono 48 kHz WAV of `seconds`: what an operator records on a phone, more or less.

@@ -5,11 +5,15 @@
 #include <netinet/in.h>
 #include <poll.h>
 #include <signal.h>
+#include <sys/file.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <cmath>
+#include <cstdint>
 #include <cstring>
 #include <fstream>
 #include <functional>
@@ -179,16 +183,47 @@ TempDir::~TempDir() {
   std::filesystem::remove_all(path_, ec);
 }
 
-int free_port() {
-  const int s = ::socket(AF_INET, SOCK_STREAM, 0);
+namespace {
+
+bool bindable(int port) {
+  const int s = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
   sockaddr_in a{};
   a.sin_family = AF_INET;
   a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ::bind(s, reinterpret_cast<sockaddr*>(&a), sizeof a);
-  socklen_t len = sizeof a;
-  ::getsockname(s, reinterpret_cast<sockaddr*>(&a), &len);
+  a.sin_port = htons(static_cast<std::uint16_t>(port));
+  const bool ok = ::bind(s, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0;
   ::close(s);
-  return ntohs(a.sin_port);
+  return ok;
+}
+
+}  // namespace
+
+// Below the kernel's ephemeral range (32768-60999 on Debian): a port that bind(0)
+// hands out is one the kernel also gives to outgoing connections, so another test's
+// HTTP client could take it between the choice and the server's bind (CI saw
+// "Address already in use" that way). The ports are handed out in turn across every
+// test process from a counter kept under flock(), so two tests running side by side
+// never get the same one; one something already holds is skipped.
+int free_port() {
+  constexpr std::uint32_t kFirst = 20000, kCount = 12000;
+  const int fd = ::open("/tmp/loaxa-test-ports", O_RDWR | O_CREAT | O_CLOEXEC, 0666);
+  if (fd < 0)
+    throw std::runtime_error("free_port: /tmp/loaxa-test-ports: " +
+                             std::string(std::strerror(errno)));
+  ::fchmod(fd, 0666);  // whoever runs the next test (root or not) uses the same counter
+  ::flock(fd, LOCK_EX);
+  std::uint32_t n = 0;
+  if (::pread(fd, &n, sizeof n, 0) != static_cast<ssize_t>(sizeof n)) n = 0;
+  int port = 0;
+  for (std::uint32_t tries = 0; tries < kCount && port == 0; ++tries) {
+    n = (n + 1) % kCount;
+    if (bindable(static_cast<int>(kFirst + n))) port = static_cast<int>(kFirst + n);
+  }
+  const bool saved = ::pwrite(fd, &n, sizeof n, 0) == static_cast<ssize_t>(sizeof n);
+  ::flock(fd, LOCK_UN);
+  ::close(fd);
+  if (port == 0 || !saved) throw std::runtime_error("free_port: no free port from 20000");
+  return port;
 }
 
 namespace {

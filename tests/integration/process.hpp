@@ -61,7 +61,7 @@ class TempDir {
   std::filesystem::path path_;
 };
 
-// A free TCP port on 127.0.0.1.
+// A free TCP port on 127.0.0.1, never one the kernel gives to outgoing connections.
 int free_port();
 
 // Writes a mono 16-bit 48 kHz WAV of a sine tone.
