@@ -42,6 +42,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <tuple>
 
@@ -131,8 +132,13 @@ class Channel : public Output {
   void on_first_buffer(std::uint64_t token, GstClockTime offset, GstClockTime local);
   void on_content_end(std::uint64_t token, GstClockTime local);
   void on_branch_error(Branch& b, const std::string& error);
-  void finish(std::uint64_t token, WallTime end, EndStatus status, const std::string& error);
+  // `drain`: an item that ended by itself or by a fade stays on the mixer a moment more
+  // (kDrain), so a stall cannot cut its last samples; a cut leaves it at once.
+  void finish(std::uint64_t token, WallTime end, EndStatus status, const std::string& error,
+              bool drain = false);
   void detach(std::unique_ptr<Branch> b);
+  // Takes off the drained item `token`, or every one.
+  void detach_drained(std::optional<std::uint64_t> token = std::nullopt);
   void fade_out(Branch& b, GstClockTime from_rt, GstClockTime to_rt);
   // Running time now, and the wall instant at which a running time is rendered.
   GstClockTime running_now() const;
@@ -166,7 +172,8 @@ class Channel : public Output {
   GstClockTime latency_ = 0;
   mutable gint64 wall_minus_mono_ = 0;
   mutable bool have_offset_ = false;
-  std::map<std::uint64_t, std::unique_ptr<Branch>> items_;  // by token
+  std::map<std::uint64_t, std::unique_ptr<Branch>> items_;     // by token
+  std::map<std::uint64_t, std::unique_ptr<Branch>> draining_;  // ended, still on the mixer
   std::deque<Waiting> waiting_;
   std::uint64_t last_token_ = 0;  // the item `queue` follows
   std::uint64_t generation_ = 0;  // a rebuilt pipeline ignores the old one's messages

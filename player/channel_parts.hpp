@@ -44,6 +44,9 @@ inline constexpr GstClockTime kLevelInterval = 100 * GST_MSECOND;
 // starts at the sink and must reach the mixer ahead of its place: with 40 ms buffers
 // items shorter than about 0.16 s no longer join back to back (docs/decisions.md).
 inline constexpr GstClockTime kMixBuffer = 10 * GST_MSECOND;
+// How long an item that ended stays on the mixer after its last sample is rendered
+// (Channel::finish): longer than any stall the box survives without an audible break.
+inline constexpr std::chrono::milliseconds kDrain{500};
 
 inline WallTime now_wall() {
   return WallTime{std::chrono::system_clock::now().time_since_epoch()};

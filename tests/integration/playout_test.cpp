@@ -555,6 +555,59 @@ TEST_F(DaemonTest, LoginsInALoopLeaveTheAudioGapFreeAndOnTime) {
   std::cout << logins << " logins (" << refused << " refused) while the block played\n";
 }
 
+// A box that stalls (a busy core, a virtual machine's host taking the CPU) as an item
+// ends must still sound its last sample. The live mixer takes a sample about when the
+// sink renders it, so the item's end timer and the mixer's last take are due together;
+// once a stall let the timer win, the pad was released and the tail cut (the soak test
+// saw 64 samples go in CI). Here the daemon is stopped for 38 ms across the end of each
+// of ten items: before the fix, 177-1,187 samples went from 4 to 10 of them (3 runs of 3).
+TEST_F(DaemonTest, AStallOfTheBoxAsAnItemEndsCutsNoneOfItsSamples) {
+  constexpr int kBlocks = 10;
+  constexpr std::uint32_t kItem = 14400;  // 0.3 s
+  write_level_wav(dir.path() / "ban-tin.wav", kItem, 8000);
+  const auto fifo = dir.path() / "out.fifo";
+  FifoRecorder recorder(fifo);
+  std::string seconds;
+  for (int s = 0; s < 60; ++s) seconds += (s ? "," : "") + std::to_string(s);
+  const Instant t0 = start_in(4s);
+  write_config(
+      "[[schedule]]\nid = \"ban-tin\"\nchannel = \"loudspeaker\"\n"
+      "file = \"ban-tin.wav\"\nstart = \"" +
+          local(t0) + "\"\nrrule = \"FREQ=MINUTELY;BYSECOND=" + seconds +
+          ";COUNT=" + std::to_string(kBlocks) + "\"\n",
+      "max_gain = 0.0\n", fifo);
+  auto daemon = start_daemon();
+  const pid_t pid = daemon->pid();
+  // The fault, at instants of the plan: each item's last sample is rendered at
+  // t0 + h s + 0.3 s, and the mixer takes it up to the pipeline's latency (40 ms)
+  // before; the daemon is stopped from 35 ms before that to 3 ms after, so both are due
+  // when it runs again (a longer stall would miss the mixer's deadline: another fault).
+  std::thread staller([&] {
+    for (int h = 0; h < kBlocks; ++h) {
+      std::this_thread::sleep_until(std::chrono::system_clock::time_point(
+          std::chrono::duration_cast<std::chrono::system_clock::duration>(
+              (t0 + std::chrono::seconds(h) + 265ms).time_since_epoch())));
+      if (::kill(pid, SIGSTOP) != 0) return;
+      std::this_thread::sleep_for(38ms);  // the length of the fault, not a wait
+      ::kill(pid, SIGCONT);
+    }
+  });
+  const auto rows = rows_after(*daemon, kBlocks);
+  staller.join();
+  recorder.join();
+  ASSERT_EQ(rows.size(), static_cast<std::size_t>(kBlocks));
+  const auto& s = recorder.samples();
+  std::size_t i = 0;
+  for (int h = 0; h < kBlocks; ++h) {
+    i = first_above(s, 100, i);
+    ASSERT_LT(i, s.size()) << "block " << h << " not heard";
+    std::size_t sounding = 0;
+    while (i < s.size() && std::abs(s[i]) > 100) ++i, ++sounding;
+    EXPECT_EQ(sounding, kItem) << "block " << h << ": " << kItem - sounding << " samples cut";
+    EXPECT_EQ(field(rows[h], "status"), "completed") << rows[h];
+  }
+}
+
 // Issue 20: an idle loudspeaker rests (its mixer off, its sink paused: no CPU spent on
 // silence) and wakes for the next item, which still starts on its planned sample: a
 // scheduled block, and an emergency asked for while it rests.
