@@ -138,6 +138,17 @@ class DaemonTest : public ::testing::Test {
     return scheduler::format_local_datetime(zone.to_local_seconds(t));
   }
 
+  // A schedule that plays `file` on the loudspeaker once a second from `t0`, `count`
+  // times (a compressed day: one block a second).
+  std::string every_second(const std::string& id, const std::string& file, Instant t0,
+                           int count) const {
+    std::string seconds;
+    for (int s = 0; s < 60; ++s) seconds += (s ? "," : "") + std::to_string(s);
+    return "[[schedule]]\nid = \"" + id + "\"\nchannel = \"loudspeaker\"\nfile = \"" + file +
+           "\"\nstart = \"" + local(t0) + "\"\nrrule = \"FREQ=MINUTELY;BYSECOND=" + seconds +
+           ";COUNT=" + std::to_string(count) + "\"\n";
+  }
+
   // The loudspeaker's raw S16LE 48 kHz mono output, written as it is rendered.
   std::string sink_to(const std::filesystem::path& file) const {
     return "audioconvert ! audioresample ! audio/x-raw,format=S16LE,rate=48000,channels=1 ! "

@@ -567,15 +567,8 @@ TEST_F(DaemonTest, AStallOfTheBoxAsAnItemEndsCutsNoneOfItsSamples) {
   write_level_wav(dir.path() / "ban-tin.wav", kItem, 8000);
   const auto fifo = dir.path() / "out.fifo";
   FifoRecorder recorder(fifo);
-  std::string seconds;
-  for (int s = 0; s < 60; ++s) seconds += (s ? "," : "") + std::to_string(s);
   const Instant t0 = start_in(4s);
-  write_config(
-      "[[schedule]]\nid = \"ban-tin\"\nchannel = \"loudspeaker\"\n"
-      "file = \"ban-tin.wav\"\nstart = \"" +
-          local(t0) + "\"\nrrule = \"FREQ=MINUTELY;BYSECOND=" + seconds +
-          ";COUNT=" + std::to_string(kBlocks) + "\"\n",
-      "max_gain = 0.0\n", fifo);
+  write_config(every_second("ban-tin", "ban-tin.wav", t0, kBlocks), "max_gain = 0.0\n", fifo);
   auto daemon = start_daemon();
   const pid_t pid = daemon->pid();
   // The fault, at instants of the plan: each item's last sample is rendered at

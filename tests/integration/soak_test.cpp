@@ -61,15 +61,9 @@ TEST_F(SoakTest, AWeekOfHourlyBlocksKeepsMemoryDescriptorsAndStartErrorFlat) {
   write_level_wav(dir.path() / "ban-tin.wav", kItem, 8000);
   const auto fifo = dir.path() / "loudspeaker.fifo";
   FifoRecorder recorder(fifo);
-  std::string seconds;
-  for (int s = 0; s < 60; ++s) seconds += (s ? "," : "") + std::to_string(s);
   const Instant t0 = start_in(4s);
-  write_config(
-      "[[schedule]]\nid = \"ban-tin-hang-gio\"\nchannel = \"loudspeaker\"\n"
-      "file = \"ban-tin.wav\"\nstart = \"" +
-          local(t0) + "\"\nrrule = \"FREQ=MINUTELY;BYSECOND=" + seconds +
-          ";COUNT=" + std::to_string(hours) + "\"\n",
-      "max_gain = 0.0\n\n[airtime]\ncheckpoint = \"1s\"\n", fifo);
+  write_config(every_second("ban-tin-hang-gio", "ban-tin.wav", t0, hours),
+               "max_gain = 0.0\n\n[airtime]\ncheckpoint = \"1s\"\n", fifo);
   auto daemon = start_daemon();
 
   // RSS at the end of every simulated day; descriptors after every block, kept as the
