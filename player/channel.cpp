@@ -380,19 +380,18 @@ void Channel::on_branch_error(Branch& b, const std::string& error) {
 
 void Channel::on_message(GstMessage* msg) {
   GstObject* src = GST_MESSAGE_SRC(msg);
+  auto from = [src](const Branch& b) {
+    return src == GST_OBJECT(b.bin.get()) ||
+           gst_object_has_as_ancestor(src, GST_OBJECT(b.bin.get()));
+  };
   Branch* owner = nullptr;
   for (auto& [t, b] : items_) {
-    if (src == GST_OBJECT(b->bin.get()) ||
-        gst_object_has_as_ancestor(src, GST_OBJECT(b->bin.get()))) {
-      owner = b.get();
-    }
+    if (from(*b)) owner = b.get();
   }
   // An item that ended and drains on the mixer has said all that counts.
-  for (auto& [t, b] : draining_) {
-    if (!owner && (src == GST_OBJECT(b->bin.get()) ||
-                   gst_object_has_as_ancestor(src, GST_OBJECT(b->bin.get())))) {
-      return;
-    }
+  if (!owner && std::any_of(draining_.begin(), draining_.end(),
+                            [&](const auto& d) { return from(*d.second); })) {
+    return;
   }
   switch (GST_MESSAGE_TYPE(msg)) {
     case GST_MESSAGE_ELEMENT: {
@@ -549,15 +548,12 @@ void Channel::finish(std::uint64_t token, WallTime end, EndStatus status, const 
 }
 
 void Channel::detach_drained(std::optional<std::uint64_t> token) {
-  for (auto it = draining_.begin(); it != draining_.end();) {
-    if (token && it->first != *token) {
-      ++it;
-      continue;
-    }
-    auto b = std::move(it->second);
-    it = draining_.erase(it);
-    detach(std::move(b));
+  if (token) {
+    if (auto node = draining_.extract(*token)) detach(std::move(node.mapped()));
+    return;
   }
+  auto all = std::exchange(draining_, {});
+  for (auto& [t, b] : all) detach(std::move(b));
 }
 
 void Channel::detach(std::unique_ptr<Branch> b) {
