@@ -37,8 +37,6 @@ test: setup
 	cd $(BUILD) && ctest --output-on-failure -j$(JOBS) --timeout 300 -L '$(NORMAL_LABELS)'
 	$(call STAGE,cppcheck)
 	$(MAKE) cppcheck
-	$(call STAGE,arm64)
-	$(MAKE) test-arm64 CMAKE_FLAGS=-DLOAXA_WERROR=ON
 	$(call STAGE,asan)
 	$(MAKE) test-asan
 	$(call STAGE,fuzz)
@@ -87,7 +85,10 @@ deb-arm64: build
 	cd $(ARM64_BUILD) && cpack -G DEB >/dev/null && ls -l loaxa_*_arm64.deb
 
 # The arm64 binaries under qemu-user: the shipped config checks, the unit tests pass,
-# a scheduled play renders the right samples (tests/arm64_test.sh). In `make test`.
+# a scheduled play renders the right samples (tests/arm64_test.sh). Not in `make test`:
+# its cold cross-build (about 7 minutes here) would take `make test` past its 45-minute
+# budget; run it when the build, the packaging or anything word-size dependent changes
+# (docs/testing.md).
 test-arm64: deb-arm64
 	bash tests/arm64_test.sh $(ARM64_BUILD)
 
