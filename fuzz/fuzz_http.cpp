@@ -23,8 +23,8 @@ loaxa::api::HttpServer& server() {
   static auto s = [] {
     auto srv = std::make_unique<loaxa::api::HttpServer>(io);
     srv->set_authenticator([](const std::string& token) -> std::optional<loaxa::api::Principal> {
-      if (token == "viewer") return loaxa::api::Principal{"v", Role::viewer};
-      if (token == "admin") return loaxa::api::Principal{"a", Role::admin};
+      if (token == "viewer") return loaxa::api::Principal{"v", Role::viewer, ""};
+      if (token == "admin") return loaxa::api::Principal{"a", Role::admin, ""};
       return std::nullopt;
     });
     const auto echo = [](const Request& r) {
