@@ -42,7 +42,7 @@ test: setup
 	$(call STAGE,done)
 
 # libFuzzer targets built with clang-14 (ASan+UBSan), each run FUZZ_SECONDS on its
-# seed corpus in fuzz/corpus. Not in `make test` (a third tree, about 8 minutes cold, would
+# seed corpus in fuzz/corpus. Not in `make test` (a third tree, about 6.5 minutes cold, would
 # take it past its 45-minute budget): there each target's entry point replays its corpus
 # in the normal and ASan passes (tests fuzz_corpus_*); run this when a parser changes.
 FUZZ_SECONDS ?= 300
@@ -86,9 +86,9 @@ deb-arm64: build
 
 # The arm64 binaries under qemu-user: the shipped config checks, the unit tests pass,
 # a scheduled play renders the right samples (tests/arm64_test.sh). Not in `make test`:
-# its cold cross-build (about 7 minutes here) would take `make test` past its 45-minute
-# budget; run it when the build, the packaging or anything word-size dependent changes
-# (docs/testing.md).
+# its cold cross-build (about 10 minutes with the sysroot's download) would take
+# `make test` past its 45-minute budget; run it when the build, the packaging or
+# anything word-size dependent changes (docs/testing.md).
 test-arm64: deb-arm64
 	bash tests/arm64_test.sh $(ARM64_BUILD)
 
