@@ -316,8 +316,10 @@ void Channel::attach_waiting(GstClockTime rt) {
       g_object_set(prev->second->mixer_pad.get(), "repeat-after-eos", TRUE, nullptr);
     }
   }
+  const bool behind = items_.count(last_token_) > 0;
   last_token_ = w.token;
   attach(w.token, w.file, std::max(rt, running_now() + kMinLead), w.offset, w.gain, w.still);
+  if (auto it = items_.find(w.token); it != items_.end()) it->second->queued = behind;
 }
 
 void Channel::on_first_buffer(std::uint64_t token, GstClockTime offset, GstClockTime local) {
@@ -372,8 +374,27 @@ void Channel::on_content_end(std::uint64_t token, GstClockTime local) {
 void Channel::on_branch_error(Branch& b, const std::string& error) {
   const std::uint64_t token = b.token;
   const bool was_last = token == last_token_;
+  const bool ahead_of_its_turn = b.queued && !b.started;
   const WallTime now = now_wall();
   finish(token, now, EndStatus::failed, error);
+  if (ahead_of_its_turn) {
+    // Queued behind another and failed before its turn: what was queued behind it is
+    // dropped too, so nothing sounds in its place unasked (the controller goes on from
+    // its slot when the item before it ends).
+    for (const auto& w : waiting_) {
+      boost::asio::post(io_, [this, s = shared_, t = w.token, now] {
+        if (s->owner) listener_.on_ended(settings_.name, t, now, EndStatus::stopped, "", false, {});
+      });
+    }
+    waiting_.clear();
+    std::vector<std::uint64_t> behind;
+    for (const auto& [t, other] : items_) {
+      if (t > token && !other->started && !other->fading) behind.push_back(t);
+    }
+    for (auto t : behind) finish(t, now, EndStatus::stopped, "the item before it failed");
+    last_token_ = items_.empty() ? 0 : items_.rbegin()->first;
+    return;
+  }
   // What was queued behind it plays at once.
   if (was_last) attach_waiting(running_now() + kStartMargin);
 }
@@ -475,12 +496,17 @@ void Channel::stop(milliseconds fade, std::optional<WallTime> silent_at) {
     });
   }
   waiting_.clear();
+  // What the sink renders now (the mixer is a latency ahead of it, in step with a sink
+  // that waits for the clock).
+  const GstClockTime on_air =
+      running_now() + kMixBuffer > latency_ ? running_now() + kMixBuffer - latency_ : 0;
   std::vector<std::uint64_t> now_tokens;
   for (auto& [t, b] : items_) {
     if (b->fading) continue;
-    // Sounding when the fade begins: fade it. One that would only begin during the
-    // fade (the next of a block) never sounds: a fragment would air without its row.
-    const bool sounding = b->first_rt && *b->first_rt <= from_rt;
+    // On air: it fades. One that is not on air yet (the next items of a block, queued
+    // on the mixer up to its latency ahead) never sounds: a fragment would air
+    // without its row.
+    const bool sounding = b->first_rt && *b->first_rt <= on_air;
     if (sounding && to_rt > from_rt) {
       fade_out(*b, from_rt, to_rt);
     } else if (sounding) {

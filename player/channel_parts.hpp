@@ -40,11 +40,20 @@ inline constexpr GstClockTime kLevelInterval = 100 * GST_MSECOND;
 // samples). Items start on their sample whatever the size (the mixer places samples by
 // their timestamps); the size sets how often the source, mixer, master volume and sink
 // wake (100 times a second, most of what a playing channel costs beyond gst-play) and
-// the pipeline's latency (40 ms with a sink that adds none). 40 ms buffers would cost
-// what gst-play costs, but the next item of a block is queued when the one before
-// starts at the sink and must reach the mixer ahead of its place: with 40 ms buffers
-// items shorter than about 0.16 s no longer join back to back (docs/decisions.md).
+// part of the pipeline's latency (40 ms with a sink that adds none, plus kMixLatency). 40 ms
+// buffers would cost what gst-play costs, but the next item of a block is queued when the one
+// before starts at the sink and must reach the mixer ahead of its place: with 40 ms buffers items
+// shorter than about 0.16 s no longer join back to back (docs/decisions.md).
 inline constexpr GstClockTime kMixBuffer = 10 * GST_MSECOND;
+// How long the mixer waits for an item's next buffer beyond its own 10 ms, and so how
+// much of the item its pad holds: a stall of the box (a VM's host, an SD card write, a
+// page swapped in) shorter than this loses no sample of what plays, where the bare
+// mixer's 30 ms did (a relayed stream's clicks, a file's last buffer cut in CI:
+// docs/decisions.md, "The mixer's latency"). Starts keep their sample (the sink is told
+// the pipeline's whole latency, and running time t is rendered at base + t + latency);
+// a live microphone is heard this much later, and the controller queues a block's next
+// items far enough ahead that short ones still join.
+inline constexpr GstClockTime kMixLatency = 150 * GST_MSECOND;
 // How long an item that ended stays on the mixer after its last sample is rendered
 // (Channel::finish): longer than any stall the box survives without an audible break.
 inline constexpr std::chrono::milliseconds kDrain{500};
@@ -202,6 +211,7 @@ struct Channel::Branch {
   std::shared_ptr<std::atomic<gint64>> last_buffer = std::make_shared<std::atomic<gint64>>(0);
   bool started = false;
   bool fading = false;
+  bool queued = false;  // attached behind another item still on the mixer
   WallTime started_at{};
   // Evidence from the level element.
   double peak_db = -std::numeric_limits<double>::infinity();

@@ -60,7 +60,7 @@ GstElement* Channel::add_mixer(GstElement* downstream, GstClockTime from, LiveMi
   gst_util_set_object_arg(G_OBJECT(silence.get()), "wave", "silence");
   auto silence_caps = make_caps(kMixCaps);
   auto mixer = gst::make_element("audiomixer");
-  g_object_set(mixer.get(), "output-buffer-duration", kMixBuffer, nullptr);
+  g_object_set(mixer.get(), "output-buffer-duration", kMixBuffer, "latency", kMixLatency, nullptr);
   // A woken mixer starts at its first buffer; a new pipeline's at running time zero, as
   // it always did.
   if (from > 0) gst_util_set_object_arg(G_OBJECT(mixer.get()), "start-time-selection", "first");

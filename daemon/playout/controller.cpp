@@ -42,6 +42,13 @@ constexpr auto kArmAhead = 2 * kReplanEvery;
 // on the planned instant and the next block is placed there ahead of time.
 constexpr auto kCutLead = std::chrono::milliseconds(300);
 constexpr auto kClockJump = std::chrono::seconds(2);
+// The next items of a block are queued on the channel when the current one starts, as
+// many as fill this (and at least one), at most kMaxQueued: each must reach the mixer
+// before its first sample is mixed, which the mixer does the pipeline's latency before
+// the sink renders it, so an item queued only when the one before starts at the sink
+// would be late after one shorter than that latency (a chime, a station ident).
+constexpr auto kQueueAhead = std::chrono::milliseconds(1500);
+constexpr std::size_t kMaxQueued = 32;
 
 }  // namespace
 
@@ -421,6 +428,7 @@ void Controller::play_current(ChannelState& cs) {
     return;
   }
   const Item& item = cs.block->items[cs.block->index];
+  cs.queued.clear();  // play() drops what was queued; their ends are reported as stopped
   cs.token = next_token_++;
   cs.end_status_override.reset();
   Instant at = std::max(cs.block->item_planned, clock_.now());
@@ -428,20 +436,34 @@ void Controller::play_current(ChannelState& cs) {
   cs.block->item_offset = std::exchange(cs.block->first_offset, milliseconds(0));
   cs.channel->play(cs.token, item.file, player::WallTime{at.time_since_epoch()},
                    cs.block->item_offset, item.gain, still_length(item));
+  queue_next(cs);  // and again as each one starts
+}
+
+milliseconds Controller::queued_ahead(const ChannelState& cs) const {
+  milliseconds sum{0};
+  for (std::size_t k = 0; k < cs.queued.size(); ++k) {
+    const std::size_t i = cs.block->index + 1 + k;
+    if (i < cs.block->items.size()) sum += cs.block->items[i].duration;
+  }
+  return sum;
 }
 
 void Controller::queue_next(ChannelState& cs) {
-  if (!cs.block || cs.queued_token != 0 || shutting_down_) return;
-  const std::size_t next = cs.block->index + 1;
-  if (next >= cs.block->items.size()) {
-    queue_next_block(cs);
-    return;
+  while (cs.block && cs.next_block_token == 0 && !shutting_down_) {
+    if (!cs.queued.empty() && (queued_ahead(cs) >= kQueueAhead || cs.queued.size() >= kMaxQueued)) {
+      return;
+    }
+    const std::size_t next = cs.block->index + 1 + cs.queued.size();
+    if (next >= cs.block->items.size()) {
+      queue_next_block(cs);
+      return;
+    }
+    const Item& item = cs.block->items[next];
+    if (!item.error.empty()) return;  // logged at its slot when the one before ends
+    if (item.stream) return;          // a relay connects when its turn comes, not seconds before
+    cs.queued.push_back(next_token_++);
+    cs.channel->queue(cs.queued.back(), item.file, item.gain, milliseconds(0), still_length(item));
   }
-  const Item& item = cs.block->items[next];
-  if (!item.error.empty()) return;  // logged at its slot when the current one ends
-  if (item.stream) return;          // a relay connects when its turn comes, not seconds before
-  cs.queued_token = next_token_++;
-  cs.channel->queue(cs.queued_token, item.file, item.gain, milliseconds(0), still_length(item));
 }
 
 void Controller::queue_next_block(ChannelState& cs) {
@@ -450,8 +472,9 @@ void Controller::queue_next_block(ChannelState& cs) {
   // on the next sample rather than after the channel has fallen silent.
   if (cs.pending.empty() || cs.next_block || cs.block->entry.cut) return;
   const Item& cur = cs.block->items[cs.block->index];
-  if (cur.stream) return;  // its end is the block's cut, not a length
-  const Instant expected_end = cs.block->item_planned + cur.duration - cs.block->item_offset;
+  if (cur.stream || cs.block->items.back().stream) return;  // its end is its cut, not a length
+  const Instant expected_end =
+      cs.block->item_planned + cur.duration - cs.block->item_offset + queued_ahead(cs);
   const Planned p = cs.pending.front();
   if (p.start > expected_end + milliseconds(5)) return;  // not yet due: it starts on time
   auto block = prepare_block(p);
@@ -459,8 +482,8 @@ void Controller::queue_next_block(ChannelState& cs) {
   const Item& first = block->items[block->index];
   if (!first.error.empty()) return;  // logged at its slot by the usual path
   cs.pending.erase(cs.pending.begin());
-  cs.queued_token = next_token_++;
-  cs.channel->queue(cs.queued_token, first.file, first.gain, block->first_offset,
+  cs.next_block_token = next_token_++;
+  cs.channel->queue(cs.next_block_token, first.file, first.gain, block->first_offset,
                     still_length(first));
   cs.next_block = std::move(block);
 }
@@ -523,20 +546,27 @@ void Controller::on_ended(const std::string& channel, std::uint64_t token,
     maybe_shutdown_done();
     return;
   }
-  if (token != 0 && token == cs.queued_token) {
-    // The next item never reached the air: it failed ahead of its turn, or the block was
-    // stopped. A failure keeps its slot: logged when its turn comes.
-    cs.queued_token = 0;
-    if (cs.next_block) {  // the next block waits again, and starts the usual way
-      cs.pending.insert(cs.pending.begin(), cs.next_block->entry);
-      cs.next_block.reset();
-      maybe_shutdown_done();
-      return;
-    }
+  if (token != 0 && token == cs.next_block_token) {
+    // The next block's first item never reached the air (it failed ahead of its turn,
+    // or the block was stopped): the next block waits again, and starts the usual way.
+    cs.next_block_token = 0;
+    if (cs.next_block) cs.pending.insert(cs.pending.begin(), cs.next_block->entry);
+    cs.next_block.reset();
+    maybe_shutdown_done();
+    return;
+  }
+  if (auto q = std::find(cs.queued.begin(), cs.queued.end(), token);
+      token != 0 && q != cs.queued.end()) {
+    // A next item never reached the air: it failed ahead of its turn, or the block was
+    // stopped. A failure keeps its slot: logged when its turn comes. The channel drops
+    // what was queued behind it (reported as stopped), and the block goes on from its
+    // slot when the current item ends.
+    const auto k = static_cast<std::size_t>(q - cs.queued.begin());
     if (status == player::EndStatus::failed && cs.block &&
-        cs.block->index + 1 < cs.block->items.size()) {
-      cs.block->items[cs.block->index + 1].error = error;
+        cs.block->index + 1 + k < cs.block->items.size()) {
+      cs.block->items[cs.block->index + 1 + k].error = error;
     }
+    cs.queued.erase(q, cs.queued.end());
     maybe_shutdown_done();
     return;
   }
@@ -569,18 +599,19 @@ void Controller::on_ended(const std::string& channel, std::uint64_t token,
     cs.block->index++;
     cs.block->item_planned = std::max(cs.block->item_planned, end);
     cs.block->item_offset = milliseconds(0);
-    if (cs.queued_token != 0 && status == player::EndStatus::completed && cs.next_block &&
+    if (cs.next_block_token != 0 && status == player::EndStatus::completed && cs.next_block &&
         cs.block->index >= cs.block->items.size()) {
       // The next block was queued behind this one's last item: it is on air now.
       Block next = std::move(*cs.next_block);
       cs.next_block.reset();
       next.item_offset = std::exchange(next.first_offset, milliseconds(0));
       activate_block(cs, std::move(next));
-      cs.token = std::exchange(cs.queued_token, 0);
+      cs.token = std::exchange(cs.next_block_token, 0);
       cs.end_status_override.reset();
-    } else if (cs.queued_token != 0 && status == player::EndStatus::completed) {
+    } else if (!cs.queued.empty() && status == player::EndStatus::completed) {
       // Already queued behind it: it starts on the next sample, no call needed.
-      cs.token = std::exchange(cs.queued_token, 0);
+      cs.token = cs.queued.front();
+      cs.queued.pop_front();
       cs.end_status_override.reset();
     } else {
       play_current(cs);

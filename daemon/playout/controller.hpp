@@ -192,8 +192,11 @@ class Controller : public player::ChannelListener {
     std::unique_ptr<player::Output> channel;
     std::optional<Block> block;
     std::uint64_t token = 0;
-    std::uint64_t queued_token = 0;   // the block's next item, queued gaplessly behind
-    std::optional<Block> next_block;  // ... or the next block's first item
+    // The block's next items, queued gaplessly behind the current one, in order: at
+    // least one, and as many as fill kQueueAhead (short items each join the one before).
+    std::deque<std::uint64_t> queued;
+    std::optional<Block> next_block;  // the next block, its first item queued behind ours
+    std::uint64_t next_block_token = 0;
     std::string row_id;
     scheduler::Instant row_start{};
     std::optional<airtime::RowStatus> end_status_override;  // e.g. preempted
@@ -253,6 +256,8 @@ class Controller : public player::ChannelListener {
   // queued by the caller.
   void activate_block(ChannelState& cs, Block block);
   void queue_next_block(ChannelState& cs);
+  // The length of what is queued behind the current item.
+  std::chrono::milliseconds queued_ahead(const ChannelState& cs) const;
   void play_current(ChannelState& cs);
   // Queues the block's next item behind the one that plays, when it can play.
   void queue_next(ChannelState& cs);

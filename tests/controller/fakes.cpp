@@ -57,12 +57,7 @@ std::chrono::milliseconds duration_of(const std::filesystem::path& file) {
 void FakeOutput::play(std::uint64_t token, const std::filesystem::path& file, player::WallTime at,
                       std::chrono::milliseconds offset, double, std::chrono::milliseconds) {
   if (playing_) end(player::EndStatus::stopped);
-  if (queued_) {
-    listener_.on_ended(settings_.name, queued_->token,
-                       player::WallTime{clock_.now().time_since_epoch()},
-                       player::EndStatus::stopped, "", false, {});
-    queued_.reset();
-  }
+  drop_queued();
   start(token, file, scheduler::Instant{at.time_since_epoch()}, offset);
 }
 
@@ -73,7 +68,16 @@ void FakeOutput::queue(std::uint64_t token, const std::filesystem::path& file, d
     start(token, file, clock_.now(), offset);
     return;
   }
-  queued_ = Queued{token, file, offset};
+  queued_.push_back(Queued{token, file, offset});
+}
+
+void FakeOutput::drop_queued() {
+  auto dropped = std::move(queued_);
+  queued_.clear();
+  for (const auto& q : dropped) {
+    listener_.on_ended(settings_.name, q.token, player::WallTime{clock_.now().time_since_epoch()},
+                       player::EndStatus::stopped, "", false, {});
+  }
 }
 
 void FakeOutput::start(std::uint64_t token, const std::filesystem::path& file,
@@ -96,12 +100,7 @@ void FakeOutput::start(std::uint64_t token, const std::filesystem::path& file,
 }
 
 void FakeOutput::stop(std::chrono::milliseconds fade, std::optional<player::WallTime> silent_at) {
-  if (queued_) {
-    listener_.on_ended(settings_.name, queued_->token,
-                       player::WallTime{clock_.now().time_since_epoch()},
-                       player::EndStatus::stopped, "", false, {});
-    queued_.reset();
-  }
+  drop_queued();
   if (!playing_) return;
   const scheduler::Instant silent =
       silent_at ? scheduler::Instant{silent_at->time_since_epoch()} : clock_.now() + fade;
@@ -118,9 +117,9 @@ void FakeOutput::end(player::EndStatus status) {
   log_[index_].status = player::to_string(status);
   listener_.on_ended(settings_.name, token_, player::WallTime{clock_.now().time_since_epoch()},
                      status, "", started_, {});
-  if (status == player::EndStatus::completed && queued_) {
-    const Queued next = *queued_;
-    queued_.reset();
+  if (status == player::EndStatus::completed && !queued_.empty()) {
+    const Queued next = queued_.front();
+    queued_.pop_front();
     start(next.token, next.file, clock_.now(), next.offset);
   }
 }

@@ -4,6 +4,7 @@
 // schedule run through the real controller in milliseconds.
 
 #include <chrono>
+#include <deque>
 #include <functional>
 #include <map>
 #include <memory>
@@ -67,7 +68,7 @@ class FakeOutput : public player::Output {
              std::chrono::milliseconds offset, std::chrono::milliseconds still) override;
   void stop(std::chrono::milliseconds fade,
             std::optional<player::WallTime> silent_at = std::nullopt) override;
-  bool idle() const override { return !playing_ && !queued_; }
+  bool idle() const override { return !playing_ && queued_.empty(); }
 
  private:
   void end(player::EndStatus status);
@@ -84,7 +85,8 @@ class FakeOutput : public player::Output {
     std::filesystem::path file;
     std::chrono::milliseconds offset;
   };
-  std::optional<Queued> queued_;
+  std::deque<Queued> queued_;
+  void drop_queued();
   void start(std::uint64_t token, const std::filesystem::path& file, scheduler::Instant requested,
              std::chrono::milliseconds offset);
   std::unique_ptr<Clock::Timer> start_timer_, end_timer_;
