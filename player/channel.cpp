@@ -164,14 +164,7 @@ void Channel::schedule_rebuild(const std::string& why) {
   for (auto& [token, b] : items_) tokens.push_back(token);
   const WallTime now = now_wall();
   for (auto t : tokens) finish(t, now, EndStatus::failed, "the output failed: " + why);
-  for (const auto& w : waiting_) {
-    boost::asio::post(io_, [this, s = shared_, t = w.token, now, why] {
-      if (s->owner)
-        listener_.on_ended(settings_.name, t, now, EndStatus::failed, "the output failed: " + why,
-                           false, {});
-    });
-  }
-  waiting_.clear();
+  drop_waiting(now, EndStatus::failed, "the output failed: " + why);
   events_.clear();
   teardown();
   ++generation_;
@@ -269,12 +262,7 @@ void Channel::play(std::uint64_t token, const std::filesystem::path& file, WallT
   }
   const WallTime now = now_wall();
   for (auto t : stop_now) finish(t, now, EndStatus::stopped, "replaced by the next item");
-  for (const auto& w : waiting_) {
-    boost::asio::post(io_, [this, s = shared_, t = w.token, now] {
-      if (s->owner) listener_.on_ended(settings_.name, t, now, EndStatus::stopped, "", false, {});
-    });
-  }
-  waiting_.clear();
+  drop_waiting(now);
   if (pending_sink_ && items_.empty()) {
     settings_ = std::move(pending_settings_);
     pending_sink_ = false;
@@ -305,6 +293,15 @@ void Channel::queue(std::uint64_t token, const std::filesystem::path& file, doub
   } else if (it->second->end_rt) {
     attach_waiting(*it->second->end_rt);
   }  // else when the last item's end is known (on_content_end)
+}
+
+void Channel::drop_waiting(WallTime now, EndStatus status, const std::string& error) {
+  for (const auto& w : waiting_) {
+    boost::asio::post(io_, [this, s = shared_, t = w.token, now, status, error] {
+      if (s->owner) listener_.on_ended(settings_.name, t, now, status, error, false, {});
+    });
+  }
+  waiting_.clear();
 }
 
 void Channel::attach_waiting(GstClockTime rt) {
@@ -381,12 +378,7 @@ void Channel::on_branch_error(Branch& b, const std::string& error) {
     // Queued behind another and failed before its turn: what was queued behind it is
     // dropped too, so nothing sounds in its place unasked (the controller goes on from
     // its slot when the item before it ends).
-    for (const auto& w : waiting_) {
-      boost::asio::post(io_, [this, s = shared_, t = w.token, now] {
-        if (s->owner) listener_.on_ended(settings_.name, t, now, EndStatus::stopped, "", false, {});
-      });
-    }
-    waiting_.clear();
+    drop_waiting(now);
     std::vector<std::uint64_t> behind;
     for (const auto& [t, other] : items_) {
       if (t > token && !other->started && !other->fading) behind.push_back(t);
@@ -490,12 +482,7 @@ void Channel::stop(milliseconds fade, std::optional<WallTime> silent_at) {
   to_rt = std::max(to_rt, earliest);
   const GstClockTime from_rt = std::max(earliest, to_rt > fade_ns ? to_rt - fade_ns : 0);
   const WallTime silent = rendered_at(to_rt);
-  for (const auto& w : waiting_) {
-    boost::asio::post(io_, [this, s = shared_, t = w.token, now] {
-      if (s->owner) listener_.on_ended(settings_.name, t, now, EndStatus::stopped, "", false, {});
-    });
-  }
-  waiting_.clear();
+  drop_waiting(now);
   // What the sink renders now (the mixer is a latency ahead of it, in step with a sink
   // that waits for the clock).
   const GstClockTime on_air =

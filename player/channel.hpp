@@ -123,6 +123,9 @@ class Channel : public Output {
   void attach(std::uint64_t token, const std::filesystem::path& file, GstClockTime rt,
               std::chrono::milliseconds offset, double gain, std::chrono::milliseconds still);
   void attach_waiting(GstClockTime rt);
+  // What waits to be attached ends unheard (reported on the loop, after this call).
+  void drop_waiting(WallTime now, EndStatus status = EndStatus::stopped,
+                    const std::string& error = "");
   void on_message(GstMessage* msg);
   // Streaming-thread callbacks of an item's branch: they only post to the loop.
   static void on_decoder_pad(GstElement* decoder, GstPad* pad, gpointer data);

@@ -40,10 +40,10 @@ inline constexpr GstClockTime kLevelInterval = 100 * GST_MSECOND;
 // samples). Items start on their sample whatever the size (the mixer places samples by
 // their timestamps); the size sets how often the source, mixer, master volume and sink
 // wake (100 times a second, most of what a playing channel costs beyond gst-play) and
-// part of the pipeline's latency (40 ms with a sink that adds none, plus kMixLatency). 40 ms
-// buffers would cost what gst-play costs, but the next item of a block is queued when the one
-// before starts at the sink and must reach the mixer ahead of its place: with 40 ms buffers items
-// shorter than about 0.16 s no longer join back to back (docs/decisions.md).
+// part of the pipeline's latency (40 ms with a sink that adds none, plus kMixLatency).
+// 40 ms buffers would cost what gst-play costs; the short items that then no longer
+// joined (session 25) are queued far enough ahead since session 27, so that size can
+// be tried again (docs/decisions.md, issue 20 item 2).
 inline constexpr GstClockTime kMixBuffer = 10 * GST_MSECOND;
 // How long the mixer waits for an item's next buffer beyond its own 10 ms, and so how
 // much of the item its pad holds: a stall of the box (a VM's host, an SD card write, a

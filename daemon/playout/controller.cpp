@@ -42,11 +42,11 @@ constexpr auto kArmAhead = 2 * kReplanEvery;
 // on the planned instant and the next block is placed there ahead of time.
 constexpr auto kCutLead = std::chrono::milliseconds(300);
 constexpr auto kClockJump = std::chrono::seconds(2);
-// The next items of a block are queued on the channel when the current one starts, as
-// many as fill this (and at least one), at most kMaxQueued: each must reach the mixer
-// before its first sample is mixed, which the mixer does the pipeline's latency before
-// the sink renders it, so an item queued only when the one before starts at the sink
-// would be late after one shorter than that latency (a chime, a station ident).
+// The next items of a block are queued on the channel from its first play and topped up
+// as each starts, as many as fill this (and at least one), at most kMaxQueued: each must
+// reach the mixer before its first sample is mixed, which the mixer does the pipeline's
+// latency before the sink renders it, so an item queued only when the one before
+// starts at the sink would be late after one shorter than that latency (a chime).
 constexpr auto kQueueAhead = std::chrono::milliseconds(1500);
 constexpr std::size_t kMaxQueued = 32;
 

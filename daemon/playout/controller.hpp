@@ -259,7 +259,8 @@ class Controller : public player::ChannelListener {
   // The length of what is queued behind the current item.
   std::chrono::milliseconds queued_ahead(const ChannelState& cs) const;
   void play_current(ChannelState& cs);
-  // Queues the block's next item behind the one that plays, when it can play.
+  // Queues the block's next items behind the one that plays (up to kQueueAhead of
+  // them), and the next block's first item behind the block's last when it is due.
   void queue_next(ChannelState& cs);
   // The airtime fields of the block's current item (planned start included).
   store::AirtimeRow item_row(const ChannelState& cs, const Item& item) const;

@@ -555,6 +555,20 @@ TEST_F(DaemonTest, LoginsInALoopLeaveTheAudioGapFreeAndOnTime) {
   std::cout << logins << " logins (" << refused << " refused) while the block played\n";
 }
 
+// A fault of the box: `pid` stopped (SIGSTOP) at each wall instant for `length`, from a
+// thread the caller joins.
+std::thread stall_at(pid_t pid, std::vector<Instant> at, std::chrono::milliseconds length) {
+  return std::thread([pid, at = std::move(at), length] {
+    for (const Instant t : at) {
+      std::this_thread::sleep_until(std::chrono::system_clock::time_point(
+          std::chrono::duration_cast<std::chrono::system_clock::duration>(t.time_since_epoch())));
+      if (::kill(pid, SIGSTOP) != 0) return;
+      std::this_thread::sleep_for(length);  // the length of the fault, not a wait
+      ::kill(pid, SIGCONT);
+    }
+  });
+}
+
 // A box that stalls (a busy core, a virtual machine's host taking the CPU) as an item
 // ends must still sound its last sample. The live mixer takes a sample about when the
 // sink renders it, so the item's end timer and the mixer's last take are due together;
@@ -572,19 +586,12 @@ TEST_F(DaemonTest, AStallOfTheBoxAsAnItemEndsCutsNoneOfItsSamples) {
   auto daemon = start_daemon();
   const pid_t pid = daemon->pid();
   // The fault, at instants of the plan: each item's last sample is rendered at
-  // t0 + h s + 0.3 s, and the mixer takes it up to the pipeline's latency (40 ms)
-  // before; the daemon is stopped from 35 ms before that to 3 ms after, so both are due
-  // when it runs again (a longer stall would miss the mixer's deadline: another fault).
-  std::thread staller([&] {
-    for (int h = 0; h < kBlocks; ++h) {
-      std::this_thread::sleep_until(std::chrono::system_clock::time_point(
-          std::chrono::duration_cast<std::chrono::system_clock::duration>(
-              (t0 + std::chrono::seconds(h) + 265ms).time_since_epoch())));
-      if (::kill(pid, SIGSTOP) != 0) return;
-      std::this_thread::sleep_for(38ms);  // the length of the fault, not a wait
-      ::kill(pid, SIGCONT);
-    }
-  });
+  // t0 + h s + 0.3 s, and its end timer is due then; the daemon is stopped from 35 ms
+  // before that to 3 ms after, so the timer and the mixer's last take are due together
+  // when it runs again.
+  std::vector<Instant> at;
+  for (int h = 0; h < kBlocks; ++h) at.push_back(t0 + std::chrono::seconds(h) + 265ms);
+  std::thread staller = stall_at(pid, at, 38ms);
   const auto rows = rows_after(*daemon, kBlocks);
   staller.join();
   recorder.join();
@@ -622,16 +629,9 @@ TEST_F(DaemonTest, AStallOfTheBoxInTheMiddleOfAnItemLosesNoSample) {
   const pid_t pid = daemon->pid();
   const auto stall = std::chrono::milliseconds(
       std::getenv("LOAXA_STALL_MS") ? std::atoi(std::getenv("LOAXA_STALL_MS")) : 120);
-  std::thread staller([&] {
-    for (int k = 1; k <= 4; ++k) {
-      std::this_thread::sleep_until(std::chrono::system_clock::time_point(
-          std::chrono::duration_cast<std::chrono::system_clock::duration>(
-              (t0 + std::chrono::seconds(k) - 37ms * k).time_since_epoch())));
-      if (::kill(pid, SIGSTOP) != 0) return;
-      std::this_thread::sleep_for(stall);  // the length of the fault, not a wait
-      ::kill(pid, SIGCONT);
-    }
-  });
+  std::vector<Instant> at;
+  for (int k = 1; k <= 4; ++k) at.push_back(t0 + std::chrono::seconds(k) - 37ms * k);
+  std::thread staller = stall_at(pid, at, stall);
   const auto rows = rows_after(*daemon, 1);
   staller.join();
   recorder.join();
