@@ -62,8 +62,9 @@ SANITIZER_ENV = ASAN_OPTIONS=detect_leaks=1:detect_stack_use_after_return=0:veri
 # stamped a first sample 3.6 and 10.8 ms after the row that matched the plan; the stall
 # test stops the daemon for 38 ms where the mixer takes an item's last samples; the HLS
 # relay's live MP3 decoded under the sanitizer most likely reached the live mixer late, so
-# its 440 Hz tone measured 457 Hz in CI: it is checked in the normal pass).
-ASAN_SKIP = AirtimeDaemonTest.FiftyKillsDuringPlayLoseNoRowAndKeepTheChain|DaemonTest.LoginsInALoopLeaveTheAudioGapFreeAndOnTime|AirtimeDaemonTest.TwentyKillsWhileItsOwnWritesQueueLoseNoRowAndNoAcknowledgedEdit|DaemonTest.ASigkillMidPlayLosesAtMostASecondOfTheRow|DaemonTest.ScheduledToneRendersOnTimeAndIsLogged|DaemonTest.ABlockOfThreeStartsOnTimeAndJoinsWithoutAddedSamples|ClockJumpTest.AForwardJumpLogsWhatItSkippedAndABackwardOneReplaysNothing|ClockJumpTest.JumpsOfDaysLogTheSkippedDaysAndReplayNothing|DaemonTest.AStallOfTheBoxAsAnItemEndsCutsNoneOfItsSamples|DaemonTest.AnHlsStationRelaysForItsWindowAndEndsCompleted
+# its 440 Hz tone measured 457 Hz in CI: it is checked in the normal pass; the rotted
+# file's test counts samples at the join, and the kiosk's leak test takes the same path).
+ASAN_SKIP = DaemonTest.AFileThatRotsAfterIngestFailsAtItsSlotAndTheRestFollowsBackToBack|AirtimeDaemonTest.FiftyKillsDuringPlayLoseNoRowAndKeepTheChain|DaemonTest.LoginsInALoopLeaveTheAudioGapFreeAndOnTime|AirtimeDaemonTest.TwentyKillsWhileItsOwnWritesQueueLoseNoRowAndNoAcknowledgedEdit|DaemonTest.ASigkillMidPlayLosesAtMostASecondOfTheRow|DaemonTest.ScheduledToneRendersOnTimeAndIsLogged|DaemonTest.ABlockOfThreeStartsOnTimeAndJoinsWithoutAddedSamples|ClockJumpTest.AForwardJumpLogsWhatItSkippedAndABackwardOneReplaysNothing|ClockJumpTest.JumpsOfDaysLogTheSkippedDaysAndReplayNothing|DaemonTest.AStallOfTheBoxAsAnItemEndsCutsNoneOfItsSamples|DaemonTest.AnHlsStationRelaysForItsWindowAndEndsCompleted
 test-asan: setup
 	cmake -S . -B $(BUILD)-asan -DLOAXA_WERROR=ON -DLOAXA_SANITIZE=ON -DLOAXA_BENCH=OFF $(CMAKE_FLAGS)
 	cmake --build $(BUILD)-asan -j$(JOBS)

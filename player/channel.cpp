@@ -255,6 +255,7 @@ GstClockTime Channel::rt_for(WallTime at) const {
 
 void Channel::play(std::uint64_t token, const std::filesystem::path& file, WallTime at,
                    milliseconds offset, double gain, milliseconds still) {
+  ++plays_;
   // What is not fading out stops now; what is queued is dropped.
   std::vector<std::uint64_t> stop_now;
   for (auto& [t, b] : items_) {
@@ -373,7 +374,12 @@ void Channel::on_branch_error(Branch& b, const std::string& error) {
   const bool was_last = token == last_token_;
   const bool ahead_of_its_turn = b.queued && !b.started;
   const WallTime now = now_wall();
+  const std::uint64_t plays = plays_;
   finish(token, now, EndStatus::failed, error);
+  // The listener hears of the failure in `finish` and may play what comes next there
+  // (the controller plays the block's next item from the failed one's slot): then that
+  // play, which dropped what waited, is the answer.
+  if (plays_ != plays) return;
   if (ahead_of_its_turn) {
     // Queued behind another and failed before its turn: what was queued behind it is
     // dropped too, so nothing sounds in its place unasked (the controller goes on from

@@ -179,6 +179,7 @@ class Channel : public Output {
   std::map<std::uint64_t, std::unique_ptr<Branch>> draining_;  // ended, still on the mixer
   std::deque<Waiting> waiting_;
   std::uint64_t last_token_ = 0;  // the item `queue` follows
+  std::uint64_t plays_ = 0;       // calls of `play`: a listener's answer to an end may be one
   std::uint64_t generation_ = 0;  // a rebuilt pipeline ignores the old one's messages
   int rebuild_failures_ = 0;
   std::uint64_t dead_air_count_ = 0;

@@ -176,6 +176,25 @@ class DaemonTest : public ::testing::Test {
     return p;
   }
 
+  // Overwrites the media store's copy of `original` (ingested at start) with bytes no
+  // decoder takes: a file that rots on the SD card after it was checked. How many
+  // copies were rotted (1 when the store holds it once).
+  int rot_stored_copy(const std::filesystem::path& original) const {
+    const auto bytes = [](const std::filesystem::path& f) {
+      std::ifstream in(f, std::ios::binary);
+      return std::string(std::istreambuf_iterator<char>(in), {});
+    };
+    int rotted = 0;
+    for (const auto& e : std::filesystem::directory_iterator(dir.path() / "state" / "media")) {
+      if (bytes(e.path()) == bytes(original)) {
+        ++rotted;
+        std::ofstream(e.path(), std::ios::binary | std::ios::trunc)
+            << std::string(4096, '\x5a') << "not a media file";
+      }
+    }
+    return rotted;
+  }
+
   // Waits for `completed` plays to end, reads the airtime rows, stops the daemon.
   boost::json::array rows_after(Process& daemon, int completed) {
     for (int i = 0; i < completed; ++i) {

@@ -406,6 +406,47 @@ TEST_F(DaemonTest, BadFilesFailAtTheirSlotWithAReasonAndTheRestPlaysOn) {
   EXPECT_LT(start_of(4) - end_of(3), 1s);
 }
 
+TEST_F(DaemonTest, AFileThatRotsAfterIngestFailsAtItsSlotAndTheRestFollowsBackToBack) {
+  // The first item decodes to nothing when its turn comes, while the items behind it
+  // are already queued: they play once each, in order, from its slot.
+  write_level_wav(dir.path() / "hong.wav", 48000, 4000);
+  write_level_wav(dir.path() / "a.wav", 48000, 8000);
+  write_level_wav(dir.path() / "c.wav", 24000, 16000);
+  const auto fifo = dir.path() / "out.fifo";
+  FifoRecorder recorder(fifo);
+  const Instant planned = start_in(4s);
+  write_config(
+      "[[playlist]]\nid = \"ba\"\nitems = [\"hong.wav\", \"a.wav\", \"c.wav\"]\n\n"
+      "[[schedule]]\nid = \"sang\"\nchannel = \"loudspeaker\"\nplaylist = \"ba\"\n"
+      "start = \"" +
+          local(planned) + "\"\n",
+      "max_gain = 0.0\n", fifo);
+  auto daemon = start_daemon();
+  ASSERT_EQ(rot_stored_copy(dir.path() / "hong.wav"), 1);
+  const auto rows = rows_after(*daemon, 2);
+  recorder.join();
+
+  ASSERT_EQ(rows.size(), 3u);
+  EXPECT_EQ(field(rows[0], "media_id"), "hong");
+  EXPECT_EQ(field(rows[0], "status"), "failed");
+  for (std::size_t i = 1; i < 3; ++i) {
+    EXPECT_EQ(field(rows[i], "status"), "completed") << i << ": " << field(rows[i], "error");
+  }
+  EXPECT_EQ(field(rows[2], "actual_start"), field(rows[1], "actual_end"));
+  // At the sink: a from its slot (the failed item's second), then c, nothing else.
+  const auto& s = recorder.samples();
+  const std::size_t k = first_above(s, 100);
+  ASSERT_LT(k, s.size()) << "nothing sounded";
+  EXPECT_EQ(run_of(s, k, 8000), 48000u);
+  EXPECT_EQ(run_of(s, k + 48000, 16000), 24000u);
+  EXPECT_EQ(first_above(s, 100, k + 72000), s.size()) << "sound after the block";
+  const auto onset = recorder.rendered_at(k);
+  ASSERT_TRUE(onset);
+  const double error = std::chrono::duration<double, std::milli>(*onset - (planned + 1s)).count();
+  EXPECT_LT(std::abs(error), kOnsetToleranceMs) << "a sounded " << error << " ms from its slot\n"
+                                                << daemon->output();
+}
+
 TEST_F(DaemonTest, SigtermInTheMiddleOfAChainOfShortItemsStopsCleanly) {
   write_level_wav(dir.path() / "t.wav", 4800, 4000);
   std::string items;
