@@ -36,16 +36,16 @@ inline constexpr GstClockTime kStartMargin = 150 * GST_MSECOND;
 // exact end gives before it sounds, so the next one is attached in time.
 inline constexpr guint64 kLookahead = 3 * GST_SECOND;
 inline constexpr GstClockTime kLevelInterval = 100 * GST_MSECOND;
-// The live mixer's buffers: its silence source and its output, 10 ms each (480
+// The live mixer's buffers: its silence source and its output, 40 ms each (1,920
 // samples). Items start on their sample whatever the size (the mixer places samples by
 // their timestamps); the size sets how often the source, mixer, master volume and sink
-// wake (100 times a second, most of what a playing channel costs beyond gst-play) and
-// part of the pipeline's latency (40 ms with a sink that adds none, plus kMixLatency).
-// 40 ms buffers would cost what gst-play costs; the short items that then no longer
-// joined (session 25) are queued far enough ahead since session 27, so that size can
-// be tried again (docs/decisions.md, issue 20 item 2).
-inline constexpr GstClockTime kMixBuffer = 10 * GST_MSECOND;
-// How long the mixer waits for an item's next buffer beyond its own 10 ms, and so how
+// wake (25 times a second) and part of the pipeline's latency (100 ms with a sink that
+// adds none, plus kMixLatency). At 10 ms (100 wake-ups a second) a playing channel cost
+// about twice what gst-play costs; at 40 ms, about what it costs (docs/decisions.md,
+// "40 ms mixer buffers"). Short items still join: the controller queues a block's next
+// items far enough ahead.
+inline constexpr GstClockTime kMixBuffer = 40 * GST_MSECOND;
+// How long the mixer waits for an item's next buffer beyond its own buffer, and so how
 // much of the item its pad holds: a stall of the box (a VM's host, an SD card write, a
 // page swapped in) shorter than this loses no sample of what plays, where the bare
 // mixer's 30 ms did (a relayed stream's clicks, a file's last buffer cut in CI:
