@@ -168,8 +168,11 @@ print(f"start error of the first frame: {(frames[first][0] - start) * 1000:+.1f}
 # 2. cost of a 1080p VP9 clip: loaxad vs gst-play-1.0
 clip("hd.webm", "cyan", 25 * args.clip_seconds, "1920x1080",
      "videoconvert ! video/x-raw,format=I420 ! vp9enc deadline=1 cpu-used=8 threads=2")
+# 8-bit 4:2:0 (VP9 profile 0, what cameras and editors export): left to itself,
+# videotestsrc hands vp9enc 12-bit 4:4:4, which gst-play passes to a fakesink as it is
+# and a kiosk must convert for its compositor (3.3x gst-play's CPU, measured so).
 gst("videotestsrc", f"num-buffers={25 * args.clip_seconds}", "pattern=ball", "!",
-    "video/x-raw,width=1920,height=1080,framerate=25/1", "!", "vp9enc", "deadline=1",
+    "video/x-raw,format=I420,width=1920,height=1080,framerate=25/1", "!", "vp9enc", "deadline=1",
     "cpu-used=8", "threads=2", "!", "webmmux", "!", "filesink",
     f"location={os.path.join(tmp, 'ball.webm')}")
 start = math.ceil(time.time()) + 5
@@ -200,6 +203,21 @@ while p.poll() is None:
 gp = ((c1 - c0) / (t1 - t0) * 100, peak / 1024)
 print(f"1080p VP9 ({args.clip_seconds} s): loaxad {lx[0]:.1f} % CPU, peak RSS {lx[1]:.1f} MiB "
       f"(whole daemon); gst-play-1.0 {gp[0]:.1f} % CPU, peak RSS {gp[1]:.1f} MiB")
+
+# 2b. an idle 1080p kiosk (its slide, the clock drawn on it): CPU seconds a minute
+cfg = os.path.join(tmp, "idle.toml")
+with open(cfg, "w") as f:
+    f.write(f'[box]\nid = "bench"\nname = "Xã Thử nghiệm"\nstate_dir = "state-idle"\n'
+            f'[api]\nlisten = ["127.0.0.1:{18900 + os.getpid() % 300}"]\n{channel}\n')
+d = subprocess.Popen([loaxad, "--config", cfg], stdout=subprocess.DEVNULL,
+                     stderr=subprocess.DEVNULL, cwd=tmp)
+time.sleep(5)  # past start-up; what is measured is the steady state
+c0, t0 = cpu_s(d.pid), time.time()
+time.sleep(20)
+c1, t1 = cpu_s(d.pid), time.time()
+d.send_signal(signal.SIGTERM)
+d.wait(timeout=20)
+print(f"idle 1080p kiosk: {(c1 - c0) / (t1 - t0) * 60:.2f} CPU s per minute")
 
 # 3. soak
 if args.soak:

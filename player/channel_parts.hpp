@@ -89,6 +89,10 @@ inline gst::ElementPtr make_caps(const char* caps_text) {
   return caps;
 }
 
+// How often a kiosk's idle clock is drawn: its seconds change up to 1/5 s late, and
+// the screen shows the last drawing at its own frame rate.
+inline constexpr int kIdleClockRate = 5;
+
 // How fast the ticker moves: this fraction of the screen's width a second (a line
 // crosses a screen in about seven seconds, slow enough to read).
 inline constexpr gint64 kTickerPerMille = 150;

@@ -490,6 +490,33 @@ TEST_F(KioskTest, TheFirstFrameIsTheIdleSlideNeverTheBareBackground) {
   }
 }
 
+// The idle clock is drawn five times a second and repeated at the screen's rate: the
+// screen still gets every frame, and the clock still moves on (it froze when the
+// repeating imagefreeze kept its first picture).
+TEST_F(KioskTest, TheIdleClockMovesOnWhileTheScreenKeepsItsFrameRate) {
+  FrameRecorder frames(fifo());
+  write_config("", kiosk_channel());
+  auto daemon = start_daemon();
+  constexpr std::size_t kFrames = 4 * kFps;
+  ASSERT_TRUE(frames.wait_for([](const auto& f) { return f.size() >= kFrames; }, 20s))
+      << daemon->output();
+  daemon->signal(SIGTERM);
+  EXPECT_EQ(daemon->wait_exit(10s), 0) << daemon->output();
+  auto all = frames.frames();
+  all.resize(kFrames);
+  std::size_t pictures = 1;
+  for (std::size_t i = 1; i < all.size(); ++i) pictures += all[i].rgb != all[i - 1].rgb;
+  // Four seconds show at least three changes of the seconds, and at most one drawing
+  // per 1/5 s.
+  EXPECT_GE(pictures, 4u);
+  EXPECT_LE(pictures, 4u * 5 + 1);
+  const auto runs = runs_of(all);
+  EXPECT_EQ(runs.size(), 1u) << describe(runs);
+  EXPECT_EQ(runs.front().what, "idle") << describe(runs);
+  const double seconds = std::chrono::duration<double>(all.back().at - all.front().at).count();
+  EXPECT_GT((kFrames - 1) / seconds, kFps * 0.6) << seconds << " s for " << kFrames << " frames";
+}
+
 TEST_F(KioskTest, AHugeImageIsRefusedFromItsHeaderWithTheReason) {
   // A PNG whose header says 20000×20000 (1.6 GB decoded): signature and IHDR only.
   const auto png = dir.path() / "huge.png";
