@@ -8,7 +8,7 @@ CMAKE_FLAGS ?=
 export CCACHE_BASEDIR := $(CURDIR)
 export CCACHE_NOHASHDIR := true
 
-.PHONY: setup build demo test test-asan test-tsan fuzz cppcheck lint clean deb-arm64 test-arm64
+.PHONY: setup build demo test test-asan test-tsan fuzz cppcheck lint clean deb-arm64 deb-armhf test-arm64 test-armhf
 
 setup:
 	bash scripts/setup.sh
@@ -71,27 +71,31 @@ test-asan: setup
 	cd $(BUILD)-asan && $(SANITIZER_ENV) ctest --output-on-failure -j$(JOBS) --timeout 300 \
 	  -LE '^(soak|host)$$' -E '^($(ASAN_SKIP))$$'
 
-# The arm64 package (Raspberry Pi class boards), cross-built on this amd64 machine:
-# Debian's g++-aarch64-linux-gnu against an arm64 sysroot of Debian's packages
-# (scripts/arm64_sysroot.sh, cached in /var/cache/loaxa-test). Its library Depends are
-# the amd64 build's (dpkg-shlibdeps cannot read the unpacked sysroot). Writes
-# $(BUILD)-arm64/loaxa_VERSION_arm64.deb.
-ARM64_BUILD = $(BUILD)-arm64
-deb-arm64: build
-	sysroot=$$(bash scripts/arm64_sysroot.sh) && \
+# The ARM packages, cross-built on this amd64 machine: arm64 (Raspberry Pi 3/4/5 class)
+# and armhf (older, 32-bit boards). Debian's cross compiler against a sysroot of
+# Debian's packages (scripts/cross_sysroot.sh, cached in /var/cache/loaxa-test). Their
+# library Depends are the amd64 build's (dpkg-shlibdeps cannot read the unpacked
+# sysroot). Writes $(BUILD)-ARCH/loaxa_VERSION_ARCH.deb. The cross compilers are
+# installed here, when asked for, not by setup.sh.
+CROSS_GXX_arm64 = g++-aarch64-linux-gnu
+CROSS_GXX_armhf = g++-arm-linux-gnueabihf
+deb-arm64 deb-armhf: deb-%: build
+	dpkg -s $(CROSS_GXX_$*) >/dev/null 2>&1 || \
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $(CROSS_GXX_$*)
+	sysroot=$$(bash scripts/cross_sysroot.sh $*) && \
 	shlibs=$$(bash scripts/shlibs_depends.sh $(BUILD)) && \
-	cmake -S . -B $(ARM64_BUILD) -DCMAKE_TOOLCHAIN_FILE=cmake/aarch64-linux-gnu.cmake \
+	cmake -S . -B $(BUILD)-$* -DCMAKE_TOOLCHAIN_FILE=cmake/debian-cross.cmake -DLOAXA_DEB_ARCH=$* \
 	  -DCMAKE_SYSROOT=$$sysroot -DLOAXA_BENCH=OFF -DLOAXA_DEB_SHLIBS="$$shlibs" $(CMAKE_FLAGS)
-	cmake --build $(ARM64_BUILD) -j$(JOBS) --target loaxad loaxa loaxa-hub loaxa_unit_tests package_docs
-	cd $(ARM64_BUILD) && cpack -G DEB >/dev/null && ls -l loaxa_*_arm64.deb
+	cmake --build $(BUILD)-$* -j$(JOBS) --target loaxad loaxa loaxa-hub loaxa_unit_tests package_docs
+	cd $(BUILD)-$* && cpack -G DEB >/dev/null && ls -l loaxa_*_$*.deb
 
-# The arm64 binaries under qemu-user: the shipped config checks, the unit tests pass,
-# a scheduled play renders the right samples (tests/arm64_test.sh). Not in `make test`:
-# its cold cross-build (about 10 minutes with the sysroot's download) would take
-# `make test` past its 45-minute budget; run it when the build, the packaging or
+# The ARM binaries under qemu-user: the shipped config checks, the unit tests pass,
+# a scheduled play renders the right samples (tests/cross_test.sh). Not in `make test`:
+# a cold cross-build (about 10 minutes with the sysroot's download) would take
+# `make test` past its 45-minute budget; run them when the build, the packaging or
 # anything word-size dependent changes (docs/testing.md).
-test-arm64: deb-arm64
-	bash tests/arm64_test.sh $(ARM64_BUILD)
+test-arm64 test-armhf: test-%: deb-%
+	bash tests/cross_test.sh $* $(BUILD)-$*
 
 # ThreadSanitizer on the tests whose threads meet (GStreamer streaming threads hand
 # buffers, levels and end-of-stream to the event loop; the HTTP fetches and the API

@@ -1,17 +1,24 @@
 #!/usr/bin/env bash
-# The arm64 package's binaries, run under qemu-user on this amd64 machine (no binfmt
-# needed: qemu-aarch64-static is called directly, the arm64 sysroot as its /):
-#  1. the .deb is arm64 and holds arm64 programs;
+# An ARM package's binaries (arm64 or armhf), run under qemu-user on this amd64 machine
+# (no binfmt needed: qemu-aarch64-static or qemu-arm-static is called directly, the
+# sysroot of that architecture as its /):
+#  1. the .deb is of that architecture and holds its programs, and lintian is clean;
 #  2. `loaxad --check` accepts the config the package ships;
 #  3. the unit tests pass (planner, RRULE, config, airtime chain, manifests, ...);
 #  4. a scheduled play of 1 s renders exactly its 48,000 samples at its level through
 #     the arm64 GStreamer, its row completes and `loaxa verify-log` passes the chain.
-# Usage: tests/arm64_test.sh BUILD_ARM64 (made by `make deb-arm64`)
+# Usage: tests/cross_test.sh ARCH BUILD_ARCH (made by `make deb-ARCH`)
 set -euo pipefail
-build=$(cd "$1" && pwd)
+arch=$1
+case "$arch" in
+  arm64) triplet=aarch64-linux-gnu qemu_bin=qemu-aarch64-static machine="ARM aarch64" ;;
+  armhf) triplet=arm-linux-gnueabihf qemu_bin=qemu-arm-static machine="ARM, EABI5" ;;
+  *) echo "cross_test: no cross build to '$arch' (arm64 or armhf)" >&2; exit 2 ;;
+esac
+build=$(cd "$2" && pwd)
 src=$(cd "$(dirname "$0")/.." && pwd)
 sysroot=$(sed -n 's/^CMAKE_SYSROOT:[A-Z]*=//p' "$build/CMakeCache.txt")
-work=$(mktemp -d /tmp/loaxa-arm64-XXXXXX)
+work=$(mktemp -d "/tmp/loaxa-$arch-XXXXXX")
 daemon=
 cleanup() {
   [ -n "$daemon" ] && kill "$daemon" 2>/dev/null || true
@@ -19,42 +26,46 @@ cleanup() {
 }
 trap cleanup EXIT
 fail() {
-  echo "arm64_test: FAIL: $*" >&2
+  echo "cross_test $arch: FAIL: $*" >&2
   [ -f "$work/loaxad.log" ] && tail -30 "$work/loaxad.log" >&2
   exit 1
 }
 [ -d "$sysroot" ] || fail "no sysroot in $build/CMakeCache.txt"
-# GStreamer scans its plugins in the process (it cannot spawn the arm64 scanner
-# without binfmt) into a registry of the test's own.
-qemu=(qemu-aarch64-static -L "$sysroot"
-  -E LD_LIBRARY_PATH=/lib/aarch64-linux-gnu:/usr/lib/aarch64-linux-gnu
-  -E GST_REGISTRY_FORK=no -E GST_REGISTRY="$work/registry.arm64.bin")
-arm64() { "${qemu[@]}" "$@"; }
+# GStreamer scans its plugins in the process (it cannot spawn the ARM scanner
+# without binfmt) into a registry of the test's own, from the plugin folder named by
+# its path on this machine: qemu-arm 7.2 does not look `statx` paths up in the sysroot
+# (armhf's glibc stats with statx; arm64's with fstatat, which it does), so the scan
+# of /usr/lib/arm-linux-gnueabihf/gstreamer-1.0 found every plugin missing.
+qemu=("$qemu_bin" -L "$sysroot"
+  -E LD_LIBRARY_PATH=/lib/$triplet:/usr/lib/$triplet
+  -E GST_PLUGIN_SYSTEM_PATH="$sysroot/usr/lib/$triplet/gstreamer-1.0"
+  -E GST_REGISTRY_FORK=no -E GST_REGISTRY="$work/registry.$arch.bin")
+emulated() { "${qemu[@]}" "$@"; }
 
 # 1. The package.
-deb=$(ls "$build"/loaxa_*_arm64.deb 2>/dev/null | head -1)
-[ -n "$deb" ] || fail "no loaxa_*_arm64.deb in $build (make deb-arm64)"
-[ "$(dpkg-deb -f "$deb" Architecture)" = arm64 ] || fail "Architecture is not arm64"
+deb=$(ls "$build"/loaxa_*_"$arch".deb 2>/dev/null | head -1)
+[ -n "$deb" ] || fail "no loaxa_*_$arch.deb in $build (make deb-$arch)"
+[ "$(dpkg-deb -f "$deb" Architecture)" = "$arch" ] || fail "Architecture is not $arch"
 dpkg-deb -x "$deb" "$work/pkg"
 for p in loaxad loaxa loaxa-hub; do
-  file -b "$work/pkg/usr/bin/$p" | grep -q "ARM aarch64" || fail "$p is $(file -b "$work/pkg/usr/bin/$p")"
+  file -b "$work/pkg/usr/bin/$p" | grep -q "$machine" || fail "$p is $(file -b "$work/pkg/usr/bin/$p")"
 done
 lint=$(lintian --fail-on error,warning "$deb" 2>/dev/null) || fail "lintian:
 $lint"
-echo "arm64_test: $(basename "$deb") is arm64 and lintian-clean"
+echo "cross_test $arch: $(basename "$deb") is $arch and lintian-clean"
 bin="$work/pkg/usr/bin"
 
 # 2. The shipped config.
-arm64 "$bin/loaxad" --version | grep -q "loaxad" || fail "loaxad --version"
-arm64 "$bin/loaxad" --config "$work/pkg/etc/loaxa/loaxa.toml" --check >"$work/check.log" 2>&1 ||
+emulated "$bin/loaxad" --version | grep -q "loaxad" || fail "loaxad --version"
+emulated "$bin/loaxad" --config "$work/pkg/etc/loaxa/loaxa.toml" --check >"$work/check.log" 2>&1 ||
   fail "the shipped config does not pass --check: $(cat "$work/check.log")"
-echo "arm64_test: loaxad --check accepts the shipped config"
+echo "cross_test $arch: loaxad --check accepts the shipped config"
 
 # 3. The unit tests.
 start=$(date +%s)
-(cd "$build" && arm64 ./tests/loaxa_unit_tests --gtest_brief=1 >"$work/unit.log" 2>&1) ||
+(cd "$build" && emulated ./tests/loaxa_unit_tests --gtest_brief=1 >"$work/unit.log" 2>&1) ||
   { tail -40 "$work/unit.log" >&2; fail "unit tests"; }
-echo "arm64_test: unit tests: $(grep -E '^\[  PASSED  \]' "$work/unit.log") in $(($(date +%s) - start)) s"
+echo "cross_test $arch: unit tests: $(grep -E '^\[  PASSED  \]' "$work/unit.log") in $(($(date +%s) - start)) s"
 
 # 4. A scheduled play, rendered to a file.
 python3 - "$work/tone.wav" <<'PY'
@@ -67,8 +78,8 @@ port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); pr
 config() {
   cat <<TOML
 [box]
-id = "arm64-test"
-name = "Xã Thử nghiệm arm64"
+id = "$arch-test"
+name = "Xã Thử nghiệm $arch"
 timezone = "Asia/Ho_Chi_Minh"
 state_dir = "$work/state"
 
@@ -99,7 +110,7 @@ wait_for 120 "loaxad: box "
 # Scheduled by a reload once the emulated daemon is up: 8 s ahead.
 at=$(TZ=Asia/Ho_Chi_Minh date -d "@$(($(date +%s) + 8))" +%Y-%m-%dT%H:%M:%S)
 config "[[schedule]]
-id = \"thong-bao-arm64\"
+id = \"thong-bao-$arch\"
 channel = \"loudspeaker\"
 file = \"thong-bao.wav\"
 start = \"$at\"" >"$work/loaxa.toml"
@@ -108,7 +119,7 @@ wait_for 60 "ended (completed)"
 kill -TERM "$daemon"
 wait "$daemon" || fail "loaxad exited $? after SIGTERM"
 daemon=
-python3 - "$work/out.raw" <<'PY' || fail "the rendered samples"
+python3 - "$work/out.raw" "$arch" <<'PY' || fail "the rendered samples"
 import array, sys
 s = array.array("h"); s.frombytes(open(sys.argv[1], "rb").read())
 on = [i for i, v in enumerate(s) if abs(v) > 100]
@@ -116,8 +127,8 @@ assert on, "no sound in the output"
 run = on[-1] - on[0] + 1
 assert len(on) == 48000 and run == 48000, f"{len(on)} sounding samples over {run}, want 48000"
 assert all(abs(s[i] - 8000) <= 2 for i in on), "level is not the file's 8000"
-print(f"arm64_test: the play rendered 48000 samples at 8000 ({len(s)} in all)")
+print(f"cross_test {sys.argv[2]}: the play rendered 48000 samples at 8000 ({len(s)} in all)")
 PY
-arm64 "$bin/loaxa" verify-log "$work/state/loaxa.db" >"$work/verify.log" 2>&1 ||
+emulated "$bin/loaxa" verify-log "$work/state/loaxa.db" >"$work/verify.log" 2>&1 ||
   fail "verify-log: $(cat "$work/verify.log")"
-echo "arm64_test: the play's row completed and the chain verifies"
+echo "cross_test $arch: the play's row completed and the chain verifies"
