@@ -75,8 +75,9 @@ test-asan: setup
 # and armhf (older, 32-bit boards). Debian's cross compiler against a sysroot of
 # Debian's packages (scripts/cross_sysroot.sh, cached in /var/cache/loaxa-test). Their
 # library Depends are the amd64 build's (dpkg-shlibdeps cannot read the unpacked
-# sysroot). Writes $(BUILD)-ARCH/loaxa_VERSION_ARCH.deb. The cross compilers are
-# installed here, when asked for, not by setup.sh.
+# sysroot). Writes $(BUILD)-ARCH/loaxa_VERSION_ARCH.deb. setup.sh installs arm64's
+# cross compiler, qemu-user and mmdebstrap; armhf's compiler is installed here, when
+# asked for.
 CROSS_GXX_arm64 = g++-aarch64-linux-gnu
 CROSS_GXX_armhf = g++-arm-linux-gnueabihf
 deb-arm64 deb-armhf: deb-%: build

@@ -31,13 +31,15 @@ if [ ! -f "$root/.complete" ]; then
   # The sysroot only builds and runs the tests: a board takes its libraries, security
   # updates included, from its own archive. So when the mirror's security index is
   # broken (seen for armhf: "File has unexpected size"), build without it and say so.
-  if ! mmdebstrap --quiet --variant=extract --architectures="$arch" --skip=check/qemu \
-    --include="$include" bookworm "$root" "${sources[@]}" "$security" >&2; then
+  unpack() {  # SOURCES...
+    mmdebstrap --quiet --variant=extract --architectures="$arch" --skip=check/qemu \
+      --include="$include" bookworm "$root" "$@" >&2
+  }
+  if ! unpack "${sources[@]}" "$security"; then
     echo "cross_sysroot: the $arch sysroot could not be made with bookworm-security;" \
       "made from bookworm and bookworm-updates only" >&2
     rm -rf "$root"
-    mmdebstrap --quiet --variant=extract --architectures="$arch" --skip=check/qemu \
-      --include="$include" bookworm "$root" "${sources[@]}" >&2
+    unpack "${sources[@]}"
   fi
   # Absolute symlinks (libz.so -> /lib/...) point outside the tree from the host.
   find "$root" -type l -lname '/*' -print0 | while IFS= read -r -d '' link; do

@@ -6,7 +6,7 @@
 #  2. `loaxad --check` accepts the config the package ships;
 #  3. the unit tests pass (planner, RRULE, config, airtime chain, manifests, ...);
 #  4. a scheduled play of 1 s renders exactly its 48,000 samples at its level through
-#     the arm64 GStreamer, its row completes and `loaxa verify-log` passes the chain.
+#     that architecture's GStreamer, its row completes and `loaxa verify-log` passes the chain.
 # Usage: tests/cross_test.sh ARCH BUILD_ARCH (made by `make deb-ARCH`)
 set -euo pipefail
 arch=$1
